@@ -1,0 +1,38 @@
+# Casey progress reporting. `make help` lists the targets.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.DEFAULT_GOAL := help
+.PHONY: help env build reports test test-fast clean-reports lab
+
+help: ## Show this list of targets
+	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  make %-14s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m ipykernel install --sys-prefix --name casey-progress --display-name "Python (casey-progress)" >/dev/null
+	@touch $(STAMP)
+
+env: $(STAMP) ## Create the virtual environment (.venv) with every dependency, if missing
+
+build: env ## Validate data/raw and build data/processed
+	$(BIN)/casey build
+
+reports: env ## The main job: build data/processed, render every force report with tracker data, write reports/index.html
+	$(BIN)/casey reports
+
+test: env ## Run the whole test suite (real papermill and nbconvert runs included)
+	$(BIN)/python -m pytest
+
+test-fast: env ## Unit tests only (skip tests that execute notebooks)
+	$(BIN)/python -m pytest -m "not slow and not browser"
+
+lab: env ## Open JupyterLab on the notebooks with the project's kernel
+	$(BIN)/jupyter lab notebooks/
+
+clean-reports: ## Delete rendered reports (keeps reports/README.md)
+	find reports -mindepth 1 ! -name README.md -exec rm -rf {} +

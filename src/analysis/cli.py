@@ -1,0 +1,183 @@
+"""The ``casey`` command line. Errors are one line each on stderr; no traceback reaches the user.
+
+Exit codes: 0 success; 1 data problems (invalid tracker, failed report); 2 usage errors
+(unknown force, quarter, audience or framework; missing processed data).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+
+from . import __version__, config
+
+EXIT_OK, EXIT_DATA, EXIT_USAGE = 0, 1, 2
+
+
+def _err(message: str) -> None:
+    print(f"casey: {message}", file=sys.stderr)
+
+
+def cmd_build(args) -> int:
+    from .build import build_all
+
+    started = time.perf_counter()
+    result = build_all(args.data_dir)
+    for problem in result.problems:
+        print(problem, file=sys.stderr)
+    print(
+        f"built {len(result.written)} processed files from {result.snapshots} valid tracker snapshots "
+        f"in {time.perf_counter() - started:.1f}s; {len(result.problems)} problem(s)"
+    )
+    return EXIT_DATA if result.problems else EXIT_OK
+
+
+def cmd_validate(args) -> int:
+    from .catalogue import load_framework
+    from .trackers import Problem, TrackerError, locate, read_raw, validate_frame
+
+    problems: list[Problem] = []
+    for name in args.paths:
+        path = Path(name)
+        framework_id = args.framework
+        where = locate(path, args.data_dir)
+        if where and not args.framework_given:
+            framework_id = where[0]
+        try:
+            framework = load_framework(framework_id, args.data_dir)
+            _, found = validate_frame(read_raw(path), framework, str(path))
+        except TrackerError as exc:
+            found = exc.problems
+        except Exception as exc:  # a framework error or anything unexpected: still one line, no traceback
+            found = [Problem(str(path), "file", "framework", str(exc))]
+        problems.extend(found)
+        if not found:
+            print(f"{path}: ok")
+    for problem in problems:
+        print(problem)
+    return EXIT_DATA if problems else EXIT_OK
+
+
+def cmd_report(args) -> int:
+    from .render import RenderError, checked_job, render_report
+
+    job = checked_job(args.force, args.quarter, args.audience, args.framework, args.data_dir)
+    started = time.perf_counter()
+    try:
+        path = render_report(job, args.data_dir, args.out)
+    except RenderError as exc:
+        _err(str(exc))
+        if exc.failed_notebook:
+            _err(f"the failed notebook is kept at {exc.failed_notebook}")
+        return EXIT_DATA
+    print(f"wrote {path} in {time.perf_counter() - started:.1f}s")
+    return EXIT_OK
+
+
+def cmd_list(args) -> int:
+    import pandas as pd
+
+    from .catalogue import available_frameworks
+    from .forces import all_forces
+    from .trackers import discover
+
+    snapshots, problems = discover(data_dir=args.data_dir)
+    table = pd.DataFrame([(s.framework, s.force_id, s.quarter, s.path.name) for s in snapshots], columns=["framework", "force", "quarter", "file"])
+    print(f"frameworks: {', '.join(available_frameworks(args.data_dir))}")
+    print(f"forces in the registry: {len(all_forces(args.data_dir))} (casey list --forces to show them)")
+    if args.forces:
+        for force in all_forces(args.data_dir):
+            print(f"  {force.id:24} {force.pfa_code}  {force.name} ({force.region})")
+    print(f"tracker snapshots: {len(table)}")
+    if len(table):
+        print(table.to_string(index=False))
+    for problem in problems:
+        print(problem, file=sys.stderr)
+    return EXIT_OK
+
+
+def cmd_reports(args) -> int:
+    """Build, then render every force and quarter with tracker data, then the index."""
+    from .index import write_index
+    from .render import RenderError, checked_job, render_report
+    from .trackers import discover
+
+    status = cmd_build(args)
+    snapshots, _ = discover(args.framework, args.data_dir)
+    failures = 0
+    jobs = sorted({(s.force_id, s.quarter) for s in snapshots})
+    for force, quarter in jobs:
+        for audience in args.audiences:
+            job = checked_job(force, quarter, audience, args.framework, args.data_dir)
+            started = time.perf_counter()
+            try:
+                path = render_report(job, args.data_dir, args.out)
+                print(f"wrote {path} ({time.perf_counter() - started:.1f}s)")
+            except RenderError as exc:
+                failures += 1
+                _err(str(exc))
+    index = write_index(args.out)
+    print(f"wrote {index}; {len(jobs) * len(args.audiences) - failures} report(s) rendered, {failures} failed")
+    return EXIT_DATA if failures or status else EXIT_OK
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="casey", description="Casey progress reporting: build data, validate trackers, render reports.")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument("--data-dir", default=os.environ.get("CASEY_DATA_DIR"), help="data root holding raw/ and processed/ (default: $CASEY_DATA_DIR or the repository's data/)")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("build", help="validate data/raw and write data/processed")
+    p.set_defaults(func=cmd_build)
+
+    p = sub.add_parser("validate", help="check tracker files; one line per problem naming file, row and field")
+    p.add_argument("paths", nargs="+")
+    p.add_argument("--framework", default=None, help=f"framework to check against (default: from the path, else {config.DEFAULT_FRAMEWORK})")
+    p.set_defaults(func=cmd_validate)
+
+    p = sub.add_parser("report", help="render one force report")
+    p.add_argument("--force", required=True, help="force slug or ONS code, e.g. leicestershire or E23000021")
+    p.add_argument("--quarter", required=True, help="financial quarter, e.g. 2024-25-Q1 or '2024/25 Q1'")
+    p.add_argument("--audience", default="internal", help="internal (default) or public")
+    p.add_argument("--framework", default=config.DEFAULT_FRAMEWORK)
+    p.add_argument("--out", default=None, help="reports folder (default: $CASEY_REPORTS_DIR or the repository's reports/)")
+    p.set_defaults(func=cmd_report)
+
+    p = sub.add_parser("reports", help="build, then render every force and quarter that has a tracker, and the index")
+    p.add_argument("--framework", default=config.DEFAULT_FRAMEWORK)
+    p.add_argument("--audiences", nargs="+", default=["internal", "public"], choices=["internal", "public"])
+    p.add_argument("--out", default=None)
+    p.set_defaults(func=cmd_reports)
+
+    p = sub.add_parser("list", help="frameworks, forces and the tracker snapshots on disk")
+    p.add_argument("--forces", action="store_true", help="also list the 43 forces")
+    p.set_defaults(func=cmd_list)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    from .catalogue import FrameworkError
+    from .forces import UnknownForceError
+    from .periods import PeriodError
+    from .report import MissingProcessedData
+
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if args.command == "validate":
+        args.framework_given = args.framework is not None
+        args.framework = args.framework or config.DEFAULT_FRAMEWORK
+    try:
+        return args.func(args)
+    except (UnknownForceError, PeriodError, FrameworkError, MissingProcessedData, ValueError) as exc:
+        _err(str(exc))
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        _err("interrupted; outputs already written are complete, nothing half-written was kept")
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

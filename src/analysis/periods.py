@@ -1,0 +1,118 @@
+"""UK policing financial quarters (April to March years).
+
+``2024-25-Q1`` is April to June 2024 and ``2024-25-Q4`` is January to March 2025.
+The canonical id is ``YYYY-YY-Qn``; ``2024/25 Q1`` and ``2024/2025 Q1`` are accepted too.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import re
+from dataclasses import dataclass
+
+_QUARTER_RE = re.compile(
+    r"^\s*(?:FY\s*)?(?P<start>\d{4})\s*[-/]\s*(?P<end>\d{2}|\d{4})\s*[-_ ]?\s*Q(?P<q>[1-4])\s*$",
+    re.IGNORECASE,
+)
+
+
+class PeriodError(ValueError):
+    """A quarter that cannot be parsed or does not exist."""
+
+
+@dataclass(frozen=True, order=True)
+class Quarter:
+    """A financial quarter; ordering is chronological."""
+
+    start_year: int  # the calendar year in which the financial year starts (April)
+    q: int
+
+    def __post_init__(self):
+        if self.q not in (1, 2, 3, 4):
+            raise PeriodError(f"quarter must be 1-4, got {self.q}")
+        if not 1990 <= self.start_year <= 2100:
+            raise PeriodError(f"financial year {self.start_year} is out of range")
+
+    @property
+    def id(self) -> str:
+        return f"{self.start_year}-{(self.start_year + 1) % 100:02d}-Q{self.q}"
+
+    @property
+    def label(self) -> str:
+        """How the documents write it: ``2024/25 Q1``."""
+        return f"{self.start_year}/{(self.start_year + 1) % 100:02d} Q{self.q}"
+
+    @property
+    def financial_year(self) -> str:
+        return f"{self.start_year}/{(self.start_year + 1) % 100:02d}"
+
+    @property
+    def start(self) -> dt.date:
+        month = 4 + 3 * (self.q - 1)
+        year = self.start_year + (month - 1) // 12
+        return dt.date(year, (month - 1) % 12 + 1, 1)
+
+    @property
+    def end(self) -> dt.date:
+        last_month_start = self.start.month + 2
+        year = self.start.year + (last_month_start - 1) // 12
+        month = (last_month_start - 1) % 12 + 1
+        return dt.date(year, month, calendar.monthrange(year, month)[1])
+
+    @property
+    def months(self) -> str:
+        return f"{self.start:%B}–{self.end:%B %Y}"
+
+    def previous(self) -> "Quarter":
+        return Quarter(self.start_year - 1, 4) if self.q == 1 else Quarter(self.start_year, self.q - 1)
+
+    def next(self) -> "Quarter":
+        return Quarter(self.start_year + 1, 1) if self.q == 4 else Quarter(self.start_year, self.q + 1)
+
+    def minus(self, n: int) -> "Quarter":
+        index = self.index - n
+        return Quarter(index // 4, index % 4 + 1)
+
+    @property
+    def index(self) -> int:
+        """A running count of quarters, for arithmetic: differences are quarters apart."""
+        return self.start_year * 4 + (self.q - 1)
+
+    def __str__(self) -> str:
+        return self.id
+
+
+def parse_quarter(text: str | Quarter) -> Quarter:
+    """Parse ``2024-25-Q1``, ``2024/25 Q1`` or ``2024/2025 Q1``; raise PeriodError otherwise."""
+    if isinstance(text, Quarter):
+        return text
+    if not isinstance(text, str):
+        raise PeriodError(f"a quarter must be text like 2024-25-Q1, got {text!r}")
+    match = _QUARTER_RE.match(text)
+    if not match:
+        raise PeriodError(f"{text!r} is not a financial quarter; write it like 2024-25-Q1 or 2024/25 Q1")
+    start = int(match["start"])
+    end_text = match["end"]
+    end = int(end_text) if len(end_text) == 4 else (start // 100) * 100 + int(end_text)
+    if len(end_text) == 2 and end < start:  # 1999/00
+        end += 100
+    if end != start + 1:
+        raise PeriodError(f"{text!r}: a financial year runs from one year into the next (e.g. 2024-25)")
+    return Quarter(start, int(match["q"]))
+
+
+def quarter_of(day: dt.date) -> Quarter:
+    """The financial quarter containing a date."""
+    start_year = day.year if day.month >= 4 else day.year - 1
+    return Quarter(start_year, (day.month - 4) % 12 // 3 + 1)
+
+
+def latest_complete_quarter(today: dt.date | None = None) -> Quarter:
+    """The most recent quarter that has ended before ``today``."""
+    return quarter_of(today or dt.date.today()).previous()
+
+
+def from_fy_q(fy: str, q: int | str) -> Quarter:
+    """From the Home Office layout: financial year ``2014/15`` and quarter ``1``."""
+    return parse_quarter(f"{fy} Q{int(q)}")

@@ -1,0 +1,158 @@
+"""Run the report notebook with papermill and turn it into an executive HTML page with nbconvert.
+
+Parameters reach papermill only after they are checked: the force against the registry,
+the quarter against the financial-quarter format, the audience and framework against
+their allow-lists. papermill writes parameter names and values into code, so nothing
+unchecked may pass.
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import nbformat
+
+from . import atomic, config
+from .catalogue import FrameworkError, available_frameworks
+from .fragments import META_MIMETYPE
+from .forces import get_force
+from .periods import parse_quarter
+from .report import AUDIENCES
+
+KERNEL_NAME = "casey-progress"
+NOTEBOOK_PARAMETERS = ("force", "quarter", "audience", "framework", "data_dir")
+
+
+class RenderError(RuntimeError):
+    """The notebook failed; ``failed_notebook`` is kept for inspection."""
+
+    def __init__(self, message: str, failed_notebook: Path | None = None):
+        super().__init__(message)
+        self.failed_notebook = failed_notebook
+
+
+@dataclass(frozen=True)
+class ReportJob:
+    force: str
+    quarter: str
+    audience: str
+    framework: str
+
+    def html_path(self, out_dir: Path) -> Path:
+        folder = Path(out_dir) / self.quarter
+        if self.framework != config.DEFAULT_FRAMEWORK:
+            folder = folder / self.framework
+        if self.audience == "public":
+            folder = folder / "public"
+        return folder / f"{self.force}.html"
+
+
+def checked_job(force: str, quarter: str, audience: str = "internal", framework: str = config.DEFAULT_FRAMEWORK, data_dir=None) -> ReportJob:
+    """Validate user-supplied values; raise ValueError subclasses with the valid choices."""
+    if audience not in AUDIENCES:
+        raise ValueError(f"unknown audience {audience!r}; choose one of: {', '.join(AUDIENCES)}")
+    if framework not in available_frameworks(data_dir):
+        raise FrameworkError(f"unknown framework {framework!r}; available: {', '.join(available_frameworks(data_dir))}")
+    return ReportJob(get_force(force, data_dir).id, parse_quarter(quarter).id, audience, framework)
+
+
+def ensure_kernel() -> str:
+    """Register this environment's Python as the ``casey-progress`` kernel (idempotent).
+
+    papermill picks the kernel by name; a stale user-level ``python3`` spec pointing at another
+    Python is a common cause of "No module named analysis", so we use our own name.
+    """
+    from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
+
+    try:
+        spec = KernelSpecManager().get_kernel_spec(KERNEL_NAME)
+        if Path(spec.argv[0]).resolve() == Path(sys.executable).resolve():
+            return KERNEL_NAME
+    except NoSuchKernel:
+        pass
+    from ipykernel.kernelspec import install
+
+    install(kernel_name=KERNEL_NAME, display_name="Python (casey-progress)", prefix=sys.prefix)
+    return KERNEL_NAME
+
+
+def _exporter():
+    from nbconvert import HTMLExporter
+    from nbconvert.preprocessors import TagRemovePreprocessor
+
+    exporter = HTMLExporter(template_name="casey", extra_template_basedirs=[str(config.TEMPLATES_DIR)])
+    exporter.exclude_input = True
+    exporter.exclude_input_prompt = True
+    exporter.exclude_output_prompt = True
+    remover = TagRemovePreprocessor(remove_cell_tags={"remove_cell"}, enabled=True)
+    exporter.register_preprocessor(remover, enabled=True)
+    return exporter
+
+
+_EXPORTER = None
+
+
+def to_html(nb: nbformat.NotebookNode) -> str:
+    """Executed notebook -> self-contained HTML (no code, images inline)."""
+    global _EXPORTER
+    if _EXPORTER is None:  # building the exporter loads templates: do it once per process
+        _EXPORTER = _exporter()
+    nb = copy.deepcopy(nb)
+    meta = {}
+    for cell in nb.cells:
+        kept = []
+        for output in cell.get("outputs", []):
+            data = output.get("data", {})
+            if META_MIMETYPE in data:
+                meta = dict(data[META_MIMETYPE])  # for the template's banner; not shown as content
+            else:
+                kept.append(output)
+        if cell.cell_type == "code":
+            cell.outputs = kept
+    nb.metadata["casey"] = meta
+    body, _ = _EXPORTER.from_notebook_node(nb)
+    return body
+
+
+def render_report(job: ReportJob, data_dir=None, out_dir=None, kernel_name: str | None = None) -> Path:
+    """Execute the notebook for one checked job; write ``.ipynb`` and ``.html`` atomically."""
+    import papermill as pm
+
+    out_dir = config.reports_dir(out_dir)
+    html_path = job.html_path(out_dir)
+    html_path.parent.mkdir(parents=True, exist_ok=True)
+    work_path = html_path.with_name(f".{html_path.stem}.running.ipynb")
+    failed_path = html_path.with_suffix(".failed.ipynb")
+    parameters = {
+        "force": job.force,
+        "quarter": job.quarter,
+        "audience": job.audience,
+        "framework": job.framework,
+        "data_dir": str(config.data_dir(data_dir)),
+    }
+    assert set(parameters) == set(NOTEBOOK_PARAMETERS)
+    try:
+        pm.execute_notebook(
+            str(config.report_notebook()),
+            str(work_path),
+            parameters=parameters,
+            kernel_name=kernel_name or ensure_kernel(),
+            cwd=str(config.NOTEBOOKS_DIR),
+            progress_bar=False,
+            log_output=False,
+            report_mode=True,
+        )
+    except Exception as exc:
+        if work_path.exists():
+            os.replace(work_path, failed_path)
+        reason = str(exc).strip().splitlines()
+        raise RenderError(f"{job.force} {job.quarter} ({job.audience}): notebook failed: {reason[-1] if reason else exc}", failed_path) from exc
+    nb = nbformat.read(work_path, as_version=4)
+    atomic.write_text(html_path, to_html(nb))
+    os.replace(work_path, html_path.with_suffix(".ipynb"))
+    failed_path.unlink(missing_ok=True)
+    return html_path

@@ -1,0 +1,45 @@
+"""Shared fixtures: a small data tree built from hand-made trackers plus the real registry and catalogue."""
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+
+def make_data_tree(root: Path, trackers: dict[str, str] | None = None) -> Path:
+    """A data root with the real force registry and Casey catalogue, and the given tracker files.
+
+    ``trackers`` maps ``force/quarter.csv`` to a fixture file name under fixtures/trackers.
+    """
+    raw = root / "raw"
+    (raw / "forces").mkdir(parents=True)
+    shutil.copy(ROOT / "data/raw/forces/forces.csv", raw / "forces/forces.csv")
+    (raw / "frameworks").mkdir()
+    shutil.copy(ROOT / "data/raw/frameworks/casey-2023.yaml", raw / "frameworks/casey-2023.yaml")
+    for target, source in (trackers or {}).items():
+        dest = raw / "trackers/casey-2023" / target
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(FIXTURES / "trackers" / source, dest)
+    return root
+
+
+@pytest.fixture
+def fixture_data(tmp_path) -> Path:
+    """Leicestershire with two snapshots (2023-24 Q1, 2024-25 Q1) from hand-made trackers."""
+    return make_data_tree(
+        tmp_path / "data",
+        {
+            "leicestershire/2023-24-Q1.csv": "leicestershire-2023-24-Q1.csv",
+            "leicestershire/2024-25-Q1.csv": "leicestershire-2024-25-Q1.csv",
+        },
+    )
+
+
+@pytest.fixture
+def casey():
+    from analysis.catalogue import load_framework
+
+    return load_framework("casey-2023", ROOT / "data")

@@ -1,0 +1,89 @@
+import pandas as pd
+import pytest
+
+from analysis.progress import (
+    apply_audience,
+    compare,
+    flags,
+    quarters_since_change,
+    recommendation_status,
+    report_marking,
+    rollup_status,
+    summarise,
+)
+from analysis.trackers import COLUMNS
+
+
+def rows(*entries, quarter="2024-25-Q1"):
+    """entries: (id, status, evidence[, marking])"""
+    out = []
+    for entry in entries:
+        rid, status, evidence, *rest = entry
+        marking = rest[0] if rest else "OFFICIAL"
+        out.append(dict(zip(COLUMNS, [rid, status, "Owner", evidence, "act", "", marking, "stated", "src"]), quarter=quarter))
+    return pd.DataFrame(out, columns=[*COLUMNS, "quarter"])
+
+
+@pytest.mark.parametrize(
+    "statuses, expected",
+    [
+        ([], None),
+        (["complete", "complete"], "complete"),
+        (["complete", "not_applicable"], "complete"),
+        (["not_applicable"], "not_applicable"),
+        (["complete", "not_started"], "in_progress"),
+        (["not_started", "not_assessed"], "not_started"),
+        (["not_assessed", "not_assessed"], "not_assessed"),
+        (["in_progress", "not_assessed"], "in_progress"),
+    ],
+)
+def test_rollup(statuses, expected):
+    assert rollup_status(statuses) == expected
+
+
+def test_recommendation_status_uses_parts_and_catalogue_applicability(casey):
+    table = recommendation_status(casey, rows(("1", "complete", "done"), ("4.ii", "complete", "x"), ("4.iii", "not_started", "")))
+    status = table.set_index("recommendation_id")["status"]
+    assert status["1"] == "complete"
+    assert status["4"] == "in_progress"
+    assert status["5"] == "not_applicable"  # for Government, no row
+    assert status["15"] == "not_applicable"  # Mayor's reviews, no row
+    assert status["2"] == "not_assessed"  # applicable, no row
+    s = summarise(table)
+    assert s.applicable == 14 and s.not_applicable == 2
+    assert s.counts == {"complete": 1, "in_progress": 1, "not_started": 0, "not_assessed": 12}
+    assert s.evidenced == 2
+
+
+def test_compare_finds_moves_and_new_evidence(casey):
+    before = recommendation_status(casey, rows(("1", "not_started", ""), ("2", "in_progress", "e")))
+    after = recommendation_status(casey, rows(("1", "complete", "done"), ("2", "in_progress", "")))
+    change = compare(after, before).set_index("recommendation_id")
+    assert change.loc["1", "moved"] and change.loc["1", "previous_status"] == "not_started"
+    assert change.loc["1", "newly_evidenced"]
+    assert not change.loc["2", "moved"] and change.loc["2", "evidence_removed"]
+
+
+def test_stale_items_are_flagged_after_two_quarters(casey):
+    history = pd.concat(
+        [
+            rows(("1", "in_progress", "same"), ("2", "in_progress", "old"), quarter="2023-24-Q1"),
+            rows(("1", "in_progress", "same"), ("2", "complete", "new"), quarter="2024-25-Q1"),
+        ]
+    )
+    since = quarters_since_change(history, casey, "2024-25-Q1")
+    assert since["1"] == 4 and since["2"] == 0
+    table = recommendation_status(casey, history[history.quarter == "2024-25-Q1"])
+    found = flags(table, since)
+    assert "not updated for 4 quarters" in found["1"]
+    assert not any(f.startswith("not updated") for f in found["2"])
+    assert found["3"] == ["no entry in the tracker"]
+
+
+def test_public_audience_withholds_sensitive_rows():
+    frame = rows(("1", "complete", "ok"), ("2", "in_progress", "secret", "OFFICIAL-SENSITIVE"))
+    kept, withheld = apply_audience(frame, "public")
+    assert withheld == 1 and kept["recommendation_id"].tolist() == ["1"]
+    assert report_marking(frame) == "OFFICIAL-SENSITIVE" and report_marking(kept) == "OFFICIAL"
+    with pytest.raises(ValueError):
+        apply_audience(frame, "press")
