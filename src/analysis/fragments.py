@@ -91,11 +91,16 @@ def toc(report: Report, extra: list[tuple[str, str]] | None = None) -> str:
     label = report.framework.item_label
     entries = [("summary", "Executive summary"), ("charts", "Charts")]
     entries += extra or []
+    measures = "".join(f'<li><a href="#measure-{esc(m.key_measure)}">{esc(m.title)}</a></li>' for m in report.measures)
+    entries.append(("measures", "Key measures"))
     recs = "".join(
         f'<li><a href="#{anchor(rec.id)}">{esc(label)} {esc(rec.id)}: {esc(rec.title)}</a></li>'
         for rec in report.framework.recommendations
     )
-    entries_html = "".join(f'<li><a href="#{esc(a)}">{esc(t)}</a></li>' for a, t in entries)
+    entries_html = "".join(
+        f'<li><a href="#{esc(a)}">{esc(t)}</a>' + (f"<ol>{measures}</ol>" if a == "measures" and measures else "") + "</li>"
+        for a, t in entries
+    )
     return (
         '<nav class="toc" aria-label="Contents"><h2 id="contents">Contents</h2><ol>'
         f'{entries_html}<li><a href="#recommendations">{esc(label)}s</a><ol>{recs}</ol></li>'
@@ -194,3 +199,46 @@ def tracker_charts(report: Report) -> str:
         fig, alt = plots.status_history(report.history, labels, report.force.name)
         out.append(figure(fig, alt, "Recommendation status in each of the force's tracker snapshots."))
     return "".join(out)
+
+
+def key_measures(report: Report) -> str:
+    """A section per Casey key measure: latest figure, comparisons, charts, sentences from the numbers."""
+    from . import measure_charts
+
+    out = [heading("Key measures", "measures")]
+    if not report.measures:
+        out.append(f"<p>{esc(report.measures_error or 'No key-measures data.')}</p>")
+        return "".join(out)
+    for section in report.measures:
+        out.append(f'<section class="measure" aria-labelledby="measure-{esc(section.key_measure)}">')
+        out.append(heading(section.title, f"measure-{section.key_measure}", 3))
+        if not section.has_data:
+            out.append(f'<p class="no-data">{esc(section.no_data_text)}</p></section>')
+            continue
+        if section.force_supplied:
+            out.append('<p class="note">Figures supplied by the force in its own papers, not official statistics.</p>')
+        out.append(paragraphs(section.sentences))
+        if section.trend_text:
+            out.append(f'<p class="trend"><strong>Trend:</strong> {esc(section.trend_text)}</p>')
+        for fig, alt in measure_charts.draw_section(section):
+            out.append(figure(fig, alt))
+        if section.extra:
+            rows = "".join(
+                f"<tr><td>{esc(e['title'])}</td><td>{esc(_value(e['value'], e['unit']))}</td>"
+                f"<td>{esc(e['period_label'])}</td><td>{esc(e['source'])}</td></tr>"
+                for e in section.extra
+            )
+            out.append(
+                "<details><summary>Other figures for this measure</summary><table class='extra'><thead><tr>"
+                "<th scope='col'>Measure</th><th scope='col'>Value</th><th scope='col'>Period</th><th scope='col'>Source</th>"
+                f"</tr></thead><tbody>{rows}</tbody></table></details>"
+            )
+        if section.official_source and not section.force_supplied:  # force-supplied sentences already name it
+            out.append(f'<p class="source">Official source: {esc(section.official_source)}</p>')
+        out.append("</section>")
+    return "".join(out)
+
+
+def _value(value: float, unit: str) -> str:
+    units = {"percent": f"{value:.1f}%", "ratio": f"{value:.2f}", "minutes": f"{value:g} min", "seconds": f"{value:g} s", "rate_per_1000": f"{value:.1f} per 1,000"}
+    return units.get(unit, f"{value:,.0f}")

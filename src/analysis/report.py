@@ -54,6 +54,8 @@ class Report:
     snapshot: dict | None  # the snapshot index row (as_of, document, ...)
     marking: str
     generated_at: str
+    measures: list = field(default_factory=list)  # analysis.measures.MeasureSection, one per key measure
+    measures_error: str = ""  # why the measures could not be computed, if they could not
     inputs: list[dict] = field(default_factory=list)  # data files used, with hashes
     parameters: dict = field(default_factory=dict)
 
@@ -79,6 +81,15 @@ def _read_processed(path: Path) -> pd.DataFrame:
     if not path.exists():
         raise MissingProcessedData(f"{path} is missing: run `casey build` first to build data/processed from data/raw")
     return pd.read_csv(path, dtype=str, keep_default_na=False)
+
+
+def _key_measures(force_id: str, quarter: str, data_dir) -> tuple[list, str, list[Path]]:
+    """The key-measure sections, or the reason there are none (no measures data in this tree)."""
+    from . import measures
+
+    if not config.measures_raw_dir(data_dir).exists():
+        return [], "No key-measures data is present in this data tree (data/raw/measures).", []
+    return measures.measure_sections(force_id, quarter, data_dir), "", measures.input_paths(data_dir)
 
 
 def load_report(
@@ -119,9 +130,11 @@ def load_report(
         changes = compare(status, recommendation_status(fw, prev_rows))
     stale = quarters_since_change(visible_history, fw, the_quarter.id) if snapshot else pd.Series(dtype=float)
 
+    key_measures, measures_error, measure_files = _key_measures(the_force.id, the_quarter.id, data_dir)
+    root = config.data_dir(data_dir)
     inputs = [
-        {"file": str(p.relative_to(config.data_dir(data_dir))) if p.is_relative_to(config.data_dir(data_dir)) else str(p), "sha256": file_sha256(p)}
-        for p in (fw.source_file, table_path, index_path)
+        {"file": str(p.relative_to(root)) if p.is_relative_to(root) else str(p), "sha256": file_sha256(p)}
+        for p in (fw.source_file, table_path, index_path, *measure_files)
     ]
     if snapshot:
         inputs.append({"file": snapshot["source_file"], "sha256": snapshot["sha256"]})
@@ -140,6 +153,8 @@ def load_report(
         history=status_history(fw, visible_history),
         snapshot=snapshot,
         marking=report_marking(rows) if len(rows) else "OFFICIAL",
+        measures=key_measures,
+        measures_error=measures_error,
         generated_at=(now or dt.datetime.now(dt.timezone.utc)).strftime("%Y-%m-%d %H:%M UTC"),
         inputs=inputs,
         parameters={"force": the_force.id, "quarter": the_quarter.id, "audience": audience, "framework": fw.id},

@@ -1,0 +1,190 @@
+"""analysis.measures (and a smoke test of analysis.measure_charts) on the real raw data.
+
+Each test builds its own data root in a temporary folder holding only the files this
+layer owns, so force-supplied files added later cannot change the answers.
+"""
+
+import csv
+import shutil
+from pathlib import Path
+
+import pytest
+
+from analysis import measures, stats
+
+REPO_DATA = Path(__file__).resolve().parent.parent / "data"
+FIX = Path(__file__).parent / "fixtures" / "measures"
+OUTCOMES_CSV = REPO_DATA / "raw" / "measures" / "home-office-outcomes" / "force_quarter.csv"
+
+
+def _make_root(tmp: Path) -> Path:
+    raw = tmp / "data" / "raw"
+    shutil.copytree(REPO_DATA / "raw" / "forces", raw / "forces")
+    for sub in ("home-office-outcomes", "census-2011"):
+        shutil.copytree(REPO_DATA / "raw" / "measures" / sub, raw / "measures" / sub)
+    (raw / "measures" / "registry").mkdir(parents=True)
+    shutil.copy(REPO_DATA / "raw" / "measures" / "registry" / "official.yaml", raw / "measures" / "registry")
+    return tmp / "data"
+
+
+@pytest.fixture(scope="module")
+def root(tmp_path_factory):
+    return _make_root(tmp_path_factory.mktemp("measures"))
+
+
+def _raw_rows():
+    with open(OUTCOMES_CSV, newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def test_official_registry_is_valid_and_covers_every_key_measure(root):
+    assert measures.registry_problems(root) == []
+    registry = measures.load_registry(root)
+    assert {m.key_measure for m in registry.values()} == {k for k, _ in measures.KEY_MEASURES}
+    assert set(measures.HEADLINE.values()) <= set(registry)
+
+
+def test_bad_registry_entry_is_reported(tmp_path):
+    data = _make_root(tmp_path)
+    (data / "raw" / "measures" / "registry" / "bad.yaml").write_text(
+        "measures:\n- id: x\n  key_measure: vibes\n  unit: percent\n")
+    with pytest.raises(measures.RegistryError, match="key_measure 'vibes'"):
+        measures.load_registry(data)
+
+
+def test_headline_charge_rate_matches_raw_csv_read_independently(root):
+    # Independent check: the 2024/25 Q1 headline = closed_all_t1 / closed_all_assigned from the raw file.
+    row = next(r for r in _raw_rows() if r["slug"] == "leicestershire" and r["fy"] == "2024/25" and r["q"] == "1")
+    expected = 100 * int(row["closed_all_t1"]) / int(row["closed_all_assigned"])
+    section = {s.key_measure: s for s in measures.measure_sections("leicestershire", "2024-25-Q1", root)}["charge-rate"]
+    assert section.latest.value == pytest.approx(expected, abs=1e-9)
+    assert (section.latest.numerator, section.latest.denominator) == (int(row["closed_all_t1"]),
+                                                                      int(row["closed_all_assigned"]))
+    p, lo, hi = stats.wilson_interval(int(row["closed_all_t1"]), int(row["closed_all_assigned"]))
+    assert (section.latest.lower, section.latest.upper) == pytest.approx((100 * lo, 100 * hi))
+
+
+def test_national_is_the_43_territorial_forces_without_btp(root):
+    rows = [r for r in _raw_rows() if r["fy"] == "2024/25" and r["q"] == "1"]
+    territorial = [r for r in rows if r["slug"] != "british-transport-police"]
+    assert len(territorial) == 43
+    nat = measures.national_series(root)
+    got = nat[(nat["period"] == "2024-25-Q1") & (nat["basis"] == "closed")].iloc[0]
+    assert got["charges"] == sum(int(r["closed_all_t1"]) for r in territorial)
+    assert got["assigned"] == sum(int(r["closed_all_assigned"]) for r in territorial)
+    # The provided national file includes BTP: it equals the sum over all 44 rows.
+    with open(OUTCOMES_CSV.with_name("national_quarter.csv"), newline="") as handle:
+        provided = next(r for r in csv.DictReader(handle) if r["fy"] == "2024/25" and r["q"] == "1")
+    assert int(provided["closed_all_t1"]) == sum(int(r["closed_all_t1"]) for r in rows)
+    assert int(provided["closed_all_t1"]) > got["charges"]
+
+
+def test_missing_quarters_are_missing_not_zero(root):
+    obs = measures.observations(root)
+    def value(force, period, measure):
+        hit = obs[(obs.force_id == force) & (obs.period == period) & (obs.measure_id == measure)]
+        assert len(hit) == 1
+        return hit.iloc[0]
+    zero = value("leicestershire", "2014-15-Q1", "charge_rate_recorded")  # all-zero recorded basis
+    assert zero.isna()["value"] and "missing, not zero" in zero["note"]
+    for basis in ("closed", "recorded"):
+        gap = value("greater-manchester", "2019-20-Q3", f"charge_rate_{basis}")
+        assert gap.isna()["value"] and "gap" in gap["note"]
+    nat = measures.national_series(root)
+    note = nat[(nat.period == "2019-20-Q3") & (nat.basis == "closed")].iloc[0]
+    assert note["forces_included"] == 42 and "greater-manchester" in note["note"]
+
+
+def test_census_share_and_names(root):
+    census = measures.census_table(root)
+    assert len(census) == 43 and census["force_id"].notna().all()
+    obs = measures.observations(root)
+    leics = obs[(obs.force_id == "leicestershire") & (obs.measure_id == "census_2011_ethnic_minority_share")].iloc[0]
+    # Leicestershire 2011: (All - White) / All, read from the raw CSV
+    with open(REPO_DATA / "raw/measures/census-2011/force-demographics.csv", newline="") as handle:
+        raw = next(r for r in csv.DictReader(handle) if r["PFA16NM"] == "Leicestershire")
+    total, white = int(raw[measures.CENSUS_ALL]), int(raw[measures.CENSUS_WHITE])
+    assert leics["value"] == pytest.approx(100 * (total - white) / total)
+
+
+def test_build_is_deterministic_and_atomic(tmp_path):
+    data = _make_root(tmp_path)
+    first = {p.name: p.read_bytes() for p in measures.build_processed(data)}
+    assert set(first) == {"observations.csv", "charge_rate_force_quarter.csv", "national.csv"}
+    measures._observations_cached.cache_clear()
+    measures._charge_series_cached.cache_clear()
+    second = {p.name: p.read_bytes() for p in measures.build_processed(data)}
+    assert first == second
+    out_dir = data / "processed" / "measures"
+    assert sorted(p.name for p in out_dir.iterdir()) == sorted(first)  # no temp files left
+    header = first["observations.csv"].decode().splitlines()[0]
+    assert header == ",".join(measures.OBS_COLUMNS)
+    series = first["charge_rate_force_quarter.csv"].decode().splitlines()
+    assert len(series) == 1 + 43 * 48 * 2
+
+
+def test_force_supplied_and_open_data_files_are_loaded(tmp_path):
+    data = _make_root(tmp_path)
+    m = data / "raw" / "measures"
+    (m / "local").mkdir()
+    (m / "local" / "x.csv").write_text(
+        "force_id,period,period_type,measure_id,numerator,denominator,value,unit,source,note\n"
+        "leicestershire,2023-07,month,test_share,5,10,50,percent,Force paper,made up\n")
+    (m / "home-office-outcomes" / "open-data").mkdir()
+    shutil.copy(FIX / "outcomes.ods", m / "home-office-outcomes" / "open-data")
+    (m / "home-office-workforce").mkdir()
+    shutil.copy(FIX / "workforce.xlsx", m / "home-office-workforce")
+    obs = measures.observations(data).set_index(["force_id", "measure_id", "period"])
+    assert obs.loc[("leicestershire", "test_share", "2023-07"), "value"] == 50
+    # rape charge rate from the fixture: Leicestershire 3 of 15 closed = 20%
+    assert obs.loc[("leicestershire", "rape_charge_rate_closed", "2024-25-Q1"), "value"] == pytest.approx(20)
+    # officers 280/2080 = 13.4615%; ratio = that / Census 2011 share
+    share = obs.loc[("leicestershire", "workforce_ethnic_minority_share_officers", "2023-24"), "value"]
+    assert share == pytest.approx(100 * 280 / 2080)
+    census = obs.loc[("leicestershire", "census_2011_ethnic_minority_share", "2011"), "value"]
+    ratio = obs.loc[("leicestershire", "workforce_representation_ratio_officers", "2023-24"), "value"]
+    assert ratio == pytest.approx(share / census)
+
+
+def test_sections_order_sentences_and_no_data_text(root):
+    sections = measures.measure_sections("leicestershire", "2024-25-Q1", root)
+    assert [s.key_measure for s in sections] == [k for k, _ in measures.KEY_MEASURES]
+    by_key = {s.key_measure: s for s in sections}
+    charge = by_key["charge-rate"]
+    assert charge.has_data and charge.latest.period == "2024-25-Q1" and not charge.latest_note
+    assert 2 <= len(charge.sentences) <= 3
+    assert all("statistically significant" in c or "not a statistically" in c for c in charge.sentences[1:])
+    labels = [c.label for c in charge.comparisons]
+    assert labels == ["the previous quarter", "the same quarter a year earlier", "England and Wales"]
+    assert charge.funnel.n_forces == 43 and charge.funnel.phi >= 1
+    assert charge.trend is not None and charge.trend_text
+    disparity = by_key["misconduct-disparity"]
+    assert not disparity.has_data and "Police misconduct, England and Wales" in disparity.no_data_text
+    assert "2011 Census" in " ".join(by_key["workforce-representation"].sentences)
+
+
+def test_latest_falls_back_to_the_most_recent_quarter_before(root):
+    charge = measures.measure_sections("greater-manchester", "2019-20-Q3", root)[3]
+    assert charge.latest.period == "2019-20-Q1"  # Q2 and Q3 are a known gap
+    assert "2019/20 Q3" in charge.latest_note and charge.sentences[0].startswith(charge.latest_note)
+
+
+def test_national_table_is_alphabetical_with_funnel_classes(root):
+    table = measures.national_measure_table("2024-25-Q1", root)
+    assert len(table) == 43
+    assert list(table["force_name"]) == sorted(table["force_name"])
+    assert set(table["funnel"]) <= {"within", "above 95%", "above 99.8%", "below 95%", "below 99.8%"}
+    # widened limits can only move forces towards 'within'
+    assert (table["funnel"] == "within").sum() >= (table["funnel_unadjusted"] == "within").sum()
+
+
+def test_charts_return_figure_and_alt_text(root):
+    from analysis import measure_charts
+
+    section = measures.measure_sections("leicestershire", "2024-25-Q1", root)[3]
+    drawn = measure_charts.draw_section(section)
+    assert len(drawn) == 2
+    for fig, alt in drawn:
+        assert fig.axes[0].get_ylabel() == "Charge rate (%)" and "Leicestershire" in alt
+    fig, alt = measure_charts.representation_chart("leicestershire", data_dir=root)
+    assert "Population" in alt and "No officer ethnicity data" in alt
