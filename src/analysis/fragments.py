@@ -145,9 +145,10 @@ def recommendation_section(report: Report, rec_id: str) -> str:
             basis = "" if row.status_basis == "stated" else ' <span class="basis">(assessed by analyst)</span>'
             workstreams = f'<p class="linked">Linked: {esc(row.linked_workstreams)}</p>' if row.linked_workstreams else ""
             out.append(
-                f"<tr><td>{esc(name)}</td><td>{badge(row.status)}{basis}</td><td>{esc(row.owner) or '<em>none recorded</em>'}</td>"
-                f"<td>{multiline(row.evidence) or BLANK}{workstreams}</td>"
-                f"<td>{multiline(row.actions) or BLANK}</td></tr>"
+                f"<tr><td data-label='Item'>{esc(name)}</td><td data-label='Status'>{badge(row.status)}{basis}</td>"
+                f"<td data-label='Owner'>{esc(row.owner) or '<em>none recorded</em>'}</td>"
+                f"<td data-label='Evidence'>{multiline(row.evidence) or BLANK}{workstreams}</td>"
+                f"<td data-label='Actions'>{multiline(row.actions) or BLANK}</td></tr>"
             )
         out.append("</tbody></table>")
     elif report.has_tracker:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import os
+import re
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -96,6 +97,11 @@ def _exporter():
 _EXPORTER = None
 
 
+def _css_string(text: str) -> str:
+    """Text safe inside a CSS string (the printed page banner): letters, digits and plain punctuation only."""
+    return re.sub(r"[^\w\s·/()&,.\-]", "", text)
+
+
 def to_html(nb: nbformat.NotebookNode) -> str:
     """Executed notebook -> self-contained HTML (no code, images inline)."""
     global _EXPORTER
@@ -113,20 +119,74 @@ def to_html(nb: nbformat.NotebookNode) -> str:
                 kept.append(output)
         if cell.cell_type == "code":
             cell.outputs = kept
+    meta["print_banner"] = _css_string(
+        " · ".join(str(meta.get(k, "")) for k in ("marking", "force", "quarter_label")) + (" · Public" if meta.get("audience") == "public" else " · Internal")
+    )
     nb.metadata["casey"] = meta
     body, _ = _EXPORTER.from_notebook_node(nb)
     return body
 
 
-def render_report(job: ReportJob, data_dir=None, out_dir=None, kernel_name: str | None = None) -> Path:
-    """Execute the notebook for one checked job; write ``.ipynb`` and ``.html`` atomically."""
+ENGINES = ("kernel", "inprocess")
+
+
+def _papermill_kwargs(engine: str, kernel_name: str | None, timeout: float | None) -> dict:
+    if engine == "kernel":
+        return {"kernel_name": kernel_name or ensure_kernel(), "execution_timeout": timeout}
+    if engine == "inprocess":
+        from .engine import ENGINE_NAME
+
+        # one write at the end instead of one per cell: the engine is fast, autosaves would dominate
+        return {"engine_name": ENGINE_NAME, "kernel_name": KERNEL_NAME, "request_save_on_cell_execute": False,
+                "execution_timeout": timeout}
+    raise ValueError(f"unknown engine {engine!r}; choose one of: {', '.join(ENGINES)}")
+
+
+def execute_to_html(notebook: Path, parameters: dict, html_path: Path, label: str, engine: str = "kernel",
+                    kernel_name: str | None = None, timeout: float | None = None) -> Path:
+    """Run ``notebook`` with checked ``parameters``; write ``.ipynb`` and ``.html`` beside each other.
+
+    On failure the executed notebook is kept as ``<name>.failed.ipynb`` and no HTML is written
+    (an earlier good HTML is left as it was).
+    """
     import papermill as pm
 
-    out_dir = config.reports_dir(out_dir)
-    html_path = job.html_path(out_dir)
+    html_path = Path(html_path)
     html_path.parent.mkdir(parents=True, exist_ok=True)
     work_path = html_path.with_name(f".{html_path.stem}.running.ipynb")
     failed_path = html_path.with_suffix(".failed.ipynb")
+    try:
+        nb = pm.execute_notebook(
+            str(notebook),
+            str(work_path),
+            parameters=parameters,
+            cwd=str(Path(notebook).parent),
+            progress_bar=False,
+            log_output=False,
+            report_mode=True,
+            **_papermill_kwargs(engine, kernel_name, timeout),
+        )
+    except Exception as exc:
+        if work_path.exists():
+            os.replace(work_path, failed_path)
+        reason = str(exc).strip().splitlines()
+        raise RenderError(f"{label}: notebook failed: {reason[-1] if reason else type(exc).__name__}", failed_path if failed_path.exists() else None) from exc
+    if not isinstance(nb, nbformat.NotebookNode):  # papermill returns the executed notebook; be safe
+        nb = nbformat.read(work_path, as_version=4)
+    atomic.write_text(html_path, to_html(nb))
+    os.replace(work_path, html_path.with_suffix(".ipynb"))
+    failed_path.unlink(missing_ok=True)
+    return html_path
+
+
+def render_report(job: ReportJob, data_dir=None, out_dir=None, kernel_name: str | None = None,
+                  engine: str = "kernel", timeout: float | None = None) -> Path:
+    """Execute the notebook for one checked job; write ``.ipynb`` and ``.html`` atomically.
+
+    ``engine="kernel"`` runs a fresh Jupyter kernel (full fidelity); ``engine="inprocess"`` runs the
+    cells in this process with a fresh namespace (:mod:`analysis.engine`, what ``casey batch`` uses).
+    """
+    out_dir = config.reports_dir(out_dir)
     parameters = {
         "force": job.force,
         "quarter": job.quarter,
@@ -135,24 +195,41 @@ def render_report(job: ReportJob, data_dir=None, out_dir=None, kernel_name: str 
         "data_dir": str(config.data_dir(data_dir)),
     }
     assert set(parameters) == set(NOTEBOOK_PARAMETERS)
-    try:
-        pm.execute_notebook(
-            str(config.report_notebook()),
-            str(work_path),
-            parameters=parameters,
-            kernel_name=kernel_name or ensure_kernel(),
-            cwd=str(config.NOTEBOOKS_DIR),
-            progress_bar=False,
-            log_output=False,
-            report_mode=True,
-        )
-    except Exception as exc:
-        if work_path.exists():
-            os.replace(work_path, failed_path)
-        reason = str(exc).strip().splitlines()
-        raise RenderError(f"{job.force} {job.quarter} ({job.audience}): notebook failed: {reason[-1] if reason else exc}", failed_path) from exc
-    nb = nbformat.read(work_path, as_version=4)
-    atomic.write_text(html_path, to_html(nb))
-    os.replace(work_path, html_path.with_suffix(".ipynb"))
-    failed_path.unlink(missing_ok=True)
-    return html_path
+    return execute_to_html(config.report_notebook(), parameters, job.html_path(out_dir),
+                           f"{job.force} {job.quarter} ({job.audience})", engine, kernel_name, timeout)
+
+
+# --------------------------------------------------------------------------- national overview
+NATIONAL_PARAMETERS = ("quarter", "audience", "framework", "data_dir")
+NATIONAL_STEM = "national-overview"
+
+
+@dataclass(frozen=True)
+class NationalJob:
+    quarter: str
+    audience: str
+    framework: str
+
+    force = NATIONAL_STEM  # where a per-force job has its force: used in labels and file names
+
+    def html_path(self, out_dir: Path) -> Path:
+        return ReportJob(NATIONAL_STEM, self.quarter, self.audience, self.framework).html_path(out_dir)
+
+
+def checked_national_job(quarter: str, audience: str = "internal", framework: str = config.DEFAULT_FRAMEWORK, data_dir=None) -> NationalJob:
+    if audience not in AUDIENCES:
+        raise ValueError(f"unknown audience {audience!r}; choose one of: {', '.join(AUDIENCES)}")
+    if framework not in available_frameworks(data_dir):
+        raise FrameworkError(f"unknown framework {framework!r}; available: {', '.join(available_frameworks(data_dir))}")
+    return NationalJob(parse_quarter(quarter).id, audience, framework)
+
+
+def render_national(job: NationalJob, data_dir=None, out_dir=None, kernel_name: str | None = None,
+                    engine: str = "kernel", timeout: float | None = None) -> Path:
+    """The national overview for one quarter and audience (``notebooks/national_overview.ipynb``)."""
+    out_dir = config.reports_dir(out_dir)
+    parameters = {"quarter": job.quarter, "audience": job.audience, "framework": job.framework,
+                  "data_dir": str(config.data_dir(data_dir))}
+    assert set(parameters) == set(NATIONAL_PARAMETERS)
+    return execute_to_html(config.NOTEBOOKS_DIR / "national_overview.ipynb", parameters, job.html_path(out_dir),
+                           f"national overview {job.quarter} ({job.audience})", engine, kernel_name, timeout)
