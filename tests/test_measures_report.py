@@ -1,0 +1,53 @@
+"""The key-measures section in real rendered reports, checked against the raw table by hand."""
+
+import csv
+import shutil
+
+import pytest
+
+from analysis.build import build_all
+from analysis.render import checked_job, render_report
+from conftest import ROOT, make_data_tree
+from htmlcheck import Page
+
+pytestmark = pytest.mark.slow
+
+
+def raw_charge_rate(force_name: str, fy: str, q: str) -> tuple[int, int]:
+    with open(ROOT / "data/raw/measures/home-office-outcomes/force_quarter.csv", newline="") as f:
+        for row in csv.DictReader(f):
+            if (row["force"], row["fy"], row["q"]) == (force_name, fy, q):
+                return int(row["closed_all_t1"]), int(row["closed_all_assigned"])
+    raise AssertionError("row not found")
+
+
+@pytest.fixture(scope="module")
+def pages(tmp_path_factory):
+    root = tmp_path_factory.mktemp("measures")
+    data = make_data_tree(root / "data", {"leicestershire/2024-25-Q1.csv": "leicestershire-2024-25-Q1.csv"})
+    shutil.copytree(ROOT / "data/raw/measures", data / "raw/measures")
+    assert build_all(data).problems == []
+    out = {}
+    for force in ("leicestershire", "avon-and-somerset"):
+        path = render_report(checked_job(force, "2024-25-Q1", data_dir=data), data, root / "reports")
+        out[force] = Page(path.read_text()).text
+    return out
+
+
+@pytest.mark.parametrize("force, name", [("leicestershire", "Leicestershire"), ("avon-and-somerset", "Avon and Somerset")])
+def test_headline_charge_rate_matches_the_raw_table(pages, force, name):
+    charges, assigned = raw_charge_rate(name, "2024/25", "1")
+    expected = f"{name} charged or summonsed {100 * charges / assigned:.1f}% of the crimes whose investigations closed with an assigned outcome ({charges:,} of {assigned:,};"
+    assert expected in pages[force]
+
+
+def test_force_without_tracker_still_gets_its_measures(pages):
+    text = pages["avon-and-somerset"]
+    assert "No Casey Review tracker was submitted for Avon and Somerset for 2024/25 Q1" in text
+    assert "Key measures" in text and "funnel" in text.lower()
+
+
+def test_missing_measures_name_their_official_source(pages):
+    text = pages["avon-and-somerset"]
+    assert "No data for this measure is loaded for Avon and Somerset" in text
+    assert "Police misconduct, England and Wales" in text
