@@ -83,3 +83,9 @@ def test_bundled_trackers_are_valid():
         result = build_trackers(tmp)
     assert result.problems == []
     assert result.snapshots >= 3
+
+
+def test_row_numbers_count_blank_lines_as_the_file_does(tmp_path, casey):
+    text = f"{HEADER}\n{GOOD}\n,,,,,,,,\n\n2,finished,PSD,e,a,,OFFICIAL,stated,Doc\n"
+    found = problems_of(write(tmp_path, text), casey)
+    assert found == [f"{tmp_path / 't.csv'}: row 5: status: 'finished' must be one of not_started, in_progress, complete, not_applicable, not_assessed"]

@@ -155,15 +155,25 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser("list", help="frameworks, forces and the tracker snapshots on disk")
     p.add_argument("--forces", action="store_true", help="also list the 43 forces")
     p.set_defaults(func=cmd_list)
+
+    from .cli_loop import register as register_quarterly_loop  # template, import, match
+
+    register_quarterly_loop(sub)
+    from .cli_batch import register as register_batch
+
+    register_batch(sub)
     return parser
 
 
-def main(argv: list[str] | None = None) -> int:
-    from .catalogue import FrameworkError
-    from .forces import UnknownForceError
-    from .periods import PeriodError
-    from .report import MissingProcessedData
+def _is_usage_error(exc: BaseException) -> bool:
+    """UnknownForceError, PeriodError, FrameworkError are ValueErrors; MissingProcessedData can only
+    have been raised if analysis.report is loaded. Checking this way keeps pandas out of commands
+    that do not need it (``casey batch`` with nothing to render finishes in ~0.1 s)."""
+    report = sys.modules.get(f"{__package__}.report")
+    return isinstance(exc, ValueError) or (report is not None and isinstance(exc, report.MissingProcessedData))
 
+
+def main(argv: list[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
     if args.command == "validate":
@@ -171,7 +181,9 @@ def main(argv: list[str] | None = None) -> int:
         args.framework = args.framework or config.DEFAULT_FRAMEWORK
     try:
         return args.func(args)
-    except (UnknownForceError, PeriodError, FrameworkError, MissingProcessedData, ValueError) as exc:
+    except Exception as exc:
+        if not _is_usage_error(exc):
+            raise
         _err(str(exc))
         return EXIT_USAGE
     except KeyboardInterrupt:

@@ -103,11 +103,16 @@ def read_raw(path: Path) -> pd.DataFrame:
     if head.startswith(("<!doctype", "<html", "<?xml", "<table")):
         raise TrackerError([Problem(name, "file", "format", "this looks like HTML or XML, not CSV (was a web page saved by mistake?)")])
     try:
-        frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, skip_blank_lines=True)
+        # keep blank lines so that row numbers in messages match the file; _normalise drops them
+        frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, skip_blank_lines=False)
     except pd.errors.ParserError as exc:
-        raise TrackerError([Problem(name, "file", "format", f"not readable as CSV: {exc}")]) from exc
+        raise TrackerError([Problem(name, "file", "format", f"not readable as CSV: {' '.join(str(exc).split())}")]) from exc
     except pd.errors.EmptyDataError as exc:
         raise TrackerError([Problem(name, "file", "content", "the file has no header row")]) from exc
+    if len(frame.columns) == 1:
+        for sep, label in ((";", "semicolons"), ("\t", "tabs")):
+            if sep in str(frame.columns[0]):
+                raise TrackerError([Problem(name, "file", "format", f"the columns are separated by {label}, not commas; save it as 'CSV UTF-8 (comma delimited)'")])
     return frame
 
 
@@ -206,7 +211,7 @@ def _normalise(frame: pd.DataFrame) -> pd.DataFrame:
     frame = frame.copy()
     frame.columns = [str(c).strip() for c in frame.columns]
     for column in frame.columns:
-        frame[column] = frame[column].astype(str).str.strip()
+        frame[column] = frame[column].fillna("").astype(str).str.strip()
     if "status" in frame:
         frame["status"] = frame["status"].str.lower().str.replace(r"[\s\-]+", "_", regex=True)
     if "marking" in frame:
@@ -256,7 +261,7 @@ def validate_frame(frame: pd.DataFrame, framework: Framework, name: str) -> tupl
         return frame, problems
     if frame.empty:
         return frame, [Problem(name, "file", "content", "the tracker has a header but no rows")]
-    frame = frame.reset_index(drop=True)
+    # the index is still the file's own row order (blank rows dropped, not renumbered), so row = index + 2
     try:
         _schema(framework).validate(frame, lazy=True)
     except pa.errors.SchemaErrors as exc:
