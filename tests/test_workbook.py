@@ -88,3 +88,18 @@ def test_template_command(fixture_data, tmp_path, capsys):
     assert code == 2 and "unknown force 'atlantis'" in err and "Traceback" not in out + err
     code, out, err = run_casey(["--data-dir", fixture_data, "template", "--force", "leicestershire", "--quarter", "2024-25-Q5", "--out", tmp_path], capsys)
     assert code == 2 and "not a financial quarter" in err
+
+
+def test_validate_accepts_an_untouched_returned_template(tmp_path, capsys):
+    """`casey validate` on a template skips its grey context columns (only data columns are checked)."""
+    from conftest import make_data_tree
+
+    from analysis.cli import main
+    from analysis.workbook import write_template
+
+    data = make_data_tree(tmp_path / "data", {"leicestershire/2024-25-Q1.csv": "leicestershire-2024-25-Q1.csv"})
+    result = write_template("leicestershire", "2024-25-Q2", "casey-2023", data, tmp_path / "out")
+    code = main(["--data-dir", str(data), "validate", str(result.path)])
+    out = capsys.readouterr().out
+    assert "unexpected column" not in out
+    assert code in (0, 1)

@@ -48,7 +48,13 @@ def cmd_validate(args) -> int:
             framework_id = where[0]
         try:
             framework = load_framework(framework_id, args.data_dir)
-            _, found = validate_frame(read_raw(path), framework, str(path))
+            frame = read_raw(path)
+            if path.suffix.lower() == ".xlsx":
+                from .workbook import CONTEXT_COLUMNS, read_template_identity
+
+                if read_template_identity(path):  # a returned template: its grey context columns are not data
+                    frame = frame.drop(columns=[c for c in CONTEXT_COLUMNS if c in frame.columns])
+            _, found = validate_frame(frame, framework, str(path))
         except TrackerError as exc:
             found = exc.problems
         except Exception as exc:  # a framework error or anything unexpected: still one line, no traceback
