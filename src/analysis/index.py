@@ -1,12 +1,22 @@
-"""``reports/index.html`` and ``reports/<quarter>/index.html``: links to every rendered report."""
+"""``reports/index.html`` and ``reports/<quarter>/index.html``: links to every rendered report.
+
+The national overview (``casey batch``) is listed first in each quarter, then the force reports.
+"""
 
 from __future__ import annotations
 
+import html
 from pathlib import Path
 
 from . import atomic, config
-from .fragments import esc
 from .periods import PeriodError, parse_quarter
+
+NATIONAL_STEM = "national-overview"  # analysis.render.NATIONAL_STEM (not imported: that pulls in papermill)
+
+
+def esc(value) -> str:
+    """As ``fragments.esc``, without importing the report machinery."""
+    return html.escape("" if value is None else str(value), quote=True)
 
 _PAGE = """<!DOCTYPE html><html lang="en-GB"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -28,7 +38,12 @@ def _quarters(root: Path) -> list[str]:
 
 
 def _reports_in(folder: Path) -> list[Path]:
-    return sorted(p for p in folder.rglob("*.html") if p.name != "index.html")
+    found = [p for p in folder.rglob("*.html") if p.name != "index.html"]
+    return sorted(found, key=lambda p: (p.stem != NATIONAL_STEM, p.relative_to(folder).as_posix()))
+
+
+def _label(path: Path) -> str:
+    return "National overview (all forces)" if path.stem == NATIONAL_STEM else path.stem
 
 
 def write_index(out_dir=None) -> Path:
@@ -38,7 +53,7 @@ def write_index(out_dir=None) -> Path:
     for quarter in _quarters(root):
         folder = root / quarter
         rows = "".join(
-            f'<tr><td><a href="{esc(p.relative_to(folder).as_posix())}">{esc(p.stem)}</a></td>'
+            f'<tr><td><a href="{esc(p.relative_to(folder).as_posix())}">{esc(_label(p))}</a></td>'
             f'<td>{"Public" if "public" in p.relative_to(folder).parts else "Internal"}</td>'
             f'<td>{esc("/".join(p.relative_to(folder).parts[:-1]) or "casey-2023")}</td></tr>'
             for p in _reports_in(folder)

@@ -1,0 +1,140 @@
+"""Time `casey batch` against the obvious alternative, and against the no-kernel floor.
+
+    python benchmarks/batch_vs_naive.py [--forces N] [--quarter Q] [--naive-forces M]
+
+(a) naive: for each force, the `papermill` CLI (a fresh kernel) then `jupyter nbconvert --to html
+    --no-input`, one after the other;
+(b) batch: `casey batch --quarter Q --forces ... --audience internal --no-national` on a fresh
+    output folder (cold), then the same command again with nothing changed (warm);
+(c) floor: the same tables and figures computed by calling the package functions directly in one
+    Python process, no kernel, no papermill, no nbconvert (per report, caches warm).
+
+Everything is written under a temporary folder; the repository's reports/ is not touched. The
+repository's data/processed must exist (it is built with `casey build` if missing). The last line
+is `ratio: <naive seconds / batch seconds>`. `--naive-forces M` times the naive loop on the first M
+forces only and scales it to N (say so in the output); by default every force is timed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+FLOOR = r"""
+import json, sys, time
+from analysis import fragments, measures, narrative
+from analysis.report import load_report
+forces, quarter = sys.argv[1].split(","), sys.argv[2]
+measures.observations(); measures.charge_rate_series()  # caches warm, as in batch workers
+times = []
+for force in forces:
+    t = time.perf_counter()
+    r = load_report(force, quarter, "internal")
+    html = fragments.header(r) + fragments.toc(r)
+    html += fragments.paragraphs(narrative.executive_summary(r)) + fragments.tracker_charts(r) + fragments.key_measures(r)
+    html += "".join(fragments.recommendation_section(r, rec.id) for rec in r.framework.recommendations)
+    html += fragments.provenance(r)
+    times.append(time.perf_counter() - t)
+print(json.dumps(times))
+"""
+
+
+def run(cmd, **kwargs) -> float:
+    started = time.perf_counter()
+    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, **kwargs)
+    return time.perf_counter() - started
+
+
+def all_forces() -> list[str]:
+    import csv
+
+    with open(ROOT / "data/raw/forces/forces.csv", newline="", encoding="utf-8") as handle:
+        return [row["force_id"] for row in csv.DictReader(handle)]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--forces", type=int, default=43, help="how many forces (the first N of the registry; default 43)")
+    parser.add_argument("--quarter", default="2024-25-Q1", help="quarter to render (default 2024-25-Q1: it has a tracker)")
+    parser.add_argument("--naive-forces", type=int, default=None, help="time the naive loop on M forces and scale to N")
+    parser.add_argument("--workers", type=int, default=None, help="batch workers (default: CPU count)")
+    args = parser.parse_args()
+
+    forces = all_forces()[: args.forces]
+    data = ROOT / "data"
+    if not (data / "processed/trackers/casey-2023.csv").exists():
+        subprocess.run([str(BIN / "casey"), "build"], check=False)
+    env = {**os.environ, "MPLBACKEND": "agg"}
+    print(f"{len(forces)} forces, quarter {args.quarter}, {os.cpu_count()} CPUs, python {sys.version.split()[0]}")
+
+    with tempfile.TemporaryDirectory(prefix="casey-bench-") as tmp:
+        tmp = Path(tmp)
+        # (a) the naive loop
+        naive_forces = forces[: args.naive_forces] if args.naive_forces else forces
+        subprocess.run([str(BIN / "python"), "-c", "from analysis.render import ensure_kernel; ensure_kernel()"], check=True)
+        naive = 0.0
+        for force in naive_forces:
+            executed = tmp / "naive" / f"{force}.ipynb"
+            executed.parent.mkdir(parents=True, exist_ok=True)
+            naive += run([str(BIN / "papermill"), str(ROOT / "notebooks/force_report.ipynb"), str(executed),
+                          "-p", "force", force, "-p", "quarter", args.quarter, "-p", "audience", "internal",
+                          "-p", "framework", "casey-2023", "-p", "data_dir", str(data),
+                          "-k", "casey-progress", "--report-mode", "--no-progress-bar"], env=env, cwd=ROOT / "notebooks")
+            naive += run([str(BIN / "jupyter"), "nbconvert", "--to", "html", "--no-input", str(executed)], env=env)
+        per_naive = naive / len(naive_forces)
+        if len(naive_forces) < len(forces):
+            print(f"naive loop timed on {len(naive_forces)} forces: {naive:.1f}s; scaled to {len(forces)}")
+            naive = per_naive * len(forces)
+        print(f"(a) naive papermill + nbconvert loop: {naive:.1f}s ({per_naive:.2f}s per report)")
+
+        # (b) casey batch, cold then warm
+        out = tmp / "batch"
+        cmd = [str(BIN / "casey"), "batch", "--quarter", args.quarter, "--audience", "internal", "--no-national",
+               "--no-progress", "--out", str(out), "--forces", *forces]
+        if args.workers:
+            cmd += ["--workers", str(args.workers)]
+        cold = run(cmd, env=env)
+        manifest = json.loads((out / args.quarter / "manifest.json").read_text())
+        warm = run(cmd, env=env)
+        warm_manifest = json.loads((out / args.quarter / "manifest.json").read_text())
+        warm_inside = warm_manifest["run"]["duration_s"]
+        entries = [e for e in manifest["reports"].values() if e["kind"] == "force"]
+        failed = [e["html"] for e in entries if e["status"] == "failed"]
+        durations = [e["render_duration_s"] for e in entries if e.get("render_duration_s")]
+        workers = manifest["run"]["parameters"]["workers"]
+        per_batch = sum(durations) / len(durations)
+        print(f"(b) casey batch, cold: {cold:.1f}s ({per_batch:.2f}s per report in a worker, {workers} workers)"
+              + (f"; FAILED: {', '.join(failed)}" if failed else ""))
+        print(f"    casey batch, warm (nothing changed): {warm:.2f}s; cold/warm: {cold / warm:.0f}x "
+              f"(the run itself {warm_inside:.3f}s, the rest is interpreter and CLI start-up)")
+
+        # (c) the floor: package functions called directly, no kernel
+        floor = json.loads(subprocess.run([str(BIN / "python"), "-c", FLOOR, ",".join(forces), args.quarter],
+                                          check=True, capture_output=True, text=True, env=env).stdout)
+        per_floor = sum(floor) / len(floor)
+        print(f"(c) floor, package functions called directly: {per_floor:.2f}s per report; "
+              f"batch per report / floor: {per_batch / per_floor:.2f}x")
+
+        # memory: each worker's peak RSS after its first and its last report, and the main process
+        by_worker: dict = {}
+        for e in sorted(entries, key=lambda e: e.get("worker_job_number") or 0):
+            if e.get("worker_peak_rss_mb"):
+                by_worker.setdefault(e["worker_pid"], []).append(e["worker_peak_rss_mb"])
+        if by_worker:
+            curves = "; ".join(f"{len(v)} reports {v[0]:.0f} -> {v[-1]:.0f} MB" for v in by_worker.values())
+            print(f"memory: worker peak RSS, first report -> last, per worker process: {curves}; "
+                  f"main process {manifest['run'].get('main_peak_rss_mb') or 0:.0f} MB")
+    print(f"ratio: {naive / cold:.2f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
