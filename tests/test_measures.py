@@ -188,3 +188,18 @@ def test_charts_return_figure_and_alt_text(root):
         assert fig.axes[0].get_ylabel() == "Charge rate (%)" and "Leicestershire" in alt
     fig, alt = measure_charts.representation_chart("leicestershire", data_dir=root)
     assert "Population" in alt and "No officer ethnicity data" in alt
+
+
+def test_representation_ratio_sentence_uses_the_census_share():
+    """15.8% of joiners from ethnic minorities (seed 003) against the 2011 Census share for Leicestershire."""
+    import csv
+
+    from analysis.measures import measure_sections
+
+    with open(REPO_DATA / "raw/measures/census-2011/force-demographics.csv", newline="") as f:
+        row = next(r for r in csv.DictReader(f) if r["PFA16NM"] == "Leicestershire")
+    total = int(row["Ethnic Group: All categories: Ethnic group; measures: Value"])
+    white = int(row["Ethnic Group: White; measures: Value"])
+    expected = 0.158 / ((total - white) / total)  # about 0.158 / 0.216 = 0.73
+    section = next(s for s in measure_sections("leicestershire", "2024-25-Q1", REPO_DATA) if s.key_measure == "workforce-representation")
+    assert f"representation ratio of {expected:.2f}" in " ".join(section.sentences)

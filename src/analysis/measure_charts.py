@@ -125,6 +125,15 @@ def representation_chart(force_id: str, data_dir=None):
             p, lo, hi = stats.wilson_interval(r["numerator"], r["denominator"])
             rows.append((label, f"{what}, {measures.period_label(r['period'], r['period_type'])}",
                          100 * p, 100 * lo, 100 * hi))
+    # the force's own ethnic minority shares (joiners, recruits...) where its papers give them
+    registry = measures.load_registry(data_dir)
+    shares = [m.id for m in registry.values() if m.unit == "percent" and "ethnic_minority_share" in m.id
+              and m.id not in ("census_2011_ethnic_minority_share", "workforce_ethnic_minority_share_officers")]
+    own = obs[(obs["force_id"] == force.id) & obs["measure_id"].isin(shares)].dropna(subset=["value"])
+    for r in own.itertuples(index=False):
+        title = registry[r.measure_id].title if r.measure_id in registry else r.measure_id
+        value = float(r.value)
+        rows.append((force.name, f"{title}, {measures.period_label(r.period, r.period_type)} (force-supplied)", value, value, value))
     fig, ax = plt.subplots(figsize=(7.5, 3.6))
     names = [f"{a}: {b}" for a, b, *_ in rows]
     values = [v for *_, v, _, _ in rows]
@@ -136,10 +145,10 @@ def representation_chart(force_id: str, data_dir=None):
     ax.set_yticks(y, names, fontsize=8)
     ax.invert_yaxis()
     ax.set_xlabel("Ethnic minority share (%)")
-    ax.set_title(f"{force.name}: ethnic minority share of population and officers")
+    ax.set_title(f"{force.name}: ethnic minority share of population and workforce")
     parts = [f"{n} {v:.1f}%" for n, v in zip(names, values)]
     alt = "Bar chart of ethnic minority shares. " + "; ".join(parts) + "."
-    if not any("officers" in n for n in names if n.startswith(force.name)):
+    if not any("officers" in n.lower() or "force-supplied" in n for n in names if n.startswith(force.name)):
         alt += f" No officer ethnicity data is loaded for {force.name}, so only the population share is shown."
     return fig, alt
 

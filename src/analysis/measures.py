@@ -669,7 +669,7 @@ def _generic_section(force_id, key, quarter: Quarter, data_dir, measures) -> Mea
     extras = [e for e in extras if period_end(e["period"], e["period_type"]) <= quarter.end]
     official = [e for e in extras if e["measure_id"] == HEADLINE[key]]
     ranked = official or sorted(extras, key=lambda e: _headline_rank(e, key, measures))
-    context = _context_sentence(force_id, key, data_dir, name)
+    context = _context_sentence(force_id, key, data_dir, name, ranked[0] if ranked else None)
     if not ranked:
         source = headline.official_source if headline else "no official source is registered"
         section.no_data_text = (f"No data for this measure is loaded for {name}. The official source is "
@@ -734,7 +734,9 @@ def _previous_comparison(force_id, top: dict, data_dir) -> Comparison | None:
                       None, None, None, "no counts published, so no interval or significance test")
 
 
-def _context_sentence(force_id, key, data_dir, name) -> str:
+def _context_sentence(force_id, key, data_dir, name, top: dict | None = None) -> str:
+    """For workforce representation: the population share to compare with, and the ratio when the
+    headline figure is an ethnic minority share (1 means the workforce mirrors the population)."""
     if key != "workforce-representation":
         return ""
     census = census_table(data_dir).set_index("force_id")
@@ -742,8 +744,13 @@ def _context_sentence(force_id, key, data_dir, name) -> str:
         return ""
     r = census.loc[force_id]
     p, lo, hi = stats.wilson_interval(r["minority"], r["total"])
-    return (f"For comparison, the 2011 Census put the ethnic minority share of {name}'s population at "
+    text = (f"For comparison, the 2011 Census put the ethnic minority share of {name}'s population at "
             f"{_pct(p)} (the 2021 Census figure is not loaded yet).")
+    if top is not None and top["unit"] == "percent" and "ethnic_minority_share" in top["measure_id"]:
+        ratio = stats.representation_ratio(top["value"] / 100, p)
+        text += (f" Set against it, {top['title'].lower()} gives a representation ratio of {ratio:.2f} "
+                 f"(1 would mean parity; the comparison mixes a {top['period_label']} figure with a 2011 population).")
+    return text
 
 
 def measure_sections(force_id: str, quarter, data_dir=None) -> list[MeasureSection]:
