@@ -51,3 +51,11 @@ def test_missing_measures_name_their_official_source(pages):
     text = pages["avon-and-somerset"]
     assert "No data for this measure is loaded for Avon and Somerset" in text
     assert "Police misconduct, England and Wales" in text
+
+
+def test_executive_summary_mentions_the_key_measures(pages):
+    text = pages["leicestershire"]
+    start = text.rindex("Executive summary")  # the section, not the contents entry
+    summary = text[start:text.index("Charts", start)]
+    assert "charged or summonsed" in summary
+    assert "Figures are loaded for" in summary and "of the 7 key measures" in summary

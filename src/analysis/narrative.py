@@ -30,11 +30,12 @@ def executive_summary(report: Report) -> list[str]:
     label = fw.item_label.lower()
     force = report.force.name
     if not report.has_tracker:
-        return [
+        paras = [
             f"No {fw.short_title} tracker was submitted for {force} for {report.quarter.label}, so this report "
             f"carries no {label} statuses for the quarter."
             + (f" The most recent earlier tracker is for {report.previous_quarter.label}." if report.previous_quarter else "")
         ]
+        return paras + ([measures_summary(report)] if report.measures else [])
     s = report.summary
     c = s.counts
     paras = [
@@ -70,7 +71,22 @@ def executive_summary(report: Report) -> list[str]:
         paras.append(f"Needing attention: {_join(attention)}.")
     else:
         paras.append("No applicable recommendation is flagged for attention this quarter.")
+    if report.measures:
+        paras.append(measures_summary(report))
     return paras
+
+
+def measures_summary(report: Report) -> str:
+    """One paragraph on the key measures: the headline charge rate and which measures lack data."""
+    if not report.measures:
+        return ""
+    with_data = [m for m in report.measures if m.has_data]
+    missing = [m.title.lower() for m in report.measures if not m.has_data]
+    charge = next((m for m in report.measures if m.key_measure == "charge-rate" and m.has_data), None)
+    text = (charge.sentences[0] + " ") if charge and charge.sentences else ""
+    text += f"Figures are loaded for {len(with_data)} of the {len(report.measures)} key measures"
+    text += f"; none yet for {_join(missing)}." if missing else "."
+    return text
 
 
 def needing_attention(report: Report) -> list[str]:
