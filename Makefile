@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help env build reports test test-fast clean-reports lab
+.PHONY: help env build reports quarter benchmark test test-fast clean-reports lab
 
 help: ## Show this list of targets
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  make %-14s %s\n", $$1, $$2}'
@@ -22,8 +22,14 @@ env: $(STAMP) ## Create the virtual environment (.venv) with every dependency, i
 build: env ## Validate data/raw and build data/processed
 	$(BIN)/casey build
 
-reports: env ## The main job: build data/processed, render every force report with tracker data, write reports/index.html
-	$(BIN)/casey reports
+reports: env ## The main job: build data/processed, then render all 43 forces + the national overview for every quarter with tracker data
+	$(BIN)/casey batch --build --quarter tracker-quarters
+
+quarter: env ## The scheduled job: build, then render the latest complete quarter (QUARTER=2024-25-Q1 to choose)
+	$(BIN)/casey batch --build --quarter $(or $(QUARTER),latest)
+
+benchmark: env ## Time casey batch against the naive papermill + nbconvert loop (FORCES=43)
+	$(BIN)/python benchmarks/batch_vs_naive.py --forces $(or $(FORCES),43)
 
 test: env ## Run the whole test suite (real papermill and nbconvert runs included)
 	$(BIN)/python -m pytest

@@ -166,6 +166,17 @@ def test_one_failing_force_spoils_nothing_else(tmp_path, capsys):
 
 
 @pytest.mark.slow
+def test_workers_are_recycled_without_hanging(tmp_path):
+    """max_tasks_per_child=1: a fresh pool per `workers` reports (ProcessPoolExecutor's own option can deadlock on 3.11)."""
+    data = _tree(tmp_path, measures=False)
+    result = run_batch(BatchOptions(quarters=[Q], forces=["cheshire", "dorset", "kent"], audiences=["internal"],
+                                    data_dir=str(data), out_dir=str(tmp_path / "out"), workers=2, national=False,
+                                    progress=False, max_tasks_per_child=1))
+    assert result.count("rendered") == 3
+    assert len({e["worker_pid"] for e in result.entries.values()}) >= 2
+
+
+@pytest.mark.slow
 def test_cli_exit_code_and_summary(tmp_path):
     data = _tree(tmp_path, measures=False)
     out = tmp_path / "reports"

@@ -254,6 +254,7 @@ class Plan:
     quarter: Quarter
     jobs: list[JobSpec]
     inputs: dict[str, dict]  # relpath -> component hashes (for the manifest)
+    with_tracker: list[str] = field(default_factory=list)  # forces with a tracker snapshot for this quarter
 
 
 def plan(quarters: list[Quarter], forces: list[str], audiences: list[str], framework: str, data_dir, out_dir,
@@ -296,7 +297,8 @@ def plan(quarters: list[Quarter], forces: list[str], audiences: list[str], frame
                 spec = JobSpec(kind, force, quarter.id, audience, framework, data_root, out_root, engine, timeout, digest)
                 jobs.append(spec)
                 inputs[spec.relpath] = parts
-        plans.append(Plan(quarter, jobs, inputs))
+        submitted = sorted({r["force_id"] for r in index_rows if r["quarter"] == quarter.id})
+        plans.append(Plan(quarter, jobs, inputs, submitted))
     return plans
 
 
@@ -354,14 +356,19 @@ def _local_results(specs: list[JobSpec], workers: int, max_tasks_per_child: int 
         ctx.set_forkserver_preload(["analysis._preload"])
     except ValueError:  # pragma: no cover - no fork server on this platform
         ctx = mp.get_context("spawn")
+    # Workers are recycled by starting a new pool every ``workers * max_tasks_per_child`` reports
+    # (forking from the warm server costs ~0.1 s), not by ProcessPoolExecutor's own
+    # max_tasks_per_child: on Python 3.11 that can deadlock when a retiring worker exits
+    # (CPython gh-115634), which a 88-report run hit.
+    chunk = workers * max_tasks_per_child if max_tasks_per_child else None
     pending, crashes = list(specs), {}
     while pending:
         shared = [s for s in pending if crashes.get(s, 0) < 2]
-        groups = ([shared] if shared else []) + [[s] for s in pending if crashes.get(s, 0) >= 2]
+        groups = [shared[i:i + (chunk or len(shared))] for i in range(0, len(shared), chunk or max(1, len(shared)))]
+        groups += [[s] for s in pending if crashes.get(s, 0) >= 2]
         pending = []
         for group in groups:
-            pool = ProcessPoolExecutor(max_workers=max(1, min(workers, len(group))), mp_context=ctx,
-                                       max_tasks_per_child=max_tasks_per_child)
+            pool = ProcessPoolExecutor(max_workers=max(1, min(workers, len(group))), mp_context=ctx)
             try:
                 futures = {pool.submit(run_job, spec): spec for spec in group}
                 for future in as_completed(futures):
@@ -504,6 +511,10 @@ def run_batch(options: BatchOptions, out=None, err=None) -> BatchResult:
     if "latest" in options.quarters:
         print(f"latest complete quarter: {latest.id} ({latest.label}, {latest.months})", file=out)
 
+    for p in plans:
+        print(f"{p.quarter.id}: {len(p.with_tracker)} of {len(select_forces(None, options.data_dir))} forces have a tracker "
+              f"for this quarter" + (f" ({', '.join(p.with_tracker)})" if 0 < len(p.with_tracker) <= 5 else "")
+              + ("; key measures are shown at their latest published period up to it" if p.quarter == latest else ""), file=out)
     previous = {p.quarter.id: read_manifest(options.out_dir, p.quarter.id) for p in plans}
     to_run, entries = [], {}
     parts_of = {}

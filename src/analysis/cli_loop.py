@@ -113,9 +113,7 @@ def cmd_match(args) -> int:
 
 
 def register(subparsers) -> None:
-    """Add ``template``, ``import`` and ``match`` to the ``casey`` subcommands."""
-    from .reference_matching import DEFAULT_THRESHOLD
-
+    """Add ``template``, ``import`` and ``match`` to the ``casey`` subcommands (imports nothing heavy)."""
     p = subparsers.add_parser("template", help="write a force's Excel tracker for a quarter, pre-filled from its previous snapshot")
     p.add_argument("--force", required=True, help="force slug or ONS code, e.g. leicestershire")
     p.add_argument("--quarter", required=True, help="the quarter the return is for, e.g. 2024-25-Q2")
@@ -136,5 +134,5 @@ def register(subparsers) -> None:
     p = subparsers.add_parser("match", help="match free-text recommendation references to catalogue ids, with scores")
     p.add_argument("texts", nargs="+", help="references, e.g. 'Rec 4 (ii)' or the recommendation's wording")
     p.add_argument("--framework", default=config.DEFAULT_FRAMEWORK)
-    p.add_argument("--threshold", type=float, default=DEFAULT_THRESHOLD, help=f"accept text matches scoring at least this (default {DEFAULT_THRESHOLD})")
+    p.add_argument("--threshold", type=float, default=config.MATCH_THRESHOLD, help=f"accept text matches scoring at least this (default {config.MATCH_THRESHOLD})")
     p.set_defaults(func=cmd_match)

@@ -39,7 +39,8 @@ def _quarters(root: Path) -> list[str]:
 
 def _reports_in(folder: Path) -> list[Path]:
     found = [p for p in folder.rglob("*.html") if p.name != "index.html"]
-    return sorted(found, key=lambda p: (p.stem != NATIONAL_STEM, p.relative_to(folder).as_posix()))
+    # national overview first, then each folder's reports (internal before public) alphabetically
+    return sorted(found, key=lambda p: (p.stem != NATIONAL_STEM, p.relative_to(folder).parent.as_posix(), p.stem))
 
 
 def _label(path: Path) -> str:

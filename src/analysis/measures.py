@@ -122,12 +122,20 @@ def registry_problems(data_dir=None) -> list[str]:
 
 
 def load_registry(data_dir=None) -> dict[str, Measure]:
-    """All measures by id; raises :class:`RegistryError` listing every problem."""
-    problems = registry_problems(data_dir)
+    """All measures by id; raises :class:`RegistryError` listing every problem.
+
+    Cached until a registry file changes (reports call this several times each)."""
+    paths = sorted(_registry_dir(data_dir).glob("*.yaml"))
+    return dict(_registry_cached(str(config.data_dir(data_dir)), tuple((str(p), *_stamp(p)) for p in paths)))
+
+
+@lru_cache(maxsize=4)
+def _registry_cached(root: str, _stamp_key) -> dict[str, Measure]:
+    problems = registry_problems(root)
     if problems:
         raise RegistryError("measure registry problems:\n  " + "\n  ".join(problems))
     out = {}
-    for path in sorted(_registry_dir(data_dir).glob("*.yaml")):
+    for path in sorted(_registry_dir(root).glob("*.yaml")):
         for entry in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("measures") or []:
             out[entry["id"]] = Measure(**{f: str(entry[f]).strip() for f in REGISTRY_FIELDS},
                                        registry=path.stem)

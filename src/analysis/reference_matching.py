@@ -21,9 +21,10 @@ from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 from functools import lru_cache
 
+from . import config
 from .catalogue import Framework
 
-DEFAULT_THRESHOLD = 0.6
+DEFAULT_THRESHOLD = config.MATCH_THRESHOLD
 MIN_MARGIN = 0.08  # best must beat the best unrelated item by this much
 
 _ROMAN = ["i", "ii", "iii", "iv", "v", "vi", "vii", "viii", "ix", "x"]

@@ -1,0 +1,86 @@
+"""The national overview's numbers, on a hand-made tracker tree plus the real key-measures data."""
+
+import re
+import shutil
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from analysis import national
+from analysis.build import build_all
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def data(tmp_path_factory):
+    from conftest import make_data_tree
+
+    root = make_data_tree(tmp_path_factory.mktemp("nat") / "data", {
+        "leicestershire/2023-24-Q1.csv": "leicestershire-2023-24-Q1.csv",
+        "leicestershire/2024-25-Q1.csv": "leicestershire-2024-25-Q1.csv",
+    })
+    shutil.copytree(ROOT / "data/raw/measures", root / "raw/measures")
+    assert build_all(root).problems == []
+    return root
+
+
+def test_submissions_and_status_across_forces(data):
+    o = national.load_overview("2024-25-Q1", "internal", data_dir=data)
+    assert len(o.submissions) == 43 and o.submitted == 1
+    leics = o.submissions.set_index("force_id").loc["leicestershire"]
+    assert leics["submitted"] and leics["latest_quarter"] == "2024-25-Q1"
+    assert list(o.status["force_id"]) == ["leicestershire"]
+    row = o.status.iloc[0]
+    # fixture B: 1 complete, 3 in progress, 10 of the 14 applicable with no entry; evidence for 4
+    assert (row["complete"], row["in_progress"], row["not_assessed"], row["applicable"], row["evidenced"]) == (1, 3, 10, 14, 4)
+    assert o.marking == "OFFICIAL-SENSITIVE"  # the fixture has a sensitive row
+
+
+def test_a_later_quarter_uses_each_forces_latest_snapshot(data):
+    o = national.load_overview("2026-27-Q2", "internal", data_dir=data)
+    assert o.submitted == 0
+    assert o.status.iloc[0]["snapshot"] == "2024-25-Q1"
+    assert o.measure_quarter.id == "2025-26-Q4" and "not published yet" in o.measures_note
+    before = national.load_overview("2023-24-Q1", "internal", data_dir=data)
+    assert before.status.iloc[0]["snapshot"] == "2023-24-Q1" and before.status.iloc[0]["evidenced"] == 1
+
+
+def test_public_withholds_sensitive_rows_before_counting(data):
+    internal = national.load_overview("2024-25-Q1", "internal", data_dir=data)
+    public = national.load_overview("2024-25-Q1", "public", data_dir=data)
+    assert public.withheld == 1 and internal.withheld == 0
+    assert public.marking == "OFFICIAL"
+    assert "withheld" in " ".join(national.summary_sentences(public))
+
+
+def test_funnels_cover_every_force_and_feed_forces_to_look_at(data):
+    o = national.load_overview("2024-25-Q1", "internal", data_dir=data)
+    closed = o.funnels["closed"]
+    assert len(closed) == 43 and set(closed["funnel"]) <= {"within", "above 95%", "below 95%", "above 99.8%", "below 99.8%"}
+    outside = set(closed.loc[closed["funnel"].str.endswith("99.8%"), "force_id"])
+    look = o.look_at
+    assert outside <= set(look["force_id"])
+    assert look["reason"].str.contains("evidence is blank for 10 of 14").any()  # leicestershire's tracker
+    assert list(look["force"]) == sorted(look["force"])  # alphabetical, not ranked
+
+
+def test_markup_is_escaped_and_charts_have_alt_text(data):
+    o = national.load_overview("2024-25-Q1", "internal", data_dir=data)
+    o.status.loc[0, "force"] = "<script>alert(1)</script>"
+    html = national.status_section(o) + national.measures_section(o) + national.submissions_section(o)
+    assert "<script>" not in html and "&lt;script&gt;" in html
+    alts = re.findall(r'<img src="data:image/png;base64,[^"]+" alt="([^"]+)"', html)
+    assert len(alts) == 3 and all(len(a) > 80 for a in alts)  # status chart + two funnel plots
+    assert "Funnel plot of the charge rate (closed basis) for 43 forces" in html
+
+
+def test_notebook_parameters_match_the_renderer():
+    from analysis.render import NATIONAL_PARAMETERS
+
+    nb = nbformat.read(ROOT / "notebooks/national_overview.ipynb", as_version=4)
+    cells = [c for c in nb.cells if "parameters" in c.metadata.get("tags", [])]
+    assert len(cells) == 1
+    names = {line.split("=")[0].strip() for line in cells[0].source.splitlines() if "=" in line}
+    assert names == set(NATIONAL_PARAMETERS)
