@@ -204,3 +204,18 @@ def test_dask_executor_on_a_local_cluster(tmp_path):
     assert "SENSITIVE-TOKEN-7731" in (out / Q / "leicestershire.html").read_text()
     assert "SENSITIVE-TOKEN-7731" not in (out / Q / "cheshire.html").read_text()
     assert read_manifest(out, Q)["run"]["parameters"]["executor"] == "dask"
+
+
+def test_quarter_index_has_one_row_per_report_with_both_versions(tmp_path):
+    from analysis.index import write_index
+
+    folder = tmp_path / "reports" / "2024-25-Q1"
+    (folder / "public").mkdir(parents=True)
+    for path in ("leicestershire.html", "public/leicestershire.html", "national-overview.html", "cheshire.failed.ipynb"):
+        (folder / path).write_text("x")
+    write_index(tmp_path / "reports")
+    page = (folder / "index.html").read_text()
+    assert page.count("<tr>") == 1 + 3  # header, national overview, Leicestershire, Cheshire (failed)
+    assert '<td>Leicestershire</td><td>East Midlands</td><td><a href="leicestershire.html">Internal</a> · <a href="public/leicestershire.html">Public</a></td>' in page
+    assert page.index("National overview") < page.index("Leicestershire")
+    assert "Cheshire" in page and "failed" in page
