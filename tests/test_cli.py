@@ -1,5 +1,3 @@
-import pytest
-
 from analysis.cli import main
 
 

@@ -1,7 +1,6 @@
 """Open a rendered report in real headless Chromium (Debian's package, driven by Playwright)."""
 
 import shutil
-from pathlib import Path
 
 import pytest
 

@@ -1,11 +1,9 @@
 """The rendered page is safe to share: untrusted text stays text, nothing loads from the network,
 and the marking banner is right. One real papermill + nbconvert run on an XSS corpus."""
 
-import re
 import shutil
 from pathlib import Path
 
-import nbformat
 import pytest
 
 from analysis.build import build_all

@@ -1,9 +1,7 @@
 """Execute the real notebook with papermill on a hand-made fixture and read the HTML it makes."""
 
-import json
 import re
 
-import nbformat
 import pytest
 
 from analysis.build import build_all

@@ -1,7 +1,6 @@
 """Property-based tests: the quarter parser, and the tracker validator on random trackers."""
 
 import datetime as dt
-import io
 
 import pandas as pd
 from hypothesis import HealthCheck, assume, given, settings

@@ -2,6 +2,7 @@
 
 Each writer writes a temporary file in the destination folder and renames it into place
 (``os.replace`` is atomic on one filesystem), so readers see the old file or the new one.
+No pandas import here: the batch planner uses this module and must start fast.
 """
 
 from __future__ import annotations
@@ -9,8 +10,6 @@ from __future__ import annotations
 import os
 import tempfile
 from pathlib import Path
-
-import pandas as pd
 
 
 def write_bytes(path: Path, data: bytes) -> Path:
@@ -33,6 +32,6 @@ def write_text(path: Path, text: str) -> Path:
     return write_bytes(path, text.encode("utf-8"))
 
 
-def write_csv(path: Path, frame: pd.DataFrame) -> Path:
+def write_csv(path: Path, frame) -> Path:
     """Deterministic CSV: fixed line endings, no index, floats as pandas formats them."""
     return write_text(path, frame.to_csv(index=False, lineterminator="\n"))

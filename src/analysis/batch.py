@@ -30,12 +30,11 @@ import hashlib
 import json
 import os
 import sys
-import tempfile
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import __version__, config
+from . import __version__, atomic, config
 from .periods import Quarter, latest_complete_quarter, parse_quarter
 
 AUDIENCES = ("internal", "public")  # same as analysis.report.AUDIENCES (a test checks); no pandas import here
@@ -317,18 +316,7 @@ def read_manifest(out_dir, quarter: str) -> dict:
 
 
 def _write_json(path: Path, data: dict) -> Path:
-    """Temp file + rename (as :mod:`analysis.atomic`, without importing pandas)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(data, handle, indent=2, sort_keys=False)
-            handle.write("\n")
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+    return atomic.write_text(path, json.dumps(data, indent=2, sort_keys=False) + "\n")
 
 
 def is_unchanged(spec: JobSpec, previous: dict) -> bool:

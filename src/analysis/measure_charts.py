@@ -30,16 +30,8 @@ def funnel_plot(force_id: str, quarter, data_dir=None, basis: str = "closed"):
     force = get_force(force_id, data_dir)
     table = measures.national_measure_table(quarter, data_dir, basis).dropna(subset=["assigned"])
     q = parse_quarter(quarter)
-    target, phi = table["national_rate_pct"].iloc[0] / 100, table["phi"].iloc[0]
-    n_grid = np.linspace(max(200, table["assigned"].min() * 0.8), table["assigned"].max() * 1.05, 300)
-    limits = stats.funnel_limits(target, n_grid, phi=phi)
     fig, ax = plt.subplots(figsize=(7.5, 4.8))
-    for level, dash in ((0.95, "--"), (0.998, ":")):
-        lo, hi = limits[level]
-        label = f"{level * 100:g}% limits"
-        ax.plot(n_grid, 100 * lo, dash, color=style.GAF_DARK_GREY, lw=1, label=label)
-        ax.plot(n_grid, 100 * hi, dash, color=style.GAF_DARK_GREY, lw=1)
-    ax.axhline(100 * target, color=style.GAF_DARK_BLUE, lw=1, label=f"{measures.NATIONAL_NAME} {100 * target:.1f}%")
+    target, phi = draw_funnel_limits(ax, table)
     others = table[table["force_id"] != force.id]
     ax.scatter(others["assigned"], others["rate_pct"], s=18, color=style.GAF_LIGHT_GREY,
                edgecolor=style.GAF_DARK_GREY, linewidth=0.4, label="Other forces", zorder=3)
@@ -151,6 +143,20 @@ def representation_chart(force_id: str, data_dir=None):
     if not any("officers" in n.lower() or "force-supplied" in n for n in names if n.startswith(force.name)):
         alt += f" No officer ethnicity data is loaded for {force.name}, so only the population share is shown."
     return fig, alt
+
+
+def draw_funnel_limits(ax, table) -> tuple[float, float]:
+    """The England and Wales line and the 95% and 99.8% limits, widened by the table's over-dispersion
+    factor phi; returns (target proportion, phi)."""
+    target, phi = table["national_rate_pct"].iloc[0] / 100, table["phi"].iloc[0]
+    n_grid = np.linspace(max(200, table["assigned"].min() * 0.8), table["assigned"].max() * 1.05, 300)
+    limits = stats.funnel_limits(target, n_grid, phi=phi)
+    for level, dash in ((0.95, "--"), (0.998, ":")):
+        lo, hi = limits[level]
+        ax.plot(n_grid, 100 * lo, dash, color=style.GAF_DARK_GREY, lw=1, label=f"{level * 100:g}% limits")
+        ax.plot(n_grid, 100 * hi, dash, color=style.GAF_DARK_GREY, lw=1)
+    ax.axhline(100 * target, color=style.GAF_DARK_BLUE, lw=1, label=f"{measures.NATIONAL_NAME} {100 * target:.1f}%")
+    return target, phi
 
 
 def draw_section(section) -> list:

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from . import __version__, config, stats, style
+from . import __version__, config, style
 from .catalogue import Framework, load_framework
 from .forces import Force, all_forces
 from .fragments import META_MIMETYPE, esc, figure, heading, paragraphs
@@ -191,21 +191,14 @@ def forces_to_look_at(overview: Overview) -> pd.DataFrame:
 # --------------------------------------------------------------------------- charts
 def status_chart(overview: Overview):
     """Stacked bars: recommendation status per force (forces with a tracker), alphabetical."""
-    from .plots import _stacked
-
-    style.apply_theme()
-    import matplotlib.pyplot as plt
+    from .plots import horizontal_status_bars
 
     frame = overview.status.sort_values("force").set_index("force")
     columns = [s for s in STATUS_ORDER if s in frame.columns]
     table = frame[columns]
-    fig, ax = plt.subplots(figsize=(8, 0.45 * len(table) + 1.8))
-    _stacked(table.iloc[::-1], ax, horizontal=True)
-    ax.set_xlabel("Number of recommendations")
-    ax.set_ylabel("")
-    ax.set_title(f"Recommendation status by force (latest tracker up to {overview.quarter.label})", loc="left")
-    ax.legend(ncols=3, loc="upper center", bbox_to_anchor=(0.5, -0.25), frameon=False)
-    ax.xaxis.get_major_locator().set_params(integer=True)
+    fig = horizontal_status_bars(
+        table, f"Recommendation status by force (latest tracker up to {overview.quarter.label})", row_height=0.45, legend_offset=-0.25
+    )
     described = "; ".join(
         f"{name} ({parse_quarter(frame.loc[name, 'snapshot']).label}): "
         + ", ".join(f"{int(frame.loc[name, s])} {STATUS_LABELS[s].lower()}" for s in columns if frame.loc[name, s])
@@ -217,23 +210,16 @@ def status_chart(overview: Overview):
 
 def funnel_chart(table: pd.DataFrame, quarter: Quarter, basis: str):
     """Every force's charge rate against its number of assigned outcomes, with 95% and 99.8% limits."""
-    import numpy as np
-
     from . import measures
 
     style.apply_theme()
     import matplotlib.pyplot as plt
 
+    from .measure_charts import draw_funnel_limits
+
     table = table.dropna(subset=["assigned"])
-    target, phi = table["national_rate_pct"].iloc[0] / 100, table["phi"].iloc[0]
-    grid = np.linspace(max(200, table["assigned"].min() * 0.8), table["assigned"].max() * 1.05, 300)
-    limits = stats.funnel_limits(target, grid, phi=phi)
     fig, ax = plt.subplots(figsize=(7.5, 4.8))
-    for level, dash in ((0.95, "--"), (0.998, ":")):
-        lo, hi = limits[level]
-        ax.plot(grid, 100 * lo, dash, color=style.GAF_DARK_GREY, lw=1, label=f"{level * 100:g}% limits")
-        ax.plot(grid, 100 * hi, dash, color=style.GAF_DARK_GREY, lw=1)
-    ax.axhline(100 * target, color=style.GAF_DARK_BLUE, lw=1, label=f"{measures.NATIONAL_NAME} {100 * target:.1f}%")
+    target, phi = draw_funnel_limits(ax, table)
     outside = table["funnel"].astype(str).str.endswith("99.8%")
     ax.scatter(table.loc[~outside, "assigned"], table.loc[~outside, "rate_pct"], s=18, color=style.GAF_LIGHT_GREY,
                edgecolor=style.GAF_DARK_GREY, linewidth=0.4, label="Forces", zorder=3)

@@ -23,6 +23,19 @@ def _stacked(table: pd.DataFrame, ax, horizontal: bool) -> None:
         left = left + values
 
 
+def horizontal_status_bars(table: pd.DataFrame, title: str, row_height: float, legend_offset: float):
+    """Stacked horizontal bars, one per row of ``table`` (columns are statuses), top row first."""
+    apply_theme()
+    fig, ax = plt.subplots(figsize=(8, row_height * len(table) + 1.7))
+    _stacked(table.iloc[::-1], ax, horizontal=True)
+    ax.set_xlabel("Number of recommendations")
+    ax.set_ylabel("")
+    ax.set_title(title, loc="left")
+    ax.legend(ncols=3, loc="upper center", bbox_to_anchor=(0.5, legend_offset), frameon=False)
+    ax.xaxis.get_major_locator().set_params(integer=True)
+    return fig
+
+
 def _counts(frame: pd.DataFrame, by: str, order: list[str]) -> pd.DataFrame:
     table = pd.crosstab(frame[by], frame["status"]).reindex(index=order, fill_value=0)
     return table.reindex(columns=[s for s in STATUS_ORDER if s in table.columns], fill_value=0)
@@ -32,13 +45,7 @@ def status_by_section(status_table: pd.DataFrame, section_order: list[str], forc
     apply_theme()
     order = [s for s in section_order if s in set(status_table["section"])]
     table = _counts(status_table, "section", order)
-    fig, ax = plt.subplots(figsize=(8, 0.55 * len(order) + 1.6))
-    _stacked(table.iloc[::-1], ax, horizontal=True)
-    ax.set_xlabel("Number of recommendations")
-    ax.set_ylabel("")
-    ax.set_title(f"Status by section, {force_name}, {quarter_label}", loc="left")
-    ax.legend(ncols=3, loc="upper center", bbox_to_anchor=(0.5, -0.18), frameon=False)
-    ax.xaxis.get_major_locator().set_params(integer=True)
+    fig = horizontal_status_bars(table, f"Status by section, {force_name}, {quarter_label}", row_height=0.55, legend_offset=-0.18)
     totals = table.sum()
     described = ", ".join(f"{int(n)} {STATUS_LABELS[s].lower()}" for s, n in totals.items() if n)
     alt = (
