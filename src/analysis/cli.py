@@ -105,31 +105,6 @@ def cmd_list(args) -> int:
     return EXIT_OK
 
 
-def cmd_reports(args) -> int:
-    """Build, then render every force and quarter with tracker data, then the index."""
-    from .index import write_index
-    from .render import RenderError, checked_job, render_report
-    from .trackers import discover
-
-    status = cmd_build(args)
-    snapshots, _ = discover(args.framework, args.data_dir)
-    failures = 0
-    jobs = sorted({(s.force_id, s.quarter) for s in snapshots})
-    for force, quarter in jobs:
-        for audience in args.audiences:
-            job = checked_job(force, quarter, audience, args.framework, args.data_dir)
-            started = time.perf_counter()
-            try:
-                path = render_report(job, args.data_dir, args.out)
-                print(f"wrote {path} ({time.perf_counter() - started:.1f}s)")
-            except RenderError as exc:
-                failures += 1
-                _err(str(exc))
-    index = write_index(args.out)
-    print(f"wrote {index}; {len(jobs) * len(args.audiences) - failures} report(s) rendered, {failures} failed")
-    return EXIT_DATA if failures or status else EXIT_OK
-
-
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="casey", description="Casey progress reporting: build data, validate trackers, render reports.")
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
@@ -151,12 +126,6 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--framework", default=config.DEFAULT_FRAMEWORK)
     p.add_argument("--out", default=None, help="reports folder (default: $CASEY_REPORTS_DIR or the repository's reports/)")
     p.set_defaults(func=cmd_report)
-
-    p = sub.add_parser("reports", help="build, then render every force and quarter that has a tracker, and the index")
-    p.add_argument("--framework", default=config.DEFAULT_FRAMEWORK)
-    p.add_argument("--audiences", nargs="+", default=["internal", "public"], choices=["internal", "public"])
-    p.add_argument("--out", default=None)
-    p.set_defaults(func=cmd_reports)
 
     p = sub.add_parser("list", help="frameworks, forces and the tracker snapshots on disk")
     p.add_argument("--forces", action="store_true", help="also list the 43 forces")
