@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from analysis import measures, stats
+from analysis import measure_sections, measures, stats
 
 REPO_DATA = Path(__file__).resolve().parent.parent / "data"
 FIX = Path(__file__).parent / "fixtures" / "measures"
@@ -56,7 +56,7 @@ def test_headline_charge_rate_matches_raw_csv_read_independently(root):
     # Independent check: the 2024/25 Q1 headline = closed_all_t1 / closed_all_assigned from the raw file.
     row = next(r for r in _raw_rows() if r["slug"] == "leicestershire" and r["fy"] == "2024/25" and r["q"] == "1")
     expected = 100 * int(row["closed_all_t1"]) / int(row["closed_all_assigned"])
-    section = {s.key_measure: s for s in measures.measure_sections("leicestershire", "2024-25-Q1", root)}["charge-rate"]
+    section = {s.key_measure: s for s in measure_sections.measure_sections("leicestershire", "2024-25-Q1", root)}["charge-rate"]
     assert section.latest.value == pytest.approx(expected, abs=1e-9)
     assert (section.latest.numerator, section.latest.denominator) == (int(row["closed_all_t1"]),
                                                                       int(row["closed_all_assigned"]))
@@ -147,7 +147,7 @@ def test_force_supplied_and_open_data_files_are_loaded(tmp_path):
 
 
 def test_sections_order_sentences_and_no_data_text(root):
-    sections = measures.measure_sections("leicestershire", "2024-25-Q1", root)
+    sections = measure_sections.measure_sections("leicestershire", "2024-25-Q1", root)
     assert [s.key_measure for s in sections] == [k for k, _ in measures.KEY_MEASURES]
     by_key = {s.key_measure: s for s in sections}
     charge = by_key["charge-rate"]
@@ -164,13 +164,13 @@ def test_sections_order_sentences_and_no_data_text(root):
 
 
 def test_latest_falls_back_to_the_most_recent_quarter_before(root):
-    charge = measures.measure_sections("greater-manchester", "2019-20-Q3", root)[3]
+    charge = measure_sections.measure_sections("greater-manchester", "2019-20-Q3", root)[3]
     assert charge.latest.period == "2019-20-Q1"  # Q2 and Q3 are a known gap
     assert "2019/20 Q3" in charge.latest_note and charge.sentences[0].startswith(charge.latest_note)
 
 
 def test_national_table_is_alphabetical_with_funnel_classes(root):
-    table = measures.national_measure_table("2024-25-Q1", root)
+    table = measure_sections.national_measure_table("2024-25-Q1", root)
     assert len(table) == 43
     assert list(table["force_name"]) == sorted(table["force_name"])
     assert set(table["funnel"]) <= {"within", "above 95%", "above 99.8%", "below 95%", "below 99.8%"}
@@ -181,7 +181,7 @@ def test_national_table_is_alphabetical_with_funnel_classes(root):
 def test_charts_return_figure_and_alt_text(root):
     from analysis import measure_charts
 
-    section = measures.measure_sections("leicestershire", "2024-25-Q1", root)[3]
+    section = measure_sections.measure_sections("leicestershire", "2024-25-Q1", root)[3]
     drawn = measure_charts.draw_section(section)
     assert len(drawn) == 2
     for fig, alt in drawn:
@@ -194,12 +194,11 @@ def test_representation_ratio_sentence_uses_the_census_share():
     """15.8% of joiners from ethnic minorities (seed 003) against the 2011 Census share for Leicestershire."""
     import csv
 
-    from analysis.measures import measure_sections
 
     with open(REPO_DATA / "raw/measures/census-2011/force-demographics.csv", newline="") as f:
         row = next(r for r in csv.DictReader(f) if r["PFA16NM"] == "Leicestershire")
     total = int(row["Ethnic Group: All categories: Ethnic group; measures: Value"])
     white = int(row["Ethnic Group: White; measures: Value"])
     expected = 0.158 / ((total - white) / total)  # about 0.158 / 0.216 = 0.73
-    section = next(s for s in measure_sections("leicestershire", "2024-25-Q1", REPO_DATA) if s.key_measure == "workforce-representation")
+    section = next(s for s in measure_sections.measure_sections("leicestershire", "2024-25-Q1", REPO_DATA) if s.key_measure == "workforce-representation")
     assert f"representation ratio of {expected:.2f}" in " ".join(section.sentences)

@@ -14,14 +14,18 @@ import os
 
 os.environ.setdefault("MPLBACKEND", "agg")
 
-from . import engine  # noqa: E402
+import nbformat  # noqa: E402
+import seaborn  # noqa: E402,F401  (style.apply_theme imports it on first use)
 
-engine.warm_up()
+from . import engine, fragments, measure_charts, measure_sections, measures, narrative, national, plots, render, report  # noqa: E402,F401
+
+engine.session()  # the in-process IPython shell every report reuses (namespace reset per report)
+render.to_html(nbformat.v4.new_notebook())  # builds and caches the HTML exporter
 
 _data = os.environ.get("CASEY_PRELOAD_DATA_DIR")
 if _data:
     try:
-        from . import config, measures
+        from . import config
 
         if config.measures_raw_dir(_data).exists():
             measures.observations(_data)

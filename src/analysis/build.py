@@ -85,6 +85,22 @@ def build_trackers(data_dir=None) -> BuildResult:
     return result
 
 
+def build_and_report(data_dir=None) -> BuildResult:
+    """``casey build``: build everything, print each problem to stderr and a one-line summary."""
+    import sys
+    import time
+
+    started = time.perf_counter()
+    result = build_all(data_dir)
+    for problem in result.problems:
+        print(problem, file=sys.stderr)
+    print(
+        f"built {len(result.written)} processed files from {result.snapshots} valid tracker snapshots "
+        f"in {time.perf_counter() - started:.1f}s; {len(result.problems)} problem(s)"
+    )
+    return result
+
+
 def build_all(data_dir=None) -> BuildResult:
     """Everything ``casey build`` does: trackers, then the key measures."""
     result = build_trackers(data_dir)

@@ -22,17 +22,9 @@ def _err(message: str) -> None:
 
 
 def cmd_build(args) -> int:
-    from .build import build_all
+    from .build import build_and_report
 
-    started = time.perf_counter()
-    result = build_all(args.data_dir)
-    for problem in result.problems:
-        print(problem, file=sys.stderr)
-    print(
-        f"built {len(result.written)} processed files from {result.snapshots} valid tracker snapshots "
-        f"in {time.perf_counter() - started:.1f}s; {len(result.problems)} problem(s)"
-    )
-    return EXIT_DATA if result.problems else EXIT_OK
+    return EXIT_DATA if build_and_report(args.data_dir).problems else EXIT_OK
 
 
 def cmd_validate(args) -> int:

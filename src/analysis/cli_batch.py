@@ -21,9 +21,10 @@ def cmd_batch(args) -> int:
 
     status = 0
     if args.build:
-        from .cli import cmd_build
+        from .build import build_and_report
 
-        status = cmd_build(args)  # a bad tracker is left out and reported; the other data is built
+        # a bad tracker is left out and reported; the other data is built
+        status = 1 if build_and_report(args.data_dir).problems else 0
     options = BatchOptions(
         quarters=args.quarter,
         forces=args.forces,

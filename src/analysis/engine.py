@@ -318,13 +318,3 @@ def run_notebook(input_path, output_path=None, parameters: dict | None = None, c
                                    request_save_on_cell_execute=False)
     except PapermillExecutionError:
         return nbformat.read(output_path, as_version=4) if output_path else None
-
-
-def warm_up() -> None:
-    """Import the heavy modules and build the HTML exporter once (a worker initializer)."""
-    session()
-    import seaborn  # noqa: F401  (style.apply_theme imports it on first use)
-
-    from . import fragments, measure_charts, measures, narrative, national, plots, render, report  # noqa: F401
-
-    render.to_html(nbformat.v4.new_notebook())

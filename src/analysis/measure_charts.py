@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import measures, stats, style
+from . import measure_sections, measures, stats, style
 from .forces import get_force
 from .periods import parse_quarter
 
@@ -28,7 +28,7 @@ def funnel_plot(force_id: str, quarter, data_dir=None, basis: str = "closed"):
     """
     plt = _plt()
     force = get_force(force_id, data_dir)
-    table = measures.national_measure_table(quarter, data_dir, basis).dropna(subset=["assigned"])
+    table = measure_sections.national_measure_table(quarter, data_dir, basis).dropna(subset=["assigned"])
     q = parse_quarter(quarter)
     fig, ax = plt.subplots(figsize=(7.5, 4.8))
     target, phi = draw_funnel_limits(ax, table)
@@ -160,7 +160,7 @@ def draw_funnel_limits(ax, table) -> tuple[float, float]:
 
 
 def draw_section(section) -> list:
-    """Every chart named by a :class:`analysis.measures.MeasureSection`: a list of (figure, alt_text)."""
+    """Every chart named by a :class:`analysis.measure_sections.MeasureSection`: a list of (figure, alt_text)."""
     out = []
     for name, kwargs in ([(section.figure, section.figure_kwargs)] if section.figure else []) + list(
             section.extra_figures):

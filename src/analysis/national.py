@@ -45,7 +45,7 @@ class Overview:
     withheld: int
     marking: str
     measure_quarter: Quarter | None  # the quarter the funnel plots use (latest with data, up to the quarter)
-    funnels: dict = field(default_factory=dict)  # basis -> measures.national_measure_table frame
+    funnels: dict = field(default_factory=dict)  # basis -> measure_sections.national_measure_table frame
     measures_note: str = ""
     look_at: pd.DataFrame | None = None  # force_id, force, reason
     inputs: list[dict] = field(default_factory=list)
@@ -72,7 +72,7 @@ def _qindex(series: pd.Series) -> pd.Series:
 
 def _funnels(quarter: Quarter, data_dir) -> tuple[Quarter | None, dict, str]:
     """Charge rates for every force at the latest quarter up to ``quarter`` that has them."""
-    from . import measures
+    from . import measure_sections, measures
 
     if not config.measures_raw_dir(data_dir).exists():
         return None, {}, "No key-measures data is present in this data tree (data/raw/measures)."
@@ -86,7 +86,7 @@ def _funnels(quarter: Quarter, data_dir) -> tuple[Quarter | None, dict, str]:
     tables = {}
     for basis in BASES:
         try:
-            tables[basis] = measures.national_measure_table(used, data_dir, basis)
+            tables[basis] = measure_sections.national_measure_table(used, data_dir, basis)
         except KeyError:
             continue
     note = "" if used == quarter else (

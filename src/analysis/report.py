@@ -54,7 +54,7 @@ class Report:
     snapshot: dict | None  # the snapshot index row (as_of, document, ...)
     marking: str
     generated_at: str
-    measures: list = field(default_factory=list)  # analysis.measures.MeasureSection, one per key measure
+    measures: list = field(default_factory=list)  # analysis.measure_sections.MeasureSection, one per key measure
     measures_error: str = ""  # why the measures could not be computed, if they could not
     inputs: list[dict] = field(default_factory=list)  # data files used, with hashes
     parameters: dict = field(default_factory=dict)
@@ -85,11 +85,11 @@ def _read_processed(path: Path) -> pd.DataFrame:
 
 def _key_measures(force_id: str, quarter: str, data_dir) -> tuple[list, str, list[Path]]:
     """The key-measure sections, or the reason there are none (no measures data in this tree)."""
-    from . import measures
+    from . import measure_sections, measures
 
     if not config.measures_raw_dir(data_dir).exists():
         return [], "No key-measures data is present in this data tree (data/raw/measures).", []
-    return measures.measure_sections(force_id, quarter, data_dir), "", measures.input_paths(data_dir)
+    return measure_sections.measure_sections(force_id, quarter, data_dir), "", measures.input_paths(data_dir)
 
 
 def load_report(
