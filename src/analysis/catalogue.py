@@ -7,7 +7,7 @@ a file; nothing here names a particular recommendation.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 import pandas as pd
@@ -51,6 +51,11 @@ class Framework:
     @property
     def recommendations(self) -> tuple[Item, ...]:
         return tuple(i for i in self.items if i.parent_id is None)
+
+    @cached_property
+    def recommendation_of(self) -> dict[str, str]:
+        """Item id -> the id of the top-level recommendation it belongs to (itself for a recommendation)."""
+        return {i.id: (i.parent_id or i.id) for i in self.items}
 
     def parts_of(self, item_id: str) -> tuple[Item, ...]:
         return tuple(i for i in self.items if i.parent_id == item_id)

@@ -8,21 +8,16 @@ Markdown (a ``[link](javascript:...)`` stays visible text).
 from __future__ import annotations
 
 import base64
-import html
 import io
 import json
 
 from . import narrative
+from .htmltext import esc
 from .report import Report
 from .style import STATUS_LABELS
 
 META_MIMETYPE = "application/vnd.casey.report+json"
 BLANK = '<em class="blank">blank</em>'
-
-
-def esc(value) -> str:
-    """Escape any value for HTML text or attribute context."""
-    return html.escape("" if value is None else str(value), quote=True)
 
 
 def multiline(value) -> str:
@@ -205,6 +200,7 @@ def tracker_charts(report: Report) -> str:
 def key_measures(report: Report) -> str:
     """A section per Casey key measure: latest figure, comparisons, charts, sentences from the numbers."""
     from . import measure_charts
+    from .measure_sections import format_value
 
     out = [heading("Key measures", "measures")]
     if not report.measures:
@@ -225,7 +221,7 @@ def key_measures(report: Report) -> str:
             out.append(figure(fig, alt))
         if section.extra:
             rows = "".join(
-                f"<tr><td>{esc(e['title'])}</td><td>{esc(_value(e['value'], e['unit']))}</td>"
+                f"<tr><td>{esc(e['title'])}</td><td>{esc(format_value(e['value'], e['unit']))}</td>"
                 f"<td>{esc(e['period_label'])}</td><td>{esc(e['source'])}</td></tr>"
                 for e in section.extra
             )
@@ -238,8 +234,3 @@ def key_measures(report: Report) -> str:
             out.append(f'<p class="source">Official source: {esc(section.official_source)}</p>')
         out.append("</section>")
     return "".join(out)
-
-
-def _value(value: float, unit: str) -> str:
-    units = {"percent": f"{value:.1f}%", "ratio": f"{value:.2f}", "minutes": f"{value:g} min", "seconds": f"{value:g} s", "rate_per_1000": f"{value:.1f} per 1,000"}
-    return units.get(unit, f"{value:,.0f}")

@@ -6,18 +6,15 @@ The national overview (``casey batch``) is listed first in each quarter, then th
 from __future__ import annotations
 
 import csv
-import html
 from pathlib import Path
 
 from . import atomic, config
+from .htmltext import esc
 from .periods import PeriodError, parse_quarter
 
 NATIONAL_STEM = "national-overview"  # analysis.render.NATIONAL_STEM (not imported: that pulls in papermill)
 
 
-def esc(value) -> str:
-    """As ``fragments.esc``, without importing the report machinery."""
-    return html.escape("" if value is None else str(value), quote=True)
 
 _PAGE = """<!DOCTYPE html><html lang="en-GB"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">

@@ -111,7 +111,7 @@ def _change_clause(comp: Comparison, unit: str = "percent") -> str:
     sig = _sig_words(comp.significant)
     if comp.significant is None:
         sig = "no counts were published, so no significance test is possible"
-    where = f"{comp.label} ({comp.period_label}: {_format_value(comp.value, unit)})"
+    where = f"{comp.label} ({comp.period_label}: {format_value(comp.value, unit)})"
     if round(comp.difference, 1) == 0:
         return f"about the same as {where}, {sig}"
     side = "higher" if comp.difference > 0 else "lower"
@@ -236,7 +236,8 @@ def _extras(force_id, key, exclude, data_dir, measures) -> list[dict]:
     return out
 
 
-def _format_value(value: float, unit: str) -> str:
+def format_value(value: float, unit: str) -> str:
+    """A measure value in its unit, as the reports print it."""
     return {"percent": f"{value:.1f}%", "ratio": f"{value:.2f}", "minutes": f"{value:g} minutes",
             "seconds": f"{value:g} seconds", "rate_per_1000": f"{value:.1f} per 1,000"}.get(unit, f"{value:,.0f}")
 
@@ -267,7 +268,7 @@ def _generic_section(force_id, key, quarter: Quarter, data_dir, measures) -> Mea
                             top["source"], note=top["note"])
     section.extra = [e for e in extras if e is not top]
     first = (f"The most recent figure loaded for {name} is {top['title']}: "
-             f"{_format_value(top['value'], top['unit'])} ({top['period_label']}).")
+             f"{format_value(top['value'], top['unit'])} ({top['period_label']}).")
     comp = _previous_comparison(force_id, top, data_dir)
     if comp:
         section.comparisons.append(comp)

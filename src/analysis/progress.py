@@ -58,8 +58,7 @@ def recommendation_status(framework: Framework, rows: pd.DataFrame) -> pd.DataFr
     A recommendation with no rows is ``not_applicable`` when the catalogue says it (and all its
     parts) are specific to the Met, London or Government, otherwise ``not_assessed``.
     """
-    parent_of = {i.id: (i.parent_id or i.id) for i in framework.items}
-    rows = rows.assign(rec=rows["recommendation_id"].map(parent_of))
+    rows = rows.assign(rec=rows["recommendation_id"].map(framework.recommendation_of))
     records = []
     for rec in framework.recommendations:
         mine = rows[rows["rec"] == rec.id]
@@ -137,9 +136,8 @@ def quarters_since_change(history: pd.DataFrame, framework: Framework, quarter: 
     A change is any difference in the status, evidence or actions of the recommendation's rows.
     Returns NaN where the recommendation never appears.
     """
-    parent_of = {i.id: (i.parent_id or i.id) for i in framework.items}
     target = parse_quarter(quarter).index
-    hist = history.assign(rec=history["recommendation_id"].map(parent_of))
+    hist = history.assign(rec=history["recommendation_id"].map(framework.recommendation_of))
     hist = hist[hist["quarter"].map(lambda q: parse_quarter(q).index) <= target]
     result = {}
     for rec in framework.recommendations:

@@ -106,7 +106,7 @@ def _index(framework: Framework):
             df[t] = df.get(t, 0) + 1
     idf = {t: math.log((n + 1) / (c + 0.5)) for t, c in df.items()}
     titles = {i.id: normalise(i.title) for i in framework.items}
-    family = {i.id: (i.parent_id or i.id) for i in framework.items}
+    family = framework.recommendation_of
     return docs, idf, titles, family
 
 

@@ -72,8 +72,7 @@ class Report:
         return __version__
 
     def rows_for(self, recommendation_id: str) -> pd.DataFrame:
-        parent_of = {i.id: (i.parent_id or i.id) for i in self.framework.items}
-        mask = self.rows["recommendation_id"].map(parent_of) == recommendation_id
+        mask = self.rows["recommendation_id"].map(self.framework.recommendation_of) == recommendation_id
         return self.rows[mask].sort_values("item_order", kind="stable")
 
 
