@@ -30,8 +30,10 @@ ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 FLOOR = r"""
 import json, sys, time
-from analysis import fragments, measures, narrative
-from analysis.report import load_report
+from analysis.present import fragments
+from analysis.compute import measures
+from analysis.present import narrative
+from analysis.compute.report_model import load_report
 forces, quarter = sys.argv[1].split(","), sys.argv[2]
 measures.observations(); measures.charge_rate_series()  # caches warm, as in batch workers
 times = []
@@ -79,7 +81,7 @@ def main() -> int:
         tmp = Path(tmp)
         # (a) the naive loop
         naive_forces = forces[: args.naive_forces] if args.naive_forces else forces
-        subprocess.run([str(BIN / "python"), "-c", "from analysis.render import ensure_kernel; ensure_kernel()"], check=True)
+        subprocess.run([str(BIN / "python"), "-c", "from analysis.run.render import ensure_kernel; ensure_kernel()"], check=True)
         naive = 0.0
         for force in naive_forces:
             executed = tmp / "naive" / f"{force}.ipynb"

@@ -40,6 +40,6 @@ def fixture_data(tmp_path) -> Path:
 
 @pytest.fixture
 def casey():
-    from analysis.catalogue import load_framework
+    from analysis.sources.catalogue import load_framework
 
     return load_framework("casey-2023", ROOT / "data")

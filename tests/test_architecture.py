@@ -1,4 +1,9 @@
-"""The package has no import cycles (counting imports inside functions too) and notebooks stay thin."""
+"""The package is layered by pipeline stage, has no import cycles (imports inside functions count
+too), and notebooks stay thin.
+
+Layer order, lowest first: core -> sources -> compute -> intake | present -> run -> cli.
+A module may import its own layer and any layer below it, never one above.
+"""
 
 import ast
 from pathlib import Path
@@ -8,20 +13,92 @@ import nbformat
 PACKAGE = Path(__file__).resolve().parents[1] / "src" / "analysis"
 NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
 
+# what each layer may import (besides itself); intake and present are siblings above compute
+ALLOWED = {
+    "core": set(),
+    "sources": {"core"},
+    "compute": {"core", "sources"},
+    "intake": {"core", "sources", "compute"},
+    "present": {"core", "sources", "compute"},
+    "run": {"core", "sources", "compute", "present"},
+    "cli": {"core", "sources", "compute", "intake", "present", "run"},
+}
+
+
+def _module_name(path: Path) -> str:
+    rel = path.relative_to(PACKAGE.parent).with_suffix("")
+    parts = list(rel.parts)
+    if parts[-1] == "__init__":
+        parts = parts[:-1]
+    return ".".join(parts)
+
 
 def _imports(path: Path) -> set[str]:
+    """Package modules imported by ``path``, as dotted names (``analysis.core.config``)."""
     found = set()
+    this = _module_name(path)
+    package = this if path.name == "__init__.py" else this.rsplit(".", 1)[0]
     for node in ast.walk(ast.parse(path.read_text())):
-        if isinstance(node, ast.ImportFrom) and node.level == 1:
-            if node.module:
-                found.add(node.module.split(".")[0])
+        if isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package.rsplit(".", node.level - 1)[0] if node.level > 1 else package
+                module = f"{base}.{node.module}" if node.module else base
             else:
-                found.update(alias.name for alias in node.names)
-    return found - {"__init__"}
+                module = node.module or ""
+            if not module.startswith("analysis"):
+                continue
+            for alias in node.names:
+                candidate = f"{module}.{alias.name}"
+                found.add(candidate if _exists(candidate) else module)
+        elif isinstance(node, ast.Import):
+            found.update(a.name for a in node.names if a.name.startswith("analysis"))
+    return found - {this}
+
+
+def _exists(dotted: str) -> bool:
+    rel = Path(*dotted.split(".")[1:])
+    return (PACKAGE / rel).with_suffix(".py").exists() or (PACKAGE / rel / "__init__.py").exists()
+
+
+def _graph() -> dict[str, set[str]]:
+    return {_module_name(p): _imports(p) for p in PACKAGE.rglob("*.py") if p.stem != "__main__"}
+
+
+def _layer(module: str) -> str | None:
+    parts = module.split(".")
+    return parts[1] if len(parts) > 1 and parts[1] in ALLOWED else None
+
+
+def test_every_module_sits_in_a_stage():
+    loose = [p.name for p in PACKAGE.glob("*.py") if p.name not in ("__init__.py", "__main__.py")]
+    assert not loose, f"modules outside a stage folder: {loose}"
+    stages = {p.name for p in PACKAGE.iterdir() if p.is_dir() and (p / "__init__.py").exists()}
+    assert stages == set(ALLOWED), stages
+
+
+def _violations(graph: dict[str, set[str]]) -> list[str]:
+    wrong = []
+    for module, targets in graph.items():
+        own = _layer(module)
+        for target in targets:
+            other = _layer(target)
+            if own and other and other != own and other not in ALLOWED[own]:
+                wrong.append(f"{module} imports {target}")
+    return sorted(wrong)
+
+
+def test_lower_stages_never_import_higher_ones():
+    wrong = _violations(_graph())
+    assert not wrong, "\n".join(wrong)
+
+
+def test_the_layer_checker_catches_an_upward_import():
+    graph = {"analysis.core.config": {"analysis.present.style"}, "analysis.run.batch": {"analysis.core.periods"}}
+    assert _violations(graph) == ["analysis.core.config imports analysis.present.style"]
 
 
 def test_no_import_cycles():
-    graph = {p.stem: _imports(p) for p in PACKAGE.glob("*.py") if p.stem != "__main__"}
+    graph = _graph()
     visiting, done = set(), set()
 
     def visit(module, path):

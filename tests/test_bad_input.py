@@ -6,10 +6,8 @@ Each case runs the real command line (``casey validate`` or ``casey import``) th
 that names the file; that every problem line names the file; and that no traceback is printed.
 """
 
-import argparse
 import shutil
 from pathlib import Path
-from unittest import mock
 
 import pytest
 import yaml
@@ -21,21 +19,10 @@ EXPECTED = yaml.safe_load((CORPUS / "expected.yaml").read_text(encoding="utf-8")
 
 
 def run_casey(argv, capsys):
-    """``analysis.cli.main`` with the template/import/match commands registered (once the lead
-    wires ``cli_loop.register`` into cli.py this is a plain call)."""
-    from analysis import cli, cli_loop
+    """``analysis.cli.main`` run in-process; returns (exit code, stdout, stderr)."""
+    from analysis.cli import main
 
-    original = cli._parser
-
-    def parser():
-        p = original()
-        sub = next(a for a in p._actions if isinstance(a, argparse._SubParsersAction))
-        if "import" not in sub.choices:
-            cli_loop.register(sub)
-        return p
-
-    with mock.patch.object(cli, "_parser", parser):
-        code = cli.main([str(a) for a in argv])
+    code = main([str(a) for a in argv])
     captured = capsys.readouterr()
     return code, captured.out, captured.err
 

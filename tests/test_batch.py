@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from analysis import batch
-from analysis.batch import BatchOptions, BatchUsageError, read_manifest, run_batch
-from analysis.build import build_all
+from analysis.run import batch
+from analysis.run.batch import BatchOptions, BatchUsageError, read_manifest, run_batch
+from analysis.run.build import build_all
 
 ROOT = Path(__file__).resolve().parents[1]
 Q = "2024-25-Q1"
@@ -37,7 +37,7 @@ def data(tmp_path):
 
 # --------------------------------------------------------------------------- planning (fast)
 def test_audiences_match_the_report_module():
-    from analysis.report import AUDIENCES
+    from analysis.compute.report_model import AUDIENCES
 
     assert batch.AUDIENCES == AUDIENCES
 
@@ -85,7 +85,7 @@ def test_processed_data_missing_is_a_usage_error(tmp_path):
 
 
 def test_cli_usage_errors_exit_2(data, tmp_path):
-    from analysis.cli import main
+    from analysis.cli.main import main
 
     assert main(["--data-dir", str(data), "batch", "--quarter", Q, "--forces", "atlantis", "--out", str(tmp_path)]) == 2
     assert main(["--data-dir", str(data), "batch", "--quarter", "2024-25-Q7", "--out", str(tmp_path)]) == 2
@@ -207,7 +207,7 @@ def test_dask_executor_on_a_local_cluster(tmp_path):
 
 
 def test_quarter_index_has_one_row_per_report_with_both_versions(tmp_path):
-    from analysis.index import write_index
+    from analysis.run.site_index import write_index
 
     folder = tmp_path / "reports" / "2024-25-Q1"
     (folder / "public").mkdir(parents=True)

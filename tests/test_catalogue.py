@@ -1,6 +1,6 @@
 import pytest
 
-from analysis.catalogue import FrameworkError, load_framework, parse_framework
+from analysis.sources.catalogue import FrameworkError, load_framework, parse_framework
 
 
 def test_sixteen_recommendations_with_their_parts(casey):

@@ -1,4 +1,4 @@
-from analysis.cli import main
+from analysis.cli.main import main
 
 
 def run(capsys, *argv):

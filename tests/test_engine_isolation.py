@@ -14,7 +14,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from analysis import engine
+from analysis.run import engine
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -106,8 +106,8 @@ def test_two_force_reports_in_one_worker_share_nothing(tmp_path):
     """Leicestershire (tracker with a sensitive token) then Cheshire, in ONE worker process."""
     from conftest import make_data_tree
 
-    from analysis.batch import BatchOptions, read_manifest, run_batch
-    from analysis.build import build_all
+    from analysis.run.batch import BatchOptions, read_manifest, run_batch
+    from analysis.run.build import build_all
 
     data = make_data_tree(tmp_path / "data", {
         "leicestershire/2023-24-Q1.csv": "leicestershire-2023-24-Q1.csv",

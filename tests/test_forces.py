@@ -1,6 +1,6 @@
 import pytest
 
-from analysis.forces import UnknownForceError, all_forces, get_force
+from analysis.core.forces import UnknownForceError, all_forces, get_force
 
 
 def test_43_territorial_forces_with_unique_ids_and_codes():

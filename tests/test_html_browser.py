@@ -4,8 +4,8 @@ import shutil
 
 import pytest
 
-from analysis.build import build_all
-from analysis.render import checked_job, render_report
+from analysis.run.build import build_all
+from analysis.run.render import checked_job, render_report
 from conftest import make_data_tree
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from analysis.build import build_all
-from analysis.render import checked_job, render_report
+from analysis.run.build import build_all
+from analysis.run.render import checked_job, render_report
 from conftest import ROOT, make_data_tree
 from htmlcheck import Page
 

@@ -1,4 +1,4 @@
-"""analysis.measures (and a smoke test of analysis.measure_charts) on the real raw data.
+"""analysis.compute.measures (and a smoke test of analysis.present.measure_charts) on the real raw data.
 
 Each test builds its own data root in a temporary folder holding only the files this
 layer owns, so force-supplied files added later cannot change the answers.
@@ -10,7 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from analysis import measure_sections, measures, stats
+from analysis.compute import measure_sections
+from analysis.compute import measures
+from analysis.compute import stats
 
 REPO_DATA = Path(__file__).resolve().parent.parent / "data"
 FIX = Path(__file__).parent / "fixtures" / "measures"
@@ -179,7 +181,7 @@ def test_national_table_is_alphabetical_with_funnel_classes(root):
 
 
 def test_charts_return_figure_and_alt_text(root):
-    from analysis import measure_charts
+    from analysis.present import measure_charts
 
     section = measure_sections.measure_sections("leicestershire", "2024-25-Q1", root)[3]
     drawn = measure_charts.draw_section(section)

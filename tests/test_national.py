@@ -7,8 +7,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from analysis import national
-from analysis.build import build_all
+from analysis.present import national
+from analysis.run.build import build_all
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -77,7 +77,7 @@ def test_markup_is_escaped_and_charts_have_alt_text(data):
 
 
 def test_notebook_parameters_match_the_renderer():
-    from analysis.render import NATIONAL_PARAMETERS
+    from analysis.run.render import NATIONAL_PARAMETERS
 
     nb = nbformat.read(ROOT / "notebooks/national_overview.ipynb", as_version=4)
     cells = [c for c in nb.cells if "parameters" in c.metadata.get("tags", [])]

@@ -5,7 +5,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from analysis.render import NOTEBOOK_PARAMETERS
+from analysis.run.render import NOTEBOOK_PARAMETERS
 
 NOTEBOOKS = sorted((Path(__file__).resolve().parents[1] / "notebooks").glob("*.ipynb"))
 

@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from analysis.periods import PeriodError, Quarter, from_fy_q, latest_complete_quarter, parse_quarter, quarter_of
+from analysis.core.periods import PeriodError, Quarter, from_fy_q, latest_complete_quarter, parse_quarter, quarter_of
 
 
 @pytest.mark.parametrize("text", ["2024-25-Q1", "2024/25 Q1", "2024/2025 Q1", "2024-25 q1", " 2024/25-Q1 "])

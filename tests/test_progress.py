@@ -1,7 +1,7 @@
 import pandas as pd
 import pytest
 
-from analysis.progress import (
+from analysis.compute.progress import (
     apply_audience,
     compare,
     flags,
@@ -11,7 +11,7 @@ from analysis.progress import (
     rollup_status,
     summarise,
 )
-from analysis.trackers import COLUMNS
+from analysis.sources.trackers import COLUMNS
 
 
 def rows(*entries, quarter="2024-25-Q1"):

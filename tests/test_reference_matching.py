@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from analysis.reference_matching import DEFAULT_THRESHOLD, match_reference, parse_id
+from analysis.intake.reference_matching import DEFAULT_THRESHOLD, match_reference, parse_id
 
 SEED_001 = Path("/work/shared/seeds/001_51b68e02f8166ab9.txt")
 

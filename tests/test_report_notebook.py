@@ -4,8 +4,8 @@ import re
 
 import pytest
 
-from analysis.build import build_all
-from analysis.render import checked_job, render_report
+from analysis.run.build import build_all
+from analysis.run.render import checked_job, render_report
 
 pytestmark = pytest.mark.slow
 
@@ -84,7 +84,7 @@ def test_public_report_withholds_sensitive_rows(rendered):
 
 def test_failed_notebook_is_kept(tmp_path):
     from conftest import make_data_tree
-    from analysis.render import RenderError
+    from analysis.run.render import RenderError
 
     data = make_data_tree(tmp_path / "data", {"leicestershire/2024-25-Q1.csv": "leicestershire-2024-25-Q1.csv"})
     # no build: the notebook fails because data/processed is missing

@@ -1,4 +1,4 @@
-"""analysis.stats against values worked by hand (arithmetic in the comments)."""
+"""analysis.compute.stats against values worked by hand (arithmetic in the comments)."""
 
 import math
 
@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis import stats
+from analysis.compute import stats
 
 Z95 = 1.959964  # norm.ppf(0.975)
 

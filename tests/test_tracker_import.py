@@ -8,9 +8,9 @@ import pandas as pd
 import pytest
 import yaml
 
-from analysis.trackers import COLUMNS, load_tracker
-from analysis.tracker_import import MappingError, import_tracker, load_mapping
-from analysis.workbook import write_template
+from analysis.sources.trackers import COLUMNS, load_tracker
+from analysis.intake.import_return import MappingError, import_tracker, load_mapping
+from analysis.intake.template import write_template
 from conftest import ROOT
 from test_bad_input import run_casey
 
@@ -115,7 +115,7 @@ def test_canonical_csv_with_friendly_headings(fixture_data, tmp_path):
     result = import_tracker(path, "city-of-london", "2024-25-Q2", data_dir=fixture_data, today=TODAY)
     assert result.ok, result.problems
     assert result.summary.previous_quarter is None
-    assert load_tracker(target(fixture_data, force="city-of-london"), __import__("analysis.catalogue").catalogue.load_framework("casey-2023", fixture_data)).iloc[0]["marking"] == "OFFICIAL"
+    assert load_tracker(target(fixture_data, force="city-of-london"), __import__("analysis.sources.catalogue", fromlist=["load_framework"]).load_framework("casey-2023", fixture_data)).iloc[0]["marking"] == "OFFICIAL"
 
 
 def test_usage_errors(fixture_data, returned, capsys):

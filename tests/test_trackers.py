@@ -1,7 +1,7 @@
 import pandas as pd
 import pytest
 
-from analysis.trackers import COLUMNS, TrackerError, load_tracker, read_raw, validate_frame
+from analysis.sources.trackers import COLUMNS, TrackerError, load_tracker, read_raw, validate_frame
 
 HEADER = ",".join(COLUMNS)
 GOOD = "1,in_progress,PSD,Some evidence,Some action,,OFFICIAL,stated,Doc"
@@ -72,7 +72,7 @@ def test_blank_rows_are_ignored(tmp_path, casey):
 
 
 def test_bundled_trackers_are_valid():
-    from analysis.build import build_trackers
+    from analysis.run.build import build_trackers
     from conftest import ROOT
 
     # build into a copy so the repo's processed folder is untouched

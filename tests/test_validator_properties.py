@@ -6,9 +6,9 @@ import pandas as pd
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from analysis.catalogue import load_framework
-from analysis.periods import PeriodError, Quarter, parse_quarter, quarter_of
-from analysis.trackers import COLUMNS, MARKINGS, STATUS_BASES, STATUSES, read_raw, validate_frame
+from analysis.sources.catalogue import load_framework
+from analysis.core.periods import PeriodError, Quarter, parse_quarter, quarter_of
+from analysis.sources.trackers import COLUMNS, MARKINGS, STATUS_BASES, STATUSES, read_raw, validate_frame
 from conftest import ROOT
 
 CASEY = load_framework("casey-2023", ROOT / "data")

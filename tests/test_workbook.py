@@ -3,8 +3,8 @@
 import openpyxl
 import pytest
 
-from analysis.trackers import MARKINGS, STATUSES, read_raw
-from analysis.workbook import (
+from analysis.sources.trackers import MARKINGS, STATUSES, read_raw
+from analysis.intake.template import (
     CONTEXT_COLUMNS,
     LISTS_SHEET,
     REQUIRED_COLUMNS,
@@ -94,8 +94,8 @@ def test_validate_accepts_an_untouched_returned_template(tmp_path, capsys):
     """`casey validate` on a template skips its grey context columns (only data columns are checked)."""
     from conftest import make_data_tree
 
-    from analysis.cli import main
-    from analysis.workbook import write_template
+    from analysis.cli.main import main
+    from analysis.intake.template import write_template
 
     data = make_data_tree(tmp_path / "data", {"leicestershire/2024-25-Q1.csv": "leicestershire-2024-25-Q1.csv"})
     result = write_template("leicestershire", "2024-25-Q2", "casey-2023", data, tmp_path / "out")

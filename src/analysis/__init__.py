@@ -1,7 +1,15 @@
 """Casey progress reporting: reusable analysis functions called from the report notebooks.
 
-Modules, in pipeline order: config -> periods -> forces -> catalogue -> trackers ->
-progress -> narrative -> plots -> render -> cli.
+The package is laid out by pipeline stage; each stage imports only the stages before it
+(tests/test_architecture.py checks):
+
+- ``core``: paths and settings, financial quarters, the force registry, atomic writes.
+- ``sources``: framework catalogues, force trackers and official statistics read from data/raw.
+- ``compute``: statistics, key measures, tracker progress, the report model (data, no HTML).
+- ``intake``: Excel templates out to force owners, returned trackers validated and imported.
+- ``present``: narrative, charts, palette and HTML pieces.
+- ``run``: build data/processed, execute and render notebooks, batches, index pages.
+- ``cli``: the ``casey`` command.
 """
 
 from importlib.metadata import PackageNotFoundError, version

@@ -1,0 +1,77 @@
+"""``casey batch``: the quarterly run (all forces + the national overview, parallel, incremental).
+
+Wired into :mod:`analysis.cli` by ``register(subparsers)``. Exit codes: 0 every report is rendered
+or unchanged; 1 a report failed (its notebook is kept as ``<name>.failed.ipynb``) or, with
+``--build``, the data build found problems; 2 usage errors (unknown force, quarter, framework,
+executor; processed data missing); 130 interrupted.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+from analysis.core import config
+
+HELP = "render every force (and the national overview) for a quarter, in parallel and incrementally"
+
+
+def cmd_batch(args) -> int:
+    from analysis.run.batch import BatchOptions, BatchUsageError, MissingData, run_batch
+
+    status = 0
+    if args.build:
+        from analysis.run.build import build_and_report
+
+        # a bad tracker is left out and reported; the other data is built
+        status = 1 if build_and_report(args.data_dir).problems else 0
+    options = BatchOptions(
+        quarters=args.quarter,
+        forces=args.forces,
+        audiences=args.audience,
+        framework=args.framework,
+        data_dir=args.data_dir,
+        out_dir=args.out,
+        workers=args.workers,
+        executor=args.executor,
+        scheduler=args.scheduler,
+        engine=args.engine,
+        force_rerun=args.force_rerun,
+        national=not args.no_national,
+        timeout=args.timeout or None,
+        max_tasks_per_child=args.max_tasks_per_child or None,
+        progress=False if args.no_progress else None,
+    )
+    try:
+        result = run_batch(options)
+    except (BatchUsageError, MissingData) as exc:
+        print(f"casey: {exc}", file=sys.stderr)
+        return 2
+    return 1 if (result.exit_code or status) else 0
+
+
+def register(subparsers) -> None:
+    p = subparsers.add_parser("batch", help=HELP, description=HELP + ". Exit code 0: all reports rendered or "
+                              "unchanged; 1: a report failed (notebook kept as <name>.failed.ipynb); 2: usage error.")
+    p.add_argument("--quarter", nargs="+", default=["latest"], metavar="Q",
+                   help="financial quarter(s): 2024-25-Q1, 'latest' (the most recent complete quarter; the default) "
+                        "or 'tracker-quarters' (every quarter with a tracker snapshot)")
+    p.add_argument("--forces", nargs="+", default=None, metavar="FORCE", help="slugs or ONS codes (default: all 43)")
+    p.add_argument("--audience", nargs="+", default=["internal", "public"], choices=["internal", "public"],
+                   help="audiences to render (default: both)")
+    p.add_argument("--framework", default=config.DEFAULT_FRAMEWORK)
+    p.add_argument("--workers", type=int, default=None, help=f"parallel workers (default: CPU count, {os.cpu_count()} here)")
+    p.add_argument("--executor", choices=["local", "dask"], default="local",
+                   help="local process pool (default) or a Dask distributed cluster")
+    p.add_argument("--scheduler", default=os.environ.get("CASEY_DASK_SCHEDULER"), metavar="ADDRESS",
+                   help="Dask scheduler, e.g. tcp://10.0.0.5:8786 (default: $CASEY_DASK_SCHEDULER, else a local cluster)")
+    p.add_argument("--engine", choices=["inprocess", "kernel"], default="inprocess",
+                   help="inprocess (default: fast, fresh namespace per report) or kernel (a Jupyter kernel per report)")
+    p.add_argument("--force-rerun", action="store_true", help="render every report even if its inputs are unchanged")
+    p.add_argument("--no-national", action="store_true", help="skip the national overview")
+    p.add_argument("--build", action="store_true", help="run `casey build` first")
+    p.add_argument("--timeout", type=float, default=900, help="seconds per report before it fails (0: no limit)")
+    p.add_argument("--max-tasks-per-child", type=int, default=25, help="recycle a worker after N reports (0: never)")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar (it is off anyway when not on a terminal)")
+    p.add_argument("--out", default=None, help="reports folder (default: $CASEY_REPORTS_DIR or the repository's reports/)")
+    p.set_defaults(func=cmd_batch)

@@ -1,0 +1,163 @@
+"""The ``casey`` command line. Errors are one line each on stderr; no traceback reaches the user.
+
+Exit codes: 0 success; 1 data problems (invalid tracker, failed report); 2 usage errors
+(unknown force, quarter, audience or framework; missing processed data).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+
+from analysis import __version__
+from analysis.core import config
+
+EXIT_OK, EXIT_DATA, EXIT_USAGE = 0, 1, 2
+
+
+def _err(message: str) -> None:
+    print(f"casey: {message}", file=sys.stderr)
+
+
+def cmd_build(args) -> int:
+    from analysis.run.build import build_and_report
+
+    return EXIT_DATA if build_and_report(args.data_dir).problems else EXIT_OK
+
+
+def cmd_validate(args) -> int:
+    from analysis.sources.catalogue import load_framework
+    from analysis.sources.trackers import Problem, TrackerError, locate, read_raw, validate_frame
+
+    problems: list[Problem] = []
+    for name in args.paths:
+        path = Path(name)
+        framework_id = args.framework
+        where = locate(path, args.data_dir)
+        if where and not args.framework_given:
+            framework_id = where[0]
+        try:
+            framework = load_framework(framework_id, args.data_dir)
+            frame = read_raw(path)
+            if path.suffix.lower() == ".xlsx":
+                from analysis.intake.template import CONTEXT_COLUMNS, read_template_identity
+
+                if read_template_identity(path):  # a returned template: its grey context columns are not data
+                    frame = frame.drop(columns=[c for c in CONTEXT_COLUMNS if c in frame.columns])
+            _, found = validate_frame(frame, framework, str(path))
+        except TrackerError as exc:
+            found = exc.problems
+        except Exception as exc:  # a framework error or anything unexpected: still one line, no traceback
+            found = [Problem(str(path), "file", "framework", str(exc))]
+        problems.extend(found)
+        if not found:
+            print(f"{path}: ok")
+    for problem in problems:
+        print(problem)
+    return EXIT_DATA if problems else EXIT_OK
+
+
+def cmd_report(args) -> int:
+    from analysis.run.render import RenderError, checked_job, render_report
+
+    job = checked_job(args.force, args.quarter, args.audience, args.framework, args.data_dir)
+    started = time.perf_counter()
+    try:
+        path = render_report(job, args.data_dir, args.out)
+    except RenderError as exc:
+        _err(str(exc))
+        if exc.failed_notebook:
+            _err(f"the failed notebook is kept at {exc.failed_notebook}")
+        return EXIT_DATA
+    print(f"wrote {path} in {time.perf_counter() - started:.1f}s")
+    return EXIT_OK
+
+
+def cmd_list(args) -> int:
+    import pandas as pd
+
+    from analysis.sources.catalogue import available_frameworks
+    from analysis.core.forces import all_forces
+    from analysis.sources.trackers import discover
+
+    snapshots, problems = discover(data_dir=args.data_dir)
+    table = pd.DataFrame([(s.framework, s.force_id, s.quarter, s.path.name) for s in snapshots], columns=["framework", "force", "quarter", "file"])
+    print(f"frameworks: {', '.join(available_frameworks(args.data_dir))}")
+    print(f"forces in the registry: {len(all_forces(args.data_dir))} (casey list --forces to show them)")
+    if args.forces:
+        for force in all_forces(args.data_dir):
+            print(f"  {force.id:24} {force.pfa_code}  {force.name} ({force.region})")
+    print(f"tracker snapshots: {len(table)}")
+    if len(table):
+        print(table.to_string(index=False))
+    for problem in problems:
+        print(problem, file=sys.stderr)
+    return EXIT_OK
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="casey", description="Casey progress reporting: build data, validate trackers, render reports.")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument("--data-dir", default=os.environ.get("CASEY_DATA_DIR"), help="data root holding raw/ and processed/ (default: $CASEY_DATA_DIR or the repository's data/)")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("build", help="validate data/raw and write data/processed")
+    p.set_defaults(func=cmd_build)
+
+    p = sub.add_parser("validate", help="check tracker files; one line per problem naming file, row and field")
+    p.add_argument("paths", nargs="+")
+    p.add_argument("--framework", default=None, help=f"framework to check against (default: from the path, else {config.DEFAULT_FRAMEWORK})")
+    p.set_defaults(func=cmd_validate)
+
+    p = sub.add_parser("report", help="render one force report")
+    p.add_argument("--force", required=True, help="force slug or ONS code, e.g. leicestershire or E23000021")
+    p.add_argument("--quarter", required=True, help="financial quarter, e.g. 2024-25-Q1 or '2024/25 Q1'")
+    p.add_argument("--audience", default="internal", help="internal (default) or public")
+    p.add_argument("--framework", default=config.DEFAULT_FRAMEWORK)
+    p.add_argument("--out", default=None, help="reports folder (default: $CASEY_REPORTS_DIR or the repository's reports/)")
+    p.set_defaults(func=cmd_report)
+
+    p = sub.add_parser("list", help="frameworks, forces and the tracker snapshots on disk")
+    p.add_argument("--forces", action="store_true", help="also list the 43 forces")
+    p.set_defaults(func=cmd_list)
+
+    from analysis.cli.loop import register as register_quarterly_loop  # template, import, match
+
+    register_quarterly_loop(sub)
+    from analysis.cli.batch import register as register_batch
+
+    register_batch(sub)
+    return parser
+
+
+def _is_usage_error(exc: BaseException) -> bool:
+    """UnknownForceError, PeriodError, FrameworkError are ValueErrors; MissingProcessedData can only
+    have been raised if analysis.compute.report_model is loaded. Checking this way keeps pandas out of commands
+    that do not need it (``casey batch`` with nothing to render finishes in ~0.1 s)."""
+    report = sys.modules.get(f"{__package__}.report")
+    return isinstance(exc, ValueError) or (report is not None and isinstance(exc, report.MissingProcessedData))
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if args.command == "validate":
+        args.framework_given = args.framework is not None
+        args.framework = args.framework or config.DEFAULT_FRAMEWORK
+    try:
+        return args.func(args)
+    except Exception as exc:
+        if not _is_usage_error(exc):
+            raise
+        _err(str(exc))
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        _err("interrupted; outputs already written are complete, nothing half-written was kept")
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

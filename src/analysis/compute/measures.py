@@ -1,0 +1,461 @@
+"""The Casey key measures: registry, observations, processed tables and per-force summaries.
+
+* Registry: every ``data/raw/measures/registry/*.yaml`` (``measures:`` list).
+* Observations: one long table (:data:`OBS_COLUMNS`) built from the Home Office
+  outcomes aggregate, the 2011 Census by police force area, optional Home Office
+  open-data workbooks, and force-supplied files (``local/*.csv``, ``workforce/*.csv``).
+* :func:`build_processed` writes ``data/processed/measures/*.csv`` deterministically.
+* The per-force summaries the reports show are in :mod:`analysis.compute.measure_sections`.
+
+Rates are stored in observations as percentages (``unit: percent``); the statistics
+in :mod:`analysis.compute.stats` work on proportions, so values are divided by 100 there.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import math
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import yaml
+
+from analysis.core import config
+from analysis.sources import official_stats
+from analysis.compute import stats
+from analysis.core.atomic import write_text
+from analysis.core.forces import all_forces
+from analysis.core.periods import Quarter, parse_quarter
+
+NATIONAL_ID = "england-and-wales"
+NATIONAL_NAME = "England and Wales"
+KEY_MEASURES = (  # recommendation 16, in the order the report presents them
+    ("trust-confidence", "Trust and confidence in the police"),
+    ("misconduct-action", "Action on misconduct"),
+    ("misconduct-disparity", "Racial disparity in misconduct"),
+    ("charge-rate", "Charge rates"),
+    ("rape-to-court", "Adult rape cases reaching court"),
+    ("response-times", "Response rates and times"),
+    ("workforce-representation", "Workforce representation of the population"),
+)
+HEADLINE = {  # the official measure that leads each section when it has data
+    "trust-confidence": "csew_confidence_local_police",
+    "misconduct-action": "misconduct_proceedings_rate",
+    "misconduct-disparity": "misconduct_disparity_ratio_ethnic_minority",
+    "charge-rate": "charge_rate_closed",
+    "rape-to-court": "rape_charge_rate_closed",
+    "response-times": "call_999_answered_within_10s",
+    "workforce-representation": "workforce_representation_ratio_officers",
+}
+CONTEXT_MEASURES = {"census_2011_ethnic_minority_share"}  # shown alongside, never the headline
+UNITS = {"percent", "ratio", "count", "minutes", "seconds", "rate_per_1000"}
+DIRECTIONS = {"higher_is_better", "lower_is_better", "closer_to_one_is_better", "neutral"}
+PERIOD_TYPES = {"quarter", "financial_year", "month", "year_ending_march", "census_year",
+                # used by force-supplied papers, which rarely follow national periods
+                "calendar_year", "date_range", "rolling_12_months", "reported_at"}
+REGISTRY_FIELDS = ("id", "key_measure", "title", "definition", "numerator", "denominator", "unit",
+                   "direction", "period_type", "source", "official_source")
+OBS_COLUMNS = ["force_id", "period", "period_type", "measure_id", "numerator", "denominator",
+               "value", "source", "note"]
+LOCAL_COLUMNS = ["force_id", "period", "period_type", "measure_id", "numerator", "denominator",
+                 "value", "unit", "source", "note"]
+
+OUTCOMES_SOURCE = ("Home Office, police recorded crime and outcomes open data tables "
+                   "(per-force quarterly aggregate from SGilr/oocd-dashboard)")
+CENSUS_SOURCE = "ONS Census 2011 QS201EW by police force area (Resistance-Lab/resistancelab_data)"
+CENSUS_ALL = "Ethnic Group: All categories: Ethnic group; measures: Value"
+CENSUS_WHITE = "Ethnic Group: White; measures: Value"
+# Gaps documented in the outcomes PROVENANCE: near-empty quarters that are not real falls.
+KNOWN_GAPS = {("greater-manchester", p): "Greater Manchester data gap (near-empty quarter in the source)"
+              for p in ("2019-20-Q2", "2019-20-Q3", "2019-20-Q4")}
+TREND_QUARTERS = 12  # three years: long enough to see a trend, short enough to be current
+FUNNEL_NOTE = "limits widened for the extra variation between forces (Spiegelhalter over-dispersion)"
+
+
+class RegistryError(ValueError):
+    """A registry file that is missing fields or uses values outside the allowed lists."""
+
+
+# --------------------------------------------------------------------------- registry
+@dataclass(frozen=True)
+class Measure:
+    id: str
+    key_measure: str
+    title: str
+    definition: str
+    numerator: str
+    denominator: str
+    unit: str
+    direction: str
+    period_type: str
+    source: str
+    official_source: str
+    registry: str  # the YAML file it came from, e.g. "official"
+
+
+def _registry_dir(data_dir=None) -> Path:
+    return config.measures_raw_dir(data_dir) / "registry"
+
+
+def registry_problems(data_dir=None) -> list[str]:
+    """Every problem in the registry files (missing fields, unknown enums, duplicate ids)."""
+    problems, seen = [], {}
+    keys = {k for k, _ in KEY_MEASURES}
+    for path in sorted(_registry_dir(data_dir).glob("*.yaml")):
+        entries = (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("measures") or []
+        for i, entry in enumerate(entries):
+            where = f"{path.name} entry {i} ({entry.get('id', '?')})"
+            missing = [f for f in REGISTRY_FIELDS if entry.get(f) in (None, "")]
+            if missing:
+                problems.append(f"{where}: missing {', '.join(missing)}")
+            for name, allowed in (("key_measure", keys), ("unit", UNITS), ("direction", DIRECTIONS),
+                                  ("period_type", PERIOD_TYPES)):
+                if entry.get(name) not in allowed:
+                    problems.append(f"{where}: {name} {entry.get(name)!r} is not one of {sorted(allowed)}")
+            if entry.get("id") in seen:
+                problems.append(f"{where}: id also defined in {seen[entry['id']]}")
+            seen[entry.get("id")] = path.name
+    return problems
+
+
+def load_registry(data_dir=None) -> dict[str, Measure]:
+    """All measures by id; raises :class:`RegistryError` listing every problem.
+
+    Cached until a registry file changes (reports call this several times each)."""
+    paths = sorted(_registry_dir(data_dir).glob("*.yaml"))
+    return dict(_registry_cached(str(config.data_dir(data_dir)), tuple((str(p), *_stamp(p)) for p in paths)))
+
+
+@lru_cache(maxsize=4)
+def _registry_cached(root: str, _stamp_key) -> dict[str, Measure]:
+    problems = registry_problems(root)
+    if problems:
+        raise RegistryError("measure registry problems:\n  " + "\n  ".join(problems))
+    out = {}
+    for path in sorted(_registry_dir(root).glob("*.yaml")):
+        for entry in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("measures") or []:
+            out[entry["id"]] = Measure(**{f: str(entry[f]).strip() for f in REGISTRY_FIELDS},
+                                       registry=path.stem)
+    return out
+
+
+# --------------------------------------------------------------------------- periods
+def period_end(period: str, period_type: str) -> dt.date:
+    """The last day a period covers, for ordering periods of any type (unknown -> date.min)."""
+    text = str(period)
+    try:
+        if period_type == "quarter":
+            return parse_quarter(text).end
+        if period_type == "financial_year":
+            return dt.date(int(text[:4]) + 1, 3, 31)
+        if period_type in ("year_ending_march",):
+            return dt.date(int(text[:4]), 3, 31)
+        if period_type == "month":
+            y, m = int(text[:4]), int(text[5:7])
+            return dt.date(y, m, calendar.monthrange(y, m)[1])
+        if period_type == "census_year":
+            return dt.date(int(text[:4]), 3, 27)  # census day
+        if period_type == "calendar_year":
+            return dt.date(int(text[:4]), 12, 31)
+        if period_type == "date_range":
+            start, _, end = text.partition("/")
+            return dt.date.fromisoformat(end) if end and end != ".." else dt.date.fromisoformat(start)
+        return dt.date.fromisoformat(text[:10])
+    except (ValueError, TypeError):
+        return dt.date.min
+
+
+def period_label(period: str, period_type: str) -> str:
+    """How a report writes a period: '2024/25 Q1 (April–June 2024)', '2023/24', 'July 2023'."""
+    text = str(period)
+    try:
+        if period_type == "quarter":
+            q = parse_quarter(text)
+            return f"{q.label} ({q.months})"
+        if period_type == "financial_year":
+            return text.replace("-", "/")
+        if period_type == "year_ending_march":
+            return f"the year ending March {text}"
+        if period_type == "month":
+            return dt.date(int(text[:4]), int(text[5:7]), 1).strftime("%B %Y")
+        if period_type == "census_year":
+            return f"Census {text}"
+        if period_type == "date_range":
+            start, _, end = text.partition("/")
+            return f"{start} to {end}" if end and end != ".." else f"from {start}"
+        if period_type == "rolling_12_months":
+            day = dt.date.fromisoformat(text[:10])
+            return f"the 12 months to {day.day} {day:%B %Y}"
+        if period_type == "reported_at":
+            day = dt.date.fromisoformat(text[:10])
+            return f"reported on {day.day} {day:%B %Y}"
+    except ValueError:
+        pass
+    return text
+
+
+def decimal_year(q: Quarter) -> float:
+    """Mid-quarter as a decimal calendar year (2024-25 Q1 -> 2024.375)."""
+    return q.start.year + (q.start.month - 1) / 12 + 1.5 / 12
+
+
+# --------------------------------------------------------------------------- sources
+def _outcomes_dir(data_dir=None) -> Path:
+    return config.measures_raw_dir(data_dir) / "home-office-outcomes"
+
+
+@lru_cache(maxsize=4)
+def _charge_series_cached(path: Path, stamp) -> pd.DataFrame:
+    raw = pd.read_csv(path, dtype={"fy": str})
+    raw = raw[raw["slug"] != "british-transport-police"]  # not a territorial force
+    quarters = [parse_quarter(f"{fy} Q{q}") for fy, q in zip(raw["fy"], raw["q"])]
+    raw = raw.assign(period=[q.id for q in quarters])
+    last_periods = set(sorted(raw["period"].unique())[-4:])
+    parts = []
+    for basis in ("closed", "recorded"):
+        part = pd.DataFrame({
+            "force_id": raw["slug"], "period": raw["period"], "basis": basis,
+            "charges": raw[f"{basis}_all_t1"].astype(float),
+            "assigned": raw[f"{basis}_all_assigned"].astype(float), "note": "",
+        })
+        gap = [KNOWN_GAPS.get((f, p), "") for f, p in zip(part["force_id"], part["period"])]
+        zero = part["assigned"] <= 0
+        zero_note = f"{basis}-basis counts are all zero in the source: missing, not zero"
+        part["note"] = [g or (zero_note if z else "") for g, z in zip(gap, zero)]  # a known gap explains itself
+        if basis == "recorded":
+            recent = part["period"].isin(last_periods) & (part["note"] == "")
+            part.loc[recent, "note"] = "recent quarter: recorded-basis outcomes are incomplete (investigations still open)"
+        missing = zero | pd.Series([bool(g) for g in gap], index=part.index)
+        part.loc[missing, ["charges", "assigned"]] = np.nan
+        parts.append(part)
+    out = pd.concat(parts, ignore_index=True)
+    out["rate"], out["lower"], out["upper"] = stats.wilson_interval(out["charges"].fillna(0),
+                                                                   out["assigned"])
+    out.loc[out["assigned"].isna(), ["rate", "lower", "upper"]] = np.nan
+    return out.sort_values(["force_id", "basis", "period"]).reset_index(drop=True)
+
+
+def _stamp(path: Path):
+    st = path.stat()
+    return (st.st_mtime_ns, st.st_size)
+
+
+def charge_rate_series(data_dir=None) -> pd.DataFrame:
+    """Every force's quarterly charge rate on both bases, with Wilson 95% intervals.
+
+    Columns: force_id, period, basis ('closed'|'recorded'), charges, assigned, rate,
+    lower, upper (proportions 0–1), note. Missing quarters (all-zero recorded basis,
+    known gaps) are kept with NaN counts and a note. BTP is excluded.
+    """
+    path = _outcomes_dir(data_dir) / "force_quarter.csv"
+    return _charge_series_cached(path, _stamp(path)).copy()
+
+
+def national_series(data_dir=None) -> pd.DataFrame:
+    """England and Wales: the sum over the 43 territorial forces (BTP excluded).
+
+    The published ``national_quarter.csv`` includes British Transport Police, so it is
+    not used for rates. Quarters where a force is missing are summed over the rest
+    and say so in ``note``.
+    """
+    series = charge_rate_series(data_dir)
+    n_forces = len(all_forces(data_dir))
+    rows = []
+    for (period, basis), grp in series.groupby(["period", "basis"], sort=True):
+        ok = grp.dropna(subset=["assigned"])
+        missing = sorted(set(grp["force_id"]) - set(ok["force_id"]))
+        note = "sum of the 43 territorial forces; British Transport Police excluded"
+        if missing:
+            note = (f"sum of {len(ok)} of {n_forces} territorial forces (missing: {', '.join(missing)}); "
+                    "British Transport Police excluded")
+        rows.append({"force_id": NATIONAL_ID, "period": period, "basis": basis,
+                     "charges": ok["charges"].sum(), "assigned": ok["assigned"].sum(),
+                     "forces_included": len(ok), "note": note})
+    out = pd.DataFrame(rows)
+    out["rate"], out["lower"], out["upper"] = stats.wilson_interval(out["charges"], out["assigned"])
+    return out
+
+
+def census_table(data_dir=None) -> pd.DataFrame:
+    """Census 2011 ethnic minority population per force: force_id, minority, total."""
+    path = config.measures_raw_dir(data_dir) / "census-2011" / "force-demographics.csv"
+    raw = pd.read_csv(path)
+    missing = [c for c in ("PFA16NM", CENSUS_ALL, CENSUS_WHITE) if c not in raw.columns]
+    if missing:
+        raise official_stats.LayoutError(path, missing, "Census 2011 by police force area")
+    mapping, _ = official_stats.map_force_names(raw["PFA16NM"], data_dir, path)
+    return pd.DataFrame({
+        "force_id": raw["PFA16NM"].map(mapping),
+        "minority": raw[CENSUS_ALL] - raw[CENSUS_WHITE],
+        "total": raw[CENSUS_ALL],
+    }).sort_values("force_id").reset_index(drop=True)
+
+
+def _read_local(path: Path) -> pd.DataFrame:
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    missing = [c for c in LOCAL_COLUMNS if c not in frame.columns]
+    if missing:
+        raise official_stats.LayoutError(path, missing, "force-supplied measures")
+    frame = frame[OBS_COLUMNS].copy()
+    for column in ("numerator", "denominator", "value"):
+        frame[column] = pd.to_numeric(frame[column].str.replace(",", ""), errors="coerce")
+    return frame
+
+
+def _obs(force_id, period, period_type, measure_id, num, den, value, source, note=""):
+    return {"force_id": force_id, "period": period, "period_type": period_type, "measure_id": measure_id,
+            "numerator": num, "denominator": den, "value": value, "source": source, "note": note}
+
+
+def _rate_obs(frame, measure_id, source, x="charges", n="assigned"):
+    """Observation rows (percent) from a frame with force_id, period, counts and note."""
+    rows = []
+    for r in frame.itertuples(index=False):
+        num, den = getattr(r, x), getattr(r, n)
+        value = 100 * num / den if den and den > 0 else np.nan
+        rows.append(_obs(r.force_id, r.period, "quarter", measure_id, num, den, value, source,
+                         getattr(r, "note", "")))
+    return rows
+
+
+def _open_data_files(folder: Path) -> list[Path]:
+    return sorted(p for p in folder.glob("*") if p.suffix.lower() in (".csv", ".xlsx", ".ods"))
+
+
+def _open_data_outcomes(data_dir) -> list[dict]:
+    """Sexual offences and rape charge rates from Home Office workbooks, when present."""
+    rows = []
+    files = _open_data_files(_outcomes_dir(data_dir) / "open-data")
+    for measure_id, kwargs in (("sexual_offences_charge_rate_closed", {"offence_groups": ["Sexual offences"]}),
+                               ("rape_charge_rate_closed", {"offence_subgroups": ["Rape"]})):
+        frames = [official_stats.read_outcomes(p, data_dir=data_dir, **kwargs) for p in files]
+        if not frames:
+            continue
+        frame = pd.concat(frames).groupby(["force_id", "period"], as_index=False)[
+            ["charges_closed", "assigned_closed"]].sum()
+        national = frame.groupby("period", as_index=False)[["charges_closed", "assigned_closed"]].sum()
+        national["force_id"] = NATIONAL_ID
+        source = "Home Office, police recorded crime and outcomes open data tables"
+        rows += _rate_obs(pd.concat([frame, national]), measure_id, source, "charges_closed", "assigned_closed")
+    return rows
+
+
+def _open_data_workforce(data_dir, census: pd.DataFrame) -> list[dict]:
+    """Officer ethnic minority share and representation ratio from Home Office workforce tables."""
+    files = _open_data_files(config.measures_raw_dir(data_dir) / "home-office-workforce")
+    if not files:
+        return []
+    em = pd.concat([official_stats.workforce_ethnic_minority(official_stats.read_workforce(p, data_dir=data_dir))
+                    for p in files]).groupby(["force_id", "year"], as_index=False).sum()
+    national = em.groupby("year", as_index=False).sum(numeric_only=True).assign(force_id=NATIONAL_ID)
+    em = pd.concat([em, national])
+    pop = census.set_index("force_id")
+    source = "Home Office, police workforce open data tables"
+    rows = []
+    for r in em.itertuples(index=False):
+        period = f"{r.year - 1}-{r.year % 100:02d}"  # as at 31 March = end of that financial year
+        share = 100 * r.ethnic_minority / r.stated if r.stated else np.nan
+        rows.append(_obs(r.force_id, period, "financial_year", "workforce_ethnic_minority_share_officers",
+                         r.ethnic_minority, r.stated, share, source, "headcount at 31 March; 'Not stated' excluded"))
+        if r.force_id in pop.index and r.stated:
+            pop_share = 100 * pop.at[r.force_id, "minority"] / pop.at[r.force_id, "total"]
+            rows.append(_obs(r.force_id, period, "financial_year", "workforce_representation_ratio_officers",
+                             np.nan, np.nan, share / pop_share, f"{source}; {CENSUS_SOURCE}",
+                             f"officer share {share:.2f}% / Census 2011 population share {pop_share:.2f}%"))
+    return rows
+
+
+def _census_with_national(data_dir) -> pd.DataFrame:
+    census = census_table(data_dir)
+    national = pd.DataFrame([{"force_id": NATIONAL_ID, "minority": census["minority"].sum(),
+                              "total": census["total"].sum()}])
+    return pd.concat([census, national], ignore_index=True)
+
+
+def _input_files(data_dir) -> tuple:
+    root = config.measures_raw_dir(data_dir)
+    files = [config.forces_file(data_dir)] + sorted(p for p in root.rglob("*") if p.is_file())
+    return tuple((str(p), *_stamp(p)) for p in files)
+
+
+def input_paths(data_dir=None) -> list[Path]:
+    """Every raw file the measures are computed from (for the report's provenance)."""
+    return [Path(entry[0]) for entry in _input_files(data_dir)]
+
+
+def observations(data_dir=None) -> pd.DataFrame:
+    """The long observations table (:data:`OBS_COLUMNS`), sorted; cached until inputs change."""
+    return _observations_cached(str(config.data_dir(data_dir)), _input_files(data_dir)).copy()
+
+
+@lru_cache(maxsize=4)
+def _observations_cached(root: str, _stamp_key) -> pd.DataFrame:
+    data_dir = root
+    rows = []
+    series = charge_rate_series(data_dir)
+    national = national_series(data_dir)
+    for basis in ("closed", "recorded"):
+        for frame in (series, national):
+            rows += _rate_obs(frame[frame["basis"] == basis], f"charge_rate_{basis}", OUTCOMES_SOURCE)
+    census = _census_with_national(data_dir)
+    for r in census.itertuples(index=False):
+        rows.append(_obs(r.force_id, "2011", "census_year", "census_2011_ethnic_minority_share", r.minority,
+                         r.total, 100 * r.minority / r.total, CENSUS_SOURCE,
+                         "2011 not 2021; summed from local authorities, approximate where boundaries differ"))
+    rows += _open_data_outcomes(data_dir)
+    rows += _open_data_workforce(data_dir, census)
+    frame = pd.DataFrame(rows, columns=OBS_COLUMNS)
+    local = [_read_local(p) for sub in ("local", "workforce")
+             for p in sorted((config.measures_raw_dir(data_dir) / sub).glob("*.csv"))]
+    frame = pd.concat([frame, *local], ignore_index=True) if local else frame
+    frame["note"] = frame["note"].fillna("")
+    return frame.sort_values(["measure_id", "force_id", "period_type", "period", "source"]).reset_index(drop=True)
+
+
+# --------------------------------------------------------------------------- processed files
+def _fmt(value) -> str:
+    """Fixed formatting: blank for missing, integers without decimals, else up to 6 decimals."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    if isinstance(value, (int, np.integer)):
+        return str(int(value))
+    if isinstance(value, (float, np.floating)):
+        if float(value).is_integer() and abs(value) < 1e15:
+            return str(int(value))
+        return f"{value:.6f}".rstrip("0").rstrip(".")
+    return str(value)
+
+
+def _to_csv_text(frame: pd.DataFrame) -> str:
+    formatted = frame.apply(lambda col: col.map(_fmt))
+    return formatted.to_csv(index=False, lineterminator="\n")
+
+
+def build_processed(data_dir=None) -> list[Path]:
+    """Write observations.csv, charge_rate_force_quarter.csv and national.csv atomically.
+
+    Output is sorted and formatted with fixed rules, so rebuilding from the same
+    inputs gives byte-identical files.
+    """
+    out_dir = config.processed_dir(data_dir) / "measures"
+    obs = observations(data_dir)
+    series = charge_rate_series(data_dir)
+    national = national_series(data_dir)
+    pct = {"rate": "rate_pct", "lower": "lower_pct", "upper": "upper_pct"}
+    for frame in (series, national):
+        for col in pct:
+            frame[col] = frame[col] * 100
+    series = series.rename(columns=pct)[["force_id", "period", "basis", "charges", "assigned",
+                                         "rate_pct", "lower_pct", "upper_pct", "note"]]
+    national = national.rename(columns=pct)[["force_id", "period", "basis", "charges", "assigned",
+                                             "rate_pct", "lower_pct", "upper_pct", "forces_included", "note"]]
+    outputs = {
+        "observations.csv": obs,
+        "charge_rate_force_quarter.csv": series.sort_values(["force_id", "basis", "period"]),
+        "national.csv": national.sort_values(["basis", "period"]),
+    }
+    return [write_text(out_dir / name, _to_csv_text(frame)) for name, frame in outputs.items()]

@@ -1,0 +1,162 @@
+"""Everything one force report needs, gathered and computed in one place.
+
+The notebook calls ``load_report`` once and passes the result to ``narrative``, ``plots``
+and ``fragments``. Audience filtering happens here, first, so nothing withheld from the
+public can reach a later stage.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from analysis import __version__
+from analysis.core import config
+from analysis.sources.catalogue import Framework, load_framework
+from analysis.core.forces import Force, get_force
+from analysis.core.periods import Quarter, parse_quarter
+from analysis.compute.progress import (
+    Summary,
+    apply_audience,
+    compare,
+    flags,
+    quarters_since_change,
+    recommendation_status,
+    report_marking,
+    status_history,
+    summarise,
+)
+from analysis.sources.trackers import file_sha256
+
+AUDIENCES = ("internal", "public")
+
+
+class MissingProcessedData(FileNotFoundError):
+    """The processed tables are not there: run ``casey build``."""
+
+
+@dataclass
+class Report:
+    force: Force
+    quarter: Quarter
+    audience: str
+    framework: Framework
+    rows: pd.DataFrame  # this quarter's tracker rows the audience may see
+    withheld: int  # rows withheld from this audience
+    status: pd.DataFrame  # per recommendation
+    summary: Summary | None
+    previous_quarter: Quarter | None
+    changes: pd.DataFrame | None
+    flags: dict[str, list[str]]
+    history: pd.DataFrame  # statuses across the force's snapshots up to this quarter
+    snapshot: dict | None  # the snapshot index row (as_of, document, ...)
+    marking: str
+    generated_at: str
+    measures: list = field(default_factory=list)  # analysis.compute.measure_sections.MeasureSection, one per key measure
+    measures_error: str = ""  # why the measures could not be computed, if they could not
+    inputs: list[dict] = field(default_factory=list)  # data files used, with hashes
+    parameters: dict = field(default_factory=dict)
+
+    @property
+    def has_tracker(self) -> bool:
+        return self.snapshot is not None
+
+    @property
+    def as_of(self) -> str | None:
+        return self.snapshot["as_of"] if self.snapshot else None
+
+    @property
+    def package_version(self) -> str:
+        return __version__
+
+    def rows_for(self, recommendation_id: str) -> pd.DataFrame:
+        mask = self.rows["recommendation_id"].map(self.framework.recommendation_of) == recommendation_id
+        return self.rows[mask].sort_values("item_order", kind="stable")
+
+
+def _read_processed(path: Path) -> pd.DataFrame:
+    if not path.exists():
+        raise MissingProcessedData(f"{path} is missing: run `casey build` first to build data/processed from data/raw")
+    return pd.read_csv(path, dtype=str, keep_default_na=False)
+
+
+def _key_measures(force_id: str, quarter: str, data_dir) -> tuple[list, str, list[Path]]:
+    """The key-measure sections, or the reason there are none (no measures data in this tree)."""
+    from analysis.compute import measure_sections
+    from analysis.compute import measures
+
+    if not config.measures_raw_dir(data_dir).exists():
+        return [], "No key-measures data is present in this data tree (data/raw/measures).", []
+    return measure_sections.measure_sections(force_id, quarter, data_dir), "", measures.input_paths(data_dir)
+
+
+def load_report(
+    force: str,
+    quarter: str,
+    audience: str = "internal",
+    framework: str = config.DEFAULT_FRAMEWORK,
+    data_dir=None,
+    now: dt.datetime | None = None,
+) -> Report:
+    if audience not in AUDIENCES:
+        raise ValueError(f"audience must be one of {', '.join(AUDIENCES)}, got {audience!r}")
+    the_force = get_force(force, data_dir)
+    the_quarter = parse_quarter(quarter)
+    fw = load_framework(framework, data_dir)
+    processed = config.processed_dir(data_dir) / "trackers"
+    table_path, index_path = processed / f"{fw.id}.csv", processed / f"{fw.id}-snapshots.csv"
+    table, index = _read_processed(table_path), _read_processed(index_path)
+    table["item_order"] = pd.to_numeric(table["item_order"])
+
+    mine = table[table["force_id"] == the_force.id]
+    mine = mine[mine["quarter"].map(lambda q: parse_quarter(q).index) <= the_quarter.index]
+    visible_history, _ = apply_audience(mine, audience)
+    current_all = mine[mine["quarter"] == the_quarter.id]
+    rows, withheld = apply_audience(current_all.reset_index(drop=True), audience)
+
+    snaps = index[(index["force_id"] == the_force.id)]
+    snaps = snaps[snaps["quarter"].map(lambda q: parse_quarter(q).index) <= the_quarter.index]
+    current_snap = snaps[snaps["quarter"] == the_quarter.id]
+    snapshot = current_snap.iloc[0].to_dict() if len(current_snap) else None
+    earlier = sorted((parse_quarter(q) for q in snaps["quarter"] if q != the_quarter.id), reverse=True)
+    previous_quarter = earlier[0] if earlier else None
+
+    status = recommendation_status(fw, rows)
+    changes = None
+    if snapshot and previous_quarter:
+        prev_rows = visible_history[visible_history["quarter"] == previous_quarter.id]
+        changes = compare(status, recommendation_status(fw, prev_rows))
+    stale = quarters_since_change(visible_history, fw, the_quarter.id) if snapshot else pd.Series(dtype=float)
+
+    key_measures, measures_error, measure_files = _key_measures(the_force.id, the_quarter.id, data_dir)
+    root = config.data_dir(data_dir)
+    inputs = [
+        {"file": str(p.relative_to(root)) if p.is_relative_to(root) else str(p), "sha256": file_sha256(p)}
+        for p in (fw.source_file, table_path, index_path, *measure_files)
+    ]
+    if snapshot:
+        inputs.append({"file": snapshot["source_file"], "sha256": snapshot["sha256"]})
+    return Report(
+        force=the_force,
+        quarter=the_quarter,
+        audience=audience,
+        framework=fw,
+        rows=rows,
+        withheld=withheld,
+        status=status,
+        summary=summarise(status) if snapshot else None,
+        previous_quarter=previous_quarter,
+        changes=changes,
+        flags=flags(status, stale) if snapshot else {},
+        history=status_history(fw, visible_history),
+        snapshot=snapshot,
+        marking=report_marking(rows) if len(rows) else "OFFICIAL",
+        measures=key_measures,
+        measures_error=measures_error,
+        generated_at=(now or dt.datetime.now(dt.timezone.utc)).strftime("%Y-%m-%d %H:%M UTC"),
+        inputs=inputs,
+        parameters={"force": the_force.id, "quarter": the_quarter.id, "audience": audience, "framework": fw.id},
+    )

@@ -1,0 +1,236 @@
+"""HTML fragments for the report notebook. Every string that comes from data is escaped here.
+
+Tracker evidence, owners and actions come from many hands and are untrusted: they are
+passed through ``esc`` before they touch markup, and nothing from data is ever treated as
+Markdown (a ``[link](javascript:...)`` stays visible text).
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+
+from analysis.present import narrative
+from analysis.present.htmltext import esc
+from analysis.compute.report_model import Report
+from analysis.present.style import STATUS_LABELS
+
+META_MIMETYPE = "application/vnd.casey.report+json"
+BLANK = '<em class="blank">blank</em>'
+
+
+def multiline(value) -> str:
+    return "<br>".join(esc(line) for line in str(value or "").splitlines()) or ""
+
+
+def anchor(rec_id: str) -> str:
+    return "rec-" + "".join(ch if ch.isalnum() else "-" for ch in str(rec_id))
+
+
+def badge(status: str) -> str:
+    return f'<span class="badge badge-{esc(status)}">{esc(STATUS_LABELS.get(status, status))}</span>'
+
+
+def heading(text: str, anchor_id: str, level: int = 2) -> str:
+    return f'<h{level} id="{esc(anchor_id)}">{esc(text)}</h{level}>'
+
+
+def paragraphs(texts: list[str]) -> str:
+    return "".join(f"<p>{esc(t)}</p>" for t in texts)
+
+
+def show(markup: str) -> None:
+    """Display markup as the cell's output (used by the notebook)."""
+    from IPython.display import HTML, display
+
+    display(HTML(markup))
+
+
+def publish_meta(report: Report) -> None:
+    """Hand the report's marking and identity to the HTML template via a private mimetype."""
+    from IPython.display import display
+
+    meta = {
+        "force": report.force.name,
+        "force_id": report.force.id,
+        "quarter": report.quarter.id,
+        "quarter_label": report.quarter.label,
+        "audience": report.audience,
+        "marking": report.marking,
+        "framework": report.framework.short_title,
+        "title": f"{report.framework.short_title} progress: {report.force.name}, {report.quarter.label}",
+    }
+    display({META_MIMETYPE: meta, "text/plain": json.dumps(meta)}, raw=True, include=[META_MIMETYPE])
+
+
+def header(report: Report) -> str:
+    r = report
+    rows = [
+        ("Force", f"{r.force.name} ({r.force.pfa_code}, {r.force.region})"),
+        ("Quarter", f"{r.quarter.label} ({r.quarter.months})"),
+        ("Framework", r.framework.title),
+        ("Protective marking", r.marking),
+        ("Audience", "Public" if r.audience == "public" else "Internal"),
+        ("Data as of", r.as_of or "no tracker for this quarter"),
+        ("Generated", r.generated_at),
+    ]
+    cells = "".join(f"<tr><th scope='row'>{esc(k)}</th><td>{esc(v)}</td></tr>" for k, v in rows)
+    return (
+        f'<h1 id="top">{esc(r.framework.short_title)} progress report: {esc(r.force.name)}, {esc(r.quarter.label)}</h1>'
+        f'<table class="meta">{cells}</table>'
+    )
+
+
+def toc(report: Report, extra: list[tuple[str, str]] | None = None) -> str:
+    label = report.framework.item_label
+    entries = [("summary", "Executive summary"), ("charts", "Charts")]
+    entries += extra or []
+    measures = "".join(f'<li><a href="#measure-{esc(m.key_measure)}">{esc(m.title)}</a></li>' for m in report.measures)
+    entries.append(("measures", "Key measures"))
+    recs = "".join(
+        f'<li><a href="#{anchor(rec.id)}">{esc(label)} {esc(rec.id)}: {esc(rec.title)}</a></li>'
+        for rec in report.framework.recommendations
+    )
+    entries_html = "".join(
+        f'<li><a href="#{esc(a)}">{esc(t)}</a>' + (f"<ol>{measures}</ol>" if a == "measures" and measures else "") + "</li>"
+        for a, t in entries
+    )
+    return (
+        '<nav class="toc" aria-label="Contents"><h2 id="contents">Contents</h2><ol>'
+        f'{entries_html}<li><a href="#recommendations">{esc(label)}s</a><ol>{recs}</ol></li>'
+        '<li><a href="#sources">Sources and provenance</a></li></ol></nav>'
+    )
+
+
+def figure(fig, alt: str, caption: str | None = None) -> str:
+    """Embed a matplotlib figure as a PNG data URI with alt text, then close it."""
+    import matplotlib.pyplot as plt
+
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png")
+    plt.close(fig)
+    data = base64.b64encode(buffer.getvalue()).decode("ascii")
+    cap = f"<figcaption>{esc(caption)}</figcaption>" if caption else ""
+    return f'<figure><img src="data:image/png;base64,{data}" alt="{esc(alt)}">{cap}</figure>'
+
+
+def recommendation_section(report: Report, rec_id: str) -> str:
+    fw = report.framework
+    rec = fw.item(rec_id)
+    status_row = report.status.set_index("recommendation_id").loc[rec_id]
+    parts = fw.parts_of(rec_id)
+    out = [f'<section class="recommendation" aria-labelledby="{anchor(rec_id)}">']
+    out.append(heading(f"{fw.item_label} {rec.id}: {rec.title}", anchor(rec_id), 3))
+    out.append(f'<p class="status-line">Status: {badge(status_row["status"])}')
+    if not rec.applies_beyond_met:
+        out.append(f' <span class="note">Specific to the Met, London or Government. {esc(rec.applicability_note)}</span>')
+    out.append("</p>")
+    out.append(f'<p class="asked"><strong>What the review asked:</strong> {esc(rec.summary)}</p>')
+    if parts:
+        items = "".join(f"<li><strong>{esc(p.id)}</strong> {esc(p.title)}</li>" for p in parts)
+        out.append(f'<details class="parts"><summary>Sub-parts ({len(parts)})</summary><ul>{items}</ul></details>')
+    rows = report.rows_for(rec_id)
+    if report.has_tracker and len(rows):
+        out.append('<table class="entries"><thead><tr><th scope="col">Item</th><th scope="col">Status</th>'
+                   '<th scope="col">Owner</th><th scope="col">Evidence</th><th scope="col">Actions</th></tr></thead><tbody>')
+        for row in rows.itertuples(index=False):
+            item = fw.item(row.recommendation_id)
+            name = "Whole recommendation" if item.parent_id is None else f"{item.id} {item.title}"
+            basis = "" if row.status_basis == "stated" else ' <span class="basis">(assessed by analyst)</span>'
+            workstreams = f'<p class="linked">Linked: {esc(row.linked_workstreams)}</p>' if row.linked_workstreams else ""
+            out.append(
+                f"<tr><td data-label='Item'>{esc(name)}</td><td data-label='Status'>{badge(row.status)}{basis}</td>"
+                f"<td data-label='Owner'>{esc(row.owner) or '<em>none recorded</em>'}</td>"
+                f"<td data-label='Evidence'>{multiline(row.evidence) or BLANK}{workstreams}</td>"
+                f"<td data-label='Actions'>{multiline(row.actions) or BLANK}</td></tr>"
+            )
+        out.append("</tbody></table>")
+    elif report.has_tracker:
+        out.append('<p class="blank-entry">The tracker has no entry for this recommendation.</p>')
+    out.append(f'<p class="change"><strong>Change:</strong> {esc(narrative.change_text(report, rec_id))}</p>')
+    found = report.flags.get(rec_id, [])
+    if found:
+        out.append('<ul class="flags" aria-label="Flags">' + "".join(f"<li>⚑ {esc(f)}</li>" for f in found) + "</ul>")
+    out.append("</section>")
+    return "".join(out)
+
+
+def provenance(report: Report, extra_inputs: list[dict] | None = None) -> str:
+    params = "".join(f"<tr><th scope='row'>{esc(k)}</th><td><code>{esc(v)}</code></td></tr>" for k, v in report.parameters.items())
+    files = "".join(
+        f"<tr><td><code>{esc(i['file'])}</code></td><td><code>{esc(i['sha256'])}</code></td></tr>"
+        for i in [*report.inputs, *(extra_inputs or [])]
+    )
+    snap = report.snapshot or {}
+    source = ""
+    if snap:
+        source = (
+            f"<p>Tracker source: {esc(snap.get('document'))}. "
+            f"Dated to {esc(report.quarter.label)} because: {esc(snap.get('dated_because') or 'the file is filed under that quarter')}</p>"
+        )
+    return (
+        heading("Sources and provenance", "sources")
+        + source
+        + f"<h3>Parameters</h3><table class='meta'>{params}</table>"
+        + f"<h3>Data files used</h3><table class='files'><thead><tr><th scope='col'>File</th><th scope='col'>SHA-256</th></tr></thead><tbody>{files}</tbody></table>"
+        + f"<p>Produced by the <code>analysis</code> package version {esc(report.package_version)}.</p>"
+    )
+
+
+def tracker_charts(report: Report) -> str:
+    """The two tracker charts (status by section; status history), or a note when there is no tracker."""
+    from analysis.present import tracker_charts
+    from analysis.core.periods import parse_quarter
+
+    out = [heading("Charts", "charts")]
+    if not report.has_tracker:
+        out.append("<p>No tracker was submitted for this quarter, so there is no status chart.</p>")
+    else:
+        sections = [title for _, title in report.framework.sections]
+        fig, alt = tracker_charts.status_by_section(report.status, sections, report.force.name, report.quarter.label)
+        out.append(figure(fig, alt, "Recommendation status by section of the review."))
+    if report.history["quarter"].nunique():
+        labels = {q: parse_quarter(q).label for q in report.history["quarter"].unique()}
+        fig, alt = tracker_charts.status_history(report.history, labels, report.force.name)
+        out.append(figure(fig, alt, "Recommendation status in each of the force's tracker snapshots."))
+    return "".join(out)
+
+
+def key_measures(report: Report) -> str:
+    """A section per Casey key measure: latest figure, comparisons, charts, sentences from the numbers."""
+    from analysis.present import measure_charts
+    from analysis.compute.measure_sections import format_value
+
+    out = [heading("Key measures", "measures")]
+    if not report.measures:
+        out.append(f"<p>{esc(report.measures_error or 'No key-measures data.')}</p>")
+        return "".join(out)
+    for section in report.measures:
+        out.append(f'<section class="measure" aria-labelledby="measure-{esc(section.key_measure)}">')
+        out.append(heading(section.title, f"measure-{section.key_measure}", 3))
+        if not section.has_data:
+            out.append(f'<p class="no-data">{esc(section.no_data_text)}</p></section>')
+            continue
+        if section.force_supplied:
+            out.append('<p class="note">Figures supplied by the force in its own papers, not official statistics.</p>')
+        out.append(paragraphs(section.sentences))
+        if section.trend_text:
+            out.append(f'<p class="trend"><strong>Trend:</strong> {esc(section.trend_text)}</p>')
+        for fig, alt in measure_charts.draw_section(section):
+            out.append(figure(fig, alt))
+        if section.extra:
+            rows = "".join(
+                f"<tr><td>{esc(e['title'])}</td><td>{esc(format_value(e['value'], e['unit']))}</td>"
+                f"<td>{esc(e['period_label'])}</td><td>{esc(e['source'])}</td></tr>"
+                for e in section.extra
+            )
+            out.append(
+                "<details><summary>Other figures for this measure</summary><table class='extra'><thead><tr>"
+                "<th scope='col'>Measure</th><th scope='col'>Value</th><th scope='col'>Period</th><th scope='col'>Source</th>"
+                f"</tr></thead><tbody>{rows}</tbody></table></details>"
+            )
+        if section.official_source and not section.force_supplied:  # force-supplied sentences already name it
+            out.append(f'<p class="source">Official source: {esc(section.official_source)}</p>')
+        out.append("</section>")
+    return "".join(out)

@@ -1,0 +1,171 @@
+"""Charts for the key measures. Each function returns ``(figure, alt_text)``.
+
+The alt text says in words what the chart shows, with the numbers, so a screen
+reader user gets the same information. Charts use :mod:`analysis.present.style`.
+The funnel plot is deliberately not a league table: forces are not ranked.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from analysis.compute import measure_sections
+from analysis.compute import measures
+from analysis.compute import stats
+from analysis.present import style
+from analysis.core.forces import get_force
+from analysis.core.periods import parse_quarter
+
+
+def _plt():
+    style.apply_theme()
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def funnel_plot(force_id: str, quarter, data_dir=None, basis: str = "closed"):
+    """Charge rate against outcomes assigned, for every force, with 95% and 99.8% limits.
+
+    Limits are around the England and Wales rate, widened for over-dispersion.
+    """
+    plt = _plt()
+    force = get_force(force_id, data_dir)
+    table = measure_sections.national_measure_table(quarter, data_dir, basis).dropna(subset=["assigned"])
+    q = parse_quarter(quarter)
+    fig, ax = plt.subplots(figsize=(7.5, 4.8))
+    target, phi = draw_funnel_limits(ax, table)
+    others = table[table["force_id"] != force.id]
+    ax.scatter(others["assigned"], others["rate_pct"], s=18, color=style.GAF_LIGHT_GREY,
+               edgecolor=style.GAF_DARK_GREY, linewidth=0.4, label="Other forces", zorder=3)
+    mine = table[table["force_id"] == force.id]
+    if not mine.empty:
+        ax.scatter(mine["assigned"], mine["rate_pct"], s=60, color=style.GAF_DARK_PINK, label=force.name, zorder=4)
+        ax.annotate(force.name, (mine["assigned"].iloc[0], mine["rate_pct"].iloc[0]), xytext=(6, 6),
+                    textcoords="offset points", color=style.GAF_DARK_PINK)
+    ax.set_xscale("log")
+    ax.set_xlabel(f"Assigned outcomes in the quarter ({basis} basis, log scale)")
+    ax.set_ylabel("Charge rate (%)")
+    ax.set_title(f"Charge rate by force, {q.label}: funnel plot")
+    ax.legend(fontsize=8, loc="upper right")
+    if mine.empty:
+        alt = f"Funnel plot of charge rates for {len(table)} forces in {q.label}; {force.name} has no data."
+    else:
+        r = mine.iloc[0]
+        alt = (f"Funnel plot of the charge rate ({basis} basis) for {len(table)} territorial forces in {q.label}, "
+               f"plotted against the number of assigned outcomes, with 95% and 99.8% limits around the "
+               f"{measures.NATIONAL_NAME} rate of {100 * target:.1f}% (widened for over-dispersion, phi {phi:.0f}). "
+               f"{force.name} is highlighted at {r['rate_pct']:.1f}% of {int(r['assigned']):,} outcomes: "
+               f"{_funnel_words(r['funnel'])}.")
+    return fig, alt
+
+
+def _funnel_words(classification: str) -> str:
+    """'within' -> 'inside the 95% limits'; 'above 99.8%' -> 'above the 99.8% limit'."""
+    if classification == "within":
+        return "inside the 95% limits"
+    side, _, level = classification.partition(" ")
+    return f"{side} the {level} limit" if level else classification
+
+
+def charge_rate_series(force_id: str, quarter=None, data_dir=None, basis: str = "closed", n_quarters: int = 12):
+    """The force's quarterly charge rate with its 95% interval band, and the national line."""
+    plt = _plt()
+    force = get_force(force_id, data_dir)
+    series = measures.charge_rate_series(data_dir)
+    series = series[(series["basis"] == basis) & (series["force_id"] == force.id)].dropna(subset=["assigned"])
+    national = measures.national_series(data_dir)
+    national = national[national["basis"] == basis]
+    last = parse_quarter(quarter) if quarter else parse_quarter(series["period"].max())
+    periods = [last.minus(i).id for i in range(n_quarters - 1, -1, -1)]
+    mine = series.set_index("period").reindex(periods)
+    nat = national.set_index("period").reindex(periods)
+    x = np.arange(len(periods))
+    labels = [parse_quarter(p).label for p in periods]
+    fig, ax = plt.subplots(figsize=(7.5, 4.2))
+    ax.fill_between(x, 100 * mine["lower"], 100 * mine["upper"], color=style.GAF_DARK_BLUE, alpha=0.2,
+                    label="95% confidence interval")
+    ax.plot(x, 100 * mine["rate"], marker="o", color=style.GAF_DARK_BLUE, label=force.name)
+    ax.plot(x, 100 * nat["rate"], color=style.GAF_ORANGE, lw=1.5, ls="--", label=measures.NATIONAL_NAME)
+    ax.set_xticks(x, labels, rotation=45, ha="right", fontsize=8)
+    ax.set_xlabel("Financial quarter")
+    ax.set_ylabel("Charge rate (%)")
+    ax.set_title(f"{force.name}: charge rate ({basis} basis), {labels[0]} to {labels[-1]}")
+    ax.legend(fontsize=8)
+    have = mine["rate"].dropna()
+    alt = (f"Line chart of {force.name}'s quarterly charge rate ({basis} basis) from {labels[0]} to {labels[-1]} "
+           f"with a 95% confidence band and the {measures.NATIONAL_NAME} rate as a dashed line. ")
+    if len(have):
+        alt += (f"{force.name} ranged from {100 * have.min():.1f}% to {100 * have.max():.1f}%; in {labels[-1]} it "
+                f"was {100 * mine['rate'].iloc[-1]:.1f}% against {100 * nat['rate'].iloc[-1]:.1f}% nationally.")
+    missing = [lab for lab, v in zip(labels, mine["rate"]) if not np.isfinite(v)]
+    if missing:
+        alt += f" No usable data for {', '.join(missing)}."
+    return fig, alt
+
+
+def representation_chart(force_id: str, data_dir=None):
+    """Ethnic minority share: population (Census 2011) against officers, where officer data is loaded."""
+    plt = _plt()
+    force = get_force(force_id, data_dir)
+    obs = measures.observations(data_dir)
+    rows = []
+    for who, label in ((force.id, force.name), (measures.NATIONAL_ID, measures.NATIONAL_NAME)):
+        for measure_id, what in (("census_2011_ethnic_minority_share", "Population"),
+                                 ("workforce_ethnic_minority_share_officers", "Police officers")):
+            hit = obs[(obs["force_id"] == who) & (obs["measure_id"] == measure_id)].dropna(subset=["value"])
+            if hit.empty:
+                continue
+            r = hit.sort_values("period").iloc[-1]
+            p, lo, hi = stats.wilson_interval(r["numerator"], r["denominator"])
+            rows.append((label, f"{what}, {measures.period_label(r['period'], r['period_type'])}",
+                         100 * p, 100 * lo, 100 * hi))
+    # the force's own ethnic minority shares (joiners, recruits...) where its papers give them
+    registry = measures.load_registry(data_dir)
+    shares = [m.id for m in registry.values() if m.unit == "percent" and "ethnic_minority_share" in m.id
+              and m.id not in ("census_2011_ethnic_minority_share", "workforce_ethnic_minority_share_officers")]
+    own = obs[(obs["force_id"] == force.id) & obs["measure_id"].isin(shares)].dropna(subset=["value"])
+    for r in own.itertuples(index=False):
+        title = registry[r.measure_id].title if r.measure_id in registry else r.measure_id
+        value = float(r.value)
+        rows.append((force.name, f"{title}, {measures.period_label(r.period, r.period_type)} (force-supplied)", value, value, value))
+    fig, ax = plt.subplots(figsize=(7.5, 3.6))
+    names = [f"{a}: {b}" for a, b, *_ in rows]
+    values = [v for *_, v, _, _ in rows]
+    colours = [style.GAF_DARK_BLUE if "Population" in n else style.GAF_TURQUOISE for n in names]
+    y = np.arange(len(rows))
+    ax.barh(y, values, color=colours)
+    ax.errorbar(values, y, xerr=[[v - r[3] for v, r in zip(values, rows)], [r[4] - v for v, r in zip(values, rows)]],
+                fmt="none", color=style.GAF_DARK_GREY, capsize=3)
+    ax.set_yticks(y, names, fontsize=8)
+    ax.invert_yaxis()
+    ax.set_xlabel("Ethnic minority share (%)")
+    ax.set_title(f"{force.name}: ethnic minority share of population and workforce")
+    parts = [f"{n} {v:.1f}%" for n, v in zip(names, values)]
+    alt = "Bar chart of ethnic minority shares. " + "; ".join(parts) + "."
+    if not any("officers" in n.lower() or "force-supplied" in n for n in names if n.startswith(force.name)):
+        alt += f" No officer ethnicity data is loaded for {force.name}, so only the population share is shown."
+    return fig, alt
+
+
+def draw_funnel_limits(ax, table) -> tuple[float, float]:
+    """The England and Wales line and the 95% and 99.8% limits, widened by the table's over-dispersion
+    factor phi; returns (target proportion, phi)."""
+    target, phi = table["national_rate_pct"].iloc[0] / 100, table["phi"].iloc[0]
+    n_grid = np.linspace(max(200, table["assigned"].min() * 0.8), table["assigned"].max() * 1.05, 300)
+    limits = stats.funnel_limits(target, n_grid, phi=phi)
+    for level, dash in ((0.95, "--"), (0.998, ":")):
+        lo, hi = limits[level]
+        ax.plot(n_grid, 100 * lo, dash, color=style.GAF_DARK_GREY, lw=1, label=f"{level * 100:g}% limits")
+        ax.plot(n_grid, 100 * hi, dash, color=style.GAF_DARK_GREY, lw=1)
+    ax.axhline(100 * target, color=style.GAF_DARK_BLUE, lw=1, label=f"{measures.NATIONAL_NAME} {100 * target:.1f}%")
+    return target, phi
+
+
+def draw_section(section) -> list:
+    """Every chart named by a :class:`analysis.compute.measure_sections.MeasureSection`: a list of (figure, alt_text)."""
+    out = []
+    for name, kwargs in ([(section.figure, section.figure_kwargs)] if section.figure else []) + list(
+            section.extra_figures):
+        out.append(globals()[name](**kwargs))
+    return out

@@ -1,0 +1,393 @@
+"""The national overview: every force in one quarter, for ``notebooks/national_overview.ipynb``.
+
+* which forces submitted a tracker for the quarter, and each force's latest snapshot up to it;
+* the status distribution across forces (each force's latest snapshot up to the quarter);
+* the key measures that are published for every force, on funnel plots (not league tables);
+* forces to look at: outside the 99.8% funnel limits, blank evidence, complete without evidence.
+
+Audience filtering comes first, as in :mod:`analysis.compute.report_model`: for the public, OFFICIAL-SENSITIVE
+tracker rows are dropped before anything is counted. Every string from data is escaped with
+:func:`analysis.present.fragments.esc`; charts carry alt text that states the numbers.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from analysis import __version__
+from analysis.core import config
+from analysis.present import style
+from analysis.sources.catalogue import Framework, load_framework
+from analysis.core.forces import Force, all_forces
+from analysis.present.fragments import META_MIMETYPE, esc, figure, heading, paragraphs
+from analysis.present.narrative import plural
+from analysis.core.periods import Quarter, parse_quarter
+from analysis.compute.progress import APPLICABLE_STATUSES, apply_audience, recommendation_status, report_marking, summarise
+from analysis.compute.report_model import AUDIENCES, MissingProcessedData
+from analysis.present.style import STATUS_LABELS, STATUS_ORDER
+from analysis.sources.trackers import file_sha256
+
+TITLE = "National overview"
+BASES = {"closed": "charge_rate_closed", "recorded": "charge_rate_recorded"}
+LOW_EVIDENCE_SHARE = 0.5  # a force to look at when fewer than half its applicable recommendations are evidenced
+
+
+@dataclass
+class Overview:
+    quarter: Quarter
+    audience: str
+    framework: Framework
+    forces: tuple[Force, ...]
+    submissions: pd.DataFrame  # one row per force: submitted this quarter, latest snapshot up to it
+    status: pd.DataFrame  # one row per force with a snapshot: status counts and evidence
+    withheld: int
+    marking: str
+    measure_quarter: Quarter | None  # the quarter the funnel plots use (latest with data, up to the quarter)
+    funnels: dict = field(default_factory=dict)  # basis -> measure_sections.national_measure_table frame
+    measures_note: str = ""
+    look_at: pd.DataFrame | None = None  # force_id, force, reason
+    inputs: list[dict] = field(default_factory=list)
+    generated_at: str = ""
+
+    @property
+    def submitted(self) -> int:
+        return int(self.submissions["submitted"].sum())
+
+    @property
+    def parameters(self) -> dict:
+        return {"quarter": self.quarter.id, "audience": self.audience, "framework": self.framework.id}
+
+
+def _read(path) -> pd.DataFrame:
+    if not path.exists():
+        raise MissingProcessedData(f"{path} is missing: run `casey build` first to build data/processed from data/raw")
+    return pd.read_csv(path, dtype=str, keep_default_na=False)
+
+
+def _qindex(series: pd.Series) -> pd.Series:
+    return series.map(lambda q: parse_quarter(q).index)
+
+
+def _funnels(quarter: Quarter, data_dir) -> tuple[Quarter | None, dict, str]:
+    """Charge rates for every force at the latest quarter up to ``quarter`` that has them."""
+    from analysis.compute import measure_sections
+    from analysis.compute import measures
+
+    if not config.measures_raw_dir(data_dir).exists():
+        return None, {}, "No key-measures data is present in this data tree (data/raw/measures)."
+    national = measures.national_series(data_dir)
+    closed = national[(national["basis"] == "closed") & (national["assigned"] > 0)]
+    periods = sorted((parse_quarter(p) for p in closed["period"]), reverse=True)
+    usable = [p for p in periods if p <= quarter]
+    if not usable:
+        return None, {}, f"No charge-rate data is published for {quarter.label} or any earlier quarter."
+    used = usable[0]
+    tables = {}
+    for basis in BASES:
+        try:
+            tables[basis] = measure_sections.national_measure_table(used, data_dir, basis)
+        except KeyError:
+            continue
+    note = "" if used == quarter else (
+        f"Charge-rate figures for {quarter.label} are not published yet; the funnel plots use "
+        f"{used.label}, the most recent quarter with data."
+    )
+    return used, tables, note
+
+
+def load_overview(quarter, audience: str = "internal", framework: str = config.DEFAULT_FRAMEWORK,
+                  data_dir=None, now: dt.datetime | None = None) -> Overview:
+    if audience not in AUDIENCES:
+        raise ValueError(f"audience must be one of {', '.join(AUDIENCES)}, got {audience!r}")
+    q = parse_quarter(quarter)
+    fw = load_framework(framework, data_dir)
+    forces = all_forces(data_dir)
+    processed = config.processed_dir(data_dir) / "trackers"
+    table_path, index_path = processed / f"{fw.id}.csv", processed / f"{fw.id}-snapshots.csv"
+    table, index = _read(table_path), _read(index_path)
+    table = table[_qindex(table["quarter"]) <= q.index] if len(table) else table
+    index = index[_qindex(index["quarter"]) <= q.index] if len(index) else index
+    visible, withheld_all = apply_audience(table.reset_index(drop=True), audience)
+
+    latest = {}
+    for row in index.itertuples(index=False):
+        if row.force_id not in latest or parse_quarter(row.quarter) > parse_quarter(latest[row.force_id].quarter):
+            latest[row.force_id] = row
+    submission_rows, status_rows, included, withheld = [], [], [], 0
+    for force in forces:
+        snap = latest.get(force.id)
+        submission_rows.append({
+            "force_id": force.id, "force": force.name, "region": force.region,
+            "submitted": bool(snap is not None and snap.quarter == q.id),
+            "latest_quarter": snap.quarter if snap is not None else "",
+            "as_of": snap.as_of if snap is not None else "",
+            "quarters_behind": (q.index - parse_quarter(snap.quarter).index) if snap is not None else None,
+        })
+        if snap is None:
+            continue
+        all_rows = table[(table["force_id"] == force.id) & (table["quarter"] == snap.quarter)]
+        rows = visible[(visible["force_id"] == force.id) & (visible["quarter"] == snap.quarter)]
+        withheld += len(all_rows) - len(rows)
+        included.append(rows)
+        rec_status = recommendation_status(fw, rows)
+        summary = summarise(rec_status)
+        blank_complete = rec_status["applicable"] & (rec_status["status"] == "complete") & ~rec_status["has_evidence"]
+        status_rows.append({
+            "force_id": force.id, "force": force.name, "snapshot": snap.quarter,
+            **{s: summary.counts.get(s, 0) for s in APPLICABLE_STATUSES},
+            "not_applicable": summary.not_applicable, "applicable": summary.applicable,
+            "evidenced": summary.evidenced,
+            "complete_without_evidence": int(blank_complete.sum()),
+        })
+    submissions = pd.DataFrame(submission_rows)
+    status = pd.DataFrame(status_rows, columns=["force_id", "force", "snapshot", *APPLICABLE_STATUSES, "not_applicable",
+                                                "applicable", "evidenced", "complete_without_evidence"])
+    shown = pd.concat(included, ignore_index=True) if included else visible.iloc[0:0]
+    measure_quarter, funnels, note = _funnels(q, data_dir)
+
+    from analysis.compute import measures
+
+    root = config.data_dir(data_dir)
+    files = [fw.source_file, table_path, index_path]
+    if config.measures_raw_dir(data_dir).exists():
+        files += measures.input_paths(data_dir)
+    inputs = [{"file": str(p.relative_to(root)) if p.is_relative_to(root) else str(p), "sha256": file_sha256(p)} for p in files]
+    overview = Overview(
+        quarter=q, audience=audience, framework=fw, forces=forces, submissions=submissions, status=status,
+        withheld=withheld if audience == "public" else 0,
+        marking=report_marking(shown) if len(shown) else "OFFICIAL",
+        measure_quarter=measure_quarter, funnels=funnels, measures_note=note, inputs=inputs,
+        generated_at=(now or dt.datetime.now(dt.timezone.utc)).strftime("%Y-%m-%d %H:%M UTC"),
+    )
+    overview.look_at = forces_to_look_at(overview)
+    return overview
+
+
+def forces_to_look_at(overview: Overview) -> pd.DataFrame:
+    """Forces outside the 99.8% funnel limits, or whose tracker has blank evidence; alphabetical."""
+    found = []
+    for basis, table in overview.funnels.items():
+        for row in table.itertuples(index=False):
+            if str(row.funnel).endswith("99.8%"):
+                side = "above" if row.funnel.startswith("above") else "below"
+                caveat = " (recorded basis: recent quarters are incomplete)" if basis == "recorded" else ""
+                found.append((row.force_id, row.force_name,
+                              f"charge rate ({basis} basis) {row.rate_pct:.1f}% is {side} the 99.8% funnel limit "
+                              f"around {row.national_rate_pct:.1f}% in {overview.measure_quarter.label}{caveat}"))
+    for row in overview.status.itertuples(index=False):
+        label = parse_quarter(row.snapshot).label
+        if row.applicable and row.evidenced / row.applicable < LOW_EVIDENCE_SHARE:
+            found.append((row.force_id, row.force,
+                          f"evidence is blank for {row.applicable - row.evidenced} of {row.applicable} applicable "
+                          f"recommendations in its {label} tracker"))
+        if row.complete_without_evidence:
+            found.append((row.force_id, row.force,
+                          f"{row.complete_without_evidence} recommendation(s) marked complete without evidence ({label})"))
+    frame = pd.DataFrame(found, columns=["force_id", "force", "reason"])
+    return frame.sort_values(["force", "reason"], kind="stable").reset_index(drop=True)
+
+
+# --------------------------------------------------------------------------- charts
+def status_chart(overview: Overview):
+    """Stacked bars: recommendation status per force (forces with a tracker), alphabetical."""
+    from analysis.present.tracker_charts import horizontal_status_bars
+
+    frame = overview.status.sort_values("force").set_index("force")
+    columns = [s for s in STATUS_ORDER if s in frame.columns]
+    table = frame[columns]
+    fig = horizontal_status_bars(
+        table, f"Recommendation status by force (latest tracker up to {overview.quarter.label})", row_height=0.45, legend_offset=-0.25
+    )
+    described = "; ".join(
+        f"{name} ({parse_quarter(frame.loc[name, 'snapshot']).label}): "
+        + ", ".join(f"{int(frame.loc[name, s])} {STATUS_LABELS[s].lower()}" for s in columns if frame.loc[name, s])
+        for name in table.index
+    )
+    alt = f"Horizontal stacked bar chart of recommendation status for {len(table)} forces with a tracker. {described}."
+    return fig, alt
+
+
+def funnel_chart(table: pd.DataFrame, quarter: Quarter, basis: str):
+    """Every force's charge rate against its number of assigned outcomes, with 95% and 99.8% limits."""
+    from analysis.compute import measures
+
+    style.apply_theme()
+    import matplotlib.pyplot as plt
+
+    from analysis.present.measure_charts import draw_funnel_limits
+
+    table = table.dropna(subset=["assigned"])
+    fig, ax = plt.subplots(figsize=(7.5, 4.8))
+    target, phi = draw_funnel_limits(ax, table)
+    outside = table["funnel"].astype(str).str.endswith("99.8%")
+    ax.scatter(table.loc[~outside, "assigned"], table.loc[~outside, "rate_pct"], s=18, color=style.GAF_LIGHT_GREY,
+               edgecolor=style.GAF_DARK_GREY, linewidth=0.4, label="Forces", zorder=3)
+    ax.scatter(table.loc[outside, "assigned"], table.loc[outside, "rate_pct"], s=40, color=style.GAF_DARK_PINK,
+               label="Outside the 99.8% limits", zorder=4)
+    for row in table[outside].itertuples(index=False):
+        ax.annotate(row.force_name, (row.assigned, row.rate_pct), xytext=(5, 4), textcoords="offset points",
+                    fontsize=7, color=style.GAF_DARK_PINK)
+    ax.set_xscale("log")
+    ax.set_xlabel(f"Assigned outcomes in the quarter ({basis} basis, log scale)")
+    ax.set_ylabel("Charge rate (%)")
+    ax.set_title(f"Charge rate by force ({basis} basis), {quarter.label}", loc="left")
+    ax.legend(fontsize=8, loc="upper right")
+    counts = table["funnel"].value_counts()
+    names = ", ".join(f"{r.force_name} {r.rate_pct:.1f}%" for r in table[outside].itertuples(index=False)) or "none"
+    alt = (f"Funnel plot of the charge rate ({basis} basis) for {len(table)} forces in {quarter.label}, against the "
+           f"number of assigned outcomes, with 95% and 99.8% limits around the {measures.NATIONAL_NAME} rate of "
+           f"{100 * target:.1f}% (widened for over-dispersion, phi {phi:.0f}). "
+           + "; ".join(f"{int(n)} {k}" for k, n in counts.sort_index().items())
+           + f". Outside the 99.8% limits: {names}.")
+    return fig, alt
+
+
+# --------------------------------------------------------------------------- HTML pieces
+def publish_meta(overview: Overview) -> None:
+    """The banner's marking and identity, for the template (see ``fragments.publish_meta``)."""
+    from IPython.display import display
+
+    meta = {
+        "force": "All forces", "force_id": "national-overview",
+        "quarter": overview.quarter.id, "quarter_label": overview.quarter.label,
+        "audience": overview.audience, "marking": overview.marking,
+        "framework": overview.framework.short_title,
+        "title": f"{overview.framework.short_title} progress: {TITLE.lower()}, {overview.quarter.label}",
+    }
+    display({META_MIMETYPE: meta, "text/plain": json.dumps(meta)}, raw=True, include=[META_MIMETYPE])
+
+
+SECTIONS = [("summary", "Summary"), ("submissions", "Tracker submissions"), ("status", "Status across forces"),
+            ("measures", "Key measures across forces"), ("look-at", "Forces to look at"), ("sources", "Sources and provenance")]
+
+
+def header(o: Overview) -> str:
+    rows = [
+        ("Quarter", f"{o.quarter.label} ({o.quarter.months})"),
+        ("Framework", o.framework.title),
+        ("Protective marking", o.marking),
+        ("Audience", "Public" if o.audience == "public" else "Internal"),
+        ("Forces", f"{len(o.forces)} territorial forces of England and Wales"),
+        ("Generated", o.generated_at),
+    ]
+    cells = "".join(f"<tr><th scope='row'>{esc(k)}</th><td>{esc(v)}</td></tr>" for k, v in rows)
+    toc = "".join(f'<li><a href="#{esc(a)}">{esc(t)}</a></li>' for a, t in SECTIONS)
+    return (f'<h1 id="top">{esc(o.framework.short_title)} progress: {esc(TITLE.lower())}, {esc(o.quarter.label)}</h1>'
+            f'<table class="meta">{cells}</table>'
+            f'<nav class="toc" aria-label="Contents"><h2 id="contents">Contents</h2><ol>{toc}</ol></nav>')
+
+
+def summary_sentences(o: Overview) -> list[str]:
+    n = len(o.forces)
+    out = [f"{o.submitted} of {n} forces submitted a tracker for {o.quarter.label}; "
+           f"{len(o.status)} have at least one tracker snapshot up to this quarter."]
+    if len(o.status):
+        applicable = int(o.status["applicable"].sum())
+        complete = int(o.status["complete"].sum())
+        evidenced = int(o.status["evidenced"].sum())
+        out.append(f"Across those forces' latest trackers, {complete} of {applicable} applicable recommendations are "
+                   f"complete and {evidenced} ({round(100 * evidenced / applicable) if applicable else 0}%) have evidence recorded.")
+    if o.funnels:
+        closed = o.funnels.get("closed")
+        if closed is not None:
+            outside = closed["funnel"].astype(str).str.endswith("99.8%").sum()
+            out.append(f"In {o.measure_quarter.label} the England and Wales charge rate (closed basis) was "
+                       f"{closed['national_rate_pct'].iloc[0]:.1f}%; {outside} of {closed['assigned'].notna().sum()} forces "
+                       f"{'was' if outside == 1 else 'were'} outside the 99.8% funnel limits.")
+    if o.measures_note:
+        out.append(o.measures_note)
+    n_look = len(o.look_at["force_id"].unique()) if o.look_at is not None else 0
+    out.append(f"{plural(n_look, 'force')} {'is' if n_look == 1 else 'are'} listed to look at.")
+    if o.withheld:
+        out.append(f"{o.withheld} tracker item(s) marked OFFICIAL-SENSITIVE are withheld from this public version.")
+    return out
+
+
+def summary_section(o: Overview) -> str:
+    return heading("Summary", "summary") + paragraphs(summary_sentences(o))
+
+
+def submissions_section(o: Overview) -> str:
+    rows = []
+    for r in o.submissions.sort_values("force").itertuples(index=False):
+        latest = parse_quarter(r.latest_quarter).label if r.latest_quarter else "none"
+        behind = "" if r.quarters_behind in (None, 0) or r.quarters_behind != r.quarters_behind else f" ({int(r.quarters_behind)} quarters earlier)"
+        rows.append(f"<tr><td>{esc(r.force)}</td><td>{esc(r.region)}</td><td>{'Yes' if r.submitted else 'No'}</td>"
+                    f"<td>{esc(latest)}{esc(behind)}</td><td>{esc(r.as_of or '')}</td></tr>")
+    return (heading("Tracker submissions", "submissions")
+            + paragraphs([f"{o.submitted} of {len(o.forces)} forces submitted a tracker for {o.quarter.label}."])
+            + "<table class='entries'><thead><tr><th scope='col'>Force</th><th scope='col'>Region</th>"
+            f"<th scope='col'>Submitted for {esc(o.quarter.label)}</th><th scope='col'>Latest tracker</th>"
+            f"<th scope='col'>Data as of</th></tr></thead><tbody>{''.join(rows)}</tbody></table>")
+
+
+def status_section(o: Overview) -> str:
+    out = [heading("Status across forces", "status")]
+    if o.status.empty:
+        out.append(paragraphs([f"No force has submitted a tracker up to {o.quarter.label}."]))
+        return "".join(out)
+    out.append(paragraphs(["Each force is shown at its latest tracker snapshot up to this quarter; the table says which "
+                           "quarter that is. Statuses are counted per recommendation."]))
+    fig, alt = status_chart(o)
+    out.append(figure(fig, alt, "Recommendation status by force."))
+    head = "".join(f"<th scope='col'>{esc(STATUS_LABELS[s])}</th>" for s in APPLICABLE_STATUSES)
+    rows = "".join(
+        f"<tr><td>{esc(r.force)}</td><td>{esc(parse_quarter(r.snapshot).label)}</td>"
+        + "".join(f"<td>{int(getattr(r, s))}</td>" for s in APPLICABLE_STATUSES)
+        + f"<td>{int(r.not_applicable)}</td><td>{int(r.evidenced)} of {int(r.applicable)}</td></tr>"
+        for r in o.status.sort_values("force").itertuples(index=False)
+    )
+    out.append("<table class='entries'><thead><tr><th scope='col'>Force</th><th scope='col'>Snapshot</th>"
+               f"{head}<th scope='col'>Not applicable</th><th scope='col'>Evidenced</th></tr></thead><tbody>{rows}</tbody></table>")
+    return "".join(out)
+
+
+def measures_section(o: Overview) -> str:
+    out = [heading("Key measures across forces", "measures")]
+    if not o.funnels:
+        out.append(paragraphs([o.measures_note or "No key-measures data."]))
+        return "".join(out)
+    if o.measures_note:
+        out.append(paragraphs([o.measures_note]))
+    for basis, table in o.funnels.items():
+        out.append(f'<section class="measure" aria-labelledby="measure-charge-{esc(basis)}">')
+        out.append(heading(f"Charge rate ({basis} basis)", f"measure-charge-{basis}", 3))
+        fig, alt = funnel_chart(table, o.measure_quarter, basis)
+        out.append(figure(fig, alt))
+        counts = table["funnel"].value_counts().sort_index()
+        out.append(paragraphs([
+            "Forces by position: " + "; ".join(f"{k}: {int(n)}" for k, n in counts.items()) + ".",
+            *(["Recorded-basis outcomes for recent quarters are incomplete (investigations still open)."] if basis == "recorded" else []),
+        ]))
+        out.append("</section>")
+    out.append(paragraphs(["The other key measures (trust and confidence, misconduct, response times, workforce "
+                           "representation, rape cases reaching court) are not loaded for every force, so they are "
+                           "not compared here; each force's report shows what is known for that force."]))
+    return "".join(out)
+
+
+def look_at_section(o: Overview) -> str:
+    out = [heading("Forces to look at", "look-at")]
+    if o.look_at is None or o.look_at.empty:
+        out.append(paragraphs(["No force is outside the 99.8% funnel limits or has a tracker with mostly blank evidence."]))
+        return "".join(out)
+    out.append(paragraphs(["Listed alphabetically, not ranked. A point outside the 99.8% limits is unlikely to be "
+                           "chance alone; it is a prompt for a question, not a verdict."]))
+    items = "".join(f"<li><strong>{esc(force)}</strong>: <ul>{''.join(f'<li>{esc(r)}</li>' for r in grp['reason'])}</ul></li>"
+                    for force, grp in o.look_at.groupby("force", sort=True))
+    out.append(f"<ul class='flags'>{items}</ul>")
+    return "".join(out)
+
+
+def provenance(o: Overview) -> str:
+    params = "".join(f"<tr><th scope='row'>{esc(k)}</th><td><code>{esc(v)}</code></td></tr>" for k, v in o.parameters.items())
+    files = "".join(f"<tr><td><code>{esc(i['file'])}</code></td><td><code>{esc(i['sha256'])}</code></td></tr>" for i in o.inputs)
+    return (heading("Sources and provenance", "sources")
+            + f"<h3>Parameters</h3><table class='meta'>{params}</table>"
+            + "<h3>Data files used</h3><table class='files'><thead><tr><th scope='col'>File</th><th scope='col'>SHA-256</th>"
+            f"</tr></thead><tbody>{files}</tbody></table>"
+            + f"<p>Produced by the <code>analysis</code> package version {esc(__version__)}.</p>")

@@ -1,0 +1,43 @@
+"""Imported once by the batch's fork server, so every worker forked from it starts warm.
+
+Importing papermill, nbconvert, pandas, matplotlib and IPython takes about 3 s; doing it once in
+the fork server instead of once per worker (and again whenever a worker is recycled after
+``max_tasks_per_child`` reports) is most of the batch's start-up saving. When
+``CASEY_PRELOAD_DATA_DIR`` is set, the read-only measures caches (pure functions of the input
+files, keyed by path, size and mtime, handing out copies) are filled here too, so no worker
+recomputes them. Nothing report-specific happens here: no notebook runs in the fork server.
+"""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("MPLBACKEND", "agg")
+
+import nbformat  # noqa: E402
+import seaborn  # noqa: E402,F401  (style.apply_theme imports it on first use)
+
+from analysis.run import engine  # noqa: E402,F401
+from analysis.present import fragments  # noqa: E402,F401
+from analysis.present import measure_charts  # noqa: E402,F401
+from analysis.compute import measure_sections  # noqa: E402,F401
+from analysis.compute import measures  # noqa: E402,F401
+from analysis.present import narrative  # noqa: E402,F401
+from analysis.present import national  # noqa: E402,F401
+from analysis.present import tracker_charts  # noqa: E402,F401
+from analysis.run import render  # noqa: E402,F401
+from analysis.compute import report_model  # noqa: E402,F401
+
+engine.session()  # the in-process IPython shell every report reuses (namespace reset per report)
+render.to_html(nbformat.v4.new_notebook())  # builds and caches the HTML exporter
+
+_data = os.environ.get("CASEY_PRELOAD_DATA_DIR")
+if _data:
+    try:
+        from analysis.core import config
+
+        if config.measures_raw_dir(_data).exists():
+            measures.observations(_data)
+            measures.charge_rate_series(_data)
+    except Exception:  # a data problem shows up in the reports themselves, with their error handling
+        pass

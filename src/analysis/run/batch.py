@@ -1,0 +1,628 @@
+"""The quarterly run: every force (and the national overview) for a quarter, in parallel.
+
+``casey batch --quarter latest`` plans one job per force × audience (plus a national overview
+per audience), skips the jobs whose inputs have not changed since the last run, runs the rest
+on a pool of worker processes (or a Dask cluster), and writes:
+
+* ``reports/<quarter>/<force>.html`` (and ``public/``), ``national-overview.html``;
+* ``reports/<quarter>/manifest.json``: parameters, code version, input hashes, durations and the
+  status of every report (machine-readable; the next run reads it to decide what to skip);
+* ``reports/index.html`` and ``reports/<quarter>/index.html``.
+
+Isolation: each job runs in a worker with a fresh notebook namespace (:mod:`analysis.run.engine`);
+a job's exception, a notebook error, a time-out or even a crashed worker process marks that job
+failed and nothing else. A failed job keeps ``<name>.failed.ipynb`` and never writes HTML.
+
+Incremental: a job's input hash covers its force's processed tracker rows up to the quarter,
+its snapshot-index rows, every measures input file, the framework and force registry, the
+notebook, the package's source files and templates, and the parameters. Unchanged hash + HTML on
+disk = skipped (``--force-rerun`` overrides).
+
+Planning deliberately avoids importing pandas, papermill or matplotlib, so a run with nothing to
+do finishes in a fraction of a second; workers import them once (in a fork server).
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import hashlib
+import json
+import os
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from analysis import __version__
+from analysis.core import atomic
+from analysis.core import config
+from analysis.core.periods import Quarter, latest_complete_quarter, parse_quarter
+
+AUDIENCES = ("internal", "public")  # same as analysis.compute.report_model.AUDIENCES (a test checks); no pandas import here
+EXECUTORS = ("local", "dask")
+NATIONAL = "national-overview"
+MANIFEST = "manifest.json"
+MANIFEST_SCHEMA = 1
+DEFAULT_TIMEOUT = 900.0  # seconds per report; a stuck report fails, the run goes on
+DEFAULT_MAX_TASKS_PER_CHILD = 25  # recycle a worker after this many reports: memory stays flat
+QUARTER_KEYWORDS = ("latest", "tracker-quarters")
+OK_STATUSES = ("rendered", "unchanged")
+
+csv.field_size_limit(sys.maxsize)
+
+
+class BatchUsageError(ValueError):
+    """Bad options (unknown force, quarter, framework, executor); the CLI exits 2."""
+
+
+class MissingData(FileNotFoundError):
+    """The processed tables are not there: run ``casey build`` (or ``casey batch --build``)."""
+
+
+# --------------------------------------------------------------------------- jobs
+@dataclass(frozen=True)
+class JobSpec:
+    """Everything a worker needs for one report; small and picklable (it travels to Dask too)."""
+
+    kind: str  # "force" or "national"
+    force: str  # force slug, or "national-overview"
+    quarter: str
+    audience: str
+    framework: str
+    data_dir: str
+    out_dir: str
+    engine: str = "inprocess"
+    timeout: float | None = DEFAULT_TIMEOUT
+    input_sha256: str = ""
+
+    @property
+    def relpath(self) -> str:
+        """Where the HTML goes, relative to ``<out>/<quarter>/``; also the manifest key."""
+        parts = []
+        if self.framework != config.DEFAULT_FRAMEWORK:
+            parts.append(self.framework)
+        if self.audience == "public":
+            parts.append("public")
+        return "/".join([*parts, f"{self.force}.html"])
+
+    def html_path(self) -> Path:
+        return Path(self.out_dir) / self.quarter / self.relpath
+
+    @property
+    def label(self) -> str:
+        return f"{self.quarter} {self.force} ({self.audience})"
+
+
+_JOBS_IN_THIS_PROCESS = 0
+
+
+def run_job(spec: JobSpec) -> dict:
+    """Render one report. Runs in a worker; never raises: a failure is a result like any other."""
+    started = time.perf_counter()
+    result = {"key": spec.relpath, "quarter": spec.quarter, "status": "failed", "error": "", "failed_notebook": None}
+    try:
+        from analysis.run import render
+
+        if spec.kind == "national":
+            job = render.checked_national_job(spec.quarter, spec.audience, spec.framework, spec.data_dir)
+            render.render_national(job, spec.data_dir, spec.out_dir, engine=spec.engine, timeout=spec.timeout)
+        else:
+            job = render.checked_job(spec.force, spec.quarter, spec.audience, spec.framework, spec.data_dir)
+            render.render_report(job, spec.data_dir, spec.out_dir, engine=spec.engine, timeout=spec.timeout)
+        result["status"] = "rendered"
+    except Exception as exc:  # noqa: BLE001 - isolation: report it, never let it reach other jobs
+        result["error"] = str(exc).strip().splitlines()[-1] if str(exc).strip() else type(exc).__name__
+        failed = getattr(exc, "failed_notebook", None)
+        if failed:
+            result["failed_notebook"] = str(failed)
+    result["duration_s"] = round(time.perf_counter() - started, 3)
+    global _JOBS_IN_THIS_PROCESS
+    _JOBS_IN_THIS_PROCESS += 1
+    result["worker_pid"] = os.getpid()
+    result["worker_job_number"] = _JOBS_IN_THIS_PROCESS
+    result["worker_peak_rss_mb"] = _peak_rss_mb()
+    return result
+
+
+def _peak_rss_mb() -> float | None:
+    try:
+        import resource
+
+        return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)  # KiB on Linux
+    except Exception:  # pragma: no cover - not on Windows
+        return None
+
+
+# --------------------------------------------------------------------------- planning (light: csv + hashlib only)
+def _read_csv(path: Path) -> list[dict]:
+    with open(path, newline="", encoding="utf-8") as handle:
+        return list(csv.DictReader(handle))
+
+
+def _forces(data_dir) -> list[dict]:
+    return _read_csv(config.forces_file(data_dir))
+
+
+def select_forces(keys: list[str] | None, data_dir) -> list[str]:
+    """Force slugs for ``--forces`` (slug, ONS code or name, as ``casey report`` accepts); all if empty."""
+    registry = _forces(data_dir)
+    if not keys:
+        return [row["force_id"] for row in registry]
+    chosen = []
+    for key in keys:
+        needle = str(key).strip().lower()
+        match = [r["force_id"] for r in registry if needle in (r["force_id"], r["pfa_code"].lower(), r["name"].lower())]
+        if not match:
+            choices = ", ".join(r["force_id"] for r in registry)
+            raise BatchUsageError(f"unknown force {key!r}; choose a slug or ONS code from: {choices}")
+        if match[0] not in chosen:
+            chosen.append(match[0])
+    return chosen
+
+
+def _tracker_tables(framework: str, data_dir) -> tuple[Path, Path]:
+    folder = config.processed_dir(data_dir) / "trackers"
+    table, index = folder / f"{framework}.csv", folder / f"{framework}-snapshots.csv"
+    for path in (table, index):
+        if not path.exists():
+            raise MissingData(f"{path} is missing: run `casey build` first (or `casey batch --build`)")
+    return table, index
+
+
+def resolve_quarters(values: list[str], framework: str, data_dir, today: dt.date | None = None) -> list[Quarter]:
+    """``latest`` = the most recent complete quarter; ``tracker-quarters`` = every quarter with a tracker."""
+    found: list[Quarter] = []
+    for value in values:
+        if value == "latest":
+            found.append(latest_complete_quarter(today))
+        elif value == "tracker-quarters":
+            _, index = _tracker_tables(framework, data_dir)
+            for row in _read_csv(index):
+                try:
+                    found.append(parse_quarter(row["quarter"]))
+                except ValueError:
+                    continue
+        else:
+            found.append(parse_quarter(value))
+    return sorted(set(found), reverse=True)
+
+
+def _sha(*chunks) -> str:
+    digest = hashlib.sha256()
+    for chunk in chunks:
+        digest.update(chunk if isinstance(chunk, bytes) else str(chunk).encode("utf-8"))
+        digest.update(b"\x00")
+    return digest.hexdigest()
+
+
+def _files_sha(paths, name=str) -> str:
+    digest = hashlib.sha256()
+    for path in paths:
+        digest.update(name(Path(path)).encode())
+        digest.update(b"\x00")
+        digest.update(Path(path).read_bytes())
+        digest.update(b"\x00")
+    return digest.hexdigest()
+
+
+def code_version() -> dict:
+    """The package version and a hash of every source file and template it ships."""
+    files = sorted(
+        p for p in config.PACKAGE_DIR.rglob("*")
+        if p.is_file() and "__pycache__" not in p.parts and p.suffix not in (".pyc", ".pyo")
+    )
+    digest = hashlib.sha256()
+    for path in files:
+        digest.update(path.relative_to(config.PACKAGE_DIR).as_posix().encode())
+        digest.update(b"\x00")
+        digest.update(path.read_bytes())
+    return {"package_version": __version__, "source_sha256": digest.hexdigest(), "source_files": len(files),
+            "python": ".".join(map(str, sys.version_info[:3]))}
+
+
+def notebook_path(kind: str) -> Path:
+    return config.report_notebook() if kind == "force" else config.NOTEBOOKS_DIR / "national_overview.ipynb"
+
+
+def _shared_inputs(framework: str, data_dir) -> dict:
+    """Hashes of the inputs every report of a run shares (paths relative to the data root)."""
+    root = config.data_dir(data_dir)
+    measures = []
+    for folder in (config.measures_raw_dir(data_dir), config.processed_dir(data_dir) / "measures"):
+        if folder.exists():
+            measures += sorted(p for p in folder.rglob("*") if p.is_file())
+    rel = lambda p: p.relative_to(root).as_posix() if p.is_relative_to(root) else str(p)  # noqa: E731
+    return {
+        "framework": _files_sha([config.frameworks_dir(data_dir) / f"{framework}.yaml"], rel),
+        "forces": _files_sha([config.forces_file(data_dir)], rel),
+        "measures": _files_sha(measures, rel),
+        "measures_files": len(measures),
+    }
+
+
+def _not_after(text: str, quarter: Quarter) -> bool:
+    """Rows up to ``quarter``; a row whose quarter does not parse counts everywhere (the report that
+    reads it fails and says why; planning must not)."""
+    try:
+        return parse_quarter(text) <= quarter
+    except ValueError:
+        return True
+
+
+@dataclass
+class Plan:
+    quarter: Quarter
+    jobs: list[JobSpec]
+    inputs: dict[str, dict]  # relpath -> component hashes (for the manifest)
+    with_tracker: list[str] = field(default_factory=list)  # forces with a tracker snapshot for this quarter
+
+
+def plan(quarters: list[Quarter], forces: list[str], audiences: list[str], framework: str, data_dir, out_dir,
+         engine: str = "inprocess", national: bool = True, timeout: float | None = DEFAULT_TIMEOUT) -> list[Plan]:
+    """One :class:`Plan` per quarter: the jobs with their input hashes (no rendering yet)."""
+    for audience in audiences:
+        if audience not in AUDIENCES:
+            raise BatchUsageError(f"unknown audience {audience!r}; choose one of: {', '.join(AUDIENCES)}")
+    frameworks = sorted(p.stem for p in config.frameworks_dir(data_dir).glob("*.yaml"))
+    if framework not in frameworks:
+        raise BatchUsageError(f"unknown framework {framework!r}; available: {', '.join(frameworks)}")
+    table_path, index_path = _tracker_tables(framework, data_dir)
+    rows, index_rows = _read_csv(table_path), _read_csv(index_path)
+    shared = _shared_inputs(framework, data_dir)
+    code = code_version()["source_sha256"]
+    notebooks = {kind: _files_sha([notebook_path(kind)], lambda p: p.name) for kind in ("force", "national")}
+    data_root, out_root = str(config.data_dir(data_dir)), str(config.reports_dir(out_dir))
+    plans = []
+    for quarter in quarters:
+        upto = [r for r in rows if _not_after(r["quarter"], quarter)]
+        idx_upto = [r for r in index_rows if _not_after(r["quarter"], quarter)]
+        jobs, inputs = [], {}
+        work = [("national", NATIONAL)] if national else []
+        work += [("force", f) for f in forces]
+        for kind, force in work:
+            mine = upto if kind == "national" else [r for r in upto if r["force_id"] == force]
+            snaps = idx_upto if kind == "national" else [r for r in idx_upto if r["force_id"] == force]
+            for audience in audiences:
+                parts = {
+                    "tracker_rows": _sha(*(json.dumps(list(r.values()), ensure_ascii=False) for r in mine)),
+                    "tracker_row_count": len(mine),
+                    "snapshot_rows": _sha(*(json.dumps(list(r.values()), ensure_ascii=False) for r in snaps)),
+                    **{k: v for k, v in shared.items()},
+                    "notebook": notebooks[kind],
+                    "code": code,
+                    "parameters": _sha(json.dumps({"kind": kind, "force": force, "quarter": quarter.id, "audience": audience,
+                                                   "framework": framework, "engine": engine}, sort_keys=True)),
+                }
+                digest = _sha(*(f"{k}={v}" for k, v in sorted(parts.items())))
+                spec = JobSpec(kind, force, quarter.id, audience, framework, data_root, out_root, engine, timeout, digest)
+                jobs.append(spec)
+                inputs[spec.relpath] = parts
+        submitted = sorted({r["force_id"] for r in index_rows if r["quarter"] == quarter.id})
+        plans.append(Plan(quarter, jobs, inputs, submitted))
+    return plans
+
+
+# --------------------------------------------------------------------------- manifest
+def manifest_path(out_dir, quarter: str) -> Path:
+    return config.reports_dir(out_dir) / quarter / MANIFEST
+
+
+def read_manifest(out_dir, quarter: str) -> dict:
+    path = manifest_path(out_dir, quarter)
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return data if data.get("schema") == MANIFEST_SCHEMA else {}
+    except (OSError, ValueError):
+        return {}
+
+
+def _write_json(path: Path, data: dict) -> Path:
+    return atomic.write_text(path, json.dumps(data, indent=2, sort_keys=False) + "\n")
+
+
+def is_unchanged(spec: JobSpec, previous: dict) -> bool:
+    entry = (previous.get("reports") or {}).get(spec.relpath)
+    return bool(entry and entry.get("status") in OK_STATUSES and entry.get("input_sha256") == spec.input_sha256
+                and spec.html_path().exists())
+
+
+# --------------------------------------------------------------------------- executors
+def _local_results(specs: list[JobSpec], workers: int, max_tasks_per_child: int | None, data_dir: str):
+    """Yield ``(spec, result)`` as jobs finish, on a process pool forked from a warm fork server.
+
+    A worker that dies (segfault, out of memory) breaks a ``ProcessPoolExecutor``; the jobs it took
+    down are retried on a fresh pool, and a job that breaks a pool twice is run alone and, if it
+    crashes again, reported as failed. Nobody else's report is lost.
+    """
+    import multiprocessing as mp
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+    from concurrent.futures.process import BrokenProcessPool
+
+    os.environ.setdefault("MPLBACKEND", "agg")
+    os.environ["CASEY_PRELOAD_DATA_DIR"] = data_dir
+    try:
+        ctx = mp.get_context("forkserver")
+        ctx.set_forkserver_preload(["analysis.run._preload"])
+    except ValueError:  # pragma: no cover - no fork server on this platform
+        ctx = mp.get_context("spawn")
+    # Workers are recycled by starting a new pool every ``workers * max_tasks_per_child`` reports
+    # (forking from the warm server costs ~0.1 s), not by ProcessPoolExecutor's own
+    # max_tasks_per_child: on Python 3.11 that can deadlock when a retiring worker exits
+    # (CPython gh-115634), which a 88-report run hit.
+    chunk = workers * max_tasks_per_child if max_tasks_per_child else None
+    pending, crashes = list(specs), {}
+    while pending:
+        shared = [s for s in pending if crashes.get(s, 0) < 2]
+        groups = [shared[i:i + (chunk or len(shared))] for i in range(0, len(shared), chunk or max(1, len(shared)))]
+        groups += [[s] for s in pending if crashes.get(s, 0) >= 2]
+        pending = []
+        for group in groups:
+            pool = ProcessPoolExecutor(max_workers=max(1, min(workers, len(group))), mp_context=ctx)
+            try:
+                futures = {pool.submit(run_job, spec): spec for spec in group}
+                for future in as_completed(futures):
+                    spec = futures[future]
+                    try:
+                        result = future.result()
+                    except BrokenProcessPool:
+                        crashes[spec] = crashes.get(spec, 0) + 1
+                        if len(group) == 1:  # it ran alone and still took its worker down
+                            result = _failure(spec, "the worker process died while rendering this report (crash or out of memory)")
+                        else:
+                            pending.append(spec)
+                            continue
+                    except Exception as exc:  # noqa: BLE001
+                        result = _failure(spec, f"{type(exc).__name__}: {exc}")
+                    yield spec, result
+            except GeneratorExit:  # the caller stopped (Ctrl-C): do not wait for queued reports
+                pool.shutdown(wait=False, cancel_futures=True)
+                raise
+            pool.shutdown(wait=True)
+
+
+def _dask_results(specs: list[JobSpec], workers: int, scheduler: str | None):
+    """Yield ``(spec, result)`` from a Dask cluster: ``scheduler`` address, or a LocalCluster."""
+    from distributed import Client, LocalCluster, as_completed
+
+    cluster = None
+    if scheduler:
+        client = Client(scheduler, timeout="30s")
+    else:
+        cluster = LocalCluster(n_workers=max(1, workers), threads_per_worker=1, processes=True,
+                               dashboard_address=None, silence_logs=40)
+        client = Client(cluster)
+    try:
+        futures = {client.submit(run_job, spec, pure=False, key=f"casey-{spec.quarter}-{spec.relpath}-{os.getpid()}-{time.time_ns()}"): spec
+                   for spec in specs}
+        for future in as_completed(list(futures)):
+            spec = futures[future]
+            try:
+                yield spec, future.result()
+            except Exception as exc:  # KilledWorker, lost connection...
+                yield spec, _failure(spec, f"{type(exc).__name__}: {exc}")
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
+
+
+def _failure(spec: JobSpec, message: str) -> dict:
+    return {"key": spec.relpath, "quarter": spec.quarter, "status": "failed", "error": message,
+            "failed_notebook": None, "duration_s": None}
+
+
+# --------------------------------------------------------------------------- the run
+@dataclass
+class BatchOptions:
+    quarters: list[str] = field(default_factory=lambda: ["latest"])
+    forces: list[str] | None = None
+    audiences: list[str] = field(default_factory=lambda: list(AUDIENCES))
+    framework: str = config.DEFAULT_FRAMEWORK
+    data_dir: str | None = None
+    out_dir: str | None = None
+    workers: int | None = None
+    executor: str = "local"
+    scheduler: str | None = None
+    engine: str = "inprocess"
+    force_rerun: bool = False
+    national: bool = True
+    timeout: float | None = DEFAULT_TIMEOUT
+    max_tasks_per_child: int | None = DEFAULT_MAX_TASKS_PER_CHILD
+    progress: bool | None = None  # None: a bar when stderr is a terminal
+    today: dt.date | None = None
+
+
+@dataclass
+class BatchResult:
+    entries: dict[str, dict]  # "<quarter>/<relpath>" -> manifest entry
+    manifests: list[Path]
+    index: Path | None
+    duration_s: float
+
+    @property
+    def failed(self) -> list[dict]:
+        return [e for e in self.entries.values() if e["status"] == "failed"]
+
+    @property
+    def exit_code(self) -> int:
+        return 1 if self.failed else 0
+
+    def count(self, status: str) -> int:
+        return sum(1 for e in self.entries.values() if e["status"] == status)
+
+
+def _entry(spec: JobSpec, parts: dict, result: dict | None, previous: dict | None) -> dict:
+    base = {
+        "kind": spec.kind, "force": spec.force, "audience": spec.audience, "framework": spec.framework,
+        "html": spec.relpath, "notebook": spec.relpath[:-5] + ".ipynb", "input_sha256": spec.input_sha256, "inputs": parts,
+    }
+    if result is None:  # unchanged: keep what the run that rendered it recorded
+        prev = previous or {}
+        return {**base, "status": "unchanged", "duration_s": 0.0, "rendered_at": prev.get("rendered_at"),
+                "render_duration_s": prev.get("render_duration_s"), "error": "",
+                "worker_pid": prev.get("worker_pid"), "worker_job_number": prev.get("worker_job_number"),
+                "worker_peak_rss_mb": prev.get("worker_peak_rss_mb")}
+    entry = {**base, "status": result["status"], "duration_s": result.get("duration_s"), "error": result.get("error", ""),
+             "worker_pid": result.get("worker_pid"), "worker_job_number": result.get("worker_job_number"),
+             "worker_peak_rss_mb": result.get("worker_peak_rss_mb")}
+    if result["status"] == "rendered":
+        entry["rendered_at"] = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+        entry["render_duration_s"] = result.get("duration_s")
+    else:
+        failed = result.get("failed_notebook")
+        if failed:
+            try:
+                failed = Path(failed).relative_to(Path(spec.out_dir) / spec.quarter).as_posix()
+            except ValueError:
+                pass
+        entry["failed_notebook"] = failed  # a failed report is always retried: only ok statuses are skipped
+    return entry
+
+
+def run_batch(options: BatchOptions, out=None, err=None) -> BatchResult:
+    """Plan, skip what is unchanged, render the rest in parallel, write manifests and the index."""
+    out = out or sys.stdout
+    err = err or sys.stderr
+    started_at = dt.datetime.now(dt.timezone.utc)
+    started = time.perf_counter()
+    if options.executor not in EXECUTORS:
+        raise BatchUsageError(f"unknown executor {options.executor!r}; choose one of: {', '.join(EXECUTORS)}")
+    if options.engine not in ("inprocess", "kernel"):
+        raise BatchUsageError(f"unknown engine {options.engine!r}; choose inprocess or kernel")
+    workers = options.workers or os.cpu_count() or 1
+    if workers < 1:
+        raise BatchUsageError("--workers must be at least 1")
+    forces = select_forces(options.forces, options.data_dir)
+    quarters = resolve_quarters(options.quarters, options.framework, options.data_dir, options.today)
+    plans = plan(quarters, forces, options.audiences, options.framework, options.data_dir, options.out_dir,
+                 options.engine, options.national, options.timeout)
+    latest = latest_complete_quarter(options.today)
+    if "latest" in options.quarters:
+        print(f"latest complete quarter: {latest.id} ({latest.label}, {latest.months})", file=out)
+
+    for p in plans:
+        print(f"{p.quarter.id}: {len(p.with_tracker)} of {len(select_forces(None, options.data_dir))} forces have a tracker "
+              f"for this quarter" + (f" ({', '.join(p.with_tracker)})" if 0 < len(p.with_tracker) <= 5 else "")
+              + ("; key measures are shown at their latest published period up to it" if p.quarter == latest else ""), file=out)
+    previous = {p.quarter.id: read_manifest(options.out_dir, p.quarter.id) for p in plans}
+    to_run, entries = [], {}
+    parts_of = {}
+    for p in plans:
+        for spec in p.jobs:
+            parts_of[spec] = p.inputs[spec.relpath]
+            prev_reports = previous[p.quarter.id].get("reports") or {}
+            if not options.force_rerun and is_unchanged(spec, previous[p.quarter.id]):
+                entries[f"{spec.quarter}/{spec.relpath}"] = _entry(spec, parts_of[spec], None, prev_reports.get(spec.relpath))
+            else:
+                to_run.append(spec)
+    total = sum(len(p.jobs) for p in plans)
+    skipped = total - len(to_run)
+    print(f"{total} report(s) planned for {', '.join(p.quarter.id for p in plans)}: {len(to_run)} to render, "
+          f"{skipped} unchanged (skipped)" + (f"; {min(workers, len(to_run))} {options.executor} worker(s)" if to_run else ""), file=out)
+
+    interrupted = False
+    if to_run:
+        # longest first: national overviews, then forces with trackers (they have more to draw)
+        to_run.sort(key=lambda s: (s.kind != "national", -parts_of[s]["tracker_row_count"]))
+        from tqdm import tqdm
+
+        show_bar = err.isatty() if options.progress is None else options.progress
+        bar = tqdm(total=len(to_run), desc="casey batch", unit="report", file=err, disable=not show_bar,
+                   dynamic_ncols=True, leave=True)
+        if options.executor == "dask":
+            results = _dask_results(to_run, workers, options.scheduler)
+        else:
+            results = _local_results(to_run, workers, options.max_tasks_per_child, str(config.data_dir(options.data_dir)))
+        try:
+            for spec, result in results:
+                entry = _entry(spec, parts_of[spec], result, None)
+                entries[f"{spec.quarter}/{spec.relpath}"] = entry
+                mark = "ok  " if entry["status"] == "rendered" else "FAIL"
+                line = f"{mark} {spec.quarter}/{spec.relpath} ({entry['duration_s'] or 0:.1f}s)"
+                if entry["status"] == "failed":
+                    line += f": {entry['error']}"
+                bar.write(line, file=out)
+                bar.set_postfix_str(spec.force, refresh=False)
+                bar.update(1)
+        except KeyboardInterrupt:
+            interrupted = True
+            results.close()
+        finally:
+            bar.close()
+
+    manifests = []
+    code = code_version()
+    for p in plans:
+        prev = previous[p.quarter.id]
+        reports = dict(prev.get("reports") or {})  # reports from earlier runs (other forces) stay listed
+        for spec in p.jobs:
+            key = f"{spec.quarter}/{spec.relpath}"
+            if key in entries:
+                reports[spec.relpath] = entries[key]
+        manifest = {
+            "schema": MANIFEST_SCHEMA,
+            "quarter": p.quarter.id,
+            "quarter_label": p.quarter.label,
+            "run": {
+                "started_at": started_at.isoformat(timespec="seconds"),
+                "finished_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+                "duration_s": round(time.perf_counter() - started, 3),
+                "interrupted": interrupted,
+                "parameters": {
+                    "quarters_requested": options.quarters, "latest_complete_quarter": latest.id,
+                    "forces": forces if options.forces else "all", "audiences": options.audiences,
+                    "framework": options.framework, "data_dir": str(config.data_dir(options.data_dir)),
+                    "out_dir": str(config.reports_dir(options.out_dir)), "executor": options.executor,
+                    "scheduler": options.scheduler, "workers": workers, "engine": options.engine,
+                    "force_rerun": options.force_rerun, "national": options.national, "timeout_s": options.timeout,
+                    "max_tasks_per_child": options.max_tasks_per_child,
+                },
+                "code_version": code,
+                "main_peak_rss_mb": _peak_rss_mb(),
+                "counts": {s: sum(1 for r in reports.values() if r.get("status") == s) for s in ("rendered", "unchanged", "failed")},
+            },
+            "reports": dict(sorted(reports.items(), key=lambda kv: (kv[1].get("kind") != "national", kv[0]))),
+        }
+        manifests.append(_write_json(manifest_path(options.out_dir, p.quarter.id), manifest))
+
+    index = None
+    changed = any(e["status"] != "unchanged" for e in entries.values())
+    root = config.reports_dir(options.out_dir)
+    if changed or not (root / "index.html").exists() or any(not (root / p.quarter.id / "index.html").exists() for p in plans):
+        from analysis.run.site_index import write_index
+
+        index = write_index(options.out_dir)
+    result = BatchResult(entries, manifests, index, round(time.perf_counter() - started, 3))
+    print_summary(result, plans, out)
+    if interrupted:
+        raise KeyboardInterrupt
+    return result
+
+
+def print_summary(result: BatchResult, plans: list[Plan], out) -> None:
+    """One row per force (and the national overview): status and seconds per audience."""
+    for p in plans:
+        audiences = list(dict.fromkeys(s.audience for s in p.jobs))
+        names = list(dict.fromkeys(s.force for s in p.jobs))
+        width = max([len(n) for n in names] + [6])
+        print(f"\n{p.quarter.id} ({p.quarter.label})", file=out)
+        print(f"  {'report':<{width}}  " + "  ".join(f"{a:<18}" for a in audiences), file=out)
+        for name in names:
+            cells = []
+            for audience in audiences:
+                spec = next((s for s in p.jobs if s.force == name and s.audience == audience), None)
+                entry = result.entries.get(f"{spec.quarter}/{spec.relpath}") if spec else None
+                if entry is None:
+                    cells.append(f"{'not run':<18}")
+                elif entry["status"] == "unchanged":
+                    cells.append(f"{'unchanged':<18}")
+                else:
+                    cells.append(f"{entry['status'] + ' ' + format(entry['duration_s'] or 0, '.1f') + 's':<18}")
+            print(f"  {name:<{width}}  " + "  ".join(cells), file=out)
+    failed = result.failed
+    for entry in failed:
+        kept = f" (notebook kept: {entry['failed_notebook']})" if entry.get("failed_notebook") else ""
+        print(f"FAILED {entry['html']}: {entry['error']}{kept}", file=out)
+    print(f"\n{result.count('rendered')} rendered, {result.count('unchanged')} unchanged, {len(failed)} failed "
+          f"in {result.duration_s:.1f}s; manifest: {', '.join(str(m) for m in result.manifests)}", file=out)

@@ -1,0 +1,114 @@
+"""raw -> processed: validate every tracker and write the combined tables reports read.
+
+A bad tracker is reported and left out; it never stops the other forces' data being built.
+Output is deterministic: the same raw data gives byte-identical processed files.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from analysis.core import atomic
+from analysis.core import config
+from analysis.sources.catalogue import FrameworkError, available_frameworks, load_framework
+from analysis.sources.trackers import COLUMNS, Problem, TrackerError, discover, file_sha256, read_raw, validate_frame
+
+SNAPSHOT_COLUMNS = ["framework", "force_id", "quarter", "as_of", "document", "dated_because", "source_file", "sha256", "rows"]
+TRACKER_TABLE_COLUMNS = ["framework", "force_id", "quarter", "as_of", *COLUMNS, "item_order"]
+
+
+@dataclass
+class BuildResult:
+    written: list[Path] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    snapshots: int = 0
+
+
+def _relative(path: Path, data_dir) -> str:
+    try:
+        return Path(path).resolve().relative_to(config.data_dir(data_dir).resolve()).as_posix()
+    except ValueError:
+        return str(path)
+
+
+def build_trackers(data_dir=None) -> BuildResult:
+    result = BuildResult()
+    out_dir = config.processed_dir(data_dir) / "trackers"
+    snapshots, problems = discover(data_dir=data_dir)
+    result.problems.extend(problems)
+    by_framework: dict[str, list] = {fw: [] for fw in available_frameworks(data_dir)}
+    for snap in snapshots:
+        if snap.framework not in by_framework:
+            result.problems.append(Problem(str(snap.path), "file", "path", f"no framework file {snap.framework}.yaml for this folder"))
+            continue
+        by_framework[snap.framework].append(snap)
+    for fw_id, snaps in by_framework.items():
+        try:
+            framework = load_framework(fw_id, data_dir)
+        except FrameworkError as exc:
+            result.problems.append(Problem(fw_id, "file", "framework", str(exc)))
+            continue
+        order = {item_id: i for i, item_id in enumerate(framework.ids)}
+        tables, index_rows = [], []
+        for snap in snaps:
+            try:
+                frame, file_problems = validate_frame(read_raw(snap.path), framework, str(snap.path))
+            except TrackerError as exc:
+                file_problems = exc.problems
+            if file_problems:
+                result.problems.extend(file_problems)
+                continue
+            frame = frame.assign(framework=fw_id, force_id=snap.force_id, quarter=snap.quarter, as_of=snap.as_of)
+            frame["item_order"] = frame["recommendation_id"].map(order)
+            tables.append(frame[TRACKER_TABLE_COLUMNS])
+            index_rows.append(
+                {
+                    "framework": fw_id,
+                    "force_id": snap.force_id,
+                    "quarter": snap.quarter,
+                    "as_of": snap.as_of,
+                    "document": str(snap.meta.get("document", "")),
+                    "dated_because": " ".join(str(snap.meta.get("dated_because", "")).split()),
+                    "source_file": _relative(snap.path, data_dir),
+                    "sha256": file_sha256(snap.path),
+                    "rows": len(frame),
+                }
+            )
+        table = pd.concat(tables, ignore_index=True) if tables else pd.DataFrame(columns=TRACKER_TABLE_COLUMNS)
+        table = table.sort_values(["force_id", "quarter", "item_order"], kind="stable")
+        index = pd.DataFrame(index_rows, columns=SNAPSHOT_COLUMNS).sort_values(["force_id", "quarter"], kind="stable")
+        result.written.append(atomic.write_csv(out_dir / f"{fw_id}.csv", table))
+        result.written.append(atomic.write_csv(out_dir / f"{fw_id}-snapshots.csv", index))
+        result.snapshots += len(index)
+    return result
+
+
+def build_and_report(data_dir=None) -> BuildResult:
+    """``casey build``: build everything, print each problem to stderr and a one-line summary."""
+    import sys
+    import time
+
+    started = time.perf_counter()
+    result = build_all(data_dir)
+    for problem in result.problems:
+        print(problem, file=sys.stderr)
+    print(
+        f"built {len(result.written)} processed files from {result.snapshots} valid tracker snapshots "
+        f"in {time.perf_counter() - started:.1f}s; {len(result.problems)} problem(s)"
+    )
+    return result
+
+
+def build_all(data_dir=None) -> BuildResult:
+    """Everything ``casey build`` does: trackers, then the key measures."""
+    result = build_trackers(data_dir)
+    try:
+        from analysis.compute import measures  # the measures layer is optional until its raw data exists
+    except ImportError:  # pragma: no cover - measures module always ships
+        return result
+    if config.measures_raw_dir(data_dir).exists():
+        result.written.extend(measures.build_processed(data_dir))
+    return result

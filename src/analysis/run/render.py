@@ -1,0 +1,236 @@
+"""Run the report notebook with papermill and turn it into an executive HTML page with nbconvert.
+
+Parameters reach papermill only after they are checked: the force against the registry,
+the quarter against the financial-quarter format, the audience and framework against
+their allow-lists. papermill writes parameter names and values into code, so nothing
+unchecked may pass.
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+import re
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import nbformat
+
+from analysis.core import atomic
+from analysis.core import config
+from analysis.sources.catalogue import FrameworkError, available_frameworks
+from analysis.present.fragments import META_MIMETYPE
+from analysis.core.forces import get_force
+from analysis.core.periods import parse_quarter
+from analysis.compute.report_model import AUDIENCES
+
+KERNEL_NAME = "casey-progress"
+NOTEBOOK_PARAMETERS = ("force", "quarter", "audience", "framework", "data_dir")
+
+
+class RenderError(RuntimeError):
+    """The notebook failed; ``failed_notebook`` is kept for inspection."""
+
+    def __init__(self, message: str, failed_notebook: Path | None = None):
+        super().__init__(message)
+        self.failed_notebook = failed_notebook
+
+
+@dataclass(frozen=True)
+class ReportJob:
+    force: str
+    quarter: str
+    audience: str
+    framework: str
+
+    def html_path(self, out_dir: Path) -> Path:
+        folder = Path(out_dir) / self.quarter
+        if self.framework != config.DEFAULT_FRAMEWORK:
+            folder = folder / self.framework
+        if self.audience == "public":
+            folder = folder / "public"
+        return folder / f"{self.force}.html"
+
+
+def checked_job(force: str, quarter: str, audience: str = "internal", framework: str = config.DEFAULT_FRAMEWORK, data_dir=None) -> ReportJob:
+    """Validate user-supplied values; raise ValueError subclasses with the valid choices."""
+    if audience not in AUDIENCES:
+        raise ValueError(f"unknown audience {audience!r}; choose one of: {', '.join(AUDIENCES)}")
+    if framework not in available_frameworks(data_dir):
+        raise FrameworkError(f"unknown framework {framework!r}; available: {', '.join(available_frameworks(data_dir))}")
+    return ReportJob(get_force(force, data_dir).id, parse_quarter(quarter).id, audience, framework)
+
+
+def ensure_kernel() -> str:
+    """Register this environment's Python as the ``casey-progress`` kernel (idempotent).
+
+    papermill picks the kernel by name; a stale user-level ``python3`` spec pointing at another
+    Python is a common cause of "No module named analysis", so we use our own name.
+    """
+    from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
+
+    try:
+        spec = KernelSpecManager().get_kernel_spec(KERNEL_NAME)
+        if Path(spec.argv[0]).resolve() == Path(sys.executable).resolve():
+            return KERNEL_NAME
+    except NoSuchKernel:
+        pass
+    from ipykernel.kernelspec import install
+
+    install(kernel_name=KERNEL_NAME, display_name="Python (casey-progress)", prefix=sys.prefix)
+    return KERNEL_NAME
+
+
+def _exporter():
+    from nbconvert import HTMLExporter
+    from nbconvert.preprocessors import TagRemovePreprocessor
+
+    exporter = HTMLExporter(template_name="casey", extra_template_basedirs=[str(config.TEMPLATES_DIR)])
+    exporter.exclude_input = True
+    exporter.exclude_input_prompt = True
+    exporter.exclude_output_prompt = True
+    remover = TagRemovePreprocessor(remove_cell_tags={"remove_cell"}, enabled=True)
+    exporter.register_preprocessor(remover, enabled=True)
+    return exporter
+
+
+_EXPORTER = None
+
+
+def _css_string(text: str) -> str:
+    """Text safe inside a CSS string (the printed page banner): letters, digits and plain punctuation only."""
+    return re.sub(r"[^\w\s·/()&,.\-]", "", text)
+
+
+def to_html(nb: nbformat.NotebookNode) -> str:
+    """Executed notebook -> self-contained HTML (no code, images inline)."""
+    global _EXPORTER
+    if _EXPORTER is None:  # building the exporter loads templates: do it once per process
+        _EXPORTER = _exporter()
+    nb = copy.deepcopy(nb)
+    meta = {}
+    for cell in nb.cells:
+        kept = []
+        for output in cell.get("outputs", []):
+            data = output.get("data", {})
+            if META_MIMETYPE in data:
+                meta = dict(data[META_MIMETYPE])  # for the template's banner; not shown as content
+            else:
+                kept.append(output)
+        if cell.cell_type == "code":
+            cell.outputs = kept
+    meta["print_banner"] = _css_string(
+        " · ".join(str(meta.get(k, "")) for k in ("marking", "force", "quarter_label")) + (" · Public" if meta.get("audience") == "public" else " · Internal")
+    )
+    nb.metadata["casey"] = meta
+    body, _ = _EXPORTER.from_notebook_node(nb)
+    return body
+
+
+ENGINES = ("kernel", "inprocess")
+
+
+def _papermill_kwargs(engine: str, kernel_name: str | None, timeout: float | None) -> dict:
+    if engine == "kernel":
+        return {"kernel_name": kernel_name or ensure_kernel(), "execution_timeout": timeout}
+    if engine == "inprocess":
+        from analysis.run.engine import ENGINE_NAME
+
+        # one write at the end instead of one per cell: the engine is fast, autosaves would dominate
+        return {"engine_name": ENGINE_NAME, "kernel_name": KERNEL_NAME, "request_save_on_cell_execute": False,
+                "execution_timeout": timeout}
+    raise ValueError(f"unknown engine {engine!r}; choose one of: {', '.join(ENGINES)}")
+
+
+def execute_to_html(notebook: Path, parameters: dict, html_path: Path, label: str, engine: str = "kernel",
+                    kernel_name: str | None = None, timeout: float | None = None) -> Path:
+    """Run ``notebook`` with checked ``parameters``; write ``.ipynb`` and ``.html`` beside each other.
+
+    On failure the executed notebook is kept as ``<name>.failed.ipynb`` and no HTML is written
+    (an earlier good HTML is left as it was).
+    """
+    import papermill as pm
+
+    html_path = Path(html_path)
+    html_path.parent.mkdir(parents=True, exist_ok=True)
+    work_path = html_path.with_name(f".{html_path.stem}.running.ipynb")
+    failed_path = html_path.with_suffix(".failed.ipynb")
+    try:
+        nb = pm.execute_notebook(
+            str(notebook),
+            str(work_path),
+            parameters=parameters,
+            cwd=str(Path(notebook).parent),
+            progress_bar=False,
+            log_output=False,
+            report_mode=True,
+            **_papermill_kwargs(engine, kernel_name, timeout),
+        )
+    except Exception as exc:
+        if work_path.exists():
+            os.replace(work_path, failed_path)
+        reason = str(exc).strip().splitlines()
+        raise RenderError(f"{label}: notebook failed: {reason[-1] if reason else type(exc).__name__}", failed_path if failed_path.exists() else None) from exc
+    if not isinstance(nb, nbformat.NotebookNode):  # papermill returns the executed notebook; be safe
+        nb = nbformat.read(work_path, as_version=4)
+    atomic.write_text(html_path, to_html(nb))
+    os.replace(work_path, html_path.with_suffix(".ipynb"))
+    failed_path.unlink(missing_ok=True)
+    return html_path
+
+
+def render_report(job: ReportJob, data_dir=None, out_dir=None, kernel_name: str | None = None,
+                  engine: str = "kernel", timeout: float | None = None) -> Path:
+    """Execute the notebook for one checked job; write ``.ipynb`` and ``.html`` atomically.
+
+    ``engine="kernel"`` runs a fresh Jupyter kernel (full fidelity); ``engine="inprocess"`` runs the
+    cells in this process with a fresh namespace (:mod:`analysis.run.engine`, what ``casey batch`` uses).
+    """
+    out_dir = config.reports_dir(out_dir)
+    parameters = {
+        "force": job.force,
+        "quarter": job.quarter,
+        "audience": job.audience,
+        "framework": job.framework,
+        "data_dir": str(config.data_dir(data_dir)),
+    }
+    assert set(parameters) == set(NOTEBOOK_PARAMETERS)
+    return execute_to_html(config.report_notebook(), parameters, job.html_path(out_dir),
+                           f"{job.force} {job.quarter} ({job.audience})", engine, kernel_name, timeout)
+
+
+# --------------------------------------------------------------------------- national overview
+NATIONAL_PARAMETERS = ("quarter", "audience", "framework", "data_dir")
+NATIONAL_STEM = "national-overview"
+
+
+@dataclass(frozen=True)
+class NationalJob:
+    quarter: str
+    audience: str
+    framework: str
+
+    force = NATIONAL_STEM  # where a per-force job has its force: used in labels and file names
+
+    def html_path(self, out_dir: Path) -> Path:
+        return ReportJob(NATIONAL_STEM, self.quarter, self.audience, self.framework).html_path(out_dir)
+
+
+def checked_national_job(quarter: str, audience: str = "internal", framework: str = config.DEFAULT_FRAMEWORK, data_dir=None) -> NationalJob:
+    if audience not in AUDIENCES:
+        raise ValueError(f"unknown audience {audience!r}; choose one of: {', '.join(AUDIENCES)}")
+    if framework not in available_frameworks(data_dir):
+        raise FrameworkError(f"unknown framework {framework!r}; available: {', '.join(available_frameworks(data_dir))}")
+    return NationalJob(parse_quarter(quarter).id, audience, framework)
+
+
+def render_national(job: NationalJob, data_dir=None, out_dir=None, kernel_name: str | None = None,
+                    engine: str = "kernel", timeout: float | None = None) -> Path:
+    """The national overview for one quarter and audience (``notebooks/national_overview.ipynb``)."""
+    out_dir = config.reports_dir(out_dir)
+    parameters = {"quarter": job.quarter, "audience": job.audience, "framework": job.framework,
+                  "data_dir": str(config.data_dir(data_dir))}
+    assert set(parameters) == set(NATIONAL_PARAMETERS)
+    return execute_to_html(config.NOTEBOOKS_DIR / "national_overview.ipynb", parameters, job.html_path(out_dir),
+                           f"national overview {job.quarter} ({job.audience})", engine, kernel_name, timeout)

@@ -1,0 +1,179 @@
+"""Frameworks of recommendations (the Casey Review, a scrutiny panel's own...) loaded from YAML.
+
+A framework is data: ``data/raw/frameworks/<id>.yaml``. Adding a second framework is adding
+a file; nothing here names a particular recommendation.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property, lru_cache
+from pathlib import Path
+
+import pandas as pd
+import yaml
+
+from analysis.core import config
+
+
+class FrameworkError(ValueError):
+    """A framework file that is missing or malformed; names the file and the field."""
+
+
+@dataclass(frozen=True)
+class Item:
+    """One recommendation or sub-part."""
+
+    id: str
+    parent_id: str | None  # None for a top-level recommendation
+    section_id: str
+    title: str
+    summary: str
+    applies_beyond_met: bool
+    applicability_note: str = ""
+    themes: tuple[str, ...] = ()
+    key_measure: str | None = None
+    order: int = 0
+
+
+@dataclass(frozen=True)
+class Framework:
+    id: str
+    title: str
+    short_title: str
+    item_label: str
+    sections: tuple[tuple[str, str], ...]  # (id, title) in report order
+    themes: tuple[tuple[str, str], ...]
+    items: tuple[Item, ...] = field(repr=False)
+    source_file: Path | None = None
+    meta: dict = field(default_factory=dict, repr=False, compare=False, hash=False)
+
+    @property
+    def recommendations(self) -> tuple[Item, ...]:
+        return tuple(i for i in self.items if i.parent_id is None)
+
+    @cached_property
+    def recommendation_of(self) -> dict[str, str]:
+        """Item id -> the id of the top-level recommendation it belongs to (itself for a recommendation)."""
+        return {i.id: (i.parent_id or i.id) for i in self.items}
+
+    def parts_of(self, item_id: str) -> tuple[Item, ...]:
+        return tuple(i for i in self.items if i.parent_id == item_id)
+
+    def item(self, item_id: str) -> Item:
+        for it in self.items:
+            if it.id == item_id:
+                return it
+        raise KeyError(item_id)
+
+    @property
+    def ids(self) -> tuple[str, ...]:
+        return tuple(i.id for i in self.items)
+
+    def section_title(self, section_id: str) -> str:
+        return dict(self.sections)[section_id]
+
+    def items_frame(self) -> pd.DataFrame:
+        """One row per item (recommendations and parts) in report order."""
+        rows = [
+            {
+                "item_id": i.id,
+                "recommendation_id": i.parent_id or i.id,
+                "is_part": i.parent_id is not None,
+                "section_id": i.section_id,
+                "section": self.section_title(i.section_id),
+                "title": i.title,
+                "summary": i.summary,
+                "applies_beyond_met": i.applies_beyond_met,
+                "applicability_note": i.applicability_note,
+                "order": i.order,
+            }
+            for i in self.items
+        ]
+        return pd.DataFrame(rows)
+
+
+def _require(mapping: dict, key: str, path: Path, where: str):
+    if not isinstance(mapping, dict) or key not in mapping or mapping[key] in (None, ""):
+        raise FrameworkError(f"{path}: {where}: missing required field '{key}'")
+    return mapping[key]
+
+
+def _item(raw: dict, parent: Item | None, path: Path, order: int, section_ids: set[str]) -> Item:
+    where = f"recommendation {raw.get('id', '?')}" if isinstance(raw, dict) else "recommendation"
+    item_id = str(_require(raw, "id", path, where))
+    section = parent.section_id if parent else str(_require(raw, "section", path, where))
+    if section not in section_ids:
+        raise FrameworkError(f"{path}: {where}: field 'section' names unknown section {section!r}")
+    applies = raw.get("applies_beyond_met", parent.applies_beyond_met if parent else True)
+    if not isinstance(applies, bool):
+        raise FrameworkError(f"{path}: {where}: field 'applies_beyond_met' must be true or false")
+    return Item(
+        id=item_id,
+        parent_id=parent.id if parent else None,
+        section_id=section,
+        title=str(_require(raw, "title", path, where)).strip(),
+        summary=str(raw.get("summary") or "").strip(),
+        applies_beyond_met=applies,
+        applicability_note=str(raw.get("applicability_note") or "").strip(),
+        themes=tuple(raw.get("themes") or (parent.themes if parent else ())),
+        key_measure=raw.get("key_measure"),
+        order=order,
+    )
+
+
+def parse_framework(path: Path) -> Framework:
+    """Read and check one framework file."""
+    path = Path(path)
+    try:
+        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise FrameworkError(f"{path}: framework file not found") from exc
+    except yaml.YAMLError as exc:
+        raise FrameworkError(f"{path}: not valid YAML: {exc}") from exc
+    if not isinstance(doc, dict):
+        raise FrameworkError(f"{path}: expected a mapping at the top level")
+    sections = tuple((str(s["id"]), str(s["title"])) for s in _require(doc, "sections", path, "top level"))
+    themes = tuple((str(t["id"]), str(t["title"])) for t in (doc.get("themes") or []))
+    section_ids = {s for s, _ in sections}
+    items: list[Item] = []
+    for raw in _require(doc, "recommendations", path, "top level"):
+        parent = _item(raw, None, path, len(items), section_ids)
+        items.append(parent)
+        for raw_part in raw.get("parts") or []:
+            items.append(_item(raw_part, parent, path, len(items), section_ids))
+    ids = [i.id for i in items]
+    duplicates = sorted({i for i in ids if ids.count(i) > 1})
+    if duplicates:
+        raise FrameworkError(f"{path}: field 'id': duplicated recommendation ids {duplicates}")
+    framework_id = str(_require(doc, "id", path, "top level"))
+    if framework_id != path.stem:
+        raise FrameworkError(f"{path}: field 'id' is {framework_id!r} but the file is named {path.name}")
+    return Framework(
+        id=framework_id,
+        title=str(_require(doc, "title", path, "top level")),
+        short_title=str(doc.get("short_title") or doc["title"]),
+        item_label=str(doc.get("item_label") or "Recommendation"),
+        sections=sections,
+        themes=themes,
+        items=tuple(items),
+        source_file=path,
+        meta={k: v for k, v in doc.items() if k not in {"sections", "themes", "recommendations"}},
+    )
+
+
+@lru_cache(maxsize=16)
+def _cached(path: Path, mtime: float) -> Framework:
+    return parse_framework(path)
+
+
+def load_framework(framework_id: str = config.DEFAULT_FRAMEWORK, data_dir=None) -> Framework:
+    path = config.frameworks_dir(data_dir) / f"{framework_id}.yaml"
+    if not path.exists():
+        choices = ", ".join(available_frameworks(data_dir)) or "none"
+        raise FrameworkError(f"unknown framework {framework_id!r}; available: {choices}")
+    return _cached(path, path.stat().st_mtime)
+
+
+def available_frameworks(data_dir=None) -> list[str]:
+    return sorted(p.stem for p in config.frameworks_dir(data_dir).glob("*.yaml"))

@@ -1,0 +1,351 @@
+"""Force trackers: read (CSV or Excel), normalise and validate against a framework.
+
+A tracker is one file per force per financial quarter:
+``data/raw/trackers/<framework>/<force>/<quarter>.csv`` (or ``.xlsx``), with an optional
+``<quarter>.meta.yaml`` beside it saying when the position was recorded and why it is
+dated to that quarter. Every problem names the file, the row (as a spreadsheet user counts
+it: the header is row 1) and the field.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+import pandera.pandas as pa
+import yaml
+
+from analysis.core import config
+from analysis.sources.catalogue import Framework
+from analysis.core.forces import UnknownForceError, get_force
+from analysis.core.periods import PeriodError, parse_quarter
+
+COLUMNS = [
+    "recommendation_id",
+    "status",
+    "owner",
+    "evidence",
+    "actions",
+    "linked_workstreams",
+    "marking",
+    "status_basis",
+    "source",
+]
+STATUSES = ["not_started", "in_progress", "complete", "not_applicable", "not_assessed"]
+MARKINGS = ["OFFICIAL", "OFFICIAL-SENSITIVE"]
+SENSITIVE = "OFFICIAL-SENSITIVE"
+STATUS_BASES = ["stated", "assessed"]
+TRACKER_SUFFIXES = (".csv", ".xlsx")
+HEADER_ROW = 1  # rows are reported as a spreadsheet shows them: data starts at row 2
+
+
+@dataclass(frozen=True)
+class Problem:
+    file: str
+    row: int | str  # a row number, or "header" / "file"
+    field: str
+    message: str
+
+    def __str__(self) -> str:
+        row = f"row {self.row}" if isinstance(self.row, int) else self.row
+        return f"{self.file}: {row}: {self.field}: {self.message}"
+
+
+class TrackerError(ValueError):
+    """A tracker that cannot be used; ``problems`` lists every reason found."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = problems
+        super().__init__("\n".join(str(p) for p in problems))
+
+
+def file_sha256(path: Path) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+# --- reading ---------------------------------------------------------------------------
+
+
+def _decode(raw: bytes, name: str) -> str:
+    """UTF-8 (with or without BOM) first; Excel on Windows saves CSV as cp1252."""
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        try:
+            return raw.decode("cp1252")
+        except UnicodeDecodeError as exc:
+            raise TrackerError([Problem(name, "file", "encoding", "not UTF-8 or Windows-1252 text")]) from exc
+
+
+def read_raw(path: Path) -> pd.DataFrame:
+    """Read a tracker file as text cells, without judging its content."""
+    path = Path(path)
+    name = str(path)
+    if not path.exists():
+        raise TrackerError([Problem(name, "file", "path", "file not found")])
+    raw = path.read_bytes()
+    if not raw.strip():
+        raise TrackerError([Problem(name, "file", "content", "the file is empty")])
+    if path.suffix.lower() == ".xlsx":
+        return _read_xlsx(path, raw)
+    if path.suffix.lower() != ".csv":
+        raise TrackerError([Problem(name, "file", "format", f"expected .csv or .xlsx, got {path.suffix or 'no extension'}")])
+    if raw.startswith(b"PK\x03\x04"):
+        raise TrackerError([Problem(name, "file", "format", "this is a zip file (an Excel workbook?) with a .csv name; save it as CSV, or name it .xlsx")])
+    if b"\x00" in raw[:4096]:
+        raise TrackerError([Problem(name, "file", "encoding", "contains NUL bytes: this is UTF-16 text or binary data, not CSV; save it as 'CSV UTF-8'")])
+    text = _decode(raw, name)
+    head = text.lstrip()[:200].lower()
+    if head.startswith(("<!doctype", "<html", "<?xml", "<table")):
+        raise TrackerError([Problem(name, "file", "format", "this looks like HTML or XML, not CSV (was a web page saved by mistake?)")])
+    try:
+        # keep blank lines so that row numbers in messages match the file; _normalise drops them
+        frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, skip_blank_lines=False)
+    except pd.errors.ParserError as exc:
+        raise TrackerError([Problem(name, "file", "format", f"not readable as CSV: {' '.join(str(exc).split())}")]) from exc
+    except pd.errors.EmptyDataError as exc:
+        raise TrackerError([Problem(name, "file", "content", "the file has no header row")]) from exc
+    if len(frame.columns) == 1:
+        for sep, label in ((";", "semicolons"), ("\t", "tabs")):
+            if sep in str(frame.columns[0]):
+                raise TrackerError([Problem(name, "file", "format", f"the columns are separated by {label}, not commas; save it as 'CSV UTF-8 (comma delimited)'")])
+    return frame
+
+
+def _cell_text(value) -> str:
+    """A cell as text: whole numbers without ``.0``, dates as ISO dates (no midnight time)."""
+    import datetime as dt
+
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat() if value.time() == dt.time(0) else value.isoformat(sep=" ")
+    if isinstance(value, (dt.date, dt.time)):
+        return value.isoformat()
+    return str(value)
+
+
+def tracker_sheet(workbook):
+    """The sheet holding the tracker: one named "Tracker" (any case), else the first visible sheet."""
+    for ws in workbook.worksheets:
+        if ws.title.strip().lower() == "tracker":
+            return ws
+    visible = [ws for ws in workbook.worksheets if ws.sheet_state == "visible"]
+    return (visible or workbook.worksheets)[0]
+
+
+def _read_xlsx(path: Path, raw: bytes) -> pd.DataFrame:
+    """Read the tracker sheet with openpyxl: cached values of formulas, dates as ISO text.
+
+    Merged cells and formulas with no saved value are reported (naming row and column)
+    rather than read as blanks, which would give misleading "is blank" problems.
+    """
+    import openpyxl
+    from openpyxl.utils import get_column_letter
+
+    name = str(path)
+    if not zipfile.is_zipfile(io.BytesIO(raw)):
+        raise TrackerError([Problem(name, "file", "format", "not a readable Excel workbook (corrupt or truncated .xlsx)")])
+    try:
+        values = openpyxl.load_workbook(io.BytesIO(raw), data_only=True)
+        formulas = openpyxl.load_workbook(io.BytesIO(raw), data_only=False)
+    except Exception as exc:  # openpyxl raises many types for damaged workbooks
+        raise TrackerError([Problem(name, "file", "format", f"not a readable Excel workbook: {exc}")]) from exc
+    if not values.worksheets:
+        raise TrackerError([Problem(name, "file", "format", "the workbook has no worksheets")])
+    ws = tracker_sheet(values)
+    wf = formulas[ws.title]
+    rows = [[_cell_text(v) for v in row] for row in ws.iter_rows(values_only=True)]
+    while rows and not any(c.strip() for c in rows[-1]):
+        rows.pop()
+    if not rows:
+        raise TrackerError([Problem(name, "file", "content", f"sheet {ws.title!r} is empty")])
+    width = max(len(r) for r in rows)
+    rows = [r + [""] * (width - len(r)) for r in rows]
+    used = [j for j in range(width) if any(r[j].strip() for r in rows)]
+    width = (used[-1] + 1) if used else 0
+    header_cells = [rows[0][j].strip() for j in range(width)]
+
+    def field(col: int) -> str:  # 1-based column -> the header name a user sees
+        text = header_cells[col - 1] if col - 1 < len(header_cells) else ""
+        return text or f"column {get_column_letter(col)}"
+
+    problems: list[Problem] = []
+    for merged in sorted(ws.merged_cells.ranges, key=lambda r: (r.min_row, r.min_col)):
+        if merged.min_col > width:
+            continue
+        where = "header" if merged.min_row == 1 else merged.min_row
+        problems.append(Problem(name, where, field(merged.min_col), f"cells {merged.coord} are merged; unmerge them and give every row its own value"))
+    for row in wf.iter_rows(min_row=1, max_row=len(rows), max_col=width):
+        for cell in row:
+            if cell.data_type == "f" or (isinstance(cell.value, str) and cell.value.startswith("=")):
+                if rows[cell.row - 1][cell.column - 1] == "" or str(rows[cell.row - 1][cell.column - 1]).startswith("="):
+                    where = "header" if cell.row == 1 else cell.row
+                    problems.append(Problem(name, where, field(cell.column), f"holds the formula {str(cell.value)[:60]!r} with no saved value; type the value itself"))
+    if problems:
+        raise TrackerError(problems)
+    columns, seen = [], {}
+    for j, text in enumerate(header_cells):
+        text = text or f"Unnamed: {j}"
+        if text in seen:
+            seen[text] += 1
+            text = f"{text}.{seen[text]}"
+        else:
+            seen[text] = 0
+        columns.append(text)
+    return pd.DataFrame([r[:width] for r in rows[1:]], columns=columns, dtype=str)
+
+
+# --- normalising and validating ------------------------------------------------------------
+
+
+def _normalise(frame: pd.DataFrame) -> pd.DataFrame:
+    frame = frame.copy()
+    frame.columns = [str(c).strip() for c in frame.columns]
+    for column in frame.columns:
+        frame[column] = frame[column].fillna("").astype(str).str.strip()
+    if "status" in frame:
+        frame["status"] = frame["status"].str.lower().str.replace(r"[\s\-]+", "_", regex=True)
+    if "marking" in frame:
+        frame["marking"] = frame["marking"].str.upper().str.replace(r"\s+", "-", regex=True)
+    if "status_basis" in frame:
+        frame["status_basis"] = frame["status_basis"].str.lower()
+    # Drop rows that are entirely blank (trailing rows left in spreadsheets).
+    return frame[(frame != "").any(axis=1)]
+
+
+def _schema(framework: Framework) -> pa.DataFrameSchema:
+    text = dict(dtype=str, nullable=False, coerce=True)
+    return pa.DataFrameSchema(
+        {
+            "recommendation_id": pa.Column(
+                checks=[
+                    pa.Check.str_length(min_value=1, error="is blank"),
+                    pa.Check.isin(list(framework.ids), error=f"is not a {framework.id} recommendation id"),
+                ],
+                **text,
+            ),
+            "status": pa.Column(checks=pa.Check.isin(STATUSES, error=f"must be one of {', '.join(STATUSES)}"), **text),
+            "owner": pa.Column(**text),
+            "evidence": pa.Column(**text),
+            "actions": pa.Column(**text),
+            "linked_workstreams": pa.Column(**text),
+            "marking": pa.Column(checks=pa.Check.isin(MARKINGS, error=f"must be one of {', '.join(MARKINGS)}"), **text),
+            "status_basis": pa.Column(checks=pa.Check.isin(STATUS_BASES, error="must be stated or assessed"), **text),
+            "source": pa.Column(checks=pa.Check.str_length(min_value=1, error="is blank"), **text),
+        },
+        strict=True,
+        ordered=False,
+    )
+
+
+def validate_frame(frame: pd.DataFrame, framework: Framework, name: str) -> tuple[pd.DataFrame, list[Problem]]:
+    """Normalise and check a tracker; return the clean frame and every problem found."""
+    frame = _normalise(frame)
+    problems: list[Problem] = []
+    missing = [c for c in COLUMNS if c not in frame.columns]
+    extra = [c for c in frame.columns if c not in COLUMNS]
+    for column in missing:
+        problems.append(Problem(name, "header", column, "required column is missing"))
+    for column in extra:
+        problems.append(Problem(name, "header", column or "(blank)", f"unexpected column; expected only {', '.join(COLUMNS)}"))
+    if missing or extra:
+        return frame, problems
+    if frame.empty:
+        return frame, [Problem(name, "file", "content", "the tracker has a header but no rows")]
+    # the index is still the file's own row order (blank rows dropped, not renumbered), so row = index + 2
+    try:
+        _schema(framework).validate(frame, lazy=True)
+    except pa.errors.SchemaErrors as exc:
+        cases = exc.failure_cases
+        for case in cases.itertuples(index=False):
+            row = int(case.index) + HEADER_ROW + 1 if pd.notna(case.index) else "file"
+            value = "" if pd.isna(case.failure_case) else str(case.failure_case)
+            message = case.check if isinstance(case.check, str) else str(case.check)
+            problems.append(Problem(name, row, str(case.column), f"{value!r} {message}"))
+    duplicated = frame["recommendation_id"].duplicated(keep="first") & (frame["recommendation_id"] != "")
+    for index in frame.index[duplicated]:
+        problems.append(
+            Problem(name, index + HEADER_ROW + 1, "recommendation_id", f"{frame.at[index, 'recommendation_id']!r} appears more than once")
+        )
+    problems.sort(key=lambda p: (p.row if isinstance(p.row, int) else 0, COLUMNS.index(p.field) if p.field in COLUMNS else 99))
+    return frame[COLUMNS], problems
+
+
+def load_tracker(path: Path, framework: Framework) -> pd.DataFrame:
+    """Read and validate one tracker file, raising TrackerError listing every problem."""
+    frame, problems = validate_frame(read_raw(path), framework, str(path))
+    if problems:
+        raise TrackerError(problems)
+    return frame
+
+
+# --- snapshots on disk -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    framework: str
+    force_id: str
+    quarter: str
+    path: Path
+    meta: dict
+
+    @property
+    def as_of(self) -> str:
+        return str(self.meta.get("as_of") or parse_quarter(self.quarter).end.isoformat())
+
+
+def read_meta(tracker_path: Path) -> dict:
+    meta_path = tracker_path.with_name(tracker_path.stem + ".meta.yaml")
+    if not meta_path.exists():
+        return {}
+    try:
+        meta = yaml.safe_load(meta_path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as exc:
+        raise TrackerError([Problem(str(meta_path), "file", "content", f"not valid YAML: {exc}")]) from exc
+    if not isinstance(meta, dict):
+        raise TrackerError([Problem(str(meta_path), "file", "content", "expected a mapping of keys")])
+    return {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in meta.items()}
+
+
+def locate(path: Path, data_dir=None) -> tuple[str, str, str] | None:
+    """(framework, force, quarter) from a path under the trackers folder, or None."""
+    try:
+        relative = Path(path).resolve().relative_to(config.trackers_dir(data_dir).resolve())
+    except ValueError:
+        return None
+    if len(relative.parts) != 3:
+        return None
+    return relative.parts[0], relative.parts[1], Path(relative.parts[2]).stem
+
+
+def discover(framework_id: str | None = None, data_dir=None) -> tuple[list[Snapshot], list[Problem]]:
+    """Every tracker file on disk, with problems for files whose place names no real force or quarter."""
+    root = config.trackers_dir(data_dir)
+    snapshots, problems = [], []
+    frameworks = [framework_id] if framework_id else sorted(p.name for p in root.iterdir() if p.is_dir()) if root.exists() else []
+    for fw in frameworks:
+        for path in sorted((root / fw).glob("*/*")):
+            if path.suffix.lower() not in TRACKER_SUFFIXES or path.name.startswith((".", "~$")):
+                continue
+            force_part, quarter_part = path.parent.name, path.stem
+            try:
+                force = get_force(force_part, data_dir)
+                quarter = parse_quarter(quarter_part)
+                if force.id != force_part or quarter.id != quarter_part:
+                    raise PeriodError(f"name the folder by force slug and the file by quarter id: {force.id}/{quarter.id}{path.suffix}")
+                snapshots.append(Snapshot(fw, force.id, quarter.id, path, read_meta(path)))
+            except (UnknownForceError, PeriodError) as exc:
+                problems.append(Problem(str(path), "file", "path", str(exc)))
+            except TrackerError as exc:
+                problems.extend(exc.problems)
+    return snapshots, problems
