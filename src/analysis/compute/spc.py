@@ -289,3 +289,84 @@ def pprime(numerators, denominators, direction: str = INCREASE, screen_outliers:
         points.index = list(labels)
     notes = ["every point equals the pooled proportion: zero-width limits"] if amr == 0 else []
     return SpcChart("pprime", direction, points, pbar, amr, sigma_z, screen_outliers, notes)
+
+
+# --------------------------------------------------------------------------- report summaries
+# setting: fewest points for a process-behaviour chart; NHS Making Data Count asks for 12 before limits
+# mean much (NHSRplotthedots warns below 12), so a shorter series gets no verdict, only a sentence saying so.
+MIN_POINTS = 12
+RULE_WORDS = {  # what the latest point's rule means, in plain words
+    "Above UCL": "the latest point is above the upper process limit",
+    "Below LCL": "the latest point is below the lower process limit",
+    "7 Point Trend (Increasing)": "seven or more points in a row, each higher than the one before",
+    "7 Point Trend (Decreasing)": "seven or more points in a row, each lower than the one before",
+    "2 in 3 Above CL": "two of three points in a row close to the upper limit",
+    "2 in 3 Below CL": "two of three points in a row close to the lower limit",
+    "7 Points Above CL": "seven or more points in a row above the centre line",
+    "7 Points Below CL": "seven or more points in a row below the centre line",
+}
+METHOD_NAMES = {"xmr": "XmR chart", "pprime": "Laney p′ chart"}
+
+
+@dataclass
+class SpcSummary:
+    """What a report says about one series' process behaviour (the shared contract).
+
+    ``variation`` is one of :data:`VARIATION_VERDICTS`; ``assurance`` one of :data:`ASSURANCE_VERDICTS`
+    or None (no comparator, or a neutral measure). ``variation_text`` and ``assurance_text`` are one
+    plain sentence each, with their evaluative words from :mod:`analysis.compute.direction`.
+    ``chart`` holds the numbers behind them; values shown to readers are ``chart`` values × ``scale``.
+    """
+
+    variation: str
+    assurance: str | None
+    variation_text: str
+    assurance_text: str
+    comparator_label: str
+    method: str = "xmr"
+    method_text: str = ""
+    chart: SpcChart | None = None
+    period_labels: list[str] = field(default_factory=list)
+    comparator: float | None = None  # in chart units
+    measure_direction: str = "neutral"
+    scale: float = 1.0
+    unit: str = ""
+    subject: str = ""
+
+
+def summarise(chart: SpcChart, measure_direction: str, subject: str, period_labels: list[str],
+              comparator: float | None = None, comparator_label: str = "", fmt=None,
+              scale: float = 1.0, unit: str = "") -> SpcSummary:
+    """Turn a chart into the verdicts and sentences a report prints.
+
+    ``subject`` names the series ("Leicestershire's charge rate"); ``fmt`` formats a display value
+    (chart value × ``scale``) in the measure's unit; ``comparator`` is in chart units.
+    """
+    from analysis.compute import direction as dn
+
+    fmt = fmt or (lambda v: f"{v:g}")
+    last = chart.points.iloc[-1]
+    variation = chart.variation
+    label = last["special_cause_type"]
+    high = ("Above" in label or "Increasing" in label) if variation == "special_cause_neutral" else None
+    var_text = dn.variation_text(variation, measure_direction, subject, RULE_WORDS.get(label), high)
+    assurance_value = chart.assurance(comparator) if comparator_label else None
+    limits = f"{fmt(scale * last['lpl'])} to {fmt(scale * last['upl'])}"
+    if comparator_label:
+        ass_text = dn.assurance_text(assurance_value, measure_direction, subject, comparator_label, limits)
+        if assurance_value is not None and variation != "common_cause":
+            ass_text = (f"{ass_text[:-1]}; but the latest point signals a change, so these limits describe the "
+                        f"process before it and this may no longer hold.")
+    else:
+        ass_text = "There is no comparator for this series, so there is no assurance verdict."
+    method_text = (f"{METHOD_NAMES[chart.method]} of {len(chart.points)} points, {period_labels[0]} to "
+                   f"{period_labels[-1]}: centre line {fmt(scale * chart.mean)}, latest process limits {limits}.")
+    return SpcSummary(variation, assurance_value, var_text, ass_text, comparator_label, chart.method,
+                      method_text, chart, list(period_labels), comparator, measure_direction, scale, unit, subject)
+
+
+def too_few_points_text(subject: str, n: int, period_word: str) -> str:
+    """The sentence a report prints instead of a verdict when a series is too short."""
+    plural = period_word if n == 1 else f"{period_word}s"
+    return (f"Only {n} {plural} of {subject} {'is' if n == 1 else 'are'} loaded; a process-behaviour chart needs "
+            f"at least {MIN_POINTS}, so this report does not judge whether it has changed.")
