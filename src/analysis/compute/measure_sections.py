@@ -527,3 +527,38 @@ def national_measure_table(quarter, data_dir=None, basis: str = "closed") -> pd.
         "national_rate_pct": 100 * target, "phi": phi, "note": rows["note"].to_numpy(),
     })
     return out.sort_values("force_name").reset_index(drop=True)
+
+
+def national_spc_table(quarter, data_dir=None, basis: str = "closed") -> pd.DataFrame:
+    """Every force's charge-rate process-behaviour verdicts as at ``quarter`` (one row per force).
+
+    The same Laney p′ chart as the force reports (the last :data:`SPC_QUARTERS` quarters up to
+    ``quarter``) with assurance against the England and Wales rate for ``quarter``. Columns: force_id,
+    force_name, period, rate_pct, variation, assurance, rule (the latest point's rule, '' for none),
+    n_points. A force with too few quarters has variation 'too_few_points' and no assurance.
+    Rows are alphabetical by force name: this is not a league table.
+    """
+    q = parse_quarter(quarter)
+    series = charge_rate_series(data_dir, as_at=q)
+    series = series[series["basis"] == basis].dropna(subset=["assigned"])
+    national = national_series(data_dir, as_at=q)
+    nat = national[(national["basis"] == basis) & (national["period"] == q.id)]
+    if nat.empty:
+        raise KeyError(f"no {basis}-basis national charge rate for {q.label}")
+    target = float(nat["rate"].iloc[0])
+    rows = []
+    for force in all_forces(data_dir):
+        mine = series[series["force_id"] == force.id]
+        periods = sorted(mine["period"], key=lambda p: parse_quarter(p).index)[-SPC_QUARTERS:]
+        row = {"force_id": force.id, "force_name": force.name, "period": periods[-1] if periods else "",
+               "rate_pct": float("nan"), "variation": "too_few_points", "assurance": None, "rule": "",
+               "n_points": len(periods)}
+        if len(periods) >= spc.MIN_POINTS:
+            used = mine.set_index("period").loc[periods]
+            chart = spc.pprime(used["charges"], used["assigned"], "increase", labels=periods)
+            last = chart.points.iloc[-1]
+            row.update(rate_pct=100 * float(last["value"]), variation=chart.variation,
+                       assurance=chart.assurance(target),
+                       rule="" if last["special_cause_type"] == "Common Cause" else last["special_cause_type"])
+        rows.append(row)
+    return pd.DataFrame(rows).sort_values("force_name").reset_index(drop=True)
