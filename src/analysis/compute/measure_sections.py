@@ -16,12 +16,14 @@ for over-dispersion. Evaluative words come from :mod:`analysis.compute.direction
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import numpy as np
 import pandas as pd
 
 from analysis.compute import direction as dn
 from analysis.compute import spc, stats
+from analysis.core import config
 from analysis.core.forces import all_forces, get_force
 from analysis.compute.measures import (
     CONTEXT_MEASURES,
@@ -504,6 +506,20 @@ def national_measure_table(quarter, data_dir=None, basis: str = "closed") -> pd.
     binomial limits. Rates are percentages.
     """
     q = parse_quarter(quarter)
+    path = config.measures_raw_dir(data_dir) / "home-office-outcomes" / "force_quarter.csv"
+    stamp = (_file_stamp(path), _file_stamp(config.forces_file(data_dir)))
+    return _national_table_cached(str(config.data_dir(data_dir)), stamp, q.id, basis).copy()
+
+
+def _file_stamp(path):
+    st = path.stat()
+    return (st.st_mtime_ns, st.st_size)
+
+
+@lru_cache(maxsize=16)
+def _national_table_cached(root: str, _stamp, quarter_id: str, basis: str) -> pd.DataFrame:
+    """Common to every report of a quarter, so computed once per worker (keyed by the input files' stamps)."""
+    data_dir, q = root, parse_quarter(quarter_id)
     series = charge_rate_series(data_dir)
     rows = series[(series["basis"] == basis) & (series["period"] == q.id)]
     national = national_series(data_dir)

@@ -104,11 +104,20 @@ def toc(report: Report, extra: list[tuple[str, str]] | None = None) -> str:
 
 
 def figure(fig, alt: str, caption: str | None = None) -> str:
-    """Embed a matplotlib figure as a PNG data URI with alt text, then close it."""
+    """Embed a matplotlib figure as a PNG data URI with alt text, then close it.
+
+    A figure laid out by hand (:func:`analysis.present.measure_charts.has_fixed_layout`) is saved as it
+    is; any other with a tight bounding box, so nothing is cut off."""
     import matplotlib.pyplot as plt
+    from matplotlib.transforms import Bbox
+
+    from analysis.present.measure_charts import has_fixed_layout
 
     buffer = io.BytesIO()
-    fig.savefig(buffer, format="png")
+    if has_fixed_layout(fig):
+        fig.savefig(buffer, format="png", bbox_inches=Bbox.from_bounds(0, 0, *fig.get_size_inches()))
+    else:
+        fig.savefig(buffer, format="png")
     plt.close(fig)
     data = base64.b64encode(buffer.getvalue()).decode("ascii")
     cap = f"<figcaption>{esc(caption)}</figcaption>" if caption else ""
