@@ -401,7 +401,7 @@ def _generic_spc(history: pd.DataFrame, name: str, measure, top: dict, data_dir,
         if not nat.empty:
             shown = float(nat["value"].iloc[0])
             comparator = shown / scale
-            comparator_label = (f"the {NATIONAL_NAME} figure for {labels[-1]} "
+            comparator_label = (f"the {NATIONAL_NAME} figure for {labels[-1].split(' (')[0]} "
                                 f"({format_value(shown, top['unit'])})")
     subject = f"{name}'s {_lower_first(top['title'])}"
     summary = spc.summarise(chart, measure.direction, subject, labels, comparator, comparator_label,
