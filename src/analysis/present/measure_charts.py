@@ -172,17 +172,18 @@ def draw_section(section) -> list:
     return out
 
 
-def stop_search_caterpillar(force_id: str, period: str, data_dir=None):
+def stop_search_caterpillar(force_id: str | None, period: str, data_dir=None):
     """Black/White stop and search rate ratio for every force on a log scale, as a funnel plot.
 
     Each force is plotted against the precision of its ratio (1 / standard error of the log ratio, which
     grows with the number of searches), with 95% and 99.8% limits around the England and Wales ratio.
-    Forces are not ranked: position across the chart reflects size, not order.
+    Forces are not ranked: position across the chart reflects size, not order. ``force_id`` None
+    highlights no force (the national overview).
     """
     plt = _plt()
     from analysis.compute import disparity
 
-    force = get_force(force_id, data_dir)
+    force = get_force(force_id, data_dir) if force_id else None
     table = disparity.stop_search_disparity(data_dir)
     year = table[table["period"] == period]
     nat = year[year["force_id"] == disparity.NATIONAL_ID]
@@ -205,9 +206,9 @@ def stop_search_caterpillar(force_id: str, period: str, data_dir=None):
             ax.plot(grid, target * np.exp(-z / grid), dash, color=style.GAF_DARK_GREY, lw=1)
         ax.axhline(target, color=style.GAF_DARK_BLUE, lw=1, label=f"{measures.NATIONAL_NAME} {target:.2f}")
     ax.axhline(1, color=style.GAF_DARK_GREY, lw=0.8, alpha=0.6)
-    mine = ok["force_id"] == force.id
+    mine = ok["force_id"] == (force.id if force else None)
     ax.scatter(precision[~mine], ok.loc[~mine, "ratio"], s=18, color=style.GAF_LIGHT_GREY,
-               edgecolor=style.GAF_DARK_GREY, linewidth=0.4, label="Other forces", zorder=3)
+               edgecolor=style.GAF_DARK_GREY, linewidth=0.4, label="Other forces" if force else "Forces", zorder=3)
     if mine.any():
         ax.scatter(precision[mine], ok.loc[mine, "ratio"], s=60, color=style.GAF_DARK_PINK, label=force.name, zorder=4)
         at_right = precision[mine].iloc[0] > np.quantile(precision, 0.75)
@@ -226,7 +227,13 @@ def stop_search_caterpillar(force_id: str, period: str, data_dir=None):
            f"on a log scale, against the precision of each ratio, with 95% and 99.8% limits around the "
            f"{measures.NATIONAL_NAME} ratio of {target:.2f}, widened for the extra variation between forces "
            f"(over-dispersion factor {phi:.0f}). ")
-    if mine.any():
+    if force is None:
+        outside = (np.abs(np.log(ok["ratio"] / target)) * precision > float(stats._z(0.998)) * np.sqrt(phi)).sum()
+        alt += f"{int(outside)} of {len(ok)} forces lie outside the widened 99.8% limits."
+        missing = [get_force(f, data_dir).name for f in forces.loc[forces["ratio"].isna(), "force_id"]]
+        if missing:
+            alt += f" Not plotted, for want of a resident rate: {', '.join(missing)}."
+    elif mine.any():
         r = ok[mine].iloc[0]
         alt += (f"{force.name} is highlighted at {r['ratio']:.2f} (95% confidence interval {r['lower']:.2f} to "
                 f"{r['upper']:.2f}).")
