@@ -164,10 +164,20 @@ def test_files_that_disagree_are_named(tmp_path):
         stop_search.read_stop_search_files([SUBSET, changed])
 
 
+def test_a_bad_number_names_file_row_and_field(tmp_path):
+    bad = tmp_path / "ss.csv"
+    lines = SUBSET.read_text().splitlines()
+    lines[3] = lines[3].replace(",Police Force Area,57189,", ",Police Force Area,many,")
+    bad.write_text("\n".join(lines[:5]) + "\n")
+    with pytest.raises(ValueError, match=r"ss.csv: row 4: searches: not a number: 'many'"):
+        stop_search.read_stop_search(bad)
+
+
 def test_a_file_in_another_layout_is_refused(tmp_path):
     bad = tmp_path / "ss.csv"
     bad.write_text(SUBSET.read_text().replace("population_by_ethnicity", "population"))
-    with pytest.raises(LayoutError, match="ss.csv is not in the Ethnicity facts and figures stop and search .*missing column.*'population_by_ethnicity'"):
+    with pytest.raises(LayoutError, match="ss.csv is not in the Ethnicity facts and figures stop and search "
+                                          ".*missing column.*'population_by_ethnicity'"):
         stop_search.read_stop_search(bad)
 
 

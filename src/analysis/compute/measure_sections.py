@@ -448,8 +448,9 @@ def fairness_section(force_id, quarter, data_dir=None, measures=None) -> Measure
                              measure.title, official_source=measure.official_source)
     intro = (f"{FAIRNESS_LABEL}, not the review's own measure. The review asks for a smaller gap in trust between "
              f"Black people and the population as a whole; that is a survey measure (the Crime Survey for England "
-             f"and Wales) with no figure for {name} loaded here. The official figure that exists for every force is the stop and search "
-             f"disparity between Black and White residents, shown here as a {FAIRNESS_LABEL.lower()}.")
+             f"and Wales) with no figure for {name} loaded here. The official figure that exists for every force "
+             f"is the stop and search disparity between Black and White residents, shown here as a "
+             f"{FAIRNESS_LABEL.lower()}.")
     table = _fairness_table(data_dir)
     lag = disparity.STOP_SEARCH_PUBLICATION_LAG_MONTHS
     latest = disparity.latest_as_at(table, quarter, force.id, lag)

@@ -69,7 +69,8 @@ def read_stop_search(path, data_dir=None) -> pd.DataFrame:
     years = frame["year"].str.extract(r"^((?:19|20)\d\d)/(\d\d)$")
     if years[0].isna().any():
         i = int(years[0].isna().to_numpy().nonzero()[0][0])
-        raise ValueError(f"{path.name}: row {i + 2}: time: not a financial year like 2022/23: {frame['year'].iloc[i]!r}")
+        raise ValueError(f"{path.name}: row {i + 2}: time: not a financial year like 2022/23: "
+                         f"{frame['year'].iloc[i]!r}")
     frame["period"] = years[0] + "-" + years[1]
     aggregate = frame["geography"].str.startswith("All")
     names = frame.loc[~aggregate, "geography"]
