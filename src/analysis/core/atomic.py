@@ -88,3 +88,14 @@ def csv_bytes(frame) -> bytes:
 def write_csv(path: Path, frame) -> Path:
     """Deterministic CSV: fixed line endings, no index, floats as pandas formats them, no live formulas."""
     return write_bytes(path, csv_bytes(frame))
+
+
+def withdraw_page(html_path: Path) -> None:
+    """Remove a published page and its notebook (a public page that could not be brought up to date).
+
+    The previous public page may hold rows since marked OFFICIAL-SENSITIVE, so it is never left
+    published when its update fails; the index lists only pages on disk.
+    """
+    html_path = Path(html_path)
+    html_path.unlink(missing_ok=True)
+    html_path.with_suffix(".ipynb").unlink(missing_ok=True)
