@@ -30,6 +30,7 @@ from analysis.compute import disparity, stats
 from analysis.core.atomic import write_text
 from analysis.core.forces import all_forces
 from analysis.core.periods import Quarter, parse_quarter
+from analysis.core.settings import KNOWN_GAPS, TREND_QUARTERS  # noqa: F401 (re-exported)
 
 NATIONAL_ID = "england-and-wales"
 NATIONAL_NAME = "England and Wales"
@@ -70,10 +71,6 @@ OUTCOMES_SOURCE = ("Home Office, police recorded crime and outcomes open data ta
 CENSUS_SOURCE = "ONS Census 2011 QS201EW by police force area (Resistance-Lab/resistancelab_data)"
 CENSUS_ALL = "Ethnic Group: All categories: Ethnic group; measures: Value"
 CENSUS_WHITE = "Ethnic Group: White; measures: Value"
-# Gaps documented in the outcomes PROVENANCE: near-empty quarters that are not real falls.
-KNOWN_GAPS = {("greater-manchester", p): "Greater Manchester data gap (near-empty quarter in the source)"
-              for p in ("2019-20-Q2", "2019-20-Q3", "2019-20-Q4")}
-TREND_QUARTERS = 12  # three years: long enough to see a trend, short enough to be current
 FUNNEL_NOTE = "limits widened for the extra variation between forces (Spiegelhalter over-dispersion)"
 
 

@@ -15,6 +15,7 @@ from analysis.compute import stats
 from analysis.present import style
 from analysis.core.forces import get_force
 from analysis.core.periods import parse_quarter
+from analysis.core.settings import TREND_QUARTERS
 
 
 def _plt():
@@ -68,7 +69,7 @@ def _funnel_words(classification: str) -> str:
     return f"{side} the {level} limit" if level else classification
 
 
-def charge_rate_series(force_id: str, quarter=None, data_dir=None, basis: str = "closed", n_quarters: int = 12):
+def charge_rate_series(force_id: str, quarter=None, data_dir=None, basis: str = "closed", n_quarters: int = TREND_QUARTERS):
     """The force's quarterly charge rate with its 95% interval band, and the national line."""
     plt = _plt()
     force = get_force(force_id, data_dir)

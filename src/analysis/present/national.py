@@ -26,6 +26,7 @@ from analysis.core.forces import Force, all_forces
 from analysis.present.fragments import META_MIMETYPE, esc, figure, heading, paragraphs
 from analysis.present.narrative import plural
 from analysis.core.periods import Quarter, parse_quarter
+from analysis.core.settings import LOW_EVIDENCE_SHARE
 from analysis.compute.progress import APPLICABLE_STATUSES, apply_audience, recommendation_status, report_marking, summarise
 from analysis.compute.report_model import AUDIENCES, MissingProcessedData
 from analysis.present.style import STATUS_LABELS, STATUS_ORDER
@@ -33,7 +34,6 @@ from analysis.sources.trackers import file_sha256
 
 TITLE = "National overview"
 BASES = {"closed": "charge_rate_closed", "recorded": "charge_rate_recorded"}
-LOW_EVIDENCE_SHARE = 0.5  # a force to look at when fewer than half its applicable recommendations are evidenced
 
 
 @dataclass
