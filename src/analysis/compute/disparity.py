@@ -24,6 +24,7 @@ import pandas as pd
 
 from analysis.compute import stats
 from analysis.core import config
+from analysis.core.settings import STOP_SEARCH_PUBLICATION_LAG_MONTHS
 from analysis.core.forces import all_forces
 from analysis.core.periods import parse_quarter
 from analysis.sources import census, stop_search
@@ -47,12 +48,6 @@ NO_RESIDENT_RATE = {  # forces whose searches cannot be set against a resident p
     stop_search.BTP: "British Transport Police polices the railways, not a resident population, so it has no "
                      "rate per 1,000 residents.",
 }
-# setting: months from the end of a financial year (31 March) to the publication of its stop and search
-# statistics. The Home Office "Police powers and procedures: stop and search and arrests" came out on
-# 27 October 2022 for 2021/22 and in late September 2023 for 2022/23; seven months (to 31 October) covers
-# both and errs late, so a report never shows a year before it was published: a 2024/25 Q1 report shows
-# 2022/23, not 2023/24.
-STOP_SEARCH_PUBLICATION_LAG_MONTHS = 7
 # The published file sets searches against Census 2011 up to 2019/20 and Census 2021 from 2020/21.
 FIRST_CENSUS_2021_YEAR = "2020-21"
 

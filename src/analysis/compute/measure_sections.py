@@ -15,6 +15,7 @@ import pandas as pd
 
 from analysis.compute import disparity, stats
 from analysis.core import config
+from analysis.core.settings import CONFIDENCE, SEXUAL_OFFENCES_TREND_YEARS
 from analysis.compute.disparity import census2021_by_force
 from analysis.core.forces import all_forces, get_force
 from analysis.compute.measures import (
@@ -416,7 +417,6 @@ def national_measure_table(quarter, data_dir=None, basis: str = "closed") -> pd.
 FAIRNESS_MEASURE = "stop_search_black_white_ratio"
 FAIRNESS_LABEL = "Fairness indicator"
 SEXUAL_OFFENCES_PROXY = "sexual_offence_charges_closed"
-SEXUAL_OFFENCES_TREND_YEARS = 5  # setting: years of charges shown as the trend (a short, current run)
 
 
 def _ratio_change(now, then) -> tuple[bool | None, str]:
@@ -424,11 +424,11 @@ def _ratio_change(now, then) -> tuple[bool | None, str]:
     values = [now.ratio, now.lower, now.upper, then.ratio, then.lower, then.upper]
     if not all(math.isfinite(v) and v > 0 for v in values):
         return None, "no test: an interval is missing"
-    z95 = stats._z(0.95)
+    z95 = stats._z(CONFIDENCE)
     se_now = (math.log(now.upper) - math.log(now.lower)) / (2 * z95)
     se_then = (math.log(then.upper) - math.log(then.lower)) / (2 * z95)
     z = (math.log(now.ratio) - math.log(then.ratio)) / math.hypot(se_now, se_then)
-    return abs(z) > z95, "difference of log rate ratios against its standard error (95%)"
+    return abs(z) > z95, f"difference of log rate ratios against its standard error ({100 * CONFIDENCE:g}%)"
 
 
 def _fairness_table(data_dir) -> pd.DataFrame:

@@ -15,6 +15,7 @@ from analysis.compute import stats
 from analysis.present import style
 from analysis.core.forces import get_force
 from analysis.core.periods import parse_quarter
+from analysis.core import settings
 from analysis.core.settings import TREND_QUARTERS
 
 
@@ -190,8 +191,8 @@ def stop_search_caterpillar(force_id: str | None, period: str, data_dir=None):
     nat = year[year["force_id"] == disparity.NATIONAL_ID]
     forces = year[~year["force_id"].isin([disparity.NATIONAL_ID, "british-transport-police"])]
     ok = forces.dropna(subset=["ratio", "lower", "upper"])
-    z95 = float(stats._z(0.95))
-    se = (np.log(ok["upper"]) - np.log(ok["lower"])) / (2 * z95)
+    z_ci = float(stats._z(settings.CONFIDENCE))  # the level of the intervals in the disparity table
+    se = (np.log(ok["upper"]) - np.log(ok["lower"])) / (2 * z_ci)
     precision = 1 / se
     label = measures.period_label(period, "financial_year")
     fig, ax = plt.subplots(figsize=(7.5, 4.8))
@@ -200,7 +201,7 @@ def stop_search_caterpillar(force_id: str | None, period: str, data_dir=None):
     if np.isfinite(target) and len(ok):
         phi = ratio_overdispersion(ok["ratio"], se, target)
         grid = np.linspace(max(0.5, precision.min() * 0.8), precision.max() * 1.05, 300)
-        for level, dash in ((0.95, "--"), (0.998, ":")):
+        for level, dash in zip(settings.FUNNEL_LEVELS, ("--", ":")):
             z = float(stats._z(level)) * np.sqrt(phi)
             ax.plot(grid, target * np.exp(z / grid), dash, color=style.GAF_DARK_GREY, lw=1,
                     label=f"{level * 100:g}% limits (widened, phi {phi:.0f})")
@@ -229,8 +230,9 @@ def stop_search_caterpillar(force_id: str | None, period: str, data_dir=None):
            f"{measures.NATIONAL_NAME} ratio of {target:.2f}, widened for the extra variation between forces "
            f"(over-dispersion factor {phi:.0f}). ")
     if force is None:
-        outside = (np.abs(np.log(ok["ratio"] / target)) * precision > float(stats._z(0.998)) * np.sqrt(phi)).sum()
-        alt += f"{int(outside)} of {len(ok)} forces lie outside the widened 99.8% limits."
+        outer = max(settings.FUNNEL_LEVELS)
+        outside = (np.abs(np.log(ok["ratio"] / target)) * precision > float(stats._z(outer)) * np.sqrt(phi)).sum()
+        alt += f"{int(outside)} of {len(ok)} forces lie outside the widened {100 * outer:g}% limits."
         missing = [get_force(f, data_dir).name for f in forces.loc[forces["ratio"].isna(), "force_id"]]
         if missing:
             alt += f" Not plotted, for want of a resident rate: {', '.join(missing)}."
@@ -243,9 +245,10 @@ def stop_search_caterpillar(force_id: str | None, period: str, data_dir=None):
     return fig, alt
 
 
-def ratio_overdispersion(ratios, se_log, target: float, winsor: float = 0.10) -> float:
+def ratio_overdispersion(ratios, se_log, target: float, winsor: float | None = None) -> float:
     """Spiegelhalter over-dispersion factor for ratios on the log scale (mean squared z-score after
-    winsorising the most extreme 10% at each end); never below 1."""
+    winsorising the most extreme share at each end, settings.OVERDISPERSION_WINSOR); never below 1."""
+    winsor = settings.OVERDISPERSION_WINSOR if winsor is None else winsor
     z = (np.log(np.asarray(ratios, float)) - np.log(target)) / np.asarray(se_log, float)
     lo, hi = np.quantile(z, [winsor, 1 - winsor])
     return float(max(1.0, np.mean(np.clip(z, lo, hi) ** 2)))
