@@ -220,7 +220,7 @@ def expected_sentence(geography: str) -> tuple[str, str]:
 @pytest.mark.parametrize("force_id, geography", FORCES)
 def test_ratio_rederived_with_csv_matches_the_section(force_id, geography):
     ratio_text, unrecorded_text = expected_sentence(geography)
-    section = measure_sections.fairness_section(force_id, "2024-25-Q1")
+    section = measure_sections.stop_search_fairness(force_id, "2024-25-Q1")
     text = " ".join(section.sentences)
     assert ratio_text in text and unrecorded_text in text
     assert section.latest.period == "2022-23" and "2022/23" in section.latest_note
@@ -228,7 +228,7 @@ def test_ratio_rederived_with_csv_matches_the_section(force_id, geography):
 
 
 def test_met_unrecorded_share_is_about_thirty_percent():
-    section = measure_sections.fairness_section("metropolitan-police", "2024-25-Q1")
+    section = measure_sections.stop_search_fairness("metropolitan-police", "2024-25-Q1")
     assert "The ethnicity of 29.5% of Metropolitan Police's 175,277 searches in 2022/23 was not recorded (51,694)" \
         in " ".join(section.sentences)
 
@@ -236,13 +236,13 @@ def test_met_unrecorded_share_is_about_thirty_percent():
 def test_national_ratio_rederived_with_csv():
     ratio_text, _ = expected_sentence("All - excluding BTP")
     nat = ratio_text.split(" times")[0].rsplit(" ", 1)[1]
-    section = measure_sections.fairness_section("leicestershire", "2024-25-Q1")
+    section = measure_sections.stop_search_fairness("leicestershire", "2024-25-Q1")
     assert f"Across England and Wales (the 43 territorial forces) the ratio was {nat}" in " ".join(section.sentences)
     assert nat == "4.07"
 
 
 def test_city_of_london_says_there_is_no_resident_rate():
-    section = measure_sections.fairness_section("city-of-london", "2024-25-Q1")
+    section = measure_sections.stop_search_fairness("city-of-london", "2024-25-Q1")
     text = " ".join(section.sentences)
     assert section.has_data and "no rate per 1,000 residents" in text and "no Black/White rate ratio" in text
     rows = raw_2022_23("London, City of")
@@ -255,9 +255,9 @@ def test_a_year_is_not_shown_before_it_was_published(tmp_path):
     later.write_text(SUBSET.read_text().splitlines()[0] + "\n" + "\n".join(l.replace("2022/23", "2023/24")
                                                                          for l in lines) + "\n")
     data = _tree(tmp_path, [CENSUS_TABLE, LOOKUP], [SUBSET, later])
-    assert measure_sections.fairness_section("leicestershire", "2024-25-Q1", data).latest.period == "2022-23"
-    assert measure_sections.fairness_section("leicestershire", "2024-25-Q2", data).latest.period == "2022-23"
-    assert measure_sections.fairness_section("leicestershire", "2024-25-Q3", data).latest.period == "2023-24"
+    assert measure_sections.stop_search_fairness("leicestershire", "2024-25-Q1", data).latest.period == "2022-23"
+    assert measure_sections.stop_search_fairness("leicestershire", "2024-25-Q2", data).latest.period == "2022-23"
+    assert measure_sections.stop_search_fairness("leicestershire", "2024-25-Q3", data).latest.period == "2023-24"
 
 
 def test_national_fairness_table_is_alphabetical_not_ranked():
@@ -296,3 +296,18 @@ def test_registry_entries_carry_coverage_direction_and_proxy_note():
     notes = {e["id"]: e.get("proxy_note") for e in entries}
     assert notes["sexual_offence_charges_closed"] == (
         "all sexual offences, not only adult rape; charges, not cases reaching court")
+
+
+def test_force_supplied_trust_figures_still_lead_and_the_fairness_indicator_follows():
+    section = next(s for s in measure_sections.measure_sections("leicestershire", "2024-25-Q1")
+                   if s.key_measure == "trust-confidence")
+    assert section.has_data and section.force_supplied  # Leicestershire's own confidence figures (seed 003)
+    text = " ".join(section.sentences)
+    assert text.index("The most recent figure loaded for Leicestershire") < text.index("Fairness indicator, not")
+    assert ("stop_search_caterpillar", {"force_id": "leicestershire", "period": "2022-23", "data_dir": None}) \
+        in section.extra_figures
+    assert not any(e["measure_id"] == "stop_search_black_white_ratio" and e["period"] != "2022-23"
+                   for e in section.extra)
+    met = next(s for s in measure_sections.measure_sections("metropolitan-police", "2024-25-Q1")
+               if s.key_measure == "trust-confidence")
+    assert met.measure_id == "stop_search_black_white_ratio" and not met.force_supplied

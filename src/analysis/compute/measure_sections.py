@@ -245,13 +245,15 @@ def format_value(value: float, unit: str) -> str:
             "seconds": f"{value:g} seconds", "rate_per_1000": f"{value:.1f} per 1,000"}.get(unit, f"{value:,.0f}")
 
 
-def _generic_section(force_id, key, quarter: Quarter, data_dir, measures) -> MeasureSection:
-    """Any key measure without a bespoke treatment: headline official data, else force-supplied."""
+def _generic_section(force_id, key, quarter: Quarter, data_dir, measures, exclude=frozenset()) -> MeasureSection:
+    """Any key measure without a bespoke treatment: headline official data, else force-supplied.
+
+    ``exclude``: measure ids another section shows itself (never picked as the headline or listed)."""
     name = get_force(force_id, data_dir).name
     headline = measures.get(HEADLINE[key])
     section = MeasureSection(key, dict(KEY_MEASURES)[key], False,
                              official_source=headline.official_source if headline else "")
-    extras = _extras(force_id, key, CONTEXT_MEASURES, data_dir, measures)
+    extras = _extras(force_id, key, CONTEXT_MEASURES | set(exclude), data_dir, measures)
     extras = [e for e in extras if period_end(e["period"], e["period_type"]) <= quarter.end]
     official = [e for e in extras if e["measure_id"] == HEADLINE[key]]
     ranked = official or sorted(extras, key=lambda e: _headline_rank(e, key, measures))
@@ -435,14 +437,36 @@ def _fairness_table(data_dir) -> pd.DataFrame:
     return disparity.stop_search_disparity(data_dir)
 
 
+FAIRNESS_IDS = frozenset({FAIRNESS_MEASURE, "stop_search_rate_black", "stop_search_rate_white",
+                          "stop_search_ethnicity_unrecorded_share"})
+
+
 def fairness_section(force_id, quarter, data_dir=None, measures=None) -> MeasureSection:
-    """Recommendation 16.i: the stop and search disparity, shown as a fairness indicator (not the review's
-    survey measure of the trust gap), for the latest financial year ending on or before the report quarter."""
+    """Recommendation 16.i. When the force has other figures for trust and confidence (its own survey, say),
+    they lead as before and the stop and search fairness indicator follows them; otherwise the fairness
+    indicator is the section."""
+    force = get_force(force_id, data_dir)
+    measures = measures or load_registry(data_dir)
+    generic = _generic_section(force.id, "trust-confidence", parse_quarter(quarter), data_dir, measures,
+                               exclude=FAIRNESS_IDS)
+    if FAIRNESS_MEASURE not in measures:
+        return generic
+    fair = stop_search_fairness(force.id, quarter, data_dir, measures)
+    if not generic.has_data:
+        return fair
+    generic.sentences = [*generic.sentences, *fair.sentences]
+    generic.extra = [*generic.extra, *fair.extra]
+    if fair.figure:
+        generic.extra_figures = [*generic.extra_figures, (fair.figure, fair.figure_kwargs)]
+    return generic
+
+
+def stop_search_fairness(force_id, quarter, data_dir=None, measures=None) -> MeasureSection:
+    """The stop and search disparity, shown as a fairness indicator (not the review's survey measure of the
+    trust gap), for the latest financial year published by the end of the report quarter."""
     force = get_force(force_id, data_dir)
     name, quarter = force.name, parse_quarter(quarter)
     measures = measures or load_registry(data_dir)
-    if FAIRNESS_MEASURE not in measures:  # a data tree without the stop and search registry entries
-        return _generic_section(force.id, "trust-confidence", quarter, data_dir, measures)
     measure = measures[FAIRNESS_MEASURE]
     section = MeasureSection("trust-confidence", dict(KEY_MEASURES)["trust-confidence"], False, measure.id,
                              measure.title, official_source=measure.official_source)
