@@ -356,65 +356,6 @@ def workforce_figure_kind(measure_id: str) -> tuple[str, str]:
     return "the whole workforce", "representation ratio"
 
 
-def measure_sections(force_id: str, quarter, data_dir=None) -> list[MeasureSection]:
-    """One :class:`MeasureSection` per Casey key measure, in the review's order.
-
-    ``quarter`` is the reporting quarter (``'2024-25-Q1'`` or a Quarter); quarterly
-    measures use it if present, else the most recent quarter before it (and say so).
-    """
-    force_id = get_force(force_id, data_dir).id
-    quarter = parse_quarter(quarter)
-    measures = load_registry(data_dir)
-    sections = []
-    for key, _ in KEY_MEASURES:
-        if key == "charge-rate":
-            sections.append(_charge_rate_section(force_id, quarter, data_dir, measures))
-        elif key == "trust-confidence":
-            sections.append(fairness_section(force_id, quarter, data_dir, measures))
-        elif key == "rape-to-court":
-            sections.append(rape_to_court_section(force_id, quarter, data_dir, measures))
-        else:
-            section = _generic_section(force_id, key, quarter, data_dir, measures)
-            if key == "workforce-representation":
-                section.figure = "representation_chart"
-                section.figure_kwargs = {"force_id": force_id, "data_dir": data_dir}
-            sections.append(section)
-    return sections
-
-
-def national_measure_table(quarter, data_dir=None, basis: str = "closed") -> pd.DataFrame:
-    """Every force's charge rate for one quarter with Wilson CI and funnel classification.
-
-    Rows are in registry (alphabetical) order, not ranked: this is not a league table.
-    ``funnel`` uses limits widened for over-dispersion; ``funnel_unadjusted`` plain
-    binomial limits. Rates are percentages.
-    """
-    q = parse_quarter(quarter)
-    series = charge_rate_series(data_dir)
-    rows = series[(series["basis"] == basis) & (series["period"] == q.id)]
-    national = national_series(data_dir)
-    nat = national[(national["basis"] == basis) & (national["period"] == q.id)]
-    if rows.empty or nat.empty:
-        raise KeyError(f"no {basis}-basis charge rates for {q.label}")
-    nat = nat.iloc[0]
-    target = nat["charges"] / nat["assigned"]
-    ok = rows.dropna(subset=["assigned"])
-    phi = stats.overdispersion(ok["charges"], ok["assigned"], target)
-    names = {f.id: f.name for f in all_forces(data_dir)}
-    out = pd.DataFrame({
-        "force_id": rows["force_id"].to_numpy(),
-        "force_name": rows["force_id"].map(names).to_numpy(),
-        "period": q.id, "basis": basis,
-        "charges": rows["charges"].to_numpy(), "assigned": rows["assigned"].to_numpy(),
-        "rate_pct": 100 * rows["rate"].to_numpy(), "lower_pct": 100 * rows["lower"].to_numpy(),
-        "upper_pct": 100 * rows["upper"].to_numpy(),
-        "funnel": stats.classify_funnel(rows["charges"].to_numpy(), rows["assigned"].to_numpy(), target, phi=phi),
-        "funnel_unadjusted": stats.classify_funnel(rows["charges"].to_numpy(), rows["assigned"].to_numpy(), target),
-        "national_rate_pct": 100 * target, "phi": phi, "note": rows["note"].to_numpy(),
-    })
-    return out.sort_values("force_name").reset_index(drop=True)
-
-
 # --------------------------------------------------------------------------- fairness indicator (16.i)
 FAIRNESS_MEASURE = "stop_search_black_white_ratio"
 FAIRNESS_LABEL = "Fairness indicator"
@@ -647,3 +588,63 @@ def _registry_field(data_dir, measure_id: str, field_name: str) -> str:
             if entry.get("id") == measure_id:
                 return str(entry.get(field_name) or "").strip()
     return ""
+
+
+def measure_sections(force_id: str, quarter, data_dir=None) -> list[MeasureSection]:
+    """One :class:`MeasureSection` per Casey key measure, in the review's order.
+
+    ``quarter`` is the reporting quarter (``'2024-25-Q1'`` or a Quarter); quarterly
+    measures use it if present, else the most recent quarter before it (and say so).
+    """
+    force_id = get_force(force_id, data_dir).id
+    quarter = parse_quarter(quarter)
+    measures = load_registry(data_dir)
+    sections = []
+    for key, _ in KEY_MEASURES:
+        if key == "charge-rate":
+            sections.append(_charge_rate_section(force_id, quarter, data_dir, measures))
+        elif key == "trust-confidence":
+            sections.append(fairness_section(force_id, quarter, data_dir, measures))
+        elif key == "rape-to-court":
+            sections.append(rape_to_court_section(force_id, quarter, data_dir, measures))
+        else:
+            section = _generic_section(force_id, key, quarter, data_dir, measures)
+            if key == "workforce-representation":
+                section.figure = "representation_chart"
+                section.figure_kwargs = {"force_id": force_id, "data_dir": data_dir}
+            sections.append(section)
+    return sections
+
+
+def national_measure_table(quarter, data_dir=None, basis: str = "closed") -> pd.DataFrame:
+    """Every force's charge rate for one quarter with Wilson CI and funnel classification.
+
+    Rows are in registry (alphabetical) order, not ranked: this is not a league table.
+    ``funnel`` uses limits widened for over-dispersion; ``funnel_unadjusted`` plain
+    binomial limits. Rates are percentages.
+    """
+    q = parse_quarter(quarter)
+    series = charge_rate_series(data_dir)
+    rows = series[(series["basis"] == basis) & (series["period"] == q.id)]
+    national = national_series(data_dir)
+    nat = national[(national["basis"] == basis) & (national["period"] == q.id)]
+    if rows.empty or nat.empty:
+        raise KeyError(f"no {basis}-basis charge rates for {q.label}")
+    nat = nat.iloc[0]
+    target = nat["charges"] / nat["assigned"]
+    ok = rows.dropna(subset=["assigned"])
+    phi = stats.overdispersion(ok["charges"], ok["assigned"], target)
+    names = {f.id: f.name for f in all_forces(data_dir)}
+    out = pd.DataFrame({
+        "force_id": rows["force_id"].to_numpy(),
+        "force_name": rows["force_id"].map(names).to_numpy(),
+        "period": q.id, "basis": basis,
+        "charges": rows["charges"].to_numpy(), "assigned": rows["assigned"].to_numpy(),
+        "rate_pct": 100 * rows["rate"].to_numpy(), "lower_pct": 100 * rows["lower"].to_numpy(),
+        "upper_pct": 100 * rows["upper"].to_numpy(),
+        "funnel": stats.classify_funnel(rows["charges"].to_numpy(), rows["assigned"].to_numpy(), target, phi=phi),
+        "funnel_unadjusted": stats.classify_funnel(rows["charges"].to_numpy(), rows["assigned"].to_numpy(), target),
+        "national_rate_pct": 100 * target, "phi": phi, "note": rows["note"].to_numpy(),
+    })
+    return out.sort_values("force_name").reset_index(drop=True)
+
