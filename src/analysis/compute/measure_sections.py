@@ -647,4 +647,3 @@ def national_measure_table(quarter, data_dir=None, basis: str = "closed") -> pd.
         "national_rate_pct": 100 * target, "phi": phi, "note": rows["note"].to_numpy(),
     })
     return out.sort_values("force_name").reset_index(drop=True)
-
