@@ -152,7 +152,14 @@ def stop_search_disparity(data_dir=None, legislation: str = "All") -> pd.DataFra
     white_population, white_rate (per 1,000 residents), ratio, lower, upper (Katz 95%), known_total,
     unknown_searches, all_searches, unknown_share (percent of all searches), note.
     """
-    table = stop_search_table(data_dir)
+    paths = stop_search_files(data_dir)
+    stamps = tuple(_stamp(p) for p in paths) + (_stamp(config.forces_file(data_dir)),)
+    return _disparity_cached(str(config.data_dir(data_dir)), stamps, legislation).copy()
+
+
+@lru_cache(maxsize=8)
+def _disparity_cached(root, _stamps, legislation) -> pd.DataFrame:
+    table = stop_search_table(root)
     if table.empty:
         return pd.DataFrame(columns=DISPARITY_COLUMNS)
     table = table[(table["legislation_type"] == legislation) & table["ethnicity_type"].str.endswith("5+1")]
