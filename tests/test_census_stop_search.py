@@ -67,6 +67,8 @@ def test_leicestershire_census_2021_is_rederived_from_the_la_table_and_lookup():
     assert (f"Census 2021 put the ethnic minority share of Leicestershire's population at "
             f"{100 * (total - white) / total:.1f}% ({total - white:,} of {total:,} usual residents)"
             in " ".join(section.sentences))
+    groups = f"Asian {100 * 218_679 / total:.1f}%, Black {100 * 37_231 / total:.1f}%"
+    assert f"By broad ethnic group (Census 2021): {groups}" in " ".join(section.sentences)
 
 
 def test_every_force_area_matches_the_derived_file():

@@ -338,13 +338,21 @@ def _context_sentence(force_id, key, data_dir, name, top: dict | None = None) ->
     p = r["minority"] / r["total"]
     text = (f"For comparison, Census {year} put the ethnic minority share of {name}'s population at {_pct(p)} "
             f"({int(r['minority']):,} of {int(r['total']):,} usual residents).")
+    if year == "2021":
+        groups = ", ".join(f"{label} {_pct(r[col] / r['total'])}" for col, label in BROAD_GROUP_LABELS)
+        text += f" By broad ethnic group (Census 2021): {groups}."
     if top is not None and top["unit"] == "percent" and "ethnic_minority_share" in top["measure_id"]:
         ratio = stats.representation_ratio(top["value"] / 100, p)
         kind, ratio_name = workforce_figure_kind(top["measure_id"])
-        text += (f" Set against it, {top['title'].lower()} ({kind}, {top['period_label']}) gives a {ratio_name} "
+        text += (f" Set against the ethnic minority share, {top['title'].lower()} ({kind}, {top['period_label']}) "
+                 f"gives a {ratio_name} "
                  f"of {ratio:.2f} (1 would mean parity). It compares {kind} with the {year} resident population"
                  + ("" if kind == "the whole workforce" else ", not the whole workforce") + ".")
     return text
+
+
+BROAD_GROUP_LABELS = (("asian", "Asian"), ("black", "Black"), ("mixed", "Mixed"), ("white", "White"),
+                      ("other", "Other"))  # the five ONS broad groups, in ONS order
 
 
 def workforce_figure_kind(measure_id: str) -> tuple[str, str]:
