@@ -157,6 +157,21 @@ def test_dropping_the_whole_file_in_extends_the_measure(tmp_path):
             & (obs["force_id"] == "leicestershire")).any()
 
 
+def test_every_group_and_classification_gets_a_rate_from_the_whole_file(tmp_path):
+    data = _tree(tmp_path, stop_search_files=[SUBSET, FIX / "stop-and-search-2006-2023.csv"])
+    groups = disparity.stop_search_group_rates(data).set_index(["force_id", "period", "ethnicity_type", "ethnicity"])
+    asian = groups.loc[("leicestershire", "2019-20", "ONS 2011 5+1", "Asian")]
+    assert asian["rate"] == pytest.approx(1000 * 1000 / 200_000)
+    assert asian["ratio_to_white"] == pytest.approx((1000 / 200_000) / (3000 / 750_000))  # 1.25
+    assert groups.loc[("avon-and-somerset", "2018-19", "ONS 2001 16+1", "Indian"), "rate"] == pytest.approx(
+        1000 * 21 / 12_248)
+    assert math.isnan(groups.loc[("leicestershire", "2019-20", "ONS 2011 5+1", "Unknown"), "rate"])
+    black = groups.loc[("leicestershire", "2022-23", "ONS 2021 5+1", "Black")]
+    ratio = disparity.stop_search_disparity(data).set_index(["force_id", "period"]).loc[
+        ("leicestershire", "2022-23"), "ratio"]
+    assert black["ratio_to_white"] == pytest.approx(ratio)
+
+
 def test_files_that_disagree_are_named(tmp_path):
     changed = tmp_path / "changed.csv"
     changed.write_text(SUBSET.read_text().replace(",Leicestershire,Police Force Area,508,",
