@@ -2,6 +2,7 @@
 raw files read independently with the csv module, and the importers on fixtures in the full published layouts."""
 
 import csv
+import re
 import math
 import shutil
 from pathlib import Path
@@ -246,8 +247,9 @@ def test_ratio_rederived_with_csv_matches_the_section(force_id, geography):
 
 def test_met_unrecorded_share_is_about_thirty_percent():
     section = measure_sections.stop_search_fairness("metropolitan-police", "2024-25-Q1")
-    assert "The ethnicity of 29.5% of Metropolitan Police's 175,277 searches in 2022/23 was not recorded (51,694)" \
-        in " ".join(section.sentences)
+    text = " ".join(section.sentences)
+    assert "The ethnicity of 29.5% of Metropolitan Police's 175,277 searches in 2022/23 was not recorded (51,694)" in text
+    assert "(England and Wales: 20.3% not recorded)" in text
 
 
 def test_national_ratio_rederived_with_csv():
@@ -261,7 +263,7 @@ def test_national_ratio_rederived_with_csv():
 def test_city_of_london_says_there_is_no_resident_rate():
     section = measure_sections.stop_search_fairness("city-of-london", "2024-25-Q1")
     text = " ".join(section.sentences)
-    assert section.has_data and "no rate per 1,000 residents" in text and "no Black/White rate ratio" in text
+    assert section.has_data and "no rate per 1,000 residents" in text and "No Black/White rate ratio" in text
     rows = raw_2022_23("London, City of")
     assert f"recorded {int(rows['Black']['number_of_stop_and_searches']):,} searches" in text
 
@@ -328,3 +330,13 @@ def test_force_supplied_trust_figures_still_lead_and_the_fairness_indicator_foll
     met = next(s for s in measure_sections.measure_sections("metropolitan-police", "2024-25-Q1")
                if s.key_measure == "trust-confidence")
     assert met.measure_id == "stop_search_black_white_ratio" and not met.force_supplied
+
+
+def test_a_force_without_an_unknown_row_says_the_share_is_not_given(tmp_path):
+    lines = [l for l in SUBSET.read_text().splitlines() if not (",Unknown," in l and ",Durham," in l)]
+    partial = tmp_path / "partial.csv"
+    partial.write_text("\n".join(lines) + "\n")
+    data = _tree(tmp_path, [CENSUS_TABLE, LOOKUP], [(partial, "ss.csv")])
+    text = " ".join(measure_sections.stop_search_fairness("durham", "2024-25-Q1", data).sentences)
+    assert "does not give the number of Durham's searches in 2022/23 whose ethnicity was not recorded" in text
+    assert not re.search(r"\bnan\b", text)

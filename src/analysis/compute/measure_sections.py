@@ -440,17 +440,24 @@ def stop_search_fairness(force_id, quarter, data_dir=None, measures=None) -> Mea
     sentences = [intro, section.latest_note]
     national = disparity.latest_as_at(table, quarter, disparity.NATIONAL_ID, lag)
     nat = national.iloc[0] if not national.empty else None
-    unrecorded = (f"The ethnicity of {row['unknown_share']:.1f}% of {name}'s {int(row['all_searches']):,} searches "
-                  f"in {year} was not recorded ({int(row['unknown_searches']):,}); those searches are in neither rate, "
-                  f"which limits any comparison")
-    if nat is not None:
-        unrecorded += f" (England and Wales: {nat['unknown_share']:.1f}%)"
+    if math.isfinite(row["unknown_share"]):
+        unrecorded = (f"The ethnicity of {row['unknown_share']:.1f}% of {name}'s {int(row['all_searches']):,} "
+                      f"searches in {year} was not recorded ({int(row['unknown_searches']):,}); those searches are in "
+                      f"neither rate, which limits any comparison")
+    else:
+        unrecorded = (f"The data loaded does not give the number of {name}'s searches in {year} whose ethnicity was "
+                      f"not recorded, so how far that limits the comparison cannot be said")
+    if nat is not None and math.isfinite(nat["unknown_share"]):
+        unrecorded += f" (England and Wales: {nat['unknown_share']:.1f}% not recorded)"
     if not math.isfinite(row["ratio"]):
         section.latest = Latest(float("nan"), None, None, "ratio", row["period"], "financial_year", year,
                                 disparity.STOP_SEARCH_SOURCE, note=row["note"])
-        sentences.append(f"{row['note']} In {year} {name} recorded {int(row['black_searches']):,} searches of "
-                         f"people who described themselves as Black and {int(row['white_searches']):,} of people "
-                         f"who described themselves as White, so no Black/White rate ratio can be given.")
+        counts = ""
+        if math.isfinite(row["black_searches"]) and math.isfinite(row["white_searches"]):
+            counts = (f" In {year} {name} recorded {int(row['black_searches']):,} searches of people who described "
+                      f"themselves as Black and {int(row['white_searches']):,} of people who described themselves as "
+                      f"White.")
+        sentences.append(f"{row['note']}{counts} No Black/White rate ratio can be given.")
         sentences.append(unrecorded + ".")
         section.sentences = sentences
         section.figure, section.figure_kwargs = "stop_search_caterpillar", {

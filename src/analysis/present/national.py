@@ -399,8 +399,8 @@ def provenance(o: Overview) -> str:
 
 
 # --------------------------------------------------------------------------- new measures across forces (issue 11)
-def _fmt_number(value, pattern: str = "{:.1f}") -> str:
-    return "no rate" if value is None or pd.isna(value) else pattern.format(value)
+def _fmt_number(value, pattern: str = "{:.1f}", missing: str = "no rate") -> str:
+    return missing if value is None or pd.isna(value) else pattern.format(value)
 
 
 def fairness_section(o: Overview, data_dir=None) -> str:
@@ -429,8 +429,9 @@ def fairness_section(o: Overview, data_dir=None) -> str:
         "official figure that exists for every force is how often Black and White residents are stopped and searched.",
         f"{year} is the latest year published by the end of {o.quarter.label}. Across England and Wales Black "
         f"residents were searched at {nat['ratio']:.2f} times the rate of White residents (95% confidence interval "
-        f"{nat['lower']:.2f} to {nat['upper']:.2f}); the ethnicity of {nat['unknown_share']:.1f}% of searches was not "
-        f"recorded, and those searches are in neither rate.",
+        f"{nat['lower']:.2f} to {nat['upper']:.2f})"
+        + (f"; the ethnicity of {nat['unknown_share']:.1f}% of searches was not recorded, and those searches are in "
+           f"neither rate." if pd.notna(nat["unknown_share"]) else "."),
         *([f"No rate per 1,000 residents is published for {', '.join(no_rate)}, so no ratio is shown."]
           if no_rate else []),
     ]))
@@ -442,8 +443,8 @@ def fairness_section(o: Overview, data_dir=None) -> str:
         ratio = "no rate" if pd.isna(r.ratio) else f"{r.ratio:.2f} ({r.lower:.2f} to {r.upper:.2f})"
         rows.append(f"<tr><td>{esc(r.force_name)}</td><td>{_fmt_number(r.black_rate)}</td>"
                     f"<td>{_fmt_number(r.white_rate)}</td><td>{esc(ratio)}</td>"
-                    f"<td>{_fmt_number(r.unknown_share, '{:.1f}%')}</td>"
-                    f"<td>{_fmt_number(share, '{:.1f}%')}</td></tr>")
+                    f"<td>{_fmt_number(r.unknown_share, '{:.1f}%', 'not given')}</td>"
+                    f"<td>{_fmt_number(share, '{:.1f}%', 'not given')}</td></tr>")
     out.append(
         f"<table class='entries'><caption>Stop and search by ethnicity, {esc(year)}, forces in alphabetical order "
         "(not ranked); rates per 1,000 residents of each group (Census 2021)</caption><thead><tr>"
