@@ -252,7 +252,7 @@ def publish_meta(overview: Overview) -> None:
     from IPython.display import display
 
     meta = {
-        "force": "All forces", "force_id": "national-overview",
+        "force": "All forces", "force_id": config.NATIONAL_STEM,
         "quarter": overview.quarter.id, "quarter_label": overview.quarter.label,
         "audience": overview.audience, "marking": overview.marking,
         "framework": overview.framework.short_title,

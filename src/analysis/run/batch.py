@@ -37,12 +37,13 @@ from pathlib import Path
 from analysis import __version__
 from analysis.core import atomic
 from analysis.core import config
+from analysis.core.errors import EXIT_DATA, EXIT_OK, MissingInputs, UsageError
 from analysis.core.periods import Quarter, latest_complete_quarter, parse_quarter
 from analysis.core.settings import MAX_TASKS_PER_WORKER, REPORT_TIMEOUT_SECONDS
 
-AUDIENCES = ("internal", "public")  # same as analysis.compute.report_model.AUDIENCES (a test checks); no pandas import here
+AUDIENCES = config.AUDIENCES
 EXECUTORS = ("local", "dask")
-NATIONAL = "national-overview"
+NATIONAL = config.NATIONAL_STEM
 MANIFEST = "manifest.json"
 MANIFEST_SCHEMA = 1
 DEFAULT_TIMEOUT = REPORT_TIMEOUT_SECONDS
@@ -53,11 +54,11 @@ OK_STATUSES = ("rendered", "unchanged")
 csv.field_size_limit(sys.maxsize)
 
 
-class BatchUsageError(ValueError):
+class BatchUsageError(UsageError):
     """Bad options (unknown force, quarter, framework, executor); the CLI exits 2."""
 
 
-class MissingData(FileNotFoundError):
+class MissingData(MissingInputs):
     """The processed tables are not there: run ``casey build`` (or ``casey batch --build``)."""
 
 
@@ -447,7 +448,7 @@ class BatchResult:
 
     @property
     def exit_code(self) -> int:
-        return 1 if self.failed else 0
+        return EXIT_DATA if self.failed else EXIT_OK
 
     def count(self, status: str) -> int:
         return sum(1 for e in self.entries.values() if e["status"] == status)

@@ -19,11 +19,12 @@ import nbformat
 
 from analysis.core import atomic
 from analysis.core import config
-from analysis.sources.catalogue import FrameworkError, available_frameworks
+from analysis.core.errors import UsageError
+from analysis.sources.catalogue import UnknownFrameworkError, available_frameworks
 from analysis.present.fragments import META_MIMETYPE
 from analysis.core.forces import get_force
 from analysis.core.periods import parse_quarter
-from analysis.compute.report_model import AUDIENCES
+from analysis.core.config import AUDIENCES, NATIONAL_STEM
 
 KERNEL_NAME = "casey-progress"
 NOTEBOOK_PARAMETERS = ("force", "quarter", "audience", "framework", "data_dir")
@@ -56,9 +57,9 @@ class ReportJob:
 def checked_job(force: str, quarter: str, audience: str = "internal", framework: str = config.DEFAULT_FRAMEWORK, data_dir=None) -> ReportJob:
     """Validate user-supplied values; raise ValueError subclasses with the valid choices."""
     if audience not in AUDIENCES:
-        raise ValueError(f"unknown audience {audience!r}; choose one of: {', '.join(AUDIENCES)}")
+        raise UsageError(f"unknown audience {audience!r}; choose one of: {', '.join(AUDIENCES)}")
     if framework not in available_frameworks(data_dir):
-        raise FrameworkError(f"unknown framework {framework!r}; available: {', '.join(available_frameworks(data_dir))}")
+        raise UnknownFrameworkError(f"unknown framework {framework!r}; available: {', '.join(available_frameworks(data_dir))}")
     return ReportJob(get_force(force, data_dir).id, parse_quarter(quarter).id, audience, framework)
 
 
@@ -202,7 +203,6 @@ def render_report(job: ReportJob, data_dir=None, out_dir=None, kernel_name: str 
 
 # --------------------------------------------------------------------------- national overview
 NATIONAL_PARAMETERS = ("quarter", "audience", "framework", "data_dir")
-NATIONAL_STEM = "national-overview"
 
 
 @dataclass(frozen=True)
@@ -219,9 +219,9 @@ class NationalJob:
 
 def checked_national_job(quarter: str, audience: str = "internal", framework: str = config.DEFAULT_FRAMEWORK, data_dir=None) -> NationalJob:
     if audience not in AUDIENCES:
-        raise ValueError(f"unknown audience {audience!r}; choose one of: {', '.join(AUDIENCES)}")
+        raise UsageError(f"unknown audience {audience!r}; choose one of: {', '.join(AUDIENCES)}")
     if framework not in available_frameworks(data_dir):
-        raise FrameworkError(f"unknown framework {framework!r}; available: {', '.join(available_frameworks(data_dir))}")
+        raise UnknownFrameworkError(f"unknown framework {framework!r}; available: {', '.join(available_frameworks(data_dir))}")
     return NationalJob(parse_quarter(quarter).id, audience, framework)
 
 

@@ -13,7 +13,6 @@ from analysis.core import config
 from analysis.present.htmltext import esc
 from analysis.core.periods import PeriodError, parse_quarter
 
-NATIONAL_STEM = "national-overview"  # analysis.run.render.NATIONAL_STEM (not imported: that pulls in papermill)
 
 
 
@@ -63,11 +62,11 @@ def _quarter_table(folder: Path, names: dict) -> str:
         groups.setdefault(framework, {}).setdefault(failed.name.split(".")[0], {})["failed"] = failed
     out = []
     for framework in sorted(groups, key=lambda f: (f != config.DEFAULT_FRAMEWORK, f)):
-        stems = sorted(groups[framework], key=lambda s: (s != NATIONAL_STEM, names.get(s, (s, ""))[0]))
+        stems = sorted(groups[framework], key=lambda s: (s != config.NATIONAL_STEM, names.get(s, (s, ""))[0]))
         rows = []
         for stem in stems:
             found = groups[framework][stem]
-            name, region = ("National overview (all forces)", "") if stem == NATIONAL_STEM else names.get(stem, (stem, ""))
+            name, region = ("National overview (all forces)", "") if stem == config.NATIONAL_STEM else names.get(stem, (stem, ""))
             links = [
                 f'<a href="{esc(found[a].relative_to(folder).as_posix())}">{label}</a>'
                 for a, label in (("internal", "Internal"), ("public", "Public"))
