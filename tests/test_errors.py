@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import ast
+import importlib
 from pathlib import Path
 
 import pytest
 
-import importlib
 from analysis.core import errors
 
 cli_main = importlib.import_module("analysis.cli.main")  # the package re-exports main(), hiding the module
@@ -71,15 +71,34 @@ def test_domain_errors_that_mean_a_bad_choice_are_usage_errors():
     from analysis.run.batch import BatchUsageError, MissingData
     from analysis.sources.catalogue import FrameworkError, UnknownFrameworkError
 
-    for cls in (UnknownForceError, PeriodError, UnknownFrameworkError, MappingError, SnapshotExists,
-                BatchUsageError, MissingData, MissingProcessedData):
+    for cls in (
+        UnknownForceError,
+        PeriodError,
+        UnknownFrameworkError,
+        MappingError,
+        SnapshotExists,
+        BatchUsageError,
+        MissingData,
+        MissingProcessedData,
+    ):
         assert issubclass(cls, errors.UsageError), cls
     assert not issubclass(FrameworkError, errors.UsageError)  # a malformed framework file is a data problem
 
 
 def test_missing_processed_data_is_a_usage_error_not_a_traceback(capsys, fixture_data, tmp_path):
-    code = cli_main.main(["--data-dir", str(fixture_data), "batch", "--quarter", "2024-25-Q1", "--no-national",
-                          "--out", str(tmp_path / "reports"), "--no-progress"])
+    code = cli_main.main(
+        [
+            "--data-dir",
+            str(fixture_data),
+            "batch",
+            "--quarter",
+            "2024-25-Q1",
+            "--no-national",
+            "--out",
+            str(tmp_path / "reports"),
+            "--no-progress",
+        ]
+    )
     assert code == errors.EXIT_USAGE and "casey build" in capsys.readouterr().err
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 
 import pandas as pd
 
@@ -36,7 +36,7 @@ from analysis.compute.measures import (
 from analysis.core.periods import Quarter, parse_quarter
 
 # --------------------------------------------------------------------------- sections
-class Chart(str, Enum):
+class Chart(StrEnum):
     """The charts a section can ask for; analysis.present.measure_charts.DRAWERS maps each to its function."""
 
     FUNNEL = "funnel_plot"

@@ -7,7 +7,7 @@ All functions take plain DataFrames (rows in the canonical tracker columns plus
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 
 import pandas as pd
 
@@ -20,7 +20,7 @@ from analysis.sources.trackers import SENSITIVE
 APPLICABLE_STATUSES = ["complete", "in_progress", "not_started", "not_assessed"]
 
 
-class FlagKind(str, Enum):
+class FlagKind(StrEnum):
     """What a flag is about; its value is the flag's wording (the stale one adds how long)."""
 
     NO_ENTRY = "no entry in the tracker"
