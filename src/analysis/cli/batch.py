@@ -42,6 +42,7 @@ def cmd_batch(args) -> int:
         timeout=args.timeout or None,
         max_tasks_per_child=args.max_tasks_per_child or None,
         progress=False if args.no_progress else None,
+        verbose=args.verbose,
     )
     try:
         result = run_batch(options)
@@ -74,5 +75,8 @@ def register(subparsers) -> None:
     p.add_argument("--timeout", type=float, default=900, help="seconds per report before it fails (0: no limit)")
     p.add_argument("--max-tasks-per-child", type=int, default=25, help="recycle a worker after N reports (0: never)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar (it is off anyway when not on a terminal)")
+    p.add_argument("-v", "--verbose", action="store_true",
+                   help="also print the plan, one line per report and a table per quarter (default: only failures "
+                        "and a last line with the counts and the path of index.html)")
     p.add_argument("--out", default=None, help="reports folder (default: $CASEY_REPORTS_DIR or the repository's reports/)")
     p.set_defaults(func=cmd_batch)
