@@ -38,13 +38,13 @@ def funnel_plot(force_id: str, quarter, data_dir=None, basis: str = "closed"):
     fig, ax = plt.subplots(figsize=(7.5, 4.8))
     target, phi = draw_funnel_limits(ax, table)
     others = table[table["force_id"] != force.id]
-    ax.scatter(others["assigned"], others["rate_pct"], s=18, color=style.GAF_LIGHT_GREY,
-               edgecolor=style.GAF_DARK_GREY, linewidth=0.4, label="Other forces", zorder=3)
+    ax.scatter(others["assigned"], others["rate_pct"], s=18, color=style.OTHERS,
+               edgecolor=style.LIMITS, linewidth=0.4, label="Other forces", zorder=3)
     mine = table[table["force_id"] == force.id]
     if not mine.empty:
-        ax.scatter(mine["assigned"], mine["rate_pct"], s=60, color=style.GAF_DARK_PINK, label=force.name, zorder=4)
+        ax.scatter(mine["assigned"], mine["rate_pct"], s=60, color=style.HIGHLIGHT, label=force.name, zorder=4)
         ax.annotate(force.name, (mine["assigned"].iloc[0], mine["rate_pct"].iloc[0]), xytext=(6, 6),
-                    textcoords="offset points", color=style.GAF_DARK_PINK)
+                    textcoords="offset points", color=style.HIGHLIGHT)
     ax.set_xscale("log")
     ax.set_xlabel(f"Assigned outcomes in the quarter ({basis} basis, log scale)")
     ax.set_ylabel("Charge rate (%)")
@@ -85,10 +85,10 @@ def charge_rate_series(force_id: str, quarter=None, data_dir=None, basis: str = 
     x = np.arange(len(periods))
     labels = [parse_quarter(p).label for p in periods]
     fig, ax = plt.subplots(figsize=(7.5, 4.2))
-    ax.fill_between(x, 100 * mine["lower"], 100 * mine["upper"], color=style.GAF_DARK_BLUE, alpha=0.2,
+    ax.fill_between(x, 100 * mine["lower"], 100 * mine["upper"], color=style.PRIMARY, alpha=0.2,
                     label="95% confidence interval")
-    ax.plot(x, 100 * mine["rate"], marker="o", color=style.GAF_DARK_BLUE, label=force.name)
-    ax.plot(x, 100 * nat["rate"], color=style.GAF_ORANGE, lw=1.5, ls="--", label=measures.NATIONAL_NAME)
+    ax.plot(x, 100 * mine["rate"], marker="o", color=style.PRIMARY, label=force.name)
+    ax.plot(x, 100 * nat["rate"], color=style.COMPARATOR, lw=1.5, ls="--", label=measures.NATIONAL_NAME)
     ax.set_xticks(x, labels, rotation=45, ha="right", fontsize=8)
     ax.set_xlabel("Financial quarter")
     ax.set_ylabel("Charge rate (%)")
@@ -134,11 +134,11 @@ def representation_chart(force_id: str, data_dir=None):
     fig, ax = plt.subplots(figsize=(7.5, 3.6))
     names = [f"{a}: {b}" for a, b, *_ in rows]
     values = [v for *_, v, _, _ in rows]
-    colours = [style.GAF_DARK_BLUE if "Population" in n else style.GAF_TURQUOISE for n in names]
+    colours = [style.PRIMARY if "Population" in n else style.SECONDARY for n in names]
     y = np.arange(len(rows))
     ax.barh(y, values, color=colours)
     ax.errorbar(values, y, xerr=[[v - r[3] for v, r in zip(values, rows)], [r[4] - v for v, r in zip(values, rows)]],
-                fmt="none", color=style.GAF_DARK_GREY, capsize=3)
+                fmt="none", color=style.LIMITS, capsize=3)
     ax.set_yticks(y, names, fontsize=8)
     ax.invert_yaxis()
     ax.set_xlabel("Ethnic minority share (%)")
@@ -158,9 +158,9 @@ def draw_funnel_limits(ax, table) -> tuple[float, float]:
     limits = stats.funnel_limits(target, n_grid, phi=phi)
     for level, dash in ((0.95, "--"), (0.998, ":")):
         lo, hi = limits[level]
-        ax.plot(n_grid, 100 * lo, dash, color=style.GAF_DARK_GREY, lw=1, label=f"{level * 100:g}% limits")
-        ax.plot(n_grid, 100 * hi, dash, color=style.GAF_DARK_GREY, lw=1)
-    ax.axhline(100 * target, color=style.GAF_DARK_BLUE, lw=1, label=f"{measures.NATIONAL_NAME} {100 * target:.1f}%")
+        ax.plot(n_grid, 100 * lo, dash, color=style.LIMITS, lw=1, label=f"{level * 100:g}% limits")
+        ax.plot(n_grid, 100 * hi, dash, color=style.LIMITS, lw=1)
+    ax.axhline(100 * target, color=style.REFERENCE, lw=1, label=f"{measures.NATIONAL_NAME} {100 * target:.1f}%")
     return target, phi
 
 

@@ -22,6 +22,7 @@ from analysis.core import config
 from analysis.core.errors import UsageError
 from analysis.sources.catalogue import UnknownFrameworkError, available_frameworks
 from analysis.present.fragments import META_MIMETYPE
+from analysis.present.style import css_custom_properties
 from analysis.core.forces import get_force
 from analysis.core.periods import parse_quarter
 from analysis.core.config import AUDIENCES, NATIONAL_STEM
@@ -125,7 +126,7 @@ def to_html(nb: nbformat.NotebookNode) -> str:
         " · ".join(str(meta.get(k, "")) for k in ("marking", "force", "quarter_label")) + (" · Public" if meta.get("audience") == "public" else " · Internal")
     )
     nb.metadata["casey"] = meta
-    body, _ = _EXPORTER.from_notebook_node(nb)
+    body, _ = _EXPORTER.from_notebook_node(nb, resources={"casey_palette_css": css_custom_properties()})
     return body
 
 
