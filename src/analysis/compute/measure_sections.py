@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from enum import StrEnum
 
 import pandas as pd
 
@@ -38,6 +39,15 @@ from analysis.compute.measures import (
 from analysis.core.periods import Quarter, parse_quarter
 
 # --------------------------------------------------------------------------- sections
+class Chart(StrEnum):
+    """The charts a section can ask for; analysis.present.measure_charts.DRAWERS maps each to its function."""
+
+    FUNNEL = "funnel_plot"
+    CHARGE_RATE_SERIES = "charge_rate_series"
+    REPRESENTATION = "representation_chart"
+    STOP_SEARCH_FUNNEL = "stop_search_caterpillar"
+
+
 @dataclass
 class Latest:
     value: float  # in the measure's unit (percent for rates)
@@ -93,9 +103,9 @@ class MeasureSection:
     official_source: str = ""
     force_supplied: bool = False
     extra: list[dict] = field(default_factory=list)  # other measures with data for this key measure
-    figure: str | None = None  # a function in analysis.present.measure_charts
+    figure: Chart | None = None  # drawn by analysis.present.measure_charts.DRAWERS
     figure_kwargs: dict = field(default_factory=dict)
-    extra_figures: list[tuple[str, dict]] = field(default_factory=list)
+    extra_figures: list[tuple[Chart, dict]] = field(default_factory=list)
 
 
 def _pct(p: float) -> str:
@@ -181,9 +191,9 @@ def _charge_rate_section(force_id, quarter: Quarter, data_dir, measures) -> Meas
     section.trend_text = _trend_text(section.trend, name, f"the {NATIONAL_NAME} rate of {100 * nat['rate']:.1f}%",
                                      len(pts), "percentage points")
     section.sentences = _charge_sentences(section, name, latest_q, nat)
-    section.figure, section.figure_kwargs = "funnel_plot", {"force_id": force_id, "quarter": latest_q.id,
+    section.figure, section.figure_kwargs = Chart.FUNNEL, {"force_id": force_id, "quarter": latest_q.id,
                                                             "data_dir": data_dir}
-    section.extra_figures = [("charge_rate_series", {"force_id": force_id, "quarter": latest_q.id,
+    section.extra_figures = [(Chart.CHARGE_RATE_SERIES, {"force_id": force_id, "quarter": latest_q.id,
                                                      "data_dir": data_dir})]
     section.extra = _extras(force_id, "charge-rate", {measure.id}, data_dir, measures)
     return section
@@ -460,7 +470,7 @@ def stop_search_fairness(force_id, quarter, data_dir=None, measures=None) -> Mea
         sentences.append(f"{row['note']}{counts} No Black/White rate ratio can be given.")
         sentences.append(unrecorded + ".")
         section.sentences = sentences
-        section.figure, section.figure_kwargs = "stop_search_caterpillar", {
+        section.figure, section.figure_kwargs = Chart.STOP_SEARCH_FUNNEL, {
             "force_id": force.id, "period": row["period"], "data_dir": data_dir}
         return section
     section.latest = Latest(float(row["ratio"]), float(row["lower"]), float(row["upper"]), "ratio", row["period"],
@@ -506,7 +516,7 @@ def stop_search_fairness(force_id, quarter, data_dir=None, measures=None) -> Mea
          "source": disparity.STOP_SEARCH_SOURCE, "registry": measures[mid].registry, "note": ""}
         for mid, value in (("stop_search_rate_black", row["black_rate"]), ("stop_search_rate_white", row["white_rate"]),
                            ("stop_search_ethnicity_unrecorded_share", row["unknown_share"]))]
-    section.figure, section.figure_kwargs = "stop_search_caterpillar", {
+    section.figure, section.figure_kwargs = Chart.STOP_SEARCH_FUNNEL, {
         "force_id": force.id, "period": row["period"], "data_dir": data_dir}
     return section
 
@@ -625,7 +635,7 @@ def measure_sections(force_id: str, quarter, data_dir=None) -> list[MeasureSecti
         else:
             section = _generic_section(force_id, key, quarter, data_dir, measures)
             if key == "workforce-representation":
-                section.figure = "representation_chart"
+                section.figure = Chart.REPRESENTATION
                 section.figure_kwargs = {"force_id": force_id, "data_dir": data_dir}
             sections.append(section)
     return sections

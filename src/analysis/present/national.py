@@ -224,13 +224,13 @@ def funnel_chart(table: pd.DataFrame, quarter: Quarter, basis: str):
     fig, ax = plt.subplots(figsize=(7.5, 4.8))
     target, phi = draw_funnel_limits(ax, table)
     outside = table["funnel"].astype(str).str.endswith("99.8%")
-    ax.scatter(table.loc[~outside, "assigned"], table.loc[~outside, "rate_pct"], s=18, color=style.GAF_LIGHT_GREY,
-               edgecolor=style.GAF_DARK_GREY, linewidth=0.4, label="Forces", zorder=3)
-    ax.scatter(table.loc[outside, "assigned"], table.loc[outside, "rate_pct"], s=40, color=style.GAF_DARK_PINK,
+    ax.scatter(table.loc[~outside, "assigned"], table.loc[~outside, "rate_pct"], s=18, color=style.OTHERS,
+               edgecolor=style.LIMITS, linewidth=0.4, label="Forces", zorder=3)
+    ax.scatter(table.loc[outside, "assigned"], table.loc[outside, "rate_pct"], s=40, color=style.HIGHLIGHT,
                label="Outside the 99.8% limits", zorder=4)
     for row in table[outside].itertuples(index=False):
         ax.annotate(row.force_name, (row.assigned, row.rate_pct), xytext=(5, 4), textcoords="offset points",
-                    fontsize=7, color=style.GAF_DARK_PINK)
+                    fontsize=7, color=style.HIGHLIGHT)
     ax.set_xscale("log")
     ax.set_xlabel(f"Assigned outcomes in the quarter ({basis} basis, log scale)")
     ax.set_ylabel("Charge rate (%)")
@@ -252,7 +252,7 @@ def publish_meta(overview: Overview) -> None:
     from IPython.display import display
 
     meta = {
-        "force": "All forces", "force_id": "national-overview",
+        "force": "All forces", "force_id": config.NATIONAL_STEM,
         "quarter": overview.quarter.id, "quarter_label": overview.quarter.label,
         "audience": overview.audience, "marking": overview.marking,
         "framework": overview.framework.short_title,
