@@ -104,11 +104,20 @@ def toc(report: Report, extra: list[tuple[str, str]] | None = None) -> str:
 
 
 def figure(fig, alt: str, caption: str | None = None) -> str:
-    """Embed a matplotlib figure as a PNG data URI with alt text, then close it."""
+    """Embed a matplotlib figure as a PNG data URI with alt text, then close it.
+
+    A figure laid out by hand (:func:`analysis.present.measure_charts.has_fixed_layout`) is saved as it
+    is; any other with a tight bounding box, so nothing is cut off."""
     import matplotlib.pyplot as plt
+    from matplotlib.transforms import Bbox
+
+    from analysis.present.measure_charts import has_fixed_layout
 
     buffer = io.BytesIO()
-    fig.savefig(buffer, format="png")
+    if has_fixed_layout(fig):
+        fig.savefig(buffer, format="png", bbox_inches=Bbox.from_bounds(0, 0, *fig.get_size_inches()))
+    else:
+        fig.savefig(buffer, format="png")
     plt.close(fig)
     data = base64.b64encode(buffer.getvalue()).decode("ascii")
     cap = f"<figcaption>{esc(caption)}</figcaption>" if caption else ""
@@ -216,9 +225,13 @@ def key_measures(report: Report) -> str:
             out.append('<p class="note">Figures supplied by the force in its own papers, not official statistics.</p>')
         out.append(paragraphs(section.sentences))
         if section.trend_text:
-            out.append(f'<p class="trend"><strong>Trend:</strong> {esc(section.trend_text)}</p>')
+            out.append(f'<p class="trend"><strong>Projection to parity:</strong> {esc(section.trend_text)}</p>')
         for fig, alt in measure_charts.draw_section(section):
             out.append(figure(fig, alt))
+        spc_summary = getattr(section, "spc", None)
+        if spc_summary is not None:
+            out.append(f'<p class="note"><strong>How change is judged:</strong> {esc(spc_summary.method_text)} '
+                       "Points are marked when they meet a special-cause rule (NHS England's Making Data Count).</p>")
         if section.extra:
             rows = "".join(
                 f"<tr><td>{esc(e['title'])}</td><td>{esc(format_value(e['value'], e['unit']))}</td>"
