@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from analysis.compute.report_model import Report
+from analysis.compute.progress import PART_SEPARATOR
 from analysis.present.style import STATUS_LABELS
 
 
@@ -46,11 +47,7 @@ def executive_summary(report: Report) -> list[str]:
         f"{c['in_progress']} in progress and {c['not_started']} not started"
         + (f", and {c['not_assessed']} cannot be assessed from what was recorded." if c["not_assessed"] else ".")
     ]
-    paras.append(
-        f"Evidence is recorded for {s.evidenced} of {s.applicable} applicable {label}s "
-        f"({percent(s.evidenced, s.applicable)})."
-        + (f" {plural(report.withheld, 'tracker item')} marked OFFICIAL-SENSITIVE {'is' if report.withheld == 1 else 'are'} withheld from this public version." if report.withheld else "")
-    )
+    paras.append(evidence_sentence(report))
     if report.changes is None:
         paras.append("This is the first tracker on record for the force, so there is no earlier snapshot to compare with.")
     else:
@@ -58,11 +55,15 @@ def executive_summary(report: Report) -> list[str]:
         moved = ch[ch["moved"]]
         newly = int(ch["newly_evidenced"].sum())
         removed = int(ch["evidence_removed"].sum())
+        first = ch[ch["first_assessed"]] if "first_assessed" in ch else ch.iloc[0:0]
         text = f"Since the previous snapshot ({report.previous_quarter.label}), {plural(len(moved), label)} changed status"
         if len(moved):
             moves = moved.groupby(["previous_status", "status"]).size().sort_values(ascending=False)
             parts = [f"{n} from {status_label(a).lower()} to {status_label(b).lower()}" for (a, b), n in moves.items()]
             text += f" ({'; '.join(parts)})"
+        if len(first):
+            text += (f"; {plural(len(first), label)} had no status that could be judged then and "
+                     f"{'is' if len(first) == 1 else 'are'} assessed for the first time now")
         text += f", and {plural(newly, label)} gained evidence"
         text += f"; evidence was removed from {removed}." if removed else "."
         paras.append(text)
@@ -89,13 +90,41 @@ def measures_summary(report: Report) -> str:
     return text
 
 
+def evidence_sentence(report: Report) -> str:
+    """Evidence coverage that agrees with the body: a recommendation counts as evidenced only when
+    every applicable part records evidence; the blank parts are named."""
+    s, label = report.summary, report.framework.item_label.lower()
+    text = (f"Evidence is recorded for every applicable part of {s.evidenced} of the {s.applicable} applicable "
+            f"{label}s ({percent(s.evidenced, s.applicable)})")
+    if s.partly_evidenced:
+        text += (f"; {plural(s.partly_evidenced, 'more has', 'more have')} evidence for some parts but not others")
+    if s.blank_evidence_parts:
+        text += (f". The evidence entry is blank for {plural(len(s.blank_evidence_parts), 'item')}: "
+                 f"{_join(list(s.blank_evidence_parts))}")
+    text += "."
+    if report.withheld:
+        text += (f" {plural(report.withheld, 'tracker item')} marked OFFICIAL-SENSITIVE "
+                 f"{'is' if report.withheld == 1 else 'are'} withheld from this public version.")
+    return text
+
+
+def _flag_kind(flag: str) -> tuple[str, str]:
+    """('evidence is blank', '7.ii') from 'evidence is blank for part 7.ii'; detail is '' for a whole one."""
+    if flag.startswith("not updated"):
+        return "not updated for 2 or more quarters", ""
+    kind, sep, detail = flag.partition(PART_SEPARATOR)
+    if not sep:
+        return flag, ""
+    return kind, detail.removeprefix("parts ").removeprefix("part ")
+
+
 def needing_attention(report: Report) -> list[str]:
-    """Short phrases, one per kind of flag, naming the recommendations affected."""
+    """Short phrases, one per kind of flag, naming the recommendations and the parts affected."""
     by_flag: dict[str, list[str]] = {}
     for rec_id, found in report.flags.items():
         for flag in found:
-            key = "not updated for 2 or more quarters" if flag.startswith("not updated") else flag
-            by_flag.setdefault(key, []).append(rec_id)
+            kind, detail = _flag_kind(flag)
+            by_flag.setdefault(kind, []).append(f"{rec_id} ({detail})" if detail else rec_id)
     label = report.framework.item_label.lower()
     return [f"{flag} for {label}{'s' if len(ids) > 1 else ''} {_join(ids)}" for flag, ids in by_flag.items()]
 
@@ -107,7 +136,10 @@ def change_text(report: Report, rec_id: str) -> str:
         return "No earlier snapshot to compare with."
     row = report.changes.set_index("recommendation_id").loc[rec_id]
     prev = report.previous_quarter.label
-    if row["moved"]:
+    if row.get("first_assessed", False):
+        text = (f"First assessed this quarter ({status_label(row['status']).lower()}); the {prev} snapshot "
+                f"gave no status that could be judged.")
+    elif row["moved"]:
         text = f"Moved from {status_label(row['previous_status']).lower()} ({prev}) to {status_label(row['status']).lower()}."
     else:
         text = f"Status unchanged since {prev} ({status_label(row['status']).lower()})."

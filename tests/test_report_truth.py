@@ -1,0 +1,39 @@
+"""Sentences of real reports (the bundled trackers and measures) checked against what the body shows."""
+
+import shutil
+
+import pytest
+
+from analysis.compute.report_model import load_report
+from analysis.present import narrative
+from analysis.run.build import build_all
+from conftest import ROOT
+
+
+@pytest.fixture(scope="module")
+def real_data(tmp_path_factory):
+    data = tmp_path_factory.mktemp("real") / "data"
+    for folder in ("forces", "frameworks", "trackers", "measures"):
+        shutil.copytree(ROOT / "data/raw" / folder, data / "raw" / folder)
+    assert build_all(data).problems == []
+    return data
+
+
+def summary_text(data, force, quarter, audience="internal"):
+    return " ".join(narrative.executive_summary(load_report(force, quarter, audience, data_dir=data)))
+
+
+def test_leicestershire_summary_does_not_hide_blank_parts(real_data):
+    text = summary_text(real_data, "leicestershire", "2024-25-Q1")
+    assert "100%" not in text.split("Needing attention")[0]
+    assert "The evidence entry is blank for 4 items: 7.ii, 16.ii, 16.iii and 16.iv." in text
+    assert "No applicable recommendation is flagged" not in text
+    assert "not started for recommendation 16 (16.iv)" in text
+
+
+def test_a_reconstructed_blank_baseline_gives_first_assessed_not_changed_status(real_data):
+    report = load_report("leicestershire", "2024-25-Q1", data_dir=real_data)
+    text = " ".join(narrative.executive_summary(report))
+    assert "0 recommendations changed status" in text
+    assert "14 recommendations had no status that could be judged then and are assessed for the first time now" in text
+    assert narrative.change_text(report, "1").startswith("First assessed this quarter")
