@@ -37,3 +37,36 @@ def test_a_reconstructed_blank_baseline_gives_first_assessed_not_changed_status(
     assert "0 recommendations changed status" in text
     assert "14 recommendations had no status that could be judged then and are assessed for the first time now" in text
     assert narrative.change_text(report, "1").startswith("First assessed this quarter")
+
+
+def test_every_assessed_status_in_the_bundled_trackers_carries_a_reason():
+    import csv
+
+    files = sorted((ROOT / "data/raw/trackers").glob("*/*/*.csv"))
+    assert len(files) >= 4
+    for path in files:
+        with open(path, newline="", encoding="utf-8") as f:
+            for row in csv.DictReader(f):
+                if row["status_basis"] == "assessed":
+                    assert row["status_reason"].strip(), f"{path.name} {row['recommendation_id']}: no status_reason"
+                    assert row["status_reason"] not in row["evidence"]  # our reason, not a copy of the evidence
+
+
+@pytest.mark.parametrize("force, quarter, items", [
+    ("leicestershire", "2024-25-Q1", ["1", "4.iii", "4.iv"]),
+    ("city-of-london", "2023-24-Q1", ["4.iii", "4.iv", "11.iii", "14"]),
+])
+def test_complete_needs_the_recommendations_own_ask_met(real_data, force, quarter, items):
+    rows = load_report(force, quarter, data_dir=real_data).rows.set_index("recommendation_id")
+    for item in items:
+        assert rows.loc[item, "status"] != "complete", item
+        assert rows.loc[item, "status_reason"], item
+
+
+def test_the_reason_is_printed_beside_the_status(real_data):
+    from analysis.present import fragments
+
+    report = load_report("city-of-london", "2023-24-Q1", data_dir=real_data)
+    html = fragments.recommendation_section(report, "4")
+    assert "(assessed by analyst: Relies on its own firearms training and student feedback; no outside management" in html
+    assert "(assessed by analyst: One local policing directorate" in fragments.recommendation_section(report, "11")

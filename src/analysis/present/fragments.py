@@ -137,7 +137,8 @@ def recommendation_section(report: Report, rec_id: str) -> str:
         for row in rows.itertuples(index=False):
             item = fw.item(row.recommendation_id)
             name = "Whole recommendation" if item.parent_id is None else f"{item.id} {item.title}"
-            basis = "" if row.status_basis == "stated" else ' <span class="basis">(assessed by analyst)</span>'
+            basis = narrative.status_basis_text(row.status_basis, getattr(row, "status_reason", ""))
+            basis = f' <span class="basis">({esc(basis)})</span>' if basis else ""
             workstreams = f'<p class="linked">Linked: {esc(row.linked_workstreams)}</p>' if row.linked_workstreams else ""
             out.append(
                 f"<tr><td data-label='Item'>{esc(name)}</td><td data-label='Status'>{badge(row.status)}{basis}</td>"

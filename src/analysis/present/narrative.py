@@ -129,6 +129,14 @@ def needing_attention(report: Report) -> list[str]:
     return [f"{flag} for {label}{'s' if len(ids) > 1 else ''} {_join(ids)}" for flag, ids in by_flag.items()]
 
 
+def status_basis_text(basis: str, reason: str) -> str:
+    """What is printed beside a status: who judged it and, when given, the one-line reason."""
+    reason = " ".join(str(reason or "").split())
+    if basis == "stated":
+        return f"force's reason: {reason}" if reason else ""
+    return f"assessed by analyst: {reason}" if reason else "assessed by analyst"
+
+
 def change_text(report: Report, rec_id: str) -> str:
     if not report.has_tracker:
         return "No tracker this quarter."
