@@ -70,3 +70,22 @@ def test_the_reason_is_printed_beside_the_status(real_data):
     html = fragments.recommendation_section(report, "4")
     assert "(assessed by analyst: Relies on its own firearms training and student feedback; no outside management" in html
     assert "(assessed by analyst: One local policing directorate" in fragments.recommendation_section(report, "11")
+
+
+def test_section_labels_are_neutral_outside_the_met_and_come_from_the_framework(real_data, casey, monkeypatch):
+    from analysis.present import tracker_charts
+
+    report = load_report("leicestershire", "2024-25-Q1", data_dir=real_data)
+    assert not any("London" in s or "Met" in s.split() for s in report.status["section"])
+    seen = {}
+    monkeypatch.setattr(tracker_charts, "status_by_section",
+                        lambda table, order, *a: seen.update(sections=set(table["section"]), order=order) or (None, ""))
+    from analysis.present import fragments
+
+    monkeypatch.setattr(fragments, "figure", lambda *a, **k: "")
+    fragments.tracker_charts(report)
+    assert "Valuing and supporting the frontline" in seen["sections"]
+    assert not any("London" in s or "the Met" in s for s in seen["order"])
+    met = casey.section_labels("metropolitan-police")
+    assert met["new-police-deal-for-londoners"] == "A new police deal for Londoners"
+    assert casey.section_labels("leicestershire")["new-leadership-and-management"] == "New leadership and management"

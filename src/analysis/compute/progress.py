@@ -89,7 +89,7 @@ def recommendation_status(framework: Framework, rows: pd.DataFrame) -> pd.DataFr
             {
                 "recommendation_id": rec.id,
                 "section_id": rec.section_id,
-                "section": framework.section_title(rec.section_id),
+                "section": framework.section_label(rec.section_id),  # neutral unless a force is named
                 "title": rec.title,
                 "status": status,
                 "applicable": applicable,

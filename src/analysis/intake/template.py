@@ -96,7 +96,7 @@ def template_rows(framework: Framework, previous: pd.DataFrame | None) -> pd.Dat
         rows.append(
             {
                 "recommendation_id": item.id,
-                "section": framework.section_title(item.section_id),
+                "section": framework.section_label(item.section_id),
                 "title": item.title if item.parent_id is None else f"{framework.item(item.parent_id).title}: {item.title}",
                 "casey_summary": item.summary,
                 "previous_status": p["status"] if had else "",

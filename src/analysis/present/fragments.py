@@ -188,8 +188,9 @@ def tracker_charts(report: Report) -> str:
     if not report.has_tracker:
         out.append("<p>No tracker was submitted for this quarter, so there is no status chart.</p>")
     else:
-        sections = [title for _, title in report.framework.sections]
-        fig, alt = tracker_charts.status_by_section(report.status, sections, report.force.name, report.quarter.label)
+        labels = report.framework.section_labels(report.force.id)  # neutral names unless the review's own force
+        table = report.status.assign(section=report.status["section_id"].map(labels))
+        fig, alt = tracker_charts.status_by_section(table, list(labels.values()), report.force.name, report.quarter.label)
         out.append(figure(fig, alt, "Recommendation status by section of the review."))
     if report.history["quarter"].nunique():
         labels = {q: parse_quarter(q).label for q in report.history["quarter"].unique()}
