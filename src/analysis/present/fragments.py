@@ -11,6 +11,7 @@ import base64
 import io
 import json
 
+from analysis.compute.claims import CLAIMS_MIMETYPE
 from analysis.present import narrative
 from analysis.present.htmltext import esc
 from analysis.compute.report_model import Report
@@ -48,7 +49,8 @@ def show(markup: str) -> None:
 
 
 def publish_meta(report: Report) -> None:
-    """Hand the report's marking and identity to the HTML template via a private mimetype."""
+    """Hand the report's marking and identity to the HTML template, and its claims ledger to the renderer
+    (which writes ``<stem>.claims.json``), via private mimetypes that are never shown."""
     from IPython.display import display
 
     meta = {
@@ -61,7 +63,9 @@ def publish_meta(report: Report) -> None:
         "framework": report.framework.short_title,
         "title": f"{report.framework.short_title} progress: {report.force.name}, {report.quarter.label}",
     }
-    display({META_MIMETYPE: meta, "text/plain": json.dumps(meta)}, raw=True, include=[META_MIMETYPE])
+    ledger = narrative.report_claims(report).to_dict({k: meta[k] for k in ("force_id", "quarter", "audience")})
+    display({META_MIMETYPE: meta, CLAIMS_MIMETYPE: ledger, "text/plain": json.dumps(meta)}, raw=True,
+            include=[META_MIMETYPE, CLAIMS_MIMETYPE])
 
 
 def header(report: Report) -> str:

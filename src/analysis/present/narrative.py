@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from analysis.compute.report_model import Report
+from analysis.compute.claims import Claim, ClaimLedger
 from analysis.compute.progress import PART_SEPARATOR
 from analysis.present.style import STATUS_LABELS
 
@@ -25,8 +26,25 @@ def _join(items: list[str]) -> str:
     return ", ".join(items[:-1]) + " and " + items[-1]
 
 
-def executive_summary(report: Report) -> list[str]:
-    """Three or four short paragraphs: position, evidence, change, attention."""
+ROLLUP_METHOD = ("each recommendation's applicable rows (itself and its parts) rolled up: their one status if "
+                 "they agree; in progress if any is complete or in progress; otherwise not started")
+
+
+def _tracker_source(report: Report) -> tuple[str, tuple]:
+    snap = report.snapshot or {}
+    return str(snap.get("source_file", "")), tuple(report.rows["recommendation_id"]) if len(report.rows) else ()
+
+
+def _claim(ledger: ClaimLedger | None, **fields) -> None:
+    if ledger is not None:
+        ledger.add(Claim(**fields))
+
+
+def executive_summary(report: Report, ledger: ClaimLedger | None = None) -> list[str]:
+    """Three or four short paragraphs: position, evidence, change, attention.
+
+    With a ``ledger``, each interpretive sentence also leaves a :class:`Claim` with the numbers and
+    rows behind it (the report's ``.claims.json``)."""
     fw = report.framework
     label = fw.item_label.lower()
     force = report.force.name
@@ -36,7 +54,7 @@ def executive_summary(report: Report) -> list[str]:
             f"carries no {label} statuses for the quarter."
             + (f" The most recent earlier tracker is for {report.previous_quarter.label}." if report.previous_quarter else "")
         ]
-        return paras + ([measures_summary(report)] if report.measures else [])
+        return paras + ([measures_summary(report, ledger)] if report.measures else [])
     s = report.summary
     c = s.counts
     paras = [
@@ -47,7 +65,22 @@ def executive_summary(report: Report) -> list[str]:
         f"{c['in_progress']} in progress and {c['not_started']} not started"
         + (f", and {c['not_assessed']} cannot be assessed from what was recorded." if c["not_assessed"] else ".")
     ]
+    source_file, source_rows = _tracker_source(report)
+    window = f"{report.quarter.id} (position as at {report.as_of})"
+    _claim(ledger, id="tracker.applicable", sentence=paras[0], value=s.applicable, comparator=len(fw.recommendations),
+           method="top-level recommendations whose rolled-up status is not 'not applicable'", window=window,
+           source_file=source_file, source_rows=source_rows, detail={"not_applicable": s.not_applicable})
+    for status in c:
+        _claim(ledger, id=f"tracker.status.{status}", sentence=paras[0], value=c[status], comparator=s.applicable,
+               method=ROLLUP_METHOD, window=window, source_file=source_file, source_rows=source_rows,
+               detail={"recommendations": list(report.status.loc[report.status["applicable"]
+                                                                 & (report.status["status"] == status),
+                                                                 "recommendation_id"])})
     paras.append(evidence_sentence(report))
+    _claim(ledger, id="tracker.evidenced", sentence=paras[-1], value=s.evidenced, comparator=s.applicable,
+           method="applicable recommendations whose every applicable row has non-blank evidence", window=window,
+           source_file=source_file, source_rows=source_rows,
+           detail={"partly_evidenced": s.partly_evidenced, "blank_evidence": list(s.blank_evidence_parts)})
     if report.changes is None:
         paras.append("This is the first tracker on record for the force, so there is no earlier snapshot to compare with.")
     else:
@@ -67,17 +100,30 @@ def executive_summary(report: Report) -> list[str]:
         text += f", and {plural(newly, label)} gained evidence"
         text += f"; evidence was removed from {removed}." if removed else "."
         paras.append(text)
+        _claim(ledger, id="tracker.changed_status", sentence=text, value=len(moved),
+               comparator=report.previous_quarter.id,
+               method="recommendations whose rolled-up status differs from the previous snapshot, both being real "
+                      "statuses (a status given after 'not assessed' is 'first assessed', not a change)",
+               window=f"{report.previous_quarter.id} to {report.quarter.id}", source_file=source_file,
+               source_rows=source_rows,
+               detail={"moved": list(moved["recommendation_id"]), "first_assessed": list(first["recommendation_id"]),
+                       "newly_evidenced": list(ch.loc[ch["newly_evidenced"], "recommendation_id"]),
+                       "evidence_removed": list(ch.loc[ch["evidence_removed"], "recommendation_id"])})
     attention = needing_attention(report)
     if attention:
         paras.append(f"Needing attention: {_join(attention)}.")
     else:
         paras.append("No applicable recommendation is flagged for attention this quarter.")
+    _claim(ledger, id="tracker.attention", sentence=paras[-1], value={k: v for k, v in report.flags.items() if v},
+           method="flags per applicable recommendation: no entry, blank evidence or actions (naming the parts), "
+                  "complete without evidence, parts not started or not assessed, not updated for 2+ quarters",
+           window=window, source_file=source_file, source_rows=source_rows)
     if report.measures:
-        paras.append(measures_summary(report))
+        paras.append(measures_summary(report, ledger))
     return paras
 
 
-def measures_summary(report: Report) -> str:
+def measures_summary(report: Report, ledger: ClaimLedger | None = None) -> str:
     """One paragraph on the key measures: the headline charge rate and which measures lack data."""
     if not report.measures:
         return ""
@@ -85,9 +131,41 @@ def measures_summary(report: Report) -> str:
     missing = [m.title.lower() for m in report.measures if not m.has_data]
     charge = next((m for m in report.measures if m.key_measure == "charge-rate" and m.has_data), None)
     text = (charge.sentences[0] + " ") if charge and charge.sentences else ""
+    if charge is not None and charge.sentences:
+        _charge_claim(report, charge, ledger)
     text += f"Figures are loaded for {len(with_data)} of the {len(report.measures)} key measures"
     text += f"; none yet for {_join(missing)}." if missing else "."
     return text
+
+
+CHARGE_RATE_FILE = "raw/measures/home-office-outcomes/force_quarter.csv"
+
+
+def _charge_claim(report: Report, section, ledger: ClaimLedger | None) -> None:
+    """The headline charge rate: latest value, its counts, and the England and Wales rate beside it."""
+    latest = section.latest
+    national = next((c.value for c in section.comparisons if c.label == "England and Wales"), None)
+    if national is None and getattr(section, "funnel", None) is not None:
+        national = section.funnel.target
+    period = str(latest.period)
+    fy, q = period[:7].replace("-", "/"), period[-1]
+    _claim(ledger, id="charge_rate.latest", sentence=section.sentences[0], value=round(float(latest.value), 4),
+           comparator=None if national is None else round(float(national), 4),
+           method="charges and summonses (outcome type 1) as a percentage of all assigned outcomes for "
+                  "investigations closed in the quarter; comparator: the same over the 43 territorial forces",
+           window=period, source_file=CHARGE_RATE_FILE,
+           source_rows=(f"slug={report.force.id}; fy={fy}; q={q}",),
+           detail={"numerator": None if latest.numerator is None else int(latest.numerator),
+                   "denominator": None if latest.denominator is None else int(latest.denominator),
+                   "numerator_column": "closed_all_t1", "denominator_column": "closed_all_assigned",
+                   "comparator_rows": f"every slug in raw/forces/forces.csv; fy={fy}; q={q}"})
+
+
+def report_claims(report: Report) -> ClaimLedger:
+    """The claims of a report's interpretive sentences, collected by writing them."""
+    ledger = ClaimLedger()
+    executive_summary(report, ledger)
+    return ledger
 
 
 def evidence_sentence(report: Report) -> str:
