@@ -89,3 +89,47 @@ def test_section_labels_are_neutral_outside_the_met_and_come_from_the_framework(
     met = casey.section_labels("metropolitan-police")
     assert met["new-police-deal-for-londoners"] == "A new police deal for Londoners"
     assert casey.section_labels("leicestershire")["new-leadership-and-management"] == "New leadership and management"
+
+
+def test_every_registry_entry_says_its_coverage_and_every_proxy_says_what_it_is():
+    import yaml
+
+    for path in sorted((ROOT / "data/raw/measures/registry").glob("*.yaml")):
+        for entry in yaml.safe_load(path.read_text())["measures"]:
+            assert entry.get("coverage") in ("official", "force-supplied", "proxy"), entry["id"]
+            assert (entry["coverage"] == "proxy") == bool(entry.get("proxy_note")), entry["id"]
+            if path.stem == "force-supplied":
+                assert entry["coverage"] != "official", entry["id"]
+
+
+def test_key_measures_are_counted_by_coverage_and_proxies_are_named(real_data):
+    report = load_report("leicestershire", "2024-25-Q1", data_dir=real_data)
+    text = narrative.measures_summary(report)
+    assert "Figures are loaded for" not in text
+    assert "Of the 7 key measures, 1 has official figures comparable across forces (charge rates)" in text
+    assert ("trust and confidence in the police: a survey of domestic abuse victims, not the review's measure of "
+            "public trust and confidence in the police") in text
+    assert "action on misconduct: a count of complaint and conduct matters" in text
+    assert "2 have no figures yet (racial disparity in misconduct and adult rape cases reaching court)" in text
+    trust = next(s for s in report.measures if s.key_measure == "trust-confidence")
+    assert narrative.proxy_note(report, trust).startswith("This is a proxy, not the review's own measure")
+
+
+def test_a_force_supplied_series_is_summarised_beside_its_latest_value(real_data):
+    import csv
+    import datetime as dt
+    import statistics
+    from types import SimpleNamespace
+
+    with open(ROOT / "data/raw/measures/local/leicestershire.csv", newline="") as f:
+        raw = [r for r in csv.DictReader(f) if r["measure_id"] == "dvpn_to_dvpo_conversion"]
+    raw.sort(key=lambda r: r["period"])
+    report = load_report("leicestershire", "2024-25-Q1", data_dir=real_data)
+    section = SimpleNamespace(has_data=True, force_supplied=True, measure_id="dvpn_to_dvpo_conversion",
+                              latest=SimpleNamespace(period_type="month", unit="percent", period=raw[-1]["period"]))
+    text = narrative.series_text(report, section)
+    last = dt.date(int(raw[-1]["period"][:4]), int(raw[-1]["period"][5:]), 1).strftime("%B %Y")
+    assert f"The latest figure, {float(raw[-1]['value']):.1f}% for {last}, is one of {len(raw)} in the series" in text
+    assert f"the median is {statistics.median(float(r['value']) for r in raw):.1f}%" in text
+    num, den = sum(int(r["numerator"]) for r in raw), sum(int(r["denominator"]) for r in raw)
+    assert f"in all, {num:,} of {den:,}" in text

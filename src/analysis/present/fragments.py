@@ -220,7 +220,8 @@ def key_measures(report: Report) -> str:
             continue
         if section.force_supplied:
             out.append('<p class="note">Figures supplied by the force in its own papers, not official statistics.</p>')
-        out.append(paragraphs(section.sentences))
+        out.append(paragraphs(section.sentences + [t for t in (narrative.proxy_note(report, section),
+                                                                narrative.series_text(report, section)) if t]))
         if section.trend_text:
             out.append(f'<p class="trend"><strong>Trend:</strong> {esc(section.trend_text)}</p>')
         for fig, alt in measure_charts.draw_section(section):

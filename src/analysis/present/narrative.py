@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from analysis.compute.report_model import Report
+from analysis.compute import coverage
 from analysis.compute.claims import Claim, ClaimLedger
 from analysis.compute.progress import PART_SEPARATOR
 from analysis.present.style import STATUS_LABELS
@@ -133,9 +134,80 @@ def measures_summary(report: Report, ledger: ClaimLedger | None = None) -> str:
     text = (charge.sentences[0] + " ") if charge and charge.sentences else ""
     if charge is not None and charge.sentences:
         _charge_claim(report, charge, ledger)
-    text += f"Figures are loaded for {len(with_data)} of the {len(report.measures)} key measures"
-    text += f"; none yet for {_join(missing)}." if missing else "."
+    text += coverage_sentence(report)
+    if ledger is not None:
+        kinds = coverage.counts(coverage.key_measure_coverage(report.measures, _data_dir(report)))
+        _claim(ledger, id="key_measures.coverage", sentence=coverage_sentence(report),
+               value={k: len(v) for k, v in kinds.items()}, comparator=len(report.measures),
+               method="each key measure classified by the registry 'coverage' of the measure that leads its section; "
+                      "'none' when no figure is loaded",
+               window=report.quarter.id, source_file="raw/measures/registry",
+               source_rows=tuple(c.measure_id or "" for k in kinds.values() for c in k))
     return text
+
+
+def _data_dir(report: Report):
+    """The data folder the report was loaded from (its framework file is <data>/raw/frameworks/<id>.yaml)."""
+    source = report.framework.source_file
+    return source.parents[2] if source is not None else None
+
+
+def coverage_sentence(report: Report) -> str:
+    """How many key measures rest on official, force-supplied, proxy or no figures, naming each proxy."""
+    found = coverage.counts(coverage.key_measure_coverage(report.measures, _data_dir(report)))
+    total = len(report.measures)
+    parts = []
+    if found["official"]:
+        parts.append(f"{len(found['official'])} {'has' if len(found['official']) == 1 else 'have'} official figures "
+                     f"comparable across forces ({_join([c.title.lower() for c in found['official']])})")
+    if found["force-supplied"]:
+        parts.append(f"{len(found['force-supplied'])} {'has' if len(found['force-supplied']) == 1 else 'have'} "
+                     f"figures supplied by the force ({_join([c.title.lower() for c in found['force-supplied']])})")
+    if found["proxy"]:
+        named = [f"{c.title.lower()}: {c.proxy_note}" for c in found["proxy"]]
+        parts.append(f"{len(found['proxy'])} {'rests' if len(found['proxy']) == 1 else 'rest'} only on a proxy "
+                     f"({'; '.join(named)})")
+    if found["none"]:
+        parts.append(f"{len(found['none'])} {'has' if len(found['none']) == 1 else 'have'} no figures yet "
+                     f"({_join([c.title.lower() for c in found['none']])})")
+    return f"Of the {total} key measures, " + _join(parts) + "."
+
+
+def proxy_note(report: Report, section) -> str:
+    """'This is a proxy: ...' for a section led by a proxy measure, else ''."""
+    for c in coverage.key_measure_coverage([section], _data_dir(report)):
+        if c.kind == "proxy":
+            return f"This is a proxy, not the review's own measure: the figure shown ({c.measure_title}) is {c.proxy_note}."
+    return ""
+
+
+def series_text(report: Report, section) -> str:
+    """For a force-supplied series: its latest value beside a summary over the series, with counts if given."""
+    latest = getattr(section, "latest", None)
+    if not section.has_data or not getattr(section, "force_supplied", False) or latest is None:
+        return ""
+    from analysis.compute.measure_sections import format_value
+    from analysis.compute.measures import period_label
+
+    summary = coverage.series_summary(report.force.id, section.measure_id, latest.period_type, report.quarter.end,
+                                      _data_dir(report))
+    if summary is None:
+        return ""
+    unit = latest.unit
+    if summary.points < coverage.SERIES_SUMMARY_MIN_POINTS:
+        if latest.period_type != "month":
+            return ""
+        return (f"The source gives only {plural(summary.points, 'month')} of this monthly series, so this report "
+                f"cannot say whether {period_label(summary.last_period, 'month')} was a typical month.")
+    text = (f"The latest figure, {format_value(summary.latest, unit)} for "
+            f"{period_label(summary.last_period, latest.period_type)}, is one of {summary.points} in the series from "
+            f"{period_label(summary.first_period, latest.period_type)}; over the series the median is "
+            f"{format_value(summary.median, unit)} and the range {format_value(summary.low, unit)} to "
+            f"{format_value(summary.high, unit)}")
+    if summary.numerator is not None and summary.denominator:
+        text += (f"; in all, {summary.numerator:,.0f} of {summary.denominator:,.0f} "
+                 f"({100 * summary.numerator / summary.denominator:.1f}%)")
+    return text + "."
 
 
 CHARGE_RATE_FILE = "raw/measures/home-office-outcomes/force_quarter.csv"
