@@ -31,6 +31,16 @@ ROLLUP_METHOD = ("each recommendation's applicable rows (itself and its parts) r
                  "they agree; in progress if any is complete or in progress; otherwise not started")
 
 
+def part_counts(report: Report) -> dict[str, int]:
+    """Applicable tracker rows by status, when the tracker answers parts on their own rows; else {}."""
+    live = report.rows[report.rows["status"] != "not_applicable"] if len(report.rows) else report.rows
+    if not len(live) or not live["recommendation_id"].str.contains(".", regex=False).any():
+        return {}
+    order = ["complete", "in_progress", "not_started", "not_assessed"]
+    found = live["status"].value_counts()
+    return {st: int(found[st]) for st in order if st in found.index}
+
+
 def _tracker_source(report: Report) -> tuple[str, tuple]:
     snap = report.snapshot or {}
     return str(snap.get("source_file", "")), tuple(report.rows["recommendation_id"]) if len(report.rows) else ()
@@ -66,8 +76,21 @@ def executive_summary(report: Report, ledger: ClaimLedger | None = None) -> list
         f"{c['in_progress']} in progress and {c['not_started']} not started"
         + (f", and {c['not_assessed']} cannot be assessed from what was recorded." if c["not_assessed"] else ".")
     ]
+    row_counts = part_counts(report)
+    if row_counts:
+        words = [f"{n} {status_label(st).lower()}" for st, n in row_counts.items()]
+        first_n = next(iter(row_counts.values()))
+        paras[0] += (" Counted row by row, with each part the tracker answers separately, "
+                     + words[0].replace(" ", f" {'is' if first_n == 1 else 'are'} ", 1)
+                     + ("" if len(words) == 1 else (", " if len(words) > 2 else " and ") + _join(words[1:]))
+                     + "; a recommendation is complete only when all its applicable parts are.")
     source_file, source_rows = _tracker_source(report)
     window = f"{report.quarter.id} (position as at {report.as_of})"
+    if row_counts:
+        _claim(ledger, id="tracker.rows", sentence=paras[0], value=dict(row_counts),
+               comparator=sum(row_counts.values()),
+               method="tracker rows (recommendations and parts) by status, not-applicable rows left out",
+               window=window, source_file=source_file, source_rows=source_rows)
     _claim(ledger, id="tracker.applicable", sentence=paras[0], value=s.applicable, comparator=len(fw.recommendations),
            method="top-level recommendations whose rolled-up status is not 'not applicable'", window=window,
            source_file=source_file, source_rows=source_rows, detail={"not_applicable": s.not_applicable})
