@@ -103,16 +103,24 @@ def test_every_registry_entry_says_its_coverage_and_every_proxy_says_what_it_is(
 
 
 def test_key_measures_are_counted_by_coverage_and_proxies_are_named(real_data):
+    import yaml
+
+    registry = {e["id"]: e for path in sorted((ROOT / "data/raw/measures/registry").glob("*.yaml"))
+                for e in yaml.safe_load(path.read_text())["measures"]}
     report = load_report("leicestershire", "2024-25-Q1", data_dir=real_data)
     text = narrative.measures_summary(report)
     assert "Figures are loaded for" not in text
     assert "Of the 7 key measures, 1 has official figures comparable across forces (charge rates)" in text
-    assert ("trust and confidence in the police: a survey of domestic abuse victims, not the review's measure of "
-            "public trust and confidence in the police") in text
-    assert "action on misconduct: a count of complaint and conduct matters" in text
-    assert "2 have no figures yet (racial disparity in misconduct and adult rape cases reaching court)" in text
-    trust = next(s for s in report.measures if s.key_measure == "trust-confidence")
-    assert narrative.proxy_note(report, trust).startswith("This is a proxy, not the review's own measure")
+    kinds = {"official": [], "force-supplied": [], "proxy": [], "none": []}
+    for section in report.measures:
+        entry = registry.get(section.measure_id) if section.has_data else None
+        kinds[entry["coverage"] if entry else "none"].append(section)
+        if entry and entry["coverage"] == "proxy":  # named as a proxy in the summary and in its section
+            assert f"{section.title.lower()}: {entry['proxy_note']}" in text
+            assert narrative.proxy_note(report, section).startswith("This is a proxy, not the review's own measure")
+    assert any(s.key_measure == "trust-confidence" for s in kinds["proxy"])  # not counted as the review's measure
+    assert f"{len(kinds['proxy'])} {'rests' if len(kinds['proxy']) == 1 else 'rest'} only on a proxy" in text
+    assert f"{len(kinds['none'])} {'has' if len(kinds['none']) == 1 else 'have'} no figures yet" in text
 
 
 def test_a_force_supplied_series_is_summarised_beside_its_latest_value(real_data):

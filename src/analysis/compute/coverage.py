@@ -17,6 +17,7 @@ from pathlib import Path
 import yaml
 
 from analysis.core import config
+from analysis.core.settings import SERIES_SUMMARY_MIN_POINTS
 
 KINDS = ("official", "force-supplied", "proxy", "none")
 KIND_WORDS = {
@@ -25,8 +26,6 @@ KIND_WORDS = {
     "proxy": "only a proxy",
     "none": "no figures yet",
 }
-# setting: fewest points before a force-supplied series is summarised (median and range) beside its latest value
-SERIES_SUMMARY_MIN_POINTS = 3
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,7 @@ from analysis.compute.report_model import Report
 from analysis.compute import coverage
 from analysis.compute.claims import Claim, ClaimLedger
 from analysis.compute.progress import PART_SEPARATOR
+from analysis.core.settings import SERIES_SUMMARY_MIN_POINTS, STALE_AFTER_QUARTERS
 from analysis.present.style import STATUS_LABELS
 
 
@@ -140,7 +141,8 @@ def executive_summary(report: Report, ledger: ClaimLedger | None = None) -> list
         paras.append("No applicable recommendation is flagged for attention this quarter.")
     _claim(ledger, id="tracker.attention", sentence=paras[-1], value={k: v for k, v in report.flags.items() if v},
            method="flags per applicable recommendation: no entry, blank evidence or actions (naming the parts), "
-                  "complete without evidence, parts not started or not assessed, not updated for 2+ quarters",
+                  f"complete without evidence, parts not started or not assessed, not updated for "
+                  f"{STALE_AFTER_QUARTERS}+ quarters",
            window=window, source_file=source_file, source_rows=source_rows)
     if report.measures:
         paras.append(measures_summary(report, ledger))
@@ -217,7 +219,7 @@ def series_text(report: Report, section) -> str:
     if summary is None:
         return ""
     unit = latest.unit
-    if summary.points < coverage.SERIES_SUMMARY_MIN_POINTS:
+    if summary.points < SERIES_SUMMARY_MIN_POINTS:
         if latest.period_type != "month":
             return ""
         return (f"The source gives only {plural(summary.points, 'month')} of this monthly series, so this report "
@@ -284,7 +286,7 @@ def evidence_sentence(report: Report) -> str:
 def _flag_kind(flag: str) -> tuple[str, str]:
     """('evidence is blank', '7.ii') from 'evidence is blank for part 7.ii'; detail is '' for a whole one."""
     if flag.startswith("not updated"):
-        return "not updated for 2 or more quarters", ""
+        return f"not updated for {STALE_AFTER_QUARTERS} or more quarters", ""
     kind, sep, detail = flag.partition(PART_SEPARATOR)
     if not sep:
         return flag, ""
