@@ -2,6 +2,7 @@
 raw files read independently with the csv module, and the importers on fixtures in the full published layouts."""
 
 import csv
+import re
 import math
 import shutil
 from pathlib import Path
@@ -67,6 +68,8 @@ def test_leicestershire_census_2021_is_rederived_from_the_la_table_and_lookup():
     assert (f"Census 2021 put the ethnic minority share of Leicestershire's population at "
             f"{100 * (total - white) / total:.1f}% ({total - white:,} of {total:,} usual residents)"
             in " ".join(section.sentences))
+    groups = f"Asian {100 * 218_679 / total:.1f}%, Black {100 * 37_231 / total:.1f}%"
+    assert f"By broad ethnic group (Census 2021): {groups}" in " ".join(section.sentences)
 
 
 def test_every_force_area_matches_the_derived_file():
@@ -155,6 +158,21 @@ def test_dropping_the_whole_file_in_extends_the_measure(tmp_path):
             & (obs["force_id"] == "leicestershire")).any()
 
 
+def test_every_group_and_classification_gets_a_rate_from_the_whole_file(tmp_path):
+    data = _tree(tmp_path, stop_search_files=[SUBSET, FIX / "stop-and-search-2006-2023.csv"])
+    groups = disparity.stop_search_group_rates(data).set_index(["force_id", "period", "ethnicity_type", "ethnicity"])
+    asian = groups.loc[("leicestershire", "2019-20", "ONS 2011 5+1", "Asian")]
+    assert asian["rate"] == pytest.approx(1000 * 1000 / 200_000)
+    assert asian["ratio_to_white"] == pytest.approx((1000 / 200_000) / (3000 / 750_000))  # 1.25
+    assert groups.loc[("avon-and-somerset", "2018-19", "ONS 2001 16+1", "Indian"), "rate"] == pytest.approx(
+        1000 * 21 / 12_248)
+    assert math.isnan(groups.loc[("leicestershire", "2019-20", "ONS 2011 5+1", "Unknown"), "rate"])
+    black = groups.loc[("leicestershire", "2022-23", "ONS 2021 5+1", "Black")]
+    ratio = disparity.stop_search_disparity(data).set_index(["force_id", "period"]).loc[
+        ("leicestershire", "2022-23"), "ratio"]
+    assert black["ratio_to_white"] == pytest.approx(ratio)
+
+
 def test_files_that_disagree_are_named(tmp_path):
     changed = tmp_path / "changed.csv"
     changed.write_text(SUBSET.read_text().replace(",Leicestershire,Police Force Area,508,",
@@ -220,7 +238,7 @@ def expected_sentence(geography: str) -> tuple[str, str]:
 @pytest.mark.parametrize("force_id, geography", FORCES)
 def test_ratio_rederived_with_csv_matches_the_section(force_id, geography):
     ratio_text, unrecorded_text = expected_sentence(geography)
-    section = measure_sections.fairness_section(force_id, "2024-25-Q1")
+    section = measure_sections.stop_search_fairness(force_id, "2024-25-Q1")
     text = " ".join(section.sentences)
     assert ratio_text in text and unrecorded_text in text
     assert section.latest.period == "2022-23" and "2022/23" in section.latest_note
@@ -228,23 +246,24 @@ def test_ratio_rederived_with_csv_matches_the_section(force_id, geography):
 
 
 def test_met_unrecorded_share_is_about_thirty_percent():
-    section = measure_sections.fairness_section("metropolitan-police", "2024-25-Q1")
-    assert "The ethnicity of 29.5% of Metropolitan Police's 175,277 searches in 2022/23 was not recorded (51,694)" \
-        in " ".join(section.sentences)
+    section = measure_sections.stop_search_fairness("metropolitan-police", "2024-25-Q1")
+    text = " ".join(section.sentences)
+    assert "The ethnicity of 29.5% of Metropolitan Police's 175,277 searches in 2022/23 was not recorded (51,694)" in text
+    assert "(England and Wales: 20.3% not recorded)" in text
 
 
 def test_national_ratio_rederived_with_csv():
     ratio_text, _ = expected_sentence("All - excluding BTP")
     nat = ratio_text.split(" times")[0].rsplit(" ", 1)[1]
-    section = measure_sections.fairness_section("leicestershire", "2024-25-Q1")
+    section = measure_sections.stop_search_fairness("leicestershire", "2024-25-Q1")
     assert f"Across England and Wales (the 43 territorial forces) the ratio was {nat}" in " ".join(section.sentences)
     assert nat == "4.07"
 
 
 def test_city_of_london_says_there_is_no_resident_rate():
-    section = measure_sections.fairness_section("city-of-london", "2024-25-Q1")
+    section = measure_sections.stop_search_fairness("city-of-london", "2024-25-Q1")
     text = " ".join(section.sentences)
-    assert section.has_data and "no rate per 1,000 residents" in text and "no Black/White rate ratio" in text
+    assert section.has_data and "no rate per 1,000 residents" in text and "No Black/White rate ratio" in text
     rows = raw_2022_23("London, City of")
     assert f"recorded {int(rows['Black']['number_of_stop_and_searches']):,} searches" in text
 
@@ -255,9 +274,9 @@ def test_a_year_is_not_shown_before_it_was_published(tmp_path):
     later.write_text(SUBSET.read_text().splitlines()[0] + "\n" + "\n".join(l.replace("2022/23", "2023/24")
                                                                          for l in lines) + "\n")
     data = _tree(tmp_path, [CENSUS_TABLE, LOOKUP], [SUBSET, later])
-    assert measure_sections.fairness_section("leicestershire", "2024-25-Q1", data).latest.period == "2022-23"
-    assert measure_sections.fairness_section("leicestershire", "2024-25-Q2", data).latest.period == "2022-23"
-    assert measure_sections.fairness_section("leicestershire", "2024-25-Q3", data).latest.period == "2023-24"
+    assert measure_sections.stop_search_fairness("leicestershire", "2024-25-Q1", data).latest.period == "2022-23"
+    assert measure_sections.stop_search_fairness("leicestershire", "2024-25-Q2", data).latest.period == "2022-23"
+    assert measure_sections.stop_search_fairness("leicestershire", "2024-25-Q3", data).latest.period == "2023-24"
 
 
 def test_national_fairness_table_is_alphabetical_not_ranked():
@@ -296,3 +315,28 @@ def test_registry_entries_carry_coverage_direction_and_proxy_note():
     notes = {e["id"]: e.get("proxy_note") for e in entries}
     assert notes["sexual_offence_charges_closed"] == (
         "all sexual offences, not only adult rape; charges, not cases reaching court")
+
+
+def test_force_supplied_trust_figures_still_lead_and_the_fairness_indicator_follows():
+    section = next(s for s in measure_sections.measure_sections("leicestershire", "2024-25-Q1")
+                   if s.key_measure == "trust-confidence")
+    assert section.has_data and section.force_supplied  # Leicestershire's own confidence figures (seed 003)
+    text = " ".join(section.sentences)
+    assert text.index("The most recent figure loaded for Leicestershire") < text.index("Fairness indicator, not")
+    assert ("stop_search_caterpillar", {"force_id": "leicestershire", "period": "2022-23", "data_dir": None}) \
+        in section.extra_figures
+    assert not any(e["measure_id"] == "stop_search_black_white_ratio" and e["period"] != "2022-23"
+                   for e in section.extra)
+    met = next(s for s in measure_sections.measure_sections("metropolitan-police", "2024-25-Q1")
+               if s.key_measure == "trust-confidence")
+    assert met.measure_id == "stop_search_black_white_ratio" and not met.force_supplied
+
+
+def test_a_force_without_an_unknown_row_says_the_share_is_not_given(tmp_path):
+    lines = [l for l in SUBSET.read_text().splitlines() if not (",Unknown," in l and ",Durham," in l)]
+    partial = tmp_path / "partial.csv"
+    partial.write_text("\n".join(lines) + "\n")
+    data = _tree(tmp_path, [CENSUS_TABLE, LOOKUP], [(partial, "ss.csv")])
+    text = " ".join(measure_sections.stop_search_fairness("durham", "2024-25-Q1", data).sentences)
+    assert "does not give the number of Durham's searches in 2022/23 whose ethnicity was not recorded" in text
+    assert not re.search(r"\bnan\b", text)

@@ -152,7 +152,14 @@ def stop_search_disparity(data_dir=None, legislation: str = "All") -> pd.DataFra
     white_population, white_rate (per 1,000 residents), ratio, lower, upper (Katz 95%), known_total,
     unknown_searches, all_searches, unknown_share (percent of all searches), note.
     """
-    table = stop_search_table(data_dir)
+    paths = stop_search_files(data_dir)
+    stamps = tuple(_stamp(p) for p in paths) + (_stamp(config.forces_file(data_dir)),)
+    return _disparity_cached(str(config.data_dir(data_dir)), stamps, legislation).copy()
+
+
+@lru_cache(maxsize=8)
+def _disparity_cached(root, _stamps, legislation) -> pd.DataFrame:
+    table = stop_search_table(root)
     if table.empty:
         return pd.DataFrame(columns=DISPARITY_COLUMNS)
     table = table[(table["legislation_type"] == legislation) & table["ethnicity_type"].str.endswith("5+1")]
@@ -201,6 +208,40 @@ def _disparity_row(force_id: str, period: str, by_group: pd.DataFrame) -> dict:
             "white_rate": white_rate, "ratio": ratio, "lower": lower, "upper": upper, "known_total": known_total,
             "unknown_searches": unknown, "all_searches": all_searches,
             "unknown_share": 100 * unknown / all_searches if all_searches > 0 else np.nan, "note": note}
+
+
+def stop_search_group_rates(data_dir=None, legislation: str = "All") -> pd.DataFrame:
+    """Every ethnic group's stop and search rate per 1,000 residents, and its ratio to the White rate (Katz 95%),
+    per force (and England and Wales), financial year and classification, for every classification the raw files
+    hold (2001, 2011 and 2021; broad 5+1 and detailed). The White comparator is the broad White group of the same
+    classification year ('White' in 5+1, else the classification's own White rows summed).
+
+    Columns: force_id, period, ethnicity_type, ethnicity, searches, population, rate, ratio_to_white, lower, upper.
+    Groups without a population (Unknown, and every group for City of London and BTP) have no rate.
+    """
+    table = stop_search_table(data_dir)
+    columns = ["force_id", "period", "ethnicity_type", "ethnicity", "searches", "population", "rate",
+               "ratio_to_white", "lower", "upper"]
+    if table.empty:
+        return pd.DataFrame(columns=columns)
+    table = table[(table["legislation_type"] == legislation) & (table["ethnicity_type"] != "All")]
+    table = table[table["force_id"].notna() | (table["geography"] == stop_search.NATIONAL_GEOGRAPHY)]
+    table = table.assign(force_id=table["force_id"].fillna(NATIONAL_ID))
+    rows = []
+    for (force_id, period, etype), grp in table.groupby(["force_id", "period", "ethnicity_type"], sort=True):
+        white = grp[grp["ethnicity"] == "White"]
+        if white.empty:  # a detailed classification: its White rows (British, Irish, Other White, ...) together
+            white = grp[grp["ethnicity"].str.startswith("White")]
+        w_n, w_pop = white["searches"].sum(min_count=1), white["population"].sum(min_count=1)
+        for r in grp.itertuples(index=False):
+            rate = 1000 * r.searches / r.population if r.population and r.population > 0 else np.nan
+            ratio = lower = upper = np.nan
+            if np.isfinite(rate) and pd.notna(w_pop) and w_pop > 0 and w_n and w_n > 0:
+                ratio, lower, upper = (float(v) for v in stats.relative_rate(r.searches, r.population, w_n, w_pop))
+            rows.append({"force_id": force_id, "period": period, "ethnicity_type": etype, "ethnicity": r.ethnicity,
+                         "searches": r.searches, "population": r.population, "rate": rate,
+                         "ratio_to_white": ratio, "lower": lower, "upper": upper})
+    return pd.DataFrame(rows, columns=columns)
 
 
 # --------------------------------------------------------------------------- sexual-offence charges

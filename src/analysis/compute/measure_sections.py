@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from enum import StrEnum
 
 import pandas as pd
 
@@ -38,6 +39,15 @@ from analysis.compute.measures import (
 from analysis.core.periods import Quarter, parse_quarter
 
 # --------------------------------------------------------------------------- sections
+class Chart(StrEnum):
+    """The charts a section can ask for; analysis.present.measure_charts.DRAWERS maps each to its function."""
+
+    FUNNEL = "funnel_plot"
+    CHARGE_RATE_SERIES = "charge_rate_series"
+    REPRESENTATION = "representation_chart"
+    STOP_SEARCH_FUNNEL = "stop_search_caterpillar"
+
+
 @dataclass
 class Latest:
     value: float  # in the measure's unit (percent for rates)
@@ -93,9 +103,9 @@ class MeasureSection:
     official_source: str = ""
     force_supplied: bool = False
     extra: list[dict] = field(default_factory=list)  # other measures with data for this key measure
-    figure: str | None = None  # a function in analysis.present.measure_charts
+    figure: Chart | None = None  # drawn by analysis.present.measure_charts.DRAWERS
     figure_kwargs: dict = field(default_factory=dict)
-    extra_figures: list[tuple[str, dict]] = field(default_factory=list)
+    extra_figures: list[tuple[Chart, dict]] = field(default_factory=list)
 
 
 def _pct(p: float) -> str:
@@ -181,9 +191,9 @@ def _charge_rate_section(force_id, quarter: Quarter, data_dir, measures) -> Meas
     section.trend_text = _trend_text(section.trend, name, f"the {NATIONAL_NAME} rate of {100 * nat['rate']:.1f}%",
                                      len(pts), "percentage points")
     section.sentences = _charge_sentences(section, name, latest_q, nat)
-    section.figure, section.figure_kwargs = "funnel_plot", {"force_id": force_id, "quarter": latest_q.id,
+    section.figure, section.figure_kwargs = Chart.FUNNEL, {"force_id": force_id, "quarter": latest_q.id,
                                                             "data_dir": data_dir}
-    section.extra_figures = [("charge_rate_series", {"force_id": force_id, "quarter": latest_q.id,
+    section.extra_figures = [(Chart.CHARGE_RATE_SERIES, {"force_id": force_id, "quarter": latest_q.id,
                                                      "data_dir": data_dir})]
     section.extra = _extras(force_id, "charge-rate", {measure.id}, data_dir, measures)
     return section
@@ -245,13 +255,15 @@ def format_value(value: float, unit: str) -> str:
             "seconds": f"{value:g} seconds", "rate_per_1000": f"{value:.1f} per 1,000"}.get(unit, f"{value:,.0f}")
 
 
-def _generic_section(force_id, key, quarter: Quarter, data_dir, measures) -> MeasureSection:
-    """Any key measure without a bespoke treatment: headline official data, else force-supplied."""
+def _generic_section(force_id, key, quarter: Quarter, data_dir, measures, exclude=frozenset()) -> MeasureSection:
+    """Any key measure without a bespoke treatment: headline official data, else force-supplied.
+
+    ``exclude``: measure ids another section shows itself (never picked as the headline or listed)."""
     name = get_force(force_id, data_dir).name
     headline = measures.get(HEADLINE[key])
     section = MeasureSection(key, dict(KEY_MEASURES)[key], False,
                              official_source=headline.official_source if headline else "")
-    extras = _extras(force_id, key, CONTEXT_MEASURES, data_dir, measures)
+    extras = _extras(force_id, key, CONTEXT_MEASURES | set(exclude), data_dir, measures)
     extras = [e for e in extras if period_end(e["period"], e["period_type"]) <= quarter.end]
     official = [e for e in extras if e["measure_id"] == HEADLINE[key]]
     ranked = official or sorted(extras, key=lambda e: _headline_rank(e, key, measures))
@@ -336,13 +348,21 @@ def _context_sentence(force_id, key, data_dir, name, top: dict | None = None) ->
     p = r["minority"] / r["total"]
     text = (f"For comparison, Census {year} put the ethnic minority share of {name}'s population at {_pct(p)} "
             f"({int(r['minority']):,} of {int(r['total']):,} usual residents).")
+    if year == "2021":
+        groups = ", ".join(f"{label} {_pct(r[col] / r['total'])}" for col, label in BROAD_GROUP_LABELS)
+        text += f" By broad ethnic group (Census 2021): {groups}."
     if top is not None and top["unit"] == "percent" and "ethnic_minority_share" in top["measure_id"]:
         ratio = stats.representation_ratio(top["value"] / 100, p)
         kind, ratio_name = workforce_figure_kind(top["measure_id"])
-        text += (f" Set against it, {top['title'].lower()} ({kind}, {top['period_label']}) gives a {ratio_name} "
+        text += (f" Set against the ethnic minority share, {top['title'].lower()} ({kind}, {top['period_label']}) "
+                 f"gives a {ratio_name} "
                  f"of {ratio:.2f} (1 would mean parity). It compares {kind} with the {year} resident population"
                  + ("" if kind == "the whole workforce" else ", not the whole workforce") + ".")
     return text
+
+
+BROAD_GROUP_LABELS = (("asian", "Asian"), ("black", "Black"), ("mixed", "Mixed"), ("white", "White"),
+                      ("other", "Other"))  # the five ONS broad groups, in ONS order
 
 
 def workforce_figure_kind(measure_id: str) -> tuple[str, str]:
@@ -352,65 +372,6 @@ def workforce_figure_kind(measure_id: str) -> tuple[str, str]:
     if "recruit" in measure_id:
         return "recruits in the year", "recruits' representation ratio"
     return "the whole workforce", "representation ratio"
-
-
-def measure_sections(force_id: str, quarter, data_dir=None) -> list[MeasureSection]:
-    """One :class:`MeasureSection` per Casey key measure, in the review's order.
-
-    ``quarter`` is the reporting quarter (``'2024-25-Q1'`` or a Quarter); quarterly
-    measures use it if present, else the most recent quarter before it (and say so).
-    """
-    force_id = get_force(force_id, data_dir).id
-    quarter = parse_quarter(quarter)
-    measures = load_registry(data_dir)
-    sections = []
-    for key, _ in KEY_MEASURES:
-        if key == "charge-rate":
-            sections.append(_charge_rate_section(force_id, quarter, data_dir, measures))
-        elif key == "trust-confidence":
-            sections.append(fairness_section(force_id, quarter, data_dir, measures))
-        elif key == "rape-to-court":
-            sections.append(rape_to_court_section(force_id, quarter, data_dir, measures))
-        else:
-            section = _generic_section(force_id, key, quarter, data_dir, measures)
-            if key == "workforce-representation":
-                section.figure = "representation_chart"
-                section.figure_kwargs = {"force_id": force_id, "data_dir": data_dir}
-            sections.append(section)
-    return sections
-
-
-def national_measure_table(quarter, data_dir=None, basis: str = "closed") -> pd.DataFrame:
-    """Every force's charge rate for one quarter with Wilson CI and funnel classification.
-
-    Rows are in registry (alphabetical) order, not ranked: this is not a league table.
-    ``funnel`` uses limits widened for over-dispersion; ``funnel_unadjusted`` plain
-    binomial limits. Rates are percentages.
-    """
-    q = parse_quarter(quarter)
-    series = charge_rate_series(data_dir)
-    rows = series[(series["basis"] == basis) & (series["period"] == q.id)]
-    national = national_series(data_dir)
-    nat = national[(national["basis"] == basis) & (national["period"] == q.id)]
-    if rows.empty or nat.empty:
-        raise KeyError(f"no {basis}-basis charge rates for {q.label}")
-    nat = nat.iloc[0]
-    target = nat["charges"] / nat["assigned"]
-    ok = rows.dropna(subset=["assigned"])
-    phi = stats.overdispersion(ok["charges"], ok["assigned"], target)
-    names = {f.id: f.name for f in all_forces(data_dir)}
-    out = pd.DataFrame({
-        "force_id": rows["force_id"].to_numpy(),
-        "force_name": rows["force_id"].map(names).to_numpy(),
-        "period": q.id, "basis": basis,
-        "charges": rows["charges"].to_numpy(), "assigned": rows["assigned"].to_numpy(),
-        "rate_pct": 100 * rows["rate"].to_numpy(), "lower_pct": 100 * rows["lower"].to_numpy(),
-        "upper_pct": 100 * rows["upper"].to_numpy(),
-        "funnel": stats.classify_funnel(rows["charges"].to_numpy(), rows["assigned"].to_numpy(), target, phi=phi),
-        "funnel_unadjusted": stats.classify_funnel(rows["charges"].to_numpy(), rows["assigned"].to_numpy(), target),
-        "national_rate_pct": 100 * target, "phi": phi, "note": rows["note"].to_numpy(),
-    })
-    return out.sort_values("force_name").reset_index(drop=True)
 
 
 # --------------------------------------------------------------------------- fairness indicator (16.i)
@@ -435,14 +396,36 @@ def _fairness_table(data_dir) -> pd.DataFrame:
     return disparity.stop_search_disparity(data_dir)
 
 
+FAIRNESS_IDS = frozenset({FAIRNESS_MEASURE, "stop_search_rate_black", "stop_search_rate_white",
+                          "stop_search_ethnicity_unrecorded_share"})
+
+
 def fairness_section(force_id, quarter, data_dir=None, measures=None) -> MeasureSection:
-    """Recommendation 16.i: the stop and search disparity, shown as a fairness indicator (not the review's
-    survey measure of the trust gap), for the latest financial year ending on or before the report quarter."""
+    """Recommendation 16.i. When the force has other figures for trust and confidence (its own survey, say),
+    they lead as before and the stop and search fairness indicator follows them; otherwise the fairness
+    indicator is the section."""
+    force = get_force(force_id, data_dir)
+    measures = measures or load_registry(data_dir)
+    generic = _generic_section(force.id, "trust-confidence", parse_quarter(quarter), data_dir, measures,
+                               exclude=FAIRNESS_IDS)
+    if FAIRNESS_MEASURE not in measures:
+        return generic
+    fair = stop_search_fairness(force.id, quarter, data_dir, measures)
+    if not generic.has_data:
+        return fair
+    generic.sentences = [*generic.sentences, *fair.sentences]
+    generic.extra = [*generic.extra, *fair.extra]
+    if fair.figure:
+        generic.extra_figures = [*generic.extra_figures, (fair.figure, fair.figure_kwargs)]
+    return generic
+
+
+def stop_search_fairness(force_id, quarter, data_dir=None, measures=None) -> MeasureSection:
+    """The stop and search disparity, shown as a fairness indicator (not the review's survey measure of the
+    trust gap), for the latest financial year published by the end of the report quarter."""
     force = get_force(force_id, data_dir)
     name, quarter = force.name, parse_quarter(quarter)
     measures = measures or load_registry(data_dir)
-    if FAIRNESS_MEASURE not in measures:  # a data tree without the stop and search registry entries
-        return _generic_section(force.id, "trust-confidence", quarter, data_dir, measures)
     measure = measures[FAIRNESS_MEASURE]
     section = MeasureSection("trust-confidence", dict(KEY_MEASURES)["trust-confidence"], False, measure.id,
                              measure.title, official_source=measure.official_source)
@@ -467,20 +450,27 @@ def fairness_section(force_id, quarter, data_dir=None, measures=None) -> Measure
     sentences = [intro, section.latest_note]
     national = disparity.latest_as_at(table, quarter, disparity.NATIONAL_ID, lag)
     nat = national.iloc[0] if not national.empty else None
-    unrecorded = (f"The ethnicity of {row['unknown_share']:.1f}% of {name}'s {int(row['all_searches']):,} searches "
-                  f"in {year} was not recorded ({int(row['unknown_searches']):,}); those searches are in neither rate, "
-                  f"which limits any comparison")
-    if nat is not None:
-        unrecorded += f" (England and Wales: {nat['unknown_share']:.1f}%)"
+    if math.isfinite(row["unknown_share"]):
+        unrecorded = (f"The ethnicity of {row['unknown_share']:.1f}% of {name}'s {int(row['all_searches']):,} "
+                      f"searches in {year} was not recorded ({int(row['unknown_searches']):,}); those searches are in "
+                      f"neither rate, which limits any comparison")
+    else:
+        unrecorded = (f"The data loaded does not give the number of {name}'s searches in {year} whose ethnicity was "
+                      f"not recorded, so how far that limits the comparison cannot be said")
+    if nat is not None and math.isfinite(nat["unknown_share"]):
+        unrecorded += f" (England and Wales: {nat['unknown_share']:.1f}% not recorded)"
     if not math.isfinite(row["ratio"]):
         section.latest = Latest(float("nan"), None, None, "ratio", row["period"], "financial_year", year,
                                 disparity.STOP_SEARCH_SOURCE, note=row["note"])
-        sentences.append(f"{row['note']} In {year} {name} recorded {int(row['black_searches']):,} searches of "
-                         f"people who described themselves as Black and {int(row['white_searches']):,} of people "
-                         f"who described themselves as White, so no Black/White rate ratio can be given.")
+        counts = ""
+        if math.isfinite(row["black_searches"]) and math.isfinite(row["white_searches"]):
+            counts = (f" In {year} {name} recorded {int(row['black_searches']):,} searches of people who described "
+                      f"themselves as Black and {int(row['white_searches']):,} of people who described themselves as "
+                      f"White.")
+        sentences.append(f"{row['note']}{counts} No Black/White rate ratio can be given.")
         sentences.append(unrecorded + ".")
         section.sentences = sentences
-        section.figure, section.figure_kwargs = "stop_search_caterpillar", {
+        section.figure, section.figure_kwargs = Chart.STOP_SEARCH_FUNNEL, {
             "force_id": force.id, "period": row["period"], "data_dir": data_dir}
         return section
     section.latest = Latest(float(row["ratio"]), float(row["lower"]), float(row["upper"]), "ratio", row["period"],
@@ -526,7 +516,7 @@ def fairness_section(force_id, quarter, data_dir=None, measures=None) -> Measure
          "source": disparity.STOP_SEARCH_SOURCE, "registry": measures[mid].registry, "note": ""}
         for mid, value in (("stop_search_rate_black", row["black_rate"]), ("stop_search_rate_white", row["white_rate"]),
                            ("stop_search_ethnicity_unrecorded_share", row["unknown_share"]))]
-    section.figure, section.figure_kwargs = "stop_search_caterpillar", {
+    section.figure, section.figure_kwargs = Chart.STOP_SEARCH_FUNNEL, {
         "force_id": force.id, "period": row["period"], "data_dir": data_dir}
     return section
 
@@ -623,3 +613,62 @@ def _registry_field(data_dir, measure_id: str, field_name: str) -> str:
             if entry.get("id") == measure_id:
                 return str(entry.get(field_name) or "").strip()
     return ""
+
+
+def measure_sections(force_id: str, quarter, data_dir=None) -> list[MeasureSection]:
+    """One :class:`MeasureSection` per Casey key measure, in the review's order.
+
+    ``quarter`` is the reporting quarter (``'2024-25-Q1'`` or a Quarter); quarterly
+    measures use it if present, else the most recent quarter before it (and say so).
+    """
+    force_id = get_force(force_id, data_dir).id
+    quarter = parse_quarter(quarter)
+    measures = load_registry(data_dir)
+    sections = []
+    for key, _ in KEY_MEASURES:
+        if key == "charge-rate":
+            sections.append(_charge_rate_section(force_id, quarter, data_dir, measures))
+        elif key == "trust-confidence":
+            sections.append(fairness_section(force_id, quarter, data_dir, measures))
+        elif key == "rape-to-court":
+            sections.append(rape_to_court_section(force_id, quarter, data_dir, measures))
+        else:
+            section = _generic_section(force_id, key, quarter, data_dir, measures)
+            if key == "workforce-representation":
+                section.figure = Chart.REPRESENTATION
+                section.figure_kwargs = {"force_id": force_id, "data_dir": data_dir}
+            sections.append(section)
+    return sections
+
+
+def national_measure_table(quarter, data_dir=None, basis: str = "closed") -> pd.DataFrame:
+    """Every force's charge rate for one quarter with Wilson CI and funnel classification.
+
+    Rows are in registry (alphabetical) order, not ranked: this is not a league table.
+    ``funnel`` uses limits widened for over-dispersion; ``funnel_unadjusted`` plain
+    binomial limits. Rates are percentages.
+    """
+    q = parse_quarter(quarter)
+    series = charge_rate_series(data_dir)
+    rows = series[(series["basis"] == basis) & (series["period"] == q.id)]
+    national = national_series(data_dir)
+    nat = national[(national["basis"] == basis) & (national["period"] == q.id)]
+    if rows.empty or nat.empty:
+        raise KeyError(f"no {basis}-basis charge rates for {q.label}")
+    nat = nat.iloc[0]
+    target = nat["charges"] / nat["assigned"]
+    ok = rows.dropna(subset=["assigned"])
+    phi = stats.overdispersion(ok["charges"], ok["assigned"], target)
+    names = {f.id: f.name for f in all_forces(data_dir)}
+    out = pd.DataFrame({
+        "force_id": rows["force_id"].to_numpy(),
+        "force_name": rows["force_id"].map(names).to_numpy(),
+        "period": q.id, "basis": basis,
+        "charges": rows["charges"].to_numpy(), "assigned": rows["assigned"].to_numpy(),
+        "rate_pct": 100 * rows["rate"].to_numpy(), "lower_pct": 100 * rows["lower"].to_numpy(),
+        "upper_pct": 100 * rows["upper"].to_numpy(),
+        "funnel": stats.classify_funnel(rows["charges"].to_numpy(), rows["assigned"].to_numpy(), target, phi=phi),
+        "funnel_unadjusted": stats.classify_funnel(rows["charges"].to_numpy(), rows["assigned"].to_numpy(), target),
+        "national_rate_pct": 100 * target, "phi": phi, "note": rows["note"].to_numpy(),
+    })
+    return out.sort_values("force_name").reset_index(drop=True)

@@ -7,6 +7,7 @@ All functions take plain DataFrames (rows in the canonical tracker columns plus
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
 
 import pandas as pd
 
@@ -17,6 +18,34 @@ from analysis.core.periods import parse_quarter
 from analysis.sources.trackers import SENSITIVE
 
 APPLICABLE_STATUSES = ["complete", "in_progress", "not_started", "not_assessed"]
+
+
+class FlagKind(StrEnum):
+    """What a flag is about; its value is the flag's wording (the stale one adds how long)."""
+
+    NO_ENTRY = "no entry in the tracker"
+    EVIDENCE_BLANK = "evidence is blank"
+    ACTIONS_BLANK = "actions are blank"
+    COMPLETE_WITHOUT_EVIDENCE = "marked complete without evidence"
+    STALE = "not updated"
+    PART_NOT_STARTED = "not started"  # only ever for named parts of a recommendation that is under way
+    PART_NOT_ASSESSED = "not assessed"
+
+
+class Flag(str):
+    """A flag's sentence that also carries its :class:`FlagKind`, so code groups flags by kind, not by text."""
+
+    kind: FlagKind
+    parts: tuple  # the parts concerned, when the flag is about some parts only (else empty)
+
+    def __new__(cls, kind: FlagKind, text: str | None = None, parts: tuple = ()):
+        flag = super().__new__(cls, kind.value if text is None else text)
+        flag.kind = kind
+        flag.parts = tuple(parts)
+        return flag
+
+    def __getnewargs__(self):
+        return (self.kind, str(self), self.parts)
 
 
 def apply_audience(rows: pd.DataFrame, audience: str) -> tuple[pd.DataFrame, int]:
@@ -199,35 +228,38 @@ def _join_ids(ids) -> str:
     return ids[0] if len(ids) == 1 else ", ".join(ids[:-1]) + " and " + ids[-1]
 
 
-def _scoped(kind: str, ids: tuple, row) -> str:
+def _scoped(kind: FlagKind, ids: tuple, row) -> Flag | None:
     """'evidence is blank' when every applicable row is affected, else naming the parts."""
     if not ids:
-        return ""
+        return None
     if row.rows <= 1 or set(ids) == {row.recommendation_id}:
-        return kind
+        return Flag(kind)
     named = [("the recommendation as a whole" if i == row.recommendation_id else i) for i in ids]
-    return f"{kind}{PART_SEPARATOR}{'part' if len(named) == 1 else 'parts'} {_join_ids(named)}"
+    text = f"{kind.value}{PART_SEPARATOR}{'part' if len(named) == 1 else 'parts'} {_join_ids(named)}"
+    return Flag(kind, text, tuple(named))
 
 
-def flags(status_table: pd.DataFrame, stale: pd.Series) -> dict[str, list[str]]:
+def flags(status_table: pd.DataFrame, stale: pd.Series) -> dict[str, list[Flag]]:
     """Plain-language flags per recommendation (only for applicable ones), naming the parts concerned."""
-    out: dict[str, list[str]] = {}
+    out: dict[str, list[Flag]] = {}
     for row in status_table.itertuples(index=False):
         found = []
         if row.applicable:
             if not row.in_tracker:
-                found.append("no entry in the tracker")
+                found.append(Flag(FlagKind.NO_ENTRY))
             else:
-                found.append(_scoped("evidence is blank", tuple(row.blank_evidence), row))
-                found.append(_scoped("actions are blank", tuple(row.blank_actions), row))
-                found.append(_scoped("marked complete without evidence", tuple(row.complete_without_evidence), row))
-                for state in ("not started", "not assessed"):
+                found.append(_scoped(FlagKind.EVIDENCE_BLANK, tuple(row.blank_evidence), row))
+                found.append(_scoped(FlagKind.ACTIONS_BLANK, tuple(row.blank_actions), row))
+                found.append(_scoped(FlagKind.COMPLETE_WITHOUT_EVIDENCE, tuple(row.complete_without_evidence), row))
+                for kind, state in ((FlagKind.PART_NOT_STARTED, "not started"),
+                                    (FlagKind.PART_NOT_ASSESSED, "not assessed")):
                     ids = tuple(p.split(" ", 1)[0] for p in row.parts_behind if p.endswith(state))
-                    found.append(_scoped(state, ids, row) if ids and row.rows > 1 else "")
+                    found.append(_scoped(kind, ids, row) if ids and row.rows > 1 else None)
             since = stale.get(row.recommendation_id)
             if since is not None and since == since and since >= STALE_AFTER_QUARTERS:
-                found.append(f"not updated for {int(since)} quarters")
+                found.append(Flag(FlagKind.STALE, f"{FlagKind.STALE.value} for {int(since)} quarters"))
         out[row.recommendation_id] = [f for f in found if f]
+    return out
     return out
 
 

@@ -21,6 +21,7 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
+from analysis.core.errors import UsageError
 from analysis.core import atomic
 from analysis.core.cells import normalise_text
 from analysis.core import config
@@ -38,11 +39,11 @@ REPORTED_FIELDS = ["status", "owner", "evidence", "actions", "linked_workstreams
 MAPPING_KEYS = {"id", "description", "source", "columns", "ignore", "defaults", "values", "references"}
 
 
-class MappingError(ValueError):
+class MappingError(UsageError):
     """A mapping file that is missing or malformed (a usage error)."""
 
 
-class SnapshotExists(ValueError):
+class SnapshotExists(UsageError):
     """The snapshot is already on disk and ``replace`` was not given (a usage error)."""
 
 

@@ -26,6 +26,7 @@ import pandas as pd
 from analysis.core import atomic
 from analysis.core import config
 from analysis.core.cells import neutralise_formula, normalise_text
+from analysis.core.palette import WORKBOOK
 from analysis.sources.catalogue import Framework, load_framework
 from analysis.core.forces import Force, get_force
 from analysis.core.periods import Quarter, parse_quarter
@@ -59,10 +60,11 @@ HEADINGS_HELP = {
 }
 EXTRA_ROWS = TEMPLATE_EXTRA_ROWS
 
-GREY = "EDEDED"
-REQUIRED_FILL = "F4B183"
-OPTIONAL_FILL = "BDD7EE"
-CONTEXT_HEADER_FILL = "BFBFBF"
+# openpyxl wants RRGGBB without the '#'
+GREY = WORKBOOK["context"].lstrip("#")
+REQUIRED_FILL = WORKBOOK["required-header"].lstrip("#")
+OPTIONAL_FILL = WORKBOOK["optional-header"].lstrip("#")
+CONTEXT_HEADER_FILL = WORKBOOK["context-header"].lstrip("#")
 
 
 @dataclass(frozen=True)
@@ -187,7 +189,7 @@ def build_workbook(framework: Framework, force: Force, quarter: Quarter, rows: p
     lists.protection.sheet = True
 
     # --- Tracker
-    thin = Side(style="thin", color="A6A6A6")
+    thin = Side(style="thin", color=WORKBOOK["border"].lstrip("#"))
     border = Border(left=thin, right=thin, top=thin, bottom=thin)
     wrap = Alignment(wrap_text=True, vertical="top")
     grey = PatternFill("solid", fgColor=GREY)
@@ -215,7 +217,7 @@ def build_workbook(framework: Framework, force: Force, quarter: Quarter, rows: p
             context = name in CONTEXT_COLUMNS or (name == "recommendation_id" and record is not None)
             if context:
                 cell.fill = grey
-                cell.font = Font(color="595959")
+                cell.font = Font(color=WORKBOOK["context-text"].lstrip("#"))
             cell.protection = Protection(locked=context)
     ws.freeze_panes = "B2"
     ws.row_dimensions[1].height = 30

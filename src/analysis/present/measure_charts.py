@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from analysis.compute import measure_sections
+from analysis.compute.measure_sections import Chart
 from analysis.compute import measures
 from analysis.compute import stats
 from analysis.present import style
@@ -38,13 +39,13 @@ def funnel_plot(force_id: str, quarter, data_dir=None, basis: str = "closed"):
     fig, ax = plt.subplots(figsize=(7.5, 4.8))
     target, phi = draw_funnel_limits(ax, table)
     others = table[table["force_id"] != force.id]
-    ax.scatter(others["assigned"], others["rate_pct"], s=18, color=style.GAF_LIGHT_GREY,
-               edgecolor=style.GAF_DARK_GREY, linewidth=0.4, label="Other forces", zorder=3)
+    ax.scatter(others["assigned"], others["rate_pct"], s=18, color=style.OTHERS,
+               edgecolor=style.LIMITS, linewidth=0.4, label="Other forces", zorder=3)
     mine = table[table["force_id"] == force.id]
     if not mine.empty:
-        ax.scatter(mine["assigned"], mine["rate_pct"], s=60, color=style.GAF_DARK_PINK, label=force.name, zorder=4)
+        ax.scatter(mine["assigned"], mine["rate_pct"], s=60, color=style.HIGHLIGHT, label=force.name, zorder=4)
         ax.annotate(force.name, (mine["assigned"].iloc[0], mine["rate_pct"].iloc[0]), xytext=(6, 6),
-                    textcoords="offset points", color=style.GAF_DARK_PINK)
+                    textcoords="offset points", color=style.HIGHLIGHT)
     ax.set_xscale("log")
     ax.set_xlabel(f"Assigned outcomes in the quarter ({basis} basis, log scale)")
     ax.set_ylabel("Charge rate (%)")
@@ -85,10 +86,10 @@ def charge_rate_series(force_id: str, quarter=None, data_dir=None, basis: str = 
     x = np.arange(len(periods))
     labels = [parse_quarter(p).label for p in periods]
     fig, ax = plt.subplots(figsize=(7.5, 4.2))
-    ax.fill_between(x, 100 * mine["lower"], 100 * mine["upper"], color=style.GAF_DARK_BLUE, alpha=0.2,
+    ax.fill_between(x, 100 * mine["lower"], 100 * mine["upper"], color=style.PRIMARY, alpha=0.2,
                     label="95% confidence interval")
-    ax.plot(x, 100 * mine["rate"], marker="o", color=style.GAF_DARK_BLUE, label=force.name)
-    ax.plot(x, 100 * nat["rate"], color=style.GAF_ORANGE, lw=1.5, ls="--", label=measures.NATIONAL_NAME)
+    ax.plot(x, 100 * mine["rate"], marker="o", color=style.PRIMARY, label=force.name)
+    ax.plot(x, 100 * nat["rate"], color=style.COMPARATOR, lw=1.5, ls="--", label=measures.NATIONAL_NAME)
     ax.set_xticks(x, labels, rotation=45, ha="right", fontsize=8)
     ax.set_xlabel("Financial quarter")
     ax.set_ylabel("Charge rate (%)")
@@ -135,11 +136,11 @@ def representation_chart(force_id: str, data_dir=None):
     fig, ax = plt.subplots(figsize=(7.5, 3.6))
     names = [f"{a}: {b}" for a, b, *_ in rows]
     values = [v for *_, v, _, _ in rows]
-    colours = [style.GAF_DARK_BLUE if "Population" in n else style.GAF_TURQUOISE for n in names]
+    colours = [style.PRIMARY if "Population" in n else style.SECONDARY for n in names]
     y = np.arange(len(rows))
     ax.barh(y, values, color=colours)
     ax.errorbar(values, y, xerr=[[v - r[3] for v, r in zip(values, rows)], [r[4] - v for v, r in zip(values, rows)]],
-                fmt="none", color=style.GAF_DARK_GREY, capsize=3)
+                fmt="none", color=style.LIMITS, capsize=3)
     ax.set_yticks(y, names, fontsize=8)
     ax.invert_yaxis()
     ax.set_xlabel("Ethnic minority share (%)")
@@ -159,9 +160,9 @@ def draw_funnel_limits(ax, table) -> tuple[float, float]:
     limits = stats.funnel_limits(target, n_grid, phi=phi)
     for level, dash in ((0.95, "--"), (0.998, ":")):
         lo, hi = limits[level]
-        ax.plot(n_grid, 100 * lo, dash, color=style.GAF_DARK_GREY, lw=1, label=f"{level * 100:g}% limits")
-        ax.plot(n_grid, 100 * hi, dash, color=style.GAF_DARK_GREY, lw=1)
-    ax.axhline(100 * target, color=style.GAF_DARK_BLUE, lw=1, label=f"{measures.NATIONAL_NAME} {100 * target:.1f}%")
+        ax.plot(n_grid, 100 * lo, dash, color=style.LIMITS, lw=1, label=f"{level * 100:g}% limits")
+        ax.plot(n_grid, 100 * hi, dash, color=style.LIMITS, lw=1)
+    ax.axhline(100 * target, color=style.REFERENCE, lw=1, label=f"{measures.NATIONAL_NAME} {100 * target:.1f}%")
     return target, phi
 
 
@@ -170,7 +171,7 @@ def draw_section(section) -> list:
     out = []
     for name, kwargs in ([(section.figure, section.figure_kwargs)] if section.figure else []) + list(
             section.extra_figures):
-        out.append(globals()[name](**kwargs))
+        out.append(DRAWERS[Chart(name)](**kwargs))
     return out
 
 
@@ -203,20 +204,20 @@ def stop_search_caterpillar(force_id: str | None, period: str, data_dir=None):
         grid = np.linspace(max(0.5, precision.min() * 0.8), precision.max() * 1.05, 300)
         for level, dash in zip(settings.FUNNEL_LEVELS, ("--", ":")):
             z = float(stats._z(level)) * np.sqrt(phi)
-            ax.plot(grid, target * np.exp(z / grid), dash, color=style.GAF_DARK_GREY, lw=1,
+            ax.plot(grid, target * np.exp(z / grid), dash, color=style.LIMITS, lw=1,
                     label=f"{level * 100:g}% limits (widened, phi {phi:.0f})")
-            ax.plot(grid, target * np.exp(-z / grid), dash, color=style.GAF_DARK_GREY, lw=1)
-        ax.axhline(target, color=style.GAF_DARK_BLUE, lw=1, label=f"{measures.NATIONAL_NAME} {target:.2f}")
-    ax.axhline(1, color=style.GAF_DARK_GREY, lw=0.8, alpha=0.6)
+            ax.plot(grid, target * np.exp(-z / grid), dash, color=style.LIMITS, lw=1)
+        ax.axhline(target, color=style.REFERENCE, lw=1, label=f"{measures.NATIONAL_NAME} {target:.2f}")
+    ax.axhline(1, color=style.LIMITS, lw=0.8, alpha=0.6)
     mine = ok["force_id"] == (force.id if force else None)
-    ax.scatter(precision[~mine], ok.loc[~mine, "ratio"], s=18, color=style.GAF_LIGHT_GREY,
-               edgecolor=style.GAF_DARK_GREY, linewidth=0.4, label="Other forces" if force else "Forces", zorder=3)
+    ax.scatter(precision[~mine], ok.loc[~mine, "ratio"], s=18, color=style.OTHERS,
+               edgecolor=style.LIMITS, linewidth=0.4, label="Other forces" if force else "Forces", zorder=3)
     if mine.any():
-        ax.scatter(precision[mine], ok.loc[mine, "ratio"], s=60, color=style.GAF_DARK_PINK, label=force.name, zorder=4)
+        ax.scatter(precision[mine], ok.loc[mine, "ratio"], s=60, color=style.HIGHLIGHT, label=force.name, zorder=4)
         at_right = precision[mine].iloc[0] > np.quantile(precision, 0.75)
         ax.annotate(force.name, (precision[mine].iloc[0], ok.loc[mine, "ratio"].iloc[0]),
                     xytext=(-6, 6) if at_right else (6, 6), ha="right" if at_right else "left",
-                    textcoords="offset points", color=style.GAF_DARK_PINK)
+                    textcoords="offset points", color=style.HIGHLIGHT)
     ax.set_yscale("log")
     if len(ok):
         ax.set_ylim(min(0.8, ok["ratio"].min() / 1.5), ok["ratio"].max() * 1.8)
@@ -252,3 +253,12 @@ def ratio_overdispersion(ratios, se_log, target: float, winsor: float | None = N
     z = (np.log(np.asarray(ratios, float)) - np.log(target)) / np.asarray(se_log, float)
     lo, hi = np.quantile(z, [winsor, 1 - winsor])
     return float(max(1.0, np.mean(np.clip(z, lo, hi) ** 2)))
+
+
+# each chart a section can name, by reference (a new Chart without a drawer fails the tests, not a report)
+DRAWERS = {
+    Chart.FUNNEL: funnel_plot,
+    Chart.CHARGE_RATE_SERIES: charge_rate_series,
+    Chart.REPRESENTATION: representation_chart,
+    Chart.STOP_SEARCH_FUNNEL: stop_search_caterpillar,
+}

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+from analysis.compute.progress import FlagKind
 from analysis.compute.report_model import Report
 from analysis.compute import coverage
 from analysis.compute.claims import Claim, ClaimLedger
-from analysis.compute.progress import PART_SEPARATOR
 from analysis.core.settings import SERIES_SUMMARY_MIN_POINTS, STALE_AFTER_QUARTERS
 from analysis.present.style import STATUS_LABELS
 
@@ -283,23 +283,15 @@ def evidence_sentence(report: Report) -> str:
     return text
 
 
-def _flag_kind(flag: str) -> tuple[str, str]:
-    """('evidence is blank', '7.ii') from 'evidence is blank for part 7.ii'; detail is '' for a whole one."""
-    if flag.startswith("not updated"):
-        return f"not updated for {STALE_AFTER_QUARTERS} or more quarters", ""
-    kind, sep, detail = flag.partition(PART_SEPARATOR)
-    if not sep:
-        return flag, ""
-    return kind, detail.removeprefix("parts ").removeprefix("part ")
-
-
 def needing_attention(report: Report) -> list[str]:
     """Short phrases, one per kind of flag, naming the recommendations and the parts affected."""
     by_flag: dict[str, list[str]] = {}
     for rec_id, found in report.flags.items():
         for flag in found:
-            kind, detail = _flag_kind(flag)
-            by_flag.setdefault(kind, []).append(f"{rec_id} ({detail})" if detail else rec_id)
+            stale = flag.kind is FlagKind.STALE
+            key = f"{FlagKind.STALE.value} for {STALE_AFTER_QUARTERS} or more quarters" if stale else flag.kind.value
+            detail = _join(list(flag.parts)) if flag.parts else ""
+            by_flag.setdefault(key, []).append(f"{rec_id} ({detail})" if detail else rec_id)
     label = report.framework.item_label.lower()
     return [f"{flag} for {label}{'s' if len(ids) > 1 else ''} {_join(ids)}" for flag, ids in by_flag.items()]
 

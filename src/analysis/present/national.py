@@ -224,13 +224,13 @@ def funnel_chart(table: pd.DataFrame, quarter: Quarter, basis: str):
     fig, ax = plt.subplots(figsize=(7.5, 4.8))
     target, phi = draw_funnel_limits(ax, table)
     outside = table["funnel"].astype(str).str.endswith("99.8%")
-    ax.scatter(table.loc[~outside, "assigned"], table.loc[~outside, "rate_pct"], s=18, color=style.GAF_LIGHT_GREY,
-               edgecolor=style.GAF_DARK_GREY, linewidth=0.4, label="Forces", zorder=3)
-    ax.scatter(table.loc[outside, "assigned"], table.loc[outside, "rate_pct"], s=40, color=style.GAF_DARK_PINK,
+    ax.scatter(table.loc[~outside, "assigned"], table.loc[~outside, "rate_pct"], s=18, color=style.OTHERS,
+               edgecolor=style.LIMITS, linewidth=0.4, label="Forces", zorder=3)
+    ax.scatter(table.loc[outside, "assigned"], table.loc[outside, "rate_pct"], s=40, color=style.HIGHLIGHT,
                label="Outside the 99.8% limits", zorder=4)
     for row in table[outside].itertuples(index=False):
         ax.annotate(row.force_name, (row.assigned, row.rate_pct), xytext=(5, 4), textcoords="offset points",
-                    fontsize=7, color=style.GAF_DARK_PINK)
+                    fontsize=7, color=style.HIGHLIGHT)
     ax.set_xscale("log")
     ax.set_xlabel(f"Assigned outcomes in the quarter ({basis} basis, log scale)")
     ax.set_ylabel("Charge rate (%)")
@@ -252,7 +252,7 @@ def publish_meta(overview: Overview) -> None:
     from IPython.display import display
 
     meta = {
-        "force": "All forces", "force_id": "national-overview",
+        "force": "All forces", "force_id": config.NATIONAL_STEM,
         "quarter": overview.quarter.id, "quarter_label": overview.quarter.label,
         "audience": overview.audience, "marking": overview.marking,
         "framework": overview.framework.short_title,
@@ -400,8 +400,8 @@ def provenance(o: Overview) -> str:
 
 
 # --------------------------------------------------------------------------- new measures across forces (issue 11)
-def _fmt_number(value, pattern: str = "{:.1f}") -> str:
-    return "no rate" if value is None or pd.isna(value) else pattern.format(value)
+def _fmt_number(value, pattern: str = "{:.1f}", missing: str = "no rate") -> str:
+    return missing if value is None or pd.isna(value) else pattern.format(value)
 
 
 def fairness_section(o: Overview, data_dir=None) -> str:
@@ -430,8 +430,9 @@ def fairness_section(o: Overview, data_dir=None) -> str:
         "official figure that exists for every force is how often Black and White residents are stopped and searched.",
         f"{year} is the latest year published by the end of {o.quarter.label}. Across England and Wales Black "
         f"residents were searched at {nat['ratio']:.2f} times the rate of White residents (95% confidence interval "
-        f"{nat['lower']:.2f} to {nat['upper']:.2f}); the ethnicity of {nat['unknown_share']:.1f}% of searches was not "
-        f"recorded, and those searches are in neither rate.",
+        f"{nat['lower']:.2f} to {nat['upper']:.2f})"
+        + (f"; the ethnicity of {nat['unknown_share']:.1f}% of searches was not recorded, and those searches are in "
+           f"neither rate." if pd.notna(nat["unknown_share"]) else "."),
         *([f"No rate per 1,000 residents is published for {', '.join(no_rate)}, so no ratio is shown."]
           if no_rate else []),
     ]))
@@ -443,8 +444,8 @@ def fairness_section(o: Overview, data_dir=None) -> str:
         ratio = "no rate" if pd.isna(r.ratio) else f"{r.ratio:.2f} ({r.lower:.2f} to {r.upper:.2f})"
         rows.append(f"<tr><td>{esc(r.force_name)}</td><td>{_fmt_number(r.black_rate)}</td>"
                     f"<td>{_fmt_number(r.white_rate)}</td><td>{esc(ratio)}</td>"
-                    f"<td>{_fmt_number(r.unknown_share, '{:.1f}%')}</td>"
-                    f"<td>{_fmt_number(share, '{:.1f}%')}</td></tr>")
+                    f"<td>{_fmt_number(r.unknown_share, '{:.1f}%', 'not given')}</td>"
+                    f"<td>{_fmt_number(share, '{:.1f}%', 'not given')}</td></tr>")
     out.append(
         f"<table class='entries'><caption>Stop and search by ethnicity, {esc(year)}, forces in alphabetical order "
         "(not ranked); rates per 1,000 residents of each group (Census 2021)</caption><thead><tr>"

@@ -37,12 +37,13 @@ from pathlib import Path
 from analysis import __version__
 from analysis.core import atomic
 from analysis.core import config
+from analysis.core.errors import EXIT_DATA, EXIT_OK, MissingInputs, UsageError
 from analysis.core.periods import Quarter, latest_complete_quarter, parse_quarter
 from analysis.core.settings import MAX_TASKS_PER_WORKER, REPORT_TIMEOUT_SECONDS
 
-AUDIENCES = ("internal", "public")  # same as analysis.compute.report_model.AUDIENCES (a test checks); no pandas import here
+AUDIENCES = config.AUDIENCES
 EXECUTORS = ("local", "dask")
-NATIONAL = "national-overview"
+NATIONAL = config.NATIONAL_STEM
 MANIFEST = "manifest.json"
 MANIFEST_SCHEMA = 1
 DEFAULT_TIMEOUT = REPORT_TIMEOUT_SECONDS
@@ -53,11 +54,11 @@ OK_STATUSES = ("rendered", "unchanged")
 csv.field_size_limit(sys.maxsize)
 
 
-class BatchUsageError(ValueError):
+class BatchUsageError(UsageError):
     """Bad options (unknown force, quarter, framework, executor); the CLI exits 2."""
 
 
-class MissingData(FileNotFoundError):
+class MissingData(MissingInputs):
     """The processed tables are not there: run ``casey build`` (or ``casey batch --build``)."""
 
 
@@ -504,6 +505,7 @@ class BatchOptions:
     timeout: float | None = DEFAULT_TIMEOUT
     max_tasks_per_child: int | None = DEFAULT_MAX_TASKS_PER_CHILD
     progress: bool | None = None  # None: a bar when stderr is a terminal
+    verbose: bool = False  # plan lines, one line per report and the summary table; else failures and one line
     today: dt.date | None = None
 
 
@@ -520,7 +522,7 @@ class BatchResult:
 
     @property
     def exit_code(self) -> int:
-        return 1 if self.failed else 0
+        return EXIT_DATA if self.failed else EXIT_OK
 
     def count(self, status: str) -> int:
         return sum(1 for e in self.entries.values() if e["status"] == status)
@@ -573,13 +575,14 @@ def run_batch(options: BatchOptions, out=None, err=None) -> BatchResult:
     plans = plan(quarters, forces, options.audiences, options.framework, options.data_dir, options.out_dir,
                  options.engine, options.national, options.timeout, rejected)
     latest = latest_complete_quarter(options.today)
-    if "latest" in options.quarters:
-        print(f"latest complete quarter: {latest.id} ({latest.label}, {latest.months})", file=out)
+    note = out if options.verbose else None  # what only -v prints (print(file=None) would go to stdout)
+    if "latest" in options.quarters and note:
+        print(f"latest complete quarter: {latest.id} ({latest.label}, {latest.months})", file=note)
 
-    for p in plans:
+    for p in plans if note else []:
         print(f"{p.quarter.id}: {len(p.with_tracker)} of {len(select_forces(None, options.data_dir))} forces have a tracker "
               f"for this quarter" + (f" ({', '.join(p.with_tracker)})" if 0 < len(p.with_tracker) <= 5 else "")
-              + ("; key measures are shown at their latest published period up to it" if p.quarter == latest else ""), file=out)
+              + ("; key measures are shown at their latest published period up to it" if p.quarter == latest else ""), file=note)
     previous = {p.quarter.id: read_manifest(options.out_dir, p.quarter.id) for p in plans}
     to_run, entries = [], {}
     parts_of = {}
@@ -597,8 +600,10 @@ def run_batch(options: BatchOptions, out=None, err=None) -> BatchResult:
                 to_run.append(spec)
     total = sum(len(p.jobs) for p in plans)
     skipped = total - len(to_run)
-    print(f"{total} report(s) planned for {', '.join(p.quarter.id for p in plans)}: {len(to_run)} to render, "
-          f"{skipped} unchanged (skipped)" + (f"; {min(workers, len(to_run))} {options.executor} worker(s)" if to_run else ""), file=out)
+    if note:
+        print(f"{total} report(s) planned for {', '.join(p.quarter.id for p in plans)}: {len(to_run)} to render, "
+              f"{skipped} unchanged (skipped)" + (f"; {min(workers, len(to_run))} {options.executor} worker(s)"
+                                                    if to_run else ""), file=note)
 
     interrupted = False
     if to_run:
@@ -620,8 +625,10 @@ def run_batch(options: BatchOptions, out=None, err=None) -> BatchResult:
                 mark = "ok  " if entry["status"] == "rendered" else "FAIL"
                 line = f"{mark} {spec.quarter}/{spec.relpath} ({entry['duration_s'] or 0:.1f}s)"
                 if entry["status"] == "failed":
-                    line += f": {entry['error']}"
-                bar.write(line, file=out)
+                    kept = entry.get("failed_notebook")
+                    line += f": {entry['error']}" + (f" (notebook kept: {kept})" if kept else "")
+                if note or entry["status"] == "failed":  # a failure is always said, as it happens
+                    bar.write(line, file=out)
                 bar.set_postfix_str(spec.force, refresh=False)
                 bar.update(1)
         except KeyboardInterrupt:
@@ -677,7 +684,9 @@ def run_batch(options: BatchOptions, out=None, err=None) -> BatchResult:
 
         index = write_index(options.out_dir)
     result = BatchResult(entries, manifests, index, round(time.perf_counter() - started, 3))
-    print_summary(result, plans, out)
+    if note:
+        print_summary(result, plans, note)
+    print(summary_line(result, root / "index.html"), file=out)
     if interrupted:
         raise KeyboardInterrupt
     return result
@@ -703,9 +712,13 @@ def print_summary(result: BatchResult, plans: list[Plan], out) -> None:
                 else:
                     cells.append(f"{entry['status'] + ' ' + format(entry['duration_s'] or 0, '.1f') + 's':<18}")
             print(f"  {name:<{width}}  " + "  ".join(cells), file=out)
-    failed = result.failed
-    for entry in failed:
+    for entry in result.failed:
         kept = f" (notebook kept: {entry['failed_notebook']})" if entry.get("failed_notebook") else ""
         print(f"FAILED {entry['html']}: {entry['error']}{kept}", file=out)
-    print(f"\n{result.count('rendered')} rendered, {result.count('unchanged')} unchanged, {len(failed)} failed "
-          f"in {result.duration_s:.1f}s; manifest: {', '.join(str(m) for m in result.manifests)}", file=out)
+    print(f"\nmanifest: {', '.join(str(m) for m in result.manifests)}", file=out)
+
+
+def summary_line(result: BatchResult, index_html: Path) -> str:
+    """The one line a scheduled run always ends with: the counts, then where to look."""
+    return (f"{result.count('rendered')} rendered, {result.count('unchanged')} unchanged, {len(result.failed)} failed "
+            f"in {result.duration_s:.1f}s; index: {index_html}")
