@@ -11,6 +11,7 @@ import base64
 import io
 import json
 
+from analysis.compute.claims import CLAIMS_MIMETYPE
 from analysis.present import narrative
 from analysis.present.htmltext import esc
 from analysis.compute.report_model import Report
@@ -48,7 +49,8 @@ def show(markup: str) -> None:
 
 
 def publish_meta(report: Report) -> None:
-    """Hand the report's marking and identity to the HTML template via a private mimetype."""
+    """Hand the report's marking and identity to the HTML template, and its claims ledger to the renderer
+    (which writes ``<stem>.claims.json``), via private mimetypes that are never shown."""
     from IPython.display import display
 
     meta = {
@@ -61,7 +63,9 @@ def publish_meta(report: Report) -> None:
         "framework": report.framework.short_title,
         "title": f"{report.framework.short_title} progress: {report.force.name}, {report.quarter.label}",
     }
-    display({META_MIMETYPE: meta, "text/plain": json.dumps(meta)}, raw=True, include=[META_MIMETYPE])
+    ledger = narrative.report_claims(report).to_dict({k: meta[k] for k in ("force_id", "quarter", "audience")})
+    display({META_MIMETYPE: meta, CLAIMS_MIMETYPE: ledger, "text/plain": json.dumps(meta)}, raw=True,
+            include=[META_MIMETYPE, CLAIMS_MIMETYPE])
 
 
 def header(report: Report) -> str:
@@ -146,7 +150,8 @@ def recommendation_section(report: Report, rec_id: str) -> str:
         for row in rows.itertuples(index=False):
             item = fw.item(row.recommendation_id)
             name = "Whole recommendation" if item.parent_id is None else f"{item.id} {item.title}"
-            basis = "" if row.status_basis == "stated" else ' <span class="basis">(assessed by analyst)</span>'
+            basis = narrative.status_basis_text(row.status_basis, getattr(row, "status_reason", ""))
+            basis = f' <span class="basis">({esc(basis)})</span>' if basis else ""
             workstreams = f'<p class="linked">Linked: {esc(row.linked_workstreams)}</p>' if row.linked_workstreams else ""
             out.append(
                 f"<tr><td data-label='Item'>{esc(name)}</td><td data-label='Status'>{badge(row.status)}{basis}</td>"
@@ -196,8 +201,9 @@ def tracker_charts(report: Report) -> str:
     if not report.has_tracker:
         out.append("<p>No tracker was submitted for this quarter, so there is no status chart.</p>")
     else:
-        sections = [title for _, title in report.framework.sections]
-        fig, alt = tracker_charts.status_by_section(report.status, sections, report.force.name, report.quarter.label)
+        labels = report.framework.section_labels(report.force.id)  # neutral names unless the review's own force
+        table = report.status.assign(section=report.status["section_id"].map(labels))
+        fig, alt = tracker_charts.status_by_section(table, list(labels.values()), report.force.name, report.quarter.label)
         out.append(figure(fig, alt, "Recommendation status by section of the review."))
     if report.history["quarter"].nunique():
         labels = {q: parse_quarter(q).label for q in report.history["quarter"].unique()}
@@ -223,7 +229,8 @@ def key_measures(report: Report) -> str:
             continue
         if section.force_supplied:
             out.append('<p class="note">Figures supplied by the force in its own papers, not official statistics.</p>')
-        out.append(paragraphs(section.sentences))
+        out.append(paragraphs(section.sentences + [t for t in (narrative.proxy_note(report, section),
+                                                                narrative.series_text(report, section)) if t]))
         if section.trend_text:
             out.append(f'<p class="trend"><strong>Projection to parity:</strong> {esc(section.trend_text)}</p>')
         for fig, alt in measure_charts.draw_section(section):

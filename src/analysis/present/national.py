@@ -199,8 +199,8 @@ def forces_to_look_at(overview: Overview) -> pd.DataFrame:
         label = parse_quarter(row.snapshot).label
         if row.applicable and row.evidenced / row.applicable < LOW_EVIDENCE_SHARE:
             found.append((row.force_id, row.force,
-                          f"evidence is blank for {row.applicable - row.evidenced} of {row.applicable} applicable "
-                          f"recommendations in its {label} tracker"))
+                          f"evidence is blank for all or part of {row.applicable - row.evidenced} of {row.applicable} "
+                          f"applicable recommendations in its {label} tracker"))
         if row.complete_without_evidence:
             found.append((row.force_id, row.force,
                           f"{row.complete_without_evidence} recommendation(s) marked complete without evidence ({label})"))
@@ -316,7 +316,8 @@ def summary_sentences(o: Overview) -> list[str]:
         complete = int(o.status["complete"].sum())
         evidenced = int(o.status["evidenced"].sum())
         out.append(f"Across those forces' latest trackers, {complete} of {applicable} applicable recommendations are "
-                   f"complete and {evidenced} ({round(100 * evidenced / applicable) if applicable else 0}%) have evidence recorded.")
+                   f"complete and {evidenced} ({round(100 * evidenced / applicable) if applicable else 0}%) have evidence recorded "
+                   f"for every applicable part.")
     if o.funnels:
         closed = o.funnels.get("closed")
         if closed is not None:
