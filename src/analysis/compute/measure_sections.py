@@ -26,7 +26,8 @@ import pandas as pd
 from analysis.compute import direction as dn
 from analysis.compute import disparity, spc, stats
 from analysis.core import config, settings
-from analysis.core.settings import CONFIDENCE, SEXUAL_OFFENCES_TREND_YEARS
+from analysis.core.settings import (CONFIDENCE, PARITY_MIN_POINTS, SEXUAL_OFFENCES_TREND_YEARS,  # noqa: F401
+                                    SPC_MAX_POINTS, SPC_QUARTERS)
 from analysis.compute.disparity import census2021_by_force
 from analysis.core.forces import all_forces, get_force
 from analysis.compute.measures import (
@@ -47,13 +48,6 @@ from analysis.compute.measures import (
 )
 from analysis.core.periods import Quarter, parse_quarter
 
-# setting: quarters on a charge-rate process-behaviour chart. Five years: enough points for the rules
-# (at least 12) while keeping the limits about the current process, not the steep falls of 2014-2019.
-SPC_QUARTERS = 20
-# setting: most recent points of any other series on its XmR chart (two years of months).
-SPC_MAX_POINTS = 24
-# setting: fewest points for a straight-line projection to parity (issue 10: "say >= 8").
-PARITY_MIN_POINTS = 8
 
 # --------------------------------------------------------------------------- sections
 class Chart(StrEnum):
@@ -209,7 +203,7 @@ def _charge_rate_section(force_id, quarter: Quarter, data_dir, measures) -> Meas
     section.spc = _charge_rate_spc(mine, name, measure, nat, latest_q)
     section.sentences = _charge_sentences(section, name, latest_q, measure.direction)
     section.figure, section.figure_kwargs = Chart.FUNNEL, {"force_id": force_id, "quarter": latest_q.id,
-                                                            "data_dir": data_dir}
+                                                           "data_dir": data_dir}
     if section.spc:
         section.extra_figures = [(Chart.SPC, {"summary": section.spc, "title": f"{name}: {measure.title.lower()}",
                                                 "ylabel": "Charge rate (%)"})]
@@ -302,7 +296,6 @@ def _generic_section(force_id, key, quarter: Quarter, data_dir, measures, exclud
     section = MeasureSection(key, dict(KEY_MEASURES)[key], False,
                              official_source=headline.official_source if headline else "")
     extras = _extras(force_id, key, CONTEXT_MEASURES | set(exclude), data_dir, measures, quarter)
-    extras = [e for e in extras if period_end(e["period"], e["period_type"]) <= quarter.end]
     official = [e for e in extras if e["measure_id"] == HEADLINE[key]]
     ranked = official or sorted(extras, key=lambda e: _headline_rank(e, key, measures))
     context = _context_sentence(force_id, key, data_dir, name, ranked[0] if ranked else None)

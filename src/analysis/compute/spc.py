@@ -52,6 +52,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from analysis.core.settings import SPC_MIN_POINTS
+
 LIMIT_FACTOR = 2.66  # 3 / d2 with d2 = 1.128 (NHSRplotthedots rounds to 2.66)
 SCREEN_FACTOR = 3.267  # D4 for n = 2: moving ranges at or above 3.267 x AMR are screened out
 D2 = 1.128  # bias constant for moving ranges of two points
@@ -292,9 +294,7 @@ def pprime(numerators, denominators, direction: str = INCREASE, screen_outliers:
 
 
 # --------------------------------------------------------------------------- report summaries
-# setting: fewest points for a process-behaviour chart; NHS Making Data Count asks for 12 before limits
-# mean much (NHSRplotthedots warns below 12), so a shorter series gets no verdict, only a sentence saying so.
-MIN_POINTS = 12
+MIN_POINTS = SPC_MIN_POINTS  # fewest points for a verdict (analysis.core.settings)
 RULE_WORDS = {  # what the latest point's rule means, in plain words
     "Above UCL": "the latest point is above the upper process limit",
     "Below LCL": "the latest point is below the lower process limit",

@@ -46,6 +46,16 @@ OVERDISPERSION_WINSOR = 0.10
 TREND_QUARTERS = 12
 # A straight-line projection to a target further away than this is not credible, so none is stated.
 PROJECTION_HORIZON_YEARS = 25.0
+# Process-behaviour charts (analysis.compute.spc; docs/statistics.md). Fewest points for a verdict:
+# NHS England's Making Data Count asks for 12 before limits mean much (NHSRplotthedots warns below 12).
+SPC_MIN_POINTS = 12
+# Quarters on a charge-rate p' chart: five years gives enough points for the rules while keeping the
+# limits about the current process, not the steep falls of 2014-2019.
+SPC_QUARTERS = 20
+# Most recent points of any other series on its XmR chart (two years of a monthly series).
+SPC_MAX_POINTS = 24
+# Fewest points for a straight-line projection to parity (parity measures only; issue 10 "say >= 8").
+PARITY_MIN_POINTS = 8
 # Quarters the Home Office outcomes source shows as near-empty for reasons of recording, not real
 # falls (documented in the outcomes PROVENANCE): kept out of rates and trends, and named as gaps.
 KNOWN_GAPS = {

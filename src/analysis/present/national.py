@@ -31,8 +31,8 @@ from analysis.core.forces import Force, all_forces
 from analysis.present.fragments import META_MIMETYPE, esc, figure, heading, paragraphs
 from analysis.present.narrative import plural
 from analysis.core.periods import Quarter, parse_quarter
-from analysis.core.settings import LOW_EVIDENCE_SHARE
 from analysis.compute.spc import RULE_WORDS as SPC_RULE_WORDS
+from analysis.core.settings import LOW_EVIDENCE_SHARE
 from analysis.compute.progress import APPLICABLE_STATUSES, apply_audience, recommendation_status, report_marking, summarise
 from analysis.compute.report_model import AUDIENCES, MissingProcessedData
 from analysis.present.style import STATUS_LABELS, STATUS_ORDER
@@ -410,7 +410,8 @@ def spc_sentences(o: Overview) -> list[str]:
     out = [f"Each force's charge rate (closed basis) is drawn on a Laney p′ process-behaviour chart of its last "
            f"{int(t['n_points'].max())} quarters up to {label}, as in the force reports.",
            "Variation in the latest quarter: " + "; ".join(
-               f"{VARIATION_LABELS[k].lower()}: {plural(int(var[k]), 'force')}" for k in VARIATION_LABELS if k in var) + ".",
+               f"{VARIATION_LABELS[k].lower()}: {plural(int(var[k]), 'force')}"
+               for k in VARIATION_LABELS if k in var) + ".",
            f"Assurance against the England and Wales rate for {label} "
            f"({o.funnels['closed']['national_rate_pct'].iloc[0]:.1f}%): " if "closed" in o.funnels else
            f"Assurance against the England and Wales rate for {label}: "]
