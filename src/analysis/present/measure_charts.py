@@ -266,15 +266,14 @@ def stop_search_caterpillar(force_id: str | None, period: str, data_dir=None):
     nat = year[year["force_id"] == disparity.NATIONAL_ID]
     forces = year[~year["force_id"].isin([disparity.NATIONAL_ID, "british-transport-police"])]
     ok = forces.dropna(subset=["ratio", "lower", "upper"])
-    z_ci = float(stats._z(settings.CONFIDENCE))  # the level of the intervals in the disparity table
-    se = (np.log(ok["upper"]) - np.log(ok["lower"])) / (2 * z_ci)
+    se = disparity.log_ratio_se(ok["lower"], ok["upper"])
     precision = 1 / se
     label = measures.period_label(period, "financial_year")
     fig, ax = plt.subplots(figsize=(7.5, 4.8))
     target = float(nat["ratio"].iloc[0]) if not nat.empty else float("nan")
     phi = 1.0
     if np.isfinite(target) and len(ok):
-        phi = ratio_overdispersion(ok["ratio"], se, target)
+        phi = disparity.ratio_overdispersion(ok["ratio"], se, target)
         grid = np.linspace(max(0.5, precision.min() * 0.8), precision.max() * 1.05, 300)
         for level, dash in zip(settings.FUNNEL_LEVELS, ("--", ":")):
             z = float(stats._z(level)) * np.sqrt(phi)
@@ -306,8 +305,9 @@ def stop_search_caterpillar(force_id: str | None, period: str, data_dir=None):
            f"(over-dispersion factor {phi:.0f}). ")
     if force is None:
         outer = max(settings.FUNNEL_LEVELS)
-        outside = (np.abs(np.log(ok["ratio"] / target)) * precision > float(stats._z(outer)) * np.sqrt(phi)).sum()
-        alt += f"{int(outside)} of {len(ok)} forces lie outside the widened {100 * outer:g}% limits."
+        classes = disparity.classify_ratio_funnel(ok["ratio"], ok["lower"], ok["upper"], target, phi)
+        outside = sum(c.endswith(f"{100 * outer:g}%") for c in classes)
+        alt += f"{outside} of {len(ok)} forces lie outside the widened {100 * outer:g}% limits."
         missing = [get_force(f, data_dir).name for f in forces.loc[forces["ratio"].isna(), "force_id"]]
         if missing:
             alt += f" Not plotted, for want of a resident rate: {', '.join(missing)}."
@@ -318,15 +318,6 @@ def stop_search_caterpillar(force_id: str | None, period: str, data_dir=None):
     else:
         alt += f"{force.name} has no ratio for {label}: it has no resident rate, so it is not plotted."
     return fig, alt
-
-
-def ratio_overdispersion(ratios, se_log, target: float, winsor: float | None = None) -> float:
-    """Spiegelhalter over-dispersion factor for ratios on the log scale (mean squared z-score after
-    winsorising the most extreme share at each end, settings.OVERDISPERSION_WINSOR); never below 1."""
-    winsor = settings.OVERDISPERSION_WINSOR if winsor is None else winsor
-    z = (np.log(np.asarray(ratios, float)) - np.log(target)) / np.asarray(se_log, float)
-    lo, hi = np.quantile(z, [winsor, 1 - winsor])
-    return float(max(1.0, np.mean(np.clip(z, lo, hi) ** 2)))
 
 
 # each chart a section can name, by reference (a new Chart without a drawer fails the tests, not a report)

@@ -32,7 +32,7 @@ from analysis.present.fragments import META_MIMETYPE, esc, figure, heading, para
 from analysis.present.narrative import plural
 from analysis.core.periods import Quarter, parse_quarter
 from analysis.compute.spc import RULE_WORDS as SPC_RULE_WORDS
-from analysis.core.settings import LOW_EVIDENCE_SHARE
+from analysis.core.settings import FUNNEL_LEVELS, LOW_EVIDENCE_SHARE
 from analysis.compute.progress import APPLICABLE_STATUSES, apply_audience, recommendation_status, report_marking, summarise
 from analysis.compute.report_model import AUDIENCES, MissingProcessedData
 from analysis.present.style import STATUS_LABELS, STATUS_ORDER
@@ -505,6 +505,13 @@ def fairness_section(o: Overview, data_dir=None) -> str:
     ]))
     fig, alt = measure_charts.stop_search_caterpillar(None, period, data_dir)
     out.append(figure(fig, alt))
+    outer = f"{max(FUNNEL_LEVELS) * 100:g}%"
+    outside = table[table["funnel"].str.endswith(outer)]
+    if len(outside):
+        listed = "; ".join(f"{r.force_name} ({r.funnel.split()[0]}, {r.ratio:.2f})" for r in outside.itertuples())
+        out.append(paragraphs([f"Outside the widened {outer} limits around the England and Wales ratio, in "
+                               f"alphabetical order: {listed}. A point outside them is unlikely to be chance alone; "
+                               f"it is a prompt for a question, not a verdict."]))
     rows = []
     for r in table.itertuples(index=False):
         share = census["minority_share"].get(r.force_id)
