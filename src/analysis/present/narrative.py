@@ -29,7 +29,7 @@ def _join(items: list[str]) -> str:
 def executive_summary(report: Report) -> list[str]:
     """Three or four short paragraphs: position, evidence, change, attention."""
     fw = report.framework
-    label = fw.item_label.lower()
+    label, labels = fw.item_label.lower(), fw.item_label_plural.lower()
     force = report.force.name
     if not report.has_tracker:
         paras = [
@@ -42,14 +42,14 @@ def executive_summary(report: Report) -> list[str]:
     c = s.counts
     paras = [
         f"{force}'s tracker for {report.quarter.label} (position as at {report.as_of}) covers "
-        f"{plural(s.applicable, 'applicable ' + label)} of the {len(fw.recommendations)} in the {fw.short_title}"
+        f"{plural(s.applicable, 'applicable ' + label, 'applicable ' + labels)} of the {len(fw.recommendations)} in the {fw.short_title}"
         f"{'' if not s.not_applicable else f'; {s.not_applicable} are treated as not applicable to the force'}. "
         f"Of the applicable ones, {c['complete']} {'is' if c['complete'] == 1 else 'are'} complete, "
         f"{c['in_progress']} in progress and {c['not_started']} not started"
         + (f", and {c['not_assessed']} cannot be assessed from what was recorded." if c["not_assessed"] else ".")
     ]
     paras.append(
-        f"Evidence is recorded for {s.evidenced} of {s.applicable} applicable {label}s "
+        f"Evidence is recorded for {s.evidenced} of {s.applicable} applicable {labels} "
         f"({percent(s.evidenced, s.applicable)})."
         + (f" {plural(report.withheld, 'tracker item')} marked OFFICIAL-SENSITIVE {'is' if report.withheld == 1 else 'are'} withheld from this public version." if report.withheld else "")
     )
@@ -60,19 +60,19 @@ def executive_summary(report: Report) -> list[str]:
         moved = ch[ch["moved"]]
         newly = int(ch["newly_evidenced"].sum())
         removed = int(ch["evidence_removed"].sum())
-        text = f"Since the previous snapshot ({report.previous_quarter.label}), {plural(len(moved), label)} changed status"
+        text = f"Since the previous snapshot ({report.previous_quarter.label}), {plural(len(moved), label, labels)} changed status"
         if len(moved):
             moves = moved.groupby(["previous_status", "status"]).size().sort_values(ascending=False)
             parts = [f"{n} from {status_label(a).lower()} to {status_label(b).lower()}" for (a, b), n in moves.items()]
             text += f" ({'; '.join(parts)})"
-        text += f", and {plural(newly, label)} gained evidence"
+        text += f", and {plural(newly, label, labels)} gained evidence"
         text += f"; evidence was removed from {removed}." if removed else "."
         paras.append(text)
     attention = needing_attention(report)
     if attention:
         paras.append(f"Needing attention: {_join(attention)}.")
     else:
-        paras.append("No applicable recommendation is flagged for attention this quarter.")
+        paras.append(f"No applicable {label} is flagged for attention this quarter.")
     if report.measures:
         paras.append(measures_summary(report))
     return paras
@@ -100,7 +100,8 @@ def needing_attention(report: Report) -> list[str]:
             key = f"{FlagKind.STALE.value} for {STALE_AFTER_QUARTERS} or more quarters" if stale else str(flag)
             by_flag.setdefault(key, []).append(rec_id)
     label = report.framework.item_label.lower()
-    return [f"{flag} for {label}{'s' if len(ids) > 1 else ''} {_join(ids)}" for flag, ids in by_flag.items()]
+    labels = report.framework.item_label_plural.lower()
+    return [f"{flag} for {labels if len(ids) > 1 else label} {_join(ids)}" for flag, ids in by_flag.items()]
 
 
 def change_text(report: Report, rec_id: str) -> str:
