@@ -65,6 +65,8 @@ def cmd_import(args) -> int:
         return EXIT_DATA
     for note in result.notes:
         print(f"note: {note}")
+    for cell in result.formulas:
+        print(f"note: {cell}")
     if result.problems:
         for problem in result.problems:
             print(problem, file=sys.stderr)

@@ -49,6 +49,14 @@ KNOWN_GAPS = {
     for p in ("2019-20-Q2", "2019-20-Q3", "2019-20-Q4")
 }
 
+# Months from the end of a financial year (31 March) to the publication of its stop and search statistics.
+# The Home Office "Police powers and procedures: stop and search and arrests" came out on 27 October 2022
+# for 2021/22 and in late September 2023 for 2022/23; seven months (to 31 October) covers both and errs
+# late, so a report never shows a year before it was published (a 2024/25 Q1 report shows 2022/23).
+STOP_SEARCH_PUBLICATION_LAG_MONTHS = 7
+# Years of sexual-offence charge counts listed as the trend of the 16.v proxy: a short, current run.
+SEXUAL_OFFENCES_TREND_YEARS = 5
+
 # --------------------------------------------------------------------------- importing force returns
 # Free-text references scoring below this are listed for a person to confirm, never accepted.
 # Set against the seeds' tracker layouts and tests/test_reference_matching.py.

@@ -25,6 +25,7 @@ import pandas as pd
 
 from analysis.core import atomic
 from analysis.core import config
+from analysis.core.cells import neutralise_formula, normalise_text
 from analysis.core.palette import WORKBOOK
 from analysis.sources.catalogue import Framework, load_framework
 from analysis.core.forces import Force, get_force
@@ -146,6 +147,12 @@ def _instructions(framework: Framework, force: Force, quarter: Quarter, previous
     ]
 
 
+def _text_cell(value):
+    """A Tracker cell's value: None for blank, else normalised text that can never run as a formula."""
+    text = normalise_text(value)
+    return neutralise_formula(text) if text else None
+
+
 def build_workbook(framework: Framework, force: Force, quarter: Quarter, rows: pd.DataFrame, previous: Snapshot | None, generated: dt.datetime | None = None):
     """The template as an openpyxl Workbook (not saved)."""
     from openpyxl import Workbook
@@ -199,7 +206,9 @@ def build_workbook(framework: Framework, force: Force, quarter: Quarter, rows: p
         record = records[r - 2] if r - 2 < len(records) else None
         for col, name in enumerate(TEMPLATE_COLUMNS, start=1):
             value = record[name] if record is not None else ""
-            cell = ws.cell(row=r, column=col, value=value if value != "" else None)
+            cell = ws.cell(row=r, column=col, value=_text_cell(value))
+            if cell.value is not None:
+                cell.data_type = "s"  # always text: openpyxl would store a string starting "=" as a formula
             cell.number_format = "@"  # text: keeps ids like 4.10 or 1.2 from turning into numbers or dates
             cell.alignment = wrap
             cell.border = border

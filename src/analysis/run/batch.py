@@ -62,6 +62,72 @@ class MissingData(MissingInputs):
     """The processed tables are not there: run ``casey build`` (or ``casey batch --build``)."""
 
 
+class StaleData(MissingData):
+    """data/raw's tracker files changed since the last build: the processed tables would be stale."""
+
+
+# --------------------------------------------------------------------------- what the last build read
+BUILD_INPUT_COLUMNS = ["file", "sha256", "force_id", "quarter", "status", "problem"]
+
+
+def build_inputs_path(framework: str, data_dir) -> Path:
+    """``processed/trackers/<framework>-build-inputs.csv``: every raw tracker-folder file the build saw."""
+    return config.processed_dir(data_dir) / "trackers" / f"{framework}-build-inputs.csv"
+
+
+def tracker_input_files(framework: str, data_dir) -> list[Path]:
+    """The files under ``raw/trackers/<framework>/<force>/`` a build reads (trackers and their .meta.yaml)."""
+    folder = config.trackers_dir(data_dir) / framework
+    if not folder.exists():
+        return []
+    return sorted(p for p in folder.glob("*/*") if p.is_file() and not p.name.startswith((".", "~$")))
+
+
+def data_relpath(path: Path, data_dir) -> str:
+    root = config.data_dir(data_dir).resolve()
+    path = Path(path).resolve()
+    return path.relative_to(root).as_posix() if path.is_relative_to(root) else str(path)
+
+
+def check_build_is_current(framework: str, data_dir) -> list[dict]:
+    """Refuse stale processed data; return the tracker files the last build rejected.
+
+    Every raw tracker file (and .meta.yaml) must be byte-for-byte what the last build read, else a
+    report would show data that no longer matches data/raw (an import with --replace since the
+    build, say). Raises :class:`StaleData` naming the changed files.
+    """
+    path = build_inputs_path(framework, data_dir)
+    if not path.exists():
+        raise StaleData(f"{path} is missing: the processed data was not built by this version; run `casey build` "
+                        "(or `casey batch --build`)")
+    recorded = {row["file"]: row for row in _read_csv(path)}
+    current = {data_relpath(p, data_dir): p for p in tracker_input_files(framework, data_dir)}
+    changed = sorted(f for f in current if f not in recorded or recorded[f]["sha256"] != _file_sha(current[f]))
+    removed = sorted(set(recorded) - set(current))
+    if changed or removed:
+        names = [*(f"{f} changed" for f in changed), *(f"{f} removed" for f in removed)]
+        more = f" and {len(names) - 3} more" if len(names) > 3 else ""
+        raise StaleData(f"the processed data is older than data/raw ({'; '.join(names[:3])}{more}): "
+                        "run `casey build` (or `casey batch --build`) first")
+    return [row for row in recorded.values() if row["status"] == "rejected"]
+
+
+def _file_sha(path: Path) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def blocking_reason(kind: str, force: str, quarter: Quarter, rejected: list[dict]) -> str:
+    """Why a report must not be rendered: a tracker it depends on is invalid (empty when none is)."""
+    for row in rejected:
+        if kind == "force" and row["force_id"] != force:
+            continue
+        if row["quarter"] and not _not_after(row["quarter"], quarter):
+            continue  # a later quarter's bad tracker does not touch this report
+        return (f"not rendered: {row['file']} is invalid ({row['problem']}); fix it and rebuild. "
+                "The previous internal report is kept; the public one is withdrawn")
+    return ""
+
+
 # --------------------------------------------------------------------------- jobs
 @dataclass(frozen=True)
 class JobSpec:
@@ -180,7 +246,9 @@ def resolve_quarters(values: list[str], framework: str, data_dir, today: dt.date
             found.append(latest_complete_quarter(today))
         elif value == "tracker-quarters":
             _, index = _tracker_tables(framework, data_dir)
-            for row in _read_csv(index):
+            inputs = build_inputs_path(framework, data_dir)  # quarters whose tracker was rejected count too
+            rejected = [r for r in _read_csv(inputs) if r["status"] == "rejected"] if inputs.exists() else []
+            for row in [*_read_csv(index), *rejected]:
                 try:
                     found.append(parse_quarter(row["quarter"]))
                 except ValueError:
@@ -258,10 +326,12 @@ class Plan:
     jobs: list[JobSpec]
     inputs: dict[str, dict]  # relpath -> component hashes (for the manifest)
     with_tracker: list[str] = field(default_factory=list)  # forces with a tracker snapshot for this quarter
+    blocked: dict[str, str] = field(default_factory=dict)  # relpath -> why it must not be rendered (invalid input)
 
 
 def plan(quarters: list[Quarter], forces: list[str], audiences: list[str], framework: str, data_dir, out_dir,
-         engine: str = "inprocess", national: bool = True, timeout: float | None = DEFAULT_TIMEOUT) -> list[Plan]:
+         engine: str = "inprocess", national: bool = True, timeout: float | None = DEFAULT_TIMEOUT,
+         rejected: list[dict] | None = None) -> list[Plan]:
     """One :class:`Plan` per quarter: the jobs with their input hashes (no rendering yet)."""
     for audience in audiences:
         if audience not in AUDIENCES:
@@ -279,7 +349,7 @@ def plan(quarters: list[Quarter], forces: list[str], audiences: list[str], frame
     for quarter in quarters:
         upto = [r for r in rows if _not_after(r["quarter"], quarter)]
         idx_upto = [r for r in index_rows if _not_after(r["quarter"], quarter)]
-        jobs, inputs = [], {}
+        jobs, inputs, blocked = [], {}, {}
         work = [("national", NATIONAL)] if national else []
         work += [("force", f) for f in forces]
         for kind, force in work:
@@ -300,8 +370,11 @@ def plan(quarters: list[Quarter], forces: list[str], audiences: list[str], frame
                 spec = JobSpec(kind, force, quarter.id, audience, framework, data_root, out_root, engine, timeout, digest)
                 jobs.append(spec)
                 inputs[spec.relpath] = parts
+                reason = blocking_reason(kind, force, quarter, rejected or [])
+                if reason:
+                    blocked[spec.relpath] = reason
         submitted = sorted({r["force_id"] for r in index_rows if r["quarter"] == quarter.id})
-        plans.append(Plan(quarter, jobs, inputs, submitted))
+        plans.append(Plan(quarter, jobs, inputs, submitted, blocked))
     return plans
 
 
@@ -498,8 +571,9 @@ def run_batch(options: BatchOptions, out=None, err=None) -> BatchResult:
         raise BatchUsageError("--workers must be at least 1")
     forces = select_forces(options.forces, options.data_dir)
     quarters = resolve_quarters(options.quarters, options.framework, options.data_dir, options.today)
+    rejected = check_build_is_current(options.framework, options.data_dir)
     plans = plan(quarters, forces, options.audiences, options.framework, options.data_dir, options.out_dir,
-                 options.engine, options.national, options.timeout)
+                 options.engine, options.national, options.timeout, rejected)
     latest = latest_complete_quarter(options.today)
     note = out if options.verbose else None  # what only -v prints (print(file=None) would go to stdout)
     if "latest" in options.quarters and note:
@@ -516,7 +590,11 @@ def run_batch(options: BatchOptions, out=None, err=None) -> BatchResult:
         for spec in p.jobs:
             parts_of[spec] = p.inputs[spec.relpath]
             prev_reports = previous[p.quarter.id].get("reports") or {}
-            if not options.force_rerun and is_unchanged(spec, previous[p.quarter.id]):
+            if spec.relpath in p.blocked:  # invalid input: keep the last good output, never re-render
+                result = _failure(spec, p.blocked[spec.relpath])
+                entries[f"{spec.quarter}/{spec.relpath}"] = _entry(spec, parts_of[spec], result, None)
+                print(f"FAIL {spec.quarter}/{spec.relpath}: {p.blocked[spec.relpath]}", file=out)
+            elif not options.force_rerun and is_unchanged(spec, previous[p.quarter.id]):
                 entries[f"{spec.quarter}/{spec.relpath}"] = _entry(spec, parts_of[spec], None, prev_reports.get(spec.relpath))
             else:
                 to_run.append(spec)
@@ -558,6 +636,10 @@ def run_batch(options: BatchOptions, out=None, err=None) -> BatchResult:
             results.close()
         finally:
             bar.close()
+
+    for key, entry in entries.items():  # a public page whose update failed must not stay published
+        if entry["status"] == "failed" and entry["audience"] == "public":
+            atomic.withdraw_page(config.reports_dir(options.out_dir) / key)
 
     manifests = []
     code = code_version()

@@ -198,8 +198,13 @@ def render_report(job: ReportJob, data_dir=None, out_dir=None, kernel_name: str 
         "data_dir": str(config.data_dir(data_dir)),
     }
     assert set(parameters) == set(NOTEBOOK_PARAMETERS)
-    return execute_to_html(config.report_notebook(), parameters, job.html_path(out_dir),
-                           f"{job.force} {job.quarter} ({job.audience})", engine, kernel_name, timeout)
+    try:
+        return execute_to_html(config.report_notebook(), parameters, job.html_path(out_dir),
+                               f"{job.force} {job.quarter} ({job.audience})", engine, kernel_name, timeout)
+    except Exception:
+        if job.audience == "public":  # never leave a stale public page published
+            atomic.withdraw_page(job.html_path(out_dir))
+        raise
 
 
 # --------------------------------------------------------------------------- national overview
@@ -233,5 +238,10 @@ def render_national(job: NationalJob, data_dir=None, out_dir=None, kernel_name: 
     parameters = {"quarter": job.quarter, "audience": job.audience, "framework": job.framework,
                   "data_dir": str(config.data_dir(data_dir))}
     assert set(parameters) == set(NATIONAL_PARAMETERS)
-    return execute_to_html(config.NOTEBOOKS_DIR / "national_overview.ipynb", parameters, job.html_path(out_dir),
-                           f"national overview {job.quarter} ({job.audience})", engine, kernel_name, timeout)
+    try:
+        return execute_to_html(config.NOTEBOOKS_DIR / "national_overview.ipynb", parameters, job.html_path(out_dir),
+                               f"national overview {job.quarter} ({job.audience})", engine, kernel_name, timeout)
+    except Exception:
+        if job.audience == "public":
+            atomic.withdraw_page(job.html_path(out_dir))
+        raise
