@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import shutil
-from pathlib import Path
 
 import pytest
+from conftest import FIXTURES, ROOT
 
 from analysis.sources.catalogue import FrameworkError, Wording, load_framework, parse_framework
-
-from conftest import FIXTURES, ROOT
 
 AFI = FIXTURES / "frameworks" / "hmicfrs-afi-test.yaml"
 
@@ -52,7 +50,10 @@ def test_fragments_use_the_framework_words(fixture_data):
     from analysis.present import fragments
 
     shutil.copy(AFI, fixture_data / "raw/frameworks/")
-    for force, name in (("leicestershire", "afi-leicestershire-2024-25-Q1.csv"), ("cheshire", "afi-cheshire-2024-25-Q1.csv")):
+    for force, name in (
+        ("leicestershire", "afi-leicestershire-2024-25-Q1.csv"),
+        ("cheshire", "afi-cheshire-2024-25-Q1.csv"),
+    ):
         dest = fixture_data / "raw/trackers/hmicfrs-afi-test" / force / "2024-25-Q1.csv"
         dest.parent.mkdir(parents=True)
         shutil.copy(FIXTURES / "trackers" / name, dest)
@@ -69,12 +70,16 @@ def test_fragments_use_the_framework_words(fixture_data):
 @pytest.mark.slow
 def test_third_framework_renders_through_the_same_notebook(fixture_data, tmp_path):
     """A framework whose items differ per force, with its own words, and no code change."""
-    from analysis.run.build import build_all
-    from analysis.run.render import checked_job, render_report
     from htmlcheck import Page
 
+    from analysis.run.build import build_all
+    from analysis.run.render import checked_job, render_report
+
     shutil.copy(AFI, fixture_data / "raw/frameworks/")
-    for force, name in (("leicestershire", "afi-leicestershire-2024-25-Q1.csv"), ("cheshire", "afi-cheshire-2024-25-Q1.csv")):
+    for force, name in (
+        ("leicestershire", "afi-leicestershire-2024-25-Q1.csv"),
+        ("cheshire", "afi-cheshire-2024-25-Q1.csv"),
+    ):
         dest = fixture_data / "raw/trackers/hmicfrs-afi-test" / force / "2024-25-Q1.csv"
         dest.parent.mkdir(parents=True)
         shutil.copy(FIXTURES / "trackers" / name, dest)

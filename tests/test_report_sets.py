@@ -6,11 +6,11 @@ import importlib
 import shutil
 
 import pytest
+from conftest import ROOT
 
 from analysis.core.errors import EXIT_DATA, EXIT_OK, EXIT_USAGE, UsageError
 from analysis.run import batch
 from analysis.run.report_sets import ReportSet, batch_options, expand_frameworks, load_report_sets
-from conftest import ROOT
 
 cli_main = importlib.import_module("analysis.cli.main")
 
@@ -46,7 +46,10 @@ def test_bad_report_sets_name_file_set_and_field(tmp_path, two_frameworks):
 
 def test_each_set_becomes_its_own_batch(two_frameworks):
     base = batch.BatchOptions(forces=["leicestershire"], workers=1)
-    sets = [ReportSet("casey-2023", ("internal", "public"), ("2024-25-Q1",)), ReportSet("etp-2023", ("internal",), ("latest",))]
+    sets = [
+        ReportSet("casey-2023", ("internal", "public"), ("2024-25-Q1",)),
+        ReportSet("etp-2023", ("internal",), ("latest",)),
+    ]
     got = batch_options(base, sets)
     assert [(o.framework, o.audiences, o.quarters, o.forces) for o in got] == [
         ("casey-2023", ["internal", "public"], ["2024-25-Q1"], ["leicestershire"]),
@@ -59,11 +62,24 @@ def test_cli_runs_every_framework_and_keeps_the_worst_exit_code(monkeypatch, two
 
     def fake_run_batch(options):
         seen.append((options.framework, options.audiences, options.quarters))
-        return batch.BatchResult({"x": {"status": "failed"}} if options.framework == "casey-2023" else {}, [], None, 0.0)
+        return batch.BatchResult(
+            {"x": {"status": "failed"}} if options.framework == "casey-2023" else {}, [], None, 0.0
+        )
 
     monkeypatch.setattr(batch, "run_batch", fake_run_batch)
-    argv = ["--data-dir", str(two_frameworks), "batch", "--framework", "all", "--quarter", "2024-25-Q1",
-            "--audience", "internal", "--out", str(tmp_path)]
+    argv = [
+        "--data-dir",
+        str(two_frameworks),
+        "batch",
+        "--framework",
+        "all",
+        "--quarter",
+        "2024-25-Q1",
+        "--audience",
+        "internal",
+        "--out",
+        str(tmp_path),
+    ]
     assert cli_main.main(argv) == EXIT_DATA
     assert seen == [("casey-2023", ["internal"], ["2024-25-Q1"]), ("etp-2023", ["internal"], ["2024-25-Q1"])]
     sets = tmp_path / "sets.yaml"

@@ -78,12 +78,17 @@ def load_report_sets(path: str | Path, data_dir=None) -> list[ReportSet]:
         if bad:
             raise UsageError(f"{where}: field 'audiences': unknown {bad}; choose from {', '.join(config.AUDIENCES)}")
         for framework in expand_frameworks(list(_strings(entry["framework"], f"{where}: field 'framework'")), data_dir):
-            sets.append(ReportSet(framework, audiences, _strings(entry.get("quarters", ["latest"]),
-                                                                 f"{where}: field 'quarters'")))
+            sets.append(
+                ReportSet(
+                    framework, audiences, _strings(entry.get("quarters", ["latest"]), f"{where}: field 'quarters'")
+                )
+            )
     return sets
 
 
 def batch_options(base: BatchOptions, sets: list[ReportSet]) -> list[BatchOptions]:
     """One BatchOptions per set: the set's framework, audiences and quarters; the rest from ``base``."""
-    return [dataclasses.replace(base, framework=s.framework, audiences=list(s.audiences), quarters=list(s.quarters))
-            for s in sets]
+    return [
+        dataclasses.replace(base, framework=s.framework, audiences=list(s.audiences), quarters=list(s.quarters))
+        for s in sets
+    ]
