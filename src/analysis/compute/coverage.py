@@ -17,7 +17,6 @@ from pathlib import Path
 import yaml
 
 from analysis.core import config
-from analysis.core.settings import SERIES_SUMMARY_MIN_POINTS
 
 KINDS = ("official", "force-supplied", "proxy", "none")
 KIND_WORDS = {

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import io
+import re
 import json
 
 from analysis.compute.claims import CLAIMS_MIMETYPE
@@ -39,6 +40,13 @@ def heading(text: str, anchor_id: str, level: int = 2) -> str:
 
 def paragraphs(texts: list[str]) -> str:
     return "".join(f"<p>{esc(t)}</p>" for t in texts)
+
+
+def prose(text: str) -> str:
+    """A paragraph of the framework's own wording (from its YAML): escaped, with *emphasis* kept."""
+    if not text:
+        return ""
+    return "<p>" + re.sub(r"\*([^*]+)\*", r"<em>\1</em>", esc(text)) + "</p>"
 
 
 def show(markup: str) -> None:
@@ -91,7 +99,8 @@ def toc(report: Report, extra: list[tuple[str, str]] | None = None) -> str:
     entries = [("summary", "Executive summary"), ("charts", "Charts")]
     entries += extra or []
     measures = "".join(f'<li><a href="#measure-{esc(m.key_measure)}">{esc(m.title)}</a></li>' for m in report.measures)
-    entries.append(("measures", "Key measures"))
+    if report.framework.has_key_measures:
+        entries.append(("measures", "Key measures"))
     recs = "".join(
         f'<li><a href="#{anchor(rec.id)}">{esc(label)} {esc(rec.id)}: {esc(rec.title)}</a></li>'
         for rec in report.framework.recommendations
@@ -102,7 +111,7 @@ def toc(report: Report, extra: list[tuple[str, str]] | None = None) -> str:
     )
     return (
         '<nav class="toc" aria-label="Contents"><h2 id="contents">Contents</h2><ol>'
-        f'{entries_html}<li><a href="#recommendations">{esc(label)}s</a><ol>{recs}</ol></li>'
+        f'{entries_html}<li><a href="#recommendations">{esc(report.framework.item_label_plural)}</a><ol>{recs}</ol></li>'
         '<li><a href="#sources">Sources and provenance</a></li></ol></nav>'
     )
 
@@ -137,9 +146,9 @@ def recommendation_section(report: Report, rec_id: str) -> str:
     out.append(heading(f"{fw.item_label} {rec.id}: {rec.title}", anchor(rec_id), 3))
     out.append(f'<p class="status-line">Status: {badge(status_row["status"])}')
     if not rec.applies_beyond_met:
-        out.append(f' <span class="note">Specific to the Met, London or Government. {esc(rec.applicability_note)}</span>')
+        out.append(f' <span class="note">{esc(fw.wording.not_applicable_note)} {esc(rec.applicability_note)}</span>')
     out.append("</p>")
-    out.append(f'<p class="asked"><strong>What the review asked:</strong> {esc(rec.summary)}</p>')
+    out.append(f'<p class="asked"><strong>{esc(fw.wording.asked_label)}:</strong> {esc(rec.summary)}</p>')
     if parts:
         items = "".join(f"<li><strong>{esc(p.id)}</strong> {esc(p.title)}</li>" for p in parts)
         out.append(f'<details class="parts"><summary>Sub-parts ({len(parts)})</summary><ul>{items}</ul></details>')
@@ -217,6 +226,8 @@ def key_measures(report: Report) -> str:
     from analysis.present import measure_charts
     from analysis.compute.measure_sections import format_value
 
+    if not report.framework.has_key_measures:
+        return ""
     out = [heading("Key measures", "measures")]
     if not report.measures:
         out.append(f"<p>{esc(report.measures_error or 'No key-measures data.')}</p>")

@@ -58,7 +58,7 @@ def executive_summary(report: Report, ledger: ClaimLedger | None = None) -> list
     With a ``ledger``, each interpretive sentence also leaves a :class:`Claim` with the numbers and
     rows behind it (the report's ``.claims.json``)."""
     fw = report.framework
-    label = fw.item_label.lower()
+    label, labels = fw.item_label.lower(), fw.item_label_plural.lower()
     force = report.force.name
     if not report.has_tracker:
         paras = [
@@ -71,7 +71,7 @@ def executive_summary(report: Report, ledger: ClaimLedger | None = None) -> list
     c = s.counts
     paras = [
         f"{force}'s tracker for {report.quarter.label} (position as at {report.as_of}) covers "
-        f"{plural(s.applicable, 'applicable ' + label)} of the {len(fw.recommendations)} in the {fw.short_title}"
+        f"{plural(s.applicable, 'applicable ' + label, 'applicable ' + labels)} of the {len(fw.recommendations)} in the {fw.short_title}"
         f"{'' if not s.not_applicable else f'; {s.not_applicable} are treated as not applicable to the force'}. "
         f"Of the applicable ones, {c['complete']} {'is' if c['complete'] == 1 else 'are'} complete, "
         f"{c['in_progress']} in progress and {c['not_started']} not started"
@@ -114,15 +114,15 @@ def executive_summary(report: Report, ledger: ClaimLedger | None = None) -> list
         newly = int(ch["newly_evidenced"].sum())
         removed = int(ch["evidence_removed"].sum())
         first = ch[ch["first_assessed"]] if "first_assessed" in ch else ch.iloc[0:0]
-        text = f"Since the previous snapshot ({report.previous_quarter.label}), {plural(len(moved), label)} changed status"
+        text = f"Since the previous snapshot ({report.previous_quarter.label}), {plural(len(moved), label, labels)} changed status"
         if len(moved):
             moves = moved.groupby(["previous_status", "status"]).size().sort_values(ascending=False)
             parts = [f"{n} from {status_label(a).lower()} to {status_label(b).lower()}" for (a, b), n in moves.items()]
             text += f" ({'; '.join(parts)})"
         if len(first):
-            text += (f"; {plural(len(first), label)} had no status that could be judged then and "
+            text += (f"; {plural(len(first), label, labels)} had no status that could be judged then and "
                      f"{'is' if len(first) == 1 else 'are'} assessed for the first time now")
-        text += f", and {plural(newly, label)} gained evidence"
+        text += f", and {plural(newly, label, labels)} gained evidence"
         text += f"; evidence was removed from {removed}." if removed else "."
         paras.append(text)
         _claim(ledger, id="tracker.changed_status", sentence=text, value=len(moved),
@@ -138,7 +138,7 @@ def executive_summary(report: Report, ledger: ClaimLedger | None = None) -> list
     if attention:
         paras.append(f"Needing attention: {_join(attention)}.")
     else:
-        paras.append("No applicable recommendation is flagged for attention this quarter.")
+        paras.append(f"No applicable {label} is flagged for attention this quarter.")
     _claim(ledger, id="tracker.attention", sentence=paras[-1], value={k: v for k, v in report.flags.items() if v},
            method="flags per applicable recommendation: no entry, blank evidence or actions (naming the parts), "
                   f"complete without evidence, parts not started or not assessed, not updated for "
@@ -153,8 +153,6 @@ def measures_summary(report: Report, ledger: ClaimLedger | None = None) -> str:
     """One paragraph on the key measures: the headline charge rate and which measures lack data."""
     if not report.measures:
         return ""
-    with_data = [m for m in report.measures if m.has_data]
-    missing = [m.title.lower() for m in report.measures if not m.has_data]
     charge = next((m for m in report.measures if m.key_measure == "charge-rate" and m.has_data), None)
     text = (charge.sentences[0] + " ") if charge and charge.sentences else ""
     if charge is not None and charge.sentences:
@@ -268,9 +266,9 @@ def report_claims(report: Report) -> ClaimLedger:
 def evidence_sentence(report: Report) -> str:
     """Evidence coverage that agrees with the body: a recommendation counts as evidenced only when
     every applicable part records evidence; the blank parts are named."""
-    s, label = report.summary, report.framework.item_label.lower()
+    s, labels = report.summary, report.framework.item_label_plural.lower()
     text = (f"Evidence is recorded for every applicable part of {s.evidenced} of the {s.applicable} applicable "
-            f"{label}s ({percent(s.evidenced, s.applicable)})")
+            f"{labels} ({percent(s.evidenced, s.applicable)})")
     if s.partly_evidenced:
         text += (f"; {plural(s.partly_evidenced, 'more has', 'more have')} evidence for some parts but not others")
     if s.blank_evidence_parts:
@@ -293,7 +291,8 @@ def needing_attention(report: Report) -> list[str]:
             detail = _join(list(flag.parts)) if flag.parts else ""
             by_flag.setdefault(key, []).append(f"{rec_id} ({detail})" if detail else rec_id)
     label = report.framework.item_label.lower()
-    return [f"{flag} for {label}{'s' if len(ids) > 1 else ''} {_join(ids)}" for flag, ids in by_flag.items()]
+    labels = report.framework.item_label_plural.lower()
+    return [f"{flag} for {labels if len(ids) > 1 else label} {_join(ids)}" for flag, ids in by_flag.items()]
 
 
 def status_basis_text(basis: str, reason: str) -> str:

@@ -6,6 +6,7 @@ a file; nothing here names a particular recommendation.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from pathlib import Path
@@ -39,6 +40,20 @@ class Item:
     themes: tuple[str, ...] = ()
     key_measure: str | None = None
     order: int = 0
+    forces: tuple[str, ...] = ()  # the forces this item was made to; empty: every force
+
+
+@dataclass(frozen=True)
+class Wording:
+    """The framework's own words in a report; each can be set under ``wording:`` in its YAML."""
+
+    asked_label: str = "What was asked"  # before each item's summary
+    not_applicable_note: str = "Does not apply to every force."  # beside an item with applies_beyond_met: false
+    intro: str = ""  # a paragraph after the contents: what the report covers and how statuses are counted
+    key_measures_intro: str = ""  # a paragraph before the key measures (only with has_key_measures)
+
+
+WORDING_FIELDS = set(Wording.__dataclass_fields__)
 
 
 @dataclass(frozen=True)
@@ -54,6 +69,16 @@ class Framework:
     neutral_sections: tuple[tuple[str, str], ...] = ()  # (id, neutral title) where the framework gives one
     written_for: str = ""  # force id the framework was written for (its own section titles are for it)
     meta: dict = field(default_factory=dict, repr=False, compare=False, hash=False)
+    wording: Wording = Wording()
+    item_label_plural: str = ""  # from the YAML, else item_label + 's'
+    has_key_measures: bool = False  # whether reports carry the key-measures section (the Casey review's rec 16)
+
+    def for_force(self, force_id: str) -> Framework:
+        """The items that apply to one force (items without ``forces:`` apply to all)."""
+        if not any(i.forces for i in self.items):
+            return self
+        kept = tuple(i for i in self.items if not i.forces or force_id in i.forces)
+        return dataclasses.replace(self, items=kept)
 
     @property
     def recommendations(self) -> tuple[Item, ...]:
@@ -136,6 +161,7 @@ def _item(raw: dict, parent: Item | None, path: Path, order: int, section_ids: s
         applicability_note=str(raw.get("applicability_note") or "").strip(),
         themes=tuple(raw.get("themes") or (parent.themes if parent else ())),
         key_measure=raw.get("key_measure"),
+        forces=tuple(str(f) for f in (raw.get("forces") or (parent.forces if parent else ()))),
         order=order,
     )
 
@@ -180,7 +206,26 @@ def parse_framework(path: Path) -> Framework:
         neutral_sections=neutral,
         written_for=str(doc.get("written_for") or ""),
         meta={k: v for k, v in doc.items() if k not in {"sections", "themes", "recommendations"}},
+        wording=_wording(doc.get("wording"), path),
+        item_label_plural=str(doc.get("item_label_plural") or f"{doc.get('item_label') or 'Recommendation'}s"),
+        has_key_measures=_flag(doc, "has_key_measures", path),
     )
+
+
+def _wording(raw, path: Path) -> Wording:
+    if raw is None:
+        return Wording()
+    if not isinstance(raw, dict) or set(raw) - WORDING_FIELDS:
+        unknown = sorted(set(raw) - WORDING_FIELDS) if isinstance(raw, dict) else raw
+        raise FrameworkError(f"{path}: field 'wording': unknown keys {unknown}; allowed: {sorted(WORDING_FIELDS)}")
+    return Wording(**{k: " ".join(str(v).split()) for k, v in raw.items()})
+
+
+def _flag(doc: dict, key: str, path: Path) -> bool:
+    value = doc.get(key, False)
+    if not isinstance(value, bool):
+        raise FrameworkError(f"{path}: field '{key}' must be true or false")
+    return value
 
 
 @lru_cache(maxsize=16)
