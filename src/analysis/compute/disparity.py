@@ -24,8 +24,7 @@ import pandas as pd
 
 from analysis.compute import stats
 from analysis.core import config
-from analysis.core.settings import (CONFIDENCE, FUNNEL_LEVELS, OVERDISPERSION_WINSOR,
-                                    STOP_SEARCH_PUBLICATION_LAG_MONTHS)
+from analysis.core.settings import (CONFIDENCE, FUNNEL_LEVELS, OVERDISPERSION_WINSOR)
 from analysis.core.forces import all_forces
 from analysis.core.periods import parse_quarter
 from analysis.sources import census, stop_search
