@@ -282,13 +282,13 @@ def stop_search_caterpillar(force_id: str | None, period: str, data_dir=None):
             ax.plot(grid, target * np.exp(-z / grid), dash, color=style.LIMITS, lw=1)
         ax.axhline(target, color=style.REFERENCE, lw=1, label=f"{measures.NATIONAL_NAME} {target:.2f}")
     ax.axhline(1, color=style.LIMITS, lw=0.8, alpha=0.6)
-    mine = ok["force_id"] == (force.id if force else None)
+    mine = (ok["force_id"] == (force.id if force else None)).to_numpy()
     ax.scatter(precision[~mine], ok.loc[~mine, "ratio"], s=18, color=style.OTHERS,
                edgecolor=style.LIMITS, linewidth=0.4, label="Other forces" if force else "Forces", zorder=3)
     if mine.any():
         ax.scatter(precision[mine], ok.loc[mine, "ratio"], s=60, color=style.HIGHLIGHT, label=force.name, zorder=4)
-        at_right = precision[mine].iloc[0] > np.quantile(precision, 0.75)
-        ax.annotate(force.name, (precision[mine].iloc[0], ok.loc[mine, "ratio"].iloc[0]),
+        at_right = precision[mine][0] > np.quantile(precision, 0.75)
+        ax.annotate(force.name, (precision[mine][0], ok.loc[mine, "ratio"].iloc[0]),
                     xytext=(-6, 6) if at_right else (6, 6), ha="right" if at_right else "left",
                     textcoords="offset points", color=style.HIGHLIGHT)
     ax.set_yscale("log")
