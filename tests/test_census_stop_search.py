@@ -365,3 +365,17 @@ def test_national_table_places_forces_on_the_widened_funnel():
     leics = " ".join(measure_sections.stop_search_fairness("leicestershire", "2024-25-Q1").sentences)
     assert table.loc["leicestershire", "funnel"] == "within"  # 3.14 against 4.07, with limits widened (phi > 1)
     assert "Leicestershire is inside the funnel limits." in leics
+
+
+@pytest.mark.parametrize("force_id", ["metropolitan-police", "durham", "city-of-london", None])
+def test_disparity_funnel_draws_for_a_force_a_small_force_and_none(force_id):
+    from analysis.present import measure_charts
+
+    fig, alt = measure_charts.stop_search_caterpillar(force_id, "2022-23")
+    assert fig.axes[0].get_yscale() == "log" and "funnel plot" in fig.axes[0].get_title().lower()
+    if force_id == "metropolitan-police":
+        assert "Metropolitan Police is highlighted at 2.88" in alt
+    elif force_id == "city-of-london":
+        assert "City of London has no ratio for 2022/23" in alt
+    elif force_id is None:
+        assert "2 of 42 forces lie outside the widened 99.8% limits" in alt
