@@ -31,7 +31,7 @@ from analysis.core.periods import PeriodError, Quarter, parse_quarter
 from analysis.compute.progress import compare, recommendation_status
 from analysis.intake.reference_matching import DEFAULT_THRESHOLD, Match, match_reference
 from analysis.sources.trackers import (
-    COLUMNS, HEADER_ROW, Problem, TrackerError, formula_cells, load_tracker, read_raw, validate_frame,
+    TRACKER_COLUMNS, HEADER_ROW, Problem, TrackerError, formula_cells, load_tracker, read_raw, validate_frame,
 )
 from analysis.intake.template import CONTEXT_COLUMNS, previous_snapshot, read_template_identity
 
@@ -92,11 +92,11 @@ def load_mapping(ref: str | Path, data_dir=None) -> Mapping:
     columns = doc.get("columns") or {}
     if not isinstance(columns, dict) or not columns:
         raise MappingError(f"{path}: columns: give at least one canonical_column: heading pair")
-    bad = sorted(set(columns) - set(COLUMNS))
+    bad = sorted(set(columns) - set(TRACKER_COLUMNS))
     if bad:
-        raise MappingError(f"{path}: columns: {', '.join(bad)} is not a tracker column; use {', '.join(COLUMNS)}")
+        raise MappingError(f"{path}: columns: {', '.join(bad)} is not a tracker column; use {', '.join(TRACKER_COLUMNS)}")
     defaults = {str(k): "" if v is None else str(v) for k, v in (doc.get("defaults") or {}).items()}
-    bad = sorted(set(defaults) - set(COLUMNS))
+    bad = sorted(set(defaults) - set(TRACKER_COLUMNS))
     if bad:
         raise MappingError(f"{path}: defaults: {', '.join(bad)} is not a tracker column")
     values = doc.get("values") or {}
@@ -211,7 +211,7 @@ def snapshot_path(framework_id: str, force_id: str, quarter: Quarter, data_dir=N
 def _canonical_header(text: str) -> str:
     """Lenient canonical names for files without a mapping: 'Recommendation ID' -> recommendation_id."""
     key = re.sub(r"[\s\-]+", "_", str(text).strip().lower())
-    return key if key in COLUMNS or key in CONTEXT_COLUMNS else str(text).strip()
+    return key if key in TRACKER_COLUMNS or key in CONTEXT_COLUMNS else str(text).strip()
 
 
 def apply_mapping(frame: pd.DataFrame, mapping: Mapping, name: str) -> tuple[pd.DataFrame, list[Problem], list[str]]:
@@ -230,7 +230,7 @@ def apply_mapping(frame: pd.DataFrame, mapping: Mapping, name: str) -> tuple[pd.
     also = [headers[_key(c)] for c in mapping.also if _key(c) in headers]
     ignored = {headers[_key(c)] for c in mapping.ignore if _key(c) in headers}
     for column in frame.columns:
-        if column in rename or column in ignored or column in also or column in COLUMNS:
+        if column in rename or column in ignored or column in also or column in TRACKER_COLUMNS:
             continue
         if str(column).startswith("Unnamed: ") and (frame[column].astype(str).str.strip() == "").all():
             continue  # an empty column with no heading
@@ -345,7 +345,7 @@ def _validate(frame: pd.DataFrame, framework: Framework, name: str, unmatched_ro
 
     problems = [at_source(p) for p in problems]
     problems = [p for p in problems if not (p.field == "recommendation_id" and p.row in unmatched_rows)]
-    result.problems = sorted(match_problems + problems, key=lambda p: (p.row if isinstance(p.row, int) else 0, COLUMNS.index(p.field) if p.field in COLUMNS else 99))
+    result.problems = sorted(match_problems + problems, key=lambda p: (p.row if isinstance(p.row, int) else 0, TRACKER_COLUMNS.index(p.field) if p.field in TRACKER_COLUMNS else 99))
     if result.problems:
         return None
     result.formulas = formula_cells(checked, name, source_rows)
@@ -455,7 +455,7 @@ def _write(result: ImportResult, frame: pd.DataFrame, force: Force, quarter: Qua
     # the snapshot and its .meta.yaml as one unit: a full disk leaves the old pair, never a mix
     result.written.extend(atomic.write_together({
         meta_path: yaml.safe_dump(meta, sort_keys=False, allow_unicode=True, width=100).encode("utf-8"),
-        target: atomic.csv_bytes(frame[COLUMNS]),
+        target: atomic.csv_bytes(frame[TRACKER_COLUMNS]),
     }))
     for old in existing:
         if old != target:  # an .xlsx snapshot replaced by the .csv (its copy is kept)

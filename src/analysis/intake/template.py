@@ -36,12 +36,12 @@ from analysis.sources.trackers import MARKINGS, STATUS_BASES, STATUSES, Snapshot
 TEMPLATE_VERSION = "1"
 TRACKER_SHEET, INSTRUCTIONS_SHEET, LISTS_SHEET = "Tracker", "Instructions", "Lists"
 CONTEXT_COLUMNS = ["section", "title", "casey_summary", "previous_status"]
-EDITABLE_COLUMNS = ["status", "status_basis", "owner", "evidence", "actions", "linked_workstreams", "marking"]
+EDITABLE_COLUMNS = ["status", "status_basis", "status_reason", "owner", "evidence", "actions", "linked_workstreams", "marking"]
 TEMPLATE_COLUMNS = ["recommendation_id", "section", "title", "casey_summary", "previous_status", *EDITABLE_COLUMNS]
 REQUIRED_COLUMNS = ["recommendation_id", "status", "status_basis", "marking"]
 WIDTHS = {
     "recommendation_id": 18, "section": 22, "title": 34, "casey_summary": 60, "previous_status": 16,
-    "status": 16, "status_basis": 14, "owner": 24, "evidence": 60, "actions": 60, "linked_workstreams": 30, "marking": 22,
+    "status": 16, "status_basis": 14, "status_reason": 40, "owner": 24, "evidence": 60, "actions": 60, "linked_workstreams": 30, "marking": 22,
 }
 HEADINGS_HELP = {
     "recommendation_id": "Catalogue id of the recommendation or part (e.g. 4.ii). Do not change pre-filled ids; pick one from the list for an added row.",
@@ -51,6 +51,7 @@ HEADINGS_HELP = {
     "previous_status": "Context only: the status in your last return.",
     "status": "Required. not_started, in_progress, complete, not_applicable or not_assessed.",
     "status_basis": "Required. 'stated' when the status is your own statement (normal for returns).",
+    "status_reason": "Optional. One short line on why the status holds: which part of the ask is met or still open.",
     "owner": "Owning team, unit, board or role. No names of individuals.",
     "evidence": "What is already in place: facts, figures, dates. Leave blank if nothing yet.",
     "actions": "What is planned or under way, with dates where known.",
@@ -99,12 +100,13 @@ def template_rows(framework: Framework, previous: pd.DataFrame | None) -> pd.Dat
         rows.append(
             {
                 "recommendation_id": item.id,
-                "section": framework.section_title(item.section_id),
+                "section": framework.section_label(item.section_id),
                 "title": item.title if item.parent_id is None else f"{framework.item(item.parent_id).title}: {item.title}",
                 "casey_summary": item.summary,
                 "previous_status": p["status"] if had else "",
                 "status": p["status"] if had else "",
                 "status_basis": "stated",
+                "status_reason": "",
                 "owner": p["owner"] if had else "",
                 "evidence": p["evidence"] if had else "",
                 "actions": p["actions"] if had else "",
@@ -125,8 +127,8 @@ def _instructions(framework: Framework, force: Force, quarter: Quarter, previous
         "",
         "How to fill in the Tracker sheet",
         "1. Update each row to the position at the end of the quarter. Change only the white and coloured cells; grey columns are context and are ignored on import.",
-        "2. status (required, dropdown): complete = the measures are in place and nothing further is planned beyond routine monitoring; in_progress = work delivered or under way; not_started = only intentions so far; not_applicable = does not apply to your force; not_assessed = nothing to report yet.",
-        "3. status_basis (required, dropdown): leave as 'stated' (the status is your statement).",
+        "2. status (required, dropdown): complete = what the recommendation itself asks for is in place and shown in the evidence, with nothing further planned beyond routine monitoring (existing arrangements that meet only part of the ask are in_progress); in_progress = work delivered or under way; not_started = only intentions so far; not_applicable = does not apply to your force; not_assessed = nothing to report yet.",
+        "3. status_basis (required, dropdown): leave as 'stated' (the status is your statement). status_reason (optional): one short line on why.",
         "4. evidence: what is already in place, with facts, figures and dates. Leave it blank rather than writing 'none'.",
         "5. actions: what is planned or under way, with dates.",
         "6. owner: a team, unit, board or role. Do not give names of individuals.",

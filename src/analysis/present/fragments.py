@@ -12,6 +12,7 @@ import io
 import re
 import json
 
+from analysis.compute.claims import CLAIMS_MIMETYPE
 from analysis.present import narrative
 from analysis.present.htmltext import esc
 from analysis.compute.report_model import Report
@@ -56,7 +57,8 @@ def show(markup: str) -> None:
 
 
 def publish_meta(report: Report) -> None:
-    """Hand the report's marking and identity to the HTML template via a private mimetype."""
+    """Hand the report's marking and identity to the HTML template, and its claims ledger to the renderer
+    (which writes ``<stem>.claims.json``), via private mimetypes that are never shown."""
     from IPython.display import display
 
     meta = {
@@ -69,7 +71,9 @@ def publish_meta(report: Report) -> None:
         "framework": report.framework.short_title,
         "title": f"{report.framework.short_title} progress: {report.force.name}, {report.quarter.label}",
     }
-    display({META_MIMETYPE: meta, "text/plain": json.dumps(meta)}, raw=True, include=[META_MIMETYPE])
+    ledger = narrative.report_claims(report).to_dict({k: meta[k] for k in ("force_id", "quarter", "audience")})
+    display({META_MIMETYPE: meta, CLAIMS_MIMETYPE: ledger, "text/plain": json.dumps(meta)}, raw=True,
+            include=[META_MIMETYPE, CLAIMS_MIMETYPE])
 
 
 def header(report: Report) -> str:
@@ -113,11 +117,20 @@ def toc(report: Report, extra: list[tuple[str, str]] | None = None) -> str:
 
 
 def figure(fig, alt: str, caption: str | None = None) -> str:
-    """Embed a matplotlib figure as a PNG data URI with alt text, then close it."""
+    """Embed a matplotlib figure as a PNG data URI with alt text, then close it.
+
+    A figure laid out by hand (:func:`analysis.present.measure_charts.has_fixed_layout`) is saved as it
+    is; any other with a tight bounding box, so nothing is cut off."""
     import matplotlib.pyplot as plt
+    from matplotlib.transforms import Bbox
+
+    from analysis.present.measure_charts import has_fixed_layout
 
     buffer = io.BytesIO()
-    fig.savefig(buffer, format="png")
+    if has_fixed_layout(fig):
+        fig.savefig(buffer, format="png", bbox_inches=Bbox.from_bounds(0, 0, *fig.get_size_inches()))
+    else:
+        fig.savefig(buffer, format="png")
     plt.close(fig)
     data = base64.b64encode(buffer.getvalue()).decode("ascii")
     cap = f"<figcaption>{esc(caption)}</figcaption>" if caption else ""
@@ -146,7 +159,8 @@ def recommendation_section(report: Report, rec_id: str) -> str:
         for row in rows.itertuples(index=False):
             item = fw.item(row.recommendation_id)
             name = "Whole recommendation" if item.parent_id is None else f"{item.id} {item.title}"
-            basis = "" if row.status_basis == "stated" else ' <span class="basis">(assessed by analyst)</span>'
+            basis = narrative.status_basis_text(row.status_basis, getattr(row, "status_reason", ""))
+            basis = f' <span class="basis">({esc(basis)})</span>' if basis else ""
             workstreams = f'<p class="linked">Linked: {esc(row.linked_workstreams)}</p>' if row.linked_workstreams else ""
             out.append(
                 f"<tr><td data-label='Item'>{esc(name)}</td><td data-label='Status'>{badge(row.status)}{basis}</td>"
@@ -196,8 +210,9 @@ def tracker_charts(report: Report) -> str:
     if not report.has_tracker:
         out.append("<p>No tracker was submitted for this quarter, so there is no status chart.</p>")
     else:
-        sections = [title for _, title in report.framework.sections]
-        fig, alt = tracker_charts.status_by_section(report.status, sections, report.force.name, report.quarter.label)
+        labels = report.framework.section_labels(report.force.id)  # neutral names unless the review's own force
+        table = report.status.assign(section=report.status["section_id"].map(labels))
+        fig, alt = tracker_charts.status_by_section(table, list(labels.values()), report.force.name, report.quarter.label)
         out.append(figure(fig, alt, "Recommendation status by section of the review."))
     if report.history["quarter"].nunique():
         labels = {q: parse_quarter(q).label for q in report.history["quarter"].unique()}
@@ -225,11 +240,16 @@ def key_measures(report: Report) -> str:
             continue
         if section.force_supplied:
             out.append('<p class="note">Figures supplied by the force in its own papers, not official statistics.</p>')
-        out.append(paragraphs(section.sentences))
+        out.append(paragraphs(section.sentences + [t for t in (narrative.proxy_note(report, section),
+                                                                narrative.series_text(report, section)) if t]))
         if section.trend_text:
-            out.append(f'<p class="trend"><strong>Trend:</strong> {esc(section.trend_text)}</p>')
+            out.append(f'<p class="trend"><strong>Projection to parity:</strong> {esc(section.trend_text)}</p>')
         for fig, alt in measure_charts.draw_section(section):
             out.append(figure(fig, alt))
+        spc_summary = getattr(section, "spc", None)
+        if spc_summary is not None:
+            out.append(f'<p class="note"><strong>How change is judged:</strong> {esc(spc_summary.method_text)} '
+                       "Points are marked when they meet a special-cause rule (NHS England's Making Data Count).</p>")
         if section.extra:
             rows = "".join(
                 f"<tr><td>{esc(e['title'])}</td><td>{esc(format_value(e['value'], e['unit']))}</td>"

@@ -66,6 +66,8 @@ class Framework:
     themes: tuple[tuple[str, str], ...]
     items: tuple[Item, ...] = field(repr=False)
     source_file: Path | None = None
+    neutral_sections: tuple[tuple[str, str], ...] = ()  # (id, neutral title) where the framework gives one
+    written_for: str = ""  # force id the framework was written for (its own section titles are for it)
     meta: dict = field(default_factory=dict, repr=False, compare=False, hash=False)
     wording: Wording = Wording()
     item_label_plural: str = ""  # from the YAML, else item_label + 's'
@@ -102,6 +104,17 @@ class Framework:
 
     def section_title(self, section_id: str) -> str:
         return dict(self.sections)[section_id]
+
+    def section_label(self, section_id: str, force_id: str | None = None) -> str:
+        """The section's name for a report: the neutral title from the framework file, unless the report is
+        for the force the framework was written for (or the framework offers no neutral title)."""
+        if force_id and force_id == self.written_for:
+            return self.section_title(section_id)
+        return dict(self.neutral_sections).get(section_id) or self.section_title(section_id)
+
+    def section_labels(self, force_id: str | None = None) -> dict[str, str]:
+        """Section id -> label, in report order."""
+        return {sid: self.section_label(sid, force_id) for sid, _ in self.sections}
 
     def items_frame(self) -> pd.DataFrame:
         """One row per item (recommendations and parts) in report order."""
@@ -165,6 +178,7 @@ def parse_framework(path: Path) -> Framework:
     if not isinstance(doc, dict):
         raise FrameworkError(f"{path}: expected a mapping at the top level")
     sections = tuple((str(s["id"]), str(s["title"])) for s in _require(doc, "sections", path, "top level"))
+    neutral = tuple((str(s["id"]), str(s["neutral_title"])) for s in doc["sections"] if s.get("neutral_title"))
     themes = tuple((str(t["id"]), str(t["title"])) for t in (doc.get("themes") or []))
     section_ids = {s for s, _ in sections}
     items: list[Item] = []
@@ -189,6 +203,8 @@ def parse_framework(path: Path) -> Framework:
         themes=themes,
         items=tuple(items),
         source_file=path,
+        neutral_sections=neutral,
+        written_for=str(doc.get("written_for") or ""),
         meta={k: v for k, v in doc.items() if k not in {"sections", "themes", "recommendations"}},
         wording=_wording(doc.get("wording"), path),
         item_label_plural=str(doc.get("item_label_plural") or f"{doc.get('item_label') or 'Recommendation'}s"),
