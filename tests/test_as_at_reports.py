@@ -1,7 +1,7 @@
 """Reports of a past quarter show nothing from after it: every rendered page is scanned for period labels.
 
 Renders the force reports (two forces with trackers, one without) and the national overview for
-2023-24 Q1 from a copy of the repository's raw data, with the in-process engine `casey batch` uses.
+2023-24 Q1 from a copy of the repository's raw data (papermill and nbconvert, a fresh kernel each).
 The whole visible text is scanned for quarters and financial years that end after 30 June 2023. Months
 and dates are scanned in the data sections (executive summary, key measures, the overview's charts over
 time), including chart alt text: elsewhere a date is a source's publication date ("pack, 9 October 2023")
@@ -76,9 +76,9 @@ def pages(tmp_path_factory):
     assert build_all(data).problems == []
     out = {}
     for force in ("leicestershire", "city-of-london", "avon-and-somerset"):
-        path = render_report(checked_job(force, QUARTER, data_dir=data), data, root / "reports", engine="inprocess")
+        path = render_report(checked_job(force, QUARTER, data_dir=data), data, root / "reports")
         out[force] = path.read_text()
-    path = render_national(checked_national_job(QUARTER, data_dir=data), data, root / "reports", engine="inprocess")
+    path = render_national(checked_national_job(QUARTER, data_dir=data), data, root / "reports")
     out["national-overview"] = path.read_text()
     return out
 

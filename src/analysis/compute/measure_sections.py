@@ -118,7 +118,7 @@ class MeasureSection:
     comparisons: list[Comparison] = field(default_factory=list)
     funnel: FunnelPosition | None = None
     trend: stats.TrendResult | None = None  # parity measures only: the straight line behind a projection
-    trend_text: str = ""  # parity measures only: the projection, or why there is none
+    trend_text: str = ""  # a parity projection (or why there is none), or a listed run of counts
     spc: spc.SpcSummary | None = None  # process-behaviour verdicts on the headline series, when long enough
     sentences: list[str] = field(default_factory=list)
     no_data_text: str = ""

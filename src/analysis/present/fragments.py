@@ -243,7 +243,7 @@ def key_measures(report: Report) -> str:
         out.append(paragraphs(section.sentences + [t for t in (narrative.proxy_note(report, section),
                                                                 narrative.series_text(report, section)) if t]))
         if section.trend_text:
-            out.append(f'<p class="trend"><strong>Projection to parity:</strong> {esc(section.trend_text)}</p>')
+            out.append(f'<p class="trend"><strong>Trend:</strong> {esc(section.trend_text)}</p>')
         for fig, alt in measure_charts.draw_section(section):
             out.append(figure(fig, alt))
         spc_summary = getattr(section, "spc", None)
