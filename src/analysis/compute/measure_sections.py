@@ -25,7 +25,7 @@ import pandas as pd
 
 from analysis.compute import direction as dn
 from analysis.compute import disparity, spc, stats
-from analysis.core import config
+from analysis.core import config, settings
 from analysis.core.settings import (CONFIDENCE, PARITY_MIN_POINTS, SEXUAL_OFFENCES_TREND_YEARS,  # noqa: F401
                                     SPC_MAX_POINTS, SPC_QUARTERS)
 from analysis.compute.disparity import census2021_by_force
@@ -570,7 +570,7 @@ def stop_search_fairness(force_id, quarter, data_dir=None, measures=None) -> Mea
              f"is the stop and search disparity between Black and White residents, shown here as a "
              f"{FAIRNESS_LABEL.lower()}.")
     table = _fairness_table(data_dir)
-    lag = disparity.STOP_SEARCH_PUBLICATION_LAG_MONTHS
+    lag = settings.STOP_SEARCH_PUBLICATION_LAG_MONTHS
     latest = disparity.latest_as_at(table, quarter, force.id, lag)
     if latest.empty:
         section.no_data_text = (f"{intro} The stop and search data loaded here has no year for {name} ending on or "
@@ -625,6 +625,13 @@ def stop_search_fairness(force_id, quarter, data_dir=None, measures=None) -> Mea
             where = "its interval includes the England and Wales ratio"
         sentences.append(f"Across England and Wales (the 43 territorial forces) the ratio was {nat['ratio']:.2f} "
                          f"({nat['lower']:.2f} to {nat['upper']:.2f}); {where}.")
+        placed = national_fairness_table(quarter, data_dir).set_index("force_id")
+        if force.id in placed.index and placed.at[force.id, "funnel"] not in ("", "no ratio"):
+            place = placed.at[force.id, "funnel"]
+            words = ("inside the funnel limits" if place == "within" else
+                     f"{place.split()[0]} the {place.split()[1]} funnel limit")
+            sentences.append(f"Against limits widened for the variation between forces (the funnel plot), {name} "
+                             f"is {words}.")
         section.comparisons.append(Comparison(NATIONAL_NAME, year, float(nat["ratio"]),
                                               float(row["ratio"] - nat["ratio"]), None, None,
                                               not (row["lower"] <= nat["ratio"] <= row["upper"]),
@@ -657,17 +664,27 @@ def stop_search_fairness(force_id, quarter, data_dir=None, measures=None) -> Mea
 
 
 def national_fairness_table(quarter, data_dir=None) -> pd.DataFrame:
-    """Every force's stop and search disparity for the latest year ending on or before ``quarter``.
+    """Every force's stop and search disparity for the latest year published by the end of ``quarter``.
 
     Rows in alphabetical order of force name (not ranked), England and Wales last. British Transport
     Police is left out (not a territorial force); the City of London has no ratio (no resident rate).
+    ``funnel`` places each ratio against limits around the England and Wales ratio on the log scale,
+    widened for over-dispersion (``phi``), as the chart draws them.
     """
     table = _fairness_table(data_dir)
     table = table[table["force_id"] != "british-transport-police"]
-    rows = disparity.latest_as_at(table, quarter, lag_months=disparity.STOP_SEARCH_PUBLICATION_LAG_MONTHS)
+    rows = disparity.latest_as_at(table, quarter, lag_months=settings.STOP_SEARCH_PUBLICATION_LAG_MONTHS)
     names = {f.id: f.name for f in all_forces(data_dir)}
     names[disparity.NATIONAL_ID] = NATIONAL_NAME
     rows = rows.assign(force_name=rows["force_id"].map(names))
+    forces = rows[rows["force_id"] != disparity.NATIONAL_ID].dropna(subset=["ratio", "lower", "upper"])
+    national = rows[rows["force_id"] == disparity.NATIONAL_ID]
+    target = float(national["ratio"].iloc[0]) if len(national) else float("nan")
+    phi = disparity.ratio_overdispersion(forces["ratio"], disparity.log_ratio_se(forces["lower"], forces["upper"]),
+                                         target) if len(forces) and math.isfinite(target) else 1.0
+    rows = rows.assign(funnel=disparity.classify_ratio_funnel(rows["ratio"], rows["lower"], rows["upper"], target,
+                                                              phi), phi=phi)
+    rows.loc[rows["force_id"] == disparity.NATIONAL_ID, "funnel"] = ""
     rows = rows.assign(_national=rows["force_id"] == disparity.NATIONAL_ID)
     return rows.sort_values(["_national", "force_name"]).drop(columns="_national").reset_index(drop=True)
 

@@ -24,6 +24,10 @@ ROLLUP_MIXED_WITHOUT_PROGRESS = "not_started"
 NO_ROWS_MET_ONLY_STATUS = "not_applicable"
 NO_ROWS_STATUS = "not_assessed"
 
+# Longest status_reason a tracker row may give: one short line, so the report can print it beside
+# the status badge; a longer text belongs in evidence or actions.
+STATUS_REASON_MAX_CHARS = 220
+
 # National overview: a force is listed "to look at" when fewer than this share of its applicable
 # recommendations have evidence. Half: below it, evidence is the exception rather than the rule.
 LOW_EVIDENCE_SHARE = 0.5
@@ -58,6 +62,10 @@ KNOWN_GAPS = {
     ("greater-manchester", p): "Greater Manchester data gap (near-empty quarter in the source)"
     for p in ("2019-20-Q2", "2019-20-Q3", "2019-20-Q4")
 }
+
+# Fewest points before a force-supplied series is summarised (median and range) beside its latest
+# value: with fewer, a median says nothing a reader cannot see from the values themselves.
+SERIES_SUMMARY_MIN_POINTS = 3
 
 # Months from the end of a financial year (31 March) to the publication of its stop and search statistics.
 # The Home Office "Police powers and procedures: stop and search and arrests" came out on 27 October 2022

@@ -172,11 +172,11 @@ def representation_chart(force_id: str, data_dir=None, quarter=None):
 
 # special-cause points: colour AND marker shape, so the chart reads without colour
 POINT_STYLES = {
-    "common_cause": ("Common cause", style.LIMITS, "o"),
-    "special_cause_improvement": ("Special cause, improving", style.PRIMARY, "^"),
-    "special_cause_concern": ("Special cause, concerning", style.COMPARATOR, "v"),
-    "special_cause_neutral_high": ("Special cause, neutral (high)", style.SECONDARY, "D"),
-    "special_cause_neutral_low": ("Special cause, neutral (low)", style.SECONDARY, "s"),
+    "common_cause": ("Common cause", style.SPC_COMMON, "o"),
+    "special_cause_improvement": ("Special cause, improving", style.SPC_IMPROVING, "^"),
+    "special_cause_concern": ("Special cause, concerning", style.SPC_CONCERNING, "v"),
+    "special_cause_neutral_high": ("Special cause, neutral (high)", style.SPC_NEUTRAL, "D"),
+    "special_cause_neutral_low": ("Special cause, neutral (low)", style.SPC_NEUTRAL, "s"),
 }
 VARIATION_WORDS = {"common_cause": "common-cause variation only", "special_cause_improving": "special cause, improving",
                    "special_cause_concerning": "special cause, concerning",
@@ -194,12 +194,12 @@ def spc_chart(summary, title: str, ylabel: str | None = None):
     x = np.arange(len(pts))
     unit = "%" if summary.unit == "percent" else ""
     fig, ax = plt.subplots(figsize=(7.5, 4.9))
-    ax.plot(x, k * pts["value"], color=style.LIMITS, lw=1, zorder=2)
-    ax.step(x, k * pts["upl"], where="mid", color=style.LIMITS, lw=1, ls="--", label="Process limits")
-    ax.step(x, k * pts["lpl"], where="mid", color=style.LIMITS, lw=1, ls="--")
-    ax.step(x, k * pts["centre"], where="mid", color=style.REFERENCE, lw=1.2, label="Centre line (mean)")
+    ax.plot(x, k * pts["value"], color=style.SPC_COMMON, lw=1, zorder=2)
+    ax.step(x, k * pts["upl"], where="mid", color=style.SPC_COMMON, lw=1, ls="--", label="Process limits")
+    ax.step(x, k * pts["lpl"], where="mid", color=style.SPC_COMMON, lw=1, ls="--")
+    ax.step(x, k * pts["centre"], where="mid", color=style.SPC_CENTRE, lw=1.2, label="Centre line (mean)")
     if summary.comparator is not None:
-        ax.axhline(k * summary.comparator, color=style.HIGHLIGHT, lw=1.5, ls=":",
+        ax.axhline(k * summary.comparator, color=style.SPC_COMPARATOR, lw=1.5, ls=":",
                    label=f"Comparator: {summary.comparator_label}")
     for point_type, (label, colour, marker) in POINT_STYLES.items():
         hit = (pts["point_type"] == point_type).to_numpy()
@@ -266,15 +266,14 @@ def stop_search_caterpillar(force_id: str | None, period: str, data_dir=None):
     nat = year[year["force_id"] == disparity.NATIONAL_ID]
     forces = year[~year["force_id"].isin([disparity.NATIONAL_ID, "british-transport-police"])]
     ok = forces.dropna(subset=["ratio", "lower", "upper"])
-    z_ci = float(stats._z(settings.CONFIDENCE))  # the level of the intervals in the disparity table
-    se = (np.log(ok["upper"]) - np.log(ok["lower"])) / (2 * z_ci)
+    se = disparity.log_ratio_se(ok["lower"], ok["upper"])
     precision = 1 / se
     label = measures.period_label(period, "financial_year")
     fig, ax = plt.subplots(figsize=(7.5, 4.8))
     target = float(nat["ratio"].iloc[0]) if not nat.empty else float("nan")
     phi = 1.0
     if np.isfinite(target) and len(ok):
-        phi = ratio_overdispersion(ok["ratio"], se, target)
+        phi = disparity.ratio_overdispersion(ok["ratio"], se, target)
         grid = np.linspace(max(0.5, precision.min() * 0.8), precision.max() * 1.05, 300)
         for level, dash in zip(settings.FUNNEL_LEVELS, ("--", ":")):
             z = float(stats._z(level)) * np.sqrt(phi)
@@ -283,13 +282,13 @@ def stop_search_caterpillar(force_id: str | None, period: str, data_dir=None):
             ax.plot(grid, target * np.exp(-z / grid), dash, color=style.LIMITS, lw=1)
         ax.axhline(target, color=style.REFERENCE, lw=1, label=f"{measures.NATIONAL_NAME} {target:.2f}")
     ax.axhline(1, color=style.LIMITS, lw=0.8, alpha=0.6)
-    mine = ok["force_id"] == (force.id if force else None)
+    mine = (ok["force_id"] == (force.id if force else None)).to_numpy()
     ax.scatter(precision[~mine], ok.loc[~mine, "ratio"], s=18, color=style.OTHERS,
                edgecolor=style.LIMITS, linewidth=0.4, label="Other forces" if force else "Forces", zorder=3)
     if mine.any():
         ax.scatter(precision[mine], ok.loc[mine, "ratio"], s=60, color=style.HIGHLIGHT, label=force.name, zorder=4)
-        at_right = precision[mine].iloc[0] > np.quantile(precision, 0.75)
-        ax.annotate(force.name, (precision[mine].iloc[0], ok.loc[mine, "ratio"].iloc[0]),
+        at_right = precision[mine][0] > np.quantile(precision, 0.75)
+        ax.annotate(force.name, (precision[mine][0], ok.loc[mine, "ratio"].iloc[0]),
                     xytext=(-6, 6) if at_right else (6, 6), ha="right" if at_right else "left",
                     textcoords="offset points", color=style.HIGHLIGHT)
     ax.set_yscale("log")
@@ -306,8 +305,9 @@ def stop_search_caterpillar(force_id: str | None, period: str, data_dir=None):
            f"(over-dispersion factor {phi:.0f}). ")
     if force is None:
         outer = max(settings.FUNNEL_LEVELS)
-        outside = (np.abs(np.log(ok["ratio"] / target)) * precision > float(stats._z(outer)) * np.sqrt(phi)).sum()
-        alt += f"{int(outside)} of {len(ok)} forces lie outside the widened {100 * outer:g}% limits."
+        classes = disparity.classify_ratio_funnel(ok["ratio"], ok["lower"], ok["upper"], target, phi)
+        outside = sum(c.endswith(f"{100 * outer:g}%") for c in classes)
+        alt += f"{outside} of {len(ok)} forces lie outside the widened {100 * outer:g}% limits."
         missing = [get_force(f, data_dir).name for f in forces.loc[forces["ratio"].isna(), "force_id"]]
         if missing:
             alt += f" Not plotted, for want of a resident rate: {', '.join(missing)}."
@@ -318,15 +318,6 @@ def stop_search_caterpillar(force_id: str | None, period: str, data_dir=None):
     else:
         alt += f"{force.name} has no ratio for {label}: it has no resident rate, so it is not plotted."
     return fig, alt
-
-
-def ratio_overdispersion(ratios, se_log, target: float, winsor: float | None = None) -> float:
-    """Spiegelhalter over-dispersion factor for ratios on the log scale (mean squared z-score after
-    winsorising the most extreme share at each end, settings.OVERDISPERSION_WINSOR); never below 1."""
-    winsor = settings.OVERDISPERSION_WINSOR if winsor is None else winsor
-    z = (np.log(np.asarray(ratios, float)) - np.log(target)) / np.asarray(se_log, float)
-    lo, hi = np.quantile(z, [winsor, 1 - winsor])
-    return float(max(1.0, np.mean(np.clip(z, lo, hi) ** 2)))
 
 
 # each chart a section can name, by reference (a new Chart without a drawer fails the tests, not a report)

@@ -32,7 +32,7 @@ from analysis.present.fragments import META_MIMETYPE, esc, figure, heading, para
 from analysis.present.narrative import plural
 from analysis.core.periods import Quarter, parse_quarter
 from analysis.compute.spc import RULE_WORDS as SPC_RULE_WORDS
-from analysis.core.settings import LOW_EVIDENCE_SHARE
+from analysis.core.settings import FUNNEL_LEVELS, LOW_EVIDENCE_SHARE
 from analysis.compute.progress import APPLICABLE_STATUSES, apply_audience, recommendation_status, report_marking, summarise
 from analysis.compute.report_model import AUDIENCES, MissingProcessedData
 from analysis.present.style import STATUS_LABELS, STATUS_ORDER
@@ -199,8 +199,8 @@ def forces_to_look_at(overview: Overview) -> pd.DataFrame:
         label = parse_quarter(row.snapshot).label
         if row.applicable and row.evidenced / row.applicable < LOW_EVIDENCE_SHARE:
             found.append((row.force_id, row.force,
-                          f"evidence is blank for {row.applicable - row.evidenced} of {row.applicable} applicable "
-                          f"recommendations in its {label} tracker"))
+                          f"evidence is blank for all or part of {row.applicable - row.evidenced} of {row.applicable} "
+                          f"applicable recommendations in its {label} tracker"))
         if row.complete_without_evidence:
             found.append((row.force_id, row.force,
                           f"{row.complete_without_evidence} recommendation(s) marked complete without evidence ({label})"))
@@ -316,7 +316,8 @@ def summary_sentences(o: Overview) -> list[str]:
         complete = int(o.status["complete"].sum())
         evidenced = int(o.status["evidenced"].sum())
         out.append(f"Across those forces' latest trackers, {complete} of {applicable} applicable recommendations are "
-                   f"complete and {evidenced} ({round(100 * evidenced / applicable) if applicable else 0}%) have evidence recorded.")
+                   f"complete and {evidenced} ({round(100 * evidenced / applicable) if applicable else 0}%) have evidence recorded "
+                   f"for every applicable part.")
     if o.funnels:
         closed = o.funnels.get("closed")
         if closed is not None:
@@ -504,6 +505,13 @@ def fairness_section(o: Overview, data_dir=None) -> str:
     ]))
     fig, alt = measure_charts.stop_search_caterpillar(None, period, data_dir)
     out.append(figure(fig, alt))
+    outer = f"{max(FUNNEL_LEVELS) * 100:g}%"
+    outside = table[table["funnel"].str.endswith(outer)]
+    if len(outside):
+        listed = "; ".join(f"{r.force_name} ({r.funnel.split()[0]}, {r.ratio:.2f})" for r in outside.itertuples())
+        out.append(paragraphs([f"Outside the widened {outer} limits around the England and Wales ratio, in "
+                               f"alphabetical order: {listed}. A point outside them is unlikely to be chance alone; "
+                               f"it is a prompt for a question, not a verdict."]))
     rows = []
     for r in table.itertuples(index=False):
         share = census["minority_share"].get(r.force_id)
