@@ -188,7 +188,7 @@ def test_charts_return_figure_and_alt_text(root):
     assert len(drawn) == 2
     for fig, alt in drawn:
         assert fig.axes[0].get_ylabel() == "Charge rate (%)" and "Leicestershire" in alt
-    fig, alt = measure_charts.representation_chart("leicestershire", data_dir=root)
+    fig, alt = measure_charts.chart_representation("leicestershire", data_dir=root)
     assert "Population" in alt and "No officer ethnicity data" in alt
 
 

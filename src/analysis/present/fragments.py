@@ -107,8 +107,11 @@ def figure(fig, alt: str, caption: str | None = None) -> str:
     """Embed a matplotlib figure as a PNG data URI with alt text, then close it."""
     import matplotlib.pyplot as plt
 
+    from analysis.present.style import theme
+
     buffer = io.BytesIO()
-    fig.savefig(buffer, format="png")
+    with theme():  # the theme's savefig settings (tight bounding box), without a global theme
+        fig.savefig(buffer, format="png")
     plt.close(fig)
     data = base64.b64encode(buffer.getvalue()).decode("ascii")
     cap = f"<figcaption>{esc(caption)}</figcaption>" if caption else ""
@@ -188,11 +191,11 @@ def tracker_charts(report: Report) -> str:
         out.append("<p>No tracker was submitted for this quarter, so there is no status chart.</p>")
     else:
         sections = [title for _, title in report.framework.sections]
-        fig, alt = tracker_charts.status_by_section(report.status, sections, report.force.name, report.quarter.label)
+        fig, alt = tracker_charts.chart_status_by_section(report.status, sections, report.force.name, report.quarter.label)
         out.append(figure(fig, alt, "Recommendation status by section of the review."))
     if report.history["quarter"].nunique():
         labels = {q: parse_quarter(q).label for q in report.history["quarter"].unique()}
-        fig, alt = tracker_charts.status_history(report.history, labels, report.force.name)
+        fig, alt = tracker_charts.chart_status_history(report.history, labels, report.force.name)
         out.append(figure(fig, alt, "Recommendation status in each of the force's tracker snapshots."))
     return "".join(out)
 

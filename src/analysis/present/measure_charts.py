@@ -1,7 +1,8 @@
 """Charts for the key measures. Each function returns ``(figure, alt_text)``.
 
+Figure functions start with ``chart_`` (data functions are nouns in :mod:`analysis.compute.access`).
 The alt text says in words what the chart shows, with the numbers, so a screen
-reader user gets the same information. Charts use :mod:`analysis.present.style`.
+reader user gets the same information. Charts are drawn in :func:`analysis.present.style.theme`, never a global theme.
 The funnel plot is deliberately not a league table: forces are not ranked.
 """
 
@@ -18,13 +19,13 @@ from analysis.core.periods import parse_quarter
 
 
 def _plt():
-    style.apply_theme()
     import matplotlib.pyplot as plt
 
     return plt
 
 
-def funnel_plot(force_id: str, quarter, data_dir=None, basis: str = "closed"):
+@style.themed
+def chart_funnel(force_id: str, quarter, data_dir=None, basis: str = "closed"):
     """Charge rate against outcomes assigned, for every force, with 95% and 99.8% limits.
 
     Limits are around the England and Wales rate, widened for over-dispersion.
@@ -68,7 +69,8 @@ def _funnel_words(classification: str) -> str:
     return f"{side} the {level} limit" if level else classification
 
 
-def charge_rate_series(force_id: str, quarter=None, data_dir=None, basis: str = "closed", n_quarters: int = 12):
+@style.themed
+def chart_charge_rate(force_id: str, quarter=None, data_dir=None, basis: str = "closed", n_quarters: int = 12):
     """The force's quarterly charge rate with its 95% interval band, and the national line."""
     plt = _plt()
     force = get_force(force_id, data_dir)
@@ -104,7 +106,8 @@ def charge_rate_series(force_id: str, quarter=None, data_dir=None, basis: str = 
     return fig, alt
 
 
-def representation_chart(force_id: str, data_dir=None):
+@style.themed
+def chart_representation(force_id: str, data_dir=None):
     """Ethnic minority share: population (Census 2011) against officers, where officer data is loaded."""
     plt = _plt()
     force = get_force(force_id, data_dir)
@@ -162,10 +165,16 @@ def draw_funnel_limits(ax, table) -> tuple[float, float]:
     return target, phi
 
 
+# the names measure sections use for their charts (analysis.compute.measure_sections), older than chart_*
+SECTION_FIGURES = {"funnel_plot": chart_funnel, "charge_rate_series": chart_charge_rate,
+                   "representation_chart": chart_representation}
+
+
 def draw_section(section) -> list:
     """Every chart named by a :class:`analysis.compute.measure_sections.MeasureSection`: a list of (figure, alt_text)."""
     out = []
     for name, kwargs in ([(section.figure, section.figure_kwargs)] if section.figure else []) + list(
             section.extra_figures):
-        out.append(globals()[name](**kwargs))
+        chart = SECTION_FIGURES.get(name) or globals()[name]
+        out.append(chart(**kwargs))
     return out

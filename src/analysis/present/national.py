@@ -211,11 +211,11 @@ def status_chart(overview: Overview):
     return fig, alt
 
 
+@style.themed
 def funnel_chart(table: pd.DataFrame, quarter: Quarter, basis: str):
     """Every force's charge rate against its number of assigned outcomes, with 95% and 99.8% limits."""
     from analysis.compute import measures
 
-    style.apply_theme()
     import matplotlib.pyplot as plt
 
     from analysis.present.measure_charts import draw_funnel_limits

@@ -8,6 +8,9 @@ Status colours are never the only cue: badges always carry their text label.
 
 from __future__ import annotations
 
+import contextlib
+import functools
+
 GAF_CATEGORICAL = ["#12436D", "#28A197", "#801650", "#F46A25", "#3D3D3D", "#A285D1"]
 GAF_DARK_BLUE, GAF_TURQUOISE, GAF_DARK_PINK, GAF_ORANGE, GAF_DARK_GREY, GAF_LIGHT_PURPLE = GAF_CATEGORICAL
 GAF_LIGHT_GREY = "#BFBFBF"
@@ -29,14 +32,58 @@ STATUS_COLOURS = {
 }
 
 FIGURE_DPI = 110
+# setting: the seaborn look every chart shares (whitegrid, slightly smaller type than seaborn's default)
+SEABORN_STYLE, SEABORN_FONT_SCALE = "whitegrid", 0.95
 
 
-def apply_theme() -> None:
-    """Set the seaborn/matplotlib theme used by every chart (idempotent, no global side effects beyond rcParams)."""
+def theme_rc() -> dict:
+    """The matplotlib settings of the house theme, as a dict (nothing is changed)."""
+    import seaborn as sns
+    from cycler import cycler
+
+    rc = {**sns.plotting_context("notebook", font_scale=SEABORN_FONT_SCALE), **sns.axes_style(SEABORN_STYLE)}
+    rc.update({"font.family": ["sans-serif"], "axes.prop_cycle": cycler(color=GAF_CATEGORICAL),
+               "figure.dpi": FIGURE_DPI, "savefig.bbox": "tight", "axes.titleweight": "bold"})
+    return rc
+
+
+@contextlib.contextmanager
+def theme():
+    """Draw in the house theme inside the ``with`` block; matplotlib's settings are restored after it.
+
+    Never changes the backend and never leaves a global theme behind, so an analyst's own
+    ``plt.plot`` in the same notebook keeps matplotlib's (or their own) look and shows inline.
+    """
     import matplotlib
 
-    matplotlib.use("Agg")
-    import seaborn as sns
+    # Only the theme's own settings are saved and put back. matplotlib.rc_context would restore every
+    # setting, including the interactive mode Jupyter's inline backend switches on when the first
+    # figure of a session (often a themed one) loads it; charts drawn afterwards would not show.
+    rc = theme_rc()
+    saved = {key: matplotlib.rcParams[key] for key in rc}
+    matplotlib.rcParams.update(rc)
+    try:
+        yield
+    finally:
+        matplotlib.rcParams.update(saved)
 
-    sns.set_theme(style="whitegrid", palette=GAF_CATEGORICAL, font_scale=0.95)
-    matplotlib.rcParams.update({"figure.dpi": FIGURE_DPI, "savefig.bbox": "tight", "axes.titleweight": "bold"})
+
+def themed(chart):
+    """Decorator for chart functions returning ``(figure, alt_text)`` or a figure: build it in :func:`theme`.
+
+    Tick marks are created lazily when a figure is first drawn, reading matplotlib's settings then;
+    they are created here, inside the theme, so the figure looks the same wherever it is drawn later.
+    """
+
+    @functools.wraps(chart)
+    def wrapper(*args, **kwargs):
+        with theme():
+            result = chart(*args, **kwargs)
+            fig = result[0] if isinstance(result, tuple) else result
+            for ax in fig.axes:
+                for axis in (ax.xaxis, ax.yaxis):
+                    axis.get_major_ticks()
+                    axis.get_minor_ticks()
+        return result
+
+    return wrapper
