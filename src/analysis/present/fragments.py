@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import base64
 import io
-import json
 
 from analysis.present import narrative
 from analysis.present.htmltext import esc
 from analysis.compute.report_model import Report
-from analysis.present.style import STATUS_LABELS
+from analysis.present.style import PIECE_CLASS, STATUS_LABELS, notebook_css
 
 META_MIMETYPE = "application/vnd.casey.report+json"
 BLANK = '<em class="blank">blank</em>'
@@ -41,16 +40,34 @@ def paragraphs(texts: list[str]) -> str:
 
 
 def show(markup: str) -> None:
-    """Display markup as the cell's output (used by the notebook)."""
+    """Display markup as the cell's output (used by the notebook), wrapped as a report piece.
+
+    The wrapper's class scopes the report stylesheet that :func:`publish_meta` puts in the notebook,
+    so in JupyterLab the piece looks as it will in the report, and nothing else on the page changes.
+    """
     from IPython.display import HTML, display
 
-    display(HTML(markup))
+    display(HTML(f'<div class="{PIECE_CLASS}">{markup}</div>'))
+
+
+def publish(meta: dict) -> None:
+    """Hand a report's marking and identity to the HTML template via a private mimetype.
+
+    nbconvert drops this output (:func:`analysis.run.render.to_html` reads it for the banner). In
+    JupyterLab, which does not know the mimetype, it shows as the marking strip and carries the scoped
+    report stylesheet, instead of a raw JSON line.
+    """
+    from IPython.display import display
+
+    marking = str(meta.get("marking", "OFFICIAL"))
+    audience = "Public" if meta.get("audience") == "public" else "Internal"
+    strip = (f'<div class="{PIECE_CLASS}"><p class="casey-marking marking-{esc(marking.lower())}">'
+             f'<strong>{esc(marking)}</strong> <span>{esc(meta.get("title", ""))} · {audience}</span></p></div>')
+    display({META_MIMETYPE: meta, "text/html": f"<style>{notebook_css()}</style>{strip}"}, raw=True)
 
 
 def publish_meta(report: Report) -> None:
-    """Hand the report's marking and identity to the HTML template via a private mimetype."""
-    from IPython.display import display
-
+    """Hand the report's marking and identity to the HTML template (see :func:`publish`)."""
     meta = {
         "force": report.force.name,
         "force_id": report.force.id,
@@ -61,7 +78,7 @@ def publish_meta(report: Report) -> None:
         "framework": report.framework.short_title,
         "title": f"{report.framework.short_title} progress: {report.force.name}, {report.quarter.label}",
     }
-    display({META_MIMETYPE: meta, "text/plain": json.dumps(meta)}, raw=True, include=[META_MIMETYPE])
+    publish(meta)
 
 
 def header(report: Report) -> str:

@@ -13,7 +13,6 @@ tracker rows are dropped before anything is counted. Every string from data is e
 from __future__ import annotations
 
 import datetime as dt
-import json
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -23,7 +22,7 @@ from analysis.core import config
 from analysis.present import style
 from analysis.sources.catalogue import Framework, load_framework
 from analysis.core.forces import Force, all_forces
-from analysis.present.fragments import META_MIMETYPE, esc, figure, heading, paragraphs
+from analysis.present.fragments import esc, figure, heading, paragraphs, publish
 from analysis.present.narrative import plural
 from analysis.core.periods import Quarter, parse_quarter
 from analysis.compute.progress import APPLICABLE_STATUSES, apply_audience, recommendation_status, report_marking, summarise
@@ -248,9 +247,7 @@ def funnel_chart(table: pd.DataFrame, quarter: Quarter, basis: str):
 
 # --------------------------------------------------------------------------- HTML pieces
 def publish_meta(overview: Overview) -> None:
-    """The banner's marking and identity, for the template (see ``fragments.publish_meta``)."""
-    from IPython.display import display
-
+    """The banner's marking and identity, for the template (see ``fragments.publish``)."""
     meta = {
         "force": "All forces", "force_id": "national-overview",
         "quarter": overview.quarter.id, "quarter_label": overview.quarter.label,
@@ -258,7 +255,7 @@ def publish_meta(overview: Overview) -> None:
         "framework": overview.framework.short_title,
         "title": f"{overview.framework.short_title} progress: {TITLE.lower()}, {overview.quarter.label}",
     }
-    display({META_MIMETYPE: meta, "text/plain": json.dumps(meta)}, raw=True, include=[META_MIMETYPE])
+    publish(meta)
 
 
 SECTIONS = [("summary", "Summary"), ("submissions", "Tracker submissions"), ("status", "Status across forces"),

@@ -87,3 +87,58 @@ def themed(chart):
         return result
 
     return wrapper
+
+
+# --------------------------------------------------------------------------- report look inside JupyterLab
+PIECE_CLASS = "casey-piece"  # every report piece shown in a notebook is wrapped in a div of this class
+_PAGE_ONLY = {"html", "main"}  # page layout that has no meaning for one piece in a notebook
+_AS_PIECE = {":root", "body"}  # page-wide colours and type become the piece's own
+
+
+def _scope_selector(selector: str, scope: str) -> str | None:
+    selector = selector.strip()
+    if selector in _PAGE_ONLY:
+        return None
+    if selector in _AS_PIECE:
+        return scope
+    return f"{scope} {selector}"
+
+
+def _scoped_rules(css: str, scope: str) -> list[str]:
+    """Every rule of ``css`` with its selectors prefixed by ``scope``; print rules and @page dropped."""
+    out, i = [], 0
+    while (start := css.find("{", i)) != -1:
+        prelude, depth, end = css[i:start].strip(), 1, start + 1
+        while depth and end < len(css):
+            depth += {"{": 1, "}": -1}.get(css[end], 0)
+            end += 1
+        body, i = css[start + 1:end - 1], end
+        if prelude.startswith("@media") and "print" not in prelude:
+            out.append(f"{prelude} {{ {' '.join(_scoped_rules(body, scope))} }}")
+        elif not prelude.startswith("@"):
+            selectors = [s for s in (_scope_selector(p, scope) for p in prelude.split(",")) if s]
+            if selectors:
+                out.append(f"{', '.join(selectors)} {{ {' '.join(body.split())} }}")
+    return out
+
+
+@functools.lru_cache(maxsize=1)
+def notebook_css() -> str:
+    """The report's stylesheet scoped to report pieces, so the notebook in JupyterLab looks like the report.
+
+    Made from ``templates/casey/report.css`` (the one stylesheet), every selector prefixed with
+    ``.casey-piece``: it styles nothing else on the page, not even the analyst's own outputs.
+    """
+    import re
+
+    from analysis.core import config
+
+    css = re.sub(r"/\*.*?\*/", "", (config.TEMPLATES_DIR / "casey" / "report.css").read_text(), flags=re.S)
+    scope = f".{PIECE_CLASS}" * 2  # doubled: outranks JupyterLab's own output styles (right-aligned cells...)
+    extra = [f"{scope} {{ max-width: 60rem; }}",
+             f"{scope} .casey-marking {{ display: flex; gap: 1rem; padding: 0.35rem 1rem; color: #fff; "
+             f"background: var(--ink); font-size: 0.85rem; }}",
+             f"{scope} .casey-marking.marking-official-sensitive {{ background: #7a0019; }}",
+             # JupyterLab stripes and shrinks tables in outputs; the report does neither
+             f"{scope} tr, {scope} tbody tr:nth-child(n), {scope} tbody tr:hover {{ background: transparent; }}"]
+    return "\n".join(_scoped_rules(css, scope) + extra)
