@@ -37,8 +37,9 @@ test: env ## Run the whole test suite (real papermill and nbconvert runs include
 test-fast: env ## Unit tests only (skip tests that execute notebooks)
 	$(BIN)/python -m pytest -m "not slow and not browser"
 
-lab: env ## Open JupyterLab on the notebooks with the project's kernel
-	$(BIN)/jupyter lab notebooks/
+LAB_ARGS ?=
+lab: build ## JupyterLab on notebooks/ with the project's kernel (headless: LAB_ARGS="--no-browser --ip=0.0.0.0")
+	$(BIN)/jupyter lab --ServerApp.root_dir=notebooks --MappingKernelManager.default_kernel_name=casey-progress $(LAB_ARGS)
 
 clean-reports: ## Delete rendered reports (keeps reports/README.md)
 	find reports -mindepth 1 ! -name README.md -exec rm -rf {} +

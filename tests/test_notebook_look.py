@@ -49,3 +49,22 @@ def test_identity_output_never_reaches_the_report_html():
     nb.cells = [cell]
     html = to_html(nb)
     assert "STRIP" not in html and "BODY" in html and "OFFICIAL-SENSITIVE" in html.split("<main>")[0]
+
+
+def test_make_lab_runs_on_a_headless_server_with_the_projects_kernel():
+    import shutil
+    import subprocess
+
+    from conftest import ROOT
+
+    if not shutil.which("make"):
+        import pytest
+
+        pytest.skip("no make on this machine")
+    dry = subprocess.run(["make", "-n", "-C", str(ROOT), "lab", "LAB_ARGS=--no-browser --ip=0.0.0.0 --port=8899"],
+                         capture_output=True, text=True, timeout=60)
+    line = [x for x in dry.stdout.splitlines() if "jupyter lab" in x]
+    assert dry.returncode == 0 and len(line) == 1, dry.stdout + dry.stderr
+    assert "--MappingKernelManager.default_kernel_name=casey-progress" in line[0]
+    assert line[0].endswith("--no-browser --ip=0.0.0.0 --port=8899") and "root_dir=notebooks" in line[0]
+    assert "casey build" in dry.stdout  # the data the notebooks read is built first
