@@ -165,7 +165,10 @@ def draw_funnel_limits(ax, table) -> tuple[float, float]:
     return target, phi
 
 
-# the names measure sections use for their charts (analysis.compute.measure_sections), older than chart_*
+# older names, kept for callers (new code uses chart_*). ``charge_rate_series`` is deliberately not kept as a
+# module name: it is the data function's name (analysis.compute.measures); sections that name their chart so
+# still resolve through SECTION_FIGURES.
+funnel_plot, representation_chart = chart_funnel, chart_representation
 SECTION_FIGURES = {"funnel_plot": chart_funnel, "charge_rate_series": chart_charge_rate,
                    "representation_chart": chart_representation}
 

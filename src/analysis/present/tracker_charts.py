@@ -73,3 +73,6 @@ def chart_status_history(history: pd.DataFrame, quarter_labels: dict[str, str], 
         parts.append(f"{label}: " + ", ".join(f"{int(n)} {STATUS_LABELS[s].lower()}" for s, n in row.items() if n))
     alt = f"Stacked bar chart of recommendation statuses for {force_name} in each tracker snapshot. " + "; ".join(parts) + "."
     return fig, alt
+
+
+status_by_section, status_history = chart_status_by_section, chart_status_history  # older names, kept for callers
