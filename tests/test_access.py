@@ -8,12 +8,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import ROOT
 
-from analysis.compute import access
-from analysis.compute import measures
+from analysis.compute import access, measures
 from analysis.present import measure_charts, tracker_charts
 from analysis.run.build import build_all
-from conftest import ROOT
 
 TOKEN = "SENSITIVE-TOKEN-7731"  # the evidence of the fixture's one OFFICIAL-SENSITIVE row
 
@@ -39,7 +38,8 @@ def test_tracker_rows_for_one_force_all_snapshots_and_one_quarter(built):
     one = access.tracker_rows("E23000021", "2024/25 Q1", data_dir=built)
     assert set(one["quarter"]) == {"2024-25-Q1"} and set(one["force_name"]) == {"Leicestershire"}
     assert access.tracker_rows("leicestershire", up_to="2023-24-Q4", data_dir=built)["quarter"].unique().tolist() == [
-        "2023-24-Q1"]
+        "2023-24-Q1"
+    ]
 
 
 def test_public_view_never_returns_sensitive_rows(built):
@@ -70,8 +70,10 @@ def test_statuses_roll_up_like_the_report(built):
 
     report = load_report("leicestershire", "2024-25-Q1", data_dir=built)
     mine = access.statuses("leicestershire", "2024-25-Q1", data_dir=built)
-    assert mine.set_index("recommendation_id")["status"].to_dict() == report.status.set_index(
-        "recommendation_id")["status"].to_dict()
+    assert (
+        mine.set_index("recommendation_id")["status"].to_dict()
+        == report.status.set_index("recommendation_id")["status"].to_dict()
+    )
 
 
 def test_observations_any_measure_any_force_with_interval(with_measures):
@@ -104,14 +106,26 @@ def test_one_unit_rule_rates_say_percent_in_their_names(with_measures):
 
 
 def test_one_naming_rule_data_nouns_figures_chart(with_measures):
-    data_functions = {n for n, f in inspect.getmembers(access, inspect.isfunction)
-                      if f.__module__ == access.__name__ and not n.startswith("_")}
-    figures = {n for module in (measure_charts, tracker_charts)
-               for n, f in inspect.getmembers(module, inspect.isfunction) if f.__module__ == module.__name__}
+    data_functions = {
+        n
+        for n, f in inspect.getmembers(access, inspect.isfunction)
+        if f.__module__ == access.__name__ and not n.startswith("_")
+    }
+    figures = {
+        n
+        for module in (measure_charts, tracker_charts)
+        for n, f in inspect.getmembers(module, inspect.isfunction)
+        if f.__module__ == module.__name__
+    }
     assert not data_functions & figures
     assert not any(n.startswith(("chart_", "plot_")) for n in data_functions)
-    assert {"chart_funnel", "chart_charge_rate", "chart_representation", "chart_status_by_section",
-            "chart_status_history"} <= figures
+    assert {
+        "chart_funnel",
+        "chart_charge_rate",
+        "chart_representation",
+        "chart_status_by_section",
+        "chart_status_history",
+    } <= figures
     assert not hasattr(measure_charts, "charge_rate_series"), "a figure function shares a data function's name"
     fig, alt = measure_charts.chart_charge_rate("leicestershire", "2024-25-Q1", data_dir=with_measures)
     assert "Leicestershire" in alt and fig.axes
@@ -122,20 +136,36 @@ def test_one_naming_rule_data_nouns_figures_chart(with_measures):
 
 def test_process_behaviour_says_clearly_when_spc_is_missing(monkeypatch):
     monkeypatch.setattr(access.importlib.util, "find_spec", lambda name: None)
-    with pytest.raises(NotImplementedError, match="analysis.compute.spc"):
+    with pytest.raises(NotImplementedError, match=r"analysis\.compute\.spc"):
         access.process_behaviour("leicestershire", "2024-25-Q1")
 
 
 def test_process_behaviour_reads_each_sections_spc(monkeypatch):
-    summary = types.SimpleNamespace(variation="common_cause", assurance=None, variation_text="Steady.",
-                                    assurance_text="", comparator_label="England and Wales")
-    sections = [types.SimpleNamespace(key_measure="charge-rate", title="Charge rates", spc=summary),
-                types.SimpleNamespace(key_measure="trust-confidence", title="Trust", spc=None)]
+    summary = types.SimpleNamespace(
+        variation="common_cause",
+        assurance=None,
+        variation_text="Steady.",
+        assurance_text="",
+        comparator_label="England and Wales",
+    )
+    sections = [
+        types.SimpleNamespace(key_measure="charge-rate", title="Charge rates", spc=summary),
+        types.SimpleNamespace(key_measure="trust-confidence", title="Trust", spc=None),
+    ]
     monkeypatch.setattr(access.importlib.util, "find_spec", lambda name: object())
     monkeypatch.setattr(access.measure_sections, "measure_sections", lambda *a, **k: sections)
     frame = access.process_behaviour("leicestershire", "2024-25-Q1")
     assert list(frame.columns) == access.SPC_COLUMNS
-    assert frame.to_dict("records") == [{"force_id": "leicestershire", "quarter": "2024-25-Q1",
-                                         "key_measure": "charge-rate", "title": "Charge rates",
-                                         "variation": "common_cause", "assurance": None, "variation_text": "Steady.",
-                                         "assurance_text": "", "comparator_label": "England and Wales"}]
+    assert frame.to_dict("records") == [
+        {
+            "force_id": "leicestershire",
+            "quarter": "2024-25-Q1",
+            "key_measure": "charge-rate",
+            "title": "Charge rates",
+            "variation": "common_cause",
+            "assurance": None,
+            "variation_text": "Steady.",
+            "assurance_text": "",
+            "comparator_label": "England and Wales",
+        }
+    ]

@@ -6,9 +6,9 @@ import shutil
 
 import nbformat
 import pytest
+from conftest import ROOT
 
 from analysis.run.build import build_all
-from conftest import ROOT
 
 pytestmark = pytest.mark.slow
 
@@ -36,8 +36,9 @@ def test_exploratory_notebook_runs_in_a_kernel(path, bundled_data, tmp_path):
     nb = nbformat.read(path, as_version=4)
     env = {k: v for k, v in os.environ.items() if k != "MPLBACKEND"}  # the kernel's own inline backend
     env.update(CASEY_DATA_DIR=str(bundled_data), PYTHONPATH=str(ROOT / "src") + os.pathsep + env.get("PYTHONPATH", ""))
-    NotebookClient(nb, kernel_name=ensure_kernel(), timeout=300,
-                   resources={"metadata": {"path": str(tmp_path)}}).execute(env=env)
+    NotebookClient(
+        nb, kernel_name=ensure_kernel(), timeout=300, resources={"metadata": {"path": str(tmp_path)}}
+    ).execute(env=env)
     outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs]
     assert not [o for o in outputs if o.output_type == "error"]
     assert sum("image/png" in o.get("data", {}) for o in outputs) >= 2  # seaborn chart and the comparison chart

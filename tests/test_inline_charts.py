@@ -7,9 +7,9 @@ import textwrap
 
 import nbformat
 import pytest
+from conftest import ROOT, make_data_tree
 
 from analysis.run.build import build_all
-from conftest import ROOT, make_data_tree
 
 SRC = str(ROOT / "src")
 
@@ -39,8 +39,9 @@ def test_importing_every_module_and_drawing_a_chart_leaves_matplotlib_alone(fixt
         assert matplotlib.get_backend() == before_backend == "svg", matplotlib.get_backend()
         assert changed == [], changed
     """)
-    result = subprocess.run([sys.executable, "-c", code], env=kernel_env(MPLBACKEND="svg"), capture_output=True,
-                            text=True, timeout=300)
+    result = subprocess.run(
+        [sys.executable, "-c", code], env=kernel_env(MPLBACKEND="svg"), capture_output=True, text=True, timeout=300
+    )
     assert result.returncode == 0, result.stderr[-3000:]
 
 
@@ -59,11 +60,13 @@ def test_plain_plt_plot_shows_inline_after_a_report_piece(tmp_path):
             "from analysis.compute.report_model import load_report\n"
             "from analysis.present import fragments, measure_charts, national, tracker_charts\n"
             f"report = load_report('leicestershire', '2024-25-Q1', data_dir={str(data)!r})\n"
-            "fragments.show(fragments.tracker_charts(report))"),
+            "fragments.show(fragments.tracker_charts(report))"
+        ),
         nbformat.v4.new_code_cell("import matplotlib.pyplot as plt\nplt.plot([1, 3, 2]);"),
     ]
-    NotebookClient(nb, kernel_name=ensure_kernel(), timeout=180, resources={"metadata": {"path": str(tmp_path)}}).execute(
-        env=kernel_env())
+    NotebookClient(
+        nb, kernel_name=ensure_kernel(), timeout=180, resources={"metadata": {"path": str(tmp_path)}}
+    ).execute(env=kernel_env())
     piece, mine = nb.cells[0].outputs, nb.cells[1].outputs
     assert any("<img" in o.get("data", {}).get("text/html", "") for o in piece), piece
     assert [o.output_type for o in mine if "image/png" in o.get("data", {})] == ["display_data"], mine

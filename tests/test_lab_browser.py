@@ -17,11 +17,11 @@ import uuid
 from pathlib import Path
 
 import pytest
+from conftest import ROOT
+from test_html_browser import CHROMIUM, FLAGS
 
 from analysis.run.build import build_all
 from analysis.run.render import ensure_kernel
-from conftest import ROOT
-from test_html_browser import CHROMIUM, FLAGS
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
@@ -30,8 +30,7 @@ START_TIMEOUT_S = 120  # JupyterLab's first start on a cold machine builds nothi
 RUN_TIMEOUT_S = 240  # Run All on a shared 2-core machine
 QUIET_SETTINGS = {
     # no news or update pop-ups over the notebook
-    "@jupyterlab/apputils-extension/notification.jupyterlab-settings": {"fetchNews": "false",
-                                                                        "checkForUpdates": False},
+    "@jupyterlab/apputils-extension/notification.jupyterlab-settings": {"fetchNews": "false", "checkForUpdates": False},
     # every cell rendered, so the test sees every output without scrolling
     "@jupyterlab/notebook-extension/tracker.jupyterlab-settings": {"windowingMode": "none"},
 }
@@ -60,16 +59,34 @@ def lab(tmp_path_factory):
         (settings / name).write_text(json.dumps(values))
     port, token = _free_port(), uuid.uuid4().hex
     env = {k: v for k, v in os.environ.items() if k != "MPLBACKEND"}
-    env.update(PYTHONPATH=str(ROOT / "src") + os.pathsep + env.get("PYTHONPATH", ""), CASEY_DATA_DIR=str(data),
-               JUPYTER_RUNTIME_DIR=str(root / "runtime"), JUPYTERLAB_SETTINGS_DIR=str(settings),
-               JUPYTERLAB_WORKSPACES_DIR=str(root / "workspaces"))
+    env.update(
+        PYTHONPATH=str(ROOT / "src") + os.pathsep + env.get("PYTHONPATH", ""),
+        CASEY_DATA_DIR=str(data),
+        JUPYTER_RUNTIME_DIR=str(root / "runtime"),
+        JUPYTERLAB_SETTINGS_DIR=str(settings),
+        JUPYTERLAB_WORKSPACES_DIR=str(root / "workspaces"),
+    )
     ensure_kernel()
     log = open(root / "lab.log", "w")
     server = subprocess.Popen(
-        [sys.executable, "-m", "jupyterlab", "--no-browser", "--ip=127.0.0.1", f"--port={port}",
-         f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={work}", "--ServerApp.port_retries=0",
-         "--LabApp.news_url=", "--LabApp.expose_app_in_browser=True", *(["--allow-root"] if hasattr(os, "geteuid") and os.geteuid() == 0 else [])],
-        env=env, stdout=log, stderr=subprocess.STDOUT)
+        [
+            sys.executable,
+            "-m",
+            "jupyterlab",
+            "--no-browser",
+            "--ip=127.0.0.1",
+            f"--port={port}",
+            f"--IdentityProvider.token={token}",
+            f"--ServerApp.root_dir={work}",
+            "--ServerApp.port_retries=0",
+            "--LabApp.news_url=",
+            "--LabApp.expose_app_in_browser=True",
+            *(["--allow-root"] if hasattr(os, "geteuid") and os.geteuid() == 0 else []),
+        ],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + START_TIMEOUT_S
     while True:
@@ -119,9 +136,13 @@ def _open(browser, lab, relative: str):
     # the kernel has started and told Lab its language (the moment a notebook used to turn "modified")
     page.wait_for_function(
         """async () => { const w = window.jupyterapp.shell.currentWidget;
-                         const kernel = w && w.sessionContext && w.sessionContext.session && w.sessionContext.session.kernel;
+                         const session = w && w.sessionContext && w.sessionContext.session;
+                         const kernel = session && session.kernel;
                          if (!kernel || kernel.status !== 'idle') return false;
-                         await kernel.info; return true; }""", timeout=START_TIMEOUT_S * 1000, polling=500)
+                         await kernel.info; return true; }""",
+        timeout=START_TIMEOUT_S * 1000,
+        polling=500,
+    )
     page.wait_for_timeout(2000)  # metadata updates land just after the kernel info
     return page
 
@@ -136,7 +157,8 @@ def _assert_opens_unmodified(page, relative: str) -> None:
     is the only change."""
     kernel_version = page.evaluate(
         "async () => (await window.jupyterapp.shell.currentWidget.sessionContext.session.kernel.info)"
-        ".language_info.version")
+        ".language_info.version"
+    )
     recorded = json.loads(Path(ROOT / "notebooks" / relative).read_text())["metadata"]["language_info"]["version"]
     if kernel_version == recorded:
         assert not _dirty(page), f"opening {relative} marked it modified"
@@ -154,16 +176,20 @@ def _run_all(page) -> None:
     page.locator(".lm-Menu-itemLabel", has_text="Run All Cells").first.click()
     page.wait_for_function(
         """() => { const w = window.jupyterapp.shell.currentWidget;
-                   const cells = Array.from({length: w.content.model.cells.length}, (_, i) => w.content.model.cells.get(i));
+                   const model = w.content.model;
+                   const cells = Array.from({length: model.cells.length}, (_, i) => model.cells.get(i));
                    const ran = cells.filter(c => c.type === 'code').every(c => c.executionCount !== null);
                    return ran && w.sessionContext.session.kernel.status === 'idle'; }""",
-        timeout=RUN_TIMEOUT_S * 1000, polling=500)
+        timeout=RUN_TIMEOUT_S * 1000,
+        polling=500,
+    )
     page.wait_for_timeout(1000)  # the last outputs render
 
 
 def _errors(page) -> list[str]:
-    return page.locator(".jp-NotebookPanel:visible .jp-OutputArea-output[data-mime-type="
-                        "'application/vnd.jupyter.stderr']").all_text_contents()
+    return page.locator(
+        ".jp-NotebookPanel:visible .jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']"
+    ).all_text_contents()
 
 
 def test_template_notebook_runs_and_looks_like_the_report(browser, lab, shots):

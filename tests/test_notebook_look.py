@@ -8,8 +8,13 @@ import nbformat
 from analysis.present import fragments, style
 from analysis.run.render import to_html
 
-META = {"force": "Leicestershire", "quarter_label": "2024/25 Q1", "audience": "internal",
-        "marking": "OFFICIAL-SENSITIVE", "title": "Casey Review progress: <Leicestershire>, 2024/25 Q1"}
+META = {
+    "force": "Leicestershire",
+    "quarter_label": "2024/25 Q1",
+    "audience": "internal",
+    "marking": "OFFICIAL-SENSITIVE",
+    "title": "Casey Review progress: <Leicestershire>, 2024/25 Q1",
+}
 
 
 def displayed(monkeypatch, action) -> list[tuple]:
@@ -22,7 +27,7 @@ def displayed(monkeypatch, action) -> list[tuple]:
 
 
 def test_identity_output_is_a_styled_marking_strip_not_json(monkeypatch):
-    (bundle, kw), = displayed(monkeypatch, lambda: fragments.publish(META))
+    ((bundle, kw),) = displayed(monkeypatch, lambda: fragments.publish(META))
     assert kw == {"raw": True} and set(bundle) == {fragments.META_MIMETYPE, "text/html"}
     html = bundle["text/html"]
     assert html.startswith("<style>") and style.notebook_css() in html
@@ -30,7 +35,7 @@ def test_identity_output_is_a_styled_marking_strip_not_json(monkeypatch):
 
 
 def test_pieces_are_wrapped_and_the_stylesheet_touches_nothing_else(monkeypatch):
-    (obj, _), = displayed(monkeypatch, lambda: fragments.show("<h2>Charts</h2>"))
+    ((obj, _),) = displayed(monkeypatch, lambda: fragments.show("<h2>Charts</h2>"))
     assert obj.data == '<div class="casey-piece"><h2>Charts</h2></div>'
     css = style.notebook_css()
     rules = re.findall(r"([^{}]+)\{[^{}]*\}", re.sub(r"@media[^{]*\{", "", css))
@@ -43,9 +48,12 @@ def test_pieces_are_wrapped_and_the_stylesheet_touches_nothing_else(monkeypatch)
 def test_identity_output_never_reaches_the_report_html():
     nb = nbformat.v4.new_notebook()
     cell = nbformat.v4.new_code_cell("")
-    cell.outputs = [nbformat.v4.new_output("display_data", data={fragments.META_MIMETYPE: META,
-                                                                 "text/html": "<style>x</style>STRIP"}),
-                    nbformat.v4.new_output("display_data", data={"text/html": '<div class="casey-piece">BODY</div>'})]
+    cell.outputs = [
+        nbformat.v4.new_output(
+            "display_data", data={fragments.META_MIMETYPE: META, "text/html": "<style>x</style>STRIP"}
+        ),
+        nbformat.v4.new_output("display_data", data={"text/html": '<div class="casey-piece">BODY</div>'}),
+    ]
     nb.cells = [cell]
     html = to_html(nb)
     assert "STRIP" not in html and "BODY" in html and "OFFICIAL-SENSITIVE" in html.split("<main>")[0]
@@ -61,8 +69,12 @@ def test_make_lab_runs_on_a_headless_server_with_the_projects_kernel():
         import pytest
 
         pytest.skip("no make on this machine")
-    dry = subprocess.run(["make", "-n", "-C", str(ROOT), "lab", "LAB_ARGS=--no-browser --ip=0.0.0.0 --port=8899"],
-                         capture_output=True, text=True, timeout=60)
+    dry = subprocess.run(
+        ["make", "-n", "-C", str(ROOT), "lab", "LAB_ARGS=--no-browser --ip=0.0.0.0 --port=8899"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     line = [x for x in dry.stdout.splitlines() if "jupyter lab" in x]
     assert dry.returncode == 0 and len(line) == 1, dry.stdout + dry.stderr
     assert "--MappingKernelManager.default_kernel_name=casey-progress" in line[0]

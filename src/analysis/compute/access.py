@@ -36,10 +36,7 @@ import importlib.util
 import numpy as np
 import pandas as pd
 
-from analysis.compute import measure_sections
-from analysis.compute import measures
-from analysis.compute import progress
-from analysis.compute import stats
+from analysis.compute import measure_sections, measures, progress, stats
 from analysis.compute.report_model import AUDIENCES, MissingProcessedData
 from analysis.core import config
 from analysis.core.forces import all_forces, get_force
@@ -47,16 +44,70 @@ from analysis.core.periods import parse_quarter
 from analysis.sources.catalogue import load_framework
 from analysis.sources.trackers import SENSITIVE
 
-TRACKER_COLUMNS = ["framework", "force_id", "force_name", "quarter", "quarter_label", "as_of", "recommendation_id",
-                   "item_id", "status", "status_basis", "owner", "evidence", "actions", "linked_workstreams",
-                   "marking", "source", "item_order"]
-OBSERVATION_COLUMNS = ["measure_id", "title", "key_measure", "unit", "direction", "force_id", "force_name", "period",
-                       "period_type", "period_label", "period_end", "value", "numerator", "denominator", "lower",
-                       "upper", "source", "note", "marking"]
-CHARGE_RATE_COLUMNS = ["force_id", "force_name", "period", "period_label", "basis", "charges", "assigned",
-                       "rate_pct", "lower_pct", "upper_pct", "note"]
-SPC_COLUMNS = ["force_id", "quarter", "key_measure", "title", "variation", "assurance", "variation_text",
-               "assurance_text", "comparator_label"]
+TRACKER_COLUMNS = [
+    "framework",
+    "force_id",
+    "force_name",
+    "quarter",
+    "quarter_label",
+    "as_of",
+    "recommendation_id",
+    "item_id",
+    "status",
+    "status_basis",
+    "owner",
+    "evidence",
+    "actions",
+    "linked_workstreams",
+    "marking",
+    "source",
+    "item_order",
+]
+OBSERVATION_COLUMNS = [
+    "measure_id",
+    "title",
+    "key_measure",
+    "unit",
+    "direction",
+    "force_id",
+    "force_name",
+    "period",
+    "period_type",
+    "period_label",
+    "period_end",
+    "value",
+    "numerator",
+    "denominator",
+    "lower",
+    "upper",
+    "source",
+    "note",
+    "marking",
+]
+CHARGE_RATE_COLUMNS = [
+    "force_id",
+    "force_name",
+    "period",
+    "period_label",
+    "basis",
+    "charges",
+    "assigned",
+    "rate_pct",
+    "lower_pct",
+    "upper_pct",
+    "note",
+]
+SPC_COLUMNS = [
+    "force_id",
+    "quarter",
+    "key_measure",
+    "title",
+    "variation",
+    "assurance",
+    "variation_text",
+    "assurance_text",
+    "comparator_label",
+]
 
 
 def _check_audience(audience: str) -> None:
@@ -94,8 +145,14 @@ def measure_registry(data_dir=None) -> pd.DataFrame:
     return pd.DataFrame([m.__dict__ for m in measures.load_registry(data_dir).values()])
 
 
-def tracker_rows(force=None, quarter=None, audience: str = "internal", framework: str = config.DEFAULT_FRAMEWORK,
-                 data_dir=None, up_to=None) -> pd.DataFrame:
+def tracker_rows(
+    force=None,
+    quarter=None,
+    audience: str = "internal",
+    framework: str = config.DEFAULT_FRAMEWORK,
+    data_dir=None,
+    up_to=None,
+) -> pd.DataFrame:
     """Tracker rows as the forces wrote them, one row per recommendation or sub-part per snapshot.
 
     ``quarter`` picks one snapshot; leave it out for all snapshots (``up_to`` to stop at a quarter).
@@ -127,8 +184,14 @@ def tracker_rows(force=None, quarter=None, audience: str = "internal", framework
     return table[TRACKER_COLUMNS].reset_index(drop=True)
 
 
-def statuses(force=None, quarter=None, audience: str = "internal", framework: str = config.DEFAULT_FRAMEWORK,
-             data_dir=None, up_to=None) -> pd.DataFrame:
+def statuses(
+    force=None,
+    quarter=None,
+    audience: str = "internal",
+    framework: str = config.DEFAULT_FRAMEWORK,
+    data_dir=None,
+    up_to=None,
+) -> pd.DataFrame:
     """One row per recommendation per snapshot, rolled up from its parts as the reports do.
 
     Columns: force_id, force_name, quarter, quarter_label, recommendation_id, section, title, status,
@@ -140,10 +203,30 @@ def statuses(force=None, quarter=None, audience: str = "internal", framework: st
     frames = []
     for (force_id, snapshot), group in rows.groupby(["force_id", "quarter"], sort=False):
         table = progress.recommendation_status(fw, group.assign(recommendation_id=group["item_id"]))
-        frames.append(table.assign(force_id=force_id, force_name=group["force_name"].iloc[0], quarter=snapshot,
-                                   quarter_label=group["quarter_label"].iloc[0]))
-    columns = ["force_id", "force_name", "quarter", "quarter_label", "recommendation_id", "section", "title",
-               "status", "applicable", "rows", "in_tracker", "has_evidence", "has_actions", "owner"]
+        frames.append(
+            table.assign(
+                force_id=force_id,
+                force_name=group["force_name"].iloc[0],
+                quarter=snapshot,
+                quarter_label=group["quarter_label"].iloc[0],
+            )
+        )
+    columns = [
+        "force_id",
+        "force_name",
+        "quarter",
+        "quarter_label",
+        "recommendation_id",
+        "section",
+        "title",
+        "status",
+        "applicable",
+        "rows",
+        "in_tracker",
+        "has_evidence",
+        "has_actions",
+        "owner",
+    ]
     if not frames:
         return pd.DataFrame(columns=columns)
     return pd.concat(frames, ignore_index=True)[columns]
@@ -177,8 +260,9 @@ def observations(measure=None, force=None, audience: str = "internal", data_dir=
         obs[name] = obs["measure_id"].map({k: getattr(m, name) for k, m in registry.items()})
     obs["force_name"] = obs["force_id"].map(_force_names(data_dir))
     obs["period_label"] = [measures.period_label(p, t) for p, t in zip(obs["period"], obs["period_type"])]
-    obs["period_end"] = pd.to_datetime([measures.period_end(p, t) for p, t in zip(obs["period"], obs["period_type"])],
-                                       errors="coerce")
+    obs["period_end"] = pd.to_datetime(
+        [measures.period_end(p, t) for p, t in zip(obs["period"], obs["period_type"])], errors="coerce"
+    )
     if up_to is not None:
         obs = obs[obs["period_end"] <= pd.Timestamp(parse_quarter(up_to).end)]
     counted = (obs["unit"] == "percent") & obs["numerator"].notna() & (obs["denominator"] > 0)
@@ -187,12 +271,16 @@ def observations(measure=None, force=None, audience: str = "internal", data_dir=
         _, lower, upper = stats.wilson_interval(obs.loc[counted, "numerator"], obs.loc[counted, "denominator"])
         obs.loc[counted, "lower"], obs.loc[counted, "upper"] = 100 * np.asarray(lower), 100 * np.asarray(upper)
     obs = _visible(obs, audience)
-    return obs[OBSERVATION_COLUMNS].sort_values(["measure_id", "force_id", "period_end"], kind="stable").reset_index(
-        drop=True)
+    return (
+        obs[OBSERVATION_COLUMNS]
+        .sort_values(["measure_id", "force_id", "period_end"], kind="stable")
+        .reset_index(drop=True)
+    )
 
 
-def charge_rates(force=None, basis: str | None = "closed", data_dir=None, national: bool = True,
-                 up_to=None) -> pd.DataFrame:
+def charge_rates(
+    force=None, basis: str | None = "closed", data_dir=None, national: bool = True, up_to=None
+) -> pd.DataFrame:
     """Quarterly charge rate per force (Home Office outcomes), with its 95% Wilson interval, in percent.
 
     ``basis`` is ``"closed"`` (outcomes assigned in the quarter) or ``"recorded"`` (crimes recorded
@@ -214,10 +302,13 @@ def charge_rates(force=None, basis: str | None = "closed", data_dir=None, nation
     if up_to is not None:
         last = parse_quarter(up_to).index
         series = series[series["period"].map(lambda p: parse_quarter(p).index) <= last]
-    series = series.assign(force_name=series["force_id"].map(_force_names(data_dir)),
-                           period_label=series["period"].map(lambda p: parse_quarter(p).label),
-                           rate_pct=100 * series["rate"], lower_pct=100 * series["lower"],
-                           upper_pct=100 * series["upper"])
+    series = series.assign(
+        force_name=series["force_id"].map(_force_names(data_dir)),
+        period_label=series["period"].map(lambda p: parse_quarter(p).label),
+        rate_pct=100 * series["rate"],
+        lower_pct=100 * series["lower"],
+        upper_pct=100 * series["upper"],
+    )
     return series[CHARGE_RATE_COLUMNS].sort_values(["force_id", "basis", "period"]).reset_index(drop=True)
 
 
@@ -238,14 +329,22 @@ def process_behaviour(force, quarter, data_dir=None) -> pd.DataFrame:
     ``analysis.compute.spc``; raises ``NotImplementedError`` saying so where this version lacks it.
     """
     if importlib.util.find_spec("analysis.compute.spc") is None:
-        raise NotImplementedError("process-behaviour results need analysis.compute.spc, which this version of "
-                                  "the package does not have yet")
+        raise NotImplementedError(
+            "process-behaviour results need analysis.compute.spc, which this version of the package does not have yet"
+        )
     force_id, q = get_force(force, data_dir).id, parse_quarter(quarter)
     rows = []
     for section in measure_sections.measure_sections(force_id, q.id, data_dir):
         spc = getattr(section, "spc", None)
         if spc is None:
             continue
-        rows.append({"force_id": force_id, "quarter": q.id, "key_measure": section.key_measure,
-                     "title": section.title, **{c: getattr(spc, c, None) for c in SPC_COLUMNS[4:]}})
+        rows.append(
+            {
+                "force_id": force_id,
+                "quarter": q.id,
+                "key_measure": section.key_measure,
+                "title": section.title,
+                **{c: getattr(spc, c, None) for c in SPC_COLUMNS[4:]},
+            }
+        )
     return pd.DataFrame(rows, columns=SPC_COLUMNS)

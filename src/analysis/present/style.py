@@ -1,8 +1,8 @@
-"""One look for every chart and badge in the product.
+"""One look for every chart, badge and page in the product.
 
-Colours follow the Government Analysis Function's accessible categorical palette
-(dark blue, turquoise, dark pink, orange, dark grey, light purple), which is
-distinguishable for the common colour-vision deficiencies when used in this order.
+Colours are named by role and their values live in :mod:`analysis.core.palette` (the one palette
+file, shared with the Excel templates); this module gives them to the charts and turns them into
+the CSS custom properties the report and index pages use (:func:`css_custom_properties`).
 Status colours are never the only cue: badges always carry their text label.
 """
 
@@ -11,9 +11,14 @@ from __future__ import annotations
 import contextlib
 import functools
 
-GAF_CATEGORICAL = ["#12436D", "#28A197", "#801650", "#F46A25", "#3D3D3D", "#A285D1"]
+from analysis.core import palette
+from analysis.core.palette import COMPARATOR, HIGHLIGHT, LIMITS, OTHERS, PRIMARY, REFERENCE, SECONDARY  # noqa: F401
+
+CATEGORICAL = list(palette.CATEGORICAL)
+# the hue names used before colours were named by role (kept for code written against them)
+GAF_CATEGORICAL = CATEGORICAL
 GAF_DARK_BLUE, GAF_TURQUOISE, GAF_DARK_PINK, GAF_ORANGE, GAF_DARK_GREY, GAF_LIGHT_PURPLE = GAF_CATEGORICAL
-GAF_LIGHT_GREY = "#BFBFBF"
+GAF_LIGHT_GREY = OTHERS
 
 STATUS_ORDER = ["complete", "in_progress", "not_started", "not_assessed", "not_applicable"]
 STATUS_LABELS = {
@@ -23,16 +28,10 @@ STATUS_LABELS = {
     "not_assessed": "Not assessed",
     "not_applicable": "Not applicable",
 }
-STATUS_COLOURS = {
-    "complete": GAF_DARK_BLUE,
-    "in_progress": GAF_TURQUOISE,
-    "not_started": GAF_ORANGE,
-    "not_assessed": GAF_DARK_PINK,
-    "not_applicable": GAF_LIGHT_GREY,
-}
+STATUS_COLOURS = dict(palette.STATUS)
 
 FIGURE_DPI = 110
-# setting: the seaborn look every chart shares (whitegrid, slightly smaller type than seaborn's default)
+# the seaborn look every chart shares (whitegrid, slightly smaller type than seaborn's default)
 SEABORN_STYLE, SEABORN_FONT_SCALE = "whitegrid", 0.95
 
 
@@ -42,7 +41,7 @@ def theme_rc() -> dict:
     from cycler import cycler
 
     rc = {**sns.plotting_context("notebook", font_scale=SEABORN_FONT_SCALE), **sns.axes_style(SEABORN_STYLE)}
-    rc.update({"font.family": ["sans-serif"], "axes.prop_cycle": cycler(color=GAF_CATEGORICAL),
+    rc.update({"font.family": ["sans-serif"], "axes.prop_cycle": cycler(color=CATEGORICAL),
                "figure.dpi": FIGURE_DPI, "savefig.bbox": "tight", "axes.titleweight": "bold"})
     return rc
 
@@ -133,12 +132,25 @@ def notebook_css() -> str:
 
     from analysis.core import config
 
-    css = re.sub(r"/\*.*?\*/", "", (config.TEMPLATES_DIR / "casey" / "report.css").read_text(), flags=re.S)
+    stylesheet = css_custom_properties() + "\n" + (config.TEMPLATES_DIR / "casey" / "report.css").read_text()
+    css = re.sub(r"/\*.*?\*/", "", stylesheet, flags=re.S)
     scope = f".{PIECE_CLASS}" * 2  # doubled: outranks JupyterLab's own output styles (right-aligned cells...)
     extra = [f"{scope} {{ max-width: 60rem; }}",
-             f"{scope} .casey-marking {{ display: flex; gap: 1rem; padding: 0.35rem 1rem; color: #fff; "
-             f"background: var(--ink); font-size: 0.85rem; }}",
-             f"{scope} .casey-marking.marking-official-sensitive {{ background: #7a0019; }}",
+             f"{scope} .casey-marking {{ display: flex; gap: 1rem; padding: 0.35rem 1rem; color: var(--text-on-dark); "
+             f"background: var(--text); font-size: 0.85rem; }}",
+             f"{scope} .casey-marking.marking-official-sensitive {{ background: var(--sensitive); }}",
              # JupyterLab stripes and shrinks tables in outputs; the report does neither
              f"{scope} tr, {scope} tbody tr:nth-child(n), {scope} tbody tr:hover {{ background: transparent; }}"]
     return "\n".join(_scoped_rules(css, scope) + extra)
+
+
+def css_colours() -> dict[str, str]:
+    """CSS custom property name (without ``--``) -> colour, for every colour a page may use."""
+    colours = dict(palette.INTERFACE)
+    colours.update({f"status-{status.replace('_', '-')}": value for status, value in palette.STATUS.items()})
+    return colours
+
+
+def css_custom_properties() -> str:
+    """The ``:root`` rule the report and index pages put before their CSS (which uses only ``var(--...)``)."""
+    return ":root { " + " ".join(f"--{name}: {value};" for name, value in css_colours().items()) + " }"
