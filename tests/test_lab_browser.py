@@ -127,6 +127,13 @@ def shots(tmp_path) -> Path:
     return folder
 
 
+def _panel(relative: str) -> str:
+    """JavaScript for the notebook panel showing ``relative`` (found by path: focus may move)."""
+    return (
+        f"Array.from(window.jupyterapp.shell.widgets('main')).find(w => w.context && w.context.path === {relative!r})"
+    )
+
+
 def _open(browser, lab, relative: str):
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
     page.set_default_timeout(60_000)
@@ -135,11 +142,11 @@ def _open(browser, lab, relative: str):
     panel.wait_for(timeout=START_TIMEOUT_S * 1000)
     # the kernel has started and told Lab its language (the moment a notebook used to turn "modified")
     page.wait_for_function(
-        """async () => { const w = window.jupyterapp.shell.currentWidget;
-                         const session = w && w.sessionContext && w.sessionContext.session;
-                         const kernel = session && session.kernel;
+        f"""async () => {{ const w = {_panel(relative)};
+                         const kernel = w?.sessionContext?.session?.kernel;
                          if (!kernel || kernel.status !== 'idle') return false;
-                         await kernel.info; return true; }""",
+                         const info = await kernel.info;
+                         window.caseyKernelPython = info.language_info.version; return true; }}""",
         timeout=START_TIMEOUT_S * 1000,
         polling=500,
     )
@@ -155,31 +162,29 @@ def _assert_opens_unmodified(page, relative: str) -> None:
     """Opening must not mark the notebook modified. The one field that may differ by machine is the Python
     patch version in ``language_info`` (the file records the project's); on such a machine, check that it
     is the only change."""
-    kernel_version = page.evaluate(
-        "async () => (await window.jupyterapp.shell.currentWidget.sessionContext.session.kernel.info)"
-        ".language_info.version"
-    )
+    kernel_version = page.evaluate("() => window.caseyKernelPython")
     recorded = json.loads(Path(ROOT / "notebooks" / relative).read_text())["metadata"]["language_info"]["version"]
     if kernel_version == recorded:
         assert not _dirty(page), f"opening {relative} marked it modified"
     else:
-        now = page.evaluate("() => window.jupyterapp.shell.currentWidget.context.model.toJSON().metadata")
+        now = page.evaluate(f"() => {_panel(relative)}.context.model.toJSON().metadata")
         on_disk = json.loads(Path(ROOT / "notebooks" / relative).read_text())["metadata"]
         for meta in (now, on_disk):
             meta["language_info"].pop("version")
         assert now == on_disk, f"opening {relative} changed more than the Python version"
 
 
-def _run_all(page) -> None:
+def _run_all(page, relative: str) -> None:
     """Run ▸ Run All Cells from the menu bar, then wait until every code cell has run and the kernel is idle."""
     page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
     page.locator(".lm-Menu-itemLabel", has_text="Run All Cells").first.click()
     page.wait_for_function(
-        """() => { const w = window.jupyterapp.shell.currentWidget;
-                   const model = w.content.model;
-                   const cells = Array.from({length: model.cells.length}, (_, i) => model.cells.get(i));
+        f"""() => {{ const w = {_panel(relative)};
+                   const model = w?.content?.model;
+                   if (!model) return false;
+                   const cells = Array.from({{length: model.cells.length}}, (_, i) => model.cells.get(i));
                    const ran = cells.filter(c => c.type === 'code').every(c => c.executionCount !== null);
-                   return ran && w.sessionContext.session.kernel.status === 'idle'; }""",
+                   return ran && w.sessionContext?.session?.kernel?.status === 'idle'; }}""",
         timeout=RUN_TIMEOUT_S * 1000,
         polling=500,
     )
@@ -195,7 +200,7 @@ def _errors(page) -> list[str]:
 def test_template_notebook_runs_and_looks_like_the_report(browser, lab, shots):
     page = _open(browser, lab, "force_report.ipynb")
     _assert_opens_unmodified(page, "force_report.ipynb")
-    _run_all(page)
+    _run_all(page, "force_report.ipynb")
     outputs = page.locator(".jp-NotebookPanel:visible .jp-OutputArea-output")
     heading = outputs.locator("h1").first
     assert "progress report: Leicestershire, 2024/25 Q1" in heading.inner_text()
@@ -219,7 +224,7 @@ def test_exploratory_notebook_runs_in_lab(browser, lab, shots, path):
     relative = path.relative_to(ROOT / "notebooks").as_posix()
     page = _open(browser, lab, relative)
     _assert_opens_unmodified(page, relative)
-    _run_all(page)
+    _run_all(page, relative)
     assert page.locator(".jp-NotebookPanel:visible .jp-OutputArea-output img").count() >= 1
     assert _errors(page) == []
     page.screenshot(path=str(shots / f"lab-{path.stem}.png"))
