@@ -12,7 +12,10 @@ import contextlib
 import functools
 
 from analysis.core import palette
-from analysis.core.palette import COMPARATOR, HIGHLIGHT, LIMITS, OTHERS, PRIMARY, REFERENCE, SECONDARY  # noqa: F401
+from analysis.core.palette import (  # noqa: F401
+    COMPARATOR, HIGHLIGHT, LIMITS, OTHERS, PRIMARY, REFERENCE, SECONDARY,
+    SPC_CENTRE, SPC_COMMON, SPC_COMPARATOR, SPC_CONCERNING, SPC_IMPROVING, SPC_NEUTRAL,
+)
 
 CATEGORICAL = list(palette.CATEGORICAL)
 # the hue names used before colours were named by role (kept for code written against them)
