@@ -17,7 +17,7 @@ HELP = "render every force (and the national overview) for a quarter, in paralle
 
 
 def cmd_batch(args) -> int:
-    from analysis.run.batch import BatchOptions, BatchUsageError, MissingData, run_batch
+    from analysis.run.batch import BatchLocked, BatchOptions, BatchUsageError, MissingData, run_batch
 
     status = 0
     if args.build:
@@ -47,7 +47,35 @@ def cmd_batch(args) -> int:
     except (BatchUsageError, MissingData) as exc:
         print(f"casey: {exc}", file=sys.stderr)
         return 2
+    except BatchLocked as exc:
+        print(f"casey: {exc}", file=sys.stderr)
+        return 75  # EX_TEMPFAIL: try again when the other run has finished
     return 1 if (result.exit_code or status) else 0
+
+
+def _number(kind, low: float, text: str):
+    import argparse
+    import math
+
+    try:
+        value = kind(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a {'whole ' if kind is int else ''}number") from None
+    if not (value >= low and math.isfinite(value)):
+        raise argparse.ArgumentTypeError(f"{text!r} must be at least {low}")
+    return value
+
+
+def _non_negative(text: str) -> float:
+    return _number(float, 0, text)
+
+
+def _non_negative_int(text: str) -> int:
+    return _number(int, 0, text)
+
+
+def _positive_int(text: str) -> int:
+    return _number(int, 1, text)
 
 
 def register(subparsers) -> None:
@@ -60,7 +88,7 @@ def register(subparsers) -> None:
     p.add_argument("--audience", nargs="+", default=["internal", "public"], choices=["internal", "public"],
                    help="audiences to render (default: both)")
     p.add_argument("--framework", default=config.DEFAULT_FRAMEWORK)
-    p.add_argument("--workers", type=int, default=None, help=f"parallel workers (default: CPU count, {os.cpu_count()} here)")
+    p.add_argument("--workers", type=_positive_int, default=None, help=f"parallel workers (default: CPU count, {os.cpu_count()} here)")
     p.add_argument("--executor", choices=["local", "dask"], default="local",
                    help="local process pool (default) or a Dask distributed cluster")
     p.add_argument("--scheduler", default=os.environ.get("CASEY_DASK_SCHEDULER"), metavar="ADDRESS",
@@ -70,8 +98,8 @@ def register(subparsers) -> None:
     p.add_argument("--force-rerun", action="store_true", help="render every report even if its inputs are unchanged")
     p.add_argument("--no-national", action="store_true", help="skip the national overview")
     p.add_argument("--build", action="store_true", help="run `casey build` first")
-    p.add_argument("--timeout", type=float, default=900, help="seconds per report before it fails (0: no limit)")
-    p.add_argument("--max-tasks-per-child", type=int, default=25, help="recycle a worker after N reports (0: never)")
+    p.add_argument("--timeout", type=_non_negative, default=900, help="seconds per report before it fails (0: no limit)")
+    p.add_argument("--max-tasks-per-child", type=_non_negative_int, default=25, help="recycle a worker after N reports (0: never)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar (it is off anyway when not on a terminal)")
     p.add_argument("--out", default=None, help="reports folder (default: $CASEY_REPORTS_DIR or the repository's reports/)")
     p.set_defaults(func=cmd_batch)

@@ -220,9 +220,9 @@ def _charge_sentences(section: MeasureSection, name: str, q: Quarter, nat) -> li
     return sentences
 
 
-def _extras(force_id, key, exclude, data_dir, measures) -> list[dict]:
+def _extras(force_id, key, exclude, data_dir, measures, audience="internal") -> list[dict]:
     """The latest observation of every other measure for this key measure and force."""
-    obs = observations(data_dir)
+    obs = observations(data_dir, audience)
     ids = [m.id for m in measures.values() if m.key_measure == key and m.id not in exclude]
     mine = obs[(obs["force_id"] == force_id) & obs["measure_id"].isin(ids) & obs["value"].notna()]
     out = []
@@ -242,13 +242,13 @@ def format_value(value: float, unit: str) -> str:
             "seconds": f"{value:g} seconds", "rate_per_1000": f"{value:.1f} per 1,000"}.get(unit, f"{value:,.0f}")
 
 
-def _generic_section(force_id, key, quarter: Quarter, data_dir, measures) -> MeasureSection:
+def _generic_section(force_id, key, quarter: Quarter, data_dir, measures, audience="internal") -> MeasureSection:
     """Any key measure without a bespoke treatment: headline official data, else force-supplied."""
     name = get_force(force_id, data_dir).name
     headline = measures.get(HEADLINE[key])
     section = MeasureSection(key, dict(KEY_MEASURES)[key], False,
                              official_source=headline.official_source if headline else "")
-    extras = _extras(force_id, key, CONTEXT_MEASURES, data_dir, measures)
+    extras = _extras(force_id, key, CONTEXT_MEASURES, data_dir, measures, audience)
     extras = [e for e in extras if period_end(e["period"], e["period_type"]) <= quarter.end]
     official = [e for e in extras if e["measure_id"] == HEADLINE[key]]
     ranked = official or sorted(extras, key=lambda e: _headline_rank(e, key, measures))
@@ -269,7 +269,7 @@ def _generic_section(force_id, key, quarter: Quarter, data_dir, measures) -> Mea
     section.extra = [e for e in extras if e is not top]
     first = (f"The most recent figure loaded for {name} is {top['title']}: "
              f"{format_value(top['value'], top['unit'])} ({top['period_label']}).")
-    comp = _previous_comparison(force_id, top, data_dir)
+    comp = _previous_comparison(force_id, top, data_dir, audience)
     if comp:
         section.comparisons.append(comp)
         first += f" That is {_change_clause(comp, top['unit'])}."
@@ -294,9 +294,9 @@ def _diff_unit(unit: str) -> str:
     return {"percent": "percentage points", "minutes": "minutes", "seconds": "seconds"}.get(unit, "")
 
 
-def _previous_comparison(force_id, top: dict, data_dir) -> Comparison | None:
+def _previous_comparison(force_id, top: dict, data_dir, audience="internal") -> Comparison | None:
     """Latest against the previous observation of the same measure and period type."""
-    obs = observations(data_dir)
+    obs = observations(data_dir, audience)
     same = obs[(obs["force_id"] == force_id) & (obs["measure_id"] == top["measure_id"])
                & (obs["period_type"] == top["period_type"]) & obs["value"].notna()]
     latest_end = period_end(top["period"], top["period_type"])
@@ -336,11 +336,12 @@ def _context_sentence(force_id, key, data_dir, name, top: dict | None = None) ->
     return text
 
 
-def measure_sections(force_id: str, quarter, data_dir=None) -> list[MeasureSection]:
+def measure_sections(force_id: str, quarter, data_dir=None, audience: str = "internal") -> list[MeasureSection]:
     """One :class:`MeasureSection` per Casey key measure, in the review's order.
 
     ``quarter`` is the reporting quarter (``'2024-25-Q1'`` or a Quarter); quarterly
-    measures use it if present, else the most recent quarter before it (and say so).
+    measures use it if present, else the most recent quarter before it (and say so). For the public
+    audience, force-supplied rows not marked for the public are left out before anything is computed.
     """
     force_id = get_force(force_id, data_dir).id
     quarter = parse_quarter(quarter)
@@ -350,10 +351,10 @@ def measure_sections(force_id: str, quarter, data_dir=None) -> list[MeasureSecti
         if key == "charge-rate":
             sections.append(_charge_rate_section(force_id, quarter, data_dir, measures))
         else:
-            section = _generic_section(force_id, key, quarter, data_dir, measures)
+            section = _generic_section(force_id, key, quarter, data_dir, measures, audience)
             if key == "workforce-representation":
                 section.figure = "representation_chart"
-                section.figure_kwargs = {"force_id": force_id, "data_dir": data_dir}
+                section.figure_kwargs = {"force_id": force_id, "data_dir": data_dir, "audience": audience}
             sections.append(section)
     return sections
 

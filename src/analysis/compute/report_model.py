@@ -80,17 +80,25 @@ class Report:
 def _read_processed(path: Path) -> pd.DataFrame:
     if not path.exists():
         raise MissingProcessedData(f"{path} is missing: run `casey build` first to build data/processed from data/raw")
-    return pd.read_csv(path, dtype=str, keep_default_na=False)
+    try:
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError, ValueError) as exc:
+        raise MissingProcessedData(f"{path} is damaged ({' '.join(str(exc).split())[:120]}): run `casey build`") from exc
+    needed = {"force_id", "quarter"}
+    if not needed <= set(frame.columns):
+        raise MissingProcessedData(f"{path} is damaged (no {', '.join(sorted(needed - set(frame.columns)))} column): "
+                                   "run `casey build`")
+    return frame
 
 
-def _key_measures(force_id: str, quarter: str, data_dir) -> tuple[list, str, list[Path]]:
+def _key_measures(force_id: str, quarter: str, data_dir, audience: str = "internal") -> tuple[list, str, list[Path]]:
     """The key-measure sections, or the reason there are none (no measures data in this tree)."""
     from analysis.compute import measure_sections
     from analysis.compute import measures
 
     if not config.measures_raw_dir(data_dir).exists():
         return [], "No key-measures data is present in this data tree (data/raw/measures).", []
-    return measure_sections.measure_sections(force_id, quarter, data_dir), "", measures.input_paths(data_dir)
+    return measure_sections.measure_sections(force_id, quarter, data_dir, audience), "", measures.input_paths(data_dir)
 
 
 def load_report(
@@ -131,7 +139,7 @@ def load_report(
         changes = compare(status, recommendation_status(fw, prev_rows))
     stale = quarters_since_change(visible_history, fw, the_quarter.id) if snapshot else pd.Series(dtype=float)
 
-    key_measures, measures_error, measure_files = _key_measures(the_force.id, the_quarter.id, data_dir)
+    key_measures, measures_error, measure_files = _key_measures(the_force.id, the_quarter.id, data_dir, audience)
     root = config.data_dir(data_dir)
     inputs = [
         {"file": str(p.relative_to(root)) if p.is_relative_to(root) else str(p), "sha256": file_sha256(p)}

@@ -104,11 +104,11 @@ def charge_rate_series(force_id: str, quarter=None, data_dir=None, basis: str = 
     return fig, alt
 
 
-def representation_chart(force_id: str, data_dir=None):
+def representation_chart(force_id: str, data_dir=None, audience: str = "internal"):
     """Ethnic minority share: population (Census 2011) against officers, where officer data is loaded."""
     plt = _plt()
     force = get_force(force_id, data_dir)
-    obs = measures.observations(data_dir)
+    obs = measures.observations(data_dir, audience)
     rows = []
     for who, label in ((force.id, force.name), (measures.NATIONAL_ID, measures.NATIONAL_NAME)):
         for measure_id, what in (("census_2011_ethnic_minority_share", "Population"),

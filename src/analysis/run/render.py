@@ -53,13 +53,27 @@ class ReportJob:
         return folder / f"{self.force}.html"
 
 
+def started_quarter(text: str, today=None):
+    """A quarter that has started (a report for a quarter that has not is a usage error)."""
+    import datetime as dt
+
+    from analysis.core.periods import PeriodError
+
+    quarter = parse_quarter(text)
+    today = today or dt.date.today()
+    if quarter.start > today:
+        raise PeriodError(f"{quarter.id} starts on {quarter.start.isoformat()}, after today ({today.isoformat()}); "
+                          "there is nothing to report yet: check --quarter")
+    return quarter
+
+
 def checked_job(force: str, quarter: str, audience: str = "internal", framework: str = config.DEFAULT_FRAMEWORK, data_dir=None) -> ReportJob:
     """Validate user-supplied values; raise ValueError subclasses with the valid choices."""
     if audience not in AUDIENCES:
         raise ValueError(f"unknown audience {audience!r}; choose one of: {', '.join(AUDIENCES)}")
     if framework not in available_frameworks(data_dir):
         raise FrameworkError(f"unknown framework {framework!r}; available: {', '.join(available_frameworks(data_dir))}")
-    return ReportJob(get_force(force, data_dir).id, parse_quarter(quarter).id, audience, framework)
+    return ReportJob(get_force(force, data_dir).id, started_quarter(quarter).id, audience, framework)
 
 
 def ensure_kernel() -> str:
@@ -172,10 +186,14 @@ def execute_to_html(notebook: Path, parameters: dict, html_path: Path, label: st
             os.replace(work_path, failed_path)
         reason = str(exc).strip().splitlines()
         raise RenderError(f"{label}: notebook failed: {reason[-1] if reason else type(exc).__name__}", failed_path if failed_path.exists() else None) from exc
-    if not isinstance(nb, nbformat.NotebookNode):  # papermill returns the executed notebook; be safe
-        nb = nbformat.read(work_path, as_version=4)
-    atomic.write_text(html_path, to_html(nb))
-    os.replace(work_path, html_path.with_suffix(".ipynb"))
+    try:
+        if not isinstance(nb, nbformat.NotebookNode):  # papermill returns the executed notebook; be safe
+            nb = nbformat.read(work_path, as_version=4)
+        atomic.write_text(html_path, to_html(nb))
+        os.replace(work_path, html_path.with_suffix(".ipynb"))
+    except BaseException:  # a full disk, say: no .running.ipynb is left behind
+        work_path.unlink(missing_ok=True)
+        raise
     failed_path.unlink(missing_ok=True)
     return html_path
 
@@ -227,7 +245,7 @@ def checked_national_job(quarter: str, audience: str = "internal", framework: st
         raise ValueError(f"unknown audience {audience!r}; choose one of: {', '.join(AUDIENCES)}")
     if framework not in available_frameworks(data_dir):
         raise FrameworkError(f"unknown framework {framework!r}; available: {', '.join(available_frameworks(data_dir))}")
-    return NationalJob(parse_quarter(quarter).id, audience, framework)
+    return NationalJob(started_quarter(quarter).id, audience, framework)
 
 
 def render_national(job: NationalJob, data_dir=None, out_dir=None, kernel_name: str | None = None,
