@@ -231,3 +231,23 @@ def test_two_batches_at_once_into_one_folder(tmp_path):
     assert "another casey batch" in refused
     manifest = batch.read_manifest(out, Q)
     assert set(manifest["reports"]) == {"national-overview.html", "leicestershire.html", "cheshire.html", "bedfordshire.html"}
+
+
+@pytest.mark.slow
+def test_disk_full_while_writing_a_report_leaves_no_running_notebook(tmp_path, monkeypatch):
+    from analysis.run import render
+
+    data = _tree(tmp_path, measures=False)
+    out = tmp_path / "reports"
+
+    def disk_full(nb):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(render, "to_html", disk_full)
+    job = render.checked_job("leicestershire", Q, "internal", data_dir=data)
+    with pytest.raises(OSError, match="No space left"):
+        render.render_report(job, data, out, engine="inprocess")
+    assert not list(out.rglob("*.running.ipynb")) and not list(out.rglob("*.html"))
+    result = batch.run_job(batch.JobSpec("force", "leicestershire", Q, "internal", "casey-2023", str(data), str(out)))
+    assert result["status"] == "failed" and "No space left" in result["error"]
+    assert not list(out.rglob("*.running.ipynb"))

@@ -34,6 +34,9 @@ from analysis.sources.trackers import file_sha256
 AUDIENCES = ("internal", "public")
 
 
+WITHHELD_HASH = "not shown in the public version (the file also holds rows that are not published)"
+
+
 class MissingProcessedData(FileNotFoundError):
     """The processed tables are not there: run ``casey build``."""
 
@@ -58,6 +61,7 @@ class Report:
     measures: list = field(default_factory=list)  # analysis.compute.measure_sections.MeasureSection, one per key measure
     measures_error: str = ""  # why the measures could not be computed, if they could not
     inputs: list[dict] = field(default_factory=list)  # data files used, with hashes
+    withheld_parts: dict[str, int] = field(default_factory=dict)  # recommendation -> rows withheld from this audience
     parameters: dict = field(default_factory=dict)
 
     @property
@@ -124,6 +128,13 @@ def load_report(
     visible_history, _ = apply_audience(mine, audience)
     current_all = mine[mine["quarter"] == the_quarter.id]
     rows, withheld = apply_audience(current_all.reset_index(drop=True), audience)
+    withheld_parts: dict[str, int] = {}
+    if withheld:  # a roll-up over the published rows only: the page must say so where rows are withheld
+        shown = set(rows["recommendation_id"])
+        for item_id in current_all["recommendation_id"]:
+            if item_id not in shown:
+                rec = fw.recommendation_of.get(item_id, item_id)
+                withheld_parts[rec] = withheld_parts.get(rec, 0) + 1
 
     snaps = index[(index["force_id"] == the_force.id)]
     snaps = snaps[snaps["quarter"].map(lambda q: parse_quarter(q).index) <= the_quarter.index]
@@ -147,6 +158,10 @@ def load_report(
     ]
     if snapshot:
         inputs.append({"file": snapshot["source_file"], "sha256": snapshot["sha256"]})
+    if audience == "public":  # a hash of a file holding withheld rows would let a reader confirm a guess at them
+        tracker_files = {str(p.relative_to(root)) if p.is_relative_to(root) else str(p) for p in (table_path, index_path)}
+        tracker_files.add(snapshot["source_file"] if snapshot else "")
+        inputs = [{**i, "sha256": WITHHELD_HASH} if i["file"] in tracker_files else i for i in inputs]
     return Report(
         force=the_force,
         quarter=the_quarter,
@@ -166,5 +181,6 @@ def load_report(
         measures_error=measures_error,
         generated_at=(now or dt.datetime.now(dt.timezone.utc)).strftime("%Y-%m-%d %H:%M UTC"),
         inputs=inputs,
+        withheld_parts=withheld_parts,
         parameters={"force": the_force.id, "quarter": the_quarter.id, "audience": audience, "framework": fw.id},
     )

@@ -50,6 +50,8 @@ def executive_summary(report: Report) -> list[str]:
         f"Evidence is recorded for {s.evidenced} of {s.applicable} applicable {label}s "
         f"({percent(s.evidenced, s.applicable)})."
         + (f" {plural(report.withheld, 'tracker item')} marked OFFICIAL-SENSITIVE {'is' if report.withheld == 1 else 'are'} withheld from this public version." if report.withheld else "")
+        + (f" Where a recommendation has withheld entries ({', '.join(sorted(report.withheld_parts, key=report.framework.ids.index))}), "
+           "its status here covers only the published ones." if getattr(report, "withheld_parts", None) else "")
     )
     if report.changes is None:
         paras.append("This is the first tracker on record for the force, so there is no earlier snapshot to compare with.")

@@ -39,4 +39,7 @@ def apply_theme() -> None:
     import seaborn as sns
 
     sns.set_theme(style="whitegrid", palette=GAF_CATEGORICAL, font_scale=0.95)
-    matplotlib.rcParams.update({"figure.dpi": FIGURE_DPI, "savefig.bbox": "tight", "axes.titleweight": "bold"})
+    # text.parse_math off: labels carry untrusted text (force names, periods, measure titles) and a "$...$"
+    # in them must be drawn literally, never parsed as mathtext (which can fail the whole report)
+    matplotlib.rcParams.update({"figure.dpi": FIGURE_DPI, "savefig.bbox": "tight", "axes.titleweight": "bold",
+                                "text.parse_math": False})

@@ -741,8 +741,9 @@ def _run_locked(options: BatchOptions, out, err, started_at, started, workers) -
                 "parameters": {
                     "quarters_requested": options.quarters, "latest_complete_quarter": latest.id,
                     "forces": forces if options.forces else "all", "audiences": options.audiences,
-                    "framework": options.framework, "data_dir": str(config.data_dir(options.data_dir)),
-                    "out_dir": str(config.reports_dir(options.out_dir)), "executor": options.executor,
+                    # the folders as digests: the manifest sits beside published pages, the server's paths do not
+                    "framework": options.framework, "data_dir_sha256": _sha(str(config.data_dir(options.data_dir))),
+                    "out_dir_sha256": _sha(str(config.reports_dir(options.out_dir))), "executor": options.executor,
                     "scheduler": options.scheduler, "workers": workers, "engine": options.engine,
                     "force_rerun": options.force_rerun, "national": options.national, "timeout_s": options.timeout,
                     "max_tasks_per_child": options.max_tasks_per_child,

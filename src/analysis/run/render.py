@@ -157,8 +157,28 @@ def _papermill_kwargs(engine: str, kernel_name: str | None, timeout: float | Non
     raise ValueError(f"unknown engine {engine!r}; choose one of: {', '.join(ENGINES)}")
 
 
+PUBLIC_PATH_TEXT = "(not recorded in the public version)"
+
+
+def scrub_public_notebook(nb: nbformat.NotebookNode, parameters: dict) -> nbformat.NotebookNode:
+    """The executed notebook without the server's paths (data folder, notebook and output paths)."""
+    nb = copy.deepcopy(nb)
+    paths = {str(v) for k, v in parameters.items() if k == "data_dir" and v}
+    meta = nb.metadata.get("papermill", {})
+    for key in ("input_path", "output_path", "cwd"):
+        if meta.get(key):
+            paths.add(str(meta[key]))
+            meta[key] = Path(str(meta[key])).name if key != "cwd" else PUBLIC_PATH_TEXT
+    if "parameters" in meta and "data_dir" in meta["parameters"]:
+        meta["parameters"]["data_dir"] = PUBLIC_PATH_TEXT
+    for cell in nb.cells:
+        for path in sorted(paths, key=len, reverse=True):
+            cell.source = cell.source.replace(path, PUBLIC_PATH_TEXT)
+    return nb
+
+
 def execute_to_html(notebook: Path, parameters: dict, html_path: Path, label: str, engine: str = "kernel",
-                    kernel_name: str | None = None, timeout: float | None = None) -> Path:
+                    kernel_name: str | None = None, timeout: float | None = None, public: bool = False) -> Path:
     """Run ``notebook`` with checked ``parameters``; write ``.ipynb`` and ``.html`` beside each other.
 
     On failure the executed notebook is kept as ``<name>.failed.ipynb`` and no HTML is written
@@ -190,7 +210,11 @@ def execute_to_html(notebook: Path, parameters: dict, html_path: Path, label: st
         if not isinstance(nb, nbformat.NotebookNode):  # papermill returns the executed notebook; be safe
             nb = nbformat.read(work_path, as_version=4)
         atomic.write_text(html_path, to_html(nb))
-        os.replace(work_path, html_path.with_suffix(".ipynb"))
+        if public:  # the public notebook carries no server paths
+            atomic.write_text(html_path.with_suffix(".ipynb"), nbformat.writes(scrub_public_notebook(nb, parameters)))
+            work_path.unlink(missing_ok=True)
+        else:
+            os.replace(work_path, html_path.with_suffix(".ipynb"))
     except BaseException:  # a full disk, say: no .running.ipynb is left behind
         work_path.unlink(missing_ok=True)
         raise
@@ -216,7 +240,8 @@ def render_report(job: ReportJob, data_dir=None, out_dir=None, kernel_name: str 
     assert set(parameters) == set(NOTEBOOK_PARAMETERS)
     try:
         return execute_to_html(config.report_notebook(), parameters, job.html_path(out_dir),
-                               f"{job.force} {job.quarter} ({job.audience})", engine, kernel_name, timeout)
+                               f"{job.force} {job.quarter} ({job.audience})", engine, kernel_name, timeout,
+                               public=job.audience == "public")
     except Exception:
         if job.audience == "public":  # never leave a stale public page published
             atomic.withdraw_page(job.html_path(out_dir))
@@ -257,7 +282,8 @@ def render_national(job: NationalJob, data_dir=None, out_dir=None, kernel_name: 
     assert set(parameters) == set(NATIONAL_PARAMETERS)
     try:
         return execute_to_html(config.NOTEBOOKS_DIR / "national_overview.ipynb", parameters, job.html_path(out_dir),
-                               f"national overview {job.quarter} ({job.audience})", engine, kernel_name, timeout)
+                               f"national overview {job.quarter} ({job.audience})", engine, kernel_name, timeout,
+                               public=job.audience == "public")
     except Exception:
         if job.audience == "public":
             atomic.withdraw_page(job.html_path(out_dir))
