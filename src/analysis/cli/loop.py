@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 from analysis.core import config
+from analysis.core import settings
 
 EXIT_OK, EXIT_DATA, EXIT_USAGE = 0, 1, 2
 
@@ -136,5 +137,5 @@ def register(subparsers) -> None:
     p = subparsers.add_parser("match", help="match free-text recommendation references to catalogue ids, with scores")
     p.add_argument("texts", nargs="+", help="references, e.g. 'Rec 4 (ii)' or the recommendation's wording")
     p.add_argument("--framework", default=config.DEFAULT_FRAMEWORK)
-    p.add_argument("--threshold", type=float, default=config.MATCH_THRESHOLD, help=f"accept text matches scoring at least this (default {config.MATCH_THRESHOLD})")
+    p.add_argument("--threshold", type=float, default=settings.MATCH_THRESHOLD, help=f"accept text matches scoring at least this (default {settings.MATCH_THRESHOLD})")
     p.set_defaults(func=cmd_match)

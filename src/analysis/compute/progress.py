@@ -10,12 +10,13 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from analysis.core import settings
+from analysis.core.settings import STALE_AFTER_QUARTERS
 from analysis.sources.catalogue import Framework
 from analysis.core.periods import parse_quarter
 from analysis.sources.markings import highest_marking, public_mask
 
 APPLICABLE_STATUSES = ["complete", "in_progress", "not_started", "not_assessed"]
-STALE_AFTER_QUARTERS = 2
 
 
 def apply_audience(rows: pd.DataFrame, audience: str) -> tuple[pd.DataFrame, int]:
@@ -44,8 +45,8 @@ def rollup_status(statuses: list[str]) -> str | None:
     if len(distinct) == 1:
         return live[0]
     if distinct & {"complete", "in_progress"}:
-        return "in_progress"
-    return "not_started"  # a mix of not_started and not_assessed: nothing shown to be under way
+        return settings.ROLLUP_MIXED_WITH_PROGRESS
+    return settings.ROLLUP_MIXED_WITHOUT_PROGRESS  # a mix of not_started and not_assessed
 
 
 def _blank(series: pd.Series) -> pd.Series:
@@ -66,7 +67,7 @@ def recommendation_status(framework: Framework, rows: pd.DataFrame) -> pd.DataFr
         met_only = not rec.applies_beyond_met and all(not p.applies_beyond_met for p in parts)
         status = rollup_status(list(mine["status"]))
         if status is None:
-            status = "not_applicable" if met_only else "not_assessed"
+            status = settings.NO_ROWS_MET_ONLY_STATUS if met_only else settings.NO_ROWS_STATUS
         applicable = status != "not_applicable"
         live = mine[mine["status"] != "not_applicable"]
         records.append(

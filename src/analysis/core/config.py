@@ -14,8 +14,6 @@ REPO_ROOT = PACKAGE_DIR.parent.parent
 NOTEBOOKS_DIR = REPO_ROOT / "notebooks"
 TEMPLATES_DIR = PACKAGE_DIR / "templates"
 DEFAULT_FRAMEWORK = "casey-2023"
-# free-text references scoring below this are listed for a person to confirm, never accepted
-MATCH_THRESHOLD = 0.6
 
 
 def data_dir(override: str | os.PathLike | None = None) -> Path:

@@ -29,6 +29,7 @@ from analysis.core.cells import neutralise_formula, normalise_text
 from analysis.sources.catalogue import Framework, load_framework
 from analysis.core.forces import Force, get_force
 from analysis.core.periods import Quarter, parse_quarter
+from analysis.core.settings import TEMPLATE_EXTRA_ROWS
 from analysis.sources.trackers import MARKINGS, STATUS_BASES, STATUSES, Snapshot, TrackerError, discover, load_tracker
 
 TEMPLATE_VERSION = "1"
@@ -55,7 +56,7 @@ HEADINGS_HELP = {
     "linked_workstreams": "Workstreams, boards or inspections linked to this item, separated by ';'.",
     "marking": "Required. OFFICIAL, or OFFICIAL-SENSITIVE where the row must not be published.",
 }
-EXTRA_ROWS = 15  # empty, unlocked rows for items the force adds
+EXTRA_ROWS = TEMPLATE_EXTRA_ROWS
 
 GREY = "EDEDED"
 REQUIRED_FILL = "F4B183"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from analysis.compute.report_model import Report
+from analysis.core.settings import STALE_AFTER_QUARTERS
 from analysis.present.style import STATUS_LABELS
 
 
@@ -96,7 +97,7 @@ def needing_attention(report: Report) -> list[str]:
     by_flag: dict[str, list[str]] = {}
     for rec_id, found in report.flags.items():
         for flag in found:
-            key = "not updated for 2 or more quarters" if flag.startswith("not updated") else flag
+            key = f"not updated for {STALE_AFTER_QUARTERS} or more quarters" if flag.startswith("not updated") else flag
             by_flag.setdefault(key, []).append(rec_id)
     label = report.framework.item_label.lower()
     return [f"{flag} for {label}{'s' if len(ids) > 1 else ''} {_join(ids)}" for flag, ids in by_flag.items()]

@@ -38,14 +38,15 @@ from analysis import __version__
 from analysis.core import atomic
 from analysis.core import config
 from analysis.core.periods import Quarter, latest_complete_quarter, parse_quarter
+from analysis.core.settings import MAX_TASKS_PER_WORKER, REPORT_TIMEOUT_SECONDS
 
 AUDIENCES = ("internal", "public")  # same as analysis.compute.report_model.AUDIENCES (a test checks); no pandas import here
 EXECUTORS = ("local", "dask")
 NATIONAL = "national-overview"
 MANIFEST = "manifest.json"
 MANIFEST_SCHEMA = 1
-DEFAULT_TIMEOUT = 900.0  # seconds per report; a stuck report fails, the run goes on
-DEFAULT_MAX_TASKS_PER_CHILD = 25  # recycle a worker after this many reports: memory stays flat
+DEFAULT_TIMEOUT = REPORT_TIMEOUT_SECONDS
+DEFAULT_MAX_TASKS_PER_CHILD = MAX_TASKS_PER_WORKER
 QUARTER_KEYWORDS = ("latest", "tracker-quarters")
 OK_STATUSES = ("rendered", "unchanged")
 

@@ -20,7 +20,7 @@ import pandas as pd
 import pandera.pandas as pa
 import yaml
 
-from analysis.core import config
+from analysis.core import config, settings
 from analysis.core.cells import is_formula_like, normalise_text
 from analysis.sources.markings import MARKINGS as MARKING_NAMES, SENSITIVE, canonical_marking  # noqa: F401 (re-exported)
 from analysis.sources.catalogue import Framework
@@ -43,13 +43,11 @@ MARKINGS = list(MARKING_NAMES)
 STATUS_BASES = ["stated", "assessed"]
 TRACKER_SUFFIXES = (".csv", ".xlsx")
 HEADER_ROW = 1  # rows are reported as a spreadsheet shows them: data starts at row 2
-# setting: limits no real tracker comes near (the framework has under 100 items; the biggest real return is
-# about 40 KB), checked before the whole file is read or parsed, so any input costs bounded time and memory
-MAX_FILE_BYTES = 20 * 1024 * 1024  # setting: largest tracker file (CSV, or .xlsx as stored)
-MAX_UNZIPPED_BYTES = 50 * 1024 * 1024  # setting: largest .xlsx once unzipped (a zip bomb stops here)
-MAX_ROWS = 2_000  # setting: most data rows in a tracker
-MAX_COLUMNS = 60  # setting: most columns in a tracker sheet
-MAX_CELL_CHARS = 20_000  # setting: longest text in one cell (about eight pages)
+MAX_FILE_BYTES = settings.TRACKER_MAX_FILE_BYTES
+MAX_UNZIPPED_BYTES = settings.TRACKER_MAX_UNZIPPED_BYTES
+MAX_ROWS = settings.TRACKER_MAX_ROWS
+MAX_COLUMNS = settings.TRACKER_MAX_COLUMNS
+MAX_CELL_CHARS = settings.TRACKER_MAX_CELL_CHARS
 
 
 @dataclass(frozen=True)
