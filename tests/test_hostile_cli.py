@@ -244,6 +244,8 @@ def test_disk_full_while_writing_a_report_leaves_no_running_notebook(tmp_path, m
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(render, "to_html", disk_full)
+    # the in-process engine's IPython shell replaces __main__ here; put it back for later tests' fork servers
+    monkeypatch.setitem(sys.modules, "__main__", sys.modules["__main__"])
     job = render.checked_job("leicestershire", Q, "internal", data_dir=data)
     with pytest.raises(OSError, match="No space left"):
         render.render_report(job, data, out, engine="inprocess")

@@ -514,6 +514,8 @@ def national_fairness_table(quarter, data_dir=None) -> pd.DataFrame:
     table = _fairness_table(data_dir)
     table = table[table["force_id"] != "british-transport-police"]
     rows = disparity.latest_as_at(table, quarter, lag_months=disparity.STOP_SEARCH_PUBLICATION_LAG_MONTHS)
+    if rows.empty:  # no stop and search data in this tree (or none published yet): an empty table, not a KeyError
+        return rows.reindex(columns=[*table.columns, "force_name"])
     names = {f.id: f.name for f in all_forces(data_dir)}
     names[disparity.NATIONAL_ID] = NATIONAL_NAME
     rows = rows.assign(force_name=rows["force_id"].map(names))
@@ -522,11 +524,12 @@ def national_fairness_table(quarter, data_dir=None) -> pd.DataFrame:
 
 
 # --------------------------------------------------------------------------- proxy for 16.v
-def rape_to_court_section(force_id, quarter, data_dir=None, measures=None) -> MeasureSection:
+def rape_to_court_section(force_id, quarter, data_dir=None, measures=None, audience="internal") -> MeasureSection:
     """Recommendation 16.v: the review's measure when loaded; otherwise sexual-offence charges, named as a proxy."""
     quarter = parse_quarter(quarter)
     measures = measures or load_registry(data_dir)
-    generic = _generic_section(get_force(force_id, data_dir).id, "rape-to-court", quarter, data_dir, measures)
+    generic = _generic_section(get_force(force_id, data_dir).id, "rape-to-court", quarter, data_dir, measures,
+                               audience=audience)
     charges_file = config.measures_raw_dir(data_dir) / "home-office-outcomes" / disparity.OFFENCE_YEAR_FILE
     if (generic.has_data and generic.measure_id != SEXUAL_OFFENCES_PROXY) or SEXUAL_OFFENCES_PROXY not in measures \
             or not charges_file.exists():
@@ -616,7 +619,7 @@ def measure_sections(force_id: str, quarter, data_dir=None, audience: str = "int
         elif key == "trust-confidence":
             sections.append(fairness_section(force_id, quarter, data_dir, measures, audience))
         elif key == "rape-to-court":
-            sections.append(rape_to_court_section(force_id, quarter, data_dir, measures))
+            sections.append(rape_to_court_section(force_id, quarter, data_dir, measures, audience))
         else:
             section = _generic_section(force_id, key, quarter, data_dir, measures, audience=audience)
             if key == "workforce-representation":
