@@ -253,3 +253,11 @@ def test_disk_full_while_writing_a_report_leaves_no_running_notebook(tmp_path, m
     result = batch.run_job(batch.JobSpec("force", "leicestershire", Q, "internal", "casey-2023", str(data), str(out)))
     assert result["status"] == "failed" and "No space left" in result["error"]
     assert not list(out.rglob("*.running.ipynb"))
+
+
+def test_report_out_to_a_file_gives_one_line(fixture_data, tmp_path, capsys):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    code, out, err = run_casey(["--data-dir", fixture_data, "report", "--force", "leicestershire", "--quarter", Q,
+                                "--out", blocker], capsys)
+    assert code == 1 and "Traceback" not in out + err and err.startswith("casey: could not read or write") and "a-file" in err
