@@ -42,7 +42,7 @@ def test_rendered_ratio_and_unrecorded_share_match_the_raw_file(pages, force):
 
 def test_city_of_london_report_says_there_is_no_resident_rate(pages):
     text = " ".join(pages["city-of-london"].split())
-    assert "no rate per 1,000 residents" in text and "no Black/White rate ratio can be given" in text
+    assert "no rate per 1,000 residents" in text and "No Black/White rate ratio can be given" in text
 
 
 def test_rendered_report_names_the_proxy_and_census_year(pages):

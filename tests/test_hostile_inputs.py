@@ -88,7 +88,7 @@ def test_measure_marking_column_filters_the_public_and_unknown_markings_stop_the
     path = _edit_local(data, mark)
     first = pd.read_csv(path, dtype=str, keep_default_na=False).iloc[0]
     assert build_all(data).problems == []
-    internal, public = measures.observations(data), measures.observations(data, "public")
+    internal, public = measures.observations(data), measures.observations(data, audience="public")
     same = lambda o: o[(o["force_id"] == "leicestershire") & (o["measure_id"] == first["measure_id"])  # noqa: E731
                        & (o["period"] == first["period"])]
     assert len(same(internal)) == 1 and same(internal)["marking"].iloc[0] == SENSITIVE and same(public).empty

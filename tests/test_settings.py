@@ -25,7 +25,9 @@ def test_no_module_redefines_a_setting_with_a_literal():
         if path.name == "settings.py" and path.parent.name == "core":
             continue
         for node in ast.parse(path.read_text(encoding="utf-8")).body:
-            if isinstance(node, ast.Assign) and isinstance(node.value, (ast.Constant, ast.Tuple, ast.Dict, ast.DictComp)):
+            if isinstance(node, ast.Assign) and isinstance(
+                node.value, (ast.Constant, ast.Tuple, ast.Dict, ast.DictComp)
+            ):
                 for target in node.targets:
                     if isinstance(target, ast.Name) and target.id in SETTINGS:
                         offenders.append(f"{path.relative_to(ROOT)}: {target.id}")

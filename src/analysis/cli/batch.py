@@ -11,25 +11,27 @@ from __future__ import annotations
 import os
 import sys
 
-from analysis.core import config
+from analysis.core import config, settings
+from analysis.core.errors import EXIT_BUSY, EXIT_DATA, EXIT_OK, EXIT_USAGE, UsageError
 
 HELP = "render every force (and the national overview) for a quarter, in parallel and incrementally"
 
 
 def cmd_batch(args) -> int:
-    from analysis.run.batch import BatchLocked, BatchOptions, BatchUsageError, MissingData, run_batch
+    from analysis.core.errors import OutputFolderLocked
+    from analysis.run.batch import BatchOptions, run_batch
+    from analysis.run.report_sets import ReportSet, batch_options, expand_frameworks, load_report_sets
 
-    status = 0
+    status = EXIT_OK
     if args.build:
         from analysis.run.build import build_and_report
 
         # a bad tracker is left out and reported; the other data is built
-        status = 1 if build_and_report(args.data_dir).problems else 0
+        status = EXIT_DATA if build_and_report(args.data_dir).problems else EXIT_OK
     options = BatchOptions(
         quarters=args.quarter,
         forces=args.forces,
         audiences=args.audience,
-        framework=args.framework,
         data_dir=args.data_dir,
         out_dir=args.out,
         workers=args.workers,
@@ -41,16 +43,24 @@ def cmd_batch(args) -> int:
         timeout=args.timeout or None,
         max_tasks_per_child=args.max_tasks_per_child or None,
         progress=False if args.no_progress else None,
+        verbose=args.verbose,
     )
     try:
-        result = run_batch(options)
-    except (BatchUsageError, MissingData) as exc:
+        if args.report_sets:
+            sets = load_report_sets(args.report_sets, args.data_dir)
+        else:
+            frameworks = expand_frameworks(args.framework, args.data_dir)
+            sets = [ReportSet(f, tuple(args.audience), tuple(args.quarter)) for f in frameworks]
+        for one in batch_options(options, sets):  # one set after another, into the same folder and index
+            result = run_batch(one)
+            status = status or result.exit_code
+    except UsageError as exc:
         print(f"casey: {exc}", file=sys.stderr)
-        return 2
-    except BatchLocked as exc:
+        return EXIT_USAGE
+    except OutputFolderLocked as exc:
         print(f"casey: {exc}", file=sys.stderr)
-        return 75  # EX_TEMPFAIL: try again when the other run has finished
-    return 1 if (result.exit_code or status) else 0
+        return EXIT_BUSY  # try again when the other run has finished
+    return EXIT_DATA if status else EXIT_OK
 
 
 def _number(kind, low: float, text: str):
@@ -85,9 +95,13 @@ def register(subparsers) -> None:
                    help="financial quarter(s): 2024-25-Q1, 'latest' (the most recent complete quarter; the default) "
                         "or 'tracker-quarters' (every quarter with a tracker snapshot)")
     p.add_argument("--forces", nargs="+", default=None, metavar="FORCE", help="slugs or ONS codes (default: all 43)")
-    p.add_argument("--audience", nargs="+", default=["internal", "public"], choices=["internal", "public"],
+    p.add_argument("--audience", nargs="+", default=list(config.AUDIENCES), choices=config.AUDIENCES,
                    help="audiences to render (default: both)")
-    p.add_argument("--framework", default=config.DEFAULT_FRAMEWORK)
+    p.add_argument("--framework", nargs="+", default=[config.DEFAULT_FRAMEWORK], metavar="ID",
+                   help=f"framework(s) to render, or 'all' (default: {config.DEFAULT_FRAMEWORK})")
+    p.add_argument("--report-sets", default=None, metavar="FILE",
+                   help="a YAML file of report sets (framework, audiences, quarters), e.g. data/raw/report-sets.yaml; "
+                        "replaces --framework, --audience and --quarter")
     p.add_argument("--workers", type=_positive_int, default=None, help=f"parallel workers (default: CPU count, {os.cpu_count()} here)")
     p.add_argument("--executor", choices=["local", "dask"], default="local",
                    help="local process pool (default) or a Dask distributed cluster")
@@ -98,8 +112,13 @@ def register(subparsers) -> None:
     p.add_argument("--force-rerun", action="store_true", help="render every report even if its inputs are unchanged")
     p.add_argument("--no-national", action="store_true", help="skip the national overview")
     p.add_argument("--build", action="store_true", help="run `casey build` first")
-    p.add_argument("--timeout", type=_non_negative, default=900, help="seconds per report before it fails (0: no limit)")
-    p.add_argument("--max-tasks-per-child", type=_non_negative_int, default=25, help="recycle a worker after N reports (0: never)")
+    p.add_argument("--timeout", type=_non_negative, default=settings.REPORT_TIMEOUT_SECONDS,
+                   help="seconds per report before it fails (0: no limit)")
+    p.add_argument("--max-tasks-per-child", type=_non_negative_int, default=settings.MAX_TASKS_PER_WORKER,
+                   help="recycle a worker after N reports (0: never)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar (it is off anyway when not on a terminal)")
+    p.add_argument("-v", "--verbose", action="store_true",
+                   help="also print the plan, one line per report and a table per quarter (default: only failures "
+                        "and a last line with the counts and the path of index.html)")
     p.add_argument("--out", default=None, help="reports folder (default: $CASEY_REPORTS_DIR or the repository's reports/)")
     p.set_defaults(func=cmd_batch)

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from analysis.core.errors import MissingInputs
 from analysis import __version__
 from analysis.core import config
 from analysis.sources.catalogue import Framework, load_framework
@@ -31,13 +32,13 @@ from analysis.compute.progress import (
 )
 from analysis.sources.trackers import file_sha256
 
-AUDIENCES = ("internal", "public")
+from analysis.core.config import AUDIENCES  # noqa: F401 (re-exported)
 
 
 WITHHELD_HASH = "not shown in the public version (the file also holds rows that are not published)"
 
 
-class MissingProcessedData(FileNotFoundError):
+class MissingProcessedData(MissingInputs):
     """The processed tables are not there: run ``casey build``."""
 
 
@@ -117,7 +118,7 @@ def load_report(
         raise ValueError(f"audience must be one of {', '.join(AUDIENCES)}, got {audience!r}")
     the_force = get_force(force, data_dir)
     the_quarter = parse_quarter(quarter)
-    fw = load_framework(framework, data_dir)
+    fw = load_framework(framework, data_dir).for_force(the_force.id)
     processed = config.processed_dir(data_dir) / "trackers"
     table_path, index_path = processed / f"{fw.id}.csv", processed / f"{fw.id}-snapshots.csv"
     table, index = _read_processed(table_path), _read_processed(index_path)
@@ -150,7 +151,9 @@ def load_report(
         changes = compare(status, recommendation_status(fw, prev_rows))
     stale = quarters_since_change(visible_history, fw, the_quarter.id) if snapshot else pd.Series(dtype=float)
 
-    key_measures, measures_error, measure_files = _key_measures(the_force.id, the_quarter.id, data_dir, audience)
+    key_measures, measures_error, measure_files = (
+        _key_measures(the_force.id, the_quarter.id, data_dir, audience) if fw.has_key_measures else ([], "", [])
+    )
     root = config.data_dir(data_dir)
     inputs = [
         {"file": str(p.relative_to(root)) if p.is_relative_to(root) else str(p), "sha256": file_sha256(p)}

@@ -37,12 +37,13 @@ from pathlib import Path
 from analysis import __version__
 from analysis.core import atomic
 from analysis.core import config
+from analysis.core.errors import EXIT_DATA, EXIT_OK, MissingInputs, OutputFolderLocked, UsageError
 from analysis.core.periods import Quarter, latest_complete_quarter, parse_quarter
 from analysis.core.settings import MAX_TASKS_PER_WORKER, REPORT_TIMEOUT_SECONDS
 
-AUDIENCES = ("internal", "public")  # same as analysis.compute.report_model.AUDIENCES (a test checks); no pandas import here
+AUDIENCES = config.AUDIENCES
 EXECUTORS = ("local", "dask")
-NATIONAL = "national-overview"
+NATIONAL = config.NATIONAL_STEM
 MANIFEST = "manifest.json"
 MANIFEST_SCHEMA = 1
 DEFAULT_TIMEOUT = REPORT_TIMEOUT_SECONDS
@@ -53,16 +54,15 @@ OK_STATUSES = ("rendered", "unchanged")
 csv.field_size_limit(sys.maxsize)
 
 
-class BatchUsageError(ValueError):
+class BatchUsageError(UsageError):
     """Bad options (unknown force, quarter, framework, executor); the CLI exits 2."""
 
 
-class MissingData(FileNotFoundError):
+class MissingData(MissingInputs):
     """The processed tables are not there: run ``casey build`` (or ``casey batch --build``)."""
 
 
-class BatchLocked(RuntimeError):
-    """Another ``casey batch`` is writing to the same reports folder."""
+BatchLocked = OutputFolderLocked  # another ``casey batch`` is writing to the same reports folder
 
 
 LOCK_NAME = ".casey-batch.lock"
@@ -581,6 +581,7 @@ class BatchOptions:
     timeout: float | None = DEFAULT_TIMEOUT
     max_tasks_per_child: int | None = DEFAULT_MAX_TASKS_PER_CHILD
     progress: bool | None = None  # None: a bar when stderr is a terminal
+    verbose: bool = False  # plan lines, one line per report and the summary table; else failures and one line
     today: dt.date | None = None
 
 
@@ -597,7 +598,7 @@ class BatchResult:
 
     @property
     def exit_code(self) -> int:
-        return 1 if self.failed else 0
+        return EXIT_DATA if self.failed else EXIT_OK
 
     def count(self, status: str) -> int:
         return sum(1 for e in self.entries.values() if e["status"] == status)
@@ -631,12 +632,8 @@ def _entry(spec: JobSpec, parts: dict, result: dict | None, previous: dict | Non
     return entry
 
 
-def run_batch(options: BatchOptions, out=None, err=None) -> BatchResult:
-    """Plan, skip what is unchanged, render the rest in parallel, write manifests and the index."""
-    out = out or sys.stdout
-    err = err or sys.stderr
-    started_at = dt.datetime.now(dt.timezone.utc)
-    started = time.perf_counter()
+def _checked_workers(options: BatchOptions) -> int:
+    """Reject an unknown executor or engine, or fewer than one worker; the number of workers to use."""
     if options.executor not in EXECUTORS:
         raise BatchUsageError(f"unknown executor {options.executor!r}; choose one of: {', '.join(EXECUTORS)}")
     if options.engine not in ("inprocess", "kernel"):
@@ -646,30 +643,24 @@ def run_batch(options: BatchOptions, out=None, err=None) -> BatchResult:
         raise BatchUsageError("--workers must be at least 1")
     if options.timeout is not None and options.timeout < 0:
         raise BatchUsageError("--timeout must be 0 (no limit) or a number of seconds")
-    lock = lock_reports_folder(options.out_dir)  # one batch per reports folder at a time
-    try:
-        return _run_locked(options, out, err, started_at, started, workers)
-    finally:
-        lock.close()
+    return workers
 
 
-def _run_locked(options: BatchOptions, out, err, started_at, started, workers) -> BatchResult:
-    forces = select_forces(options.forces, options.data_dir)
-    quarters = resolve_quarters(options.quarters, options.framework, options.data_dir, options.today)
-    rejected = check_build_is_current(options.framework, options.data_dir)
-    plans = plan(quarters, forces, options.audiences, options.framework, options.data_dir, options.out_dir,
-                 options.engine, options.national, options.timeout, rejected)
-    latest = latest_complete_quarter(options.today)
+def _say_plan(plans: list[Plan], options: BatchOptions, latest: Quarter, note) -> None:
+    """With -v: the latest complete quarter and, per quarter, which forces have a tracker."""
+    if not note:
+        return
     if "latest" in options.quarters:
-        print(f"latest complete quarter: {latest.id} ({latest.label}, {latest.months})", file=out)
-
+        print(f"latest complete quarter: {latest.id} ({latest.label}, {latest.months})", file=note)
     for p in plans:
         print(f"{p.quarter.id}: {len(p.with_tracker)} of {len(select_forces(None, options.data_dir))} forces have a tracker "
               f"for this quarter" + (f" ({', '.join(p.with_tracker)})" if 0 < len(p.with_tracker) <= 5 else "")
-              + ("; key measures are shown at their latest published period up to it" if p.quarter == latest else ""), file=out)
-    previous = {p.quarter.id: read_manifest(options.out_dir, p.quarter.id) for p in plans}
-    to_run, entries = [], {}
-    parts_of = {}
+              + ("; key measures are shown at their latest published period up to it" if p.quarter == latest else ""), file=note)
+
+
+def _triage(plans: list[Plan], previous: dict, options: BatchOptions, out) -> tuple[list, dict, dict]:
+    """Split the planned jobs: blocked by invalid input (failed now), unchanged (skipped), or to render."""
+    to_run, entries, parts_of = [], {}, {}
     for p in plans:
         for spec in p.jobs:
             parts_of[spec] = p.inputs[spec.relpath]
@@ -682,90 +673,144 @@ def _run_locked(options: BatchOptions, out, err, started_at, started, workers) -
                 entries[f"{spec.quarter}/{spec.relpath}"] = _entry(spec, parts_of[spec], None, prev_reports.get(spec.relpath))
             else:
                 to_run.append(spec)
-    total = sum(len(p.jobs) for p in plans)
-    skipped = total - len(to_run)
-    print(f"{total} report(s) planned for {', '.join(p.quarter.id for p in plans)}: {len(to_run)} to render, "
-          f"{skipped} unchanged (skipped)" + (f"; {min(workers, len(to_run))} {options.executor} worker(s)" if to_run else ""), file=out)
+    return to_run, entries, parts_of
 
-    interrupted = False
-    if to_run:
-        # longest first: national overviews, then forces with trackers (they have more to draw)
-        to_run.sort(key=lambda s: (s.kind != "national", -parts_of[s]["tracker_row_count"]))
-        from tqdm import tqdm
 
-        show_bar = err.isatty() if options.progress is None else options.progress
-        bar = tqdm(total=len(to_run), desc="casey batch", unit="report", file=err, disable=not show_bar,
-                   dynamic_ncols=True, leave=True)
-        if options.executor == "dask":
-            results = _dask_results(to_run, workers, options.scheduler)
-        else:
-            results = _local_results(to_run, workers, options.max_tasks_per_child, str(config.data_dir(options.data_dir)))
-        try:
-            for spec, result in results:
-                entry = _entry(spec, parts_of[spec], result, None)
-                entries[f"{spec.quarter}/{spec.relpath}"] = entry
-                mark = "ok  " if entry["status"] == "rendered" else "FAIL"
-                line = f"{mark} {spec.quarter}/{spec.relpath} ({entry['duration_s'] or 0:.1f}s)"
-                if entry["status"] == "failed":
-                    line += f": {entry['error']}"
+def _render_all(to_run: list, parts_of: dict, entries: dict, options: BatchOptions, workers: int, out, err, note) -> bool:
+    """Render the jobs (longest first) in parallel, recording each entry; True if interrupted."""
+    # longest first: national overviews, then forces with trackers (they have more to draw)
+    to_run.sort(key=lambda s: (s.kind != "national", -parts_of[s]["tracker_row_count"]))
+    from tqdm import tqdm
+
+    show_bar = err.isatty() if options.progress is None else options.progress
+    bar = tqdm(total=len(to_run), desc="casey batch", unit="report", file=err, disable=not show_bar,
+               dynamic_ncols=True, leave=True)
+    if options.executor == "dask":
+        results = _dask_results(to_run, workers, options.scheduler)
+    else:
+        results = _local_results(to_run, workers, options.max_tasks_per_child, str(config.data_dir(options.data_dir)))
+    try:
+        for spec, result in results:
+            entry = _entry(spec, parts_of[spec], result, None)
+            entries[f"{spec.quarter}/{spec.relpath}"] = entry
+            mark = "ok  " if entry["status"] == "rendered" else "FAIL"
+            line = f"{mark} {spec.quarter}/{spec.relpath} ({entry['duration_s'] or 0:.1f}s)"
+            if entry["status"] == "failed":
+                kept = entry.get("failed_notebook")
+                line += f": {entry['error']}" + (f" (notebook kept: {kept})" if kept else "")
+            if note or entry["status"] == "failed":  # a failure is always said, as it happens
                 bar.write(line, file=out)
-                bar.set_postfix_str(spec.force, refresh=False)
-                bar.update(1)
-        except KeyboardInterrupt:
-            interrupted = True
-            results.close()
-        finally:
-            bar.close()
+            bar.set_postfix_str(spec.force, refresh=False)
+            bar.update(1)
+    except KeyboardInterrupt:
+        results.close()
+        return True
+    finally:
+        bar.close()
+    return False
+
+
+def _write_manifests(plans: list[Plan], previous: dict, entries: dict, run: dict, out_dir) -> list[Path]:
+    """One manifest per quarter: this run's entries over the earlier runs' (other forces stay listed)."""
+    manifests = []
+    for p in plans:
+        reports = dict(previous[p.quarter.id].get("reports") or {})
+        for spec in p.jobs:
+            key = f"{spec.quarter}/{spec.relpath}"
+            if key in entries:
+                reports[spec.relpath] = entries[key]
+        counts = {s: sum(1 for r in reports.values() if r.get("status") == s) for s in ("rendered", "unchanged", "failed")}
+        manifest = {
+            "schema": MANIFEST_SCHEMA,
+            "quarter": p.quarter.id,
+            "quarter_label": p.quarter.label,
+            "run": {**run, "counts": counts},
+            "reports": dict(sorted(reports.items(), key=lambda kv: (kv[1].get("kind") != "national", kv[0]))),
+        }
+        manifests.append(_write_json(manifest_path(out_dir, p.quarter.id), manifest))
+    return manifests
+
+
+def _run_record(options: BatchOptions, started_at, started: float, interrupted: bool, latest: Quarter,
+                forces: list[str], workers: int) -> dict:
+    """The manifest's ``run`` block (without the counts, which are per quarter)."""
+    return {
+        "started_at": started_at.isoformat(timespec="seconds"),
+        "finished_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "duration_s": round(time.perf_counter() - started, 3),
+        "interrupted": interrupted,
+        "parameters": {
+            "quarters_requested": options.quarters, "latest_complete_quarter": latest.id,
+            "forces": forces if options.forces else "all", "audiences": options.audiences,
+            # the folders as digests: the manifest sits beside published pages, the server's paths do not
+            "framework": options.framework, "data_dir_sha256": _sha(str(config.data_dir(options.data_dir))),
+            "out_dir_sha256": _sha(str(config.reports_dir(options.out_dir))), "executor": options.executor,
+            "scheduler": options.scheduler, "workers": workers, "engine": options.engine,
+            "force_rerun": options.force_rerun, "national": options.national, "timeout_s": options.timeout,
+            "max_tasks_per_child": options.max_tasks_per_child,
+        },
+        "code_version": code_version(),
+        "main_peak_rss_mb": _peak_rss_mb(),
+    }
+
+
+def _refresh_index(entries: dict, plans: list[Plan], out_dir) -> Path | None:
+    """Rewrite the index pages when a report changed or an index is missing."""
+    changed = any(e["status"] != "unchanged" for e in entries.values())
+    root = config.reports_dir(out_dir)
+    if changed or not (root / "index.html").exists() or any(not (root / p.quarter.id / "index.html").exists() for p in plans):
+        from analysis.run.site_index import write_index
+
+        return write_index(out_dir)
+    return None
+
+
+def run_batch(options: BatchOptions, out=None, err=None) -> BatchResult:
+    """Plan, skip what is unchanged, render the rest in parallel, write manifests and the index.
+
+    One batch per reports folder at a time: a second one raises :class:`OutputFolderLocked`."""
+    workers = _checked_workers(options)
+    lock = lock_reports_folder(options.out_dir)
+    try:
+        return _run_locked(options, out, err, workers)
+    finally:
+        lock.close()
+
+
+def _run_locked(options: BatchOptions, out, err, workers: int) -> BatchResult:
+    out = out or sys.stdout
+    err = err or sys.stderr
+    started_at = dt.datetime.now(dt.timezone.utc)
+    started = time.perf_counter()
+    forces = select_forces(options.forces, options.data_dir)
+    quarters = resolve_quarters(options.quarters, options.framework, options.data_dir, options.today)
+    rejected = check_build_is_current(options.framework, options.data_dir)
+    plans = plan(quarters, forces, options.audiences, options.framework, options.data_dir, options.out_dir,
+                 options.engine, options.national, options.timeout, rejected)
+    latest = latest_complete_quarter(options.today)
+    note = out if options.verbose else None  # what only -v prints (print(file=None) would go to stdout)
+    _say_plan(plans, options, latest, note)
+
+    previous = {p.quarter.id: read_manifest(options.out_dir, p.quarter.id) for p in plans}
+    to_run, entries, parts_of = _triage(plans, previous, options, out)
+    if note:
+        total = sum(len(p.jobs) for p in plans)
+        print(f"{total} report(s) planned for {', '.join(p.quarter.id for p in plans)}: {len(to_run)} to render, "
+              f"{total - len(to_run)} unchanged (skipped)" + (f"; {min(workers, len(to_run))} {options.executor} worker(s)"
+                                                             if to_run else ""), file=note)
+    interrupted = _render_all(to_run, parts_of, entries, options, workers, out, err, note) if to_run else False
 
     for key, entry in entries.items():  # a public page whose update failed must not stay published
         if entry["status"] == "failed" and entry["audience"] == "public":
             atomic.withdraw_page(config.reports_dir(options.out_dir) / key)
 
-    manifests = []
-    code = code_version()
-    for p in plans:
-        prev = previous[p.quarter.id]
-        reports = dict(prev.get("reports") or {})  # reports from earlier runs (other forces) stay listed
-        for spec in p.jobs:
-            key = f"{spec.quarter}/{spec.relpath}"
-            if key in entries:
-                reports[spec.relpath] = entries[key]
-        manifest = {
-            "schema": MANIFEST_SCHEMA,
-            "quarter": p.quarter.id,
-            "quarter_label": p.quarter.label,
-            "run": {
-                "started_at": started_at.isoformat(timespec="seconds"),
-                "finished_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
-                "duration_s": round(time.perf_counter() - started, 3),
-                "interrupted": interrupted,
-                "parameters": {
-                    "quarters_requested": options.quarters, "latest_complete_quarter": latest.id,
-                    "forces": forces if options.forces else "all", "audiences": options.audiences,
-                    # the folders as digests: the manifest sits beside published pages, the server's paths do not
-                    "framework": options.framework, "data_dir_sha256": _sha(str(config.data_dir(options.data_dir))),
-                    "out_dir_sha256": _sha(str(config.reports_dir(options.out_dir))), "executor": options.executor,
-                    "scheduler": options.scheduler, "workers": workers, "engine": options.engine,
-                    "force_rerun": options.force_rerun, "national": options.national, "timeout_s": options.timeout,
-                    "max_tasks_per_child": options.max_tasks_per_child,
-                },
-                "code_version": code,
-                "main_peak_rss_mb": _peak_rss_mb(),
-                "counts": {s: sum(1 for r in reports.values() if r.get("status") == s) for s in ("rendered", "unchanged", "failed")},
-            },
-            "reports": dict(sorted(reports.items(), key=lambda kv: (kv[1].get("kind") != "national", kv[0]))),
-        }
-        manifests.append(_write_json(manifest_path(options.out_dir, p.quarter.id), manifest))
-
-    index = None
-    changed = any(e["status"] != "unchanged" for e in entries.values())
-    root = config.reports_dir(options.out_dir)
-    if changed or not (root / "index.html").exists() or any(not (root / p.quarter.id / "index.html").exists() for p in plans):
-        from analysis.run.site_index import write_index
-
-        index = write_index(options.out_dir)
+    run = _run_record(options, started_at, started, interrupted, latest, forces, workers)
+    manifests = _write_manifests(plans, previous, entries, run, options.out_dir)
+    index = _refresh_index(entries, plans, options.out_dir)
     result = BatchResult(entries, manifests, index, round(time.perf_counter() - started, 3))
-    print_summary(result, plans, out)
+    if note:
+        print_summary(result, plans, note)
+    print(summary_line(result, config.reports_dir(options.out_dir) / "index.html"), file=out)
     if interrupted:
         raise KeyboardInterrupt
     return result
@@ -791,9 +836,13 @@ def print_summary(result: BatchResult, plans: list[Plan], out) -> None:
                 else:
                     cells.append(f"{entry['status'] + ' ' + format(entry['duration_s'] or 0, '.1f') + 's':<18}")
             print(f"  {name:<{width}}  " + "  ".join(cells), file=out)
-    failed = result.failed
-    for entry in failed:
+    for entry in result.failed:
         kept = f" (notebook kept: {entry['failed_notebook']})" if entry.get("failed_notebook") else ""
         print(f"FAILED {entry['html']}: {entry['error']}{kept}", file=out)
-    print(f"\n{result.count('rendered')} rendered, {result.count('unchanged')} unchanged, {len(failed)} failed "
-          f"in {result.duration_s:.1f}s; manifest: {', '.join(str(m) for m in result.manifests)}", file=out)
+    print(f"\nmanifest: {', '.join(str(m) for m in result.manifests)}", file=out)
+
+
+def summary_line(result: BatchResult, index_html: Path) -> str:
+    """The one line a scheduled run always ends with: the counts, then where to look."""
+    return (f"{result.count('rendered')} rendered, {result.count('unchanged')} unchanged, {len(result.failed)} failed "
+            f"in {result.duration_s:.1f}s; index: {index_html}")

@@ -19,11 +19,14 @@ import nbformat
 
 from analysis.core import atomic
 from analysis.core import config
-from analysis.sources.catalogue import FrameworkError, available_frameworks
+from analysis.core.errors import UsageError
+from analysis.sources.catalogue import UnknownFrameworkError, available_frameworks
+from analysis.compute import claims as claims_ledger
 from analysis.present.fragments import META_MIMETYPE
+from analysis.present.style import css_custom_properties
 from analysis.core.forces import get_force
 from analysis.core.periods import parse_quarter
-from analysis.compute.report_model import AUDIENCES
+from analysis.core.config import AUDIENCES, NATIONAL_STEM
 
 KERNEL_NAME = "casey-progress"
 NOTEBOOK_PARAMETERS = ("force", "quarter", "audience", "framework", "data_dir")
@@ -70,9 +73,9 @@ def started_quarter(text: str, today=None):
 def checked_job(force: str, quarter: str, audience: str = "internal", framework: str = config.DEFAULT_FRAMEWORK, data_dir=None) -> ReportJob:
     """Validate user-supplied values; raise ValueError subclasses with the valid choices."""
     if audience not in AUDIENCES:
-        raise ValueError(f"unknown audience {audience!r}; choose one of: {', '.join(AUDIENCES)}")
+        raise UsageError(f"unknown audience {audience!r}; choose one of: {', '.join(AUDIENCES)}")
     if framework not in available_frameworks(data_dir):
-        raise FrameworkError(f"unknown framework {framework!r}; available: {', '.join(available_frameworks(data_dir))}")
+        raise UnknownFrameworkError(f"unknown framework {framework!r}; available: {', '.join(available_frameworks(data_dir))}")
     return ReportJob(get_force(force, data_dir).id, started_quarter(quarter).id, audience, framework)
 
 
@@ -138,8 +141,18 @@ def to_html(nb: nbformat.NotebookNode) -> str:
         " · ".join(str(meta.get(k, "")) for k in ("marking", "force", "quarter_label")) + (" · Public" if meta.get("audience") == "public" else " · Internal")
     )
     nb.metadata["casey"] = meta
-    body, _ = _EXPORTER.from_notebook_node(nb)
+    body, _ = _EXPORTER.from_notebook_node(nb, resources={"casey_palette_css": css_custom_properties()})
     return body
+
+
+def claims_of(nb: nbformat.NotebookNode) -> dict | None:
+    """The claims ledger the notebook published (``fragments.publish_meta``), or None."""
+    for cell in nb.cells:
+        for output in cell.get("outputs", []):
+            data = output.get("data", {})
+            if claims_ledger.CLAIMS_MIMETYPE in data:
+                return dict(data[claims_ledger.CLAIMS_MIMETYPE])
+    return None
 
 
 ENGINES = ("kernel", "inprocess")
@@ -209,6 +222,12 @@ def execute_to_html(notebook: Path, parameters: dict, html_path: Path, label: st
     try:
         if not isinstance(nb, nbformat.NotebookNode):  # papermill returns the executed notebook; be safe
             nb = nbformat.read(work_path, as_version=4)
+        ledger = claims_of(nb)
+        claims_path = html_path.with_suffix(".claims.json")
+        if ledger is not None:  # written first: an HTML on disk always has the claims of the same run beside it
+            atomic.write_text(claims_path, claims_ledger.dumps(ledger))
+        else:
+            claims_path.unlink(missing_ok=True)
         atomic.write_text(html_path, to_html(nb))
         if public:  # the public notebook carries no server paths
             atomic.write_text(html_path.with_suffix(".ipynb"), nbformat.writes(scrub_public_notebook(nb, parameters)))
@@ -250,7 +269,6 @@ def render_report(job: ReportJob, data_dir=None, out_dir=None, kernel_name: str 
 
 # --------------------------------------------------------------------------- national overview
 NATIONAL_PARAMETERS = ("quarter", "audience", "framework", "data_dir")
-NATIONAL_STEM = "national-overview"
 
 
 @dataclass(frozen=True)
@@ -267,9 +285,9 @@ class NationalJob:
 
 def checked_national_job(quarter: str, audience: str = "internal", framework: str = config.DEFAULT_FRAMEWORK, data_dir=None) -> NationalJob:
     if audience not in AUDIENCES:
-        raise ValueError(f"unknown audience {audience!r}; choose one of: {', '.join(AUDIENCES)}")
+        raise UsageError(f"unknown audience {audience!r}; choose one of: {', '.join(AUDIENCES)}")
     if framework not in available_frameworks(data_dir):
-        raise FrameworkError(f"unknown framework {framework!r}; available: {', '.join(available_frameworks(data_dir))}")
+        raise UnknownFrameworkError(f"unknown framework {framework!r}; available: {', '.join(available_frameworks(data_dir))}")
     return NationalJob(started_quarter(quarter).id, audience, framework)
 
 

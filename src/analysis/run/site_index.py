@@ -11,9 +11,9 @@ from pathlib import Path
 from analysis.core import atomic
 from analysis.core import config
 from analysis.present.htmltext import esc
+from analysis.present.style import css_custom_properties
 from analysis.core.periods import PeriodError, parse_quarter
 
-NATIONAL_STEM = "national-overview"  # analysis.run.render.NATIONAL_STEM (not imported: that pulls in papermill)
 
 
 
@@ -21,8 +21,10 @@ _PAGE = """<!DOCTYPE html><html lang="en-GB"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'">
 <title>{title}</title><style>
-body{{font:17px/1.5 Arial,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;color:#0b0c0c}}
-a{{color:#1d70b8}} table{{border-collapse:collapse;width:100%}} th,td{{text-align:left;padding:.4rem;border-bottom:1px solid #b1b4b6}} .failed{{color:#d4351c}}
+{palette}
+body{{font:17px/1.5 Arial,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;color:var(--text)}}
+a{{color:var(--link)}} table{{border-collapse:collapse;width:100%}}
+th,td{{text-align:left;padding:.4rem;border-bottom:1px solid var(--rule)}} .failed{{color:var(--error)}}
 </style></head><body><h1>{title}</h1>{body}</body></html>"""
 
 
@@ -63,11 +65,11 @@ def _quarter_table(folder: Path, names: dict) -> str:
         groups.setdefault(framework, {}).setdefault(failed.name.split(".")[0], {})["failed"] = failed
     out = []
     for framework in sorted(groups, key=lambda f: (f != config.DEFAULT_FRAMEWORK, f)):
-        stems = sorted(groups[framework], key=lambda s: (s != NATIONAL_STEM, names.get(s, (s, ""))[0]))
+        stems = sorted(groups[framework], key=lambda s: (s != config.NATIONAL_STEM, names.get(s, (s, ""))[0]))
         rows = []
         for stem in stems:
             found = groups[framework][stem]
-            name, region = ("National overview (all forces)", "") if stem == NATIONAL_STEM else names.get(stem, (stem, ""))
+            name, region = ("National overview (all forces)", "") if stem == config.NATIONAL_STEM else names.get(stem, (stem, ""))
             links = [
                 f'<a href="{esc(found[a].relative_to(folder).as_posix())}">{label}</a>'
                 for a, label in (("internal", "Internal"), ("public", "Public"))
@@ -92,7 +94,7 @@ def write_index(out_dir=None) -> Path:
         folder = root / quarter
         table = _quarter_table(folder, names)
         label = parse_quarter(quarter).label
-        atomic.write_text(folder / "index.html", _PAGE.format(title=f"Casey progress reports, {esc(label)}", body=table))
+        atomic.write_text(folder / "index.html", _PAGE.format(title=f"Casey progress reports, {esc(label)}", body=table, palette=css_custom_properties()))
         sections.append(f'<li><a href="{esc(quarter)}/index.html">{esc(label)}</a> ({len(_reports_in(folder))} reports)</li>')
     body = f"<ul>{''.join(sections)}</ul>" if sections else "<p>No reports have been rendered yet.</p>"
-    return atomic.write_text(root / "index.html", _PAGE.format(title="Casey progress reports", body=body))
+    return atomic.write_text(root / "index.html", _PAGE.format(title="Casey progress reports", body=body, palette=css_custom_properties()))
