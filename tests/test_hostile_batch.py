@@ -90,7 +90,7 @@ def test_invalid_tracker_keeps_the_last_good_report_and_exits_1(tmp_path, capsys
     assert f"{RAW} is invalid" in manifest["reports"]["leicestershire.html"]["error"]
     assert "public/leicestershire.html" not in (folder / "index.html").read_text()
     printed = capsys.readouterr().out
-    assert "0 rendered, 0 unchanged, 4 failed" in printed and f"FAILED leicestershire.html: not rendered: {RAW}" in printed
+    assert "0 rendered, 0 unchanged, 4 failed" in printed and f"FAIL {Q}/leicestershire.html: not rendered: {RAW}" in printed
 
 
 @pytest.mark.slow
