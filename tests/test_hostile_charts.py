@@ -11,8 +11,7 @@ def test_dollar_text_in_a_chart_label_is_drawn_literally(text):
 
     from analysis.present import style
 
-    with matplotlib.rc_context():
-        style.apply_theme()
+    with style.theme():
         import matplotlib.pyplot as plt
 
         fig, ax = plt.subplots()

@@ -10,13 +10,12 @@ from __future__ import annotations
 import base64
 import io
 import re
-import json
 
 from analysis.compute.claims import CLAIMS_MIMETYPE
 from analysis.present import narrative
 from analysis.present.htmltext import esc
 from analysis.compute.report_model import Report
-from analysis.present.style import STATUS_LABELS
+from analysis.present.style import PIECE_CLASS, STATUS_LABELS, notebook_css
 
 META_MIMETYPE = "application/vnd.casey.report+json"
 BLANK = '<em class="blank">blank</em>'
@@ -50,17 +49,36 @@ def prose(text: str) -> str:
 
 
 def show(markup: str) -> None:
-    """Display markup as the cell's output (used by the notebook)."""
+    """Display markup as the cell's output (used by the notebook), wrapped as a report piece.
+
+    The wrapper's class scopes the report stylesheet that :func:`publish_meta` puts in the notebook,
+    so in JupyterLab the piece looks as it will in the report, and nothing else on the page changes.
+    """
     from IPython.display import HTML, display
 
-    display(HTML(markup))
+    display(HTML(f'<div class="{PIECE_CLASS}">{markup}</div>'))
+
+
+def publish(meta: dict, extra: dict | None = None) -> None:
+    """Hand a report's marking and identity to the HTML template via a private mimetype (``extra``: more
+    private mimetypes for the renderer, such as the claims ledger).
+
+    nbconvert drops this output (:func:`analysis.run.render.to_html` reads it for the banner). In
+    JupyterLab, which does not know the mimetypes, it shows as the marking strip and carries the scoped
+    report stylesheet, instead of a raw JSON line.
+    """
+    from IPython.display import display
+
+    marking = str(meta.get("marking", "OFFICIAL"))
+    audience = "Public" if meta.get("audience") == "public" else "Internal"
+    strip = (f'<div class="{PIECE_CLASS}"><p class="casey-marking marking-{esc(marking.lower())}">'
+             f'<strong>{esc(marking)}</strong> <span>{esc(meta.get("title", ""))} · {audience}</span></p></div>')
+    display({META_MIMETYPE: meta, **(extra or {}), "text/html": f"<style>{notebook_css()}</style>{strip}"}, raw=True)
 
 
 def publish_meta(report: Report) -> None:
     """Hand the report's marking and identity to the HTML template, and its claims ledger to the renderer
-    (which writes ``<stem>.claims.json``), via private mimetypes that are never shown."""
-    from IPython.display import display
-
+    (which writes ``<stem>.claims.json``), via private mimetypes (see :func:`publish`)."""
     meta = {
         "force": report.force.name,
         "force_id": report.force.id,
@@ -72,8 +90,7 @@ def publish_meta(report: Report) -> None:
         "title": f"{report.framework.short_title} progress: {report.force.name}, {report.quarter.label}",
     }
     ledger = narrative.report_claims(report).to_dict({k: meta[k] for k in ("force_id", "quarter", "audience")})
-    display({META_MIMETYPE: meta, CLAIMS_MIMETYPE: ledger, "text/plain": json.dumps(meta)}, raw=True,
-            include=[META_MIMETYPE, CLAIMS_MIMETYPE])
+    publish(meta, {CLAIMS_MIMETYPE: ledger})
 
 
 def header(report: Report) -> str:
@@ -125,12 +142,14 @@ def figure(fig, alt: str, caption: str | None = None) -> str:
     from matplotlib.transforms import Bbox
 
     from analysis.present.measure_charts import has_fixed_layout
+    from analysis.present.style import theme
 
     buffer = io.BytesIO()
-    if has_fixed_layout(fig):
-        fig.savefig(buffer, format="png", bbox_inches=Bbox.from_bounds(0, 0, *fig.get_size_inches()))
-    else:
-        fig.savefig(buffer, format="png")
+    with theme():  # the theme's savefig settings (tight bounding box), without a global theme
+        if has_fixed_layout(fig):
+            fig.savefig(buffer, format="png", bbox_inches=Bbox.from_bounds(0, 0, *fig.get_size_inches()))
+        else:
+            fig.savefig(buffer, format="png")
     plt.close(fig)
     data = base64.b64encode(buffer.getvalue()).decode("ascii")
     cap = f"<figcaption>{esc(caption)}</figcaption>" if caption else ""
@@ -216,11 +235,12 @@ def tracker_charts(report: Report) -> str:
     else:
         labels = report.framework.section_labels(report.force.id)  # neutral names unless the review's own force
         table = report.status.assign(section=report.status["section_id"].map(labels))
-        fig, alt = tracker_charts.status_by_section(table, list(labels.values()), report.force.name, report.quarter.label)
+        fig, alt = tracker_charts.chart_status_by_section(table, list(labels.values()), report.force.name,
+                                                          report.quarter.label)
         out.append(figure(fig, alt, "Recommendation status by section of the review."))
     if report.history["quarter"].nunique():
         labels = {q: parse_quarter(q).label for q in report.history["quarter"].unique()}
-        fig, alt = tracker_charts.status_history(report.history, labels, report.force.name)
+        fig, alt = tracker_charts.chart_status_history(report.history, labels, report.force.name)
         out.append(figure(fig, alt, "Recommendation status in each of the force's tracker snapshots."))
     return "".join(out)
 
