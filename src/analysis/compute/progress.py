@@ -15,7 +15,7 @@ from analysis.core import settings
 from analysis.core.settings import STALE_AFTER_QUARTERS
 from analysis.sources.catalogue import Framework
 from analysis.core.periods import parse_quarter
-from analysis.sources.trackers import SENSITIVE
+from analysis.sources.markings import highest_marking, public_mask
 
 APPLICABLE_STATUSES = ["complete", "in_progress", "not_started", "not_assessed"]
 
@@ -54,13 +54,13 @@ def apply_audience(rows: pd.DataFrame, audience: str) -> tuple[pd.DataFrame, int
         return rows, 0
     if audience != "public":
         raise ValueError(f"audience must be internal or public, got {audience!r}")
-    sensitive = rows["marking"] == SENSITIVE
-    return rows[~sensitive].reset_index(drop=True), int(sensitive.sum())
+    public = public_mask(rows["marking"], "tracker rows")  # the one public filter; unknown markings stop here
+    return rows[public].reset_index(drop=True), int((~public).sum())
 
 
 def report_marking(rows: pd.DataFrame) -> str:
     """The highest protective marking of the content a report includes."""
-    return SENSITIVE if (rows["marking"] == SENSITIVE).any() else "OFFICIAL"
+    return highest_marking(rows["marking"])
 
 
 def rollup_status(statuses: list[str]) -> str | None:
