@@ -157,7 +157,12 @@ class ReportSession:
         config.InteractiveShell.colors = "nocolor"
         config.InteractiveShell.autocall = 0
         shell_class, self._publisher = _make_shell_classes()
+        # IPython installs its own module as sys.modules["__main__"]; the host process (the batch, a test
+        # run, an analyst's session) keeps its own, or multiprocessing's forkserver can no longer start
+        main_module = sys.modules.get("__main__")
         self.shell = shell_class.instance(config=config)
+        if main_module is not None:
+            sys.modules["__main__"] = main_module
         self.outputs: list = []
         self.execution_count = 0
         self._rc = {k: v for k, v in matplotlib.rcParams.items()}
@@ -276,6 +281,7 @@ class InProcessEngine(Engine):
     @classmethod
     def execute_managed_notebook(cls, nb_man, kernel_name, execution_timeout=None, **kwargs):
         with _LOCK:
+            main_module = sys.modules.get("__main__")
             sess = session()
             sess.fresh_report()
             try:
@@ -291,6 +297,8 @@ class InProcessEngine(Engine):
             finally:
                 sess.reports_run += 1
                 sess.fresh_report()  # drop this notebook's objects now, not when the next one starts
+                if main_module is not None:
+                    sys.modules["__main__"] = main_module
         nb_man.nb.metadata["language_info"] = {
             "name": "python",
             "version": ".".join(map(str, sys.version_info[:3])),
