@@ -90,3 +90,12 @@ def test_summary_and_sections_from_a_real_report(report):
     assert "<strong>What the review asked:</strong>" in section
     toc = fragments.toc(report)
     assert '<a href="#measures">Key measures</a>' in toc and '<a href="#recommendations">Recommendations</a>' in toc
+
+
+def test_a_stated_difference_agrees_with_the_printed_figures():
+    """9.26% then 8.44%: printed as 9.3% and 8.4%, so the difference reads 0.9 points, not 0.8."""
+    from analysis.compute.measure_sections import Comparison, _change_clause
+
+    comp = Comparison("the previous quarter", "2023/24 Q4", 9.26, 8.44 - 9.26, None, None, None, "difference")
+    text = _change_clause(comp)
+    assert text.startswith("0.9 percentage points lower than the previous quarter (2023/24 Q4: 9.3%)"), text

@@ -140,10 +140,12 @@ def _change_clause(comp: Comparison, unit: str = "percent") -> str:
     No significance is claimed: whether the series has changed is the process-behaviour chart's call."""
     unit_word = _diff_unit(unit)
     where = f"{comp.label} ({comp.period_label}: {format_value(comp.value, unit)})"
-    if round(comp.difference, 1) == 0:
+    # the difference of the figures as printed (one decimal), so a reader's own subtraction agrees
+    shown = round(round(comp.value + comp.difference, 1) - round(comp.value, 1), 1)
+    if shown == 0:
         return f"about the same as {where}"
-    side = "higher" if comp.difference > 0 else "lower"
-    return f"{abs(comp.difference):.1f} {unit_word} {side} than {where}".replace("  ", " ")
+    side = "higher" if shown > 0 else "lower"
+    return f"{abs(shown):.1f} {unit_word} {side} than {where}".replace("  ", " ")
 
 
 def _funnel_for(series_q: pd.DataFrame, national_row, force_id: str) -> FunnelPosition | None:
@@ -619,11 +621,11 @@ def stop_search_fairness(force_id, quarter, data_dir=None, measures=None) -> Mea
         f"interval {row['lower']:.2f} to {row['upper']:.2f}; 1 would mean the same rate).")
     if nat is not None and math.isfinite(nat["ratio"]):
         if row["lower"] > nat["ratio"]:
-            where = "its whole interval is above the England and Wales ratio"
+            where = f"{name}'s whole interval is above the England and Wales ratio"
         elif row["upper"] < nat["ratio"]:
-            where = "its whole interval is below the England and Wales ratio"
+            where = f"{name}'s whole interval is below the England and Wales ratio"
         else:
-            where = "its interval includes the England and Wales ratio"
+            where = f"{name}'s interval includes the England and Wales ratio"
         sentences.append(f"Across England and Wales (the 43 territorial forces) the ratio was {nat['ratio']:.2f} "
                          f"({nat['lower']:.2f} to {nat['upper']:.2f}); {where}.")
         placed = national_fairness_table(quarter, data_dir).set_index("force_id")
