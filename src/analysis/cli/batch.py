@@ -47,7 +47,31 @@ def cmd_batch(args) -> int:
     except (BatchUsageError, MissingData) as exc:
         print(f"casey: {exc}", file=sys.stderr)
         return 2
+    if args.pdf:
+        status = max(status, _print_pdfs(result, args.out))
     return 1 if (result.exit_code or status) else 0
+
+
+def _print_pdfs(result, out_dir) -> int:
+    """A PDF beside every rendered report, and beside any unchanged one that has none yet (one browser for all)."""
+    from pathlib import Path
+
+    from analysis.run.render import PdfError, html_to_pdf
+
+    root = config.reports_dir(out_dir)
+    todo = []
+    for key, entry in result.entries.items():
+        html = root / key
+        if entry["status"] == "rendered" or (entry["status"] == "unchanged" and html.exists()
+                                             and not Path(html).with_suffix(".pdf").exists()):
+            todo.append(html)
+    try:
+        written = html_to_pdf(todo)
+    except PdfError as exc:
+        print(f"casey: {exc}", file=sys.stderr)
+        return 1
+    print(f"printed {len(written)} PDF(s)")
+    return 0
 
 
 def register(subparsers) -> None:
@@ -74,4 +98,5 @@ def register(subparsers) -> None:
     p.add_argument("--max-tasks-per-child", type=int, default=25, help="recycle a worker after N reports (0: never)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar (it is off anyway when not on a terminal)")
     p.add_argument("--out", default=None, help="reports folder (default: $CASEY_REPORTS_DIR or the repository's reports/)")
+    p.add_argument("--pdf", action="store_true", help="also print an A4 PDF beside each rendered HTML report (Chromium)")
     p.set_defaults(func=cmd_batch)

@@ -35,7 +35,8 @@ def executive_summary(report: Report) -> list[str]:
             f"carries no {label} statuses for the quarter."
             + (f" The most recent earlier tracker is for {report.previous_quarter.label}." if report.previous_quarter else "")
         ]
-        return paras + ([measures_summary(report)] if report.measures else [])
+        # the charge-rate sentence is in its own section below: say it once
+        return paras + ([measures_summary(report, headline=False)] if report.measures else [])
     s = report.summary
     c = s.counts
     paras = [
@@ -49,7 +50,7 @@ def executive_summary(report: Report) -> list[str]:
     paras.append(
         f"Evidence is recorded for {s.evidenced} of {s.applicable} applicable {label}s "
         f"({percent(s.evidenced, s.applicable)})."
-        + (f" {plural(report.withheld, 'tracker item')} marked OFFICIAL-SENSITIVE {'is' if report.withheld == 1 else 'are'} withheld from this public version." if report.withheld else "")
+        + withheld_sentence(report)
     )
     if report.changes is None:
         paras.append("This is the first tracker on record for the force, so there is no earlier snapshot to compare with.")
@@ -76,14 +77,28 @@ def executive_summary(report: Report) -> list[str]:
     return paras
 
 
-def measures_summary(report: Report) -> str:
-    """One paragraph on the key measures: the headline charge rate and which measures lack data."""
+def withheld_sentence(report: Report) -> str:
+    """What the public version leaves out, said as withheld (never as missing); empty for internal reports."""
+    if report.audience != "public":
+        return ""
+    n = len(report.withheld_ids)
+    if not n:
+        return " Nothing is withheld from this public version."
+    label = report.framework.item_label.lower()
+    return (f" {plural(n, label)} ({_join(report.withheld_ids)}) {'is' if n == 1 else 'are'} withheld from this public "
+            f"version under {'its' if n == 1 else 'their'} protective marking and {'is' if n == 1 else 'are'} not in "
+            "these counts.")
+
+
+def measures_summary(report: Report, headline: bool = True) -> str:
+    """One paragraph on the key measures: the headline charge rate (unless ``headline`` is False) and which
+    measures lack data."""
     if not report.measures:
         return ""
     with_data = [m for m in report.measures if m.has_data]
     missing = [m.title.lower() for m in report.measures if not m.has_data]
     charge = next((m for m in report.measures if m.key_measure == "charge-rate" and m.has_data), None)
-    text = (charge.sentences[0] + " ") if charge and charge.sentences else ""
+    text = (charge.sentences[0] + " ") if headline and charge and charge.sentences else ""
     text += f"Figures are loaded for {len(with_data)} of the {len(report.measures)} key measures"
     text += f"; none yet for {_join(missing)}." if missing else "."
     return text

@@ -250,6 +250,26 @@ def _not_after(text: str, quarter: Quarter) -> bool:
         return True
 
 
+SENSITIVE_MARKING = "OFFICIAL-SENSITIVE"  # analysis.sources.trackers.SENSITIVE (not imported: planning stays light)
+
+
+def _audience_rows(rows: list[dict], audience: str) -> list[dict]:
+    """The rows a report for ``audience`` depends on. For the public, a withheld row counts only by its id and
+    quarter (which recommendation is withheld), so the public manifest says nothing of its text, owner or status,
+    and a change to a withheld row does not change a public report's inputs."""
+    if audience != "public":
+        return rows
+    return [r if r.get("marking") != SENSITIVE_MARKING
+            else {"recommendation_id": r.get("recommendation_id", ""), "quarter": r.get("quarter", ""), "withheld": "1"}
+            for r in rows]
+
+
+def _snapshot_fields(row: dict, audience: str) -> list:
+    """A snapshot index row as a report for ``audience`` sees it: the public never sees the raw file's hash
+    nor its row count (both change with withheld rows); the public report's content is covered by its visible rows."""
+    return [v for k, v in row.items() if not (audience == "public" and k in ("sha256", "rows"))]
+
+
 @dataclass
 class Plan:
     quarter: Quarter
@@ -284,10 +304,11 @@ def plan(quarters: list[Quarter], forces: list[str], audiences: list[str], frame
             mine = upto if kind == "national" else [r for r in upto if r["force_id"] == force]
             snaps = idx_upto if kind == "national" else [r for r in idx_upto if r["force_id"] == force]
             for audience in audiences:
+                seen = _audience_rows(mine, audience)
                 parts = {
-                    "tracker_rows": _sha(*(json.dumps(list(r.values()), ensure_ascii=False) for r in mine)),
-                    "tracker_row_count": len(mine),
-                    "snapshot_rows": _sha(*(json.dumps(list(r.values()), ensure_ascii=False) for r in snaps)),
+                    "tracker_rows": _sha(*(json.dumps(list(r.values()), ensure_ascii=False) for r in seen)),
+                    "tracker_row_count": len(seen),
+                    "snapshot_rows": _sha(*(json.dumps(_snapshot_fields(r, audience), ensure_ascii=False) for r in snaps)),
                     **{k: v for k, v in shared.items()},
                     "notebook": notebooks[kind],
                     "code": code,
