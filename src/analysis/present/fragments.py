@@ -253,12 +253,18 @@ def figure(fig, alt: str, caption: str | None = None) -> str:
     """Embed a matplotlib figure as a PNG data URI with alt text, then close it."""
     import matplotlib.pyplot as plt
 
+    from analysis.present.style import FIGURE_DPI, make_legible
+
+    smallest_pt = make_legible(fig)
     buffer = io.BytesIO()
-    fig.savefig(buffer, format="png")
+    fig.savefig(buffer, format="png", dpi=FIGURE_DPI, bbox_inches="tight")
     plt.close(fig)
     data = base64.b64encode(buffer.getvalue()).decode("ascii")
     cap = f"<figcaption>{esc(caption)}</figcaption>" if caption else ""
-    return f'<figure><img src="data:image/png;base64,{data}" alt="{esc(alt)}">{cap}</figure>'
+    # the smallest text in image pixels: the browser test checks it stays legible at the width the image is shown
+    text_px = smallest_pt * FIGURE_DPI / 72
+    return (f'<figure><img src="data:image/png;base64,{data}" alt="{esc(alt)}" data-min-text-px="{text_px:.1f}">'
+            f"{cap}</figure>")
 
 
 def recommendation_section(report: Report, rec_id: str) -> str:

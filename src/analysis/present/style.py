@@ -29,6 +29,117 @@ STATUS_COLOURS = {
 }
 
 FIGURE_DPI = 110
+# setting: the narrowest screen a report is read on (a 390 px phone less the page's side padding), in CSS px
+PHONE_CONTENT_PX = 360
+# setting: the smallest chart text a reader should have to read on that phone, in CSS px (WCAG has no number;
+# 9 px is about the smallest legible sans-serif on a phone held at reading distance)
+MIN_PHONE_TEXT_PX = 9.5  # 9 px, with a margin for rounding in the browser
+# setting: the widest chart, in inches at FIGURE_DPI; narrower charts need smaller fonts to stay legible on a phone
+MAX_FIGURE_WIDTH_IN = 6.4
+# setting: category labels (sections, measures) longer than this wrap onto more lines, in characters
+WRAP_LABEL_CHARS = 20
+# setting: the smallest chart text in points, whatever the width (a printed A4 page shows charts at about this)
+MIN_FIGURE_FONT_PT = 9.0
+
+
+def _fixed_tick_labels(axis) -> bool:
+    """Category labels (set by hand or by a categorical axis), which may be wrapped without changing meaning."""
+    from matplotlib.category import StrCategoryLocator
+    from matplotlib.ticker import FixedLocator
+
+    return isinstance(axis.get_major_locator(), (FixedLocator, StrCategoryLocator))
+
+
+def _legends_below_axes(fig) -> None:
+    """Move a legend hung below its axes (``bbox_to_anchor`` with y < 0) to just under the axis labels, which
+    larger text may have pushed down."""
+    renderer = fig.canvas.get_renderer()
+    for ax in fig.axes:
+        legend = ax.get_legend()
+        if legend is None:
+            continue
+        anchor = legend.get_bbox_to_anchor().transformed(ax.transAxes.inverted())
+        if anchor.y0 >= 0:
+            continue
+        legend.set_visible(False)
+        bottom = ax.get_tightbbox(renderer).y0
+        legend.set_visible(True)
+        gap = legend.get_texts()[0].get_fontsize() * 0.4 * fig.dpi / 72 if legend.get_texts() else 4
+        x_axes = anchor.x0 if anchor.width == 0 else anchor.x0 + anchor.width / 2
+        y_axes = ax.transAxes.inverted().transform((0, bottom - gap))[1]
+        legend.set_bbox_to_anchor((x_axes, y_axes), transform=ax.transAxes)
+
+
+def _balance_legends(fig) -> None:
+    """A multi-column legend never leaves one entry alone on a row: 4 entries in 3 columns become 2 rows of 2."""
+    import math
+
+    for ax in fig.axes:
+        legend = ax.get_legend()
+        if legend is None:
+            continue
+        n, cols = len(legend.legend_handles), getattr(legend, "_ncols", 1)
+        if cols > 1 and n > cols and n % cols == 1:
+            # the legend's box is laid out when it is made, so make it again with the balanced column count
+            anchor = legend.get_bbox_to_anchor().transformed(ax.transAxes.inverted())
+            handles, labels = ax.get_legend_handles_labels()
+            ax.legend(handles, labels, ncols=math.ceil(n / math.ceil(n / cols)), loc=legend._loc,
+                      bbox_to_anchor=(anchor.x0, anchor.y0, anchor.width, anchor.height),
+                      frameon=legend.get_frame_on(), fontsize=legend.get_texts()[0].get_fontsize())
+
+
+def make_legible(fig, max_rounds: int = 6) -> float:
+    """Make ``fig`` readable on a phone and on paper; return its smallest font size in points.
+
+    Narrows it to MAX_FIGURE_WIDTH_IN, wraps long category labels and titles (so larger text does not just
+    widen the picture), balances multi-column legends, then enlarges any text that would be smaller than
+    MIN_PHONE_TEXT_PX once the image is shrunk to PHONE_CONTENT_PX. The figure is saved with a tight bounding
+    box, so the check uses the drawn box, and is repeated if enlarging the text widened it.
+    """
+    import textwrap
+
+    from matplotlib.text import Text
+
+    width, height = fig.get_size_inches()
+    if width > MAX_FIGURE_WIDTH_IN:
+        fig.set_size_inches(MAX_FIGURE_WIDTH_IN, height * max(0.8, MAX_FIGURE_WIDTH_IN / width))
+    lines = 1
+    for ax in fig.axes:
+        for axis, labels in ((ax.yaxis, ax.get_yticklabels()), (ax.xaxis, ax.get_xticklabels())):
+            texts = [t.get_text() for t in labels]
+            if _fixed_tick_labels(axis) and any(len(t) > WRAP_LABEL_CHARS for t in texts):
+                wrapped = [textwrap.fill(t, WRAP_LABEL_CHARS) for t in texts]
+                axis.set_ticks(axis.get_ticklocs(), wrapped)
+                if axis is ax.yaxis:
+                    lines = max(lines, *(w.count("\n") + 1 for w in wrapped))
+    if lines > 1:  # wrapped category labels need taller rows
+        w, h = fig.get_size_inches()
+        fig.set_size_inches(w, h * (1 + 0.5 * (lines - 1)))
+        ax.title.set_wrap(True)
+        ax._left_title.set_wrap(True)
+    _balance_legends(fig)
+
+    def drawn_texts():
+        return [t for t in fig.findobj(Text) if t.get_visible() and t.get_text().strip()]
+
+    for _ in range(max_rounds):
+        fig.canvas.draw()
+        drawn_in = fig.get_tightbbox(fig.canvas.get_renderer()).width
+        # text on the phone, px = pt * dpi / 72 * PHONE_CONTENT_PX / (drawn_in * dpi)
+        needed = max(MIN_FIGURE_FONT_PT, MIN_PHONE_TEXT_PX * 72 * drawn_in / PHONE_CONTENT_PX)
+        if all(t.get_fontsize() >= needed - 1e-6 for t in drawn_texts()):
+            break
+        for ax in fig.axes:
+            for axis in (ax.xaxis, ax.yaxis):
+                if axis.get_ticklabels() and min(t.get_fontsize() for t in axis.get_ticklabels()) < needed:
+                    ax.tick_params(axis="x" if axis is ax.xaxis else "y", labelsize=needed)
+        for text in drawn_texts():
+            if text.get_fontsize() < needed:
+                text.set_fontsize(needed)
+        fig.canvas.draw()
+        _legends_below_axes(fig)
+    fig.canvas.draw()
+    return min((t.get_fontsize() for t in drawn_texts()), default=MIN_FIGURE_FONT_PT)
 
 
 def apply_theme() -> None:

@@ -43,7 +43,7 @@ td a{{display:inline-block;min-height:24px;min-width:24px}}
 .bar{{display:flex;width:12rem;max-width:100%;height:.9rem;border:1px solid #0b0c0c;margin:.25rem 0 .15rem}}
 .bar span{{display:block;height:100%}} .counts{{font-size:.85rem}}
 nav.quarters ul{{list-style:none;padding:0;display:flex;flex-wrap:wrap;gap:.3rem 1.2rem}}
-@media (max-width:640px){{table,tbody,tr,td{{display:block;width:100%}} thead{{display:none}} tr{{padding:.4rem 0;border-bottom:1px solid #b1b4b6}} td{{border:0;padding:.1rem 0}}}}
+@media (max-width:640px){{table,tbody,tr,td{{display:block;width:100%}} thead{{display:none}} tr{{padding:.4rem 0;border-bottom:1px solid #b1b4b6}} td{{border:0;padding:.1rem 0}} td[data-label]:not(:empty)::before{{content:attr(data-label) ": ";color:#505a5f}}}}
 </style></head><body><main><h1>{title}</h1>{body}</main></body></html>"""
 
 _META_TAG = re.compile(r"<meta\b[^>]*casey-index[^>]*>", re.I)
@@ -174,7 +174,8 @@ def _quarter_table(folder: Path, names: dict, titles: dict, public_site: bool = 
                 submitted = ("Yes" if facts.get("has_tracker") else "No") if facts else ""
                 as_of, status = facts.get("as_of", ""), status_cell(facts)
             rows.append(f"<tr><td>{esc(name)}<br><span class='muted'>{esc(region)}</span></td><td>{status}</td>"
-                        f"<td>{esc(submitted)}</td><td>{esc(as_of)}</td><td>{' · '.join(links)}</td></tr>")
+                        f"<td data-label='Tracker submitted'>{esc(submitted)}</td><td data-label='Data as of'>"
+                        f"{esc(as_of)}</td><td>{' · '.join(links)}</td></tr>")
         out.append(
             f"<h2>{esc(titles.get(framework, framework))}</h2><table><thead><tr><th scope='col'>Report</th>"
             "<th scope='col'>Status of the recommendations</th><th scope='col'>Tracker submitted</th>"
