@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import io
 import json
+import re
 
 from analysis.present import narrative
 from analysis.present.htmltext import esc
@@ -34,6 +35,16 @@ ASSURANCE_ICONS = {
 }
 
 
+# internal catalogue labels of source documents ("(seed 003)"): the reader gets the document's title, which
+# always comes before the label
+_INTERNAL_LABELS = re.compile(r"\s*\(seed \d+\)")
+
+
+def for_reader(text) -> str:
+    """Text as a reader should see it: internal labels of source documents removed (still plain text, not escaped)."""
+    return _INTERNAL_LABELS.sub("", str(text or ""))
+
+
 def multiline(value) -> str:
     return "<br>".join(esc(line) for line in str(value or "").splitlines()) or ""
 
@@ -51,7 +62,7 @@ def heading(text: str, anchor_id: str, level: int = 2) -> str:
 
 
 def paragraphs(texts: list[str]) -> str:
-    return "".join(f"<p>{esc(t)}</p>" for t in texts)
+    return "".join(f"<p>{esc(for_reader(t))}</p>" for t in texts)
 
 
 def show(markup: str) -> None:
@@ -341,7 +352,7 @@ def provenance(report: Report, extra_inputs: list[dict] | None = None) -> str:
     source = ""
     if snap:
         source = (
-            f"<p>Tracker source: {esc(snap.get('document'))}. "
+            f"<p>Tracker source: {esc(for_reader(snap.get('document')))}. "
             f"Dated to {esc(report.quarter.label)} because: {esc(snap.get('dated_because') or 'the file is filed under that quarter')}</p>"
         )
     return (
@@ -405,7 +416,7 @@ def key_measures(report: Report) -> str:
         if section.extra:
             rows = "".join(
                 f"<tr><td>{esc(e['title'])}</td><td>{esc(format_value(e['value'], e['unit']))}</td>"
-                f"<td>{esc(e['period_label'])}</td><td>{esc(e['source'])}</td></tr>"
+                f"<td>{esc(e['period_label'])}</td><td>{esc(for_reader(e['source']))}</td></tr>"
                 for e in section.extra
             )
             out.append(
@@ -414,6 +425,6 @@ def key_measures(report: Report) -> str:
                 f"</tr></thead><tbody>{rows}</tbody></table></details>"
             )
         if section.official_source and not section.force_supplied:  # force-supplied sentences already name it
-            out.append(f'<p class="source">Official source: {esc(section.official_source)}</p>')
+            out.append(f'<p class="source">Official source: {esc(for_reader(section.official_source))}</p>')
         out.append("</section>")
     return "".join(out)
