@@ -5,19 +5,25 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help env build reports quarter benchmark test test-fast clean-reports lab
+.PHONY: help env lock build reports quarter benchmark test test-fast lint fix clean-reports lab
 
 help: ## Show this list of targets
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  make %-14s %s\n", $$1, $$2}'
 
-$(STAMP): pyproject.toml
+# the exact versions in requirements.lock, then the package itself without touching them
+$(STAMP): pyproject.toml requirements.lock
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -r requirements.lock
+	$(BIN)/python -m pip install --quiet --no-deps -e .
 	$(BIN)/python -m ipykernel install --sys-prefix --name casey-progress --display-name "Python (casey-progress)" >/dev/null
 	@touch $(STAMP)
 
-env: $(STAMP) ## Create the virtual environment (.venv) with every dependency, if missing
+env: $(STAMP) ## Create the virtual environment (.venv) from requirements.lock, if missing
+
+lock: ## Re-pin requirements.lock to the newest releases pyproject.toml allows (then re-render and compare)
+	uv pip compile pyproject.toml --extra dev --python-version 3.11.7 --python-platform x86_64-manylinux_2_28 \
+		--annotation-style line -o requirements.lock
 
 build: env ## Validate data/raw and build data/processed
 	$(BIN)/casey build
@@ -36,6 +42,14 @@ test: env ## Run the whole test suite (real papermill and nbconvert runs include
 
 test-fast: env ## Unit tests only (skip tests that execute notebooks)
 	$(BIN)/python -m pytest -m "not slow and not browser"
+
+lint: env ## ruff: lint and check formatting (what CI runs)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+fix: env ## ruff: apply safe lint fixes and format the tree
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
 
 lab: env ## Open JupyterLab on the notebooks with the project's kernel
 	$(BIN)/jupyter lab notebooks/

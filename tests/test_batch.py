@@ -98,7 +98,7 @@ def test_incremental_runs_manifest_and_index(tmp_path, capsys):
     data = _tree(tmp_path)
     out = tmp_path / "reports"
     options = dict(quarters=[Q], forces=["leicestershire", "cheshire"], data_dir=str(data), out_dir=str(out),
-                   workers=2, progress=False)
+                   workers=2, progress=False, verbose=True)
 
     first = run_batch(BatchOptions(**options))
     assert first.exit_code == 0 and first.count("rendered") == 6
@@ -147,7 +147,8 @@ def test_one_failing_force_spoils_nothing_else(tmp_path, capsys):
     index.write_text("\n".join([lines[0], bad, *lines[1:]]) + "\n")
     out = tmp_path / "reports"
     result = run_batch(BatchOptions(quarters=[Q], forces=["cheshire", "leicestershire", "bedfordshire"], audiences=["internal"],
-                                    data_dir=str(data), out_dir=str(out), workers=2, national=False, progress=False))
+                                    data_dir=str(data), out_dir=str(out), workers=2, national=False, progress=False,
+                                    verbose=True))
     assert result.exit_code == 1
     statuses = {e["html"]: e["status"] for e in result.entries.values()}
     assert statuses == {"cheshire.html": "failed", "leicestershire.html": "rendered", "bedfordshire.html": "rendered"}
@@ -163,6 +164,10 @@ def test_one_failing_force_spoils_nothing_else(tmp_path, capsys):
                                    data_dir=str(data), out_dir=str(out), workers=2, national=False, progress=False))
     assert {e["html"]: e["status"] for e in again.entries.values()}["cheshire.html"] == "failed"
     assert again.count("unchanged") == 2
+    # quiet (the default): the failure as it happens, then the one summary line; nothing about the good reports
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 2 and lines[0].startswith(f"FAIL {Q}/cheshire.html") and "notebook kept: cheshire.failed.ipynb" in lines[0]
+    assert lines[1].startswith("0 rendered, 2 unchanged, 1 failed") and lines[1].endswith(f"index: {out / 'index.html'}")
 
 
 @pytest.mark.slow
@@ -184,9 +189,13 @@ def test_cli_exit_code_and_summary(tmp_path):
            "--audience", "internal", "--no-national", "--workers", "1", "--out", str(out)]
     done = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
-    assert "1 rendered, 0 unchanged, 0 failed" in done.stdout and "cheshire" in done.stdout
-    again = subprocess.run(cmd, capture_output=True, text=True, timeout=60)
+    # not on a terminal (cron): no bar, no per-report lines, one line ending with where the index is
+    assert done.stdout.splitlines() == [done.stdout.strip()] and "cheshire" not in done.stdout
+    assert done.stdout.startswith("1 rendered, 0 unchanged, 0 failed") and done.stdout.strip().endswith(
+        f"index: {out / 'index.html'}") and "casey batch" not in done.stderr
+    again = subprocess.run([*cmd, "-v"], capture_output=True, text=True, timeout=60)
     assert again.returncode == 0 and "0 rendered, 1 unchanged, 0 failed" in again.stdout
+    assert "cheshire" in again.stdout and "report(s) planned" in again.stdout
     assert json.loads((out / Q / "manifest.json").read_text())["reports"]["cheshire.html"]["status"] == "unchanged"
 
 

@@ -22,10 +22,11 @@ OUTCOMES_CSV = REPO_DATA / "raw" / "measures" / "home-office-outcomes" / "force_
 def _make_root(tmp: Path) -> Path:
     raw = tmp / "data" / "raw"
     shutil.copytree(REPO_DATA / "raw" / "forces", raw / "forces")
-    for sub in ("home-office-outcomes", "census-2011"):
+    for sub in ("home-office-outcomes", "census-2011", "census-2021", "stop-search"):
         shutil.copytree(REPO_DATA / "raw" / "measures" / sub, raw / "measures" / sub)
     (raw / "measures" / "registry").mkdir(parents=True)
-    shutil.copy(REPO_DATA / "raw" / "measures" / "registry" / "official.yaml", raw / "measures" / "registry")
+    for name in ("official.yaml", "official-2021.yaml"):
+        shutil.copy(REPO_DATA / "raw" / "measures" / "registry" / name, raw / "measures" / "registry")
     return tmp / "data"
 
 
@@ -140,10 +141,11 @@ def test_force_supplied_and_open_data_files_are_loaded(tmp_path):
     assert obs.loc[("leicestershire", "test_share", "2023-07"), "value"] == 50
     # rape charge rate from the fixture: Leicestershire 3 of 15 closed = 20%
     assert obs.loc[("leicestershire", "rape_charge_rate_closed", "2024-25-Q1"), "value"] == pytest.approx(20)
-    # officers 280/2080 = 13.4615%; ratio = that / Census 2011 share
+    # officers 280/2080 = 13.4615%; ratio = that / Census 2021 share
     share = obs.loc[("leicestershire", "workforce_ethnic_minority_share_officers", "2023-24"), "value"]
     assert share == pytest.approx(100 * 280 / 2080)
-    census = obs.loc[("leicestershire", "census_2011_ethnic_minority_share", "2011"), "value"]
+    census = obs.loc[("leicestershire", "census_2021_ethnic_minority_share", "2021"), "value"]
+    assert census == pytest.approx(100 * 308_993 / 1_121_985)
     ratio = obs.loc[("leicestershire", "workforce_representation_ratio_officers", "2023-24"), "value"]
     assert ratio == pytest.approx(share / census)
 
@@ -162,7 +164,7 @@ def test_sections_order_sentences_and_no_data_text(root):
     assert charge.trend is not None and charge.trend_text
     disparity = by_key["misconduct-disparity"]
     assert not disparity.has_data and "Police misconduct, England and Wales" in disparity.no_data_text
-    assert "2011 Census" in " ".join(by_key["workforce-representation"].sentences)
+    assert "Census 2021 put" in " ".join(by_key["workforce-representation"].sentences)
 
 
 def test_latest_falls_back_to_the_most_recent_quarter_before(root):
@@ -193,14 +195,20 @@ def test_charts_return_figure_and_alt_text(root):
 
 
 def test_representation_ratio_sentence_uses_the_census_share():
-    """15.8% of joiners from ethnic minorities (seed 003) against the 2011 Census share for Leicestershire."""
+    """15.8% of joiners from ethnic minorities (seed 003) against the Census 2021 share for Leicestershire,
+    labelled as the joiners' ratio."""
     import csv
 
-
-    with open(REPO_DATA / "raw/measures/census-2011/force-demographics.csv", newline="") as f:
-        row = next(r for r in csv.DictReader(f) if r["PFA16NM"] == "Leicestershire")
-    total = int(row["Ethnic Group: All categories: Ethnic group; measures: Value"])
-    white = int(row["Ethnic Group: White; measures: Value"])
-    expected = 0.158 / ((total - white) / total)  # about 0.158 / 0.216 = 0.73
-    section = next(s for s in measure_sections.measure_sections("leicestershire", "2024-25-Q1", REPO_DATA) if s.key_measure == "workforce-representation")
-    assert f"representation ratio of {expected:.2f}" in " ".join(section.sentences)
+    census = REPO_DATA / "raw/measures/census-2021"
+    with open(census / "LAD_CSP_PFA_lookup_2022.from_rds.csv", newline="") as f:
+        las = {r["LAD22CD"] for r in csv.DictReader(f) if r["PFA22CD"] == "E23000021"}
+    total = white = 0
+    with open(census / "census_2021_pop_ests.from_rda.csv", newline="") as f:
+        for r in csv.DictReader(f):
+            if r["Lower Tier Local Authorities Code"] in las and r["Ethnic group (20 categories) Code"] != "-8":
+                total += int(r["Observation"])
+                white += int(r["Observation"]) if r["Ethnic group (20 categories)"].startswith("White") else 0
+    expected = 0.158 / ((total - white) / total)  # about 0.158 / 0.275 = 0.57
+    section = next(s for s in measure_sections.measure_sections("leicestershire", "2024-25-Q1", REPO_DATA)
+                   if s.key_measure == "workforce-representation")
+    assert f"joiners' representation ratio of {expected:.2f}" in " ".join(section.sentences)

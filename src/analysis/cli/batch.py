@@ -12,19 +12,20 @@ import os
 import sys
 
 from analysis.core import config
+from analysis.core.errors import EXIT_DATA, EXIT_OK, EXIT_USAGE, UsageError
 
 HELP = "render every force (and the national overview) for a quarter, in parallel and incrementally"
 
 
 def cmd_batch(args) -> int:
-    from analysis.run.batch import BatchOptions, BatchUsageError, MissingData, run_batch
+    from analysis.run.batch import BatchOptions, run_batch
 
-    status = 0
+    status = EXIT_OK
     if args.build:
         from analysis.run.build import build_and_report
 
         # a bad tracker is left out and reported; the other data is built
-        status = 1 if build_and_report(args.data_dir).problems else 0
+        status = EXIT_DATA if build_and_report(args.data_dir).problems else EXIT_OK
     options = BatchOptions(
         quarters=args.quarter,
         forces=args.forces,
@@ -41,15 +42,16 @@ def cmd_batch(args) -> int:
         timeout=args.timeout or None,
         max_tasks_per_child=args.max_tasks_per_child or None,
         progress=False if args.no_progress else None,
+        verbose=args.verbose,
     )
     try:
         result = run_batch(options)
-    except (BatchUsageError, MissingData) as exc:
+    except UsageError as exc:
         print(f"casey: {exc}", file=sys.stderr)
-        return 2
+        return EXIT_USAGE
     if args.pdf:
         status = max(status, _print_pdfs(result, args.out))
-    return 1 if (result.exit_code or status) else 0
+    return EXIT_DATA if (result.exit_code or status) else EXIT_OK
 
 
 def _print_pdfs(result, out_dir) -> int:
@@ -69,8 +71,8 @@ def _print_pdfs(result, out_dir) -> int:
         written = html_to_pdf(todo)
     except PdfError as exc:
         print(f"casey: {exc}", file=sys.stderr)
-        return 1
-    print(f"printed {len(written)} PDF(s)")
+        return EXIT_DATA
+    print(f"printed {len(written)} PDF(s) beside their HTML")
     return 0
 
 
@@ -81,7 +83,7 @@ def register(subparsers) -> None:
                    help="financial quarter(s): 2024-25-Q1, 'latest' (the most recent complete quarter; the default) "
                         "or 'tracker-quarters' (every quarter with a tracker snapshot)")
     p.add_argument("--forces", nargs="+", default=None, metavar="FORCE", help="slugs or ONS codes (default: all 43)")
-    p.add_argument("--audience", nargs="+", default=["internal", "public"], choices=["internal", "public"],
+    p.add_argument("--audience", nargs="+", default=list(config.AUDIENCES), choices=config.AUDIENCES,
                    help="audiences to render (default: both)")
     p.add_argument("--framework", default=config.DEFAULT_FRAMEWORK)
     p.add_argument("--workers", type=int, default=None, help=f"parallel workers (default: CPU count, {os.cpu_count()} here)")
@@ -97,6 +99,9 @@ def register(subparsers) -> None:
     p.add_argument("--timeout", type=float, default=900, help="seconds per report before it fails (0: no limit)")
     p.add_argument("--max-tasks-per-child", type=int, default=25, help="recycle a worker after N reports (0: never)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar (it is off anyway when not on a terminal)")
+    p.add_argument("-v", "--verbose", action="store_true",
+                   help="also print the plan, one line per report and a table per quarter (default: only failures "
+                        "and a last line with the counts and the path of index.html)")
     p.add_argument("--out", default=None, help="reports folder (default: $CASEY_REPORTS_DIR or the repository's reports/)")
     p.add_argument("--pdf", action="store_true", help="also print an A4 PDF beside each rendered HTML report (Chromium)")
     p.set_defaults(func=cmd_batch)

@@ -13,21 +13,12 @@ import sys
 from pathlib import Path
 
 from analysis.core import config
-
-EXIT_OK, EXIT_DATA, EXIT_USAGE = 0, 1, 2
+from analysis.core import settings
+from analysis.core.errors import EXIT_DATA, EXIT_OK, EXIT_USAGE, UsageError
 
 
 def _err(message: str) -> None:
     print(f"casey: {message}", file=sys.stderr)
-
-
-def _usage_errors():
-    from analysis.sources.catalogue import FrameworkError
-    from analysis.core.forces import UnknownForceError
-    from analysis.core.periods import PeriodError
-    from analysis.intake.import_return import MappingError, SnapshotExists
-
-    return (UnknownForceError, PeriodError, FrameworkError, MappingError, SnapshotExists)
 
 
 def _display(path: Path) -> str:
@@ -42,7 +33,7 @@ def cmd_template(args) -> int:
 
     try:
         result = write_template(args.force, args.quarter, args.framework, args.data_dir, args.out)
-    except _usage_errors() as exc:
+    except UsageError as exc:
         _err(str(exc))
         return EXIT_USAGE
     except OSError as exc:
@@ -63,7 +54,7 @@ def cmd_import(args) -> int:
             args.path, args.force, args.quarter, args.framework, args.data_dir,
             mapping=args.mapping, replace=args.replace, dry_run=args.dry_run,
         )
-    except _usage_errors() as exc:
+    except UsageError as exc:
         _err(str(exc))
         return EXIT_USAGE
     except OSError as exc:
@@ -74,6 +65,8 @@ def cmd_import(args) -> int:
         return EXIT_DATA
     for note in result.notes:
         print(f"note: {note}")
+    for cell in result.formulas:
+        print(f"note: {cell}")
     if result.problems:
         for problem in result.problems:
             print(problem, file=sys.stderr)
@@ -94,12 +87,12 @@ def cmd_import(args) -> int:
 
 
 def cmd_match(args) -> int:
-    from analysis.sources.catalogue import FrameworkError, load_framework
+    from analysis.sources.catalogue import load_framework
     from analysis.intake.reference_matching import match_reference
 
     try:
         framework = load_framework(args.framework, args.data_dir)
-    except FrameworkError as exc:
+    except UsageError as exc:
         _err(str(exc))
         return EXIT_USAGE
     unsure = 0
@@ -134,5 +127,5 @@ def register(subparsers) -> None:
     p = subparsers.add_parser("match", help="match free-text recommendation references to catalogue ids, with scores")
     p.add_argument("texts", nargs="+", help="references, e.g. 'Rec 4 (ii)' or the recommendation's wording")
     p.add_argument("--framework", default=config.DEFAULT_FRAMEWORK)
-    p.add_argument("--threshold", type=float, default=config.MATCH_THRESHOLD, help=f"accept text matches scoring at least this (default {config.MATCH_THRESHOLD})")
+    p.add_argument("--threshold", type=float, default=settings.MATCH_THRESHOLD, help=f"accept text matches scoring at least this (default {settings.MATCH_THRESHOLD})")
     p.set_defaults(func=cmd_match)

@@ -1,7 +1,8 @@
-"""The ``casey`` command line. Errors are one line each on stderr; no traceback reaches the user.
+"""The ``casey`` command line. Errors are one line each on stderr.
 
-Exit codes: 0 success; 1 data problems (invalid tracker, failed report); 2 usage errors
-(unknown force, quarter, audience or framework; missing processed data).
+Exit codes (defined in :mod:`analysis.core.errors`): 0 success; 1 data problems (invalid tracker,
+failed report); 2 usage errors (unknown force, quarter, audience or framework; missing processed
+data): only :class:`~analysis.core.errors.UsageError` becomes 2, so a bug is never called a usage error.
 """
 
 from __future__ import annotations
@@ -14,8 +15,7 @@ from pathlib import Path
 
 from analysis import __version__
 from analysis.core import config
-
-EXIT_OK, EXIT_DATA, EXIT_USAGE = 0, 1, 2
+from analysis.core.errors import EXIT_DATA, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, UsageError
 
 
 def _err(message: str) -> None:
@@ -143,14 +143,6 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _is_usage_error(exc: BaseException) -> bool:
-    """UnknownForceError, PeriodError, FrameworkError are ValueErrors; MissingProcessedData can only
-    have been raised if analysis.compute.report_model is loaded. Checking this way keeps pandas out of commands
-    that do not need it (``casey batch`` with nothing to render finishes in ~0.1 s)."""
-    report = sys.modules.get(f"{__package__}.report")
-    return isinstance(exc, ValueError) or (report is not None and isinstance(exc, report.MissingProcessedData))
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
@@ -159,14 +151,12 @@ def main(argv: list[str] | None = None) -> int:
         args.framework = args.framework or config.DEFAULT_FRAMEWORK
     try:
         return args.func(args)
-    except Exception as exc:
-        if not _is_usage_error(exc):
-            raise
+    except UsageError as exc:
         _err(str(exc))
         return EXIT_USAGE
     except KeyboardInterrupt:
         _err("interrupted; outputs already written are complete, nothing half-written was kept")
-        return 130
+        return EXIT_INTERRUPTED
 
 
 if __name__ == "__main__":

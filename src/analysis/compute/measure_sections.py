@@ -10,10 +10,14 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from enum import StrEnum
 
 import pandas as pd
 
-from analysis.compute import stats
+from analysis.compute import disparity, stats
+from analysis.core import config
+from analysis.core.settings import CONFIDENCE, SEXUAL_OFFENCES_TREND_YEARS
+from analysis.compute.disparity import census2021_by_force
 from analysis.core.forces import all_forces, get_force
 from analysis.compute.measures import (
     CONTEXT_MEASURES,
@@ -23,8 +27,8 @@ from analysis.compute.measures import (
     NATIONAL_NAME,
     OUTCOMES_SOURCE,
     TREND_QUARTERS,
-    decimal_year,
     census_table,
+    decimal_year,
     charge_rate_series,
     load_registry,
     national_series,
@@ -35,6 +39,15 @@ from analysis.compute.measures import (
 from analysis.core.periods import Quarter, parse_quarter
 
 # --------------------------------------------------------------------------- sections
+class Chart(StrEnum):
+    """The charts a section can ask for; analysis.present.measure_charts.DRAWERS maps each to its function."""
+
+    FUNNEL = "funnel_plot"
+    CHARGE_RATE_SERIES = "charge_rate_series"
+    REPRESENTATION = "representation_chart"
+    STOP_SEARCH_FUNNEL = "stop_search_caterpillar"
+
+
 @dataclass
 class Latest:
     value: float  # in the measure's unit (percent for rates)
@@ -90,9 +103,9 @@ class MeasureSection:
     official_source: str = ""
     force_supplied: bool = False
     extra: list[dict] = field(default_factory=list)  # other measures with data for this key measure
-    figure: str | None = None  # a function in analysis.present.measure_charts
+    figure: Chart | None = None  # drawn by analysis.present.measure_charts.DRAWERS
     figure_kwargs: dict = field(default_factory=dict)
-    extra_figures: list[tuple[str, dict]] = field(default_factory=list)
+    extra_figures: list[tuple[Chart, dict]] = field(default_factory=list)
 
 
 def _pct(p: float) -> str:
@@ -178,9 +191,9 @@ def _charge_rate_section(force_id, quarter: Quarter, data_dir, measures) -> Meas
     section.trend_text = _trend_text(section.trend, name, f"the {NATIONAL_NAME} rate of {100 * nat['rate']:.1f}%",
                                      len(pts), "percentage points")
     section.sentences = _charge_sentences(section, name, latest_q, nat)
-    section.figure, section.figure_kwargs = "funnel_plot", {"force_id": force_id, "quarter": latest_q.id,
+    section.figure, section.figure_kwargs = Chart.FUNNEL, {"force_id": force_id, "quarter": latest_q.id,
                                                             "data_dir": data_dir}
-    section.extra_figures = [("charge_rate_series", {"force_id": force_id, "quarter": latest_q.id,
+    section.extra_figures = [(Chart.CHARGE_RATE_SERIES, {"force_id": force_id, "quarter": latest_q.id,
                                                      "data_dir": data_dir})]
     section.extra = _extras(force_id, "charge-rate", {measure.id}, data_dir, measures)
     return section
@@ -242,13 +255,15 @@ def format_value(value: float, unit: str) -> str:
             "seconds": f"{value:g} seconds", "rate_per_1000": f"{value:.1f} per 1,000"}.get(unit, f"{value:,.0f}")
 
 
-def _generic_section(force_id, key, quarter: Quarter, data_dir, measures) -> MeasureSection:
-    """Any key measure without a bespoke treatment: headline official data, else force-supplied."""
+def _generic_section(force_id, key, quarter: Quarter, data_dir, measures, exclude=frozenset()) -> MeasureSection:
+    """Any key measure without a bespoke treatment: headline official data, else force-supplied.
+
+    ``exclude``: measure ids another section shows itself (never picked as the headline or listed)."""
     name = get_force(force_id, data_dir).name
     headline = measures.get(HEADLINE[key])
     section = MeasureSection(key, dict(KEY_MEASURES)[key], False,
                              official_source=headline.official_source if headline else "")
-    extras = _extras(force_id, key, CONTEXT_MEASURES, data_dir, measures)
+    extras = _extras(force_id, key, CONTEXT_MEASURES | set(exclude), data_dir, measures)
     extras = [e for e in extras if period_end(e["period"], e["period_type"]) <= quarter.end]
     official = [e for e in extras if e["measure_id"] == HEADLINE[key]]
     ranked = official or sorted(extras, key=lambda e: _headline_rank(e, key, measures))
@@ -319,22 +334,286 @@ def _previous_comparison(force_id, top: dict, data_dir) -> Comparison | None:
 
 
 def _context_sentence(force_id, key, data_dir, name, top: dict | None = None) -> str:
-    """For workforce representation: the population share to compare with, and the ratio when the
-    headline figure is an ethnic minority share (1 means the workforce mirrors the population)."""
+    """For workforce representation: the Census 2021 population share to compare with, and the ratio when the
+    headline figure is an ethnic minority share, named for what the force figure counts (joiners, recruits
+    or the whole workforce) and its year (1 means the figure mirrors the population)."""
     if key != "workforce-representation":
         return ""
-    census = census_table(data_dir).set_index("force_id")
+    try:
+        census, year = census2021_by_force(data_dir).set_index("force_id"), "2021"
+    except FileNotFoundError:  # a data tree without the Census 2021 files: say which census is used
+        census, year = census_table(data_dir).set_index("force_id"), "2011"
     if force_id not in census.index:
         return ""
     r = census.loc[force_id]
-    p, lo, hi = stats.wilson_interval(r["minority"], r["total"])
-    text = (f"For comparison, the 2011 Census put the ethnic minority share of {name}'s population at "
-            f"{_pct(p)} (the 2021 Census figure is not loaded yet).")
+    p = r["minority"] / r["total"]
+    text = (f"For comparison, Census {year} put the ethnic minority share of {name}'s population at {_pct(p)} "
+            f"({int(r['minority']):,} of {int(r['total']):,} usual residents).")
+    if year == "2021":
+        groups = ", ".join(f"{label} {_pct(r[col] / r['total'])}" for col, label in BROAD_GROUP_LABELS)
+        text += f" By broad ethnic group (Census 2021): {groups}."
     if top is not None and top["unit"] == "percent" and "ethnic_minority_share" in top["measure_id"]:
         ratio = stats.representation_ratio(top["value"] / 100, p)
-        text += (f" Set against it, {top['title'].lower()} gives a representation ratio of {ratio:.2f} "
-                 f"(1 would mean parity; the comparison mixes a {top['period_label']} figure with a 2011 population).")
+        kind, ratio_name = workforce_figure_kind(top["measure_id"])
+        text += (f" Set against the ethnic minority share, {top['title'].lower()} ({kind}, {top['period_label']}) "
+                 f"gives a {ratio_name} "
+                 f"of {ratio:.2f} (1 would mean parity). It compares {kind} with the {year} resident population"
+                 + ("" if kind == "the whole workforce" else ", not the whole workforce") + ".")
     return text
+
+
+BROAD_GROUP_LABELS = (("asian", "Asian"), ("black", "Black"), ("mixed", "Mixed"), ("white", "White"),
+                      ("other", "Other"))  # the five ONS broad groups, in ONS order
+
+
+def workforce_figure_kind(measure_id: str) -> tuple[str, str]:
+    """What a force's workforce figure counts, and what its ratio to the population is called."""
+    if "joiner" in measure_id:
+        return "joiners in the year", "joiners' representation ratio"
+    if "recruit" in measure_id:
+        return "recruits in the year", "recruits' representation ratio"
+    return "the whole workforce", "representation ratio"
+
+
+# --------------------------------------------------------------------------- fairness indicator (16.i)
+FAIRNESS_MEASURE = "stop_search_black_white_ratio"
+FAIRNESS_LABEL = "Fairness indicator"
+SEXUAL_OFFENCES_PROXY = "sexual_offence_charges_closed"
+
+
+def _ratio_change(now, then) -> tuple[bool | None, str]:
+    """Whether two Katz ratios differ, tested on the log scale with SEs recovered from their intervals."""
+    values = [now.ratio, now.lower, now.upper, then.ratio, then.lower, then.upper]
+    if not all(math.isfinite(v) and v > 0 for v in values):
+        return None, "no test: an interval is missing"
+    z95 = stats._z(CONFIDENCE)
+    se_now = (math.log(now.upper) - math.log(now.lower)) / (2 * z95)
+    se_then = (math.log(then.upper) - math.log(then.lower)) / (2 * z95)
+    z = (math.log(now.ratio) - math.log(then.ratio)) / math.hypot(se_now, se_then)
+    return abs(z) > z95, f"difference of log rate ratios against its standard error ({100 * CONFIDENCE:g}%)"
+
+
+def _fairness_table(data_dir) -> pd.DataFrame:
+    return disparity.stop_search_disparity(data_dir)
+
+
+FAIRNESS_IDS = frozenset({FAIRNESS_MEASURE, "stop_search_rate_black", "stop_search_rate_white",
+                          "stop_search_ethnicity_unrecorded_share"})
+
+
+def fairness_section(force_id, quarter, data_dir=None, measures=None) -> MeasureSection:
+    """Recommendation 16.i. When the force has other figures for trust and confidence (its own survey, say),
+    they lead as before and the stop and search fairness indicator follows them; otherwise the fairness
+    indicator is the section."""
+    force = get_force(force_id, data_dir)
+    measures = measures or load_registry(data_dir)
+    generic = _generic_section(force.id, "trust-confidence", parse_quarter(quarter), data_dir, measures,
+                               exclude=FAIRNESS_IDS)
+    if FAIRNESS_MEASURE not in measures:
+        return generic
+    fair = stop_search_fairness(force.id, quarter, data_dir, measures)
+    if not generic.has_data:
+        return fair
+    generic.sentences = [*generic.sentences, *fair.sentences]
+    generic.extra = [*generic.extra, *fair.extra]
+    if fair.figure:
+        generic.extra_figures = [*generic.extra_figures, (fair.figure, fair.figure_kwargs)]
+    return generic
+
+
+def stop_search_fairness(force_id, quarter, data_dir=None, measures=None) -> MeasureSection:
+    """The stop and search disparity, shown as a fairness indicator (not the review's survey measure of the
+    trust gap), for the latest financial year published by the end of the report quarter."""
+    force = get_force(force_id, data_dir)
+    name, quarter = force.name, parse_quarter(quarter)
+    measures = measures or load_registry(data_dir)
+    measure = measures[FAIRNESS_MEASURE]
+    section = MeasureSection("trust-confidence", dict(KEY_MEASURES)["trust-confidence"], False, measure.id,
+                             measure.title, official_source=measure.official_source)
+    intro = (f"{FAIRNESS_LABEL}, not the review's own measure. The review asks for a smaller gap in trust between "
+             f"Black people and the population as a whole; that is a survey measure (the Crime Survey for England "
+             f"and Wales) with no figure for {name} loaded here. The official figure that exists for every force "
+             f"is the stop and search disparity between Black and White residents, shown here as a "
+             f"{FAIRNESS_LABEL.lower()}.")
+    table = _fairness_table(data_dir)
+    lag = disparity.STOP_SEARCH_PUBLICATION_LAG_MONTHS
+    latest = disparity.latest_as_at(table, quarter, force.id, lag)
+    if latest.empty:
+        section.no_data_text = (f"{intro} The stop and search data loaded here has no year for {name} ending on or "
+                                f"before {quarter.label}; it is published in {measure.official_source}.")
+        section.sentences = [section.no_data_text]
+        return section
+    row = latest.iloc[0]
+    year = period_label(row["period"], "financial_year")
+    section.has_data = True
+    section.latest_note = (f"Latest year published on or before {quarter.label}: {year} (financial year, "
+                           f"April to March).")
+    sentences = [intro, section.latest_note]
+    national = disparity.latest_as_at(table, quarter, disparity.NATIONAL_ID, lag)
+    nat = national.iloc[0] if not national.empty else None
+    if math.isfinite(row["unknown_share"]):
+        unrecorded = (f"The ethnicity of {row['unknown_share']:.1f}% of {name}'s {int(row['all_searches']):,} "
+                      f"searches in {year} was not recorded ({int(row['unknown_searches']):,}); those searches are in "
+                      f"neither rate, which limits any comparison")
+    else:
+        unrecorded = (f"The data loaded does not give the number of {name}'s searches in {year} whose ethnicity was "
+                      f"not recorded, so how far that limits the comparison cannot be said")
+    if nat is not None and math.isfinite(nat["unknown_share"]):
+        unrecorded += f" (England and Wales: {nat['unknown_share']:.1f}% not recorded)"
+    if not math.isfinite(row["ratio"]):
+        section.latest = Latest(float("nan"), None, None, "ratio", row["period"], "financial_year", year,
+                                disparity.STOP_SEARCH_SOURCE, note=row["note"])
+        counts = ""
+        if math.isfinite(row["black_searches"]) and math.isfinite(row["white_searches"]):
+            counts = (f" In {year} {name} recorded {int(row['black_searches']):,} searches of people who described "
+                      f"themselves as Black and {int(row['white_searches']):,} of people who described themselves as "
+                      f"White.")
+        sentences.append(f"{row['note']}{counts} No Black/White rate ratio can be given.")
+        sentences.append(unrecorded + ".")
+        section.sentences = sentences
+        section.figure, section.figure_kwargs = Chart.STOP_SEARCH_FUNNEL, {
+            "force_id": force.id, "period": row["period"], "data_dir": data_dir}
+        return section
+    section.latest = Latest(float(row["ratio"]), float(row["lower"]), float(row["upper"]), "ratio", row["period"],
+                            "financial_year", year, disparity.STOP_SEARCH_SOURCE,
+                            note=f"Census {row['census_year']} populations")
+    sentences.append(
+        f"In {year} {name} stop-searched {row['black_rate']:.1f} in every 1,000 Black residents and "
+        f"{row['white_rate']:.1f} in every 1,000 White residents (Census {row['census_year']} populations): "
+        f"Black residents were searched at {row['ratio']:.2f} times the rate of White residents (95% confidence "
+        f"interval {row['lower']:.2f} to {row['upper']:.2f}; 1 would mean the same rate).")
+    if nat is not None and math.isfinite(nat["ratio"]):
+        if row["lower"] > nat["ratio"]:
+            where = "its whole interval is above the England and Wales ratio"
+        elif row["upper"] < nat["ratio"]:
+            where = "its whole interval is below the England and Wales ratio"
+        else:
+            where = "its interval includes the England and Wales ratio"
+        sentences.append(f"Across England and Wales (the 43 territorial forces) the ratio was {nat['ratio']:.2f} "
+                         f"({nat['lower']:.2f} to {nat['upper']:.2f}); {where}.")
+        section.comparisons.append(Comparison(NATIONAL_NAME, year, float(nat["ratio"]),
+                                              float(row["ratio"] - nat["ratio"]), None, None,
+                                              not (row["lower"] <= nat["ratio"] <= row["upper"]),
+                                              "England and Wales ratio against the force's 95% interval"))
+    earlier = table[(table["force_id"] == force.id) & (table["period"] < row["period"])].dropna(subset=["ratio"])
+    if not earlier.empty:
+        prev = earlier.sort_values("period").iloc[-1]
+        significant, method = _ratio_change(row, prev)
+        prev_year = period_label(prev["period"], "financial_year")
+        side = ("closer to 1" if abs(math.log(row["ratio"])) < abs(math.log(prev["ratio"])) else "further from 1")
+        sig = ("a statistically significant change" if significant else "not a statistically significant change")
+        if prev["census_year"] != row["census_year"]:
+            sig += f" (the {prev_year} rates use Census {prev['census_year']} populations)"
+        sentences.append(f"In {prev_year} the ratio was {prev['ratio']:.2f}; {year} is {side}, {sig}.")
+        section.comparisons.append(Comparison("the previous year", prev_year, float(prev["ratio"]),
+                                              float(row["ratio"] - prev["ratio"]), None, None, significant, method))
+    sentences.append(unrecorded + ".")
+    sentences.append("The rates count searches, not people, and set them against the people who live in the area, "
+                     "not those who were there when searched.")
+    section.sentences = sentences
+    section.extra = [
+        {"measure_id": mid, "title": measures[mid].title, "value": float(value), "unit": measures[mid].unit,
+         "period": row["period"], "period_type": "financial_year", "period_label": year,
+         "source": disparity.STOP_SEARCH_SOURCE, "registry": measures[mid].registry, "note": ""}
+        for mid, value in (("stop_search_rate_black", row["black_rate"]), ("stop_search_rate_white", row["white_rate"]),
+                           ("stop_search_ethnicity_unrecorded_share", row["unknown_share"]))]
+    section.figure, section.figure_kwargs = Chart.STOP_SEARCH_FUNNEL, {
+        "force_id": force.id, "period": row["period"], "data_dir": data_dir}
+    return section
+
+
+def national_fairness_table(quarter, data_dir=None) -> pd.DataFrame:
+    """Every force's stop and search disparity for the latest year ending on or before ``quarter``.
+
+    Rows in alphabetical order of force name (not ranked), England and Wales last. British Transport
+    Police is left out (not a territorial force); the City of London has no ratio (no resident rate).
+    """
+    table = _fairness_table(data_dir)
+    table = table[table["force_id"] != "british-transport-police"]
+    rows = disparity.latest_as_at(table, quarter, lag_months=disparity.STOP_SEARCH_PUBLICATION_LAG_MONTHS)
+    names = {f.id: f.name for f in all_forces(data_dir)}
+    names[disparity.NATIONAL_ID] = NATIONAL_NAME
+    rows = rows.assign(force_name=rows["force_id"].map(names))
+    rows = rows.assign(_national=rows["force_id"] == disparity.NATIONAL_ID)
+    return rows.sort_values(["_national", "force_name"]).drop(columns="_national").reset_index(drop=True)
+
+
+# --------------------------------------------------------------------------- proxy for 16.v
+def rape_to_court_section(force_id, quarter, data_dir=None, measures=None) -> MeasureSection:
+    """Recommendation 16.v: the review's measure when loaded; otherwise sexual-offence charges, named as a proxy."""
+    quarter = parse_quarter(quarter)
+    measures = measures or load_registry(data_dir)
+    generic = _generic_section(get_force(force_id, data_dir).id, "rape-to-court", quarter, data_dir, measures)
+    charges_file = config.measures_raw_dir(data_dir) / "home-office-outcomes" / disparity.OFFENCE_YEAR_FILE
+    if (generic.has_data and generic.measure_id != SEXUAL_OFFENCES_PROXY) or SEXUAL_OFFENCES_PROXY not in measures \
+            or not charges_file.exists():
+        return generic
+    return sexual_offences_proxy_section(force_id, quarter, data_dir, measures)
+
+
+def sexual_offences_proxy_section(force_id, quarter, data_dir=None, measures=None) -> MeasureSection:
+    """Sexual offences charged or summonsed per financial year (closed basis): a count, named as a proxy."""
+    force = get_force(force_id, data_dir)
+    name, quarter = force.name, parse_quarter(quarter)
+    measures = measures or load_registry(data_dir)
+    measure = measures[SEXUAL_OFFENCES_PROXY]
+    headline = measures.get(HEADLINE["rape-to-court"])
+    proxy_note = _registry_field(data_dir, SEXUAL_OFFENCES_PROXY, "proxy_note")
+    section = MeasureSection("rape-to-court", dict(KEY_MEASURES)["rape-to-court"], False, measure.id, measure.title,
+                             official_source=headline.official_source if headline else measure.official_source)
+    intro = (f"Proxy, not the review's measure: {proxy_note}. The review's measure, adult rape cases reaching "
+             f"court, has no figure for {name} loaded here.")
+    charges = disparity.sexual_offence_charges(data_dir)
+    mine = charges[charges["force_id"] == force.id]
+    usable = mine[[disparity.financial_year_end(p) <= quarter.end for p in mine["period"]]].sort_values("period")
+    if usable.empty:
+        section.no_data_text = f"{intro} No year of sexual-offence charges ending by {quarter.label} is loaded."
+        section.sentences = [section.no_data_text]
+        return section
+    row = usable.iloc[-1]
+    year = period_label(row["period"], "financial_year")
+    section.has_data = True
+    section.latest_note = f"Latest year ending on or before {quarter.label}: {year}."
+    section.latest = Latest(float(row["charges"]), None, None, "count", row["period"], "financial_year", year,
+                            disparity.SEXUAL_OFFENCES_SOURCE, numerator=float(row["charges"]), note=row["note"])
+    sentences = [intro, section.latest_note,
+                 f"In {year} {name} charged or summonsed {int(row['charges']):,} sexual offences among the "
+                 f"investigations it closed in the year."]
+    if len(usable) > 1:
+        prev = usable.iloc[-2]
+        prev_year = period_label(prev["period"], "financial_year")
+        diff = row["charges"] - prev["charges"]
+        change = "the same number as" if diff == 0 else f"{abs(int(diff)):,} {'more' if diff > 0 else 'fewer'} than"
+        sentences.append(f"That is {change} in {prev_year} ({int(prev['charges']):,}).")
+        section.comparisons.append(Comparison("the previous year", prev_year, float(prev["charges"]), float(diff),
+                                              None, None, None, "counts only, so no significance test"))
+    window = usable.tail(SEXUAL_OFFENCES_TREND_YEARS)
+    if len(window) >= 3:
+        listed = ", ".join(f"{period_label(p, 'financial_year')} {int(v):,}"
+                           for p, v in zip(window["period"], window["charges"]))
+        section.trend_text = (f"Charges or summonses for sexual offences in the last {len(window)} years: {listed}. "
+                              f"A count moves with the number of offences recorded and investigated as well as with "
+                              f"how often they end in a charge, so it is not a charge rate.")
+    notes = [n for n in usable["note"] if n]
+    sentences.append("No rate is given: the source has no total of all outcomes for sexual offences to divide by."
+                     + (f" Note: {notes[-1]}." if notes else ""))
+    nat = charges[(charges["force_id"] == disparity.NATIONAL_ID) & (charges["period"] == row["period"])]
+    if not nat.empty:
+        sentences.append(f"England and Wales (43 territorial forces) charged or summonsed "
+                         f"{int(nat['charges'].iloc[0]):,} sexual offences in {year}.")
+    section.sentences = sentences
+    return section
+
+
+def _registry_field(data_dir, measure_id: str, field_name: str) -> str:
+    """A registry field the Measure record does not carry (e.g. ``proxy_note``), read from the YAML."""
+    import yaml
+
+    for path in sorted((config.measures_raw_dir(data_dir) / "registry").glob("*.yaml")):
+        for entry in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("measures") or []:
+            if entry.get("id") == measure_id:
+                return str(entry.get(field_name) or "").strip()
+    return ""
 
 
 def measure_sections(force_id: str, quarter, data_dir=None) -> list[MeasureSection]:
@@ -350,10 +629,14 @@ def measure_sections(force_id: str, quarter, data_dir=None) -> list[MeasureSecti
     for key, _ in KEY_MEASURES:
         if key == "charge-rate":
             sections.append(_charge_rate_section(force_id, quarter, data_dir, measures))
+        elif key == "trust-confidence":
+            sections.append(fairness_section(force_id, quarter, data_dir, measures))
+        elif key == "rape-to-court":
+            sections.append(rape_to_court_section(force_id, quarter, data_dir, measures))
         else:
             section = _generic_section(force_id, key, quarter, data_dir, measures)
             if key == "workforce-representation":
-                section.figure = "representation_chart"
+                section.figure = Chart.REPRESENTATION
                 section.figure_kwargs = {"force_id": force_id, "data_dir": data_dir}
             sections.append(section)
     return sections

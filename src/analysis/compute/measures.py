@@ -26,10 +26,11 @@ import yaml
 
 from analysis.core import config
 from analysis.sources import official_stats
-from analysis.compute import stats
+from analysis.compute import disparity, stats
 from analysis.core.atomic import write_text
 from analysis.core.forces import all_forces
 from analysis.core.periods import Quarter, parse_quarter
+from analysis.core.settings import KNOWN_GAPS, TREND_QUARTERS  # noqa: F401 (re-exported)
 
 NATIONAL_ID = "england-and-wales"
 NATIONAL_NAME = "England and Wales"
@@ -51,7 +52,8 @@ HEADLINE = {  # the official measure that leads each section when it has data
     "response-times": "call_999_answered_within_10s",
     "workforce-representation": "workforce_representation_ratio_officers",
 }
-CONTEXT_MEASURES = {"census_2011_ethnic_minority_share"}  # shown alongside, never the headline
+CONTEXT_MEASURES = {"census_2011_ethnic_minority_share",  # shown alongside, never the headline
+                    "census_2021_ethnic_minority_share"}
 UNITS = {"percent", "ratio", "count", "minutes", "seconds", "rate_per_1000"}
 DIRECTIONS = {"higher_is_better", "lower_is_better", "closer_to_one_is_better", "neutral"}
 PERIOD_TYPES = {"quarter", "financial_year", "month", "year_ending_march", "census_year",
@@ -69,10 +71,6 @@ OUTCOMES_SOURCE = ("Home Office, police recorded crime and outcomes open data ta
 CENSUS_SOURCE = "ONS Census 2011 QS201EW by police force area (Resistance-Lab/resistancelab_data)"
 CENSUS_ALL = "Ethnic Group: All categories: Ethnic group; measures: Value"
 CENSUS_WHITE = "Ethnic Group: White; measures: Value"
-# Gaps documented in the outcomes PROVENANCE: near-empty quarters that are not real falls.
-KNOWN_GAPS = {("greater-manchester", p): "Greater Manchester data gap (near-empty quarter in the source)"
-              for p in ("2019-20-Q2", "2019-20-Q3", "2019-20-Q4")}
-TREND_QUARTERS = 12  # three years: long enough to see a trend, short enough to be current
 FUNNEL_NOTE = "limits widened for the extra variation between forces (Spiegelhalter over-dispersion)"
 
 
@@ -355,6 +353,8 @@ def _open_data_workforce(data_dir, census: pd.DataFrame) -> list[dict]:
     em = pd.concat([em, national])
     pop = census.set_index("force_id")
     source = "Home Office, police workforce open data tables"
+    census_year = str(census["census_year"].iloc[0]) if "census_year" in census else "2011"
+    census_source = disparity.CENSUS_2021_SOURCE if census_year == "2021" else CENSUS_SOURCE
     rows = []
     for r in em.itertuples(index=False):
         period = f"{r.year - 1}-{r.year % 100:02d}"  # as at 31 March = end of that financial year
@@ -364,8 +364,56 @@ def _open_data_workforce(data_dir, census: pd.DataFrame) -> list[dict]:
         if r.force_id in pop.index and r.stated:
             pop_share = 100 * pop.at[r.force_id, "minority"] / pop.at[r.force_id, "total"]
             rows.append(_obs(r.force_id, period, "financial_year", "workforce_representation_ratio_officers",
-                             np.nan, np.nan, share / pop_share, f"{source}; {CENSUS_SOURCE}",
-                             f"officer share {share:.2f}% / Census 2011 population share {pop_share:.2f}%"))
+                             np.nan, np.nan, share / pop_share, f"{source}; {census_source}",
+                             f"whole officer workforce at 31 March {r.year}: officer share {share:.2f}% / "
+                             f"Census {census_year} population share {pop_share:.2f}%"))
+    return rows
+
+
+def _census_2021_for_workforce(data_dir) -> pd.DataFrame:
+    """Census 2021 minority and total per force (and England and Wales) for the representation ratio;
+    Census 2011 (labelled as such) only when the 2021 files are not in the data tree."""
+    try:
+        return disparity.census2021_by_force(data_dir)[["force_id", "minority", "total", "census_year"]]
+    except FileNotFoundError:
+        return _census_with_national(data_dir).assign(census_year="2011")
+
+
+def census_stop_search_observations(data_dir=None) -> list[dict]:
+    """Observations from Census 2021, stop and search by ethnicity, and sexual-offence charges.
+
+    Every series has a financial-year or census period, so the as-at rule (period end on or
+    before the report quarter's end) applies to it like any other measure.
+    """
+    rows = []
+    folder = config.measures_raw_dir(data_dir)
+    census = disparity.census2021_by_force(data_dir) if any((folder / disparity.CENSUS_DIR).glob("*.csv")) \
+        else pd.DataFrame(columns=["force_id", "minority", "total", "minority_share"])
+    for r in census.itertuples(index=False):
+        rows.append(_obs(r.force_id, "2021", "census_year", "census_2021_ethnic_minority_share", r.minority,
+                         r.total, r.minority_share, disparity.CENSUS_2021_SOURCE,
+                         "Census 2021 usual residents; ethnic minority = every group except White"))
+    for r in disparity.stop_search_disparity(data_dir).itertuples(index=False):
+        if r.force_id == "british-transport-police":
+            continue  # not a territorial force (it has no resident rate either)
+        census_note = f"rates per 1,000 residents of each group (Census {r.census_year})"
+        for measure_id, num, den, value in (
+                ("stop_search_rate_black", r.black_searches, r.black_population, r.black_rate),
+                ("stop_search_rate_white", r.white_searches, r.white_population, r.white_rate)):
+            rows.append(_obs(r.force_id, r.period, "financial_year", measure_id, num, den, value,
+                             disparity.STOP_SEARCH_SOURCE, r.note or census_note))
+        rows.append(_obs(r.force_id, r.period, "financial_year", "stop_search_black_white_ratio", np.nan, np.nan,
+                         r.ratio, disparity.STOP_SEARCH_SOURCE,
+                         r.note or f"Katz 95% interval {r.lower:.2f} to {r.upper:.2f}; {census_note}"))
+        rows.append(_obs(r.force_id, r.period, "financial_year", "stop_search_ethnicity_unrecorded_share",
+                         r.unknown_searches, r.all_searches, r.unknown_share, disparity.STOP_SEARCH_SOURCE,
+                         "searches whose ethnicity was not recorded, of all searches (vehicle-only excluded)"))
+    charges_file = folder / "home-office-outcomes" / disparity.OFFENCE_YEAR_FILE
+    charges = disparity.sexual_offence_charges(data_dir) if charges_file.exists() else pd.DataFrame(
+        columns=["force_id", "period", "charges", "note"])
+    for r in charges.itertuples(index=False):
+        rows.append(_obs(r.force_id, r.period, "financial_year", "sexual_offence_charges_closed", r.charges, np.nan,
+                         r.charges, disparity.SEXUAL_OFFENCES_SOURCE, r.note))
     return rows
 
 
@@ -407,7 +455,8 @@ def _observations_cached(root: str, _stamp_key) -> pd.DataFrame:
                          r.total, 100 * r.minority / r.total, CENSUS_SOURCE,
                          "2011 not 2021; summed from local authorities, approximate where boundaries differ"))
     rows += _open_data_outcomes(data_dir)
-    rows += _open_data_workforce(data_dir, census)
+    rows += _open_data_workforce(data_dir, _census_2021_for_workforce(data_dir))
+    rows += census_stop_search_observations(data_dir)
     frame = pd.DataFrame(rows, columns=OBS_COLUMNS)
     local = [_read_local(p) for sub in ("local", "workforce")
              for p in sorted((config.measures_raw_dir(data_dir) / sub).glob("*.csv"))]

@@ -7,15 +7,41 @@ All functions take plain DataFrames (rows in the canonical tracker columns plus
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
 
 import pandas as pd
 
+from analysis.core import settings
+from analysis.core.settings import STALE_AFTER_QUARTERS
 from analysis.sources.catalogue import Framework
 from analysis.core.periods import parse_quarter
 from analysis.sources.trackers import SENSITIVE
 
 APPLICABLE_STATUSES = ["complete", "in_progress", "not_started", "not_assessed"]
-STALE_AFTER_QUARTERS = 2
+
+
+class FlagKind(StrEnum):
+    """What a flag is about; its value is the flag's wording (the stale one adds how long)."""
+
+    NO_ENTRY = "no entry in the tracker"
+    EVIDENCE_BLANK = "evidence is blank"
+    ACTIONS_BLANK = "actions are blank"
+    COMPLETE_WITHOUT_EVIDENCE = "marked complete without evidence"
+    STALE = "not updated"
+
+
+class Flag(str):
+    """A flag's sentence that also carries its :class:`FlagKind`, so code groups flags by kind, not by text."""
+
+    kind: FlagKind
+
+    def __new__(cls, kind: FlagKind, text: str | None = None):
+        flag = super().__new__(cls, kind.value if text is None else text)
+        flag.kind = kind
+        return flag
+
+    def __getnewargs__(self):
+        return (self.kind, str(self))
 
 
 def apply_audience(rows: pd.DataFrame, audience: str) -> tuple[pd.DataFrame, int]:
@@ -75,8 +101,8 @@ def rollup_status(statuses: list[str]) -> str | None:
     if len(distinct) == 1:
         return live[0]
     if distinct & {"complete", "in_progress"}:
-        return "in_progress"
-    return "not_started"  # a mix of not_started and not_assessed: nothing shown to be under way
+        return settings.ROLLUP_MIXED_WITH_PROGRESS
+    return settings.ROLLUP_MIXED_WITHOUT_PROGRESS  # a mix of not_started and not_assessed
 
 
 def _blank(series: pd.Series) -> pd.Series:
@@ -97,7 +123,7 @@ def recommendation_status(framework: Framework, rows: pd.DataFrame) -> pd.DataFr
         met_only = not rec.applies_beyond_met and all(not p.applies_beyond_met for p in parts)
         status = rollup_status(list(mine["status"]))
         if status is None:
-            status = "not_applicable" if met_only else "not_assessed"
+            status = settings.NO_ROWS_MET_ONLY_STATUS if met_only else settings.NO_ROWS_STATUS
         applicable = status != "not_applicable"
         live = mine[mine["status"] != "not_applicable"]
         records.append(
@@ -185,24 +211,24 @@ def quarters_since_change(history: pd.DataFrame, framework: Framework, quarter: 
     return pd.Series(result, name="quarters_since_change")
 
 
-def flags(status_table: pd.DataFrame, stale: pd.Series) -> dict[str, list[str]]:
+def flags(status_table: pd.DataFrame, stale: pd.Series) -> dict[str, list[Flag]]:
     """Plain-language flags per recommendation (only for applicable ones)."""
     out: dict[str, list[str]] = {}
     for row in status_table.itertuples(index=False):
         found = []
         if row.applicable:
             if not row.in_tracker:
-                found.append("no entry in the tracker")
+                found.append(Flag(FlagKind.NO_ENTRY))
             else:
                 if not row.has_evidence:
-                    found.append("evidence is blank")
+                    found.append(Flag(FlagKind.EVIDENCE_BLANK))
                 if not row.has_actions and row.status != "complete":
-                    found.append("actions are blank")
+                    found.append(Flag(FlagKind.ACTIONS_BLANK))
                 if row.status == "complete" and not row.has_evidence:
-                    found.append("marked complete without evidence")
+                    found.append(Flag(FlagKind.COMPLETE_WITHOUT_EVIDENCE))
             since = stale.get(row.recommendation_id)
             if since is not None and since == since and since >= STALE_AFTER_QUARTERS:
-                found.append(f"not updated for {int(since)} quarters")
+                found.append(Flag(FlagKind.STALE, f"{FlagKind.STALE.value} for {int(since)} quarters"))
         out[row.recommendation_id] = found
     return out
 

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from analysis.core.errors import MissingInputs
 from analysis import __version__
 from analysis.core import config
 from analysis.sources.catalogue import Framework, load_framework
@@ -34,11 +35,12 @@ from analysis.compute.progress import (
 )
 from analysis.sources.trackers import SENSITIVE, file_sha256
 
-AUDIENCES = ("internal", "public")
+from analysis.core.config import AUDIENCES  # noqa: F401 (re-exported)
+
 WITHHELD_HASH = "withheld from the public version (the file holds OFFICIAL-SENSITIVE rows)"
 
 
-class MissingProcessedData(FileNotFoundError):
+class MissingProcessedData(MissingInputs):
     """The processed tables are not there: run ``casey build``."""
 
 

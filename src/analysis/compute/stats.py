@@ -30,8 +30,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats as _st
 
-FUNNEL_LEVELS = (0.95, 0.998)
-PROJECTION_HORIZON_YEARS = 25.0  # beyond this a straight-line projection is not credible
+from analysis.core.settings import CONFIDENCE, FUNNEL_LEVELS, OVERDISPERSION_WINSOR, PROJECTION_HORIZON_YEARS
 
 
 def _z(confidence: float) -> float:
@@ -46,7 +45,7 @@ def _scalar_or_array(value):
     return float(arr) if arr.ndim == 0 else arr
 
 
-def wilson_interval(successes, n, confidence: float = 0.95):
+def wilson_interval(successes, n, confidence: float = CONFIDENCE):
     """Wilson score interval for ``successes`` out of ``n``.
 
     Returns ``(p, lower, upper)`` as proportions (0–1). Works element-wise on
@@ -87,7 +86,7 @@ class RateComparison:
         return "up" if self.difference > 0 else "down" if self.difference < 0 else "no change"
 
 
-def compare(now_x, now_n, then_x, then_n, confidence: float = 0.95) -> RateComparison:
+def compare(now_x, now_n, then_x, then_n, confidence: float = CONFIDENCE) -> RateComparison:
     """Compare two independent proportions with a Newcombe (1998) interval.
 
     ``significant`` is True when the interval for the difference excludes 0.
@@ -131,7 +130,7 @@ def funnel_z(x, n, target_p: float):
         return _scalar_or_array((x / n - target_p) / np.sqrt(target_p * (1 - target_p) / n))
 
 
-def overdispersion(x, n, target_p: float, winsor: float = 0.10) -> float:
+def overdispersion(x, n, target_p: float, winsor: float = OVERDISPERSION_WINSOR) -> float:
     """Spiegelhalter's multiplicative over-dispersion factor ``phi`` (never below 1).
 
     ``phi`` is the mean of squared z-scores after winsorising the top and bottom
@@ -185,7 +184,7 @@ def representation_ratio(workforce_share, population_share):
     return _scalar_or_array(w / p)
 
 
-def relative_rate(a_x, a_n, b_x, b_n, confidence: float = 0.95):
+def relative_rate(a_x, a_n, b_x, b_n, confidence: float = CONFIDENCE):
     """Rate ratio (a_x/a_n) ÷ (b_x/b_n) with a Katz log-scale interval.
 
     ``se(log RR) = sqrt(1/a_x − 1/a_n + 1/b_x − 1/b_n)``; returns ``(rr, lower, upper)``.
@@ -223,7 +222,7 @@ def trend_to_parity(
     years,
     values,
     target: float,
-    confidence: float = 0.95,
+    confidence: float = CONFIDENCE,
     horizon_years: float = PROJECTION_HORIZON_YEARS,
 ) -> TrendResult:
     """Fit ``value = a + b·year`` and project when the line reaches ``target``.

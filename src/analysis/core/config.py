@@ -14,8 +14,10 @@ REPO_ROOT = PACKAGE_DIR.parent.parent
 NOTEBOOKS_DIR = REPO_ROOT / "notebooks"
 TEMPLATES_DIR = PACKAGE_DIR / "templates"
 DEFAULT_FRAMEWORK = "casey-2023"
-# free-text references scoring below this are listed for a person to confirm, never accepted
-MATCH_THRESHOLD = 0.6
+# who a report is for: internal sees everything; public has OFFICIAL-SENSITIVE rows withheld
+AUDIENCES = ("internal", "public")
+# the file stem (and pseudo-force id) of the all-forces overview, beside the per-force reports
+NATIONAL_STEM = "national-overview"
 
 
 def data_dir(override: str | os.PathLike | None = None) -> Path:

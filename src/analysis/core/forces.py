@@ -9,9 +9,10 @@ from pathlib import Path
 import pandas as pd
 
 from analysis.core import config
+from analysis.core.errors import UsageError
 
 
-class UnknownForceError(ValueError):
+class UnknownForceError(UsageError):
     """A force that is not in the registry; the message lists the valid choices."""
 
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import re
+
+from analysis.core.errors import UsageError
 from dataclasses import dataclass
 
 _QUARTER_RE = re.compile(
@@ -17,7 +19,7 @@ _QUARTER_RE = re.compile(
 )
 
 
-class PeriodError(ValueError):
+class PeriodError(UsageError):
     """A quarter that cannot be parsed or does not exist."""
 
 

@@ -21,25 +21,29 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
+from analysis.core.errors import UsageError
 from analysis.core import atomic
+from analysis.core.cells import normalise_text
 from analysis.core import config
 from analysis.sources.catalogue import Framework, load_framework
 from analysis.core.forces import Force, get_force
 from analysis.core.periods import PeriodError, Quarter, parse_quarter
 from analysis.compute.progress import compare, recommendation_status
 from analysis.intake.reference_matching import DEFAULT_THRESHOLD, Match, match_reference
-from analysis.sources.trackers import COLUMNS, HEADER_ROW, Problem, TrackerError, load_tracker, read_raw, validate_frame
+from analysis.sources.trackers import (
+    COLUMNS, HEADER_ROW, Problem, TrackerError, formula_cells, load_tracker, read_raw, validate_frame,
+)
 from analysis.intake.template import CONTEXT_COLUMNS, previous_snapshot, read_template_identity
 
 REPORTED_FIELDS = ["status", "owner", "evidence", "actions", "linked_workstreams"]
 MAPPING_KEYS = {"id", "description", "source", "columns", "ignore", "defaults", "values", "references"}
 
 
-class MappingError(ValueError):
+class MappingError(UsageError):
     """A mapping file that is missing or malformed (a usage error)."""
 
 
-class SnapshotExists(ValueError):
+class SnapshotExists(UsageError):
     """The snapshot is already on disk and ``replace`` was not given (a usage error)."""
 
 
@@ -192,6 +196,7 @@ class ImportResult:
     kept: list[Path] = field(default_factory=list)  # replaced files, moved to .replaced/
     summary: ChangeSummary | None = None
     notes: list[str] = field(default_factory=list)
+    formulas: list[Problem] = field(default_factory=list)  # formula-like cells, kept as text (reported, not refused)
     frame: pd.DataFrame | None = field(default=None, repr=False)
 
     @property
@@ -295,8 +300,8 @@ def import_tracker(
                 return result
 
     frame = frame.copy()
-    frame.columns = [str(c).strip() for c in frame.columns]
-    frame = frame.astype(str).apply(lambda s: s.str.strip())
+    frame.columns = [normalise_text(c) for c in frame.columns]
+    frame = frame.astype(str).apply(lambda s: s.map(normalise_text))
     frame["_row"] = [i + HEADER_ROW + 1 for i in range(len(frame))]
     also: list[str] = []
     if the_mapping is not None:
@@ -363,6 +368,7 @@ def import_tracker(
     if result.problems:
         return result
 
+    result.formulas = formula_cells(checked, name, source_rows)
     order = {item_id: i for i, item_id in enumerate(framework.ids)}
     checked = checked.assign(_order=checked["recommendation_id"].map(order)).sort_values("_order", kind="stable").drop(columns="_order").reset_index(drop=True)
     result.frame = checked
@@ -414,8 +420,11 @@ def _write(result: ImportResult, frame: pd.DataFrame, force: Force, quarter: Qua
         atomic.write_bytes(copy, old.read_bytes())
         result.kept.append(copy)
     meta = _meta(force, quarter, source, today, mapping, result.skipped)
-    result.written.append(atomic.write_text(meta_path, yaml.safe_dump(meta, sort_keys=False, allow_unicode=True, width=100)))
-    result.written.append(atomic.write_csv(target, frame[COLUMNS]))
+    # the snapshot and its .meta.yaml as one unit: a full disk leaves the old pair, never a mix
+    result.written.extend(atomic.write_together({
+        meta_path: yaml.safe_dump(meta, sort_keys=False, allow_unicode=True, width=100).encode("utf-8"),
+        target: atomic.csv_bytes(frame[COLUMNS]),
+    }))
     for old in existing:
         if old != target:  # an .xlsx snapshot replaced by the .csv (its copy is kept)
             old.unlink()

@@ -21,11 +21,11 @@ from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 from functools import lru_cache
 
-from analysis.core import config
+from analysis.core.settings import MATCH_MIN_MARGIN, MATCH_THRESHOLD
 from analysis.sources.catalogue import Framework
 
-DEFAULT_THRESHOLD = config.MATCH_THRESHOLD
-MIN_MARGIN = 0.08  # best must beat the best unrelated item by this much
+DEFAULT_THRESHOLD = MATCH_THRESHOLD
+MIN_MARGIN = MATCH_MIN_MARGIN
 
 _ROMAN = ["i", "ii", "iii", "iv", "v", "vi", "vii", "viii", "ix", "x"]
 _PREFIX = r"(?:(?:rec(?:ommendation)?s?|no|number|item)\.?\s*|#\s*)?"

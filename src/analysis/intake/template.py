@@ -25,9 +25,12 @@ import pandas as pd
 
 from analysis.core import atomic
 from analysis.core import config
+from analysis.core.cells import neutralise_formula, normalise_text
+from analysis.core.palette import WORKBOOK
 from analysis.sources.catalogue import Framework, load_framework
 from analysis.core.forces import Force, get_force
 from analysis.core.periods import Quarter, parse_quarter
+from analysis.core.settings import TEMPLATE_EXTRA_ROWS
 from analysis.sources.trackers import MARKINGS, STATUS_BASES, STATUSES, Snapshot, TrackerError, discover, load_tracker
 
 TEMPLATE_VERSION = "1"
@@ -54,12 +57,13 @@ HEADINGS_HELP = {
     "linked_workstreams": "Workstreams, boards or inspections linked to this item, separated by ';'.",
     "marking": "Required. OFFICIAL, or OFFICIAL-SENSITIVE where the row must not be published.",
 }
-EXTRA_ROWS = 15  # empty, unlocked rows for items the force adds
+EXTRA_ROWS = TEMPLATE_EXTRA_ROWS
 
-GREY = "EDEDED"
-REQUIRED_FILL = "F4B183"
-OPTIONAL_FILL = "BDD7EE"
-CONTEXT_HEADER_FILL = "BFBFBF"
+# openpyxl wants RRGGBB without the '#'
+GREY = WORKBOOK["context"].lstrip("#")
+REQUIRED_FILL = WORKBOOK["required-header"].lstrip("#")
+OPTIONAL_FILL = WORKBOOK["optional-header"].lstrip("#")
+CONTEXT_HEADER_FILL = WORKBOOK["context-header"].lstrip("#")
 
 
 @dataclass(frozen=True)
@@ -143,6 +147,12 @@ def _instructions(framework: Framework, force: Force, quarter: Quarter, previous
     ]
 
 
+def _text_cell(value):
+    """A Tracker cell's value: None for blank, else normalised text that can never run as a formula."""
+    text = normalise_text(value)
+    return neutralise_formula(text) if text else None
+
+
 def build_workbook(framework: Framework, force: Force, quarter: Quarter, rows: pd.DataFrame, previous: Snapshot | None, generated: dt.datetime | None = None):
     """The template as an openpyxl Workbook (not saved)."""
     from openpyxl import Workbook
@@ -177,7 +187,7 @@ def build_workbook(framework: Framework, force: Force, quarter: Quarter, rows: p
     lists.protection.sheet = True
 
     # --- Tracker
-    thin = Side(style="thin", color="A6A6A6")
+    thin = Side(style="thin", color=WORKBOOK["border"].lstrip("#"))
     border = Border(left=thin, right=thin, top=thin, bottom=thin)
     wrap = Alignment(wrap_text=True, vertical="top")
     grey = PatternFill("solid", fgColor=GREY)
@@ -196,14 +206,16 @@ def build_workbook(framework: Framework, force: Force, quarter: Quarter, rows: p
         record = records[r - 2] if r - 2 < len(records) else None
         for col, name in enumerate(TEMPLATE_COLUMNS, start=1):
             value = record[name] if record is not None else ""
-            cell = ws.cell(row=r, column=col, value=value if value != "" else None)
+            cell = ws.cell(row=r, column=col, value=_text_cell(value))
+            if cell.value is not None:
+                cell.data_type = "s"  # always text: openpyxl would store a string starting "=" as a formula
             cell.number_format = "@"  # text: keeps ids like 4.10 or 1.2 from turning into numbers or dates
             cell.alignment = wrap
             cell.border = border
             context = name in CONTEXT_COLUMNS or (name == "recommendation_id" and record is not None)
             if context:
                 cell.fill = grey
-                cell.font = Font(color="595959")
+                cell.font = Font(color=WORKBOOK["context-text"].lstrip("#"))
             cell.protection = Protection(locked=context)
     ws.freeze_panes = "B2"
     ws.row_dimensions[1].height = 30

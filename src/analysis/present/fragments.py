@@ -15,7 +15,7 @@ import re
 from analysis.present import narrative
 from analysis.present.htmltext import esc
 from analysis.compute.report_model import Report
-from analysis.present.style import STATUS_COLOURS, STATUS_LABELS, STATUS_ORDER
+from analysis.present.style import STATUS_LABELS, STATUS_ORDER
 
 META_MIMETYPE = "application/vnd.casey.report+json"
 BLANK = '<em class="blank">blank</em>'
@@ -115,6 +115,10 @@ def header(report: Report) -> str:
     )
 
 
+def _status_var(status: str) -> str:
+    return f"var(--status-{status.replace('_', '-')})"  # the page's palette (analysis.present.style.css_colours)
+
+
 def status_mix(report: Report) -> str:
     """The status mix of the recommendations: counts in words and one stacked bar (colour never the only cue)."""
     label = report.framework.item_label.lower()
@@ -126,11 +130,11 @@ def status_mix(report: Report) -> str:
     counts = [(st, s.counts.get(st, 0)) for st in STATUS_ORDER if st != "not_applicable" and s.counts.get(st, 0)]
     total = sum(n for _, n in counts)
     segments = "".join(
-        f'<span class="seg" style="width:{100 * n / total:.2f}%;background:{STATUS_COLOURS[st]}"></span>'
+        f'<span class="seg" style="width:{100 * n / total:.2f}%;background:{_status_var(st)}"></span>'
         for st, n in counts) if total else ""
     words = ", ".join(f"{n} {STATUS_LABELS[st].lower()}" for st, n in counts)
     legend = "".join(
-        f'<li><span class="swatch" style="background:{STATUS_COLOURS[st]}"></span>{esc(STATUS_LABELS[st])} '
+        f'<li><span class="swatch" style="background:{_status_var(st)}"></span>{esc(STATUS_LABELS[st])} '
         f'<strong>{n}</strong></li>' for st, n in counts)
     covers = f"Counts cover the {s.applicable} applicable {label}s"
     if s.not_applicable:

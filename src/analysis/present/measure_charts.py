@@ -10,11 +10,14 @@ from __future__ import annotations
 import numpy as np
 
 from analysis.compute import measure_sections
+from analysis.compute.measure_sections import Chart
 from analysis.compute import measures
 from analysis.compute import stats
 from analysis.present import style
 from analysis.core.forces import get_force
 from analysis.core.periods import parse_quarter
+from analysis.core import settings
+from analysis.core.settings import TREND_QUARTERS
 
 
 def _plt():
@@ -36,13 +39,13 @@ def funnel_plot(force_id: str, quarter, data_dir=None, basis: str = "closed"):
     fig, ax = plt.subplots(figsize=(7.5, 4.8))
     target, phi = draw_funnel_limits(ax, table)
     others = table[table["force_id"] != force.id]
-    ax.scatter(others["assigned"], others["rate_pct"], s=18, color=style.GAF_LIGHT_GREY,
-               edgecolor=style.GAF_DARK_GREY, linewidth=0.4, label="Other forces", zorder=3)
+    ax.scatter(others["assigned"], others["rate_pct"], s=18, color=style.OTHERS,
+               edgecolor=style.LIMITS, linewidth=0.4, label="Other forces", zorder=3)
     mine = table[table["force_id"] == force.id]
     if not mine.empty:
-        ax.scatter(mine["assigned"], mine["rate_pct"], s=60, color=style.GAF_DARK_PINK, label=force.name, zorder=4)
+        ax.scatter(mine["assigned"], mine["rate_pct"], s=60, color=style.HIGHLIGHT, label=force.name, zorder=4)
         ax.annotate(force.name, (mine["assigned"].iloc[0], mine["rate_pct"].iloc[0]), xytext=(6, 6),
-                    textcoords="offset points", color=style.GAF_DARK_PINK)
+                    textcoords="offset points", color=style.HIGHLIGHT)
     ax.set_xscale("log")
     ax.set_xlabel(f"Assigned outcomes in the quarter ({basis} basis, log scale)")
     ax.set_ylabel("Charge rate (%)")
@@ -68,7 +71,7 @@ def _funnel_words(classification: str) -> str:
     return f"{side} the {level} limit" if level else classification
 
 
-def charge_rate_series(force_id: str, quarter=None, data_dir=None, basis: str = "closed", n_quarters: int = 12):
+def charge_rate_series(force_id: str, quarter=None, data_dir=None, basis: str = "closed", n_quarters: int = TREND_QUARTERS):
     """The force's quarterly charge rate with its 95% interval band, and the national line."""
     plt = _plt()
     force = get_force(force_id, data_dir)
@@ -83,10 +86,10 @@ def charge_rate_series(force_id: str, quarter=None, data_dir=None, basis: str = 
     x = np.arange(len(periods))
     labels = [parse_quarter(p).label for p in periods]
     fig, ax = plt.subplots(figsize=(7.5, 4.2))
-    ax.fill_between(x, 100 * mine["lower"], 100 * mine["upper"], color=style.GAF_DARK_BLUE, alpha=0.2,
+    ax.fill_between(x, 100 * mine["lower"], 100 * mine["upper"], color=style.PRIMARY, alpha=0.2,
                     label="95% confidence interval")
-    ax.plot(x, 100 * mine["rate"], marker="o", color=style.GAF_DARK_BLUE, label=force.name)
-    ax.plot(x, 100 * nat["rate"], color=style.GAF_ORANGE, lw=1.5, ls="--", label=measures.NATIONAL_NAME)
+    ax.plot(x, 100 * mine["rate"], marker="o", color=style.PRIMARY, label=force.name)
+    ax.plot(x, 100 * nat["rate"], color=style.COMPARATOR, lw=1.5, ls="--", label=measures.NATIONAL_NAME)
     ax.set_xticks(x, labels, rotation=45, ha="right", fontsize=8)
     ax.set_xlabel("Financial quarter")
     ax.set_ylabel("Charge rate (%)")
@@ -105,13 +108,13 @@ def charge_rate_series(force_id: str, quarter=None, data_dir=None, basis: str = 
 
 
 def representation_chart(force_id: str, data_dir=None):
-    """Ethnic minority share: population (Census 2011) against officers, where officer data is loaded."""
+    """Ethnic minority share: population (Census 2021) against officers, where officer data is loaded."""
     plt = _plt()
     force = get_force(force_id, data_dir)
     obs = measures.observations(data_dir)
     rows = []
     for who, label in ((force.id, force.name), (measures.NATIONAL_ID, measures.NATIONAL_NAME)):
-        for measure_id, what in (("census_2011_ethnic_minority_share", "Population"),
+        for measure_id, what in (("census_2021_ethnic_minority_share", "Population"),
                                  ("workforce_ethnic_minority_share_officers", "Police officers")):
             hit = obs[(obs["force_id"] == who) & (obs["measure_id"] == measure_id)].dropna(subset=["value"])
             if hit.empty:
@@ -123,7 +126,8 @@ def representation_chart(force_id: str, data_dir=None):
     # the force's own ethnic minority shares (joiners, recruits...) where its papers give them
     registry = measures.load_registry(data_dir)
     shares = [m.id for m in registry.values() if m.unit == "percent" and "ethnic_minority_share" in m.id
-              and m.id not in ("census_2011_ethnic_minority_share", "workforce_ethnic_minority_share_officers")]
+              and m.id not in ("census_2011_ethnic_minority_share", "census_2021_ethnic_minority_share",
+                               "workforce_ethnic_minority_share_officers")]
     own = obs[(obs["force_id"] == force.id) & obs["measure_id"].isin(shares)].dropna(subset=["value"])
     for r in own.itertuples(index=False):
         title = registry[r.measure_id].title if r.measure_id in registry else r.measure_id
@@ -132,11 +136,11 @@ def representation_chart(force_id: str, data_dir=None):
     fig, ax = plt.subplots(figsize=(7.5, 3.6))
     names = [f"{a}: {b}" for a, b, *_ in rows]
     values = [v for *_, v, _, _ in rows]
-    colours = [style.GAF_DARK_BLUE if "Population" in n else style.GAF_TURQUOISE for n in names]
+    colours = [style.PRIMARY if "Population" in n else style.SECONDARY for n in names]
     y = np.arange(len(rows))
     ax.barh(y, values, color=colours)
     ax.errorbar(values, y, xerr=[[v - r[3] for v, r in zip(values, rows)], [r[4] - v for v, r in zip(values, rows)]],
-                fmt="none", color=style.GAF_DARK_GREY, capsize=3)
+                fmt="none", color=style.LIMITS, capsize=3)
     ax.set_yticks(y, names, fontsize=8)
     ax.invert_yaxis()
     ax.set_xlabel("Ethnic minority share (%)")
@@ -156,9 +160,9 @@ def draw_funnel_limits(ax, table) -> tuple[float, float]:
     limits = stats.funnel_limits(target, n_grid, phi=phi)
     for level, dash in ((0.95, "--"), (0.998, ":")):
         lo, hi = limits[level]
-        ax.plot(n_grid, 100 * lo, dash, color=style.GAF_DARK_GREY, lw=1, label=f"{level * 100:g}% limits")
-        ax.plot(n_grid, 100 * hi, dash, color=style.GAF_DARK_GREY, lw=1)
-    ax.axhline(100 * target, color=style.GAF_DARK_BLUE, lw=1, label=f"{measures.NATIONAL_NAME} {100 * target:.1f}%")
+        ax.plot(n_grid, 100 * lo, dash, color=style.LIMITS, lw=1, label=f"{level * 100:g}% limits")
+        ax.plot(n_grid, 100 * hi, dash, color=style.LIMITS, lw=1)
+    ax.axhline(100 * target, color=style.REFERENCE, lw=1, label=f"{measures.NATIONAL_NAME} {100 * target:.1f}%")
     return target, phi
 
 
@@ -167,5 +171,94 @@ def draw_section(section) -> list:
     out = []
     for name, kwargs in ([(section.figure, section.figure_kwargs)] if section.figure else []) + list(
             section.extra_figures):
-        out.append(globals()[name](**kwargs))
+        out.append(DRAWERS[Chart(name)](**kwargs))
     return out
+
+
+def stop_search_caterpillar(force_id: str | None, period: str, data_dir=None):
+    """Black/White stop and search rate ratio for every force on a log scale, as a funnel plot.
+
+    Each force is plotted against the precision of its ratio (1 / standard error of the log ratio, which
+    grows with the number of searches), with 95% and 99.8% limits around the England and Wales ratio.
+    Forces are not ranked: position across the chart reflects size, not order. ``force_id`` None
+    highlights no force (the national overview).
+    """
+    plt = _plt()
+    from analysis.compute import disparity
+
+    force = get_force(force_id, data_dir) if force_id else None
+    table = disparity.stop_search_disparity(data_dir)
+    year = table[table["period"] == period]
+    nat = year[year["force_id"] == disparity.NATIONAL_ID]
+    forces = year[~year["force_id"].isin([disparity.NATIONAL_ID, "british-transport-police"])]
+    ok = forces.dropna(subset=["ratio", "lower", "upper"])
+    z_ci = float(stats._z(settings.CONFIDENCE))  # the level of the intervals in the disparity table
+    se = (np.log(ok["upper"]) - np.log(ok["lower"])) / (2 * z_ci)
+    precision = 1 / se
+    label = measures.period_label(period, "financial_year")
+    fig, ax = plt.subplots(figsize=(7.5, 4.8))
+    target = float(nat["ratio"].iloc[0]) if not nat.empty else float("nan")
+    phi = 1.0
+    if np.isfinite(target) and len(ok):
+        phi = ratio_overdispersion(ok["ratio"], se, target)
+        grid = np.linspace(max(0.5, precision.min() * 0.8), precision.max() * 1.05, 300)
+        for level, dash in zip(settings.FUNNEL_LEVELS, ("--", ":")):
+            z = float(stats._z(level)) * np.sqrt(phi)
+            ax.plot(grid, target * np.exp(z / grid), dash, color=style.LIMITS, lw=1,
+                    label=f"{level * 100:g}% limits (widened, phi {phi:.0f})")
+            ax.plot(grid, target * np.exp(-z / grid), dash, color=style.LIMITS, lw=1)
+        ax.axhline(target, color=style.REFERENCE, lw=1, label=f"{measures.NATIONAL_NAME} {target:.2f}")
+    ax.axhline(1, color=style.LIMITS, lw=0.8, alpha=0.6)
+    mine = ok["force_id"] == (force.id if force else None)
+    ax.scatter(precision[~mine], ok.loc[~mine, "ratio"], s=18, color=style.OTHERS,
+               edgecolor=style.LIMITS, linewidth=0.4, label="Other forces" if force else "Forces", zorder=3)
+    if mine.any():
+        ax.scatter(precision[mine], ok.loc[mine, "ratio"], s=60, color=style.HIGHLIGHT, label=force.name, zorder=4)
+        at_right = precision[mine].iloc[0] > np.quantile(precision, 0.75)
+        ax.annotate(force.name, (precision[mine].iloc[0], ok.loc[mine, "ratio"].iloc[0]),
+                    xytext=(-6, 6) if at_right else (6, 6), ha="right" if at_right else "left",
+                    textcoords="offset points", color=style.HIGHLIGHT)
+    ax.set_yscale("log")
+    if len(ok):
+        ax.set_ylim(min(0.8, ok["ratio"].min() / 1.5), ok["ratio"].max() * 1.8)
+    ax.set_xscale("log")
+    ax.set_xlabel("Precision of the ratio (1 / standard error of its log; grows with the number of searches)")
+    ax.set_ylabel("Black/White stop and search rate ratio (log scale)")
+    ax.set_title(f"Stop and search disparity by force, {label}: funnel plot (fairness indicator)")
+    ax.legend(fontsize=8, loc="upper right")
+    alt = (f"Funnel plot of the Black to White stop and search rate ratio for {len(ok)} territorial forces in {label}, "
+           f"on a log scale, against the precision of each ratio, with 95% and 99.8% limits around the "
+           f"{measures.NATIONAL_NAME} ratio of {target:.2f}, widened for the extra variation between forces "
+           f"(over-dispersion factor {phi:.0f}). ")
+    if force is None:
+        outer = max(settings.FUNNEL_LEVELS)
+        outside = (np.abs(np.log(ok["ratio"] / target)) * precision > float(stats._z(outer)) * np.sqrt(phi)).sum()
+        alt += f"{int(outside)} of {len(ok)} forces lie outside the widened {100 * outer:g}% limits."
+        missing = [get_force(f, data_dir).name for f in forces.loc[forces["ratio"].isna(), "force_id"]]
+        if missing:
+            alt += f" Not plotted, for want of a resident rate: {', '.join(missing)}."
+    elif mine.any():
+        r = ok[mine].iloc[0]
+        alt += (f"{force.name} is highlighted at {r['ratio']:.2f} (95% confidence interval {r['lower']:.2f} to "
+                f"{r['upper']:.2f}).")
+    else:
+        alt += f"{force.name} has no ratio for {label}: it has no resident rate, so it is not plotted."
+    return fig, alt
+
+
+def ratio_overdispersion(ratios, se_log, target: float, winsor: float | None = None) -> float:
+    """Spiegelhalter over-dispersion factor for ratios on the log scale (mean squared z-score after
+    winsorising the most extreme share at each end, settings.OVERDISPERSION_WINSOR); never below 1."""
+    winsor = settings.OVERDISPERSION_WINSOR if winsor is None else winsor
+    z = (np.log(np.asarray(ratios, float)) - np.log(target)) / np.asarray(se_log, float)
+    lo, hi = np.quantile(z, [winsor, 1 - winsor])
+    return float(max(1.0, np.mean(np.clip(z, lo, hi) ** 2)))
+
+
+# each chart a section can name, by reference (a new Chart without a drawer fails the tests, not a report)
+DRAWERS = {
+    Chart.FUNNEL: funnel_plot,
+    Chart.CHARGE_RATE_SERIES: charge_rate_series,
+    Chart.REPRESENTATION: representation_chart,
+    Chart.STOP_SEARCH_FUNNEL: stop_search_caterpillar,
+}

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from analysis.compute.progress import FlagKind
 from analysis.compute.report_model import Report
+from analysis.core.settings import STALE_AFTER_QUARTERS
 from analysis.present.style import STATUS_LABELS
 
 
@@ -109,7 +111,8 @@ def needing_attention(report: Report) -> list[str]:
     by_flag: dict[str, list[str]] = {}
     for rec_id, found in report.flags.items():
         for flag in found:
-            key = "not updated for 2 or more quarters" if flag.startswith("not updated") else flag
+            stale = flag.kind is FlagKind.STALE
+            key = f"{FlagKind.STALE.value} for {STALE_AFTER_QUARTERS} or more quarters" if stale else str(flag)
             by_flag.setdefault(key, []).append(rec_id)
     label = report.framework.item_label.lower()
     return [f"{flag} for {label}{'s' if len(ids) > 1 else ''} {_join(ids)}" for flag, ids in by_flag.items()]

@@ -26,6 +26,7 @@ from analysis.core.forces import Force, all_forces
 from analysis.present.fragments import META_MIMETYPE, esc, figure, heading, paragraphs
 from analysis.present.narrative import plural
 from analysis.core.periods import Quarter, parse_quarter
+from analysis.core.settings import LOW_EVIDENCE_SHARE
 from analysis.compute.progress import (APPLICABLE_STATUSES, apply_audience, mark_withheld, recommendation_status,
                                       report_marking, summarise, withheld_recommendations, without_recommendations)
 from analysis.compute.report_model import AUDIENCES, MissingProcessedData
@@ -34,7 +35,6 @@ from analysis.sources.trackers import file_sha256
 
 TITLE = "National overview"
 BASES = {"closed": "charge_rate_closed", "recorded": "charge_rate_recorded"}
-LOW_EVIDENCE_SHARE = 0.5  # a force to look at when fewer than half its applicable recommendations are evidenced
 
 
 @dataclass
@@ -230,25 +230,24 @@ def funnel_chart(table: pd.DataFrame, quarter: Quarter, basis: str):
     fig, ax = plt.subplots(figsize=(7.5, 4.8))
     target, phi = draw_funnel_limits(ax, table)
     outside = table["funnel"].astype(str).str.endswith("99.8%")
-    ax.scatter(table.loc[~outside, "assigned"], table.loc[~outside, "rate_pct"], s=18, color=style.GAF_LIGHT_GREY,
-               edgecolor=style.GAF_DARK_GREY, linewidth=0.4, label="Forces", zorder=3)
-    ax.scatter(table.loc[outside, "assigned"], table.loc[outside, "rate_pct"], s=40, color=style.GAF_DARK_PINK,
+    ax.scatter(table.loc[~outside, "assigned"], table.loc[~outside, "rate_pct"], s=18, color=style.OTHERS,
+               edgecolor=style.LIMITS, linewidth=0.4, label="Forces", zorder=3)
+    ax.scatter(table.loc[outside, "assigned"], table.loc[outside, "rate_pct"], s=40, color=style.HIGHLIGHT,
                label="Outside the 99.8% limits", zorder=4)
     for row in table[outside].itertuples(index=False):
         ax.annotate(row.force_name, (row.assigned, row.rate_pct), xytext=(5, 4), textcoords="offset points",
-                    fontsize=7, color=style.GAF_DARK_PINK)
+                    fontsize=7, color=style.HIGHLIGHT)
     ax.set_xscale("log")
     ax.set_xlabel(f"Assigned outcomes in the quarter ({basis} basis, log scale)")
     ax.set_ylabel("Charge rate (%)")
     ax.set_title(f"Charge rate by force ({basis} basis), {quarter.label}", loc="left")
     ax.legend(fontsize=8, loc="upper right")
-    counts = table["funnel"].value_counts()
     names = ", ".join(f"{r.force_name} {r.rate_pct:.1f}%" for r in table[outside].itertuples(index=False)) or "none"
     alt = (f"Funnel plot of the charge rate ({basis} basis) for {len(table)} forces in {quarter.label}, against the "
            f"number of assigned outcomes, with 95% and 99.8% limits around the {measures.NATIONAL_NAME} rate of "
            f"{100 * target:.1f}% (widened for over-dispersion, phi {phi:.0f}). "
-           + "; ".join(f"{int(n)} {k}" for k, n in counts.sort_index().items())
-           + f". Outside the 99.8% limits: {names}.")
+           + " ".join(funnel_position_sentences(table))
+           + f" Outside the 99.8% limits: {names}.")
     return fig, alt
 
 
@@ -258,7 +257,7 @@ def publish_meta(overview: Overview) -> None:
     from IPython.display import display
 
     meta = {
-        "force": "All forces", "force_id": "national-overview",
+        "force": "All forces", "force_id": config.NATIONAL_STEM,
         "quarter": overview.quarter.id, "quarter_label": overview.quarter.label,
         "audience": overview.audience, "marking": overview.marking,
         "framework": overview.framework.short_title,
@@ -268,7 +267,10 @@ def publish_meta(overview: Overview) -> None:
 
 
 SECTIONS = [("summary", "Summary"), ("submissions", "Tracker submissions"), ("status", "Status across forces"),
-            ("measures", "Key measures across forces"), ("look-at", "Forces to look at"), ("sources", "Sources and provenance")]
+            ("measures", "Key measures across forces"),
+            ("measures-fairness", "Fairness indicator: stop and search disparity"),
+            ("measures-sexual-offences", "Proxy: sexual offences charged"),
+            ("look-at", "Forces to look at"), ("sources", "Sources and provenance")]
 
 
 def header(o: Overview) -> str:
@@ -397,9 +399,11 @@ def measures_section(o: Overview) -> str:
             *(["Recorded-basis outcomes for recent quarters are incomplete (investigations still open)."] if basis == "recorded" else []),
         ]))
         out.append("</section>")
-    out.append(paragraphs(["The other key measures (trust and confidence, misconduct, response times, workforce "
-                           "representation, rape cases reaching court) are not loaded for every force, so they are "
-                           "not compared here; each force's report shows what is known for that force."]))
+    out.append(paragraphs(["Misconduct, response times and workforce representation are not loaded for every "
+                           "force, so they are not compared here; each force's report shows what is known for that "
+                           "force. For trust and for rape cases reaching court, the sections below show official "
+                           "figures that exist for every force, each named for what it is: a fairness indicator "
+                           "and a proxy."]))
     return "".join(out)
 
 
@@ -424,3 +428,98 @@ def provenance(o: Overview) -> str:
             + "<h3>Data files used</h3><table class='files'><thead><tr><th scope='col'>File</th><th scope='col'>SHA-256</th>"
             f"</tr></thead><tbody>{files}</tbody></table>"
             + f"<p>Produced by the <code>analysis</code> package version {esc(__version__)}.</p>")
+
+
+# --------------------------------------------------------------------------- new measures across forces (issue 11)
+def _fmt_number(value, pattern: str = "{:.1f}", missing: str = "no rate") -> str:
+    return missing if value is None or pd.isna(value) else pattern.format(value)
+
+
+def fairness_section(o: Overview, data_dir=None) -> str:
+    """Stop and search disparity for every force (a fairness indicator under 16.i), with Census 2021 shares:
+    a funnel chart and an alphabetical table (never a league table)."""
+    from analysis.compute import disparity, measure_sections
+    from analysis.present import measure_charts
+
+    out = [heading("Fairness indicator: stop and search disparity (16.i)", "measures-fairness")]
+    try:
+        table = measure_sections.national_fairness_table(o.quarter, data_dir)
+        census = disparity.census2021_by_force(data_dir).set_index("force_id")
+    except FileNotFoundError as error:
+        out.append(paragraphs([f"No stop and search or Census 2021 data in this data tree ({error})."]))
+        return "".join(out)
+    if table.empty:
+        out.append(paragraphs([f"No year of stop and search data had been published by the end of {o.quarter.label}."]))
+        return "".join(out)
+    period = table["period"].iloc[0]
+    year = period.replace("-", "/")
+    nat = table[table["force_id"] == disparity.NATIONAL_ID].iloc[0]
+    no_rate = table[(table["force_id"] != disparity.NATIONAL_ID) & table["ratio"].isna()]["force_name"].tolist()
+    out.append(paragraphs([
+        "This is a fairness indicator, not the review's own measure: the review asks for a smaller gap in trust "
+        "between Black people and the population as a whole, a survey measure with no figure for each force. The "
+        "official figure that exists for every force is how often Black and White residents are stopped and searched.",
+        f"{year} is the latest year published by the end of {o.quarter.label}. Across England and Wales Black "
+        f"residents were searched at {nat['ratio']:.2f} times the rate of White residents (95% confidence interval "
+        f"{nat['lower']:.2f} to {nat['upper']:.2f})"
+        + (f"; the ethnicity of {nat['unknown_share']:.1f}% of searches was not recorded, and those searches are in "
+           f"neither rate." if pd.notna(nat["unknown_share"]) else "."),
+        *([f"No rate per 1,000 residents is published for {', '.join(no_rate)}, so no ratio is shown."]
+          if no_rate else []),
+    ]))
+    fig, alt = measure_charts.stop_search_caterpillar(None, period, data_dir)
+    out.append(figure(fig, alt))
+    rows = []
+    for r in table.itertuples(index=False):
+        share = census["minority_share"].get(r.force_id)
+        ratio = "no rate" if pd.isna(r.ratio) else f"{r.ratio:.2f} ({r.lower:.2f} to {r.upper:.2f})"
+        rows.append(f"<tr><td>{esc(r.force_name)}</td><td>{_fmt_number(r.black_rate)}</td>"
+                    f"<td>{_fmt_number(r.white_rate)}</td><td>{esc(ratio)}</td>"
+                    f"<td>{_fmt_number(r.unknown_share, '{:.1f}%', 'not given')}</td>"
+                    f"<td>{_fmt_number(share, '{:.1f}%', 'not given')}</td></tr>")
+    out.append(
+        f"<table class='entries'><caption>Stop and search by ethnicity, {esc(year)}, forces in alphabetical order "
+        "(not ranked); rates per 1,000 residents of each group (Census 2021)</caption><thead><tr>"
+        "<th scope='col'>Force</th><th scope='col'>Black, per 1,000</th><th scope='col'>White, per 1,000</th>"
+        "<th scope='col'>Black/White ratio (95% CI)</th><th scope='col'>Ethnicity not recorded</th>"
+        "<th scope='col'>Ethnic minority share of residents (Census 2021)</th></tr></thead><tbody>"
+        + "".join(rows) + "</tbody></table>")
+    return "".join(out)
+
+
+def sexual_offences_proxy_section(o: Overview, data_dir=None) -> str:
+    """Sexual-offence charges per force for the last two years ending by the quarter: a proxy under 16.v."""
+    from analysis.compute import disparity
+
+    out = [heading("Proxy: sexual offences charged or summonsed (16.v)", "measures-sexual-offences")]
+    try:
+        charges = disparity.sexual_offence_charges(data_dir)
+    except FileNotFoundError:
+        out.append(paragraphs(["No outcomes-by-offence-group data in this data tree."]))
+        return "".join(out)
+    charges = charges[[disparity.financial_year_end(p) <= o.quarter.end for p in charges["period"]]]
+    years = sorted(charges["period"].unique())[-2:]
+    if not years:
+        out.append(paragraphs([f"No year of outcomes ends by {o.quarter.label}."]))
+        return "".join(out)
+    labels = [y.replace("-", "/") for y in years]
+    wide = charges[charges["period"].isin(years)].pivot(index="force_id", columns="period", values="charges")
+    names = {f.id: f.name for f in o.forces}
+    out.append(paragraphs([
+        "Proxy, not the review's measure: all sexual offences, not only adult rape; charges, not cases reaching "
+        "court. The figures are counts of investigations closed in the year with a charge or summons; the source "
+        "has no total of all outcomes by offence group, so no rate is given and forces of different sizes should "
+        "not be compared by these numbers.",
+    ]))
+    rows = "".join(
+        f"<tr><td>{esc(names[f])}</td>" + "".join(f"<td>{int(wide.at[f, y]):,}</td>" for y in years) + "</tr>"
+        for f in sorted(names, key=names.get) if f in wide.index)
+    nat = "".join(f"<td>{int(wide.at[disparity.NATIONAL_ID, y]):,}</td>" for y in years)
+    out.append("<table class='entries'><caption>Sexual offences charged or summonsed (closed basis), forces in "
+               "alphabetical order</caption><thead><tr><th scope='col'>Force</th>"
+               + "".join(f"<th scope='col'>{esc(label)}</th>" for label in labels) + "</tr></thead><tbody>"
+               + rows + f"<tr><td>{esc(NATIONAL_NAME_TEXT)}</td>{nat}</tr></tbody></table>")
+    return "".join(out)
+
+
+NATIONAL_NAME_TEXT = "England and Wales (43 territorial forces)"

@@ -1,16 +1,21 @@
-"""One look for every chart and badge in the product.
+"""One look for every chart, badge and page in the product.
 
-Colours follow the Government Analysis Function's accessible categorical palette
-(dark blue, turquoise, dark pink, orange, dark grey, light purple), which is
-distinguishable for the common colour-vision deficiencies when used in this order.
+Colours are named by role and their values live in :mod:`analysis.core.palette` (the one palette
+file, shared with the Excel templates); this module gives them to the charts and turns them into
+the CSS custom properties the report and index pages use (:func:`css_custom_properties`).
 Status colours are never the only cue: badges always carry their text label.
 """
 
 from __future__ import annotations
 
-GAF_CATEGORICAL = ["#12436D", "#28A197", "#801650", "#F46A25", "#3D3D3D", "#A285D1"]
+from analysis.core import palette
+from analysis.core.palette import COMPARATOR, HIGHLIGHT, LIMITS, OTHERS, PRIMARY, REFERENCE, SECONDARY  # noqa: F401
+
+CATEGORICAL = list(palette.CATEGORICAL)
+# the hue names used before colours were named by role (kept for code written against them)
+GAF_CATEGORICAL = CATEGORICAL
 GAF_DARK_BLUE, GAF_TURQUOISE, GAF_DARK_PINK, GAF_ORANGE, GAF_DARK_GREY, GAF_LIGHT_PURPLE = GAF_CATEGORICAL
-GAF_LIGHT_GREY = "#BFBFBF"
+GAF_LIGHT_GREY = OTHERS
 
 STATUS_ORDER = ["complete", "in_progress", "not_started", "not_assessed", "not_applicable"]
 STATUS_LABELS = {
@@ -20,13 +25,7 @@ STATUS_LABELS = {
     "not_assessed": "Not assessed",
     "not_applicable": "Not applicable",
 }
-STATUS_COLOURS = {
-    "complete": GAF_DARK_BLUE,
-    "in_progress": GAF_TURQUOISE,
-    "not_started": GAF_ORANGE,
-    "not_assessed": GAF_DARK_PINK,
-    "not_applicable": GAF_LIGHT_GREY,
-}
+STATUS_COLOURS = dict(palette.STATUS)
 
 FIGURE_DPI = 110
 # setting: the narrowest screen a report is read on (a 390 px phone less the page's side padding), in CSS px
@@ -149,5 +148,17 @@ def apply_theme() -> None:
     matplotlib.use("Agg")
     import seaborn as sns
 
-    sns.set_theme(style="whitegrid", palette=GAF_CATEGORICAL, font_scale=0.95)
+    sns.set_theme(style="whitegrid", palette=CATEGORICAL, font_scale=0.95)
     matplotlib.rcParams.update({"figure.dpi": FIGURE_DPI, "savefig.bbox": "tight", "axes.titleweight": "bold"})
+
+
+def css_colours() -> dict[str, str]:
+    """CSS custom property name (without ``--``) -> colour, for every colour a page may use."""
+    colours = dict(palette.INTERFACE)
+    colours.update({f"status-{status.replace('_', '-')}": value for status, value in palette.STATUS.items()})
+    return colours
+
+
+def css_custom_properties() -> str:
+    """The ``:root`` rule the report and index pages put before their CSS (which uses only ``var(--...)``)."""
+    return ":root { " + " ".join(f"--{name}: {value};" for name, value in css_colours().items()) + " }"

@@ -37,27 +37,95 @@ from pathlib import Path
 from analysis import __version__
 from analysis.core import atomic
 from analysis.core import config
+from analysis.core.errors import EXIT_DATA, EXIT_OK, MissingInputs, UsageError
 from analysis.core.periods import Quarter, latest_complete_quarter, parse_quarter
+from analysis.core.settings import MAX_TASKS_PER_WORKER, REPORT_TIMEOUT_SECONDS
 
-AUDIENCES = ("internal", "public")  # same as analysis.compute.report_model.AUDIENCES (a test checks); no pandas import here
+AUDIENCES = config.AUDIENCES
 EXECUTORS = ("local", "dask")
-NATIONAL = "national-overview"
+NATIONAL = config.NATIONAL_STEM
 MANIFEST = "manifest.json"
 MANIFEST_SCHEMA = 1
-DEFAULT_TIMEOUT = 900.0  # seconds per report; a stuck report fails, the run goes on
-DEFAULT_MAX_TASKS_PER_CHILD = 25  # recycle a worker after this many reports: memory stays flat
+DEFAULT_TIMEOUT = REPORT_TIMEOUT_SECONDS
+DEFAULT_MAX_TASKS_PER_CHILD = MAX_TASKS_PER_WORKER
 QUARTER_KEYWORDS = ("latest", "tracker-quarters")
 OK_STATUSES = ("rendered", "unchanged")
 
 csv.field_size_limit(sys.maxsize)
 
 
-class BatchUsageError(ValueError):
+class BatchUsageError(UsageError):
     """Bad options (unknown force, quarter, framework, executor); the CLI exits 2."""
 
 
-class MissingData(FileNotFoundError):
+class MissingData(MissingInputs):
     """The processed tables are not there: run ``casey build`` (or ``casey batch --build``)."""
+
+
+class StaleData(MissingData):
+    """data/raw's tracker files changed since the last build: the processed tables would be stale."""
+
+
+# --------------------------------------------------------------------------- what the last build read
+BUILD_INPUT_COLUMNS = ["file", "sha256", "force_id", "quarter", "status", "problem"]
+
+
+def build_inputs_path(framework: str, data_dir) -> Path:
+    """``processed/trackers/<framework>-build-inputs.csv``: every raw tracker-folder file the build saw."""
+    return config.processed_dir(data_dir) / "trackers" / f"{framework}-build-inputs.csv"
+
+
+def tracker_input_files(framework: str, data_dir) -> list[Path]:
+    """The files under ``raw/trackers/<framework>/<force>/`` a build reads (trackers and their .meta.yaml)."""
+    folder = config.trackers_dir(data_dir) / framework
+    if not folder.exists():
+        return []
+    return sorted(p for p in folder.glob("*/*") if p.is_file() and not p.name.startswith((".", "~$")))
+
+
+def data_relpath(path: Path, data_dir) -> str:
+    root = config.data_dir(data_dir).resolve()
+    path = Path(path).resolve()
+    return path.relative_to(root).as_posix() if path.is_relative_to(root) else str(path)
+
+
+def check_build_is_current(framework: str, data_dir) -> list[dict]:
+    """Refuse stale processed data; return the tracker files the last build rejected.
+
+    Every raw tracker file (and .meta.yaml) must be byte-for-byte what the last build read, else a
+    report would show data that no longer matches data/raw (an import with --replace since the
+    build, say). Raises :class:`StaleData` naming the changed files.
+    """
+    path = build_inputs_path(framework, data_dir)
+    if not path.exists():
+        raise StaleData(f"{path} is missing: the processed data was not built by this version; run `casey build` "
+                        "(or `casey batch --build`)")
+    recorded = {row["file"]: row for row in _read_csv(path)}
+    current = {data_relpath(p, data_dir): p for p in tracker_input_files(framework, data_dir)}
+    changed = sorted(f for f in current if f not in recorded or recorded[f]["sha256"] != _file_sha(current[f]))
+    removed = sorted(set(recorded) - set(current))
+    if changed or removed:
+        names = [*(f"{f} changed" for f in changed), *(f"{f} removed" for f in removed)]
+        more = f" and {len(names) - 3} more" if len(names) > 3 else ""
+        raise StaleData(f"the processed data is older than data/raw ({'; '.join(names[:3])}{more}): "
+                        "run `casey build` (or `casey batch --build`) first")
+    return [row for row in recorded.values() if row["status"] == "rejected"]
+
+
+def _file_sha(path: Path) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def blocking_reason(kind: str, force: str, quarter: Quarter, rejected: list[dict]) -> str:
+    """Why a report must not be rendered: a tracker it depends on is invalid (empty when none is)."""
+    for row in rejected:
+        if kind == "force" and row["force_id"] != force:
+            continue
+        if row["quarter"] and not _not_after(row["quarter"], quarter):
+            continue  # a later quarter's bad tracker does not touch this report
+        return (f"not rendered: {row['file']} is invalid ({row['problem']}); fix it and rebuild. "
+                "The previous internal report is kept; the public one is withdrawn")
+    return ""
 
 
 # --------------------------------------------------------------------------- jobs
@@ -178,7 +246,9 @@ def resolve_quarters(values: list[str], framework: str, data_dir, today: dt.date
             found.append(latest_complete_quarter(today))
         elif value == "tracker-quarters":
             _, index = _tracker_tables(framework, data_dir)
-            for row in _read_csv(index):
+            inputs = build_inputs_path(framework, data_dir)  # quarters whose tracker was rejected count too
+            rejected = [r for r in _read_csv(inputs) if r["status"] == "rejected"] if inputs.exists() else []
+            for row in [*_read_csv(index), *rejected]:
                 try:
                     found.append(parse_quarter(row["quarter"]))
                 except ValueError:
@@ -276,10 +346,12 @@ class Plan:
     jobs: list[JobSpec]
     inputs: dict[str, dict]  # relpath -> component hashes (for the manifest)
     with_tracker: list[str] = field(default_factory=list)  # forces with a tracker snapshot for this quarter
+    blocked: dict[str, str] = field(default_factory=dict)  # relpath -> why it must not be rendered (invalid input)
 
 
 def plan(quarters: list[Quarter], forces: list[str], audiences: list[str], framework: str, data_dir, out_dir,
-         engine: str = "inprocess", national: bool = True, timeout: float | None = DEFAULT_TIMEOUT) -> list[Plan]:
+         engine: str = "inprocess", national: bool = True, timeout: float | None = DEFAULT_TIMEOUT,
+         rejected: list[dict] | None = None) -> list[Plan]:
     """One :class:`Plan` per quarter: the jobs with their input hashes (no rendering yet)."""
     for audience in audiences:
         if audience not in AUDIENCES:
@@ -297,7 +369,7 @@ def plan(quarters: list[Quarter], forces: list[str], audiences: list[str], frame
     for quarter in quarters:
         upto = [r for r in rows if _not_after(r["quarter"], quarter)]
         idx_upto = [r for r in index_rows if _not_after(r["quarter"], quarter)]
-        jobs, inputs = [], {}
+        jobs, inputs, blocked = [], {}, {}
         work = [("national", NATIONAL)] if national else []
         work += [("force", f) for f in forces]
         for kind, force in work:
@@ -319,8 +391,11 @@ def plan(quarters: list[Quarter], forces: list[str], audiences: list[str], frame
                 spec = JobSpec(kind, force, quarter.id, audience, framework, data_root, out_root, engine, timeout, digest)
                 jobs.append(spec)
                 inputs[spec.relpath] = parts
+                reason = blocking_reason(kind, force, quarter, rejected or [])
+                if reason:
+                    blocked[spec.relpath] = reason
         submitted = sorted({r["force_id"] for r in index_rows if r["quarter"] == quarter.id})
-        plans.append(Plan(quarter, jobs, inputs, submitted))
+        plans.append(Plan(quarter, jobs, inputs, submitted, blocked))
     return plans
 
 
@@ -451,6 +526,7 @@ class BatchOptions:
     timeout: float | None = DEFAULT_TIMEOUT
     max_tasks_per_child: int | None = DEFAULT_MAX_TASKS_PER_CHILD
     progress: bool | None = None  # None: a bar when stderr is a terminal
+    verbose: bool = False  # plan lines, one line per report and the summary table; else failures and one line
     today: dt.date | None = None
 
 
@@ -467,7 +543,7 @@ class BatchResult:
 
     @property
     def exit_code(self) -> int:
-        return 1 if self.failed else 0
+        return EXIT_DATA if self.failed else EXIT_OK
 
     def count(self, status: str) -> int:
         return sum(1 for e in self.entries.values() if e["status"] == status)
@@ -516,16 +592,18 @@ def run_batch(options: BatchOptions, out=None, err=None) -> BatchResult:
         raise BatchUsageError("--workers must be at least 1")
     forces = select_forces(options.forces, options.data_dir)
     quarters = resolve_quarters(options.quarters, options.framework, options.data_dir, options.today)
+    rejected = check_build_is_current(options.framework, options.data_dir)
     plans = plan(quarters, forces, options.audiences, options.framework, options.data_dir, options.out_dir,
-                 options.engine, options.national, options.timeout)
+                 options.engine, options.national, options.timeout, rejected)
     latest = latest_complete_quarter(options.today)
-    if "latest" in options.quarters:
-        print(f"latest complete quarter: {latest.id} ({latest.label}, {latest.months})", file=out)
+    note = out if options.verbose else None  # what only -v prints (print(file=None) would go to stdout)
+    if "latest" in options.quarters and note:
+        print(f"latest complete quarter: {latest.id} ({latest.label}, {latest.months})", file=note)
 
-    for p in plans:
+    for p in plans if note else []:
         print(f"{p.quarter.id}: {len(p.with_tracker)} of {len(select_forces(None, options.data_dir))} forces have a tracker "
               f"for this quarter" + (f" ({', '.join(p.with_tracker)})" if 0 < len(p.with_tracker) <= 5 else "")
-              + ("; key measures are shown at their latest published period up to it" if p.quarter == latest else ""), file=out)
+              + ("; key measures are shown at their latest published period up to it" if p.quarter == latest else ""), file=note)
     previous = {p.quarter.id: read_manifest(options.out_dir, p.quarter.id) for p in plans}
     to_run, entries = [], {}
     parts_of = {}
@@ -533,14 +611,20 @@ def run_batch(options: BatchOptions, out=None, err=None) -> BatchResult:
         for spec in p.jobs:
             parts_of[spec] = p.inputs[spec.relpath]
             prev_reports = previous[p.quarter.id].get("reports") or {}
-            if not options.force_rerun and is_unchanged(spec, previous[p.quarter.id]):
+            if spec.relpath in p.blocked:  # invalid input: keep the last good output, never re-render
+                result = _failure(spec, p.blocked[spec.relpath])
+                entries[f"{spec.quarter}/{spec.relpath}"] = _entry(spec, parts_of[spec], result, None)
+                print(f"FAIL {spec.quarter}/{spec.relpath}: {p.blocked[spec.relpath]}", file=out)
+            elif not options.force_rerun and is_unchanged(spec, previous[p.quarter.id]):
                 entries[f"{spec.quarter}/{spec.relpath}"] = _entry(spec, parts_of[spec], None, prev_reports.get(spec.relpath))
             else:
                 to_run.append(spec)
     total = sum(len(p.jobs) for p in plans)
     skipped = total - len(to_run)
-    print(f"{total} report(s) planned for {', '.join(p.quarter.id for p in plans)}: {len(to_run)} to render, "
-          f"{skipped} unchanged (skipped)" + (f"; {min(workers, len(to_run))} {options.executor} worker(s)" if to_run else ""), file=out)
+    if note:
+        print(f"{total} report(s) planned for {', '.join(p.quarter.id for p in plans)}: {len(to_run)} to render, "
+              f"{skipped} unchanged (skipped)" + (f"; {min(workers, len(to_run))} {options.executor} worker(s)"
+                                                    if to_run else ""), file=note)
 
     interrupted = False
     if to_run:
@@ -562,8 +646,10 @@ def run_batch(options: BatchOptions, out=None, err=None) -> BatchResult:
                 mark = "ok  " if entry["status"] == "rendered" else "FAIL"
                 line = f"{mark} {spec.quarter}/{spec.relpath} ({entry['duration_s'] or 0:.1f}s)"
                 if entry["status"] == "failed":
-                    line += f": {entry['error']}"
-                bar.write(line, file=out)
+                    kept = entry.get("failed_notebook")
+                    line += f": {entry['error']}" + (f" (notebook kept: {kept})" if kept else "")
+                if note or entry["status"] == "failed":  # a failure is always said, as it happens
+                    bar.write(line, file=out)
                 bar.set_postfix_str(spec.force, refresh=False)
                 bar.update(1)
         except KeyboardInterrupt:
@@ -571,6 +657,10 @@ def run_batch(options: BatchOptions, out=None, err=None) -> BatchResult:
             results.close()
         finally:
             bar.close()
+
+    for key, entry in entries.items():  # a public page whose update failed must not stay published
+        if entry["status"] == "failed" and entry["audience"] == "public":
+            atomic.withdraw_page(config.reports_dir(options.out_dir) / key)
 
     manifests = []
     code = code_version()
@@ -613,9 +703,11 @@ def run_batch(options: BatchOptions, out=None, err=None) -> BatchResult:
     if changed or not (root / "index.html").exists() or any(not (root / p.quarter.id / "index.html").exists() for p in plans):
         from analysis.run.site_index import write_index
 
-        index = write_index(options.out_dir)
+        index = write_index(options.out_dir, options.data_dir)
     result = BatchResult(entries, manifests, index, round(time.perf_counter() - started, 3))
-    print_summary(result, plans, out)
+    if note:
+        print_summary(result, plans, note)
+    print(summary_line(result, root / "index.html"), file=out)
     if interrupted:
         raise KeyboardInterrupt
     return result
@@ -641,9 +733,13 @@ def print_summary(result: BatchResult, plans: list[Plan], out) -> None:
                 else:
                     cells.append(f"{entry['status'] + ' ' + format(entry['duration_s'] or 0, '.1f') + 's':<18}")
             print(f"  {name:<{width}}  " + "  ".join(cells), file=out)
-    failed = result.failed
-    for entry in failed:
+    for entry in result.failed:
         kept = f" (notebook kept: {entry['failed_notebook']})" if entry.get("failed_notebook") else ""
         print(f"FAILED {entry['html']}: {entry['error']}{kept}", file=out)
-    print(f"\n{result.count('rendered')} rendered, {result.count('unchanged')} unchanged, {len(failed)} failed "
-          f"in {result.duration_s:.1f}s; manifest: {', '.join(str(m) for m in result.manifests)}", file=out)
+    print(f"\nmanifest: {', '.join(str(m) for m in result.manifests)}", file=out)
+
+
+def summary_line(result: BatchResult, index_html: Path) -> str:
+    """The one line a scheduled run always ends with: the counts, then where to look."""
+    return (f"{result.count('rendered')} rendered, {result.count('unchanged')} unchanged, {len(result.failed)} failed "
+            f"in {result.duration_s:.1f}s; index: {index_html}")

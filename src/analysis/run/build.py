@@ -14,6 +14,7 @@ import pandas as pd
 from analysis.core import atomic
 from analysis.core import config
 from analysis.sources.catalogue import FrameworkError, available_frameworks, load_framework
+from analysis.run.batch import BUILD_INPUT_COLUMNS, build_inputs_path, data_relpath, tracker_input_files
 from analysis.sources.trackers import COLUMNS, Problem, TrackerError, discover, file_sha256, read_raw, validate_frame
 
 SNAPSHOT_COLUMNS = ["framework", "force_id", "quarter", "as_of", "document", "dated_because", "source_file", "sha256", "rows"]
@@ -34,6 +35,12 @@ def _relative(path: Path, data_dir) -> str:
         return str(path)
 
 
+def _short(problem: Problem, count: int) -> str:
+    where = f"row {problem.row}" if isinstance(problem.row, int) else problem.row
+    extra = f"; {count - 1} more problem(s)" if count > 1 else ""
+    return f"{where}: {problem.field}: {problem.message}"[:200] + extra
+
+
 def build_trackers(data_dir=None) -> BuildResult:
     result = BuildResult()
     out_dir = config.processed_dir(data_dir) / "trackers"
@@ -46,6 +53,12 @@ def build_trackers(data_dir=None) -> BuildResult:
             continue
         by_framework[snap.framework].append(snap)
     for fw_id, snaps in by_framework.items():
+        seen = {data_relpath(p, data_dir): {"force_id": p.parent.name, "quarter": "", "status": "read", "problem": ""}
+                for p in tracker_input_files(fw_id, data_dir)}
+        for problem in problems:  # a file in the wrong place: its force (by folder) is held back, every quarter
+            key = data_relpath(Path(problem.file), data_dir)
+            if key in seen:
+                seen[key].update(status="rejected", problem=_short(problem, 1))
         try:
             framework = load_framework(fw_id, data_dir)
         except FrameworkError as exc:
@@ -58,9 +71,12 @@ def build_trackers(data_dir=None) -> BuildResult:
                 frame, file_problems = validate_frame(read_raw(snap.path), framework, str(snap.path))
             except TrackerError as exc:
                 file_problems = exc.problems
+            key = data_relpath(snap.path, data_dir)
             if file_problems:
                 result.problems.extend(file_problems)
+                seen[key].update(quarter=snap.quarter, status="rejected", problem=_short(file_problems[0], len(file_problems)))
                 continue
+            seen[key].update(quarter=snap.quarter, status="used")
             frame = frame.assign(framework=fw_id, force_id=snap.force_id, quarter=snap.quarter, as_of=snap.as_of)
             frame["item_order"] = frame["recommendation_id"].map(order)
             tables.append(frame[TRACKER_TABLE_COLUMNS])
@@ -83,6 +99,11 @@ def build_trackers(data_dir=None) -> BuildResult:
         result.written.append(atomic.write_csv(out_dir / f"{fw_id}.csv", table))
         result.written.append(atomic.write_csv(out_dir / f"{fw_id}-snapshots.csv", index))
         result.snapshots += len(index)
+        record = pd.DataFrame(
+            [{"file": f, "sha256": file_sha256(config.data_dir(data_dir) / f), **row} for f, row in sorted(seen.items())],
+            columns=BUILD_INPUT_COLUMNS,
+        )
+        result.written.append(atomic.write_csv(build_inputs_path(fw_id, data_dir), record))
     return result
 
 

@@ -20,11 +20,13 @@ import nbformat
 
 from analysis.core import atomic
 from analysis.core import config
-from analysis.sources.catalogue import FrameworkError, available_frameworks
+from analysis.core.errors import UsageError
+from analysis.sources.catalogue import UnknownFrameworkError, available_frameworks
 from analysis.present.fragments import META_MIMETYPE
+from analysis.present.style import css_custom_properties
 from analysis.core.forces import get_force
 from analysis.core.periods import parse_quarter
-from analysis.compute.report_model import AUDIENCES
+from analysis.core.config import AUDIENCES, NATIONAL_STEM
 
 KERNEL_NAME = "casey-progress"
 NOTEBOOK_PARAMETERS = ("force", "quarter", "audience", "framework", "data_dir")
@@ -57,9 +59,9 @@ class ReportJob:
 def checked_job(force: str, quarter: str, audience: str = "internal", framework: str = config.DEFAULT_FRAMEWORK, data_dir=None) -> ReportJob:
     """Validate user-supplied values; raise ValueError subclasses with the valid choices."""
     if audience not in AUDIENCES:
-        raise ValueError(f"unknown audience {audience!r}; choose one of: {', '.join(AUDIENCES)}")
+        raise UsageError(f"unknown audience {audience!r}; choose one of: {', '.join(AUDIENCES)}")
     if framework not in available_frameworks(data_dir):
-        raise FrameworkError(f"unknown framework {framework!r}; available: {', '.join(available_frameworks(data_dir))}")
+        raise UnknownFrameworkError(f"unknown framework {framework!r}; available: {', '.join(available_frameworks(data_dir))}")
     return ReportJob(get_force(force, data_dir).id, parse_quarter(quarter).id, audience, framework)
 
 
@@ -126,7 +128,7 @@ def to_html(nb: nbformat.NotebookNode) -> str:
     )
     meta["index_json"] = json.dumps(meta.get("index", {}), sort_keys=True)  # read back by analysis.run.site_index
     nb.metadata["casey"] = meta
-    body, _ = _EXPORTER.from_notebook_node(nb)
+    body, _ = _EXPORTER.from_notebook_node(nb, resources={"casey_palette_css": css_custom_properties()})
     return body
 
 
@@ -198,13 +200,17 @@ def render_report(job: ReportJob, data_dir=None, out_dir=None, kernel_name: str 
         "data_dir": str(config.data_dir(data_dir)),
     }
     assert set(parameters) == set(NOTEBOOK_PARAMETERS)
-    return execute_to_html(config.report_notebook(), parameters, job.html_path(out_dir),
-                           f"{job.force} {job.quarter} ({job.audience})", engine, kernel_name, timeout)
+    try:
+        return execute_to_html(config.report_notebook(), parameters, job.html_path(out_dir),
+                               f"{job.force} {job.quarter} ({job.audience})", engine, kernel_name, timeout)
+    except Exception:
+        if job.audience == "public":  # never leave a stale public page published
+            atomic.withdraw_page(job.html_path(out_dir))
+        raise
 
 
 # --------------------------------------------------------------------------- national overview
 NATIONAL_PARAMETERS = ("quarter", "audience", "framework", "data_dir")
-NATIONAL_STEM = "national-overview"
 
 
 @dataclass(frozen=True)
@@ -221,9 +227,9 @@ class NationalJob:
 
 def checked_national_job(quarter: str, audience: str = "internal", framework: str = config.DEFAULT_FRAMEWORK, data_dir=None) -> NationalJob:
     if audience not in AUDIENCES:
-        raise ValueError(f"unknown audience {audience!r}; choose one of: {', '.join(AUDIENCES)}")
+        raise UsageError(f"unknown audience {audience!r}; choose one of: {', '.join(AUDIENCES)}")
     if framework not in available_frameworks(data_dir):
-        raise FrameworkError(f"unknown framework {framework!r}; available: {', '.join(available_frameworks(data_dir))}")
+        raise UnknownFrameworkError(f"unknown framework {framework!r}; available: {', '.join(available_frameworks(data_dir))}")
     return NationalJob(parse_quarter(quarter).id, audience, framework)
 
 
@@ -234,8 +240,13 @@ def render_national(job: NationalJob, data_dir=None, out_dir=None, kernel_name: 
     parameters = {"quarter": job.quarter, "audience": job.audience, "framework": job.framework,
                   "data_dir": str(config.data_dir(data_dir))}
     assert set(parameters) == set(NATIONAL_PARAMETERS)
-    return execute_to_html(config.NOTEBOOKS_DIR / "national_overview.ipynb", parameters, job.html_path(out_dir),
-                           f"national overview {job.quarter} ({job.audience})", engine, kernel_name, timeout)
+    try:
+        return execute_to_html(config.NOTEBOOKS_DIR / "national_overview.ipynb", parameters, job.html_path(out_dir),
+                               f"national overview {job.quarter} ({job.audience})", engine, kernel_name, timeout)
+    except Exception:
+        if job.audience == "public":
+            atomic.withdraw_page(job.html_path(out_dir))
+        raise
 
 
 # --------------------------------------------------------------------------- PDF (board packs)

@@ -24,9 +24,9 @@ from analysis.core import atomic
 from analysis.core import config
 from analysis.core.periods import PeriodError, parse_quarter
 from analysis.present.htmltext import esc
-from analysis.present.style import STATUS_COLOURS, STATUS_LABELS
+from analysis.present.style import STATUS_LABELS, css_custom_properties
 
-NATIONAL_STEM = "national-overview"  # analysis.run.render.NATIONAL_STEM (not imported: that pulls in papermill)
+NATIONAL_STEM = config.NATIONAL_STEM
 PUBLIC_SITE = "public"  # reports/public/: the publishable copy
 BAR_STATUSES = ("complete", "in_progress", "not_started", "not_assessed")
 
@@ -34,16 +34,17 @@ _PAGE = """<!DOCTYPE html><html lang="en-GB"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'">
 <title>{title}</title><style>
-body{{font:17px/1.5 Arial,sans-serif;max-width:64rem;margin:1.5rem auto;padding:0 1rem;color:#0b0c0c}}
-a{{color:#1d70b8}} a:focus{{outline:3px solid #ffdd00}} h1{{font-size:1.8rem;margin:0 0 .5rem}}
-h2{{font-size:1.3rem;margin:1.6rem 0 .4rem}} p.lede{{color:#505a5f;margin:.2rem 0 1rem}}
-table{{border-collapse:collapse;width:100%}} th,td{{text-align:left;vertical-align:top;padding:.4rem;border-bottom:1px solid #b1b4b6}}
-thead th{{border-bottom:2px solid #0b0c0c}} .failed{{color:#d4351c}} .muted{{color:#505a5f}}
+{palette}
+body{{font:17px/1.5 Arial,sans-serif;max-width:64rem;margin:1.5rem auto;padding:0 1rem;color:var(--text)}}
+a{{color:var(--link)}} a:focus{{outline:3px solid var(--focus)}} h1{{font-size:1.8rem;margin:0 0 .5rem}}
+h2{{font-size:1.3rem;margin:1.6rem 0 .4rem}} p.lede{{color:var(--text-muted);margin:.2rem 0 1rem}}
+table{{border-collapse:collapse;width:100%}} th,td{{text-align:left;vertical-align:top;padding:.4rem;border-bottom:1px solid var(--rule)}}
+thead th{{border-bottom:2px solid var(--text)}} .failed{{color:var(--error)}} .muted{{color:var(--text-muted)}}
 td a{{display:inline-block;min-height:24px;min-width:24px}}
-.bar{{display:flex;width:12rem;max-width:100%;height:.9rem;border:1px solid #0b0c0c;margin:.25rem 0 .15rem}}
+.bar{{display:flex;width:12rem;max-width:100%;height:.9rem;border:1px solid var(--text);margin:.25rem 0 .15rem}}
 .bar span{{display:block;height:100%}} .counts{{font-size:.85rem}}
 nav.quarters ul{{list-style:none;padding:0;display:flex;flex-wrap:wrap;gap:.3rem 1.2rem}}
-@media (max-width:640px){{table,tbody,tr,td{{display:block;width:100%}} thead{{display:none}} tr{{padding:.4rem 0;border-bottom:1px solid #b1b4b6}} td{{border:0;padding:.1rem 0}} td[data-label]:not(:empty)::before{{content:attr(data-label) ": ";color:#505a5f}}}}
+@media (max-width:640px){{table,tbody,tr,td{{display:block;width:100%}} thead{{display:none}} tr{{padding:.4rem 0;border-bottom:1px solid var(--rule)}} td{{border:0;padding:.1rem 0}} td[data-label]:not(:empty)::before{{content:attr(data-label) ": ";color:var(--text-muted)}}}}
 </style></head><body><main><h1>{title}</h1>{body}</main></body></html>"""
 
 _META_TAG = re.compile(r"<meta\b[^>]*casey-index[^>]*>", re.I)
@@ -62,6 +63,10 @@ class _MetaReader(HTMLParser):
             self.content = found.get("content")
 
     handle_startendtag = handle_starttag
+
+
+def _page(title: str, body: str) -> str:
+    return _PAGE.format(title=title, body=body, palette=css_custom_properties())
 
 
 def _quarters(root: Path) -> list[str]:
@@ -125,7 +130,7 @@ def status_cell(facts: dict) -> str:
     if not total:
         return '<span class="muted">no applicable recommendations</span>'
     words = ", ".join(f"{n} {STATUS_LABELS[s].lower()}" for s, n in counts.items() if n)
-    segments = "".join(f'<span style="width:{100 * n / total:.1f}%;background:{STATUS_COLOURS[s]}"></span>'
+    segments = "".join(f'<span style="width:{100 * n / total:.1f}%;background:var(--status-{s.replace("_", "-")})"></span>'
                        for s, n in counts.items() if n)
     withheld = f"; {facts['withheld']} withheld" if facts.get("withheld") else ""
     return f'<div class="bar" aria-hidden="true">{segments}</div><span class="counts">{esc(words + withheld)}</span>'
@@ -251,11 +256,11 @@ def write_index(out_dir=None, data_dir=None) -> Path:
         label = parse_quarter(quarter).label
         body = (f'<p class="lede"><a href="../index.html">All quarters</a></p>'
                 + _quarter_table(root / quarter, names, titles))
-        atomic.write_text(root / quarter / "index.html", _PAGE.format(title=f"Casey progress reports, {esc(label)}", body=body))
+        atomic.write_text(root / quarter / "index.html", _page(title=f"Casey progress reports, {esc(label)}", body=body))
     landing = _landing(quarters, counts, lambda q: _quarter_table(root / q, names, titles, link_base=root),
                        lambda q: f"{q}/index.html", public=False)
     landing += f'<p><a href="{PUBLIC_SITE}/index.html">The public site</a> (public versions only, ready to publish).</p>'
-    index = atomic.write_text(root / "index.html", _PAGE.format(title="Casey progress reports", body=landing))
+    index = atomic.write_text(root / "index.html", _page(title="Casey progress reports", body=landing))
 
     site = _mirror_public(root, quarters)
     public_quarters = [q for q in quarters if (site / q).exists()]
@@ -265,9 +270,9 @@ def write_index(out_dir=None, data_dir=None) -> Path:
         body = ('<p class="lede"><a href="../index.html">All quarters</a></p>'
                 + _quarter_table(site / quarter, names, titles, public_site=True))
         atomic.write_text(site / quarter / "index.html",
-                          _PAGE.format(title=f"Casey progress reports (public), {esc(label)}", body=body))
+                          _page(title=f"Casey progress reports (public), {esc(label)}", body=body))
     public_landing = _landing(public_quarters, public_counts,
                               lambda q: _quarter_table(site / q, names, titles, public_site=True, link_base=site),
                               lambda q: f"{q}/index.html", public=True)
-    atomic.write_text(site / "index.html", _PAGE.format(title="Casey progress reports (public)", body=public_landing))
+    atomic.write_text(site / "index.html", _page(title="Casey progress reports (public)", body=public_landing))
     return index

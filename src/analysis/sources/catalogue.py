@@ -14,10 +14,15 @@ import pandas as pd
 import yaml
 
 from analysis.core import config
+from analysis.core.errors import UsageError
 
 
 class FrameworkError(ValueError):
     """A framework file that is missing or malformed; names the file and the field."""
+
+
+class UnknownFrameworkError(FrameworkError, UsageError):
+    """No framework file with that id; the message lists the available ones."""
 
 
 @dataclass(frozen=True)
@@ -171,7 +176,7 @@ def load_framework(framework_id: str = config.DEFAULT_FRAMEWORK, data_dir=None) 
     path = config.frameworks_dir(data_dir) / f"{framework_id}.yaml"
     if not path.exists():
         choices = ", ".join(available_frameworks(data_dir)) or "none"
-        raise FrameworkError(f"unknown framework {framework_id!r}; available: {choices}")
+        raise UnknownFrameworkError(f"unknown framework {framework_id!r}; available: {choices}")
     return _cached(path, path.stat().st_mtime)
 
 

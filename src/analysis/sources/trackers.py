@@ -20,6 +20,7 @@ import pandera.pandas as pa
 import yaml
 
 from analysis.core import config
+from analysis.core.cells import is_formula_like, normalise_text
 from analysis.sources.catalogue import Framework
 from analysis.core.forces import UnknownForceError, get_force
 from analysis.core.periods import PeriodError, parse_quarter
@@ -209,9 +210,9 @@ def _read_xlsx(path: Path, raw: bytes) -> pd.DataFrame:
 
 def _normalise(frame: pd.DataFrame) -> pd.DataFrame:
     frame = frame.copy()
-    frame.columns = [str(c).strip() for c in frame.columns]
+    frame.columns = [normalise_text(c) for c in frame.columns]
     for column in frame.columns:
-        frame[column] = frame[column].fillna("").astype(str).str.strip()
+        frame[column] = frame[column].fillna("").astype(str).map(normalise_text)
     if "status" in frame:
         frame["status"] = frame["status"].str.lower().str.replace(r"[\s\-]+", "_", regex=True)
     if "marking" in frame:
@@ -278,6 +279,23 @@ def validate_frame(frame: pd.DataFrame, framework: Framework, name: str) -> tupl
         )
     problems.sort(key=lambda p: (p.row if isinstance(p.row, int) else 0, COLUMNS.index(p.field) if p.field in COLUMNS else 99))
     return frame[COLUMNS], problems
+
+
+def formula_cells(frame: pd.DataFrame, name: str, rows: list[int] | None = None) -> list[Problem]:
+    """Cells of a normalised tracker that a spreadsheet would run as formulas: one note each.
+
+    They are kept as text (written with a leading ' by every spreadsheet and CSV writer); the
+    import reports them so a person can check what the force sent. ``rows`` maps positions to
+    the file's row numbers, by the frame's index (default: index + 2).
+    """
+    found = []
+    for index, record in frame.iterrows():
+        row = rows[int(index)] if rows is not None else int(index) + HEADER_ROW + 1
+        for column, value in record.items():
+            if isinstance(value, str) and is_formula_like(value):
+                found.append(Problem(name, row, str(column), f"starts with {value[:1]!r} and would run as a spreadsheet formula: "
+                                     f"kept as text, written with a leading ' ({value[:40]!r})"))
+    return found
 
 
 def load_tracker(path: Path, framework: Framework) -> pd.DataFrame:

@@ -1,0 +1,73 @@
+"""Every threshold and judgement call in one place, each with why (the log is docs/assumptions.md).
+
+Modules import these names instead of writing the numbers themselves, so a reviewer can see
+every choice that shapes a sentence in a report on one page, and a change to one is a one-line,
+reviewable diff. ``tests/test_settings.py`` checks that docs/assumptions.md names each of them.
+"""
+
+from __future__ import annotations
+
+# --------------------------------------------------------------------------- tracker progress
+# A recommendation whose tracker entry (status, evidence, actions) has not changed for this many
+# quarters is flagged "not updated". Two quarters: one quiet quarter is normal between panel
+# meetings; a second suggests the tracker is no longer being kept.
+STALE_AFTER_QUARTERS = 2
+
+# Roll-up of a recommendation's rows (parent and parts) to one status (analysis.compute.progress):
+# all rows agree -> that status; any complete or in-progress row among mixed ones -> in progress
+# (something is under way, not everything is done); a mix of not started and not assessed -> not
+# started (nothing shown to be under way). Rows marked not applicable are ignored unless all are.
+ROLLUP_MIXED_WITH_PROGRESS = "in_progress"
+ROLLUP_MIXED_WITHOUT_PROGRESS = "not_started"
+# A recommendation with no tracker rows: not applicable when the catalogue says it and all its parts
+# are specific to the Met (or London, or Government); otherwise not assessed, never "not started".
+NO_ROWS_MET_ONLY_STATUS = "not_applicable"
+NO_ROWS_STATUS = "not_assessed"
+
+# National overview: a force is listed "to look at" when fewer than this share of its applicable
+# recommendations have evidence. Half: below it, evidence is the exception rather than the rule.
+LOW_EVIDENCE_SHARE = 0.5
+
+# --------------------------------------------------------------------------- key measures and statistics
+# Confidence level for intervals on a rate and for calling a change between two rates significant.
+CONFIDENCE = 0.95
+# Funnel-plot control limits (Spiegelhalter 2005): 95% (about 2 SD) and 99.8% (about 3 SD). Only the
+# outer limit is used to list a force "to look at"; the inner one is drawn for context.
+FUNNEL_LEVELS = (0.95, 0.998)
+# Share of z-scores winsorised at each end before estimating over-dispersion, so a few extreme
+# forces do not widen everyone's limits (Spiegelhalter 2005 suggests 10%).
+OVERDISPERSION_WINSOR = 0.10
+# Quarters in the trend window and in the charge-rate chart: three years is long enough to see a
+# trend past seasonal noise and short enough to describe the current picture.
+TREND_QUARTERS = 12
+# A straight-line projection to a target further away than this is not credible, so none is stated.
+PROJECTION_HORIZON_YEARS = 25.0
+# Quarters the Home Office outcomes source shows as near-empty for reasons of recording, not real
+# falls (documented in the outcomes PROVENANCE): kept out of rates and trends, and named as gaps.
+KNOWN_GAPS = {
+    ("greater-manchester", p): "Greater Manchester data gap (near-empty quarter in the source)"
+    for p in ("2019-20-Q2", "2019-20-Q3", "2019-20-Q4")
+}
+
+# Months from the end of a financial year (31 March) to the publication of its stop and search statistics.
+# The Home Office "Police powers and procedures: stop and search and arrests" came out on 27 October 2022
+# for 2021/22 and in late September 2023 for 2022/23; seven months (to 31 October) covers both and errs
+# late, so a report never shows a year before it was published (a 2024/25 Q1 report shows 2022/23).
+STOP_SEARCH_PUBLICATION_LAG_MONTHS = 7
+# Years of sexual-offence charge counts listed as the trend of the 16.v proxy: a short, current run.
+SEXUAL_OFFENCES_TREND_YEARS = 5
+
+# --------------------------------------------------------------------------- importing force returns
+# Free-text references scoring below this are listed for a person to confirm, never accepted.
+# Set against the seeds' tracker layouts and tests/test_reference_matching.py.
+MATCH_THRESHOLD = 0.6
+# ... and the best match must beat the best unrelated item by this much, or it is ambiguous.
+MATCH_MIN_MARGIN = 0.08
+# Empty, unlocked rows added to an Excel template for items the force adds itself.
+TEMPLATE_EXTRA_ROWS = 15
+
+# --------------------------------------------------------------------------- running a batch
+# Seconds one report may take before it is failed; the rest of the batch goes on.
+REPORT_TIMEOUT_SECONDS = 900.0
+# Reports a worker renders before it is replaced, so memory stays flat over a long run.
+MAX_TASKS_PER_WORKER = 25
