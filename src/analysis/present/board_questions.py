@@ -10,12 +10,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from analysis.core.settings import MAX_BOARD_QUESTIONS, STATUS_PROGRESS
 from analysis.present.style import STATUS_LABELS
 
-# setting: at most this many questions on the first screen; a panel can press on a handful, not a list of twenty
-MAX_QUESTIONS = 5
-# setting: how far along each status is, to tell a backward move; not_assessed/not_applicable have no place
-STATUS_PROGRESS = {"not_started": 0, "in_progress": 1, "complete": 2}
+MAX_QUESTIONS = MAX_BOARD_QUESTIONS
 
 
 @dataclass(frozen=True)

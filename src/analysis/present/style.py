@@ -9,6 +9,13 @@ Status colours are never the only cue: badges always carry their text label.
 from __future__ import annotations
 
 from analysis.core import palette
+from analysis.core.settings import (  # chart legibility: see docs/assumptions.md
+    MAX_FIGURE_WIDTH_IN,
+    MIN_FIGURE_FONT_PT,
+    MIN_PHONE_TEXT_PX,
+    PHONE_CONTENT_PX,
+    WRAP_LABEL_CHARS,
+)
 from analysis.core.palette import COMPARATOR, HIGHLIGHT, LIMITS, OTHERS, PRIMARY, REFERENCE, SECONDARY  # noqa: F401
 
 CATEGORICAL = list(palette.CATEGORICAL)
@@ -28,17 +35,6 @@ STATUS_LABELS = {
 STATUS_COLOURS = dict(palette.STATUS)
 
 FIGURE_DPI = 110
-# setting: the narrowest screen a report is read on (a 390 px phone less the page's side padding), in CSS px
-PHONE_CONTENT_PX = 360
-# setting: the smallest chart text a reader should have to read on that phone, in CSS px (WCAG has no number;
-# 9 px is about the smallest legible sans-serif on a phone held at reading distance)
-MIN_PHONE_TEXT_PX = 9.5  # 9 px, with a margin for rounding in the browser
-# setting: the widest chart, in inches at FIGURE_DPI; narrower charts need smaller fonts to stay legible on a phone
-MAX_FIGURE_WIDTH_IN = 6.4
-# setting: category labels (sections, measures) longer than this wrap onto more lines, in characters
-WRAP_LABEL_CHARS = 20
-# setting: the smallest chart text in points, whatever the width (a printed A4 page shows charts at about this)
-MIN_FIGURE_FONT_PT = 9.0
 
 
 def _fixed_tick_labels(axis) -> bool:
@@ -47,6 +43,21 @@ def _fixed_tick_labels(axis) -> bool:
     from matplotlib.ticker import FixedLocator
 
     return isinstance(axis.get_major_locator(), (FixedLocator, StrCategoryLocator))
+
+
+def _wrap_titles_and_axis_labels(fig) -> None:
+    """Wrap titles and axis labels to the figure's width (height for a y label), so larger text makes them
+    taller, not wider. Done by hand: matplotlib's own wrapping is ignored by the tight bounding box."""
+    import textwrap
+
+    width_pt, height_pt = (v * 72 for v in fig.get_size_inches())
+    for ax in fig.axes:
+        for text, room in ((ax.title, width_pt), (ax._left_title, width_pt), (ax.xaxis.label, width_pt),
+                           (ax.yaxis.label, height_pt * 0.85)):
+            words = " ".join(text.get_text().split())
+            if words:
+                # an average character of a sans-serif font is a little over half the font size wide
+                text.set_text(textwrap.fill(words, max(12, int(room / (0.55 * text.get_fontsize())))))
 
 
 def _legends_below_axes(fig) -> None:
@@ -114,8 +125,7 @@ def make_legible(fig, max_rounds: int = 6) -> float:
     if lines > 1:  # wrapped category labels need taller rows
         w, h = fig.get_size_inches()
         fig.set_size_inches(w, h * (1 + 0.5 * (lines - 1)))
-        ax.title.set_wrap(True)
-        ax._left_title.set_wrap(True)
+
     _balance_legends(fig)
 
     def drawn_texts():
@@ -135,6 +145,7 @@ def make_legible(fig, max_rounds: int = 6) -> float:
         for text in drawn_texts():
             if text.get_fontsize() < needed:
                 text.set_fontsize(needed)
+        _wrap_titles_and_axis_labels(fig)
         fig.canvas.draw()
         _legends_below_axes(fig)
     fig.canvas.draw()
