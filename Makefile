@@ -29,7 +29,7 @@ build: env ## Validate data/raw and build data/processed
 	$(BIN)/casey build
 
 reports: env ## The main job: build data/processed, then render all 43 forces + the national overview for every quarter with tracker data
-	$(BIN)/casey batch --build --quarter tracker-quarters
+	$(BIN)/casey batch --build --report-sets data/raw/report-sets.yaml
 
 quarter: env ## The scheduled job: build, then render the latest complete quarter (QUARTER=2024-25-Q1 to choose)
 	$(BIN)/casey batch --build --quarter $(or $(QUARTER),latest)

@@ -340,3 +340,42 @@ def test_a_force_without_an_unknown_row_says_the_share_is_not_given(tmp_path):
     text = " ".join(measure_sections.stop_search_fairness("durham", "2024-25-Q1", data).sentences)
     assert "does not give the number of Durham's searches in 2022/23 whose ethnicity was not recorded" in text
     assert not re.search(r"\bnan\b", text)
+
+
+def test_ratio_funnel_classes_on_the_log_scale():
+    se = 0.1
+    z = 1.959964
+    ratio = 2 * math.exp(3.2 * se)  # 3.2 standard errors above a target of 2
+    lower, upper = ratio * math.exp(-z * se), ratio * math.exp(z * se)
+    assert disparity.log_ratio_se([lower], [upper])[0] == pytest.approx(se)
+    assert disparity.classify_ratio_funnel([ratio], [lower], [upper], 2.0) == ["above 99.8%"]
+    assert disparity.classify_ratio_funnel([ratio], [lower], [upper], 2.0, phi=2.0) == ["above 95%"]  # z 2.26
+    assert disparity.classify_ratio_funnel([ratio], [lower], [upper], 2.0, phi=4.0) == ["within"]  # z 1.6
+    assert disparity.classify_ratio_funnel([2 / ratio * 2], [lower], [upper], 2.0) == ["below 99.8%"]
+    assert disparity.classify_ratio_funnel([float("nan")], [float("nan")], [float("nan")], 2.0) == ["no ratio"]
+
+
+def test_national_table_places_forces_on_the_widened_funnel():
+    table = measure_sections.national_fairness_table("2024-25-Q1").set_index("force_id")
+    assert table["phi"].iloc[0] > 1  # forces vary far more than chance: limits are widened
+    assert table.loc["city-of-london", "funnel"] == "no ratio"
+    assert table.loc["metropolitan-police", "funnel"] == "below 99.8%"  # 2.88 (2.84 to 2.91) against 4.07
+    met = " ".join(measure_sections.stop_search_fairness("metropolitan-police", "2024-25-Q1").sentences)
+    assert "Metropolitan Police is below the 99.8% funnel limit" in met
+    leics = " ".join(measure_sections.stop_search_fairness("leicestershire", "2024-25-Q1").sentences)
+    assert table.loc["leicestershire", "funnel"] == "within"  # 3.14 against 4.07, with limits widened (phi > 1)
+    assert "Leicestershire is inside the funnel limits." in leics
+
+
+@pytest.mark.parametrize("force_id", ["metropolitan-police", "durham", "city-of-london", None])
+def test_disparity_funnel_draws_for_a_force_a_small_force_and_none(force_id):
+    from analysis.present import measure_charts
+
+    fig, alt = measure_charts.stop_search_caterpillar(force_id, "2022-23")
+    assert fig.axes[0].get_yscale() == "log" and "funnel plot" in fig.axes[0].get_title().lower()
+    if force_id == "metropolitan-police":
+        assert "Metropolitan Police is highlighted at 2.88" in alt
+    elif force_id == "city-of-london":
+        assert "City of London has no ratio for 2022/23" in alt
+    elif force_id is None:
+        assert "2 of 42 forces lie outside the widened 99.8% limits" in alt

@@ -62,7 +62,7 @@ def test_funnels_cover_every_force_and_feed_forces_to_look_at(data):
     outside = set(closed.loc[closed["funnel"].str.endswith("99.8%"), "force_id"])
     look = o.look_at
     assert outside <= set(look["force_id"])
-    assert look["reason"].str.contains("evidence is blank for 10 of 14").any()  # leicestershire's tracker
+    assert look["reason"].str.contains("evidence is blank for all or part of 10 of 14").any()  # leicestershire's tracker
     assert list(look["force"]) == sorted(look["force"])  # alphabetical, not ranked
 
 
@@ -106,3 +106,22 @@ def test_headline_compares_like_with_like_and_funnel_levels_are_not_mixed():
     first, second = national.funnel_position_sentences(table)
     assert first == "Against the 95% limits: 3 of 8 forces are outside (2 above, 1 below) and 5 inside."
     assert second == "Against the wider 99.8% limits: 2 are outside (1 above, 1 below)."
+def test_spc_verdicts_for_all_43_forces_as_at_the_quarter(data):
+    o = national.load_overview("2023-24-Q1", "internal", data_dir=data)
+    t = o.spc
+    assert len(t) == 43 and set(t["period"]) == {"2023-24-Q1"}  # nothing after the overview's quarter
+    assert set(t["variation"]) <= {"common_cause", "special_cause_improving", "special_cause_concerning"}
+    sentences = " ".join(national.spc_sentences(o))
+    counts = t["variation"].value_counts()
+    assert f"special cause, concerning: {counts['special_cause_concerning']} forces" in sentences
+    concern = t.loc[t["variation"] == "special_cause_concerning", "force_id"]
+    assert set(concern) <= set(o.look_at["force_id"])
+    assert o.look_at["reason"].str.contains("special-cause variation of concern").sum() == len(concern)
+    html = national.spc_section(o)
+    assert html.count("<tr>") == 44  # header + 43 forces
+
+
+def test_spc_section_escapes_force_names(data):
+    o = national.load_overview("2024-25-Q1", "internal", data_dir=data)
+    o.spc.loc[0, "force_name"] = "<b>x</b>"
+    assert "<b>x</b>" not in national.spc_section(o)

@@ -52,7 +52,8 @@ def test_recommendation_status_uses_parts_and_catalogue_applicability(casey):
     s = summarise(table)
     assert s.applicable == 14 and s.not_applicable == 2
     assert s.counts == {"complete": 1, "in_progress": 1, "not_started": 0, "not_assessed": 12}
-    assert s.evidenced == 2
+    # 4 has a part with blank evidence: not counted as evidenced, and the blank part is named
+    assert s.evidenced == 1 and s.partly_evidenced == 1 and s.blank_evidence_parts == ("4.iii",)
 
 
 def test_compare_finds_moves_and_new_evidence(casey):
@@ -104,3 +105,22 @@ def test_a_recommendation_with_any_sensitive_row_is_withheld_whole_and_in_no_cou
     s = summarise(table)
     assert s.withheld == 2 and s.applicable + s.not_applicable + s.withheld == len(casey.recommendations)
     assert flags(table, pd.Series(dtype=float))["4"] == []  # never flagged against the force
+def test_flags_name_the_parts_with_blank_evidence_and_parts_not_started(casey):
+    table = recommendation_status(casey, rows(
+        ("16.i", "in_progress", "survey"), ("16.ii", "in_progress", ""), ("16.iv", "not_started", ""),
+        ("7", "in_progress", "strategy"), ("7.ii", "in_progress", ""), ("1", "complete", "")))
+    found = flags(table, pd.Series(dtype=float))
+    assert "evidence is blank for parts 16.ii and 16.iv" in found["16"]
+    assert "not started for part 16.iv" in found["16"]
+    assert "evidence is blank for part 7.ii" in found["7"]
+    assert found["1"] == ["evidence is blank", "marked complete without evidence"]
+    assert not table.set_index("recommendation_id").loc["16", "has_evidence"]
+
+
+def test_a_status_first_given_after_a_blank_tracker_is_first_assessed_not_moved(casey):
+    before = recommendation_status(casey, rows(("1", "not_assessed", ""), ("2", "not_started", "")))
+    after = recommendation_status(casey, rows(("1", "in_progress", "done"), ("2", "in_progress", "e")))
+    change = compare(after, before).set_index("recommendation_id")
+    assert change.loc["1", "first_assessed"] and not change.loc["1", "moved"]
+    assert change.loc["2", "moved"] and not change.loc["2", "first_assessed"]
+    assert not change.loc["5", "first_assessed"]  # not applicable: nothing claimed

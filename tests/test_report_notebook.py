@@ -45,7 +45,7 @@ def test_summary_counts_match_the_fixture(rendered):
     text = text_of(rendered[0].read_text())
     # fixture B: rec 1 complete; 2, 3, 6 in progress; the other 10 of the 14 applicable recs have no entry
     assert "Of the applicable ones, 1 is complete, 3 in progress and 0 not started, and 10 cannot be assessed" in text
-    assert "Evidence is recorded for 4 of 14 applicable recommendations (29%)" in text
+    assert "Evidence is recorded for every applicable part of 4 of the 14 applicable recommendations (29%)" in text
     assert "Moved from not started (2023/24 Q1) to complete." in text
     assert "not updated for 4 quarters" in text  # rec 2 unchanged since 2023-24 Q1
 
@@ -78,6 +78,7 @@ def test_public_report_withholds_sensitive_rows(rendered):
     public_html = public.read_text()
     assert "SENSITIVE-TOKEN-7731" not in public_html
     assert "SENSITIVE-TOKEN-7731" not in public.with_suffix(".ipynb").read_text()
+    assert "SENSITIVE-TOKEN-7731" not in public.with_suffix(".claims.json").read_text()  # public claims only
     assert "1 recommendation (6) is withheld from this public version under its protective marking" in text_of(public_html)
     assert "Protective marking OFFICIAL " in text_of(public_html)
 

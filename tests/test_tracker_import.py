@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from analysis.sources.trackers import COLUMNS, load_tracker
+from analysis.sources.trackers import TRACKER_COLUMNS, load_tracker
 from analysis.intake.import_return import MappingError, import_tracker, load_mapping
 from analysis.intake.template import write_template
 from conftest import ROOT
@@ -52,7 +52,7 @@ def test_round_trip_writes_a_valid_snapshot_and_summarises_changes(fixture_data,
     result = import_tracker(returned, "leicestershire", "2024-25-Q2", data_dir=fixture_data, today=TODAY)
     assert result.ok, result.problems
     frame = load_tracker(target(fixture_data), casey)
-    assert list(frame.columns) == COLUMNS
+    assert list(frame.columns) == TRACKER_COLUMNS
     assert list(frame["recommendation_id"]) == ["1", "2", "3", "8"]
     assert frame.set_index("recommendation_id").at["8", "status"] == "not_started"
     assert frame["source"].str.contains("Leicestershire return for 2024/25 Q2, imported from returned.xlsx").all()

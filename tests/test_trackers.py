@@ -89,3 +89,16 @@ def test_row_numbers_count_blank_lines_as_the_file_does(tmp_path, casey):
     text = f"{HEADER}\n{GOOD}\n,,,,,,,,\n\n2,finished,PSD,e,a,,OFFICIAL,stated,Doc\n"
     found = problems_of(write(tmp_path, text), casey)
     assert found == [f"{tmp_path / 't.csv'}: row 5: status: 'finished' must be one of not_started, in_progress, complete, not_applicable, not_assessed"]
+
+
+def test_the_optional_status_reason_is_kept_and_checked(tmp_path, casey):
+    header = HEADER + ",status_reason"
+    ok = load_tracker(write(tmp_path, f"{header}\n{GOOD},Training done; no charter yet\n"), casey)
+    assert ok.iloc[0]["status_reason"] == "Training done; no charter yet"
+    assert load_tracker(write(tmp_path, f"{HEADER}\n{GOOD}\n", "old.csv"), casey).iloc[0]["status_reason"] == ""
+    long_reason = "x" * 300
+    found = problems_of(write(tmp_path, f'{header}\n{GOOD},{long_reason}\n2,in_progress,HR,e,a,,OFFICIAL,stated,Doc,"one\ntwo"\n',
+                              "bad.csv"), casey)
+    name = str(tmp_path / "bad.csv")
+    assert any(p.startswith(f"{name}: row 2: status_reason: ") and "longer than 220" in p for p in found)
+    assert any(p.startswith(f"{name}: row 3: status_reason: ") and "more than one line" in p for p in found)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import sys
 
-from analysis.core import config
+from analysis.core import config, settings
 from analysis.core.errors import EXIT_DATA, EXIT_OK, EXIT_USAGE, UsageError
 
 HELP = "render every force (and the national overview) for a quarter, in parallel and incrementally"
@@ -19,6 +19,7 @@ HELP = "render every force (and the national overview) for a quarter, in paralle
 
 def cmd_batch(args) -> int:
     from analysis.run.batch import BatchOptions, run_batch
+    from analysis.run.report_sets import ReportSet, batch_options, expand_frameworks, load_report_sets
 
     status = EXIT_OK
     if args.build:
@@ -30,7 +31,6 @@ def cmd_batch(args) -> int:
         quarters=args.quarter,
         forces=args.forces,
         audiences=args.audience,
-        framework=args.framework,
         data_dir=args.data_dir,
         out_dir=args.out,
         workers=args.workers,
@@ -45,16 +45,25 @@ def cmd_batch(args) -> int:
         verbose=args.verbose,
     )
     try:
-        result = run_batch(options)
+        if args.report_sets:
+            sets = load_report_sets(args.report_sets, args.data_dir)
+        else:
+            frameworks = expand_frameworks(args.framework, args.data_dir)
+            sets = [ReportSet(f, tuple(args.audience), tuple(args.quarter)) for f in frameworks]
+        results = []
+        for one in batch_options(options, sets):  # one set after another, into the same folder and index
+            result = run_batch(one)
+            results.append(result)
+            status = status or result.exit_code
     except UsageError as exc:
         print(f"casey: {exc}", file=sys.stderr)
         return EXIT_USAGE
     if args.pdf:
-        status = max(status, _print_pdfs(result, args.out))
-    return EXIT_DATA if (result.exit_code or status) else EXIT_OK
+        status = max(status, _print_pdfs(results, args.out))
+    return EXIT_DATA if status else EXIT_OK
 
 
-def _print_pdfs(result, out_dir) -> int:
+def _print_pdfs(results, out_dir) -> int:
     """A PDF beside every rendered report, and beside any unchanged one that has none yet (one browser for all)."""
     from pathlib import Path
 
@@ -62,7 +71,7 @@ def _print_pdfs(result, out_dir) -> int:
 
     root = config.reports_dir(out_dir)
     todo = []
-    for key, entry in result.entries.items():
+    for key, entry in [item for result in results for item in result.entries.items()]:
         html = root / key
         if entry["status"] == "rendered" or (entry["status"] == "unchanged" and html.exists()
                                              and not Path(html).with_suffix(".pdf").exists()):
@@ -85,7 +94,11 @@ def register(subparsers) -> None:
     p.add_argument("--forces", nargs="+", default=None, metavar="FORCE", help="slugs or ONS codes (default: all 43)")
     p.add_argument("--audience", nargs="+", default=list(config.AUDIENCES), choices=config.AUDIENCES,
                    help="audiences to render (default: both)")
-    p.add_argument("--framework", default=config.DEFAULT_FRAMEWORK)
+    p.add_argument("--framework", nargs="+", default=[config.DEFAULT_FRAMEWORK], metavar="ID",
+                   help=f"framework(s) to render, or 'all' (default: {config.DEFAULT_FRAMEWORK})")
+    p.add_argument("--report-sets", default=None, metavar="FILE",
+                   help="a YAML file of report sets (framework, audiences, quarters), e.g. data/raw/report-sets.yaml; "
+                        "replaces --framework, --audience and --quarter")
     p.add_argument("--workers", type=int, default=None, help=f"parallel workers (default: CPU count, {os.cpu_count()} here)")
     p.add_argument("--executor", choices=["local", "dask"], default="local",
                    help="local process pool (default) or a Dask distributed cluster")
@@ -96,8 +109,10 @@ def register(subparsers) -> None:
     p.add_argument("--force-rerun", action="store_true", help="render every report even if its inputs are unchanged")
     p.add_argument("--no-national", action="store_true", help="skip the national overview")
     p.add_argument("--build", action="store_true", help="run `casey build` first")
-    p.add_argument("--timeout", type=float, default=900, help="seconds per report before it fails (0: no limit)")
-    p.add_argument("--max-tasks-per-child", type=int, default=25, help="recycle a worker after N reports (0: never)")
+    p.add_argument("--timeout", type=float, default=settings.REPORT_TIMEOUT_SECONDS,
+                   help="seconds per report before it fails (0: no limit)")
+    p.add_argument("--max-tasks-per-child", type=int, default=settings.MAX_TASKS_PER_WORKER,
+                   help="recycle a worker after N reports (0: never)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar (it is off anyway when not on a terminal)")
     p.add_argument("-v", "--verbose", action="store_true",
                    help="also print the plan, one line per report and a table per quarter (default: only failures "

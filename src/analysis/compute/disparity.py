@@ -24,7 +24,7 @@ import pandas as pd
 
 from analysis.compute import stats
 from analysis.core import config
-from analysis.core.settings import STOP_SEARCH_PUBLICATION_LAG_MONTHS
+from analysis.core.settings import (CONFIDENCE, FUNNEL_LEVELS, OVERDISPERSION_WINSOR)
 from analysis.core.forces import all_forces
 from analysis.core.periods import parse_quarter
 from analysis.sources import census, stop_search
@@ -242,6 +242,40 @@ def stop_search_group_rates(data_dir=None, legislation: str = "All") -> pd.DataF
                          "searches": r.searches, "population": r.population, "rate": rate,
                          "ratio_to_white": ratio, "lower": lower, "upper": upper})
     return pd.DataFrame(rows, columns=columns)
+
+
+def log_ratio_se(lower, upper):
+    """Standard error of log(ratio), recovered from its interval at the settings' confidence level."""
+    z = float(stats._z(CONFIDENCE))
+    return (np.log(np.asarray(upper, float)) - np.log(np.asarray(lower, float))) / (2 * z)
+
+
+def ratio_overdispersion(ratios, se_log, target: float, winsor: float | None = None) -> float:
+    """Spiegelhalter over-dispersion factor for ratios on the log scale: the mean squared z-score after
+    winsorising the most extreme share at each end (settings.OVERDISPERSION_WINSOR); never below 1."""
+    winsor = OVERDISPERSION_WINSOR if winsor is None else winsor
+    z = (np.log(np.asarray(ratios, float)) - np.log(target)) / np.asarray(se_log, float)
+    if not len(z):
+        return 1.0
+    lo, hi = np.quantile(z, [winsor, 1 - winsor])
+    return float(max(1.0, np.mean(np.clip(z, lo, hi) ** 2)))
+
+
+def classify_ratio_funnel(ratios, lower, upper, target: float, phi: float = 1.0) -> list[str]:
+    """'within', 'above 95%', 'above 99.8%', 'below 95%', 'below 99.8%' or 'no ratio', for each ratio against
+    funnel limits around ``target`` on the log scale (limits widened by sqrt(phi)); the outermost breach wins."""
+    out = []
+    for ratio, se in zip(np.asarray(ratios, float), log_ratio_se(lower, upper)):
+        if not (np.isfinite(ratio) and np.isfinite(se) and se > 0 and np.isfinite(target)):
+            out.append("no ratio")
+            continue
+        z = (np.log(ratio) - np.log(target)) / (se * np.sqrt(phi))
+        label = "within"
+        for level in sorted(FUNNEL_LEVELS):
+            if abs(z) > float(stats._z(level)):
+                label = f"{'above' if z > 0 else 'below'} {level * 100:g}%"
+        out.append(label)
+    return out
 
 
 # --------------------------------------------------------------------------- sexual-offence charges

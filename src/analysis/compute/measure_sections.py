@@ -1,9 +1,16 @@
 """Per-force key-measure summaries: one :class:`MeasureSection` per Casey key measure.
 
-:func:`measure_sections` gives a force report its key-measures sections (latest figure,
-comparisons with significance, funnel position, trend, sentences written from the numbers);
+:func:`measure_sections` gives a force report its key-measures sections (latest figure, plain
+differences from earlier periods, a process-behaviour verdict on change over time, the funnel
+position against other forces, sentences written from the numbers);
 :func:`national_measure_table` gives every force's charge rate for one quarter. The data
-comes from :mod:`analysis.compute.measures`.
+comes from :mod:`analysis.compute.measures`, always *as at* the report's quarter.
+
+One standard per question: change over time is judged only by the process-behaviour chart
+(:mod:`analysis.compute.spc`: a Laney p′ chart for charge rates, an XmR chart for other series);
+differences from earlier quarters are stated as plain differences, never called significant on
+their own. The comparison with other forces is judged only by the funnel plot, with limits widened
+for over-dispersion. Evaluative words come from :mod:`analysis.compute.direction`.
 """
 
 from __future__ import annotations
@@ -11,12 +18,16 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from enum import StrEnum
+from functools import lru_cache
 
+import numpy as np
 import pandas as pd
 
-from analysis.compute import disparity, stats
-from analysis.core import config
-from analysis.core.settings import CONFIDENCE, SEXUAL_OFFENCES_TREND_YEARS
+from analysis.compute import direction as dn
+from analysis.compute import disparity, spc, stats
+from analysis.core import config, settings
+from analysis.core.settings import (CONFIDENCE, PARITY_MIN_POINTS, SEXUAL_OFFENCES_TREND_YEARS,  # noqa: F401
+                                    SPC_MAX_POINTS, SPC_QUARTERS)
 from analysis.compute.disparity import census2021_by_force
 from analysis.core.forces import all_forces, get_force
 from analysis.compute.measures import (
@@ -24,11 +35,10 @@ from analysis.compute.measures import (
     FUNNEL_NOTE,
     HEADLINE,
     KEY_MEASURES,
+    NATIONAL_ID,
     NATIONAL_NAME,
     OUTCOMES_SOURCE,
-    TREND_QUARTERS,
     census_table,
-    decimal_year,
     charge_rate_series,
     load_registry,
     national_series,
@@ -38,6 +48,7 @@ from analysis.compute.measures import (
 )
 from analysis.core.periods import Quarter, parse_quarter
 
+
 # --------------------------------------------------------------------------- sections
 class Chart(StrEnum):
     """The charts a section can ask for; analysis.present.measure_charts.DRAWERS maps each to its function."""
@@ -46,6 +57,7 @@ class Chart(StrEnum):
     CHARGE_RATE_SERIES = "charge_rate_series"
     REPRESENTATION = "representation_chart"
     STOP_SEARCH_FUNNEL = "stop_search_caterpillar"
+    SPC = "spc_chart"
 
 
 @dataclass
@@ -71,7 +83,7 @@ class Comparison:
     difference: float  # latest minus comparator, in the unit (percentage points for percent)
     lower: float | None  # interval for the difference, when there is one
     upper: float | None
-    significant: bool | None  # None when no test was possible
+    significant: bool | None  # funnel only: outside the widened limits; None for changes over time
     method: str
 
 
@@ -83,6 +95,15 @@ class FunnelPosition:
     phi: float  # over-dispersion factor used to widen the limits
     n_forces: int
     counts: dict  # classification -> number of forces (adjusted limits)
+    limits_95: tuple[float, float] = (float("nan"), float("nan"))  # widened 95% limits at this force's size, percent
+    force_range: tuple[float, float] = (float("nan"), float("nan"))  # lowest and highest force rate, percent
+
+    @property
+    def cannot_see(self) -> bool:
+        """True when the widened 95% limits at this force's size reach 0% (no lower rate could ever fall
+        outside them) or hold every force's rate this quarter: the funnel cannot single this force out."""
+        lo, hi = self.limits_95
+        return lo <= 0 or (lo <= self.force_range[0] and hi >= self.force_range[1])
 
 
 @dataclass
@@ -96,8 +117,9 @@ class MeasureSection:
     latest_note: str = ""
     comparisons: list[Comparison] = field(default_factory=list)
     funnel: FunnelPosition | None = None
-    trend: stats.TrendResult | None = None
-    trend_text: str = ""
+    trend: stats.TrendResult | None = None  # parity measures only: the straight line behind a projection
+    trend_text: str = ""  # a parity projection (or why there is none), or a listed run of counts
+    spc: spc.SpcSummary | None = None  # process-behaviour verdicts on the headline series, when long enough
     sentences: list[str] = field(default_factory=list)
     no_data_text: str = ""
     official_source: str = ""
@@ -112,23 +134,16 @@ def _pct(p: float) -> str:
     return f"{100 * p:.1f}%"
 
 
-def _sig_words(sig: bool | None) -> str:
-    if sig is None:
-        return "no significance test is possible"
-    return "a statistically significant change" if sig else "not a statistically significant change"
-
-
 def _change_clause(comp: Comparison, unit: str = "percent") -> str:
-    """'0.8 percentage points lower than the previous quarter (2023/24 Q4: 9.3%), not a ... change'."""
+    """'0.8 percentage points lower than the previous quarter (2023/24 Q4: 9.3%)': a plain difference.
+
+    No significance is claimed: whether the series has changed is the process-behaviour chart's call."""
     unit_word = _diff_unit(unit)
-    sig = _sig_words(comp.significant)
-    if comp.significant is None:
-        sig = "no counts were published, so no significance test is possible"
     where = f"{comp.label} ({comp.period_label}: {format_value(comp.value, unit)})"
     if round(comp.difference, 1) == 0:
-        return f"about the same as {where}, {sig}"
+        return f"about the same as {where}"
     side = "higher" if comp.difference > 0 else "lower"
-    return f"{abs(comp.difference):.1f} {unit_word} {side} than {where}, {sig}".replace("  ", " ")
+    return f"{abs(comp.difference):.1f} {unit_word} {side} than {where}".replace("  ", " ")
 
 
 def _funnel_for(series_q: pd.DataFrame, national_row, force_id: str) -> FunnelPosition | None:
@@ -141,7 +156,10 @@ def _funnel_for(series_q: pd.DataFrame, national_row, force_id: str) -> FunnelPo
     plain = stats.classify_funnel(ok["charges"].to_numpy(), ok["assigned"].to_numpy(), target)
     idx = list(ok["force_id"]).index(force_id)
     counts = pd.Series(adjusted).value_counts().sort_index().to_dict()
-    return FunnelPosition(adjusted[idx], plain[idx], 100 * target, phi, len(ok), counts)
+    lo, hi = stats.funnel_limits(target, float(ok["assigned"].iloc[idx]), (0.95,), phi)[0.95]
+    rates = ok["charges"] / ok["assigned"]
+    return FunnelPosition(adjusted[idx], plain[idx], 100 * target, phi, len(ok), counts,
+                          (100 * lo, 100 * hi), (100 * float(rates.min()), 100 * float(rates.max())))
 
 
 def _charge_rate_section(force_id, quarter: Quarter, data_dir, measures) -> MeasureSection:
@@ -149,16 +167,15 @@ def _charge_rate_section(force_id, quarter: Quarter, data_dir, measures) -> Meas
     measure = measures["charge_rate_closed"]
     section = MeasureSection("charge-rate", dict(KEY_MEASURES)["charge-rate"], False,
                              measure.id, measure.title, official_source=measure.official_source)
-    series = charge_rate_series(data_dir)
+    series = charge_rate_series(data_dir, as_at=quarter)
     closed = series[(series["basis"] == "closed")].dropna(subset=["assigned"])
     mine = closed[closed["force_id"] == force_id].set_index("period")
-    usable = [p for p in mine.index if p <= quarter.id]
-    if not usable:
+    if mine.empty:
         section.no_data_text = (f"The Home Office outcomes data loaded here has no charge rate for {name} "
                                 f"up to {quarter.label}; it is published in {measure.official_source}.")
         section.sentences = [section.no_data_text]
         return section
-    latest_q = parse_quarter(max(usable))
+    latest_q = parse_quarter(max(mine.index, key=lambda p: parse_quarter(p).index))
     if latest_q != quarter:
         section.latest_note = (f"The data has no usable charge rate for {name} in {quarter.label}; the latest "
                                f"quarter before it with one is {latest_q.label}.")
@@ -171,11 +188,10 @@ def _charge_rate_section(force_id, quarter: Quarter, data_dir, measures) -> Meas
                          ("the same quarter a year earlier", latest_q.minus(4))):
         if other.id in mine.index:
             o = mine.loc[other.id]
-            c = stats.compare(row["charges"], row["assigned"], o["charges"], o["assigned"])
-            section.comparisons.append(Comparison(label, other.label,
-                                                  100 * o["rate"], 100 * c.difference, 100 * c.lower,
-                                                  100 * c.upper, c.significant, c.method))
-    national = national_series(data_dir)
+            section.comparisons.append(Comparison(label, other.label, 100 * o["rate"],
+                                                  section.latest.value - 100 * o["rate"], None, None, None,
+                                                  "plain difference; change over time is judged by the p′ chart"))
+    national = national_series(data_dir, as_at=quarter)
     nat = national[(national["basis"] == "closed") & (national["period"] == latest_q.id)].iloc[0]
     section.funnel = _funnel_for(closed[closed["period"] == latest_q.id], nat, force_id)
     if section.funnel:
@@ -184,32 +200,33 @@ def _charge_rate_section(force_id, quarter: Quarter, data_dir, measures) -> Meas
             NATIONAL_NAME, latest_q.label, 100 * nat["rate"],
             section.latest.value - 100 * nat["rate"], None, None, outside,
             f"outside the 95% funnel limit around the {NATIONAL_NAME} rate ({FUNNEL_NOTE})"))
-    window = [latest_q.minus(i) for i in range(TREND_QUARTERS - 1, -1, -1)]
-    pts = [(q, mine.loc[q.id, "rate"]) for q in window if q.id in mine.index]
-    section.trend = stats.trend_to_parity([decimal_year(q) for q, _ in pts], [100 * v for _, v in pts],
-                                          100 * nat["rate"])
-    section.trend_text = _trend_text(section.trend, name, f"the {NATIONAL_NAME} rate of {100 * nat['rate']:.1f}%",
-                                     len(pts), "percentage points")
-    section.sentences = _charge_sentences(section, name, latest_q, nat)
+    section.spc = _charge_rate_spc(mine, name, measure, nat, latest_q)
+    section.sentences = _charge_sentences(section, name, latest_q, measure.direction)
     section.figure, section.figure_kwargs = Chart.FUNNEL, {"force_id": force_id, "quarter": latest_q.id,
-                                                            "data_dir": data_dir}
-    section.extra_figures = [(Chart.CHARGE_RATE_SERIES, {"force_id": force_id, "quarter": latest_q.id,
-                                                     "data_dir": data_dir})]
-    section.extra = _extras(force_id, "charge-rate", {measure.id}, data_dir, measures)
+                                                           "data_dir": data_dir}
+    if section.spc:
+        section.extra_figures = [(Chart.SPC, {"summary": section.spc, "title": f"{name}: {measure.title.lower()}",
+                                                "ylabel": "Charge rate (%)"})]
+    section.extra = _extras(force_id, "charge-rate", {measure.id}, data_dir, measures, quarter)
+    _other_series(section, force_id, name, data_dir, measures, quarter)
     return section
 
 
-def _trend_text(trend: stats.TrendResult, name: str, target_words: str, n: int, unit_words: str) -> str:
-    if not math.isfinite(trend.slope):
-        return f"There are too few quarters to fit a trend for {name}."
-    head = (f"Over the last {n} quarters the fitted trend is {trend.slope:+.2f} {unit_words} a year "
-            f"(95% confidence interval {trend.slope_lower:+.2f} to {trend.slope_upper:+.2f})")
-    if trend.parity_year is not None:
-        return f"{head}; if it continued, {name} would reach {target_words} around {int(trend.parity_year)}."
-    return f"{head}; {trend.reason} (target: {target_words})."
+def _charge_rate_spc(mine: pd.DataFrame, name: str, measure, nat, latest_q: Quarter) -> spc.SpcSummary | None:
+    """A Laney p′ chart of the force's last :data:`SPC_QUARTERS` quarters, against the national rate."""
+    periods = sorted(mine.index, key=lambda p: parse_quarter(p).index)[-SPC_QUARTERS:]
+    subject = f"{name}'s charge rate"
+    if len(periods) < spc.MIN_POINTS:
+        return None
+    used = mine.loc[periods]
+    chart = spc.pprime(used["charges"], used["assigned"], dn.spc_direction(measure.direction), labels=periods)
+    comparator_label = f"the {NATIONAL_NAME} rate for {latest_q.label} ({100 * nat['rate']:.1f}%)"
+    return spc.summarise(chart, measure.direction, subject, [parse_quarter(p).label for p in periods],
+                         float(nat["rate"]), comparator_label, lambda v: format_value(v, "percent"), 100.0,
+                         "percent")
 
 
-def _charge_sentences(section: MeasureSection, name: str, q: Quarter, nat) -> list[str]:
+def _charge_sentences(section: MeasureSection, name: str, q: Quarter, measure_direction: str) -> list[str]:
     lt = section.latest
     first = (f"In {q.label} ({q.months}), {name} charged or summonsed {lt.value:.1f}% of the crimes whose "
              f"investigations closed with an assigned outcome ({int(lt.numerator):,} of {int(lt.denominator):,}; "
@@ -220,22 +237,37 @@ def _charge_sentences(section: MeasureSection, name: str, q: Quarter, nat) -> li
     changes = [c for c in section.comparisons if c.label.startswith("the ")]
     if changes:
         sentences.append("That is " + "; and ".join(_change_clause(c) for c in changes) + ".")
+    if section.spc:
+        sentences += [section.spc.variation_text, section.spc.assurance_text]
+    else:
+        quarters = sum(1 for c in section.comparisons if c.label.startswith("the "))
+        sentences.append(spc.too_few_points_text(f"{name}'s charge rate", quarters + 1, "quarter"))
     if section.funnel:
-        f = section.funnel
-        side = "above" if lt.value > f.target else "below" if lt.value < f.target else "level with"
-        if f.classification == "within":
-            verdict = ("inside the 95% funnel limits: the difference is not statistically significant once "
-                       "the usual variation between forces is allowed for")
-        else:
-            level = f.classification.split()[-1]
-            verdict = f"outside the {level} funnel limit, a statistically significant difference"
-        sentences.append(f"The {NATIONAL_NAME} rate was {f.target:.1f}%; {name} is {side} it and {verdict}.")
+        sentences.append(_funnel_sentence(section.funnel, lt.value, name, measure_direction))
     return sentences
 
 
-def _extras(force_id, key, exclude, data_dir, measures) -> list[dict]:
-    """The latest observation of every other measure for this key measure and force."""
-    obs = observations(data_dir)
+def _funnel_sentence(f: FunnelPosition, value: float, name: str, measure_direction: str) -> str:
+    position = dn.position_words(measure_direction, round(value, 1), round(f.target, 1))
+    head = f"The {NATIONAL_NAME} rate was {f.target:.1f}%; {name} is {position}."
+    lo, hi = f.limits_95
+    if f.cannot_see and f.classification == "within":
+        low, high = f.force_range
+        return (f"{head} This comparison can see little for a force of this size: the funnel limits, widened for "
+                f"the usual variation between forces, run from {lo:.1f}% to {hi:.1f}%, while the forces' rates this "
+                f"quarter ran from {low:.1f}% to {high:.1f}%, so almost any rate {name} could plausibly have would "
+                f"fall inside them.")
+    if f.classification == "within":
+        return (f"{head} It is inside the 95% funnel limits ({lo:.1f}% to {hi:.1f}% for a force of this size): "
+                f"the difference is within the usual variation between forces.")
+    level = f.classification.split()[-1]
+    return (f"{head} It is outside the {level} funnel limit (95% limits {lo:.1f}% to {hi:.1f}% for a force of "
+            f"this size): more than the usual variation between forces would produce.")
+
+
+def _extras(force_id, key, exclude, data_dir, measures, quarter) -> list[dict]:
+    """The latest observation, as at ``quarter``, of every other measure for this key measure and force."""
+    obs = observations(data_dir, as_at=quarter)
     ids = [m.id for m in measures.values() if m.key_measure == key and m.id not in exclude]
     mine = obs[(obs["force_id"] == force_id) & obs["measure_id"].isin(ids) & obs["value"].notna()]
     out = []
@@ -263,8 +295,7 @@ def _generic_section(force_id, key, quarter: Quarter, data_dir, measures, exclud
     headline = measures.get(HEADLINE[key])
     section = MeasureSection(key, dict(KEY_MEASURES)[key], False,
                              official_source=headline.official_source if headline else "")
-    extras = _extras(force_id, key, CONTEXT_MEASURES | set(exclude), data_dir, measures)
-    extras = [e for e in extras if period_end(e["period"], e["period_type"]) <= quarter.end]
+    extras = _extras(force_id, key, CONTEXT_MEASURES | set(exclude), data_dir, measures, quarter)
     official = [e for e in extras if e["measure_id"] == HEADLINE[key]]
     ranked = official or sorted(extras, key=lambda e: _headline_rank(e, key, measures))
     context = _context_sentence(force_id, key, data_dir, name, ranked[0] if ranked else None)
@@ -275,9 +306,10 @@ def _generic_section(force_id, key, quarter: Quarter, data_dir, measures, exclud
         section.sentences = [section.no_data_text] + ([context] if context else [])
         return section
     top = ranked[0]
+    measure = measures[top["measure_id"]]
     section.has_data = True
     section.measure_id, section.measure_title = top["measure_id"], top["title"]
-    section.force_supplied = measures[top["measure_id"]].registry != "official"
+    section.force_supplied = measure.registry != "official"
     section.latest = Latest(top["value"], None, None, top["unit"], top["period"], top["period_type"],
                             top["period_label"],
                             top["source"], note=top["note"])
@@ -285,7 +317,7 @@ def _generic_section(force_id, key, quarter: Quarter, data_dir, measures, exclud
     # the title may hold a colon itself ("Police-perpetrated VAWG: allegations"), so it is quoted, not followed by one
     first = (f"The most recent figure loaded for {name} is {format_value(top['value'], top['unit'])} "
              f"({top['period_label']}) for “{top['title']}”.")
-    comp = _previous_comparison(force_id, top, data_dir)
+    comp = _previous_comparison(force_id, top, data_dir, quarter)
     if comp:
         section.comparisons.append(comp)
         first += f" That is {_change_clause(comp, top['unit'])}."
@@ -294,8 +326,121 @@ def _generic_section(force_id, key, quarter: Quarter, data_dir, measures, exclud
                   f"the official source would be {section.official_source or 'not yet registered'}.")
     else:
         second = f"Source: {top['source']}."
-    section.sentences = [first, second] + ([context] if context else [])
+    history = _series(force_id, top, data_dir, quarter)
+    section.spc = _generic_spc(history, name, measure, top, data_dir, quarter)
+    subject = f"{name}'s {_lower_first(top['title'])}"
+    verdicts = ([section.spc.variation_text, section.spc.assurance_text] if section.spc else
+                [spc.too_few_points_text(subject, len(history), _period_word(top["period_type"]))])
+    if section.spc:
+        section.extra_figures = [(Chart.SPC, {"summary": section.spc, "title": f"{name}: {top['title']}"})]
+    if dn.normalise(measure.direction) == dn.PARITY:
+        section.trend, section.trend_text = _parity_projection(history, subject)
+    section.sentences = [first, second] + verdicts + ([context] if context else [])
+    _other_series(section, force_id, name, data_dir, measures, quarter)
     return section
+
+
+def _other_series(section: MeasureSection, force_id, name, data_dir, measures, quarter) -> None:
+    """Process-behaviour verdicts for the section's other figures that form a time series: a chart and
+    a sentence for each long enough, and one sentence naming those too short for one."""
+    short = []
+    for e in section.extra:
+        history = _series(force_id, e, data_dir, quarter)
+        if len(history) < 2:
+            continue
+        summary = _generic_spc(history, name, measures[e["measure_id"]], e, data_dir, quarter)
+        if summary is None:
+            short.append(f"{e['title']} ({len(history)} {_period_word(e['period_type'])}s)")
+            continue
+        e["spc"] = summary
+        section.sentences.append(f"Among the other figures: {summary.variation_text}")
+        section.extra_figures.append((Chart.SPC, {"summary": summary, "title": f"{name}: {e['title']}"}))
+    if short:
+        section.sentences.append(f"Too short for a process-behaviour chart (it needs at least {spc.MIN_POINTS} "
+                                 f"points), so not judged for change: {'; '.join(short)}.")
+
+
+def _lower_first(title: str) -> str:
+    """'Domestic abuse arrest rate' -> 'domestic abuse arrest rate'; 'DVPN to DVPO' stays as it is."""
+    return title if title[1:2].isupper() else title[:1].lower() + title[1:]
+
+
+def _period_word(period_type: str) -> str:
+    return {"quarter": "quarter", "month": "month", "financial_year": "year", "calendar_year": "year",
+            "year_ending_march": "year"}.get(period_type, "period")
+
+
+def _series(force_id, top: dict, data_dir, quarter) -> pd.DataFrame:
+    """Every observation of the headline measure for the force, same period type, as at ``quarter``,
+    in time order (the latest last)."""
+    obs = observations(data_dir, as_at=quarter)
+    same = obs[(obs["force_id"] == force_id) & (obs["measure_id"] == top["measure_id"])
+               & (obs["period_type"] == top["period_type"]) & obs["value"].notna()]
+    same = same.assign(_end=[period_end(p, t) for p, t in zip(same["period"], same["period_type"])])
+    return same.sort_values(["_end", "period"]).drop_duplicates("period", keep="last").reset_index(drop=True)
+
+
+def _generic_spc(history: pd.DataFrame, name: str, measure, top: dict, data_dir, quarter) -> spc.SpcSummary | None:
+    """A process-behaviour chart of the latest points of a series, with a comparator where one exists
+    (the England and Wales value for the latest period, or parity, 1, for a parity ratio).
+
+    Charge rates (``charge_rate_*``, tens of thousands of outcomes a quarter) get a Laney p′ chart of the
+    last :data:`SPC_QUARTERS` quarters; any other series an XmR chart of its last :data:`SPC_MAX_POINTS`
+    points. Points the source marks as incomplete are left off (and the method sentence says so)."""
+    incomplete = history["note"].str.contains("incomplete", case=False, na=False)
+    history = history[~incomplete]
+    counts = measure.id.startswith("charge_rate_") and history["denominator"].gt(0).all()
+    used = history.iloc[-(SPC_QUARTERS if counts else SPC_MAX_POINTS):]
+    if len(used) < spc.MIN_POINTS:
+        return None
+    labels = [period_label(p, t) for p, t in zip(used["period"], used["period_type"])]
+    if counts:
+        chart = spc.pprime(used["numerator"], used["denominator"], dn.spc_direction(measure.direction),
+                           labels=list(used["period"]))
+        scale = 100.0
+    else:
+        level = float(used["value"].mean())
+        chart = spc.xmr(used["value"], dn.spc_direction(measure.direction, level), labels=list(used["period"]))
+        scale = 1.0
+    comparator, comparator_label = None, ""
+    if dn.normalise(measure.direction) == dn.PARITY:
+        comparator, comparator_label = 1.0, "parity (a ratio of 1)"
+    else:
+        obs = observations(data_dir, as_at=quarter)
+        nat = obs[(obs["force_id"] == NATIONAL_ID) & (obs["measure_id"] == top["measure_id"])
+                  & (obs["period"] == used["period"].iloc[-1]) & obs["value"].notna()]
+        if not nat.empty:
+            shown = float(nat["value"].iloc[0])
+            comparator = shown / scale
+            comparator_label = (f"the {NATIONAL_NAME} figure for {labels[-1].split(' (')[0]} "
+                                f"({format_value(shown, top['unit'])})")
+    subject = f"{name}'s {_lower_first(top['title'])}"
+    summary = spc.summarise(chart, measure.direction, subject, labels, comparator, comparator_label,
+                            lambda v: format_value(v, top["unit"]), scale, top["unit"])
+    if incomplete.any():
+        summary.method_text += (f" {int(incomplete.sum())} later point(s) are left off because the source marks "
+                                f"them incomplete.")
+    return summary
+
+
+def _parity_projection(history: pd.DataFrame, subject: str) -> tuple[stats.TrendResult | None, str]:
+    """A year of parity for a parity ratio, only when moving towards 1 with enough points and an interval
+    on the year; otherwise one plain sentence saying why there is none."""
+    n = len(history)
+    if n < PARITY_MIN_POINTS:
+        return None, (f"No year of parity is projected for {subject}: {n} point{'s' if n != 1 else ''} "
+                      f"{'is' if n == 1 else 'are'} loaded and a projection needs at least {PARITY_MIN_POINTS}.")
+    years = [period_end(p, t).year + (period_end(p, t).timetuple().tm_yday / 366)
+             for p, t in zip(history["period"], history["period_type"])]
+    trend = stats.trend_to_parity(years, history["value"], 1.0)
+    if trend.parity_year is None:
+        return trend, f"No year of parity is projected for {subject}: {trend.reason}."
+    # the line passes through the mean point; the slope's interval gives an interval on the year
+    x_bar, y_bar = float(np.mean(years)), float(np.mean(history["value"]))
+    ends = sorted(x_bar + (1.0 - y_bar) / b for b in (trend.slope_lower, trend.slope_upper))
+    return trend, (f"If the straight-line trend of the last {n} points continued, {subject} would reach parity "
+                   f"around {trend.parity_year:.0f} (95% interval on the year {ends[0]:.0f} to {ends[1]:.0f}, "
+                   f"from the interval on the slope; the line ignores any change of pace).")
 
 
 def _headline_rank(extra: dict, key: str, measures) -> tuple:
@@ -310,27 +455,17 @@ def _diff_unit(unit: str) -> str:
     return {"percent": "percentage points", "minutes": "minutes", "seconds": "seconds"}.get(unit, "")
 
 
-def _previous_comparison(force_id, top: dict, data_dir) -> Comparison | None:
-    """Latest against the previous observation of the same measure and period type."""
-    obs = observations(data_dir)
-    same = obs[(obs["force_id"] == force_id) & (obs["measure_id"] == top["measure_id"])
-               & (obs["period_type"] == top["period_type"]) & obs["value"].notna()]
+def _previous_comparison(force_id, top: dict, data_dir, quarter) -> Comparison | None:
+    """Latest against the previous observation of the same measure and period type: a plain difference."""
+    history = _series(force_id, top, data_dir, quarter)
     latest_end = period_end(top["period"], top["period_type"])
-    earlier = same[[period_end(p, t) < latest_end for p, t in zip(same["period"], same["period_type"])]]
+    earlier = history[history["_end"] < latest_end]
     if earlier.empty:
         return None
-    earlier = earlier.assign(_end=[period_end(p, t) for p, t in zip(earlier["period"], earlier["period_type"])])
-    prev = earlier.sort_values("_end").iloc[-1]
-    now = same[same["period"] == top["period"]].iloc[0]
-    counts = [now["numerator"], now["denominator"], prev["numerator"], prev["denominator"]]
+    prev = earlier.iloc[-1]
     label = period_label(prev["period"], prev["period_type"])
-    if top["unit"] == "percent" and all(pd.notna(c) for c in counts) and now["denominator"] > 0 \
-            and prev["denominator"] > 0:
-        c = stats.compare(*counts)
-        return Comparison("the previous period", label, float(prev["value"]), 100 * c.difference,
-                          100 * c.lower, 100 * c.upper, c.significant, c.method)
     return Comparison("the previous period", label, float(prev["value"]), float(top["value"] - prev["value"]),
-                      None, None, None, "no counts published, so no interval or significance test")
+                      None, None, None, "plain difference; change over time is judged by the process chart")
 
 
 def _context_sentence(force_id, key, data_dir, name, top: dict | None = None) -> str:
@@ -436,7 +571,7 @@ def stop_search_fairness(force_id, quarter, data_dir=None, measures=None) -> Mea
              f"is the stop and search disparity between Black and White residents, shown here as a "
              f"{FAIRNESS_LABEL.lower()}.")
     table = _fairness_table(data_dir)
-    lag = disparity.STOP_SEARCH_PUBLICATION_LAG_MONTHS
+    lag = settings.STOP_SEARCH_PUBLICATION_LAG_MONTHS
     latest = disparity.latest_as_at(table, quarter, force.id, lag)
     if latest.empty:
         section.no_data_text = (f"{intro} The stop and search data loaded here has no year for {name} ending on or "
@@ -491,6 +626,13 @@ def stop_search_fairness(force_id, quarter, data_dir=None, measures=None) -> Mea
             where = "its interval includes the England and Wales ratio"
         sentences.append(f"Across England and Wales (the 43 territorial forces) the ratio was {nat['ratio']:.2f} "
                          f"({nat['lower']:.2f} to {nat['upper']:.2f}); {where}.")
+        placed = national_fairness_table(quarter, data_dir).set_index("force_id")
+        if force.id in placed.index and placed.at[force.id, "funnel"] not in ("", "no ratio"):
+            place = placed.at[force.id, "funnel"]
+            words = ("inside the funnel limits" if place == "within" else
+                     f"{place.split()[0]} the {place.split()[1]} funnel limit")
+            sentences.append(f"Against limits widened for the variation between forces (the funnel plot), {name} "
+                             f"is {words}.")
         section.comparisons.append(Comparison(NATIONAL_NAME, year, float(nat["ratio"]),
                                               float(row["ratio"] - nat["ratio"]), None, None,
                                               not (row["lower"] <= nat["ratio"] <= row["upper"]),
@@ -523,17 +665,27 @@ def stop_search_fairness(force_id, quarter, data_dir=None, measures=None) -> Mea
 
 
 def national_fairness_table(quarter, data_dir=None) -> pd.DataFrame:
-    """Every force's stop and search disparity for the latest year ending on or before ``quarter``.
+    """Every force's stop and search disparity for the latest year published by the end of ``quarter``.
 
     Rows in alphabetical order of force name (not ranked), England and Wales last. British Transport
     Police is left out (not a territorial force); the City of London has no ratio (no resident rate).
+    ``funnel`` places each ratio against limits around the England and Wales ratio on the log scale,
+    widened for over-dispersion (``phi``), as the chart draws them.
     """
     table = _fairness_table(data_dir)
     table = table[table["force_id"] != "british-transport-police"]
-    rows = disparity.latest_as_at(table, quarter, lag_months=disparity.STOP_SEARCH_PUBLICATION_LAG_MONTHS)
+    rows = disparity.latest_as_at(table, quarter, lag_months=settings.STOP_SEARCH_PUBLICATION_LAG_MONTHS)
     names = {f.id: f.name for f in all_forces(data_dir)}
     names[disparity.NATIONAL_ID] = NATIONAL_NAME
     rows = rows.assign(force_name=rows["force_id"].map(names))
+    forces = rows[rows["force_id"] != disparity.NATIONAL_ID].dropna(subset=["ratio", "lower", "upper"])
+    national = rows[rows["force_id"] == disparity.NATIONAL_ID]
+    target = float(national["ratio"].iloc[0]) if len(national) else float("nan")
+    phi = disparity.ratio_overdispersion(forces["ratio"], disparity.log_ratio_se(forces["lower"], forces["upper"]),
+                                         target) if len(forces) and math.isfinite(target) else 1.0
+    rows = rows.assign(funnel=disparity.classify_ratio_funnel(rows["ratio"], rows["lower"], rows["upper"], target,
+                                                              phi), phi=phi)
+    rows.loc[rows["force_id"] == disparity.NATIONAL_ID, "funnel"] = ""
     rows = rows.assign(_national=rows["force_id"] == disparity.NATIONAL_ID)
     return rows.sort_values(["_national", "force_name"]).drop(columns="_national").reset_index(drop=True)
 
@@ -637,7 +789,7 @@ def measure_sections(force_id: str, quarter, data_dir=None) -> list[MeasureSecti
             section = _generic_section(force_id, key, quarter, data_dir, measures)
             if key == "workforce-representation":
                 section.figure = Chart.REPRESENTATION
-                section.figure_kwargs = {"force_id": force_id, "data_dir": data_dir}
+                section.figure_kwargs = {"force_id": force_id, "data_dir": data_dir, "quarter": quarter.id}
             sections.append(section)
     return sections
 
@@ -650,6 +802,20 @@ def national_measure_table(quarter, data_dir=None, basis: str = "closed") -> pd.
     binomial limits. Rates are percentages.
     """
     q = parse_quarter(quarter)
+    path = config.measures_raw_dir(data_dir) / "home-office-outcomes" / "force_quarter.csv"
+    stamp = (_file_stamp(path), _file_stamp(config.forces_file(data_dir)))
+    return _national_table_cached(str(config.data_dir(data_dir)), stamp, q.id, basis).copy()
+
+
+def _file_stamp(path):
+    st = path.stat()
+    return (st.st_mtime_ns, st.st_size)
+
+
+@lru_cache(maxsize=16)
+def _national_table_cached(root: str, _stamp, quarter_id: str, basis: str) -> pd.DataFrame:
+    """Common to every report of a quarter, so computed once per worker (keyed by the input files' stamps)."""
+    data_dir, q = root, parse_quarter(quarter_id)
     series = charge_rate_series(data_dir)
     rows = series[(series["basis"] == basis) & (series["period"] == q.id)]
     national = national_series(data_dir)
@@ -673,3 +839,38 @@ def national_measure_table(quarter, data_dir=None, basis: str = "closed") -> pd.
         "national_rate_pct": 100 * target, "phi": phi, "note": rows["note"].to_numpy(),
     })
     return out.sort_values("force_name").reset_index(drop=True)
+
+
+def national_spc_table(quarter, data_dir=None, basis: str = "closed") -> pd.DataFrame:
+    """Every force's charge-rate process-behaviour verdicts as at ``quarter`` (one row per force).
+
+    The same Laney p′ chart as the force reports (the last :data:`SPC_QUARTERS` quarters up to
+    ``quarter``) with assurance against the England and Wales rate for ``quarter``. Columns: force_id,
+    force_name, period, rate_pct, variation, assurance, rule (the latest point's rule, '' for none),
+    n_points. A force with too few quarters has variation 'too_few_points' and no assurance.
+    Rows are alphabetical by force name: this is not a league table.
+    """
+    q = parse_quarter(quarter)
+    series = charge_rate_series(data_dir, as_at=q)
+    series = series[series["basis"] == basis].dropna(subset=["assigned"])
+    national = national_series(data_dir, as_at=q)
+    nat = national[(national["basis"] == basis) & (national["period"] == q.id)]
+    if nat.empty:
+        raise KeyError(f"no {basis}-basis national charge rate for {q.label}")
+    target = float(nat["rate"].iloc[0])
+    rows = []
+    for force in all_forces(data_dir):
+        mine = series[series["force_id"] == force.id]
+        periods = sorted(mine["period"], key=lambda p: parse_quarter(p).index)[-SPC_QUARTERS:]
+        row = {"force_id": force.id, "force_name": force.name, "period": periods[-1] if periods else "",
+               "rate_pct": float("nan"), "variation": "too_few_points", "assurance": None, "rule": "",
+               "n_points": len(periods)}
+        if len(periods) >= spc.MIN_POINTS:
+            used = mine.set_index("period").loc[periods]
+            chart = spc.pprime(used["charges"], used["assigned"], "increase", labels=periods)
+            last = chart.points.iloc[-1]
+            row.update(rate_pct=100 * float(last["value"]), variation=chart.variation,
+                       assurance=chart.assurance(target),
+                       rule="" if last["special_cause_type"] == "Common Cause" else last["special_cause_type"])
+        rows.append(row)
+    return pd.DataFrame(rows).sort_values("force_name").reset_index(drop=True)

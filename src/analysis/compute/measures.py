@@ -242,26 +242,49 @@ def _stamp(path: Path):
     return (st.st_mtime_ns, st.st_size)
 
 
-def charge_rate_series(data_dir=None) -> pd.DataFrame:
+def as_at_end(as_at) -> dt.date | None:
+    """The last day a report for quarter ``as_at`` may show data for (None: no limit)."""
+    return None if as_at is None else parse_quarter(as_at).end
+
+
+def _quarters_up_to(frame: pd.DataFrame, as_at) -> pd.DataFrame:
+    """Rows of a quarterly frame whose quarter ends on or before the end of ``as_at``."""
+    if as_at is None:
+        return frame
+    last = parse_quarter(as_at)
+    return frame[[parse_quarter(p).index <= last.index for p in frame["period"]]].reset_index(drop=True)
+
+
+def charge_rate_series(data_dir=None, as_at=None) -> pd.DataFrame:
     """Every force's quarterly charge rate on both bases, with Wilson 95% intervals.
 
     Columns: force_id, period, basis ('closed'|'recorded'), charges, assigned, rate,
     lower, upper (proportions 0–1), note. Missing quarters (all-zero recorded basis,
     known gaps) are kept with NaN counts and a note. BTP is excluded.
+    ``as_at`` (a quarter) keeps only quarters ending on or before its end: a report for
+    that quarter never sees later data.
     """
     path = _outcomes_dir(data_dir) / "force_quarter.csv"
-    return _charge_series_cached(path, _stamp(path)).copy()
+    return _quarters_up_to(_charge_series_cached(path, _stamp(path)), as_at).copy()
 
 
-def national_series(data_dir=None) -> pd.DataFrame:
+def national_series(data_dir=None, as_at=None) -> pd.DataFrame:
     """England and Wales: the sum over the 43 territorial forces (BTP excluded).
 
     The published ``national_quarter.csv`` includes British Transport Police, so it is
     not used for rates. Quarters where a force is missing are summed over the rest
-    and say so in ``note``.
+    and say so in ``note``. Cached until the outcomes or forces file changes (every report
+    needs it; it used to be recomputed per report). ``as_at`` as in :func:`charge_rate_series`.
     """
-    series = charge_rate_series(data_dir)
-    n_forces = len(all_forces(data_dir))
+    path, forces = _outcomes_dir(data_dir) / "force_quarter.csv", config.forces_file(data_dir)
+    cached = _national_cached(str(config.data_dir(data_dir)), path, _stamp(path), _stamp(forces))
+    return _quarters_up_to(cached, as_at).copy()
+
+
+@lru_cache(maxsize=4)
+def _national_cached(root: str, path: Path, _stamp_outcomes, _stamp_forces) -> pd.DataFrame:
+    series = _charge_series_cached(path, _stamp_outcomes)
+    n_forces = len(all_forces(root))
     rows = []
     for (period, basis), grp in series.groupby(["period", "basis"], sort=True):
         ok = grp.dropna(subset=["assigned"])
@@ -435,9 +458,32 @@ def input_paths(data_dir=None) -> list[Path]:
     return [Path(entry[0]) for entry in _input_files(data_dir)]
 
 
-def observations(data_dir=None) -> pd.DataFrame:
-    """The long observations table (:data:`OBS_COLUMNS`), sorted; cached until inputs change."""
-    return _observations_cached(str(config.data_dir(data_dir)), _input_files(data_dir)).copy()
+def observations(data_dir=None, as_at=None) -> pd.DataFrame:
+    """The long observations table (:data:`OBS_COLUMNS`), sorted; cached until inputs change.
+
+    ``as_at`` (a quarter) keeps only observations whose period ends on or before the end of that
+    quarter (:func:`period_end`), so a report for a past quarter never shows later data. This is the
+    one place reports are limited to their quarter; sections, charts and tables pass ``as_at`` on.
+    """
+    frame = _observations_cached(str(config.data_dir(data_dir)), _input_files(data_dir))
+    if as_at is None:
+        return frame.copy()
+    ends = _observation_ends(str(config.data_dir(data_dir)), _input_files(data_dir))
+    return frame[ends <= as_at_end(as_at)].reset_index(drop=True)
+
+
+def later_periods(data_dir=None, as_at=None) -> bool:
+    """True when the data holds observations for periods after the end of quarter ``as_at``."""
+    if as_at is None:
+        return False
+    ends = _observation_ends(str(config.data_dir(data_dir)), _input_files(data_dir))
+    return bool((ends > as_at_end(as_at)).any())
+
+
+@lru_cache(maxsize=4)
+def _observation_ends(root: str, stamp_key) -> np.ndarray:
+    frame = _observations_cached(root, stamp_key)
+    return np.array([period_end(p, t) for p, t in zip(frame["period"], frame["period_type"])])
 
 
 @lru_cache(maxsize=4)

@@ -28,20 +28,24 @@ class FlagKind(StrEnum):
     ACTIONS_BLANK = "actions are blank"
     COMPLETE_WITHOUT_EVIDENCE = "marked complete without evidence"
     STALE = "not updated"
+    PART_NOT_STARTED = "not started"  # only ever for named parts of a recommendation that is under way
+    PART_NOT_ASSESSED = "not assessed"
 
 
 class Flag(str):
     """A flag's sentence that also carries its :class:`FlagKind`, so code groups flags by kind, not by text."""
 
     kind: FlagKind
+    parts: tuple  # the parts concerned, when the flag is about some parts only (else empty)
 
-    def __new__(cls, kind: FlagKind, text: str | None = None):
+    def __new__(cls, kind: FlagKind, text: str | None = None, parts: tuple = ()):
         flag = super().__new__(cls, kind.value if text is None else text)
         flag.kind = kind
+        flag.parts = tuple(parts)
         return flag
 
     def __getnewargs__(self):
-        return (self.kind, str(self))
+        return (self.kind, str(self), self.parts)
 
 
 def apply_audience(rows: pd.DataFrame, audience: str) -> tuple[pd.DataFrame, int]:
@@ -109,16 +113,27 @@ def _blank(series: pd.Series) -> pd.Series:
     return series.fillna("").astype(str).str.strip() == ""
 
 
+def _part_ids(rows: pd.DataFrame, mask: pd.Series) -> tuple[str, ...]:
+    return tuple(rows.loc[mask, "recommendation_id"])
+
+
 def recommendation_status(framework: Framework, rows: pd.DataFrame) -> pd.DataFrame:
     """One row per top-level recommendation: status, counts and flags from its tracker rows.
 
     A recommendation with no rows is ``not_applicable`` when the catalogue says it (and all its
     parts) are specific to the Met, London or Government, otherwise ``not_assessed``.
+
+    ``has_evidence`` is true only when *every* applicable row (the recommendation and each part
+    answered) records evidence: a recommendation with one blank part is not "evidenced", so the
+    summary never counts more than the body shows. ``blank_evidence``, ``blank_actions``,
+    ``complete_without_evidence`` and ``parts_behind`` name the rows concerned.
     """
     rows = rows.assign(rec=rows["recommendation_id"].map(framework.recommendation_of))
+    order = {item_id: i for i, item_id in enumerate(framework.ids)}
     records = []
     for rec in framework.recommendations:
         mine = rows[rows["rec"] == rec.id]
+        mine = mine.iloc[sorted(range(len(mine)), key=lambda i: order.get(mine["recommendation_id"].iloc[i], 0))]
         parts = framework.parts_of(rec.id)
         met_only = not rec.applies_beyond_met and all(not p.applies_beyond_met for p in parts)
         status = rollup_status(list(mine["status"]))
@@ -126,18 +141,29 @@ def recommendation_status(framework: Framework, rows: pd.DataFrame) -> pd.DataFr
             status = settings.NO_ROWS_MET_ONLY_STATUS if met_only else settings.NO_ROWS_STATUS
         applicable = status != "not_applicable"
         live = mine[mine["status"] != "not_applicable"]
+        blank_evidence = _blank(live["evidence"])
+        blank_actions = _blank(live["actions"])
+        # parts that hold the recommendation back: not started or not assessed while others moved on
+        behind = live["status"].isin(["not_started", "not_assessed"]) if status in ("in_progress", "complete") \
+            else pd.Series(False, index=live.index)
         records.append(
             {
                 "recommendation_id": rec.id,
                 "section_id": rec.section_id,
-                "section": framework.section_title(rec.section_id),
+                "section": framework.section_label(rec.section_id),  # neutral unless a force is named
                 "title": rec.title,
                 "status": status,
                 "applicable": applicable,
                 "rows": len(mine),
                 "in_tracker": len(mine) > 0,
-                "has_evidence": bool((~_blank(live["evidence"])).any()) if len(live) else False,
-                "has_actions": bool((~_blank(live["actions"])).any()) if len(live) else False,
+                "has_evidence": bool(len(live) and not blank_evidence.any()),
+                "any_evidence": bool(len(live) and (~blank_evidence).any()),
+                "has_actions": bool(len(live) and not blank_actions.any()),
+                "blank_evidence": _part_ids(live, blank_evidence),
+                "blank_actions": _part_ids(live, blank_actions & (live["status"] != "complete")),
+                "complete_without_evidence": _part_ids(live, blank_evidence & (live["status"] == "complete")),
+                "parts_behind": tuple(f"{i} {s.replace('_', ' ')}" for i, s in
+                                      zip(live.loc[behind, "recommendation_id"], live.loc[behind, "status"])),
                 "owner": "; ".join(dict.fromkeys(o for o in mine["owner"] if str(o).strip())),
             }
         )
@@ -148,8 +174,10 @@ def recommendation_status(framework: Framework, rows: pd.DataFrame) -> pd.DataFr
 class Summary:
     applicable: int
     counts: dict  # status -> number of applicable recommendations
-    evidenced: int
+    evidenced: int  # applicable recommendations with evidence in every applicable row
     not_applicable: int
+    partly_evidenced: int = 0  # some applicable rows evidenced, some blank
+    blank_evidence_parts: tuple = ()  # every applicable row (part or whole) whose evidence is blank
     withheld: int = 0  # recommendations withheld from the public version: in no other count
 
     @property
@@ -160,31 +188,45 @@ class Summary:
 def summarise(status_table: pd.DataFrame) -> Summary:
     applicable = status_table[status_table["applicable"]]
     counts = {s: int((applicable["status"] == s).sum()) for s in APPLICABLE_STATUSES}
+    partly = applicable["any_evidence"] & ~applicable["has_evidence"] if "any_evidence" in applicable else []
+    blank_parts = tuple(i for ids in applicable.get("blank_evidence", []) for i in ids)
     return Summary(
         applicable=len(applicable),
         counts=counts,
         evidenced=int(applicable["has_evidence"].sum()),
         not_applicable=int((status_table["status"] == "not_applicable").sum()),
+        partly_evidenced=int(sum(partly)),
+        blank_evidence_parts=blank_parts,
         withheld=int((status_table["status"] == "withheld").sum()),
     )
 
 
 def compare(current: pd.DataFrame, previous: pd.DataFrame | None) -> pd.DataFrame:
-    """Change per recommendation between two status tables (from ``recommendation_status``)."""
+    """Change per recommendation between two status tables (from ``recommendation_status``).
+
+    A recommendation that had no status to judge before (``not_assessed``, or no row) and has one
+    now is ``first_assessed``, not ``moved``: a move is only claimed between two real statuses.
+    This matters when the earlier snapshot was reconstructed from a statement that the tracker was
+    blank (Leicestershire 2023-24 Q1).
+    """
     cur = current.set_index("recommendation_id")
     out = pd.DataFrame(index=cur.index)
     out["status"] = cur["status"]
     if previous is None:
         out["previous_status"] = None
-        out["moved"] = False
-        out["newly_evidenced"] = False
-        out["evidence_removed"] = False
+        for column in ("moved", "first_assessed", "newly_evidenced", "evidence_removed"):
+            out[column] = False
         return out.reset_index()
     prev = previous.set_index("recommendation_id").reindex(cur.index)
     out["previous_status"] = prev["status"]
-    out["moved"] = out["status"] != out["previous_status"]
+    unassessed_before = prev["status"].isna() | (prev["status"] == "not_assessed")
+    changed = out["status"] != out["previous_status"]
+    out["moved"] = changed & ~unassessed_before
+    out["first_assessed"] = changed & unassessed_before & ~out["status"].isin(["not_assessed", "not_applicable"])
     out["newly_evidenced"] = cur["has_evidence"] & ~prev["has_evidence"].fillna(False).astype(bool)
-    out["evidence_removed"] = ~cur["has_evidence"] & prev["has_evidence"].fillna(False).astype(bool)
+    before = prev["any_evidence"] if "any_evidence" in prev else prev["has_evidence"]
+    now = cur["any_evidence"] if "any_evidence" in cur else cur["has_evidence"]
+    out["evidence_removed"] = ~now & before.fillna(False).astype(bool)
     return out.reset_index()
 
 
@@ -211,25 +253,46 @@ def quarters_since_change(history: pd.DataFrame, framework: Framework, quarter: 
     return pd.Series(result, name="quarters_since_change")
 
 
+PART_SEPARATOR = " for "  # a flag reads "<kind>" for a whole recommendation, "<kind> for part(s) X" for parts
+
+
+def _join_ids(ids) -> str:
+    ids = list(ids)
+    return ids[0] if len(ids) == 1 else ", ".join(ids[:-1]) + " and " + ids[-1]
+
+
+def _scoped(kind: FlagKind, ids: tuple, row) -> Flag | None:
+    """'evidence is blank' when every applicable row is affected, else naming the parts."""
+    if not ids:
+        return None
+    if row.rows <= 1 or set(ids) == {row.recommendation_id}:
+        return Flag(kind)
+    named = [("the recommendation as a whole" if i == row.recommendation_id else i) for i in ids]
+    text = f"{kind.value}{PART_SEPARATOR}{'part' if len(named) == 1 else 'parts'} {_join_ids(named)}"
+    return Flag(kind, text, tuple(named))
+
+
 def flags(status_table: pd.DataFrame, stale: pd.Series) -> dict[str, list[Flag]]:
-    """Plain-language flags per recommendation (only for applicable ones)."""
-    out: dict[str, list[str]] = {}
+    """Plain-language flags per recommendation (only for applicable ones), naming the parts concerned."""
+    out: dict[str, list[Flag]] = {}
     for row in status_table.itertuples(index=False):
         found = []
         if row.applicable:
             if not row.in_tracker:
                 found.append(Flag(FlagKind.NO_ENTRY))
             else:
-                if not row.has_evidence:
-                    found.append(Flag(FlagKind.EVIDENCE_BLANK))
-                if not row.has_actions and row.status != "complete":
-                    found.append(Flag(FlagKind.ACTIONS_BLANK))
-                if row.status == "complete" and not row.has_evidence:
-                    found.append(Flag(FlagKind.COMPLETE_WITHOUT_EVIDENCE))
+                found.append(_scoped(FlagKind.EVIDENCE_BLANK, tuple(row.blank_evidence), row))
+                found.append(_scoped(FlagKind.ACTIONS_BLANK, tuple(row.blank_actions), row))
+                found.append(_scoped(FlagKind.COMPLETE_WITHOUT_EVIDENCE, tuple(row.complete_without_evidence), row))
+                for kind, state in ((FlagKind.PART_NOT_STARTED, "not started"),
+                                    (FlagKind.PART_NOT_ASSESSED, "not assessed")):
+                    ids = tuple(p.split(" ", 1)[0] for p in row.parts_behind if p.endswith(state))
+                    found.append(_scoped(kind, ids, row) if ids and row.rows > 1 else None)
             since = stale.get(row.recommendation_id)
             if since is not None and since == since and since >= STALE_AFTER_QUARTERS:
                 found.append(Flag(FlagKind.STALE, f"{FlagKind.STALE.value} for {int(since)} quarters"))
-        out[row.recommendation_id] = found
+        out[row.recommendation_id] = [f for f in found if f]
+    return out
     return out
 
 

@@ -119,7 +119,7 @@ def load_report(
         raise ValueError(f"audience must be one of {', '.join(AUDIENCES)}, got {audience!r}")
     the_force = get_force(force, data_dir)
     the_quarter = parse_quarter(quarter)
-    fw = load_framework(framework, data_dir)
+    fw = load_framework(framework, data_dir).for_force(the_force.id)
     processed = config.processed_dir(data_dir) / "trackers"
     table_path, index_path = processed / f"{fw.id}.csv", processed / f"{fw.id}-snapshots.csv"
     table, index = _read_processed(table_path), _read_processed(index_path)
@@ -150,7 +150,9 @@ def load_report(
         changes = changes[~changes["recommendation_id"].isin(withheld_ids)].reset_index(drop=True)
     stale = quarters_since_change(visible_history, fw, the_quarter.id) if snapshot else pd.Series(dtype=float)
 
-    key_measures, measures_error, measure_files = _key_measures(the_force.id, the_quarter.id, data_dir)
+    key_measures, measures_error, measure_files = (
+        _key_measures(the_force.id, the_quarter.id, data_dir) if fw.has_key_measures else ([], "", [])
+    )
     root = config.data_dir(data_dir)
     inputs = [
         {"file": str(p.relative_to(root)) if p.is_relative_to(root) else str(p), "sha256": file_sha256(p)}

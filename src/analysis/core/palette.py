@@ -25,6 +25,13 @@ COMPARATOR = "#F46A25"  # England and Wales drawn as a comparator series beside 
 SECONDARY = "#28A197"  # a second series beside the primary one (the workforce bar)
 OTHERS = "#BFBFBF"  # every other force, in the background
 LIMITS = "#3D3D3D"  # control limits, error bars and marker edges
+# process-behaviour charts (the Making Data Count convention: blue improving, orange concerning, purple neutral)
+SPC_COMMON = "#3D3D3D"  # common-cause points and the process limits
+SPC_IMPROVING = "#12436D"  # special cause, improving
+SPC_CONCERNING = "#F46A25"  # special cause, concerning
+SPC_NEUTRAL = "#A285D1"  # special cause where the measure has no better direction
+SPC_CENTRE = "#12436D"  # the centre line
+SPC_COMPARATOR = "#801650"  # the comparator line (England and Wales, parity)
 
 # tracker statuses (charts and badges)
 STATUS = {

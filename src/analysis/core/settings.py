@@ -24,6 +24,10 @@ ROLLUP_MIXED_WITHOUT_PROGRESS = "not_started"
 NO_ROWS_MET_ONLY_STATUS = "not_applicable"
 NO_ROWS_STATUS = "not_assessed"
 
+# Longest status_reason a tracker row may give: one short line, so the report can print it beside
+# the status badge; a longer text belongs in evidence or actions.
+STATUS_REASON_MAX_CHARS = 220
+
 # National overview: a force is listed "to look at" when fewer than this share of its applicable
 # recommendations have evidence. Half: below it, evidence is the exception rather than the rule.
 LOW_EVIDENCE_SHARE = 0.5
@@ -42,12 +46,26 @@ OVERDISPERSION_WINSOR = 0.10
 TREND_QUARTERS = 12
 # A straight-line projection to a target further away than this is not credible, so none is stated.
 PROJECTION_HORIZON_YEARS = 25.0
+# Process-behaviour charts (analysis.compute.spc; docs/statistics.md). Fewest points for a verdict:
+# NHS England's Making Data Count asks for 12 before limits mean much (NHSRplotthedots warns below 12).
+SPC_MIN_POINTS = 12
+# Quarters on a charge-rate p' chart: five years gives enough points for the rules while keeping the
+# limits about the current process, not the steep falls of 2014-2019.
+SPC_QUARTERS = 20
+# Most recent points of any other series on its XmR chart (two years of a monthly series).
+SPC_MAX_POINTS = 24
+# Fewest points for a straight-line projection to parity (parity measures only; issue 10 "say >= 8").
+PARITY_MIN_POINTS = 8
 # Quarters the Home Office outcomes source shows as near-empty for reasons of recording, not real
 # falls (documented in the outcomes PROVENANCE): kept out of rates and trends, and named as gaps.
 KNOWN_GAPS = {
     ("greater-manchester", p): "Greater Manchester data gap (near-empty quarter in the source)"
     for p in ("2019-20-Q2", "2019-20-Q3", "2019-20-Q4")
 }
+
+# Fewest points before a force-supplied series is summarised (median and range) beside its latest
+# value: with fewer, a median says nothing a reader cannot see from the values themselves.
+SERIES_SUMMARY_MIN_POINTS = 3
 
 # Months from the end of a financial year (31 March) to the publication of its stop and search statistics.
 # The Home Office "Police powers and procedures: stop and search and arrests" came out on 27 October 2022

@@ -31,7 +31,7 @@ from analysis.core.periods import PeriodError, Quarter, parse_quarter
 from analysis.compute.progress import compare, recommendation_status
 from analysis.intake.reference_matching import DEFAULT_THRESHOLD, Match, match_reference
 from analysis.sources.trackers import (
-    COLUMNS, HEADER_ROW, Problem, TrackerError, formula_cells, load_tracker, read_raw, validate_frame,
+    TRACKER_COLUMNS, HEADER_ROW, Problem, TrackerError, formula_cells, load_tracker, read_raw, validate_frame,
 )
 from analysis.intake.template import CONTEXT_COLUMNS, previous_snapshot, read_template_identity
 
@@ -92,11 +92,11 @@ def load_mapping(ref: str | Path, data_dir=None) -> Mapping:
     columns = doc.get("columns") or {}
     if not isinstance(columns, dict) or not columns:
         raise MappingError(f"{path}: columns: give at least one canonical_column: heading pair")
-    bad = sorted(set(columns) - set(COLUMNS))
+    bad = sorted(set(columns) - set(TRACKER_COLUMNS))
     if bad:
-        raise MappingError(f"{path}: columns: {', '.join(bad)} is not a tracker column; use {', '.join(COLUMNS)}")
+        raise MappingError(f"{path}: columns: {', '.join(bad)} is not a tracker column; use {', '.join(TRACKER_COLUMNS)}")
     defaults = {str(k): "" if v is None else str(v) for k, v in (doc.get("defaults") or {}).items()}
-    bad = sorted(set(defaults) - set(COLUMNS))
+    bad = sorted(set(defaults) - set(TRACKER_COLUMNS))
     if bad:
         raise MappingError(f"{path}: defaults: {', '.join(bad)} is not a tracker column")
     values = doc.get("values") or {}
@@ -211,7 +211,7 @@ def snapshot_path(framework_id: str, force_id: str, quarter: Quarter, data_dir=N
 def _canonical_header(text: str) -> str:
     """Lenient canonical names for files without a mapping: 'Recommendation ID' -> recommendation_id."""
     key = re.sub(r"[\s\-]+", "_", str(text).strip().lower())
-    return key if key in COLUMNS or key in CONTEXT_COLUMNS else str(text).strip()
+    return key if key in TRACKER_COLUMNS or key in CONTEXT_COLUMNS else str(text).strip()
 
 
 def apply_mapping(frame: pd.DataFrame, mapping: Mapping, name: str) -> tuple[pd.DataFrame, list[Problem], list[str]]:
@@ -230,7 +230,7 @@ def apply_mapping(frame: pd.DataFrame, mapping: Mapping, name: str) -> tuple[pd.
     also = [headers[_key(c)] for c in mapping.also if _key(c) in headers]
     ignored = {headers[_key(c)] for c in mapping.ignore if _key(c) in headers}
     for column in frame.columns:
-        if column in rename or column in ignored or column in also or column in COLUMNS:
+        if column in rename or column in ignored or column in also or column in TRACKER_COLUMNS:
             continue
         if str(column).startswith("Unnamed: ") and (frame[column].astype(str).str.strip() == "").all():
             continue  # an empty column with no heading
@@ -248,6 +248,126 @@ def apply_mapping(frame: pd.DataFrame, mapping: Mapping, name: str) -> tuple[pd.
         if column in frame.columns:
             frame[column] = frame[column].map(lambda v, t=table: t.get(_key(v), v))
     return frame, [], also
+
+
+def _wrong_template(path: Path, name: str, framework: Framework, force: Force, quarter: Quarter, result: ImportResult) -> bool:
+    """Is this a template made for another framework, force or quarter? (Problems go on ``result``.)"""
+    if path.suffix.lower() != ".xlsx":
+        return False
+    identity = read_template_identity(path)
+    if identity is None:
+        result.notes.append("not a casey template (no force/quarter recorded in it): force and quarter taken from the command line")
+        return False
+    expected = {"framework": framework.id, "force": force.id, "quarter": quarter.id}
+    for key, want in expected.items():
+        got = identity.get(key)
+        if got is not None and got != want:
+            result.problems.append(Problem(name, "file", key, f"this workbook is the template for {key} {got}, not {want}; check --{key} or use the right file"))
+    return bool(result.problems)
+
+
+def _canonical_columns(frame: pd.DataFrame, mapping: Mapping | None, name: str, result: ImportResult):
+    """Normalised text, a ``_row`` column numbering rows as the file does, columns renamed to the canonical
+    ones (by the mapping, else by header); context columns dropped. (frame, extra reference columns) or None."""
+    frame = frame.copy()
+    frame.columns = [normalise_text(c) for c in frame.columns]
+    frame = frame.astype(str).apply(lambda s: s.map(normalise_text))
+    frame["_row"] = [i + HEADER_ROW + 1 for i in range(len(frame))]
+    also: list[str] = []
+    if mapping is not None:
+        data = frame.drop(columns="_row")
+        data, problems, also = apply_mapping(data, mapping, name)
+        if problems:
+            result.problems = problems
+            return None
+        data["_row"] = frame["_row"]
+        frame = data
+        result.notes.append(f"columns mapped with {mapping.path or mapping.id}")
+    else:
+        frame.columns = [c if c == "_row" else _canonical_header(c) for c in frame.columns]
+    return frame.drop(columns=[c for c in CONTEXT_COLUMNS if c in frame.columns]), also
+
+
+def _content_rows(frame: pd.DataFrame, also: list[str], force: Force, quarter: Quarter, path: Path, result: ImportResult):
+    """Drop blank rows and untouched template rows (listed as skipped); fill in the source where blank."""
+    content = [c for c in frame.columns if c not in ("_row", *also)]
+    frame = frame[(frame[content] != "").any(axis=1)]
+    if all(c in frame.columns for c in ["recommendation_id", *REPORTED_FIELDS]):
+        untouched = (frame[REPORTED_FIELDS] == "").all(axis=1) & (frame["recommendation_id"] != "")
+        result.skipped = list(frame.loc[untouched, "recommendation_id"])
+        frame = frame[~untouched]
+    default_source = f"{force.name} return for {quarter.label}, imported from {path.name}"
+    if "source" not in frame.columns:
+        frame["source"] = default_source
+    else:
+        frame.loc[frame["source"] == "", "source"] = default_source
+    return frame
+
+
+def _match_references(frame: pd.DataFrame, also: list[str], mapping: Mapping | None, framework: Framework, name: str,
+                      result: ImportResult):
+    """Free-text references -> catalogue ids; (frame, rows left unmatched, their problems)."""
+    unmatched_rows: set[int] = set()
+    match_problems: list[Problem] = []
+    if mapping is None or not mapping.match or "recommendation_id" not in frame.columns:
+        return frame, unmatched_rows, match_problems
+    ids = []
+    for index in frame.index:
+        row = int(frame.at[index, "_row"])
+        reference = " ".join(str(frame.at[index, c]) for c in ["recommendation_id", *also] if str(frame.at[index, c]).strip()).strip()
+        found = match_reference(reference, framework, mapping.threshold, mapping.confirmed)
+        result.matches.append((row, found))
+        if found.confident:
+            ids.append(found.id)
+        else:
+            ids.append(reference)
+            unmatched_rows.add(row)
+            short = reference if len(reference) <= 70 else reference[:67] + "..."
+            hint = f"best match {found.describe(framework)}" if found.id else found.describe()
+            match_problems.append(
+                Problem(name, row, "recommendation_id", f"{short!r}: {hint}; not accepted: confirm it under references: confirmed: in the mapping file, or write the id")
+            )
+    frame["recommendation_id"] = ids
+    frame = frame.drop(columns=[c for c in also if c in frame.columns])
+    return frame, unmatched_rows, match_problems
+
+
+def _validate(frame: pd.DataFrame, framework: Framework, name: str, unmatched_rows: set[int], match_problems: list[Problem],
+              result: ImportResult):
+    """Validate, report problems at the file's own row numbers; the checked rows in catalogue order, or None."""
+    source_rows = list(frame["_row"])
+    checked, problems = validate_frame(frame.drop(columns="_row").reset_index(drop=True), framework, name)
+
+    def at_source(problem: Problem) -> Problem:
+        if isinstance(problem.row, int) and 0 <= problem.row - HEADER_ROW - 1 < len(source_rows):
+            return Problem(problem.file, source_rows[problem.row - HEADER_ROW - 1], problem.field, problem.message)
+        return problem
+
+    problems = [at_source(p) for p in problems]
+    problems = [p for p in problems if not (p.field == "recommendation_id" and p.row in unmatched_rows)]
+    result.problems = sorted(match_problems + problems, key=lambda p: (p.row if isinstance(p.row, int) else 0, TRACKER_COLUMNS.index(p.field) if p.field in TRACKER_COLUMNS else 99))
+    if result.problems:
+        return None
+    result.formulas = formula_cells(checked, name, source_rows)
+    order = {item_id: i for i, item_id in enumerate(framework.ids)}
+    checked = checked.assign(_order=checked["recommendation_id"].map(order)).sort_values("_order", kind="stable").drop(columns="_order").reset_index(drop=True)
+    result.frame = checked
+    result.rows = len(checked)
+    return checked
+
+
+def _summarise_change(checked: pd.DataFrame, framework: Framework, force: Force, quarter: Quarter, data_dir,
+                      result: ImportResult) -> None:
+    """What changed since the force's previous snapshot (a broken previous snapshot is noted, not compared)."""
+    previous = previous_snapshot(framework.id, force.id, quarter, data_dir)
+    prev_frame = None
+    if previous is not None:
+        try:
+            prev_frame = load_tracker(previous.path, framework)
+        except TrackerError as exc:
+            result.notes.append(f"the previous snapshot {previous.path} has {len(exc.problems)} problem(s); no comparison")
+            previous = None
+    result.summary = change_summary(framework, checked, prev_frame, previous.quarter if previous else None)
 
 
 def import_tracker(
@@ -284,106 +404,18 @@ def import_tracker(
     except TrackerError as exc:
         result.problems = exc.problems
         return result
-
-    # Is this the template for this force and quarter?
-    if path.suffix.lower() == ".xlsx":
-        identity = read_template_identity(path)
-        if identity is None:
-            result.notes.append("not a casey template (no force/quarter recorded in it): force and quarter taken from the command line")
-        else:
-            expected = {"framework": framework.id, "force": the_force.id, "quarter": the_quarter.id}
-            for key, want in expected.items():
-                got = identity.get(key)
-                if got is not None and got != want:
-                    result.problems.append(Problem(name, "file", key, f"this workbook is the template for {key} {got}, not {want}; check --{key} or use the right file"))
-            if result.problems:
-                return result
-
-    frame = frame.copy()
-    frame.columns = [normalise_text(c) for c in frame.columns]
-    frame = frame.astype(str).apply(lambda s: s.map(normalise_text))
-    frame["_row"] = [i + HEADER_ROW + 1 for i in range(len(frame))]
-    also: list[str] = []
-    if the_mapping is not None:
-        data = frame.drop(columns="_row")
-        data, problems, also = apply_mapping(data, the_mapping, name)
-        if problems:
-            result.problems = problems
-            return result
-        data["_row"] = frame["_row"]
-        frame = data
-        result.notes.append(f"columns mapped with {the_mapping.path or the_mapping.id}")
-    else:
-        frame.columns = [c if c == "_row" else _canonical_header(c) for c in frame.columns]
-    frame = frame.drop(columns=[c for c in CONTEXT_COLUMNS if c in frame.columns])
-
-    # Rows: drop blank ones and untouched template rows; fill in the source.
-    content = [c for c in frame.columns if c not in ("_row", *also)]
-    frame = frame[(frame[content] != "").any(axis=1)]
-    if all(c in frame.columns for c in ["recommendation_id", *REPORTED_FIELDS]):
-        untouched = (frame[REPORTED_FIELDS] == "").all(axis=1) & (frame["recommendation_id"] != "")
-        result.skipped = list(frame.loc[untouched, "recommendation_id"])
-        frame = frame[~untouched]
-    default_source = f"{the_force.name} return for {the_quarter.label}, imported from {path.name}"
-    if "source" not in frame.columns:
-        frame["source"] = default_source
-    else:
-        frame.loc[frame["source"] == "", "source"] = default_source
-
-    # Free-text references -> catalogue ids.
-    unmatched_rows: set[int] = set()
-    match_problems: list[Problem] = []
-    if the_mapping is not None and the_mapping.match and "recommendation_id" in frame.columns:
-        ids = []
-        for index in frame.index:
-            row = int(frame.at[index, "_row"])
-            reference = " ".join(str(frame.at[index, c]) for c in ["recommendation_id", *also] if str(frame.at[index, c]).strip()).strip()
-            found = match_reference(reference, framework, the_mapping.threshold, the_mapping.confirmed)
-            result.matches.append((row, found))
-            if found.confident:
-                ids.append(found.id)
-            else:
-                ids.append(reference)
-                unmatched_rows.add(row)
-                short = reference if len(reference) <= 70 else reference[:67] + "..."
-                hint = f"best match {found.describe(framework)}" if found.id else found.describe()
-                match_problems.append(
-                    Problem(name, row, "recommendation_id", f"{short!r}: {hint}; not accepted: confirm it under references: confirmed: in the mapping file, or write the id")
-                )
-        frame["recommendation_id"] = ids
-        frame = frame.drop(columns=[c for c in also if c in frame.columns])
-
-    # Validate, then report rows as the file numbers them.
-    source_rows = list(frame["_row"])
-    checked, problems = validate_frame(frame.drop(columns="_row").reset_index(drop=True), framework, name)
-
-    def at_source(problem: Problem) -> Problem:
-        if isinstance(problem.row, int) and 0 <= problem.row - HEADER_ROW - 1 < len(source_rows):
-            return Problem(problem.file, source_rows[problem.row - HEADER_ROW - 1], problem.field, problem.message)
-        return problem
-
-    problems = [at_source(p) for p in problems]
-    problems = [p for p in problems if not (p.field == "recommendation_id" and p.row in unmatched_rows)]
-    result.problems = sorted(match_problems + problems, key=lambda p: (p.row if isinstance(p.row, int) else 0, COLUMNS.index(p.field) if p.field in COLUMNS else 99))
-    if result.problems:
+    if _wrong_template(path, name, framework, the_force, the_quarter, result):
         return result
-
-    result.formulas = formula_cells(checked, name, source_rows)
-    order = {item_id: i for i, item_id in enumerate(framework.ids)}
-    checked = checked.assign(_order=checked["recommendation_id"].map(order)).sort_values("_order", kind="stable").drop(columns="_order").reset_index(drop=True)
-    result.frame = checked
-    result.rows = len(checked)
-
-    # Compare with the previous snapshot.
-    previous = previous_snapshot(framework.id, the_force.id, the_quarter, data_dir)
-    prev_frame = None
-    if previous is not None:
-        try:
-            prev_frame = load_tracker(previous.path, framework)
-        except TrackerError as exc:
-            result.notes.append(f"the previous snapshot {previous.path} has {len(exc.problems)} problem(s); no comparison")
-            previous = None
-    result.summary = change_summary(framework, checked, prev_frame, previous.quarter if previous else None)
+    canonical = _canonical_columns(frame, the_mapping, name, result)
+    if canonical is None:
+        return result
+    frame, also = canonical
+    frame = _content_rows(frame, also, the_force, the_quarter, path, result)
+    frame, unmatched_rows, match_problems = _match_references(frame, also, the_mapping, framework, name, result)
+    checked = _validate(frame, framework, name, unmatched_rows, match_problems, result)
+    if checked is None:
+        return result
+    _summarise_change(checked, framework, the_force, the_quarter, data_dir, result)
 
     existing = [p for p in (target, target.with_suffix(".xlsx")) if p.exists()]
     if existing and not replace:
@@ -423,7 +455,7 @@ def _write(result: ImportResult, frame: pd.DataFrame, force: Force, quarter: Qua
     # the snapshot and its .meta.yaml as one unit: a full disk leaves the old pair, never a mix
     result.written.extend(atomic.write_together({
         meta_path: yaml.safe_dump(meta, sort_keys=False, allow_unicode=True, width=100).encode("utf-8"),
-        target: atomic.csv_bytes(frame[COLUMNS]),
+        target: atomic.csv_bytes(frame[TRACKER_COLUMNS]),
     }))
     for old in existing:
         if old != target:  # an .xlsx snapshot replaced by the .csv (its copy is kept)

@@ -36,12 +36,12 @@ from analysis.sources.trackers import MARKINGS, STATUS_BASES, STATUSES, Snapshot
 TEMPLATE_VERSION = "1"
 TRACKER_SHEET, INSTRUCTIONS_SHEET, LISTS_SHEET = "Tracker", "Instructions", "Lists"
 CONTEXT_COLUMNS = ["section", "title", "casey_summary", "previous_status"]
-EDITABLE_COLUMNS = ["status", "status_basis", "owner", "evidence", "actions", "linked_workstreams", "marking"]
+EDITABLE_COLUMNS = ["status", "status_basis", "status_reason", "owner", "evidence", "actions", "linked_workstreams", "marking"]
 TEMPLATE_COLUMNS = ["recommendation_id", "section", "title", "casey_summary", "previous_status", *EDITABLE_COLUMNS]
 REQUIRED_COLUMNS = ["recommendation_id", "status", "status_basis", "marking"]
 WIDTHS = {
     "recommendation_id": 18, "section": 22, "title": 34, "casey_summary": 60, "previous_status": 16,
-    "status": 16, "status_basis": 14, "owner": 24, "evidence": 60, "actions": 60, "linked_workstreams": 30, "marking": 22,
+    "status": 16, "status_basis": 14, "status_reason": 40, "owner": 24, "evidence": 60, "actions": 60, "linked_workstreams": 30, "marking": 22,
 }
 HEADINGS_HELP = {
     "recommendation_id": "Catalogue id of the recommendation or part (e.g. 4.ii). Do not change pre-filled ids; pick one from the list for an added row.",
@@ -51,6 +51,7 @@ HEADINGS_HELP = {
     "previous_status": "Context only: the status in your last return.",
     "status": "Required. not_started, in_progress, complete, not_applicable or not_assessed.",
     "status_basis": "Required. 'stated' when the status is your own statement (normal for returns).",
+    "status_reason": "Optional. One short line on why the status holds: which part of the ask is met or still open.",
     "owner": "Owning team, unit, board or role. No names of individuals.",
     "evidence": "What is already in place: facts, figures, dates. Leave blank if nothing yet.",
     "actions": "What is planned or under way, with dates where known.",
@@ -99,12 +100,13 @@ def template_rows(framework: Framework, previous: pd.DataFrame | None) -> pd.Dat
         rows.append(
             {
                 "recommendation_id": item.id,
-                "section": framework.section_title(item.section_id),
+                "section": framework.section_label(item.section_id),
                 "title": item.title if item.parent_id is None else f"{framework.item(item.parent_id).title}: {item.title}",
                 "casey_summary": item.summary,
                 "previous_status": p["status"] if had else "",
                 "status": p["status"] if had else "",
                 "status_basis": "stated",
+                "status_reason": "",
                 "owner": p["owner"] if had else "",
                 "evidence": p["evidence"] if had else "",
                 "actions": p["actions"] if had else "",
@@ -125,8 +127,8 @@ def _instructions(framework: Framework, force: Force, quarter: Quarter, previous
         "",
         "How to fill in the Tracker sheet",
         "1. Update each row to the position at the end of the quarter. Change only the white and coloured cells; grey columns are context and are ignored on import.",
-        "2. status (required, dropdown): complete = the measures are in place and nothing further is planned beyond routine monitoring; in_progress = work delivered or under way; not_started = only intentions so far; not_applicable = does not apply to your force; not_assessed = nothing to report yet.",
-        "3. status_basis (required, dropdown): leave as 'stated' (the status is your statement).",
+        "2. status (required, dropdown): complete = what the recommendation itself asks for is in place and shown in the evidence, with nothing further planned beyond routine monitoring (existing arrangements that meet only part of the ask are in_progress); in_progress = work delivered or under way; not_started = only intentions so far; not_applicable = does not apply to your force; not_assessed = nothing to report yet.",
+        "3. status_basis (required, dropdown): leave as 'stated' (the status is your statement). status_reason (optional): one short line on why.",
         "4. evidence: what is already in place, with facts, figures and dates. Leave it blank rather than writing 'none'.",
         "5. actions: what is planned or under way, with dates.",
         "6. owner: a team, unit, board or role. Do not give names of individuals.",
@@ -153,23 +155,11 @@ def _text_cell(value):
     return neutralise_formula(text) if text else None
 
 
-def build_workbook(framework: Framework, force: Force, quarter: Quarter, rows: pd.DataFrame, previous: Snapshot | None, generated: dt.datetime | None = None):
-    """The template as an openpyxl Workbook (not saved)."""
-    from openpyxl import Workbook
-    from openpyxl.comments import Comment
+def _fill_lists(wb, lists, framework: Framework, force: Force, quarter: Quarter) -> dict[str, str]:
+    """The hidden Lists sheet: dropdown sources and the template's identity; the dropdown ranges by key."""
     from openpyxl.packaging.custom import StringProperty
-    from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
     from openpyxl.utils import get_column_letter
-    from openpyxl.worksheet.datavalidation import DataValidation
 
-    generated = generated or dt.datetime.now().replace(microsecond=0)
-    wb = Workbook()
-    ws = wb.active
-    ws.title = TRACKER_SHEET
-    info = wb.create_sheet(INSTRUCTIONS_SHEET)
-    lists = wb.create_sheet(LISTS_SHEET)
-
-    # --- Lists: dropdown sources and the template's identity
     sources = {"status": STATUSES, "marking": MARKINGS, "status_basis": STATUS_BASES, "recommendation_id": list(framework.ids)}
     ranges = {}
     for col, (key, values) in enumerate(sources.items(), start=1):
@@ -185,12 +175,22 @@ def build_workbook(framework: Framework, force: Force, quarter: Quarter, rows: p
         wb.custom_doc_props.append(StringProperty(name=f"casey_{key}", value=value))
     lists.sheet_state = "hidden"
     lists.protection.sheet = True
+    return ranges
 
-    # --- Tracker
+
+def _cell_border():
+    from openpyxl.styles import Border, Side
+
     thin = Side(style="thin", color=WORKBOOK["border"].lstrip("#"))
-    border = Border(left=thin, right=thin, top=thin, bottom=thin)
-    wrap = Alignment(wrap_text=True, vertical="top")
-    grey = PatternFill("solid", fgColor=GREY)
+    return Border(left=thin, right=thin, top=thin, bottom=thin)
+
+
+def _write_headings(ws, border) -> None:
+    """Row 1 of the Tracker sheet: coloured by kind (context, required, optional), each with its help comment."""
+    from openpyxl.comments import Comment
+    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.utils import get_column_letter
+
     for col, name in enumerate(TEMPLATE_COLUMNS, start=1):
         cell = ws.cell(row=1, column=col, value=name)
         fill = CONTEXT_HEADER_FILL if name in CONTEXT_COLUMNS else REQUIRED_FILL if name in REQUIRED_COLUMNS else OPTIONAL_FILL
@@ -200,6 +200,14 @@ def build_workbook(framework: Framework, force: Force, quarter: Quarter, rows: p
         cell.border = border
         cell.comment = Comment(HEADINGS_HELP[name], "casey")
         ws.column_dimensions[get_column_letter(col)].width = WIDTHS[name]
+
+
+def _write_rows(ws, rows: pd.DataFrame, border) -> int:
+    """The pre-filled rows, then empty ones; every cell text; context cells grey and locked. The last data row."""
+    from openpyxl.styles import Alignment, Font, PatternFill, Protection
+
+    wrap = Alignment(wrap_text=True, vertical="top")
+    grey = PatternFill("solid", fgColor=GREY)
     total = len(rows) + EXTRA_ROWS
     records = rows.to_dict("records")
     for r in range(2, total + 2):
@@ -217,13 +225,17 @@ def build_workbook(framework: Framework, force: Force, quarter: Quarter, rows: p
                 cell.fill = grey
                 cell.font = Font(color=WORKBOOK["context-text"].lstrip("#"))
             cell.protection = Protection(locked=context)
-    ws.freeze_panes = "B2"
-    ws.row_dimensions[1].height = 30
-    last = get_column_letter(len(TEMPLATE_COLUMNS))
-    ws.auto_filter.ref = f"A1:{last}{total + 1}"
+    return total
+
+
+def _add_dropdowns(ws, ranges: dict[str, str], first_new_row: int, total: int) -> None:
+    """Dropdowns for status, basis and marking on every row, and for the id on the rows the force adds."""
+    from openpyxl.utils import get_column_letter
+    from openpyxl.worksheet.datavalidation import DataValidation
+
     for name, source in (("status", "status"), ("status_basis", "status_basis"), ("marking", "marking"), ("recommendation_id", "recommendation_id")):
         letter = get_column_letter(TEMPLATE_COLUMNS.index(name) + 1)
-        first = 2 if name != "recommendation_id" else len(rows) + 2
+        first = 2 if name != "recommendation_id" else first_new_row
         dv = DataValidation(type="list", formula1=f"={ranges[source]}", allow_blank=True, showErrorMessage=True, errorStyle="stop")
         dv.errorTitle = f"Invalid {name}"
         dv.error = f"Choose a {name} from the list."
@@ -232,6 +244,10 @@ def build_workbook(framework: Framework, force: Force, quarter: Quarter, rows: p
         dv.showInputMessage = True
         dv.add(f"{letter}{first}:{letter}{total + 1}")
         ws.add_data_validation(dv)
+
+
+def _protect(ws) -> None:
+    """Locked cells stay locked; formatting, filtering and sorting stay allowed."""
     ws.protection.sheet = True
     ws.protection.formatColumns = False
     ws.protection.formatRows = False
@@ -239,13 +255,40 @@ def build_workbook(framework: Framework, force: Force, quarter: Quarter, rows: p
     ws.protection.autoFilter = False
     ws.protection.sort = False
 
-    # --- Instructions
+
+def _write_instructions(info, framework: Framework, force: Force, quarter: Quarter, previous: Snapshot | None) -> None:
+    from openpyxl.styles import Alignment, Font
+
     info.column_dimensions["A"].width = 120
     for r, line in enumerate(_instructions(framework, force, quarter, previous), start=1):
         cell = info.cell(row=r, column=1, value=line)
         cell.alignment = Alignment(wrap_text=True, vertical="top")
         if r == 1 or line in ("How to fill in the Tracker sheet", "Sending it back"):
             cell.font = Font(bold=True, size=14 if r == 1 else 12)
+
+
+def build_workbook(framework: Framework, force: Force, quarter: Quarter, rows: pd.DataFrame, previous: Snapshot | None, generated: dt.datetime | None = None):
+    """The template as an openpyxl Workbook (not saved): Tracker, Instructions and hidden Lists sheets."""
+    from openpyxl import Workbook
+    from openpyxl.utils import get_column_letter
+
+    generated = generated or dt.datetime.now().replace(microsecond=0)
+    wb = Workbook()
+    ws = wb.active
+    ws.title = TRACKER_SHEET
+    info = wb.create_sheet(INSTRUCTIONS_SHEET)
+    lists = wb.create_sheet(LISTS_SHEET)
+    ranges = _fill_lists(wb, lists, framework, force, quarter)
+
+    border = _cell_border()
+    _write_headings(ws, border)
+    total = _write_rows(ws, rows, border)
+    ws.freeze_panes = "B2"
+    ws.row_dimensions[1].height = 30
+    ws.auto_filter.ref = f"A1:{get_column_letter(len(TEMPLATE_COLUMNS))}{total + 1}"
+    _add_dropdowns(ws, ranges, len(rows) + 2, total)
+    _protect(ws)
+    _write_instructions(info, framework, force, quarter, previous)
 
     wb.properties.title = f"{framework.short_title} tracker: {force.name} {quarter.label}"
     wb.properties.creator = "casey template"

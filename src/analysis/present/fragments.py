@@ -12,6 +12,7 @@ import io
 import json
 import re
 
+from analysis.compute.claims import CLAIMS_MIMETYPE
 from analysis.present import narrative
 from analysis.present.htmltext import esc
 from analysis.compute.report_model import Report
@@ -65,6 +66,13 @@ def paragraphs(texts: list[str]) -> str:
     return "".join(f"<p>{esc(for_reader(t))}</p>" for t in texts)
 
 
+def prose(text: str) -> str:
+    """A paragraph of the framework's own wording (from its YAML): escaped, with *emphasis* kept."""
+    if not text:
+        return ""
+    return "<p>" + re.sub(r"\*([^*]+)\*", r"<em>\1</em>", esc(text)) + "</p>"
+
+
 def show(markup: str) -> None:
     """Display markup as the cell's output (used by the notebook)."""
     from IPython.display import HTML, display
@@ -73,7 +81,8 @@ def show(markup: str) -> None:
 
 
 def publish_meta(report: Report) -> None:
-    """Hand the report's marking and identity to the HTML template via a private mimetype."""
+    """Hand the report's marking and identity to the HTML template, and its claims ledger to the renderer
+    (which writes ``<stem>.claims.json``), via private mimetypes that are never shown."""
     from IPython.display import display
 
     meta = {
@@ -95,7 +104,9 @@ def publish_meta(report: Report) -> None:
             "withheld": len(report.withheld_ids),
         },
     }
-    display({META_MIMETYPE: meta, "text/plain": json.dumps(meta)}, raw=True, include=[META_MIMETYPE])
+    ledger = narrative.report_claims(report).to_dict({k: meta[k] for k in ("force_id", "quarter", "audience")})
+    display({META_MIMETYPE: meta, CLAIMS_MIMETYPE: ledger, "text/plain": json.dumps(meta)}, raw=True,
+            include=[META_MIMETYPE, CLAIMS_MIMETYPE])
 
 
 def header(report: Report) -> str:
@@ -248,7 +259,8 @@ def toc(report: Report, extra: list[tuple[str, str]] | None = None) -> str:
     entries += [("charts", "Charts")] if has_charts(report) else []
     entries += extra or []
     measures = "".join(f'<li><a href="#measure-{esc(m.key_measure)}">{esc(m.title)}</a></li>' for m in report.measures)
-    entries.append(("measures", "Key measures"))
+    if report.framework.has_key_measures:
+        entries.append(("measures", "Key measures"))
     recs = "".join(
         f'<li><a href="#{anchor(rec.id)}">{esc(label)} {esc(rec.id)}: {esc(rec.title)}</a></li>'
         for rec in report.framework.recommendations
@@ -259,20 +271,30 @@ def toc(report: Report, extra: list[tuple[str, str]] | None = None) -> str:
     )
     return (
         '<nav class="toc" aria-label="Contents"><h2 id="contents">Contents</h2><ol>'
-        f'{entries_html}<li><a href="#recommendations">{esc(label)}s</a><ol>{recs}</ol></li>'
+        f'{entries_html}<li><a href="#recommendations">{esc(report.framework.item_label_plural)}</a><ol>{recs}</ol></li>'
         '<li><a href="#sources">Sources and provenance</a></li></ol></nav>'
     )
 
 
 def figure(fig, alt: str, caption: str | None = None) -> str:
-    """Embed a matplotlib figure as a PNG data URI with alt text, then close it."""
+    """Embed a matplotlib figure as a PNG data URI with alt text, then close it.
+
+    A figure laid out by hand (:func:`analysis.present.measure_charts.has_fixed_layout`) is saved as it
+    is; any other with a tight bounding box, so nothing is cut off."""
     import matplotlib.pyplot as plt
+    from matplotlib.transforms import Bbox
 
-    from analysis.present.style import FIGURE_DPI, make_legible
+    from analysis.present.measure_charts import has_fixed_layout
 
-    smallest_pt = make_legible(fig)
+    from analysis.present.style import FIGURE_DPI, make_legible, smallest_font_pt
+
     buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=FIGURE_DPI, bbox_inches="tight")
+    if has_fixed_layout(fig):  # laid out by hand for its size: measured, not changed
+        smallest_pt = smallest_font_pt(fig)
+        fig.savefig(buffer, format="png", dpi=FIGURE_DPI, bbox_inches=Bbox.from_bounds(0, 0, *fig.get_size_inches()))
+    else:
+        smallest_pt = make_legible(fig)
+        fig.savefig(buffer, format="png", dpi=FIGURE_DPI, bbox_inches="tight")
     plt.close(fig)
     data = base64.b64encode(buffer.getvalue()).decode("ascii")
     cap = f"<figcaption>{esc(caption)}</figcaption>" if caption else ""
@@ -295,9 +317,9 @@ def recommendation_section(report: Report, rec_id: str) -> str:
         return "".join(out)
     out.append(f'<p class="status-line">Status: {badge(status_row["status"])}')
     if not rec.applies_beyond_met:
-        out.append(f' <span class="note">Specific to the Met, London or Government. {esc(rec.applicability_note)}</span>')
+        out.append(f' <span class="note">{esc(fw.wording.not_applicable_note)} {esc(rec.applicability_note)}</span>')
     out.append("</p>")
-    out.append(f'<p class="asked"><strong>What the review asked:</strong> {esc(rec.summary)}</p>')
+    out.append(f'<p class="asked"><strong>{esc(fw.wording.asked_label)}:</strong> {esc(rec.summary)}</p>')
     if parts:
         items = "".join(f"<li><strong>{esc(p.id)}</strong> {esc(p.title)}</li>" for p in parts)
         out.append(f'<details class="parts"><summary>Sub-parts ({len(parts)})</summary><ul>{items}</ul></details>')
@@ -308,7 +330,8 @@ def recommendation_section(report: Report, rec_id: str) -> str:
         for row in rows.itertuples(index=False):
             item = fw.item(row.recommendation_id)
             name = "Whole recommendation" if item.parent_id is None else f"{item.id} {item.title}"
-            basis = "" if row.status_basis == "stated" else ' <span class="basis">(assessed by analyst)</span>'
+            basis = narrative.status_basis_text(row.status_basis, getattr(row, "status_reason", ""))
+            basis = f' <span class="basis">({esc(basis)})</span>' if basis else ""
             workstreams = f'<p class="linked">Linked: {esc(row.linked_workstreams)}</p>' if row.linked_workstreams else ""
             out.append(
                 f"<tr><td data-label='Item'>{esc(name)}</td><td data-label='Status'>{badge(row.status)}{basis}</td>"
@@ -331,7 +354,7 @@ def recommendation_section(report: Report, rec_id: str) -> str:
 def recommendations(report: Report) -> str:
     """Every recommendation: a section each when there is a tracker, else one compact table (listed once)."""
     fw = report.framework
-    out = [heading(f"{fw.item_label}s", "recommendations")]
+    out = [heading(fw.item_label_plural, "recommendations")]
     if report.has_tracker:
         return "".join(out + [recommendation_section(report, rec.id) for rec in fw.recommendations])
     out.append(f"<p>No tracker was submitted for {esc(report.quarter.label)}, so no {esc(fw.item_label.lower())} "
@@ -385,8 +408,9 @@ def tracker_charts(report: Report) -> str:
         return ""  # no tracker now or before: the first screen already says so
     out = [heading("Charts", "charts")]
     if report.has_tracker:
-        sections = [title for _, title in report.framework.sections]
-        fig, alt = tracker_charts.status_by_section(report.status, sections, report.force.name, report.quarter.label)
+        labels = report.framework.section_labels(report.force.id)  # neutral names unless the review's own force
+        table = report.status.assign(section=report.status["section_id"].map(labels))
+        fig, alt = tracker_charts.status_by_section(table, list(labels.values()), report.force.name, report.quarter.label)
         out.append(figure(fig, alt, "Recommendation status by section of the review."))
     if report.history["quarter"].nunique():
         labels = {q: parse_quarter(q).label for q in report.history["quarter"].unique()}
@@ -400,6 +424,8 @@ def key_measures(report: Report) -> str:
     from analysis.present import measure_charts
     from analysis.compute.measure_sections import format_value
 
+    if not report.framework.has_key_measures:
+        return ""
     out = [heading("Key measures", "measures")]
     if not report.measures:
         out.append(f"<p>{esc(report.measures_error or 'No key-measures data.')}</p>")
@@ -412,11 +438,16 @@ def key_measures(report: Report) -> str:
             continue
         if section.force_supplied:
             out.append('<p class="note">Figures supplied by the force in its own papers, not official statistics.</p>')
-        out.append(paragraphs(section.sentences))
+        out.append(paragraphs(section.sentences + [t for t in (narrative.proxy_note(report, section),
+                                                                narrative.series_text(report, section)) if t]))
         if section.trend_text:
             out.append(f'<p class="trend"><strong>Trend:</strong> {esc(section.trend_text)}</p>')
         for fig, alt in measure_charts.draw_section(section):
             out.append(figure(fig, alt))
+        spc_summary = getattr(section, "spc", None)
+        if spc_summary is not None:
+            out.append(f'<p class="note"><strong>How change is judged:</strong> {esc(spc_summary.method_text)} '
+                       "Points are marked when they meet a special-cause rule (NHS England's Making Data Count).</p>")
         if section.extra:
             rows = "".join(
                 f"<tr><td>{esc(e['title'])}</td><td>{esc(format_value(e['value'], e['unit']))}</td>"

@@ -20,11 +20,27 @@ from analysis.core import settings
 from analysis.core.settings import TREND_QUARTERS
 
 
+# Figures whose margins are set here, by hand, are saved without a tight bounding box: working one out
+# costs a second layout pass of every text item, which was about 40% of the time to save a chart.
+FIXED_LAYOUT = "casey-fixed-layout"
+
+
 def _plt():
     style.apply_theme()
     import matplotlib.pyplot as plt
 
     return plt
+
+
+def _fix_layout(fig, **margins) -> None:
+    """Set the figure's margins (fractions of the figure) and mark it as laid out (see :func:`has_fixed_layout`)."""
+    fig.subplots_adjust(**margins)
+    fig.set_label(FIXED_LAYOUT)
+
+
+def has_fixed_layout(fig) -> bool:
+    """True for a figure whose margins were set by hand: save it as it is, without a tight bounding box."""
+    return fig.get_label() == FIXED_LAYOUT
 
 
 def funnel_plot(force_id: str, quarter, data_dir=None, basis: str = "closed"):
@@ -51,6 +67,7 @@ def funnel_plot(force_id: str, quarter, data_dir=None, basis: str = "closed"):
     ax.set_ylabel("Charge rate (%)")
     ax.set_title(f"Charge rate by force, {q.label}: funnel plot")
     ax.legend(fontsize=8, loc="upper right")
+    _fix_layout(fig, left=0.09, right=0.98, top=0.93, bottom=0.125)
     if mine.empty:
         alt = f"Funnel plot of charge rates for {len(table)} forces in {q.label}; {force.name} has no data."
     else:
@@ -107,11 +124,12 @@ def charge_rate_series(force_id: str, quarter=None, data_dir=None, basis: str = 
     return fig, alt
 
 
-def representation_chart(force_id: str, data_dir=None):
-    """Ethnic minority share: population (Census 2021) against officers, where officer data is loaded."""
+def representation_chart(force_id: str, data_dir=None, quarter=None):
+    """Ethnic minority share: population (Census 2021) against officers, where officer data is loaded
+    (as at ``quarter`` when given: nothing from a later period)."""
     plt = _plt()
     force = get_force(force_id, data_dir)
-    obs = measures.observations(data_dir)
+    obs = measures.observations(data_dir, as_at=quarter)
     rows = []
     for who, label in ((force.id, force.name), (measures.NATIONAL_ID, measures.NATIONAL_NAME)):
         for measure_id, what in (("census_2021_ethnic_minority_share", "Population"),
@@ -149,6 +167,62 @@ def representation_chart(force_id: str, data_dir=None):
     alt = "Bar chart of ethnic minority shares. " + "; ".join(parts) + "."
     if not any("officers" in n.lower() or "force-supplied" in n for n in names if n.startswith(force.name)):
         alt += f" No officer ethnicity data is loaded for {force.name}, so only the population share is shown."
+    return fig, alt
+
+
+# special-cause points: colour AND marker shape, so the chart reads without colour
+POINT_STYLES = {
+    "common_cause": ("Common cause", style.SPC_COMMON, "o"),
+    "special_cause_improvement": ("Special cause, improving", style.SPC_IMPROVING, "^"),
+    "special_cause_concern": ("Special cause, concerning", style.SPC_CONCERNING, "v"),
+    "special_cause_neutral_high": ("Special cause, neutral (high)", style.SPC_NEUTRAL, "D"),
+    "special_cause_neutral_low": ("Special cause, neutral (low)", style.SPC_NEUTRAL, "s"),
+}
+VARIATION_WORDS = {"common_cause": "common-cause variation only", "special_cause_improving": "special cause, improving",
+                   "special_cause_concerning": "special cause, concerning",
+                   "special_cause_neutral": "special cause, neither improving nor concerning"}
+ASSURANCE_WORDS = {"consistently_passes": "consistently passes", "consistently_fails": "consistently fails",
+                   "hit_and_miss": "hit and miss", None: "no assurance verdict"}
+
+
+def spc_chart(summary, title: str, ylabel: str | None = None):
+    """A process-behaviour chart (XmR or Laney p′) from an :class:`analysis.compute.spc.SpcSummary`:
+    the values, the centre line, the process limits, the comparator line and special-cause points
+    marked by colour and shape. The alt text states both verdicts."""
+    plt = _plt()
+    pts, k = summary.chart.points, summary.scale
+    x = np.arange(len(pts))
+    unit = "%" if summary.unit == "percent" else ""
+    fig, ax = plt.subplots(figsize=(7.5, 4.9))
+    ax.plot(x, k * pts["value"], color=style.SPC_COMMON, lw=1, zorder=2)
+    ax.step(x, k * pts["upl"], where="mid", color=style.SPC_COMMON, lw=1, ls="--", label="Process limits")
+    ax.step(x, k * pts["lpl"], where="mid", color=style.SPC_COMMON, lw=1, ls="--")
+    ax.step(x, k * pts["centre"], where="mid", color=style.SPC_CENTRE, lw=1.2, label="Centre line (mean)")
+    if summary.comparator is not None:
+        ax.axhline(k * summary.comparator, color=style.SPC_COMPARATOR, lw=1.5, ls=":",
+                   label=f"Comparator: {summary.comparator_label}")
+    for point_type, (label, colour, marker) in POINT_STYLES.items():
+        hit = (pts["point_type"] == point_type).to_numpy()
+        if hit.any():
+            ax.scatter(x[hit], k * pts["value"].to_numpy()[hit], s=40 if point_type == "common_cause" else 70,
+                       color=colour, marker=marker, edgecolor="white", linewidth=0.6, label=label, zorder=3)
+    step = -(-len(x) // 10)  # at most 10 labels: each rotated label costs time to lay out
+    ax.set_xticks(x[::step], [lab.split(" (")[0] for lab in summary.period_labels][::step], rotation=45,
+                  ha="right", fontsize=8)
+    ax.set_ylabel(ylabel or f"{title.split(': ', 1)[-1][:40]}{f' ({unit})' if unit else ''}")
+    method = "Laney p′ chart" if summary.method == "pprime" else "XmR chart"
+    ax.set_title(f"{title}: {method}", fontsize=10)
+    ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.3), ncol=2, frameon=False)
+    _fix_layout(fig, left=0.09, right=0.98, top=0.93, bottom=0.35)
+    short = [lab.split(" (")[0] for lab in summary.period_labels]
+    special = [f"{lab} ({POINT_STYLES[t][0].lower()})" for lab, t in zip(short, pts["point_type"])
+               if t != "common_cause"]
+    alt = (f"{method} of {title}, {short[0]} to {short[-1]}, {len(x)} points, "
+           f"with the centre line at {k * summary.chart.mean:.1f}{unit} and process limits "
+           f"{k * pts['lpl'].iloc[-1]:.1f}{unit} to {k * pts['upl'].iloc[-1]:.1f}{unit} for the latest point. "
+           f"Variation verdict: {VARIATION_WORDS[summary.variation]}. "
+           f"Assurance against {summary.comparator_label or 'a comparator'}: {ASSURANCE_WORDS[summary.assurance]}. ")
+    alt += (f"Special-cause points: {'; '.join(special)}." if special else "No point meets a special-cause rule.")
     return fig, alt
 
 
@@ -192,15 +266,14 @@ def stop_search_caterpillar(force_id: str | None, period: str, data_dir=None):
     nat = year[year["force_id"] == disparity.NATIONAL_ID]
     forces = year[~year["force_id"].isin([disparity.NATIONAL_ID, "british-transport-police"])]
     ok = forces.dropna(subset=["ratio", "lower", "upper"])
-    z_ci = float(stats._z(settings.CONFIDENCE))  # the level of the intervals in the disparity table
-    se = (np.log(ok["upper"]) - np.log(ok["lower"])) / (2 * z_ci)
+    se = disparity.log_ratio_se(ok["lower"], ok["upper"])
     precision = 1 / se
     label = measures.period_label(period, "financial_year")
     fig, ax = plt.subplots(figsize=(7.5, 4.8))
     target = float(nat["ratio"].iloc[0]) if not nat.empty else float("nan")
     phi = 1.0
     if np.isfinite(target) and len(ok):
-        phi = ratio_overdispersion(ok["ratio"], se, target)
+        phi = disparity.ratio_overdispersion(ok["ratio"], se, target)
         grid = np.linspace(max(0.5, precision.min() * 0.8), precision.max() * 1.05, 300)
         for level, dash in zip(settings.FUNNEL_LEVELS, ("--", ":")):
             z = float(stats._z(level)) * np.sqrt(phi)
@@ -209,13 +282,13 @@ def stop_search_caterpillar(force_id: str | None, period: str, data_dir=None):
             ax.plot(grid, target * np.exp(-z / grid), dash, color=style.LIMITS, lw=1)
         ax.axhline(target, color=style.REFERENCE, lw=1, label=f"{measures.NATIONAL_NAME} {target:.2f}")
     ax.axhline(1, color=style.LIMITS, lw=0.8, alpha=0.6)
-    mine = ok["force_id"] == (force.id if force else None)
+    mine = (ok["force_id"] == (force.id if force else None)).to_numpy()
     ax.scatter(precision[~mine], ok.loc[~mine, "ratio"], s=18, color=style.OTHERS,
                edgecolor=style.LIMITS, linewidth=0.4, label="Other forces" if force else "Forces", zorder=3)
     if mine.any():
         ax.scatter(precision[mine], ok.loc[mine, "ratio"], s=60, color=style.HIGHLIGHT, label=force.name, zorder=4)
-        at_right = precision[mine].iloc[0] > np.quantile(precision, 0.75)
-        ax.annotate(force.name, (precision[mine].iloc[0], ok.loc[mine, "ratio"].iloc[0]),
+        at_right = precision[mine][0] > np.quantile(precision, 0.75)
+        ax.annotate(force.name, (precision[mine][0], ok.loc[mine, "ratio"].iloc[0]),
                     xytext=(-6, 6) if at_right else (6, 6), ha="right" if at_right else "left",
                     textcoords="offset points", color=style.HIGHLIGHT)
     ax.set_yscale("log")
@@ -232,8 +305,9 @@ def stop_search_caterpillar(force_id: str | None, period: str, data_dir=None):
            f"(over-dispersion factor {phi:.0f}). ")
     if force is None:
         outer = max(settings.FUNNEL_LEVELS)
-        outside = (np.abs(np.log(ok["ratio"] / target)) * precision > float(stats._z(outer)) * np.sqrt(phi)).sum()
-        alt += f"{int(outside)} of {len(ok)} forces lie outside the widened {100 * outer:g}% limits."
+        classes = disparity.classify_ratio_funnel(ok["ratio"], ok["lower"], ok["upper"], target, phi)
+        outside = sum(c.endswith(f"{100 * outer:g}%") for c in classes)
+        alt += f"{outside} of {len(ok)} forces lie outside the widened {100 * outer:g}% limits."
         missing = [get_force(f, data_dir).name for f in forces.loc[forces["ratio"].isna(), "force_id"]]
         if missing:
             alt += f" Not plotted, for want of a resident rate: {', '.join(missing)}."
@@ -246,19 +320,11 @@ def stop_search_caterpillar(force_id: str | None, period: str, data_dir=None):
     return fig, alt
 
 
-def ratio_overdispersion(ratios, se_log, target: float, winsor: float | None = None) -> float:
-    """Spiegelhalter over-dispersion factor for ratios on the log scale (mean squared z-score after
-    winsorising the most extreme share at each end, settings.OVERDISPERSION_WINSOR); never below 1."""
-    winsor = settings.OVERDISPERSION_WINSOR if winsor is None else winsor
-    z = (np.log(np.asarray(ratios, float)) - np.log(target)) / np.asarray(se_log, float)
-    lo, hi = np.quantile(z, [winsor, 1 - winsor])
-    return float(max(1.0, np.mean(np.clip(z, lo, hi) ** 2)))
-
-
 # each chart a section can name, by reference (a new Chart without a drawer fails the tests, not a report)
 DRAWERS = {
     Chart.FUNNEL: funnel_plot,
     Chart.CHARGE_RATE_SERIES: charge_rate_series,
     Chart.REPRESENTATION: representation_chart,
     Chart.STOP_SEARCH_FUNNEL: stop_search_caterpillar,
+    Chart.SPC: spc_chart,
 }

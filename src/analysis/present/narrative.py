@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from analysis.compute.progress import FlagKind
 from analysis.compute.report_model import Report
-from analysis.core.settings import STALE_AFTER_QUARTERS
+from analysis.compute import coverage
+from analysis.compute.claims import Claim, ClaimLedger
+from analysis.core.settings import SERIES_SUMMARY_MIN_POINTS, STALE_AFTER_QUARTERS
 from analysis.present.style import STATUS_LABELS
 
 
@@ -26,10 +28,37 @@ def _join(items: list[str]) -> str:
     return ", ".join(items[:-1]) + " and " + items[-1]
 
 
-def executive_summary(report: Report) -> list[str]:
-    """Three or four short paragraphs: position, evidence, change, attention."""
+ROLLUP_METHOD = ("each recommendation's applicable rows (itself and its parts) rolled up: their one status if "
+                 "they agree; in progress if any is complete or in progress; otherwise not started")
+
+
+def part_counts(report: Report) -> dict[str, int]:
+    """Applicable tracker rows by status, when the tracker answers parts on their own rows; else {}."""
+    live = report.rows[report.rows["status"] != "not_applicable"] if len(report.rows) else report.rows
+    if not len(live) or not live["recommendation_id"].str.contains(".", regex=False).any():
+        return {}
+    order = ["complete", "in_progress", "not_started", "not_assessed"]
+    found = live["status"].value_counts()
+    return {st: int(found[st]) for st in order if st in found.index}
+
+
+def _tracker_source(report: Report) -> tuple[str, tuple]:
+    snap = report.snapshot or {}
+    return str(snap.get("source_file", "")), tuple(report.rows["recommendation_id"]) if len(report.rows) else ()
+
+
+def _claim(ledger: ClaimLedger | None, **fields) -> None:
+    if ledger is not None:
+        ledger.add(Claim(**fields))
+
+
+def executive_summary(report: Report, ledger: ClaimLedger | None = None) -> list[str]:
+    """Three or four short paragraphs: position, evidence, change, attention.
+
+    With a ``ledger``, each interpretive sentence also leaves a :class:`Claim` with the numbers and
+    rows behind it (the report's ``.claims.json``)."""
     fw = report.framework
-    label = fw.item_label.lower()
+    label, labels = fw.item_label.lower(), fw.item_label_plural.lower()
     force = report.force.name
     if not report.has_tracker:
         paras = [
@@ -38,22 +67,46 @@ def executive_summary(report: Report) -> list[str]:
             + (f" The most recent earlier tracker is for {report.previous_quarter.label}." if report.previous_quarter else "")
         ]
         # the charge-rate sentence is in its own section below: say it once
-        return paras + ([measures_summary(report, headline=False)] if report.measures else [])
+        return paras + ([measures_summary(report, ledger, headline=False)] if report.measures else [])
     s = report.summary
     c = s.counts
     paras = [
         f"{force}'s tracker for {report.quarter.label} (position as at {report.as_of}) covers "
-        f"{plural(s.applicable, 'applicable ' + label)} of the {len(fw.recommendations)} in the {fw.short_title}"
+        f"{plural(s.applicable, 'applicable ' + label, 'applicable ' + labels)} of the {len(fw.recommendations)} in the {fw.short_title}"
         f"{'' if not s.not_applicable else f'; {s.not_applicable} are treated as not applicable to the force'}. "
         f"Of the applicable ones, {c['complete']} {'is' if c['complete'] == 1 else 'are'} complete, "
         f"{c['in_progress']} in progress and {c['not_started']} not started"
         + (f", and {c['not_assessed']} cannot be assessed from what was recorded." if c["not_assessed"] else ".")
     ]
-    paras.append(
-        f"Evidence is recorded for {s.evidenced} of {s.applicable} applicable {label}s "
-        f"({percent(s.evidenced, s.applicable)})."
-        + withheld_sentence(report)
-    )
+    row_counts = part_counts(report)
+    if row_counts:
+        words = [f"{n} {status_label(st).lower()}" for st, n in row_counts.items()]
+        first_n = next(iter(row_counts.values()))
+        paras[0] += (" Counted row by row, with each part the tracker answers separately, "
+                     + words[0].replace(" ", f" {'is' if first_n == 1 else 'are'} ", 1)
+                     + ("" if len(words) == 1 else (", " if len(words) > 2 else " and ") + _join(words[1:]))
+                     + "; a recommendation is complete only when all its applicable parts are.")
+    source_file, source_rows = _tracker_source(report)
+    window = f"{report.quarter.id} (position as at {report.as_of})"
+    if row_counts:
+        _claim(ledger, id="tracker.rows", sentence=paras[0], value=dict(row_counts),
+               comparator=sum(row_counts.values()),
+               method="tracker rows (recommendations and parts) by status, not-applicable rows left out",
+               window=window, source_file=source_file, source_rows=source_rows)
+    _claim(ledger, id="tracker.applicable", sentence=paras[0], value=s.applicable, comparator=len(fw.recommendations),
+           method="top-level recommendations whose rolled-up status is not 'not applicable'", window=window,
+           source_file=source_file, source_rows=source_rows, detail={"not_applicable": s.not_applicable})
+    for status in c:
+        _claim(ledger, id=f"tracker.status.{status}", sentence=paras[0], value=c[status], comparator=s.applicable,
+               method=ROLLUP_METHOD, window=window, source_file=source_file, source_rows=source_rows,
+               detail={"recommendations": list(report.status.loc[report.status["applicable"]
+                                                                 & (report.status["status"] == status),
+                                                                 "recommendation_id"])})
+    paras.append(evidence_sentence(report))
+    _claim(ledger, id="tracker.evidenced", sentence=paras[-1], value=s.evidenced, comparator=s.applicable,
+           method="applicable recommendations whose every applicable row has non-blank evidence", window=window,
+           source_file=source_file, source_rows=source_rows,
+           detail={"partly_evidenced": s.partly_evidenced, "blank_evidence": list(s.blank_evidence_parts)})
     if report.changes is None:
         paras.append("This is the first tracker on record for the force, so there is no earlier snapshot to compare with.")
     else:
@@ -61,22 +114,170 @@ def executive_summary(report: Report) -> list[str]:
         moved = ch[ch["moved"]]
         newly = int(ch["newly_evidenced"].sum())
         removed = int(ch["evidence_removed"].sum())
-        text = f"Since the previous snapshot ({report.previous_quarter.label}), {plural(len(moved), label)} changed status"
+        first = ch[ch["first_assessed"]] if "first_assessed" in ch else ch.iloc[0:0]
+        text = f"Since the previous snapshot ({report.previous_quarter.label}), {plural(len(moved), label, labels)} changed status"
         if len(moved):
             moves = moved.groupby(["previous_status", "status"]).size().sort_values(ascending=False)
             parts = [f"{n} from {status_label(a).lower()} to {status_label(b).lower()}" for (a, b), n in moves.items()]
             text += f" ({'; '.join(parts)})"
-        text += f", and {plural(newly, label)} gained evidence"
+        if len(first):
+            text += (f"; {plural(len(first), label, labels)} had no status that could be judged then and "
+                     f"{'is' if len(first) == 1 else 'are'} assessed for the first time now")
+        text += f", and {plural(newly, label, labels)} gained evidence"
         text += f"; evidence was removed from {removed}." if removed else "."
         paras.append(text)
+        _claim(ledger, id="tracker.changed_status", sentence=text, value=len(moved),
+               comparator=report.previous_quarter.id,
+               method="recommendations whose rolled-up status differs from the previous snapshot, both being real "
+                      "statuses (a status given after 'not assessed' is 'first assessed', not a change)",
+               window=f"{report.previous_quarter.id} to {report.quarter.id}", source_file=source_file,
+               source_rows=source_rows,
+               detail={"moved": list(moved["recommendation_id"]), "first_assessed": list(first["recommendation_id"]),
+                       "newly_evidenced": list(ch.loc[ch["newly_evidenced"], "recommendation_id"]),
+                       "evidence_removed": list(ch.loc[ch["evidence_removed"], "recommendation_id"])})
     attention = needing_attention(report)
     if attention:
         paras.append(f"Needing attention: {_join(attention)}.")
     else:
-        paras.append("No applicable recommendation is flagged for attention this quarter.")
+        paras.append(f"No applicable {label} is flagged for attention this quarter.")
+    _claim(ledger, id="tracker.attention", sentence=paras[-1], value={k: v for k, v in report.flags.items() if v},
+           method="flags per applicable recommendation: no entry, blank evidence or actions (naming the parts), "
+                  f"complete without evidence, parts not started or not assessed, not updated for "
+                  f"{STALE_AFTER_QUARTERS}+ quarters",
+           window=window, source_file=source_file, source_rows=source_rows)
     if report.measures:
-        paras.append(measures_summary(report))
+        paras.append(measures_summary(report, ledger))
     return paras
+
+
+def measures_summary(report: Report, ledger: ClaimLedger | None = None, headline: bool = True) -> str:
+    """One paragraph on the key measures: the headline charge rate (unless ``headline`` is False: the
+    no-tracker report, where the key-measures section right after says it) and which measures lack data."""
+    if not report.measures:
+        return ""
+    charge = next((m for m in report.measures if m.key_measure == "charge-rate" and m.has_data), None)
+    text = (charge.sentences[0] + " ") if headline and charge and charge.sentences else ""
+    if charge is not None and charge.sentences:  # claimed either way: the sentence is on the page
+        _charge_claim(report, charge, ledger)
+    text += coverage_sentence(report)
+    if ledger is not None:
+        kinds = coverage.counts(coverage.key_measure_coverage(report.measures, _data_dir(report)))
+        _claim(ledger, id="key_measures.coverage", sentence=coverage_sentence(report),
+               value={k: len(v) for k, v in kinds.items()}, comparator=len(report.measures),
+               method="each key measure classified by the registry 'coverage' of the measure that leads its section; "
+                      "'none' when no figure is loaded",
+               window=report.quarter.id, source_file="raw/measures/registry",
+               source_rows=tuple(c.measure_id or "" for k in kinds.values() for c in k))
+    return text
+
+
+def _data_dir(report: Report):
+    """The data folder the report was loaded from (its framework file is <data>/raw/frameworks/<id>.yaml)."""
+    source = report.framework.source_file
+    return source.parents[2] if source is not None else None
+
+
+def coverage_sentence(report: Report) -> str:
+    """How many key measures rest on official, force-supplied, proxy or no figures, naming each proxy."""
+    found = coverage.counts(coverage.key_measure_coverage(report.measures, _data_dir(report)))
+    total = len(report.measures)
+    parts = []
+    if found["official"]:
+        parts.append(f"{len(found['official'])} {'has' if len(found['official']) == 1 else 'have'} official figures "
+                     f"comparable across forces ({_join([c.title.lower() for c in found['official']])})")
+    if found["force-supplied"]:
+        parts.append(f"{len(found['force-supplied'])} {'has' if len(found['force-supplied']) == 1 else 'have'} "
+                     f"figures supplied by the force ({_join([c.title.lower() for c in found['force-supplied']])})")
+    if found["proxy"]:
+        named = [f"{c.title.lower()}: {c.proxy_note}" for c in found["proxy"]]
+        parts.append(f"{len(found['proxy'])} {'rests' if len(found['proxy']) == 1 else 'rest'} only on a proxy "
+                     f"({'; '.join(named)})")
+    if found["none"]:
+        parts.append(f"{len(found['none'])} {'has' if len(found['none']) == 1 else 'have'} no figures yet "
+                     f"({_join([c.title.lower() for c in found['none']])})")
+    return f"Of the {total} key measures, " + _join(parts) + "."
+
+
+def proxy_note(report: Report, section) -> str:
+    """'This is a proxy: ...' for a section led by a proxy measure, else ''."""
+    for c in coverage.key_measure_coverage([section], _data_dir(report)):
+        if c.kind == "proxy":
+            return f"This is a proxy, not the review's own measure: the figure shown ({c.measure_title}) is {c.proxy_note}."
+    return ""
+
+
+def series_text(report: Report, section) -> str:
+    """For a force-supplied series: its latest value beside a summary over the series, with counts if given."""
+    latest = getattr(section, "latest", None)
+    if not section.has_data or not getattr(section, "force_supplied", False) or latest is None:
+        return ""
+    from analysis.compute.measure_sections import format_value
+    from analysis.compute.measures import period_label
+
+    summary = coverage.series_summary(report.force.id, section.measure_id, latest.period_type, report.quarter.end,
+                                      _data_dir(report))
+    if summary is None:
+        return ""
+    unit = latest.unit
+    if summary.points < SERIES_SUMMARY_MIN_POINTS:
+        if latest.period_type != "month":
+            return ""
+        return (f"The source gives only {plural(summary.points, 'month')} of this monthly series, so this report "
+                f"cannot say whether {period_label(summary.last_period, 'month')} was a typical month.")
+    text = (f"The latest figure, {format_value(summary.latest, unit)} for "
+            f"{period_label(summary.last_period, latest.period_type)}, is one of {summary.points} in the series from "
+            f"{period_label(summary.first_period, latest.period_type)}; over the series the median is "
+            f"{format_value(summary.median, unit)} and the range {format_value(summary.low, unit)} to "
+            f"{format_value(summary.high, unit)}")
+    if summary.numerator is not None and summary.denominator:
+        text += (f"; in all, {summary.numerator:,.0f} of {summary.denominator:,.0f} "
+                 f"({100 * summary.numerator / summary.denominator:.1f}%)")
+    return text + "."
+
+
+CHARGE_RATE_FILE = "raw/measures/home-office-outcomes/force_quarter.csv"
+
+
+def _charge_claim(report: Report, section, ledger: ClaimLedger | None) -> None:
+    """The headline charge rate: latest value, its counts, and the England and Wales rate beside it."""
+    latest = section.latest
+    national = next((c.value for c in section.comparisons if c.label == "England and Wales"), None)
+    if national is None and getattr(section, "funnel", None) is not None:
+        national = section.funnel.target
+    period = str(latest.period)
+    fy, q = period[:7].replace("-", "/"), period[-1]
+    _claim(ledger, id="charge_rate.latest", sentence=section.sentences[0], value=round(float(latest.value), 4),
+           comparator=None if national is None else round(float(national), 4),
+           method="charges and summonses (outcome type 1) as a percentage of all assigned outcomes for "
+                  "investigations closed in the quarter; comparator: the same over the 43 territorial forces",
+           window=period, source_file=CHARGE_RATE_FILE,
+           source_rows=(f"slug={report.force.id}; fy={fy}; q={q}",),
+           detail={"numerator": None if latest.numerator is None else int(latest.numerator),
+                   "denominator": None if latest.denominator is None else int(latest.denominator),
+                   "numerator_column": "closed_all_t1", "denominator_column": "closed_all_assigned",
+                   "comparator_rows": f"every slug in raw/forces/forces.csv; fy={fy}; q={q}"})
+
+
+def report_claims(report: Report) -> ClaimLedger:
+    """The claims of a report's interpretive sentences, collected by writing them."""
+    ledger = ClaimLedger()
+    executive_summary(report, ledger)
+    return ledger
+
+
+def evidence_sentence(report: Report) -> str:
+    """Evidence coverage that agrees with the body: a recommendation counts as evidenced only when
+    every applicable part records evidence; the blank parts are named."""
+    s, labels = report.summary, report.framework.item_label_plural.lower()
+    text = (f"Evidence is recorded for every applicable part of {s.evidenced} of the {s.applicable} applicable "
+            f"{labels} ({percent(s.evidenced, s.applicable)})")
+    if s.partly_evidenced:
+        text += (f"; {plural(s.partly_evidenced, 'more has', 'more have')} evidence for some parts but not others")
+    if s.blank_evidence_parts:
+        text += (f". The evidence entry is blank for {plural(len(s.blank_evidence_parts), 'item')}: "
+                 f"{_join(list(s.blank_evidence_parts))}")
+    text += "."
+    return text + withheld_sentence(report)
 
 
 def withheld_sentence(report: Report) -> str:
@@ -92,30 +293,26 @@ def withheld_sentence(report: Report) -> str:
             "these counts.")
 
 
-def measures_summary(report: Report, headline: bool = True) -> str:
-    """One paragraph on the key measures: the headline charge rate (unless ``headline`` is False) and which
-    measures lack data."""
-    if not report.measures:
-        return ""
-    with_data = [m for m in report.measures if m.has_data]
-    missing = [m.title.lower() for m in report.measures if not m.has_data]
-    charge = next((m for m in report.measures if m.key_measure == "charge-rate" and m.has_data), None)
-    text = (charge.sentences[0] + " ") if headline and charge and charge.sentences else ""
-    text += f"Figures are loaded for {len(with_data)} of the {len(report.measures)} key measures"
-    text += f"; none yet for {_join(missing)}." if missing else "."
-    return text
-
-
 def needing_attention(report: Report) -> list[str]:
-    """Short phrases, one per kind of flag, naming the recommendations affected."""
+    """Short phrases, one per kind of flag, naming the recommendations and the parts affected."""
     by_flag: dict[str, list[str]] = {}
     for rec_id, found in report.flags.items():
         for flag in found:
             stale = flag.kind is FlagKind.STALE
-            key = f"{FlagKind.STALE.value} for {STALE_AFTER_QUARTERS} or more quarters" if stale else str(flag)
-            by_flag.setdefault(key, []).append(rec_id)
+            key = f"{FlagKind.STALE.value} for {STALE_AFTER_QUARTERS} or more quarters" if stale else flag.kind.value
+            detail = _join(list(flag.parts)) if flag.parts else ""
+            by_flag.setdefault(key, []).append(f"{rec_id} ({detail})" if detail else rec_id)
     label = report.framework.item_label.lower()
-    return [f"{flag} for {label}{'s' if len(ids) > 1 else ''} {_join(ids)}" for flag, ids in by_flag.items()]
+    labels = report.framework.item_label_plural.lower()
+    return [f"{flag} for {labels if len(ids) > 1 else label} {_join(ids)}" for flag, ids in by_flag.items()]
+
+
+def status_basis_text(basis: str, reason: str) -> str:
+    """What is printed beside a status: who judged it and, when given, the one-line reason."""
+    reason = " ".join(str(reason or "").split())
+    if basis == "stated":
+        return f"force's reason: {reason}" if reason else ""
+    return f"assessed by analyst: {reason}" if reason else "assessed by analyst"
 
 
 def change_text(report: Report, rec_id: str) -> str:
@@ -125,7 +322,10 @@ def change_text(report: Report, rec_id: str) -> str:
         return "No earlier snapshot to compare with."
     row = report.changes.set_index("recommendation_id").loc[rec_id]
     prev = report.previous_quarter.label
-    if row["moved"]:
+    if row.get("first_assessed", False):
+        text = (f"First assessed this quarter ({status_label(row['status']).lower()}); the {prev} snapshot "
+                f"gave no status that could be judged.")
+    elif row["moved"]:
         text = f"Moved from {status_label(row['previous_status']).lower()} ({prev}) to {status_label(row['status']).lower()}."
     else:
         text = f"Status unchanged since {prev} ({status_label(row['status']).lower()})."

@@ -3,7 +3,12 @@
 * which forces submitted a tracker for the quarter, and each force's latest snapshot up to it;
 * the status distribution across forces (each force's latest snapshot up to the quarter);
 * the key measures that are published for every force, on funnel plots (not league tables);
-* forces to look at: outside the 99.8% funnel limits, blank evidence, complete without evidence.
+* every force's charge rate on a Laney p′ process-behaviour chart: counts of forces by variation and
+  assurance verdict, and which forces show special-cause variation of concern;
+* forces to look at: outside the 99.8% funnel limits, special cause of concern, blank evidence,
+  complete without evidence.
+
+Everything is as at the overview's quarter: no figure from a later period is used.
 
 Audience filtering comes first, as in :mod:`analysis.compute.report_model`: for the public, OFFICIAL-SENSITIVE
 tracker rows are dropped before anything is counted. Every string from data is escaped with
@@ -26,7 +31,8 @@ from analysis.core.forces import Force, all_forces
 from analysis.present.fragments import META_MIMETYPE, esc, figure, heading, paragraphs
 from analysis.present.narrative import plural
 from analysis.core.periods import Quarter, parse_quarter
-from analysis.core.settings import LOW_EVIDENCE_SHARE
+from analysis.compute.spc import RULE_WORDS as SPC_RULE_WORDS
+from analysis.core.settings import FUNNEL_LEVELS, LOW_EVIDENCE_SHARE
 from analysis.compute.progress import (APPLICABLE_STATUSES, apply_audience, mark_withheld, recommendation_status,
                                       report_marking, summarise, withheld_recommendations, without_recommendations)
 from analysis.compute.report_model import AUDIENCES, MissingProcessedData
@@ -50,6 +56,7 @@ class Overview:
     measure_quarter: Quarter | None  # the quarter the funnel plots use (latest with data, up to the quarter)
     funnels: dict = field(default_factory=dict)  # basis -> measure_sections.national_measure_table frame
     measures_note: str = ""
+    spc: pd.DataFrame | None = None  # measure_sections.national_spc_table for measure_quarter (closed basis)
     look_at: pd.DataFrame | None = None  # force_id, force, reason
     inputs: list[dict] = field(default_factory=list)
     generated_at: str = ""
@@ -80,7 +87,7 @@ def _funnels(quarter: Quarter, data_dir) -> tuple[Quarter | None, dict, str]:
 
     if not config.measures_raw_dir(data_dir).exists():
         return None, {}, "No key-measures data is present in this data tree (data/raw/measures)."
-    national = measures.national_series(data_dir)
+    national = measures.national_series(data_dir, as_at=quarter)
     closed = national[(national["basis"] == "closed") & (national["assigned"] > 0)]
     periods = sorted((parse_quarter(p) for p in closed["period"]), reverse=True)
     usable = [p for p in periods if p <= quarter]
@@ -152,6 +159,11 @@ def load_overview(quarter, audience: str = "internal", framework: str = config.D
                                                 "applicable", "evidenced", "complete_without_evidence"])
     shown = pd.concat(included, ignore_index=True) if included else visible.iloc[0:0]
     measure_quarter, funnels, note = _funnels(q, data_dir)
+    spc_table = None
+    if measure_quarter is not None:
+        from analysis.compute import measure_sections
+
+        spc_table = measure_sections.national_spc_table(measure_quarter, data_dir)
 
     from analysis.compute import measures
 
@@ -164,7 +176,7 @@ def load_overview(quarter, audience: str = "internal", framework: str = config.D
         quarter=q, audience=audience, framework=fw, forces=forces, submissions=submissions, status=status,
         withheld=withheld if audience == "public" else 0,
         marking=report_marking(shown) if len(shown) else "OFFICIAL",
-        measure_quarter=measure_quarter, funnels=funnels, measures_note=note, inputs=inputs,
+        measure_quarter=measure_quarter, funnels=funnels, measures_note=note, spc=spc_table, inputs=inputs,
         generated_at=(now or dt.datetime.now(dt.timezone.utc)).strftime("%Y-%m-%d %H:%M UTC"),
     )
     overview.look_at = forces_to_look_at(overview)
@@ -182,12 +194,17 @@ def forces_to_look_at(overview: Overview) -> pd.DataFrame:
                 found.append((row.force_id, row.force_name,
                               f"charge rate ({basis} basis) {row.rate_pct:.1f}% is {side} the 99.8% funnel limit "
                               f"around {row.national_rate_pct:.1f}% in {overview.measure_quarter.label}{caveat}"))
+    if overview.spc is not None:
+        for row in overview.spc[overview.spc["variation"] == "special_cause_concerning"].itertuples(index=False):
+            found.append((row.force_id, row.force_name,
+                          f"charge rate (closed basis) shows special-cause variation of concern in "
+                          f"{overview.measure_quarter.label} ({SPC_RULE_WORDS.get(row.rule, row.rule)})"))
     for row in overview.status.itertuples(index=False):
         label = parse_quarter(row.snapshot).label
         if row.applicable and row.evidenced / row.applicable < LOW_EVIDENCE_SHARE:
             found.append((row.force_id, row.force,
-                          f"evidence is blank for {row.applicable - row.evidenced} of {row.applicable} applicable "
-                          f"recommendations in its {label} tracker"))
+                          f"evidence is blank for all or part of {row.applicable - row.evidenced} of {row.applicable} "
+                          f"applicable recommendations in its {label} tracker"))
         if row.complete_without_evidence:
             found.append((row.force_id, row.force,
                           f"{row.complete_without_evidence} recommendation(s) marked complete without evidence ({label})"))
@@ -267,10 +284,16 @@ def publish_meta(overview: Overview) -> None:
 
 
 SECTIONS = [("summary", "Summary"), ("submissions", "Tracker submissions"), ("status", "Status across forces"),
-            ("measures", "Key measures across forces"),
+            ("measures", "Key measures across forces"), ("spc", "Charge rates over time"),
             ("measures-fairness", "Fairness indicator: stop and search disparity"),
             ("measures-sexual-offences", "Proxy: sexual offences charged"),
             ("look-at", "Forces to look at"), ("sources", "Sources and provenance")]
+VARIATION_LABELS = {"common_cause": "Common cause only", "special_cause_improving": "Special cause, improving",
+                    "special_cause_concerning": "Special cause, concerning",
+                    "special_cause_neutral": "Special cause, neutral", "too_few_points": "Too few quarters"}
+ASSURANCE_LABELS = {"consistently_passes": "Consistently above the England and Wales rate",
+                    "consistently_fails": "Consistently below the England and Wales rate",
+                    "hit_and_miss": "Hit and miss (the national rate lies inside the limits)"}
 
 
 def header(o: Overview) -> str:
@@ -324,11 +347,11 @@ def snapshot_sentences(o: Overview) -> list[str]:
         when = parse_quarter(snapshot).label
         if snapshot == o.quarter.id:
             out.append(f"In the trackers for {when} ({forces}), {complete} of {applicable} applicable {label}s are "
-                       f"complete and {evidenced} ({share}%) have evidence recorded.")
+                       f"complete and {evidenced} ({share}%) have evidence recorded for every applicable part.")
         else:
             out.append(f"{forces.capitalize()} last submitted a tracker for {when}; as at that quarter, {complete} of "
                        f"{applicable} applicable {label}s were complete and {evidenced} ({share}%) had evidence "
-                       "recorded. These are not added to this quarter's figures.")
+                       "recorded for every applicable part. These are not added to this quarter's figures.")
     return out
 
 
@@ -407,10 +430,54 @@ def measures_section(o: Overview) -> str:
     return "".join(out)
 
 
+def spc_sentences(o: Overview) -> list[str]:
+    """Counts of forces by variation and assurance verdict, and the forces of concern, in words."""
+    if o.spc is None or o.spc.empty:
+        return ["No charge-rate data is loaded, so there are no process-behaviour verdicts."]
+    t, label = o.spc, o.measure_quarter.label
+    var = t["variation"].value_counts()
+    ass = t["assurance"].value_counts()
+    concern = t[t["variation"] == "special_cause_concerning"]["force_name"].tolist()
+    out = [f"Each force's charge rate (closed basis) is drawn on a Laney p′ process-behaviour chart of its last "
+           f"{int(t['n_points'].max())} quarters up to {label}, as in the force reports.",
+           "Variation in the latest quarter: " + "; ".join(
+               f"{VARIATION_LABELS[k].lower()}: {plural(int(var[k]), 'force')}"
+               for k in VARIATION_LABELS if k in var) + ".",
+           f"Assurance against the England and Wales rate for {label} "
+           f"({o.funnels['closed']['national_rate_pct'].iloc[0]:.1f}%): " if "closed" in o.funnels else
+           f"Assurance against the England and Wales rate for {label}: "]
+    out[-1] += "; ".join(f"{ASSURANCE_LABELS[k][0].lower()}{ASSURANCE_LABELS[k][1:]}: {plural(int(ass[k]), 'force')}"
+                         for k in ASSURANCE_LABELS if k in ass) + "."
+    out.append(f"Special-cause variation of concern: {', '.join(concern)}." if concern else
+               "No force shows special-cause variation of concern in its latest quarter.")
+    if len(concern) > len(t) / 3:
+        out.append("When this many forces move together, look first for a common cause (for example a change in "
+                   "recording or in the courts) before a cause in each force.")
+    return out
+
+
+def spc_section(o: Overview) -> str:
+    """Charge rates over time for all forces: verdict counts and a table, alphabetical, not ranked."""
+    out = [heading("Charge rates over time", "spc"), paragraphs(spc_sentences(o))]
+    if o.spc is None or o.spc.empty:
+        return "".join(out)
+    rows = "".join(
+        f"<tr><td>{esc(r.force_name)}</td><td>{'' if r.rate_pct != r.rate_pct else f'{r.rate_pct:.1f}%'}</td>"
+        f"<td>{esc(VARIATION_LABELS[r.variation])}</td><td>{esc(SPC_RULE_WORDS.get(r.rule, r.rule) or '–')}</td>"
+        f"<td>{esc(ASSURANCE_LABELS.get(r.assurance, 'None'))}</td></tr>"
+        for r in o.spc.itertuples(index=False))
+    out.append("<details><summary>Every force's verdicts (alphabetical)</summary><table class='entries'><thead><tr>"
+               "<th scope='col'>Force</th><th scope='col'>Latest rate</th><th scope='col'>Variation</th>"
+               "<th scope='col'>Rule met by the latest quarter</th><th scope='col'>Assurance</th></tr></thead>"
+               f"<tbody>{rows}</tbody></table></details>")
+    return "".join(out)
+
+
 def look_at_section(o: Overview) -> str:
     out = [heading("Forces to look at", "look-at")]
     if o.look_at is None or o.look_at.empty:
-        out.append(paragraphs(["No force is outside the 99.8% funnel limits or has a tracker with mostly blank evidence."]))
+        out.append(paragraphs(["No force is outside the 99.8% funnel limits, shows special-cause variation of concern "
+                               "or has a tracker with mostly blank evidence."]))
         return "".join(out)
     out.append(paragraphs(["Listed alphabetically, not ranked. A point outside the 99.8% limits is unlikely to be "
                            "chance alone; it is a prompt for a question, not a verdict."]))
@@ -469,6 +536,13 @@ def fairness_section(o: Overview, data_dir=None) -> str:
     ]))
     fig, alt = measure_charts.stop_search_caterpillar(None, period, data_dir)
     out.append(figure(fig, alt))
+    outer = f"{max(FUNNEL_LEVELS) * 100:g}%"
+    outside = table[table["funnel"].str.endswith(outer)]
+    if len(outside):
+        listed = "; ".join(f"{r.force_name} ({r.funnel.split()[0]}, {r.ratio:.2f})" for r in outside.itertuples())
+        out.append(paragraphs([f"Outside the widened {outer} limits around the England and Wales ratio, in "
+                               f"alphabetical order: {listed}. A point outside them is unlikely to be chance alone; "
+                               f"it is a prompt for a question, not a verdict."]))
     rows = []
     for r in table.itertuples(index=False):
         share = census["minority_share"].get(r.force_id)

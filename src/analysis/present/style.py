@@ -16,7 +16,10 @@ from analysis.core.settings import (  # chart legibility: see docs/assumptions.m
     PHONE_CONTENT_PX,
     WRAP_LABEL_CHARS,
 )
-from analysis.core.palette import COMPARATOR, HIGHLIGHT, LIMITS, OTHERS, PRIMARY, REFERENCE, SECONDARY  # noqa: F401
+from analysis.core.palette import (  # noqa: F401
+    COMPARATOR, HIGHLIGHT, LIMITS, OTHERS, PRIMARY, REFERENCE, SECONDARY,
+    SPC_CENTRE, SPC_COMMON, SPC_COMPARATOR, SPC_CONCERNING, SPC_IMPROVING, SPC_NEUTRAL,
+)
 
 CATEGORICAL = list(palette.CATEGORICAL)
 # the hue names used before colours were named by role (kept for code written against them)
@@ -96,6 +99,15 @@ def _balance_legends(fig) -> None:
             ax.legend(handles, labels, ncols=math.ceil(n / math.ceil(n / cols)), loc=legend._loc,
                       bbox_to_anchor=(anchor.x0, anchor.y0, anchor.width, anchor.height),
                       frameon=legend.get_frame_on(), fontsize=legend.get_texts()[0].get_fontsize())
+
+
+def smallest_font_pt(fig) -> float:
+    """The smallest size, in points, of any text drawn on ``fig``."""
+    from matplotlib.text import Text
+
+    fig.canvas.draw()
+    sizes = [t.get_fontsize() for t in fig.findobj(Text) if t.get_visible() and t.get_text().strip()]
+    return min(sizes, default=MIN_FIGURE_FONT_PT)
 
 
 def make_legible(fig, max_rounds: int = 6) -> float:

@@ -577,12 +577,8 @@ def _entry(spec: JobSpec, parts: dict, result: dict | None, previous: dict | Non
     return entry
 
 
-def run_batch(options: BatchOptions, out=None, err=None) -> BatchResult:
-    """Plan, skip what is unchanged, render the rest in parallel, write manifests and the index."""
-    out = out or sys.stdout
-    err = err or sys.stderr
-    started_at = dt.datetime.now(dt.timezone.utc)
-    started = time.perf_counter()
+def _checked_workers(options: BatchOptions) -> int:
+    """Reject an unknown executor or engine, or fewer than one worker; the number of workers to use."""
     if options.executor not in EXECUTORS:
         raise BatchUsageError(f"unknown executor {options.executor!r}; choose one of: {', '.join(EXECUTORS)}")
     if options.engine not in ("inprocess", "kernel"):
@@ -590,23 +586,24 @@ def run_batch(options: BatchOptions, out=None, err=None) -> BatchResult:
     workers = options.workers or os.cpu_count() or 1
     if workers < 1:
         raise BatchUsageError("--workers must be at least 1")
-    forces = select_forces(options.forces, options.data_dir)
-    quarters = resolve_quarters(options.quarters, options.framework, options.data_dir, options.today)
-    rejected = check_build_is_current(options.framework, options.data_dir)
-    plans = plan(quarters, forces, options.audiences, options.framework, options.data_dir, options.out_dir,
-                 options.engine, options.national, options.timeout, rejected)
-    latest = latest_complete_quarter(options.today)
-    note = out if options.verbose else None  # what only -v prints (print(file=None) would go to stdout)
-    if "latest" in options.quarters and note:
-        print(f"latest complete quarter: {latest.id} ({latest.label}, {latest.months})", file=note)
+    return workers
 
-    for p in plans if note else []:
+
+def _say_plan(plans: list[Plan], options: BatchOptions, latest: Quarter, note) -> None:
+    """With -v: the latest complete quarter and, per quarter, which forces have a tracker."""
+    if not note:
+        return
+    if "latest" in options.quarters:
+        print(f"latest complete quarter: {latest.id} ({latest.label}, {latest.months})", file=note)
+    for p in plans:
         print(f"{p.quarter.id}: {len(p.with_tracker)} of {len(select_forces(None, options.data_dir))} forces have a tracker "
               f"for this quarter" + (f" ({', '.join(p.with_tracker)})" if 0 < len(p.with_tracker) <= 5 else "")
               + ("; key measures are shown at their latest published period up to it" if p.quarter == latest else ""), file=note)
-    previous = {p.quarter.id: read_manifest(options.out_dir, p.quarter.id) for p in plans}
-    to_run, entries = [], {}
-    parts_of = {}
+
+
+def _triage(plans: list[Plan], previous: dict, options: BatchOptions, out) -> tuple[list, dict, dict]:
+    """Split the planned jobs: blocked by invalid input (failed now), unchanged (skipped), or to render."""
+    to_run, entries, parts_of = [], {}, {}
     for p in plans:
         for spec in p.jobs:
             parts_of[spec] = p.inputs[spec.relpath]
@@ -619,95 +616,133 @@ def run_batch(options: BatchOptions, out=None, err=None) -> BatchResult:
                 entries[f"{spec.quarter}/{spec.relpath}"] = _entry(spec, parts_of[spec], None, prev_reports.get(spec.relpath))
             else:
                 to_run.append(spec)
-    total = sum(len(p.jobs) for p in plans)
-    skipped = total - len(to_run)
+    return to_run, entries, parts_of
+
+
+def _render_all(to_run: list, parts_of: dict, entries: dict, options: BatchOptions, workers: int, out, err, note) -> bool:
+    """Render the jobs (longest first) in parallel, recording each entry; True if interrupted."""
+    # longest first: national overviews, then forces with trackers (they have more to draw)
+    to_run.sort(key=lambda s: (s.kind != "national", -parts_of[s]["tracker_row_count"]))
+    from tqdm import tqdm
+
+    show_bar = err.isatty() if options.progress is None else options.progress
+    bar = tqdm(total=len(to_run), desc="casey batch", unit="report", file=err, disable=not show_bar,
+               dynamic_ncols=True, leave=True)
+    if options.executor == "dask":
+        results = _dask_results(to_run, workers, options.scheduler)
+    else:
+        results = _local_results(to_run, workers, options.max_tasks_per_child, str(config.data_dir(options.data_dir)))
+    try:
+        for spec, result in results:
+            entry = _entry(spec, parts_of[spec], result, None)
+            entries[f"{spec.quarter}/{spec.relpath}"] = entry
+            mark = "ok  " if entry["status"] == "rendered" else "FAIL"
+            line = f"{mark} {spec.quarter}/{spec.relpath} ({entry['duration_s'] or 0:.1f}s)"
+            if entry["status"] == "failed":
+                kept = entry.get("failed_notebook")
+                line += f": {entry['error']}" + (f" (notebook kept: {kept})" if kept else "")
+            if note or entry["status"] == "failed":  # a failure is always said, as it happens
+                bar.write(line, file=out)
+            bar.set_postfix_str(spec.force, refresh=False)
+            bar.update(1)
+    except KeyboardInterrupt:
+        results.close()
+        return True
+    finally:
+        bar.close()
+    return False
+
+
+def _write_manifests(plans: list[Plan], previous: dict, entries: dict, run: dict, out_dir) -> list[Path]:
+    """One manifest per quarter: this run's entries over the earlier runs' (other forces stay listed)."""
+    manifests = []
+    for p in plans:
+        reports = dict(previous[p.quarter.id].get("reports") or {})
+        for spec in p.jobs:
+            key = f"{spec.quarter}/{spec.relpath}"
+            if key in entries:
+                reports[spec.relpath] = entries[key]
+        counts = {s: sum(1 for r in reports.values() if r.get("status") == s) for s in ("rendered", "unchanged", "failed")}
+        manifest = {
+            "schema": MANIFEST_SCHEMA,
+            "quarter": p.quarter.id,
+            "quarter_label": p.quarter.label,
+            "run": {**run, "counts": counts},
+            "reports": dict(sorted(reports.items(), key=lambda kv: (kv[1].get("kind") != "national", kv[0]))),
+        }
+        manifests.append(_write_json(manifest_path(out_dir, p.quarter.id), manifest))
+    return manifests
+
+
+def _run_record(options: BatchOptions, started_at, started: float, interrupted: bool, latest: Quarter,
+                forces: list[str], workers: int) -> dict:
+    """The manifest's ``run`` block (without the counts, which are per quarter)."""
+    return {
+        "started_at": started_at.isoformat(timespec="seconds"),
+        "finished_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "duration_s": round(time.perf_counter() - started, 3),
+        "interrupted": interrupted,
+        "parameters": {
+            "quarters_requested": options.quarters, "latest_complete_quarter": latest.id,
+            "forces": forces if options.forces else "all", "audiences": options.audiences,
+            "framework": options.framework, "data_dir": str(config.data_dir(options.data_dir)),
+            "out_dir": str(config.reports_dir(options.out_dir)), "executor": options.executor,
+            "scheduler": options.scheduler, "workers": workers, "engine": options.engine,
+            "force_rerun": options.force_rerun, "national": options.national, "timeout_s": options.timeout,
+            "max_tasks_per_child": options.max_tasks_per_child,
+        },
+        "code_version": code_version(),
+        "main_peak_rss_mb": _peak_rss_mb(),
+    }
+
+
+def _refresh_index(entries: dict, plans: list[Plan], out_dir, data_dir=None) -> Path | None:
+    """Rewrite the index pages when a report changed or an index is missing."""
+    changed = any(e["status"] != "unchanged" for e in entries.values())
+    root = config.reports_dir(out_dir)
+    if changed or not (root / "index.html").exists() or any(not (root / p.quarter.id / "index.html").exists() for p in plans):
+        from analysis.run.site_index import write_index
+
+        return write_index(out_dir, data_dir)
+    return None
+
+
+def run_batch(options: BatchOptions, out=None, err=None) -> BatchResult:
+    """Plan, skip what is unchanged, render the rest in parallel, write manifests and the index."""
+    out = out or sys.stdout
+    err = err or sys.stderr
+    started_at = dt.datetime.now(dt.timezone.utc)
+    started = time.perf_counter()
+    workers = _checked_workers(options)
+    forces = select_forces(options.forces, options.data_dir)
+    quarters = resolve_quarters(options.quarters, options.framework, options.data_dir, options.today)
+    rejected = check_build_is_current(options.framework, options.data_dir)
+    plans = plan(quarters, forces, options.audiences, options.framework, options.data_dir, options.out_dir,
+                 options.engine, options.national, options.timeout, rejected)
+    latest = latest_complete_quarter(options.today)
+    note = out if options.verbose else None  # what only -v prints (print(file=None) would go to stdout)
+    _say_plan(plans, options, latest, note)
+
+    previous = {p.quarter.id: read_manifest(options.out_dir, p.quarter.id) for p in plans}
+    to_run, entries, parts_of = _triage(plans, previous, options, out)
     if note:
+        total = sum(len(p.jobs) for p in plans)
         print(f"{total} report(s) planned for {', '.join(p.quarter.id for p in plans)}: {len(to_run)} to render, "
-              f"{skipped} unchanged (skipped)" + (f"; {min(workers, len(to_run))} {options.executor} worker(s)"
-                                                    if to_run else ""), file=note)
-
-    interrupted = False
-    if to_run:
-        # longest first: national overviews, then forces with trackers (they have more to draw)
-        to_run.sort(key=lambda s: (s.kind != "national", -parts_of[s]["tracker_row_count"]))
-        from tqdm import tqdm
-
-        show_bar = err.isatty() if options.progress is None else options.progress
-        bar = tqdm(total=len(to_run), desc="casey batch", unit="report", file=err, disable=not show_bar,
-                   dynamic_ncols=True, leave=True)
-        if options.executor == "dask":
-            results = _dask_results(to_run, workers, options.scheduler)
-        else:
-            results = _local_results(to_run, workers, options.max_tasks_per_child, str(config.data_dir(options.data_dir)))
-        try:
-            for spec, result in results:
-                entry = _entry(spec, parts_of[spec], result, None)
-                entries[f"{spec.quarter}/{spec.relpath}"] = entry
-                mark = "ok  " if entry["status"] == "rendered" else "FAIL"
-                line = f"{mark} {spec.quarter}/{spec.relpath} ({entry['duration_s'] or 0:.1f}s)"
-                if entry["status"] == "failed":
-                    kept = entry.get("failed_notebook")
-                    line += f": {entry['error']}" + (f" (notebook kept: {kept})" if kept else "")
-                if note or entry["status"] == "failed":  # a failure is always said, as it happens
-                    bar.write(line, file=out)
-                bar.set_postfix_str(spec.force, refresh=False)
-                bar.update(1)
-        except KeyboardInterrupt:
-            interrupted = True
-            results.close()
-        finally:
-            bar.close()
+              f"{total - len(to_run)} unchanged (skipped)" + (f"; {min(workers, len(to_run))} {options.executor} worker(s)"
+                                                             if to_run else ""), file=note)
+    interrupted = _render_all(to_run, parts_of, entries, options, workers, out, err, note) if to_run else False
 
     for key, entry in entries.items():  # a public page whose update failed must not stay published
         if entry["status"] == "failed" and entry["audience"] == "public":
             atomic.withdraw_page(config.reports_dir(options.out_dir) / key)
 
-    manifests = []
-    code = code_version()
-    for p in plans:
-        prev = previous[p.quarter.id]
-        reports = dict(prev.get("reports") or {})  # reports from earlier runs (other forces) stay listed
-        for spec in p.jobs:
-            key = f"{spec.quarter}/{spec.relpath}"
-            if key in entries:
-                reports[spec.relpath] = entries[key]
-        manifest = {
-            "schema": MANIFEST_SCHEMA,
-            "quarter": p.quarter.id,
-            "quarter_label": p.quarter.label,
-            "run": {
-                "started_at": started_at.isoformat(timespec="seconds"),
-                "finished_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
-                "duration_s": round(time.perf_counter() - started, 3),
-                "interrupted": interrupted,
-                "parameters": {
-                    "quarters_requested": options.quarters, "latest_complete_quarter": latest.id,
-                    "forces": forces if options.forces else "all", "audiences": options.audiences,
-                    "framework": options.framework, "data_dir": str(config.data_dir(options.data_dir)),
-                    "out_dir": str(config.reports_dir(options.out_dir)), "executor": options.executor,
-                    "scheduler": options.scheduler, "workers": workers, "engine": options.engine,
-                    "force_rerun": options.force_rerun, "national": options.national, "timeout_s": options.timeout,
-                    "max_tasks_per_child": options.max_tasks_per_child,
-                },
-                "code_version": code,
-                "main_peak_rss_mb": _peak_rss_mb(),
-                "counts": {s: sum(1 for r in reports.values() if r.get("status") == s) for s in ("rendered", "unchanged", "failed")},
-            },
-            "reports": dict(sorted(reports.items(), key=lambda kv: (kv[1].get("kind") != "national", kv[0]))),
-        }
-        manifests.append(_write_json(manifest_path(options.out_dir, p.quarter.id), manifest))
-
-    index = None
-    changed = any(e["status"] != "unchanged" for e in entries.values())
-    root = config.reports_dir(options.out_dir)
-    if changed or not (root / "index.html").exists() or any(not (root / p.quarter.id / "index.html").exists() for p in plans):
-        from analysis.run.site_index import write_index
-
-        index = write_index(options.out_dir, options.data_dir)
+    run = _run_record(options, started_at, started, interrupted, latest, forces, workers)
+    manifests = _write_manifests(plans, previous, entries, run, options.out_dir)
+    index = _refresh_index(entries, plans, options.out_dir, options.data_dir)
     result = BatchResult(entries, manifests, index, round(time.perf_counter() - started, 3))
     if note:
         print_summary(result, plans, note)
-    print(summary_line(result, root / "index.html"), file=out)
+    print(summary_line(result, config.reports_dir(options.out_dir) / "index.html"), file=out)
     if interrupted:
         raise KeyboardInterrupt
     return result

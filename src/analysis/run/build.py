@@ -15,10 +15,10 @@ from analysis.core import atomic
 from analysis.core import config
 from analysis.sources.catalogue import FrameworkError, available_frameworks, load_framework
 from analysis.run.batch import BUILD_INPUT_COLUMNS, build_inputs_path, data_relpath, tracker_input_files
-from analysis.sources.trackers import COLUMNS, Problem, TrackerError, discover, file_sha256, read_raw, validate_frame
+from analysis.sources.trackers import TRACKER_COLUMNS, Problem, TrackerError, discover, file_sha256, read_raw, validate_frame
 
 SNAPSHOT_COLUMNS = ["framework", "force_id", "quarter", "as_of", "document", "dated_because", "source_file", "sha256", "rows"]
-TRACKER_TABLE_COLUMNS = ["framework", "force_id", "quarter", "as_of", *COLUMNS, "item_order"]
+TRACKER_TABLE_COLUMNS = ["framework", "force_id", "quarter", "as_of", *TRACKER_COLUMNS, "item_order"]
 
 
 @dataclass

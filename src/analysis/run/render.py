@@ -22,6 +22,7 @@ from analysis.core import atomic
 from analysis.core import config
 from analysis.core.errors import UsageError
 from analysis.sources.catalogue import UnknownFrameworkError, available_frameworks
+from analysis.compute import claims as claims_ledger
 from analysis.present.fragments import META_MIMETYPE
 from analysis.present.style import css_custom_properties
 from analysis.core.forces import get_force
@@ -132,6 +133,16 @@ def to_html(nb: nbformat.NotebookNode) -> str:
     return body
 
 
+def claims_of(nb: nbformat.NotebookNode) -> dict | None:
+    """The claims ledger the notebook published (``fragments.publish_meta``), or None."""
+    for cell in nb.cells:
+        for output in cell.get("outputs", []):
+            data = output.get("data", {})
+            if claims_ledger.CLAIMS_MIMETYPE in data:
+                return dict(data[claims_ledger.CLAIMS_MIMETYPE])
+    return None
+
+
 ENGINES = ("kernel", "inprocess")
 
 
@@ -178,6 +189,12 @@ def execute_to_html(notebook: Path, parameters: dict, html_path: Path, label: st
         raise RenderError(f"{label}: notebook failed: {reason[-1] if reason else type(exc).__name__}", failed_path if failed_path.exists() else None) from exc
     if not isinstance(nb, nbformat.NotebookNode):  # papermill returns the executed notebook; be safe
         nb = nbformat.read(work_path, as_version=4)
+    ledger = claims_of(nb)
+    claims_path = html_path.with_suffix(".claims.json")
+    if ledger is not None:  # written first: an HTML on disk always has the claims of the same run beside it
+        atomic.write_text(claims_path, claims_ledger.dumps(ledger))
+    else:
+        claims_path.unlink(missing_ok=True)
     atomic.write_text(html_path, to_html(nb))
     os.replace(work_path, html_path.with_suffix(".ipynb"))
     failed_path.unlink(missing_ok=True)

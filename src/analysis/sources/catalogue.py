@@ -6,6 +6,7 @@ a file; nothing here names a particular recommendation.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from pathlib import Path
@@ -39,6 +40,20 @@ class Item:
     themes: tuple[str, ...] = ()
     key_measure: str | None = None
     order: int = 0
+    forces: tuple[str, ...] = ()  # the forces this item was made to; empty: every force
+
+
+@dataclass(frozen=True)
+class Wording:
+    """The framework's own words in a report; each can be set under ``wording:`` in its YAML."""
+
+    asked_label: str = "What was asked"  # before each item's summary
+    not_applicable_note: str = "Does not apply to every force."  # beside an item with applies_beyond_met: false
+    intro: str = ""  # a paragraph after the contents: what the report covers and how statuses are counted
+    key_measures_intro: str = ""  # a paragraph before the key measures (only with has_key_measures)
+
+
+WORDING_FIELDS = set(Wording.__dataclass_fields__)
 
 
 @dataclass(frozen=True)
@@ -51,7 +66,19 @@ class Framework:
     themes: tuple[tuple[str, str], ...]
     items: tuple[Item, ...] = field(repr=False)
     source_file: Path | None = None
+    neutral_sections: tuple[tuple[str, str], ...] = ()  # (id, neutral title) where the framework gives one
+    written_for: str = ""  # force id the framework was written for (its own section titles are for it)
     meta: dict = field(default_factory=dict, repr=False, compare=False, hash=False)
+    wording: Wording = Wording()
+    item_label_plural: str = ""  # from the YAML, else item_label + 's'
+    has_key_measures: bool = False  # whether reports carry the key-measures section (the Casey review's rec 16)
+
+    def for_force(self, force_id: str) -> Framework:
+        """The items that apply to one force (items without ``forces:`` apply to all)."""
+        if not any(i.forces for i in self.items):
+            return self
+        kept = tuple(i for i in self.items if not i.forces or force_id in i.forces)
+        return dataclasses.replace(self, items=kept)
 
     @property
     def recommendations(self) -> tuple[Item, ...]:
@@ -77,6 +104,17 @@ class Framework:
 
     def section_title(self, section_id: str) -> str:
         return dict(self.sections)[section_id]
+
+    def section_label(self, section_id: str, force_id: str | None = None) -> str:
+        """The section's name for a report: the neutral title from the framework file, unless the report is
+        for the force the framework was written for (or the framework offers no neutral title)."""
+        if force_id and force_id == self.written_for:
+            return self.section_title(section_id)
+        return dict(self.neutral_sections).get(section_id) or self.section_title(section_id)
+
+    def section_labels(self, force_id: str | None = None) -> dict[str, str]:
+        """Section id -> label, in report order."""
+        return {sid: self.section_label(sid, force_id) for sid, _ in self.sections}
 
     def items_frame(self) -> pd.DataFrame:
         """One row per item (recommendations and parts) in report order."""
@@ -123,6 +161,7 @@ def _item(raw: dict, parent: Item | None, path: Path, order: int, section_ids: s
         applicability_note=str(raw.get("applicability_note") or "").strip(),
         themes=tuple(raw.get("themes") or (parent.themes if parent else ())),
         key_measure=raw.get("key_measure"),
+        forces=tuple(str(f) for f in (raw.get("forces") or (parent.forces if parent else ()))),
         order=order,
     )
 
@@ -139,6 +178,7 @@ def parse_framework(path: Path) -> Framework:
     if not isinstance(doc, dict):
         raise FrameworkError(f"{path}: expected a mapping at the top level")
     sections = tuple((str(s["id"]), str(s["title"])) for s in _require(doc, "sections", path, "top level"))
+    neutral = tuple((str(s["id"]), str(s["neutral_title"])) for s in doc["sections"] if s.get("neutral_title"))
     themes = tuple((str(t["id"]), str(t["title"])) for t in (doc.get("themes") or []))
     section_ids = {s for s, _ in sections}
     items: list[Item] = []
@@ -163,8 +203,29 @@ def parse_framework(path: Path) -> Framework:
         themes=themes,
         items=tuple(items),
         source_file=path,
+        neutral_sections=neutral,
+        written_for=str(doc.get("written_for") or ""),
         meta={k: v for k, v in doc.items() if k not in {"sections", "themes", "recommendations"}},
+        wording=_wording(doc.get("wording"), path),
+        item_label_plural=str(doc.get("item_label_plural") or f"{doc.get('item_label') or 'Recommendation'}s"),
+        has_key_measures=_flag(doc, "has_key_measures", path),
     )
+
+
+def _wording(raw, path: Path) -> Wording:
+    if raw is None:
+        return Wording()
+    if not isinstance(raw, dict) or set(raw) - WORDING_FIELDS:
+        unknown = sorted(set(raw) - WORDING_FIELDS) if isinstance(raw, dict) else raw
+        raise FrameworkError(f"{path}: field 'wording': unknown keys {unknown}; allowed: {sorted(WORDING_FIELDS)}")
+    return Wording(**{k: " ".join(str(v).split()) for k, v in raw.items()})
+
+
+def _flag(doc: dict, key: str, path: Path) -> bool:
+    value = doc.get(key, False)
+    if not isinstance(value, bool):
+        raise FrameworkError(f"{path}: field '{key}' must be true or false")
+    return value
 
 
 @lru_cache(maxsize=16)

@@ -20,6 +20,7 @@ import pandera.pandas as pa
 import yaml
 
 from analysis.core import config
+from analysis.core.settings import STATUS_REASON_MAX_CHARS
 from analysis.core.cells import is_formula_like, normalise_text
 from analysis.sources.catalogue import Framework
 from analysis.core.forces import UnknownForceError, get_force
@@ -36,6 +37,9 @@ COLUMNS = [
     "status_basis",
     "source",
 ]
+# Optional: a short reason for the status in the analyst's or force's own words, printed beside it.
+OPTIONAL_COLUMNS = ["status_reason"]
+TRACKER_COLUMNS = [*COLUMNS, *OPTIONAL_COLUMNS]  # what a validated tracker holds, optional columns filled
 STATUSES = ["not_started", "in_progress", "complete", "not_applicable", "not_assessed"]
 MARKINGS = ["OFFICIAL", "OFFICIAL-SENSITIVE"]
 SENSITIVE = "OFFICIAL-SENSITIVE"
@@ -242,6 +246,15 @@ def _schema(framework: Framework) -> pa.DataFrameSchema:
             "marking": pa.Column(checks=pa.Check.isin(MARKINGS, error=f"must be one of {', '.join(MARKINGS)}"), **text),
             "status_basis": pa.Column(checks=pa.Check.isin(STATUS_BASES, error="must be stated or assessed"), **text),
             "source": pa.Column(checks=pa.Check.str_length(min_value=1, error="is blank"), **text),
+            "status_reason": pa.Column(
+                checks=[
+                    pa.Check.str_length(max_value=STATUS_REASON_MAX_CHARS,
+                                        error=f"is longer than {STATUS_REASON_MAX_CHARS} characters; give one short reason"),
+                    pa.Check(lambda s: ~s.str.contains(r"[\r\n]", regex=True), element_wise=False,
+                             error="spans more than one line; give one short reason on one line"),
+                ],
+                **text,
+            ),
         },
         strict=True,
         ordered=False,
@@ -253,13 +266,18 @@ def validate_frame(frame: pd.DataFrame, framework: Framework, name: str) -> tupl
     frame = _normalise(frame)
     problems: list[Problem] = []
     missing = [c for c in COLUMNS if c not in frame.columns]
-    extra = [c for c in frame.columns if c not in COLUMNS]
+    extra = [c for c in frame.columns if c not in TRACKER_COLUMNS]
     for column in missing:
         problems.append(Problem(name, "header", column, "required column is missing"))
     for column in extra:
-        problems.append(Problem(name, "header", column or "(blank)", f"unexpected column; expected only {', '.join(COLUMNS)}"))
+        problems.append(Problem(name, "header", column or "(blank)",
+                                f"unexpected column; expected only {', '.join(COLUMNS)} "
+                                f"(and optionally {', '.join(OPTIONAL_COLUMNS)})"))
     if missing or extra:
         return frame, problems
+    for column in OPTIONAL_COLUMNS:
+        if column not in frame.columns:
+            frame[column] = ""
     if frame.empty:
         return frame, [Problem(name, "file", "content", "the tracker has a header but no rows")]
     # the index is still the file's own row order (blank rows dropped, not renumbered), so row = index + 2
@@ -277,8 +295,9 @@ def validate_frame(frame: pd.DataFrame, framework: Framework, name: str) -> tupl
         problems.append(
             Problem(name, index + HEADER_ROW + 1, "recommendation_id", f"{frame.at[index, 'recommendation_id']!r} appears more than once")
         )
-    problems.sort(key=lambda p: (p.row if isinstance(p.row, int) else 0, COLUMNS.index(p.field) if p.field in COLUMNS else 99))
-    return frame[COLUMNS], problems
+    problems.sort(key=lambda p: (p.row if isinstance(p.row, int) else 0,
+                                 TRACKER_COLUMNS.index(p.field) if p.field in TRACKER_COLUMNS else 99))
+    return frame[TRACKER_COLUMNS], problems
 
 
 def formula_cells(frame: pd.DataFrame, name: str, rows: list[int] | None = None) -> list[Problem]:

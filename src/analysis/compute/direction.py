@@ -1,0 +1,133 @@
+"""The one place that turns a measure's direction into evaluative words.
+
+Every sentence in a report that judges a figure ("improving", "a concern", "better than",
+"closing the gap") gets its word from here, from the measure's ``direction`` in the registry:
+
+* ``higher_is_better`` – e.g. a charge rate;
+* ``lower_is_better`` – e.g. a response time;
+* ``closer_to_one_is_better`` – a ratio whose target is parity (1), e.g. representation or
+  disparity ratios (``closer_to_1_is_better`` and ``parity`` are accepted as spellings);
+* ``neutral`` – context only: a rise or fall is described, never judged.
+
+Pure functions; no I/O.
+"""
+
+from __future__ import annotations
+
+import math
+
+HIGHER, LOWER, PARITY, NEUTRAL = "higher_is_better", "lower_is_better", "closer_to_one_is_better", "neutral"
+DIRECTIONS = (HIGHER, LOWER, PARITY, NEUTRAL)
+_ALIASES = {"closer_to_1_is_better": PARITY, "parity": PARITY}
+
+
+def normalise(direction: str) -> str:
+    """The registry direction in its canonical spelling; raises ValueError for anything else."""
+    canonical = _ALIASES.get(direction, direction)
+    if canonical not in DIRECTIONS:
+        raise ValueError(f"unknown measure direction {direction!r}; expected one of {', '.join(DIRECTIONS)}")
+    return canonical
+
+
+def spc_direction(direction: str, level: float | None = None) -> str:
+    """The SPC improvement direction (``increase``/``decrease``/``neutral``) for a measure.
+
+    For a parity measure it depends on where the process sits (``level``, e.g. its centre line):
+    below 1 an increase is an improvement, above 1 a decrease; at 1 or unknown, neutral.
+    """
+    d = normalise(direction)
+    if d == HIGHER:
+        return "increase"
+    if d == LOWER:
+        return "decrease"
+    if d == PARITY and level is not None and math.isfinite(level) and level != 1:
+        return "increase" if level < 1 else "decrease"
+    return "neutral"
+
+
+def change_word(direction: str, before: float, after: float, target: float = 1.0) -> str:
+    """One word or phrase for a change from ``before`` to ``after``.
+
+    higher/lower is better: "improving" / "deteriorating"; parity: "closing the gap" /
+    "widening the gap" (distance from ``target``); neutral: "rising" / "falling". "unchanged"
+    when equal. Use it only for a change the statistics support (see :func:`variation_text`).
+    """
+    d = normalise(direction)
+    if after == before:
+        return "unchanged"
+    if d == NEUTRAL:
+        return "rising" if after > before else "falling"
+    if d == PARITY:
+        if abs(after - target) == abs(before - target):
+            return "unchanged"
+        return "closing the gap" if abs(after - target) < abs(before - target) else "widening the gap"
+    better = after > before if d == HIGHER else after < before
+    return "improving" if better else "deteriorating"
+
+
+def position_words(direction: str, value: float, comparator: float, target: float = 1.0) -> str:
+    """How ``value`` stands against ``comparator``: "above it, which is better", "below it, which is
+    worse", "further from parity than it" ... ; "level with it" when equal. Neutral measures get
+    "above it"/"below it" with no judgement."""
+    d = normalise(direction)
+    if value == comparator:
+        return "level with it"
+    side = "above it" if value > comparator else "below it"
+    if d == NEUTRAL:
+        return side
+    if d == PARITY:
+        nearer = abs(value - target) < abs(comparator - target)
+        return f"{side}, {'closer to' if nearer else 'further from'} parity"
+    better = value > comparator if d == HIGHER else value < comparator
+    return f"{side}, which is {'better' if better else 'worse'}"
+
+
+def variation_text(variation: str, direction: str, subject: str, rule: str | None = None,
+                   high: bool | None = None) -> str:
+    """One plain sentence for an SPC variation verdict (``common_cause``, ``special_cause_improving``,
+    ``special_cause_concerning``, ``special_cause_neutral``).
+
+    ``subject`` names the series ("Leicestershire's charge rate"); ``rule`` is the rule the latest point
+    meets, in words; ``high`` says whether a neutral signal is high or low.
+    """
+    d = normalise(direction)
+    why = f" ({rule})" if rule else ""
+    if variation == "common_cause":
+        return (f"{subject} shows only common-cause variation: the latest point breaks none of the "
+                f"special-cause rules, so there is no evidence that the process has changed.")
+    if variation == "special_cause_improving":
+        better = "closer to parity" if d == PARITY else "in the better direction"
+        return f"{subject} shows special-cause variation {better}{why}: the process has improved."
+    if variation == "special_cause_concerning":
+        worse = "further from parity" if d == PARITY else "in the worse direction"
+        return f"{subject} shows special-cause variation {worse}{why}: a concern to look into."
+    if variation == "special_cause_neutral":
+        way = "upwards" if high else "downwards" if high is not None else ""
+        return (f"{subject} shows special-cause variation {way}{why}; this measure has no better direction, "
+                f"so the change is neither an improvement nor a concern in itself.").replace("  ", " ")
+    raise ValueError(f"unknown variation verdict {variation!r}")
+
+
+def assurance_text(assurance: str | None, direction: str, subject: str, comparator_label: str,
+                   limits_text: str) -> str:
+    """One plain sentence for an SPC assurance verdict against a comparator.
+
+    ``limits_text`` gives the latest process limits in the measure's unit ("6.9% to 9.8%").
+    """
+    d = normalise(direction)
+    if assurance is None:
+        if d == NEUTRAL:
+            return f"This measure has no better direction, so there is no assurance verdict against {comparator_label}."
+        return "There is no comparator, so there is no assurance verdict."
+    better, worse = ("closer to parity than", "further from parity than") if d == PARITY else (
+        ("above", "below") if d == HIGHER else ("below", "above"))
+    if assurance == "consistently_passes":
+        return (f"If nothing changes, {subject} will consistently be {better} {comparator_label}: its process "
+                f"limits ({limits_text}) lie wholly on the better side.")
+    if assurance == "consistently_fails":
+        return (f"If nothing changes, {subject} will consistently be {worse} {comparator_label}: its process "
+                f"limits ({limits_text}) lie wholly on the worse side.")
+    if assurance == "hit_and_miss":
+        return (f"{comparator_label[0].upper()}{comparator_label[1:]} lies inside the process limits ({limits_text}), "
+                f"so {subject} will sometimes be on one side of it and sometimes on the other (hit and miss).")
+    raise ValueError(f"unknown assurance verdict {assurance!r}")
