@@ -90,6 +90,17 @@ def test_public_notebook_carries_nothing_of_them(runs):
     assert "not updated for 4 quarters" not in notebook  # recommendation 2's flag
 
 
+def test_public_claims_ledger_names_them_nowhere(runs):
+    root, _, _ = runs
+    ledger = json.loads((root / "a/reports" / Q / "public/leicestershire.claims.json").read_text())
+    assert "WITHHELD-TOKEN" not in json.dumps(ledger)
+    for claim in ledger["claims"]:
+        listed = [*claim.get("source_rows", [])]
+        for value in (claim.get("detail") or {}).values():
+            listed += value if isinstance(value, list) else list(value) if isinstance(value, dict) else []
+        assert not set(WITHHELD) & set(map(str, listed)), claim["id"]
+
+
 def test_public_manifest_entry_does_not_change_with_the_withheld_content(runs):
     _, first, second = runs
     public, internal = "public/leicestershire.html", "leicestershire.html"

@@ -279,22 +279,17 @@ def toc(report: Report, extra: list[tuple[str, str]] | None = None) -> str:
 def figure(fig, alt: str, caption: str | None = None) -> str:
     """Embed a matplotlib figure as a PNG data URI with alt text, then close it.
 
-    A figure laid out by hand (:func:`analysis.present.measure_charts.has_fixed_layout`) is saved as it
-    is; any other with a tight bounding box, so nothing is cut off."""
+    Every figure, including one laid out by hand for speed (:func:`analysis.present.measure_charts.has_fixed_layout`),
+    is first made legible on a phone and on paper (:func:`analysis.present.style.make_legible`: larger text,
+    wrapped labels) and then saved with a tight bounding box, so the larger text is never cut off. Legibility
+    costs the extra layout pass the fixed layout saved."""
     import matplotlib.pyplot as plt
-    from matplotlib.transforms import Bbox
 
-    from analysis.present.measure_charts import has_fixed_layout
+    from analysis.present.style import FIGURE_DPI, make_legible
 
-    from analysis.present.style import FIGURE_DPI, make_legible, smallest_font_pt
-
+    smallest_pt = make_legible(fig)
     buffer = io.BytesIO()
-    if has_fixed_layout(fig):  # laid out by hand for its size: measured, not changed
-        smallest_pt = smallest_font_pt(fig)
-        fig.savefig(buffer, format="png", dpi=FIGURE_DPI, bbox_inches=Bbox.from_bounds(0, 0, *fig.get_size_inches()))
-    else:
-        smallest_pt = make_legible(fig)
-        fig.savefig(buffer, format="png", dpi=FIGURE_DPI, bbox_inches="tight")
+    fig.savefig(buffer, format="png", dpi=FIGURE_DPI, bbox_inches="tight")
     plt.close(fig)
     data = base64.b64encode(buffer.getvalue()).decode("ascii")
     cap = f"<figcaption>{esc(caption)}</figcaption>" if caption else ""

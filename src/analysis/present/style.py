@@ -77,6 +77,12 @@ def _legends_below_axes(fig) -> None:
         legend.set_visible(False)
         bottom = ax.get_tightbbox(renderer).y0
         legend.set_visible(True)
+        if legend.get_window_extent(renderer).width > 0.95 * fig.bbox.width and getattr(legend, "_ncols", 1) > 1:
+            # too wide for the figure once its text is larger: one entry a row (made again: its box is fixed)
+            handles, labels = ax.get_legend_handles_labels()
+            legend = ax.legend(handles, labels, ncols=1, loc=legend._loc, frameon=legend.get_frame_on(),
+                               bbox_to_anchor=(anchor.x0, anchor.y0, anchor.width, anchor.height),
+                               fontsize=legend.get_texts()[0].get_fontsize())
         gap = legend.get_texts()[0].get_fontsize() * 0.4 * fig.dpi / 72 if legend.get_texts() else 4
         x_axes = anchor.x0 if anchor.width == 0 else anchor.x0 + anchor.width / 2
         y_axes = ax.transAxes.inverted().transform((0, bottom - gap))[1]
