@@ -269,3 +269,24 @@ def _extra_first_cells(html: str) -> list[str]:
     parser = Cells()
     parser.feed(html)
     return parser.cells
+
+
+def test_casey_batch_pdf_prints_beside_each_rendered_report(tmp_path):
+    if not CHROMIUM:
+        pytest.skip("no chromium on this machine")
+    from pypdf import PdfReader
+
+    data = make_data_tree(tmp_path / "data", {"leicestershire/2024-25-Q1.csv": "leicestershire-2024-25-Q1.csv"})
+    assert build_all(data).problems == []
+    out = tmp_path / "reports"
+    done = subprocess.run([sys.executable, "-m", "analysis", "--data-dir", str(data), "batch", "--quarter", "2024-25-Q1",
+                           "--forces", "leicestershire", "--no-national", "--workers", "1", "--no-progress",
+                           "--out", str(out), "--pdf"], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    for html in (out / "2024-25-Q1/leicestershire.html", out / "2024-25-Q1/public/leicestershire.html"):
+        pdf = html.with_suffix(".pdf")
+        assert pdf.exists(), pdf
+        first = PdfReader(pdf).pages[0]
+        assert abs(float(first.mediabox.width) - 595.3) < 1.5  # A4
+    assert (out / "public/2024-25-Q1/leicestershire.pdf").exists()  # the public site carries the PDF too
+    assert "printed 2 PDF(s)" in done.stdout

@@ -59,11 +59,11 @@ def cmd_batch(args) -> int:
         print(f"casey: {exc}", file=sys.stderr)
         return EXIT_USAGE
     if args.pdf:
-        status = max(status, _print_pdfs(results, args.out))
+        status = max(status, _print_pdfs(results, args.out, args.data_dir))
     return EXIT_DATA if status else EXIT_OK
 
 
-def _print_pdfs(results, out_dir) -> int:
+def _print_pdfs(results, out_dir, data_dir=None) -> int:
     """A PDF beside every rendered report, and beside any unchanged one that has none yet (one browser for all)."""
     from pathlib import Path
 
@@ -82,6 +82,10 @@ def _print_pdfs(results, out_dir) -> int:
         print(f"casey: {exc}", file=sys.stderr)
         return EXIT_DATA
     print(f"printed {len(written)} PDF(s) beside their HTML")
+    if written:
+        from analysis.run.site_index import write_index
+
+        write_index(out_dir, data_dir)  # so the public site carries the public PDFs
     return 0
 
 

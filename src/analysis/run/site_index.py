@@ -171,6 +171,12 @@ def _quarter_table(folder: Path, names: dict, titles: dict, public_site: bool = 
                 f"{label}</a>"
                 for a, label in (("internal", "Internal"), ("public", "Public")) if a in found
             ]
+            links += [
+                f'<a href="{esc(_link(found[a].with_suffix(".pdf"), folder, link_base))}" '
+                f'aria-label="{esc(name)}, {label.lower()} version, A4 PDF">{label} PDF</a>'
+                for a, label in (("internal", "Internal"), ("public", "Public"))
+                if a in found and found[a].with_suffix(".pdf").exists()
+            ]
             if "failed" in found:
                 links.append('<strong class="failed">failed: see the .failed.ipynb</strong>')
             if stem == NATIONAL_STEM:
