@@ -235,7 +235,7 @@ def first_screen(report: Report) -> str:
     if asked:
         items = "".join(
             f"<li>{esc(q.text)}"
-            + (" <span class='see'>(see " + ", ".join(f'<a href="#{esc(a)}">{esc(t)}</a>' for t, a in q.links) + ")</span>"
+            + (" <span class='see'>See: " + " ".join(f'<a href="#{esc(a)}">{esc(t)}</a>' for t, a in q.links) + "</span>"
                if q.links else "") + "</li>"
             for q in asked)
         question_html = f'<ol class="questions">{items}</ol>'
