@@ -51,8 +51,9 @@ fix: env ## ruff: apply safe lint fixes and format the tree
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-lab: env ## Open JupyterLab on the notebooks with the project's kernel
-	$(BIN)/jupyter lab notebooks/
+LAB_ARGS ?=
+lab: build ## JupyterLab on notebooks/ with the project's kernel (headless: LAB_ARGS="--no-browser --ip=0.0.0.0")
+	$(BIN)/jupyter lab --ServerApp.root_dir=notebooks --MappingKernelManager.default_kernel_name=casey-progress $(LAB_ARGS)
 
 clean-reports: ## Delete rendered reports (keeps reports/README.md)
 	find reports -mindepth 1 ! -name README.md -exec rm -rf {} +

@@ -116,8 +116,15 @@ def test_no_import_cycles():
 
 
 def test_notebooks_are_thin():
-    """No function or class definitions, no loops over data, few lines: logic lives in the package."""
-    for path in NOTEBOOKS.glob("*.ipynb"):
+    """No function or class definitions, no loops over data, few lines: logic lives in the package.
+
+    This holds for the report templates (``notebooks/*.ipynb``). Notebooks in ``notebooks/exploratory/``
+    are an analyst's workbench and exempt; they are executed in a real kernel by
+    tests/test_exploratory_notebooks.py so they keep working.
+    """
+    templates = sorted(NOTEBOOKS.glob("*.ipynb"))
+    assert {p.name for p in templates} >= {"force_report.ipynb", "national_overview.ipynb"}
+    for path in templates:
         code = [c.source for c in nbformat.read(path, as_version=4).cells if c.cell_type == "code"]
         tree = ast.parse("\n".join(code))
         assert not [n for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.ClassDef, ast.Lambda))], path.name

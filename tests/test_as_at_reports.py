@@ -14,11 +14,11 @@ import re
 import shutil
 
 import pytest
+from conftest import ROOT
+from htmlcheck import Page
 
 from analysis.run.build import build_all
 from analysis.run.render import checked_job, checked_national_job, render_national, render_report
-from conftest import ROOT
-from htmlcheck import Page
 
 pytestmark = pytest.mark.slow
 

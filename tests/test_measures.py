@@ -192,7 +192,7 @@ def test_charts_return_figure_and_alt_text(root):
     for fig, alt in drawn[:2]:
         assert fig.axes[0].get_ylabel() == "Charge rate (%)" and "Leicestershire" in alt
     assert "Laney p′ chart" in drawn[1][1] and "Variation verdict" in drawn[1][1]
-    fig, alt = measure_charts.representation_chart("leicestershire", data_dir=root)
+    fig, alt = measure_charts.chart_representation("leicestershire", data_dir=root)
     assert "Population" in alt and "No officer ethnicity data" in alt
 
 

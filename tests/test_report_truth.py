@@ -78,7 +78,7 @@ def test_section_labels_are_neutral_outside_the_met_and_come_from_the_framework(
     report = load_report("leicestershire", "2024-25-Q1", data_dir=real_data)
     assert not any("London" in s or "Met" in s.split() for s in report.status["section"])
     seen = {}
-    monkeypatch.setattr(tracker_charts, "status_by_section",
+    monkeypatch.setattr(tracker_charts, "chart_status_by_section",
                         lambda table, order, *a: seen.update(sections=set(table["section"]), order=order) or (None, ""))
     from analysis.present import fragments
 

@@ -324,7 +324,8 @@ def latest_as_at(frame: pd.DataFrame, quarter, force_id: str | None = None, lag_
     """
     end = parse_quarter(quarter).end
     rows = frame if force_id is None else frame[frame["force_id"] == force_id]
-    usable = rows[[available_from(p, lag_months) <= end for p in rows["period"]]]
+    # a boolean Series, not a list: an empty list would select no columns and lose the table's shape
+    usable = rows[pd.Series([available_from(p, lag_months) <= end for p in rows["period"]], index=rows.index, dtype=bool)]
     if usable.empty:
         return usable
     return usable[usable["period"] == usable["period"].max()].reset_index(drop=True)

@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import base64
 import io
-import json
 import re
 
 from analysis.compute.claims import CLAIMS_MIMETYPE
 from analysis.present import narrative
 from analysis.present.htmltext import esc
 from analysis.compute.report_model import Report
-from analysis.present.style import STATUS_LABELS, STATUS_ORDER
+from analysis.present.style import PIECE_CLASS, STATUS_LABELS, STATUS_ORDER, notebook_css
 
 META_MIMETYPE = "application/vnd.casey.report+json"
 BLANK = '<em class="blank">blank</em>'
@@ -74,17 +73,36 @@ def prose(text: str) -> str:
 
 
 def show(markup: str) -> None:
-    """Display markup as the cell's output (used by the notebook)."""
+    """Display markup as the cell's output (used by the notebook), wrapped as a report piece.
+
+    The wrapper's class scopes the report stylesheet that :func:`publish_meta` puts in the notebook,
+    so in JupyterLab the piece looks as it will in the report, and nothing else on the page changes.
+    """
     from IPython.display import HTML, display
 
-    display(HTML(markup))
+    display(HTML(f'<div class="{PIECE_CLASS}">{markup}</div>'))
+
+
+def publish(meta: dict, extra: dict | None = None) -> None:
+    """Hand a report's marking and identity to the HTML template via a private mimetype (``extra``: more
+    private mimetypes for the renderer, such as the claims ledger).
+
+    nbconvert drops this output (:func:`analysis.run.render.to_html` reads it for the banner). In
+    JupyterLab, which does not know the mimetypes, it shows as the marking strip and carries the scoped
+    report stylesheet, instead of a raw JSON line.
+    """
+    from IPython.display import display
+
+    marking = str(meta.get("marking", "OFFICIAL"))
+    audience = "Public" if meta.get("audience") == "public" else "Internal"
+    strip = (f'<div class="{PIECE_CLASS}"><p class="casey-marking marking-{esc(marking.lower())}">'
+             f'<strong>{esc(marking)}</strong> <span>{esc(meta.get("title", ""))} · {audience}</span></p></div>')
+    display({META_MIMETYPE: meta, **(extra or {}), "text/html": f"<style>{notebook_css()}</style>{strip}"}, raw=True)
 
 
 def publish_meta(report: Report) -> None:
     """Hand the report's marking and identity to the HTML template, and its claims ledger to the renderer
-    (which writes ``<stem>.claims.json``), via private mimetypes that are never shown."""
-    from IPython.display import display
-
+    (which writes ``<stem>.claims.json``), via private mimetypes (see :func:`publish`)."""
     meta = {
         "force": report.force.name,
         "force_id": report.force.id,
@@ -105,8 +123,7 @@ def publish_meta(report: Report) -> None:
         },
     }
     ledger = narrative.report_claims(report).to_dict({k: meta[k] for k in ("force_id", "quarter", "audience")})
-    display({META_MIMETYPE: meta, CLAIMS_MIMETYPE: ledger, "text/plain": json.dumps(meta)}, raw=True,
-            include=[META_MIMETYPE, CLAIMS_MIMETYPE])
+    publish(meta, {CLAIMS_MIMETYPE: ledger})
 
 
 def header(report: Report) -> str:
@@ -285,11 +302,13 @@ def figure(fig, alt: str, caption: str | None = None) -> str:
     costs the extra layout pass the fixed layout saved."""
     import matplotlib.pyplot as plt
 
-    from analysis.present.style import FIGURE_DPI, make_legible
+    from analysis.present.style import FIGURE_DPI, make_legible, theme
 
-    smallest_pt = make_legible(fig)
+    with theme():
+        smallest_pt = make_legible(fig)
     buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=FIGURE_DPI, bbox_inches="tight")
+    with theme():  # the theme's savefig settings, without a global theme
+        fig.savefig(buffer, format="png", dpi=FIGURE_DPI, bbox_inches="tight")
     plt.close(fig)
     data = base64.b64encode(buffer.getvalue()).decode("ascii")
     cap = f"<figcaption>{esc(caption)}</figcaption>" if caption else ""
@@ -405,11 +424,12 @@ def tracker_charts(report: Report) -> str:
     if report.has_tracker:
         labels = report.framework.section_labels(report.force.id)  # neutral names unless the review's own force
         table = report.status.assign(section=report.status["section_id"].map(labels))
-        fig, alt = tracker_charts.status_by_section(table, list(labels.values()), report.force.name, report.quarter.label)
+        fig, alt = tracker_charts.chart_status_by_section(table, list(labels.values()), report.force.name,
+                                                          report.quarter.label)
         out.append(figure(fig, alt, "Recommendation status by section of the review."))
     if report.history["quarter"].nunique():
         labels = {q: parse_quarter(q).label for q in report.history["quarter"].unique()}
-        fig, alt = tracker_charts.status_history(report.history, labels, report.force.name)
+        fig, alt = tracker_charts.chart_status_history(report.history, labels, report.force.name)
         out.append(figure(fig, alt, "Recommendation status in each of the force's tracker snapshots."))
     return "".join(out)
 

@@ -1,7 +1,8 @@
 """Charts for the key measures. Each function returns ``(figure, alt_text)``.
 
+Figure functions start with ``chart_`` (data functions are nouns in :mod:`analysis.compute.access`).
 The alt text says in words what the chart shows, with the numbers, so a screen
-reader user gets the same information. Charts use :mod:`analysis.present.style`.
+reader user gets the same information. Charts are drawn in :func:`analysis.present.style.theme`, never a global theme.
 The funnel plot is deliberately not a league table: forces are not ranked.
 """
 
@@ -26,7 +27,6 @@ FIXED_LAYOUT = "casey-fixed-layout"
 
 
 def _plt():
-    style.apply_theme()
     import matplotlib.pyplot as plt
 
     return plt
@@ -43,7 +43,8 @@ def has_fixed_layout(fig) -> bool:
     return fig.get_label() == FIXED_LAYOUT
 
 
-def funnel_plot(force_id: str, quarter, data_dir=None, basis: str = "closed"):
+@style.themed
+def chart_funnel(force_id: str, quarter, data_dir=None, basis: str = "closed"):
     """Charge rate against outcomes assigned, for every force, with 95% and 99.8% limits.
 
     Limits are around the England and Wales rate, widened for over-dispersion.
@@ -88,7 +89,8 @@ def _funnel_words(classification: str) -> str:
     return f"{side} the {level} limit" if level else classification
 
 
-def charge_rate_series(force_id: str, quarter=None, data_dir=None, basis: str = "closed", n_quarters: int = TREND_QUARTERS):
+@style.themed
+def chart_charge_rate(force_id: str, quarter=None, data_dir=None, basis: str = "closed", n_quarters: int = TREND_QUARTERS):
     """The force's quarterly charge rate with its 95% interval band, and the national line."""
     plt = _plt()
     force = get_force(force_id, data_dir)
@@ -124,7 +126,8 @@ def charge_rate_series(force_id: str, quarter=None, data_dir=None, basis: str = 
     return fig, alt
 
 
-def representation_chart(force_id: str, data_dir=None, quarter=None):
+@style.themed
+def chart_representation(force_id: str, data_dir=None, quarter=None):
     """Ethnic minority share: population (Census 2021) against officers, where officer data is loaded
     (as at ``quarter`` when given: nothing from a later period)."""
     plt = _plt()
@@ -185,7 +188,8 @@ ASSURANCE_WORDS = {"consistently_passes": "consistently passes", "consistently_f
                    "hit_and_miss": "hit and miss", None: "no assurance verdict"}
 
 
-def spc_chart(summary, title: str, ylabel: str | None = None):
+@style.themed
+def chart_spc(summary, title: str, ylabel: str | None = None):
     """A process-behaviour chart (XmR or Laney p′) from an :class:`analysis.compute.spc.SpcSummary`:
     the values, the centre line, the process limits, the comparator line and special-cause points
     marked by colour and shape. The alt text states both verdicts."""
@@ -240,6 +244,12 @@ def draw_funnel_limits(ax, table) -> tuple[float, float]:
     return target, phi
 
 
+# older names, kept for callers (new code uses chart_*). ``charge_rate_series`` is deliberately not kept as a
+# module name: it is the data function's name (analysis.compute.measures); sections still ask for it by its
+# Chart value, which DRAWERS maps to chart_charge_rate.
+funnel_plot, representation_chart = chart_funnel, chart_representation
+
+
 def draw_section(section) -> list:
     """Every chart named by a :class:`analysis.compute.measure_sections.MeasureSection`: a list of (figure, alt_text)."""
     out = []
@@ -249,7 +259,8 @@ def draw_section(section) -> list:
     return out
 
 
-def stop_search_caterpillar(force_id: str | None, period: str, data_dir=None):
+@style.themed
+def chart_stop_search_funnel(force_id: str | None, period: str, data_dir=None):
     """Black/White stop and search rate ratio for every force on a log scale, as a funnel plot.
 
     Each force is plotted against the precision of its ratio (1 / standard error of the log ratio, which
@@ -321,10 +332,11 @@ def stop_search_caterpillar(force_id: str | None, period: str, data_dir=None):
 
 
 # each chart a section can name, by reference (a new Chart without a drawer fails the tests, not a report)
+stop_search_caterpillar, spc_chart = chart_stop_search_funnel, chart_spc  # older names, kept for callers
 DRAWERS = {
-    Chart.FUNNEL: funnel_plot,
-    Chart.CHARGE_RATE_SERIES: charge_rate_series,
-    Chart.REPRESENTATION: representation_chart,
-    Chart.STOP_SEARCH_FUNNEL: stop_search_caterpillar,
-    Chart.SPC: spc_chart,
+    Chart.FUNNEL: chart_funnel,
+    Chart.CHARGE_RATE_SERIES: chart_charge_rate,
+    Chart.REPRESENTATION: chart_representation,
+    Chart.STOP_SEARCH_FUNNEL: chart_stop_search_funnel,
+    Chart.SPC: chart_spc,
 }

@@ -18,7 +18,6 @@ tracker rows are dropped before anything is counted. Every string from data is e
 from __future__ import annotations
 
 import datetime as dt
-import json
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -28,7 +27,7 @@ from analysis.core import config
 from analysis.present import style
 from analysis.sources.catalogue import Framework, load_framework
 from analysis.core.forces import Force, all_forces
-from analysis.present.fragments import META_MIMETYPE, esc, figure, heading, paragraphs
+from analysis.present.fragments import esc, figure, heading, paragraphs, publish
 from analysis.present.narrative import plural
 from analysis.core.periods import Quarter, parse_quarter
 from analysis.compute.spc import RULE_WORDS as SPC_RULE_WORDS
@@ -234,11 +233,11 @@ def status_chart(overview: Overview):
     return fig, alt
 
 
+@style.themed
 def funnel_chart(table: pd.DataFrame, quarter: Quarter, basis: str):
     """Every force's charge rate against its number of assigned outcomes, with 95% and 99.8% limits."""
     from analysis.compute import measures
 
-    style.apply_theme()
     import matplotlib.pyplot as plt
 
     from analysis.present.measure_charts import draw_funnel_limits
@@ -270,9 +269,7 @@ def funnel_chart(table: pd.DataFrame, quarter: Quarter, basis: str):
 
 # --------------------------------------------------------------------------- HTML pieces
 def publish_meta(overview: Overview) -> None:
-    """The banner's marking and identity, for the template (see ``fragments.publish_meta``)."""
-    from IPython.display import display
-
+    """The banner's marking and identity, for the template (see ``fragments.publish``)."""
     meta = {
         "force": "All forces", "force_id": config.NATIONAL_STEM,
         "quarter": overview.quarter.id, "quarter_label": overview.quarter.label,
@@ -280,7 +277,7 @@ def publish_meta(overview: Overview) -> None:
         "framework": overview.framework.short_title,
         "title": f"{overview.framework.short_title} progress: {TITLE.lower()}, {overview.quarter.label}",
     }
-    display({META_MIMETYPE: meta, "text/plain": json.dumps(meta)}, raw=True, include=[META_MIMETYPE])
+    publish(meta)
 
 
 SECTIONS = [("summary", "Summary"), ("submissions", "Tracker submissions"), ("status", "Status across forces"),
@@ -534,7 +531,7 @@ def fairness_section(o: Overview, data_dir=None) -> str:
         *([f"No rate per 1,000 residents is published for {', '.join(no_rate)}, so no ratio is shown."]
           if no_rate else []),
     ]))
-    fig, alt = measure_charts.stop_search_caterpillar(None, period, data_dir)
+    fig, alt = measure_charts.chart_stop_search_funnel(None, period, data_dir)
     out.append(figure(fig, alt))
     outer = f"{max(FUNNEL_LEVELS) * 100:g}%"
     outside = table[table["funnel"].str.endswith(outer)]

@@ -8,6 +8,9 @@ Status colours are never the only cue: badges always carry their text label.
 
 from __future__ import annotations
 
+import contextlib
+import functools
+
 from analysis.core import palette
 from analysis.core.settings import (  # chart legibility: see docs/assumptions.md
     MAX_FIGURE_WIDTH_IN,
@@ -38,6 +41,8 @@ STATUS_LABELS = {
 STATUS_COLOURS = dict(palette.STATUS)
 
 FIGURE_DPI = 110
+# the seaborn look every chart shares (whitegrid, slightly smaller type than seaborn's default)
+SEABORN_STYLE, SEABORN_FONT_SCALE = "whitegrid", 0.95
 
 
 def _fixed_tick_labels(axis) -> bool:
@@ -170,15 +175,113 @@ def make_legible(fig, max_rounds: int = 6) -> float:
     return min((t.get_fontsize() for t in drawn_texts()), default=MIN_FIGURE_FONT_PT)
 
 
-def apply_theme() -> None:
-    """Set the seaborn/matplotlib theme used by every chart (idempotent, no global side effects beyond rcParams)."""
+def theme_rc() -> dict:
+    """The matplotlib settings of the house theme, as a dict (nothing is changed)."""
+    import seaborn as sns
+    from cycler import cycler
+
+    rc = {**sns.plotting_context("notebook", font_scale=SEABORN_FONT_SCALE), **sns.axes_style(SEABORN_STYLE)}
+    rc.update({"font.family": ["sans-serif"], "axes.prop_cycle": cycler(color=CATEGORICAL),
+               "figure.dpi": FIGURE_DPI, "savefig.bbox": "tight", "axes.titleweight": "bold"})
+    return rc
+
+
+@contextlib.contextmanager
+def theme():
+    """Draw in the house theme inside the ``with`` block; matplotlib's settings are restored after it.
+
+    Never changes the backend and never leaves a global theme behind, so an analyst's own
+    ``plt.plot`` in the same notebook keeps matplotlib's (or their own) look and shows inline.
+    """
     import matplotlib
 
-    matplotlib.use("Agg")
-    import seaborn as sns
+    # Only the theme's own settings are saved and put back. matplotlib.rc_context would restore every
+    # setting, including the interactive mode Jupyter's inline backend switches on when the first
+    # figure of a session (often a themed one) loads it; charts drawn afterwards would not show.
+    rc = theme_rc()
+    saved = {key: matplotlib.rcParams[key] for key in rc}
+    matplotlib.rcParams.update(rc)
+    try:
+        yield
+    finally:
+        matplotlib.rcParams.update(saved)
 
-    sns.set_theme(style="whitegrid", palette=CATEGORICAL, font_scale=0.95)
-    matplotlib.rcParams.update({"figure.dpi": FIGURE_DPI, "savefig.bbox": "tight", "axes.titleweight": "bold"})
+
+def themed(chart):
+    """Decorator for chart functions returning ``(figure, alt_text)`` or a figure: build it in :func:`theme`.
+
+    Tick marks are created lazily when a figure is first drawn, reading matplotlib's settings then;
+    they are created here, inside the theme, so the figure looks the same wherever it is drawn later.
+    """
+
+    @functools.wraps(chart)
+    def wrapper(*args, **kwargs):
+        with theme():
+            result = chart(*args, **kwargs)
+            fig = result[0] if isinstance(result, tuple) else result
+            for ax in fig.axes:
+                for axis in (ax.xaxis, ax.yaxis):
+                    axis.get_major_ticks()
+                    axis.get_minor_ticks()
+        return result
+
+    return wrapper
+
+
+# --------------------------------------------------------------------------- report look inside JupyterLab
+PIECE_CLASS = "casey-piece"  # every report piece shown in a notebook is wrapped in a div of this class
+_PAGE_ONLY = {"html", "main"}  # page layout that has no meaning for one piece in a notebook
+_AS_PIECE = {":root", "body"}  # page-wide colours and type become the piece's own
+
+
+def _scope_selector(selector: str, scope: str) -> str | None:
+    selector = selector.strip()
+    if selector in _PAGE_ONLY:
+        return None
+    if selector in _AS_PIECE:
+        return scope
+    return f"{scope} {selector}"
+
+
+def _scoped_rules(css: str, scope: str) -> list[str]:
+    """Every rule of ``css`` with its selectors prefixed by ``scope``; print rules and @page dropped."""
+    out, i = [], 0
+    while (start := css.find("{", i)) != -1:
+        prelude, depth, end = css[i:start].strip(), 1, start + 1
+        while depth and end < len(css):
+            depth += {"{": 1, "}": -1}.get(css[end], 0)
+            end += 1
+        body, i = css[start + 1:end - 1], end
+        if prelude.startswith("@media") and "print" not in prelude:
+            out.append(f"{prelude} {{ {' '.join(_scoped_rules(body, scope))} }}")
+        elif not prelude.startswith("@"):
+            selectors = [s for s in (_scope_selector(p, scope) for p in prelude.split(",")) if s]
+            if selectors:
+                out.append(f"{', '.join(selectors)} {{ {' '.join(body.split())} }}")
+    return out
+
+
+@functools.lru_cache(maxsize=1)
+def notebook_css() -> str:
+    """The report's stylesheet scoped to report pieces, so the notebook in JupyterLab looks like the report.
+
+    Made from ``templates/casey/report.css`` (the one stylesheet), every selector prefixed with
+    ``.casey-piece``: it styles nothing else on the page, not even the analyst's own outputs.
+    """
+    import re
+
+    from analysis.core import config
+
+    stylesheet = css_custom_properties() + "\n" + (config.TEMPLATES_DIR / "casey" / "report.css").read_text()
+    css = re.sub(r"/\*.*?\*/", "", stylesheet, flags=re.S)
+    scope = f".{PIECE_CLASS}" * 2  # doubled: outranks JupyterLab's own output styles (right-aligned cells...)
+    extra = [f"{scope} {{ max-width: 60rem; }}",
+             f"{scope} .casey-marking {{ display: flex; gap: 1rem; padding: 0.35rem 1rem; color: var(--text-on-dark); "
+             f"background: var(--text); font-size: 0.85rem; }}",
+             f"{scope} .casey-marking.marking-official-sensitive {{ background: var(--sensitive); }}",
+             # JupyterLab stripes and shrinks tables in outputs; the report does neither
+             f"{scope} tr, {scope} tbody tr:nth-child(n), {scope} tbody tr:hover {{ background: transparent; }}"]
+    return "\n".join(_scoped_rules(css, scope) + extra)
 
 
 def css_colours() -> dict[str, str]:

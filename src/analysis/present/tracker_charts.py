@@ -1,14 +1,15 @@
-"""Tracker charts. Each returns ``(figure, alt_text)``; alt text says what the chart shows."""
+"""Tracker charts. Each ``chart_*`` function returns ``(figure, alt_text)``; alt text says what the chart shows.
+
+Charts are drawn in the house theme (:func:`analysis.present.style.theme`) without touching the
+matplotlib backend or global settings: importing this module changes nothing.
+"""
 
 from __future__ import annotations
 
-import matplotlib
-
-matplotlib.use("Agg")  # reports render headless; never pick up a GUI backend
 import matplotlib.pyplot as plt
 import pandas as pd
 
-from analysis.present.style import STATUS_COLOURS, STATUS_LABELS, STATUS_ORDER, apply_theme
+from analysis.present.style import STATUS_COLOURS, STATUS_LABELS, STATUS_ORDER, themed
 
 
 def _stacked(table: pd.DataFrame, ax, horizontal: bool) -> None:
@@ -23,9 +24,9 @@ def _stacked(table: pd.DataFrame, ax, horizontal: bool) -> None:
         left = left + values
 
 
+@themed
 def horizontal_status_bars(table: pd.DataFrame, title: str, row_height: float, legend_offset: float):
     """Stacked horizontal bars, one per row of ``table`` (columns are statuses), top row first."""
-    apply_theme()
     fig, ax = plt.subplots(figsize=(8, row_height * len(table) + 1.7))
     _stacked(table.iloc[::-1], ax, horizontal=True)
     ax.set_xlabel("Number of recommendations")
@@ -41,8 +42,8 @@ def _counts(frame: pd.DataFrame, by: str, order: list[str]) -> pd.DataFrame:
     return table.reindex(columns=[s for s in STATUS_ORDER if s in table.columns], fill_value=0)
 
 
-def status_by_section(status_table: pd.DataFrame, section_order: list[str], force_name: str, quarter_label: str):
-    apply_theme()
+@themed
+def chart_status_by_section(status_table: pd.DataFrame, section_order: list[str], force_name: str, quarter_label: str):
     order = [s for s in section_order if s in set(status_table["section"])]
     table = _counts(status_table, "section", order)
     fig = horizontal_status_bars(table, f"Status by section, {force_name}, {quarter_label}", row_height=0.55, legend_offset=-0.18)
@@ -55,8 +56,8 @@ def status_by_section(status_table: pd.DataFrame, section_order: list[str], forc
     return fig, alt
 
 
-def status_history(history: pd.DataFrame, quarter_labels: dict[str, str], force_name: str):
-    apply_theme()
+@themed
+def chart_status_history(history: pd.DataFrame, quarter_labels: dict[str, str], force_name: str):
     order = list(dict.fromkeys(history["quarter"]))
     table = _counts(history, "quarter", order)
     table.index = [quarter_labels.get(q, q) for q in table.index]
@@ -72,3 +73,6 @@ def status_history(history: pd.DataFrame, quarter_labels: dict[str, str], force_
         parts.append(f"{label}: " + ", ".join(f"{int(n)} {STATUS_LABELS[s].lower()}" for s, n in row.items() if n))
     alt = f"Stacked bar chart of recommendation statuses for {force_name} in each tracker snapshot. " + "; ".join(parts) + "."
     return fig, alt
+
+
+status_by_section, status_history = chart_status_by_section, chart_status_history  # older names, kept for callers

@@ -15,7 +15,7 @@ import os
 os.environ.setdefault("MPLBACKEND", "agg")
 
 import nbformat  # noqa: E402
-import seaborn  # noqa: E402,F401  (style.apply_theme imports it on first use)
+import seaborn  # noqa: E402,F401  (style.theme imports it on first use)
 
 from analysis.run import engine  # noqa: E402,F401
 from analysis.present import fragments  # noqa: E402,F401

@@ -1,0 +1,171 @@
+"""The analysts' data-access layer: tidy frames, one unit rule, one naming rule, audience filtering."""
+
+import inspect
+import shutil
+import types
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from conftest import ROOT
+
+from analysis.compute import access, measures
+from analysis.present import measure_charts, tracker_charts
+from analysis.run.build import build_all
+
+TOKEN = "SENSITIVE-TOKEN-7731"  # the evidence of the fixture's one OFFICIAL-SENSITIVE row
+
+
+@pytest.fixture
+def built(fixture_data) -> Path:
+    assert build_all(fixture_data).problems == []
+    return fixture_data
+
+
+@pytest.fixture(scope="module")
+def with_measures(tmp_path_factory) -> Path:
+    """The repository's real measures and registry (no trackers needed)."""
+    root = tmp_path_factory.mktemp("access") / "data"
+    shutil.copytree(ROOT / "data/raw", root / "raw")
+    return root
+
+
+def test_tracker_rows_for_one_force_all_snapshots_and_one_quarter(built):
+    every = access.tracker_rows("leicestershire", data_dir=built)
+    assert list(every.columns) == access.TRACKER_COLUMNS
+    assert sorted(every["quarter"].unique()) == ["2023-24-Q1", "2024-25-Q1"]
+    one = access.tracker_rows("E23000021", "2024/25 Q1", data_dir=built)
+    assert set(one["quarter"]) == {"2024-25-Q1"} and set(one["force_name"]) == {"Leicestershire"}
+    assert access.tracker_rows("leicestershire", up_to="2023-24-Q4", data_dir=built)["quarter"].unique().tolist() == [
+        "2023-24-Q1"
+    ]
+
+
+def test_public_view_never_returns_sensitive_rows(built):
+    internal = access.tracker_rows("leicestershire", "2024-25-Q1", data_dir=built)
+    public = access.tracker_rows("leicestershire", "2024-25-Q1", "public", data_dir=built)
+    assert (internal["marking"] == "OFFICIAL-SENSITIVE").sum() == 1
+    assert TOKEN in " ".join(internal["evidence"])
+    assert len(public) == len(internal) - 1
+    assert "OFFICIAL-SENSITIVE" not in set(public["marking"]) and TOKEN not in public.to_csv()
+    rolled = access.statuses("leicestershire", "2024-25-Q1", "public", data_dir=built)
+    assert TOKEN not in rolled.to_csv()
+    assert rolled.set_index("recommendation_id").loc["6", "in_tracker"] == False  # noqa: E712 (numpy bool)
+    with pytest.raises(ValueError, match="audience"):
+        access.tracker_rows("leicestershire", audience="press", data_dir=built)
+
+
+def test_public_observations_drop_sensitive_rows(with_measures, monkeypatch):
+    real = measures.observations(with_measures)
+    marked = real.assign(marking=np.where(real.index == real.index[0], "OFFICIAL-SENSITIVE", "OFFICIAL"))
+    monkeypatch.setattr(measures, "observations", lambda data_dir=None: marked.copy())
+    assert (access.observations(data_dir=with_measures)["marking"] == "OFFICIAL-SENSITIVE").sum() == 1
+    public = access.observations(audience="public", data_dir=with_measures)
+    assert len(public) == len(real) - 1 and set(public["marking"]) == {"OFFICIAL"}
+
+
+def test_statuses_roll_up_like_the_report(built):
+    from analysis.compute.report_model import load_report
+
+    report = load_report("leicestershire", "2024-25-Q1", data_dir=built)
+    mine = access.statuses("leicestershire", "2024-25-Q1", data_dir=built)
+    assert (
+        mine.set_index("recommendation_id")["status"].to_dict()
+        == report.status.set_index("recommendation_id")["status"].to_dict()
+    )
+
+
+def test_observations_any_measure_any_force_with_interval(with_measures):
+    obs = access.observations("charge_rate_closed", "leicestershire", data_dir=with_measures, up_to="2024-25-Q1")
+    assert list(obs.columns) == access.OBSERVATION_COLUMNS
+    assert set(obs["force_id"]) == {"leicestershire"} and set(obs["unit"]) == {"percent"}
+    assert obs["period_end"].max() <= pd.Timestamp("2024-06-30")
+    ok = obs.dropna(subset=["value"])
+    assert ((ok["lower"] <= ok["value"]) & (ok["value"] <= ok["upper"])).all()
+    assert np.allclose(ok["value"], 100 * ok["numerator"] / ok["denominator"])
+    key = access.observations("charge-rate", "england-and-wales", data_dir=with_measures)
+    assert {"charge_rate_closed", "charge_rate_recorded"} <= set(key["measure_id"])
+    with pytest.raises(KeyError, match="measure_registry"):
+        access.observations("no_such_measure", data_dir=with_measures)
+
+
+def test_one_unit_rule_rates_say_percent_in_their_names(with_measures):
+    rates = access.charge_rates("leicestershire", data_dir=with_measures)
+    assert list(rates.columns) == access.CHARGE_RATE_COLUMNS
+    assert set(rates["force_id"]) == {"leicestershire", measures.NATIONAL_ID}
+    raw = measures.charge_rate_series(with_measures)
+    raw = raw[(raw["force_id"] == "leicestershire") & (raw["basis"] == "closed")].set_index("period")
+    mine = rates[rates["force_id"] == "leicestershire"].set_index("period")
+    assert np.allclose(mine["rate_pct"], 100 * raw["rate"], equal_nan=True)
+    table = access.national_table("2024-25-Q1", data_dir=with_measures)
+    for frame in (rates, table):
+        rate_columns = [c for c in frame.columns if "rate" in c or c in ("lower", "upper")]
+        assert all(c.endswith(("_pct", "_prop")) for c in rate_columns), rate_columns
+        assert frame["rate_pct"].dropna().between(0, 100).all() and frame["rate_pct"].max() > 1
+
+
+def test_one_naming_rule_data_nouns_figures_chart(with_measures):
+    data_functions = {
+        n
+        for n, f in inspect.getmembers(access, inspect.isfunction)
+        if f.__module__ == access.__name__ and not n.startswith("_")
+    }
+    figures = {
+        n
+        for module in (measure_charts, tracker_charts)
+        for n, f in inspect.getmembers(module, inspect.isfunction)
+        if f.__module__ == module.__name__
+    }
+    assert not data_functions & figures
+    assert not any(n.startswith(("chart_", "plot_")) for n in data_functions)
+    assert {
+        "chart_funnel",
+        "chart_charge_rate",
+        "chart_representation",
+        "chart_status_by_section",
+        "chart_status_history",
+    } <= figures
+    assert not hasattr(measure_charts, "charge_rate_series"), "a figure function shares a data function's name"
+    fig, alt = measure_charts.chart_charge_rate("leicestershire", "2024-25-Q1", data_dir=with_measures)
+    assert "Leicestershire" in alt and fig.axes
+    import matplotlib.pyplot as plt
+
+    plt.close(fig)
+
+
+def test_process_behaviour_says_clearly_when_spc_is_missing(monkeypatch):
+    monkeypatch.setattr(access.importlib.util, "find_spec", lambda name: None)
+    with pytest.raises(NotImplementedError, match=r"analysis\.compute\.spc"):
+        access.process_behaviour("leicestershire", "2024-25-Q1")
+
+
+def test_process_behaviour_reads_each_sections_spc(monkeypatch):
+    summary = types.SimpleNamespace(
+        variation="common_cause",
+        assurance=None,
+        variation_text="Steady.",
+        assurance_text="",
+        comparator_label="England and Wales",
+    )
+    sections = [
+        types.SimpleNamespace(key_measure="charge-rate", title="Charge rates", spc=summary),
+        types.SimpleNamespace(key_measure="trust-confidence", title="Trust", spc=None),
+    ]
+    monkeypatch.setattr(access.importlib.util, "find_spec", lambda name: object())
+    monkeypatch.setattr(access.measure_sections, "measure_sections", lambda *a, **k: sections)
+    frame = access.process_behaviour("leicestershire", "2024-25-Q1")
+    assert list(frame.columns) == access.SPC_COLUMNS
+    assert frame.to_dict("records") == [
+        {
+            "force_id": "leicestershire",
+            "quarter": "2024-25-Q1",
+            "key_measure": "charge-rate",
+            "title": "Charge rates",
+            "variation": "common_cause",
+            "assurance": None,
+            "variation_text": "Steady.",
+            "assurance_text": "",
+            "comparator_label": "England and Wales",
+        }
+    ]
