@@ -22,7 +22,7 @@ def _figure():
 def test_text_meets_the_phone_minimum_for_the_drawn_width():
     fig, ax = _figure()
     smallest = style.make_legible(fig)
-    drawn_in = fig.get_tightbbox(fig.canvas.get_renderer()).width
+    drawn_in = fig.get_tightbbox(fig._get_renderer()).width
     on_phone_px = smallest * style.PHONE_CONTENT_PX / (72 * drawn_in)
     assert on_phone_px >= style.MIN_PHONE_TEXT_PX - 0.05
     assert fig.get_size_inches()[0] <= style.MAX_FIGURE_WIDTH_IN

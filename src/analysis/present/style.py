@@ -71,7 +71,7 @@ def _wrap_titles_and_axis_labels(fig) -> None:
 def _legends_below_axes(fig) -> None:
     """Move a legend hung below its axes (``bbox_to_anchor`` with y < 0) to just under the axis labels, which
     larger text may have pushed down."""
-    renderer = fig.canvas.get_renderer()
+    renderer = fig._get_renderer()
     for ax in fig.axes:
         legend = ax.get_legend()
         if legend is None:
@@ -116,7 +116,7 @@ def smallest_font_pt(fig) -> float:
     """The smallest size, in points, of any text drawn on ``fig``."""
     from matplotlib.text import Text
 
-    fig.canvas.draw()
+    fig.draw_without_rendering()
     sizes = [t.get_fontsize() for t in fig.findobj(Text) if t.get_visible() and t.get_text().strip()]
     return min(sizes, default=MIN_FIGURE_FONT_PT)
 
@@ -155,8 +155,8 @@ def make_legible(fig, max_rounds: int = 6) -> float:
         return [t for t in fig.findobj(Text) if t.get_visible() and t.get_text().strip()]
 
     for _ in range(max_rounds):
-        fig.canvas.draw()
-        drawn_in = fig.get_tightbbox(fig.canvas.get_renderer()).width
+        fig.draw_without_rendering()
+        drawn_in = fig.get_tightbbox(fig._get_renderer()).width
         # text on the phone, px = pt * dpi / 72 * PHONE_CONTENT_PX / (drawn_in * dpi)
         needed = max(MIN_FIGURE_FONT_PT, MIN_PHONE_TEXT_PX * 72 * drawn_in / PHONE_CONTENT_PX)
         if all(t.get_fontsize() >= needed - 1e-6 for t in drawn_texts()):
@@ -169,9 +169,9 @@ def make_legible(fig, max_rounds: int = 6) -> float:
             if text.get_fontsize() < needed:
                 text.set_fontsize(needed)
         _wrap_titles_and_axis_labels(fig)
-        fig.canvas.draw()
+        fig.draw_without_rendering()
         _legends_below_axes(fig)
-    fig.canvas.draw()
+    fig.draw_without_rendering()
     return min((t.get_fontsize() for t in drawn_texts()), default=MIN_FIGURE_FONT_PT)
 
 
