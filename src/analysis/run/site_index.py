@@ -173,7 +173,7 @@ def _quarter_table(folder: Path, names: dict, titles: dict, public_site: bool = 
             ]
             links += [
                 f'<a href="{esc(_link(found[a].with_suffix(".pdf"), folder, link_base))}" '
-                f'aria-label="{esc(name)}, {label.lower()} version, A4 PDF">{label} PDF</a>'
+                f'aria-label="{esc(name)}, {label} PDF (A4)">{label} PDF</a>'
                 for a, label in (("internal", "Internal"), ("public", "Public"))
                 if a in found and found[a].with_suffix(".pdf").exists()
             ]
