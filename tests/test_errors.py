@@ -50,6 +50,11 @@ def test_a_library_value_error_is_not_called_a_usage_error(monkeypatch, capsys):
         raise ValueError("a bug deep in a library")
 
     monkeypatch.setattr(cli_main, "cmd_list", broken)
+    # issue 14.9: never a traceback and never exit 2; one line, exit 1, the detail with CASEY_DEBUG=1
+    assert cli_main.main(["list"]) == errors.EXIT_DATA
+    err = capsys.readouterr().err
+    assert err.startswith("casey: unexpected error: ValueError: a bug deep") and "Traceback" not in err
+    monkeypatch.setenv("CASEY_DEBUG", "1")
     with pytest.raises(ValueError, match="a bug deep"):
         cli_main.main(["list"])
 

@@ -90,7 +90,7 @@ def test_invalid_tracker_keeps_the_last_good_report_and_exits_1(tmp_path, capsys
     assert f"{RAW} is invalid" in manifest["reports"]["leicestershire.html"]["error"]
     assert "public/leicestershire.html" not in (folder / "index.html").read_text()
     printed = capsys.readouterr().out
-    assert "0 rendered, 0 unchanged, 4 failed" in printed and f"FAILED leicestershire.html: not rendered: {RAW}" in printed
+    assert "0 rendered, 0 unchanged, 4 failed" in printed and f"FAIL {Q}/leicestershire.html: not rendered: {RAW}" in printed
 
 
 @pytest.mark.slow
@@ -108,3 +108,53 @@ def test_public_page_whose_rerender_fails_is_withdrawn_and_unlinked(tmp_path):
     assert not page.exists() and not page.with_suffix(".ipynb").exists()
     assert "public/leicestershire.html\"" not in (out / Q / "index.html").read_text()
     assert json.loads((out / Q / "manifest.json").read_text())["reports"]["public/leicestershire.html"]["status"] == "failed"
+
+
+# --------------------------------------------------------------------------- 14.2: indirect leaks
+def _with_sensitive_part(data):
+    """Leicestershire 2024-25 Q1 with one part of a recommendation marked OFFICIAL-SENSITIVE and not complete."""
+    import pandas as pd
+
+    path = data / RAW
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    base = frame.iloc[0].to_dict()
+    frame.loc[len(frame)] = {**base, "recommendation_id": "4.i", "status": "complete", "marking": "OFFICIAL"}
+    frame.loc[len(frame)] = {**base, "recommendation_id": "4.ii", "status": "in_progress", "marking": "OFFICIAL-SENSITIVE"}
+    frame.to_csv(path, index=False)
+    assert build_all(data).problems == []
+    return "4.ii"
+
+
+def test_public_report_says_what_a_roll_up_covers_and_hides_tracker_hashes(tmp_path):
+    from analysis.compute.report_model import WITHHELD_HASH, load_report
+
+    data = _tree(tmp_path, measures=False)
+    part = _with_sensitive_part(data)
+    public = load_report("leicestershire", Q, "public", data_dir=data)
+    internal = load_report("leicestershire", Q, "internal", data_dir=data)
+    rec = internal.framework.recommendation_of[part]
+    # issue 12: a recommendation with any withheld row is withheld whole (a roll-up of its published parts would
+    # hint at the withheld ones), so no roll-up over part of it is shown and nothing needs a "covers" note
+    assert public.withheld_ids == sorted({rec, "6"}, key=internal.framework.ids.index) and public.withheld_parts == {}
+    status = lambda r: r.status.set_index("recommendation_id").at[rec, "status"]  # noqa: E731
+    assert (status(public), status(internal)) == ("withheld", "in_progress")
+    from analysis.present import fragments, narrative
+
+    assert fragments.WITHHELD_TEXT in fragments.recommendation_section(public, rec)
+    assert fragments.WITHHELD_TEXT not in fragments.recommendation_section(internal, rec)
+    assert f"({rec} and 6) are withheld from this public version" in " ".join(narrative.executive_summary(public))
+    hashes = {i["file"]: i["sha256"] for i in public.inputs}
+    assert hashes["processed/trackers/casey-2023.csv"] == WITHHELD_HASH and hashes[RAW] == WITHHELD_HASH
+    assert all(len(i["sha256"]) == 64 for i in internal.inputs)
+
+
+@pytest.mark.slow
+def test_public_notebook_and_manifest_carry_no_server_paths(tmp_path):
+    data = _tree(tmp_path, measures=False)
+    out = tmp_path / "reports"
+    assert run_batch(_options(data, out)).exit_code == 0
+    public_nb = (out / Q / "public/leicestershire.ipynb").read_text()
+    assert str(data) not in public_nb and str(tmp_path) not in public_nb
+    assert str(data) in (out / Q / "leicestershire.ipynb").read_text()  # the internal one keeps them
+    manifest = (out / Q / "manifest.json").read_text()
+    assert str(data) not in manifest and str(out) not in manifest

@@ -108,3 +108,10 @@ def test_xlsx_return_with_leading_space_formula_text_is_neutralised(fixture_data
     assert [p.field for p in result.formulas] == ["evidence"] and result.formulas[0].row == 2
     stored = pd.read_csv(result.target, dtype=str, keep_default_na=False)
     assert "'=1+1" in set(stored["evidence"])
+
+
+def test_template_defaults_to_a_folder_away_from_the_reports(fixture_data, monkeypatch, tmp_path):
+    monkeypatch.setenv("CASEY_REPORTS_DIR", str(tmp_path / "reports"))
+    path = write_template("leicestershire", "2024-25-Q2", data_dir=fixture_data).path
+    assert path.parent == fixture_data / "outgoing/templates"
+    assert not path.is_relative_to(tmp_path / "reports")

@@ -28,7 +28,7 @@ def _add_hostile_measure(data: Path) -> None:
         "    source: \"<img src=x onerror=alert('XSS-17')>\"\n"
         "    official_source: none\n"
     )
-    with open(data / "raw/measures/local/hostile.csv", "w") as f:
+    with open(data / "raw/measures/local/leicestershire-hostile.csv", "w") as f:
         f.write("force_id,period,period_type,measure_id,numerator,denominator,value,unit,source,note\n")
         f.write("leicestershire,2023-24,financial_year,hostile_measure,,,99.5,percent,\"<a href='javascript:alert(18)'>XSS-18</a>\",<svg onload=alert(19)>\n")
 

@@ -130,15 +130,15 @@ def test_force_supplied_and_open_data_files_are_loaded(tmp_path):
     data = _make_root(tmp_path)
     m = data / "raw" / "measures"
     (m / "local").mkdir()
-    (m / "local" / "x.csv").write_text(
+    (m / "local" / "leicestershire.csv").write_text(  # named for its force; a registered measure id
         "force_id,period,period_type,measure_id,numerator,denominator,value,unit,source,note\n"
-        "leicestershire,2023-07,month,test_share,5,10,50,percent,Force paper,made up\n")
+        "leicestershire,2023-07,month,call_999_answered_within_10s,5,10,50,percent,Force paper,made up\n")
     (m / "home-office-outcomes" / "open-data").mkdir()
     shutil.copy(FIX / "outcomes.ods", m / "home-office-outcomes" / "open-data")
     (m / "home-office-workforce").mkdir()
     shutil.copy(FIX / "workforce.xlsx", m / "home-office-workforce")
     obs = measures.observations(data).set_index(["force_id", "measure_id", "period"])
-    assert obs.loc[("leicestershire", "test_share", "2023-07"), "value"] == 50
+    assert obs.loc[("leicestershire", "call_999_answered_within_10s", "2023-07"), "value"] == 50
     # rape charge rate from the fixture: Leicestershire 3 of 15 closed = 20%
     assert obs.loc[("leicestershire", "rape_charge_rate_closed", "2024-25-Q1"), "value"] == pytest.approx(20)
     # officers 280/2080 = 13.4615%; ratio = that / Census 2021 share

@@ -55,7 +55,7 @@ def test_round_trip_writes_a_valid_snapshot_and_summarises_changes(fixture_data,
     assert list(frame.columns) == TRACKER_COLUMNS
     assert list(frame["recommendation_id"]) == ["1", "2", "3", "8"]
     assert frame.set_index("recommendation_id").at["8", "status"] == "not_started"
-    assert frame["source"].str.contains("Leicestershire return for 2024/25 Q2, imported from returned.xlsx").all()
+    assert (frame["source"] == "Leicestershire return for 2024/25 Q2").all()  # the file name never reaches a report
     summary = result.summary
     assert summary.previous_quarter == "2024-25-Q1"
     assert ("1", "complete", "in_progress") in summary.status_moves
@@ -64,7 +64,7 @@ def test_round_trip_writes_a_valid_snapshot_and_summarises_changes(fixture_data,
     assert ("1", "complete", "in_progress") in summary.recommendation_moves
     meta = yaml.safe_load(target(fixture_data).with_name("2024-25-Q2.meta.yaml").read_text())
     assert meta["as_of"] == dt.date(2024, 9, 30)  # imported after the quarter: its last day
-    assert meta["document"] == "imported from returned.xlsx"
+    assert meta["document"] == "Leicestershire return for 2024/25 Q2" and meta["imported_from"] == "returned.xlsx"
     assert "not imported" in meta["notes"]
 
 

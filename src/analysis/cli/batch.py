@@ -12,12 +12,13 @@ import os
 import sys
 
 from analysis.core import config, settings
-from analysis.core.errors import EXIT_DATA, EXIT_OK, EXIT_USAGE, UsageError
+from analysis.core.errors import EXIT_BUSY, EXIT_DATA, EXIT_OK, EXIT_USAGE, UsageError
 
 HELP = "render every force (and the national overview) for a quarter, in parallel and incrementally"
 
 
 def cmd_batch(args) -> int:
+    from analysis.core.errors import OutputFolderLocked
     from analysis.run.batch import BatchOptions, run_batch
     from analysis.run.report_sets import ReportSet, batch_options, expand_frameworks, load_report_sets
 
@@ -58,6 +59,9 @@ def cmd_batch(args) -> int:
     except UsageError as exc:
         print(f"casey: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    except OutputFolderLocked as exc:
+        print(f"casey: {exc}", file=sys.stderr)
+        return EXIT_BUSY  # try again when the other run has finished
     if args.pdf:
         status = max(status, _print_pdfs(results, args.out, args.data_dir))
     return EXIT_DATA if status else EXIT_OK
@@ -89,6 +93,31 @@ def _print_pdfs(results, out_dir, data_dir=None) -> int:
     return 0
 
 
+def _number(kind, low: float, text: str):
+    import argparse
+    import math
+
+    try:
+        value = kind(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a {'whole ' if kind is int else ''}number") from None
+    if not (value >= low and math.isfinite(value)):
+        raise argparse.ArgumentTypeError(f"{text!r} must be at least {low}")
+    return value
+
+
+def _non_negative(text: str) -> float:
+    return _number(float, 0, text)
+
+
+def _non_negative_int(text: str) -> int:
+    return _number(int, 0, text)
+
+
+def _positive_int(text: str) -> int:
+    return _number(int, 1, text)
+
+
 def register(subparsers) -> None:
     p = subparsers.add_parser("batch", help=HELP, description=HELP + ". Exit code 0: all reports rendered or "
                               "unchanged; 1: a report failed (notebook kept as <name>.failed.ipynb); 2: usage error.")
@@ -103,7 +132,7 @@ def register(subparsers) -> None:
     p.add_argument("--report-sets", default=None, metavar="FILE",
                    help="a YAML file of report sets (framework, audiences, quarters), e.g. data/raw/report-sets.yaml; "
                         "replaces --framework, --audience and --quarter")
-    p.add_argument("--workers", type=int, default=None, help=f"parallel workers (default: CPU count, {os.cpu_count()} here)")
+    p.add_argument("--workers", type=_positive_int, default=None, help=f"parallel workers (default: CPU count, {os.cpu_count()} here)")
     p.add_argument("--executor", choices=["local", "dask"], default="local",
                    help="local process pool (default) or a Dask distributed cluster")
     p.add_argument("--scheduler", default=os.environ.get("CASEY_DASK_SCHEDULER"), metavar="ADDRESS",
@@ -113,9 +142,9 @@ def register(subparsers) -> None:
     p.add_argument("--force-rerun", action="store_true", help="render every report even if its inputs are unchanged")
     p.add_argument("--no-national", action="store_true", help="skip the national overview")
     p.add_argument("--build", action="store_true", help="run `casey build` first")
-    p.add_argument("--timeout", type=float, default=settings.REPORT_TIMEOUT_SECONDS,
+    p.add_argument("--timeout", type=_non_negative, default=settings.REPORT_TIMEOUT_SECONDS,
                    help="seconds per report before it fails (0: no limit)")
-    p.add_argument("--max-tasks-per-child", type=int, default=settings.MAX_TASKS_PER_WORKER,
+    p.add_argument("--max-tasks-per-child", type=_non_negative_int, default=settings.MAX_TASKS_PER_WORKER,
                    help="recycle a worker after N reports (0: never)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar (it is off anyway when not on a terminal)")
     p.add_argument("-v", "--verbose", action="store_true",

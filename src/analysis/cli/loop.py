@@ -111,7 +111,7 @@ def register(subparsers) -> None:
     p.add_argument("--force", required=True, help="force slug or ONS code, e.g. leicestershire")
     p.add_argument("--quarter", required=True, help="the quarter the return is for, e.g. 2024-25-Q2")
     p.add_argument("--framework", default=config.DEFAULT_FRAMEWORK)
-    p.add_argument("--out", default=None, help="folder for the workbook (default: <reports>/templates)")
+    p.add_argument("--out", default=None, help="folder for the workbook (default: <data>/outgoing/templates, never beside the reports)")
     p.set_defaults(func=cmd_template)
 
     p = subparsers.add_parser("import", help="check a returned tracker (xlsx or csv) and file it as the force's snapshot")

@@ -28,7 +28,24 @@ def cmd_build(args) -> int:
     return EXIT_DATA if build_and_report(args.data_dir).problems else EXIT_OK
 
 
+def _check_as_import(path: Path, args, identity: dict | None):
+    """Problems ``casey import`` would find in a return (checked, nothing written); None if not a return."""
+    from analysis.intake.import_return import SnapshotExists, import_tracker
+
+    force = args.force or (identity or {}).get("force")
+    quarter = args.quarter or (identity or {}).get("quarter")
+    if not (force and quarter):
+        return None
+    try:
+        result = import_tracker(path, force, quarter, args.framework, args.data_dir, mapping=args.mapping, dry_run=True)
+    except SnapshotExists:  # raised only once the file has passed every check
+        return []
+    return result.problems
+
+
 def cmd_validate(args) -> int:
+    """Check files with the same code that uses them: a returned template (or any file given with --force and
+    --quarter) exactly as ``casey import`` checks it; a snapshot under data/raw as ``casey build`` does."""
     from analysis.sources.catalogue import load_framework
     from analysis.sources.trackers import Problem, TrackerError, locate, read_raw, validate_frame
 
@@ -41,17 +58,18 @@ def cmd_validate(args) -> int:
             framework_id = where[0]
         try:
             framework = load_framework(framework_id, args.data_dir)
-            frame = read_raw(path)
-            if path.suffix.lower() == ".xlsx":
-                from analysis.intake.template import CONTEXT_COLUMNS, read_template_identity
+            identity = None
+            if path.suffix.lower() == ".xlsx" and path.is_file() and not where:
+                from analysis.intake.template import read_template_identity
 
-                if read_template_identity(path):  # a returned template: its grey context columns are not data
-                    frame = frame.drop(columns=[c for c in CONTEXT_COLUMNS if c in frame.columns])
-            _, found = validate_frame(frame, framework, str(path))
+                identity = read_template_identity(path)
+            found = None if where else _check_as_import(path, args, identity)
+            if found is None:
+                _, found = validate_frame(read_raw(path), framework, str(path))
         except TrackerError as exc:
             found = exc.problems
         except Exception as exc:  # a framework error or anything unexpected: still one line, no traceback
-            found = [Problem(str(path), "file", "framework", str(exc))]
+            found = [Problem(str(path), "file", "framework", " ".join(str(exc).split()))]
         problems.extend(found)
         if not found:
             print(f"{path}: ok")
@@ -119,6 +137,9 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser("validate", help="check tracker files; one line per problem naming file, row and field")
     p.add_argument("paths", nargs="+")
     p.add_argument("--framework", default=None, help=f"framework to check against (default: from the path, else {config.DEFAULT_FRAMEWORK})")
+    p.add_argument("--force", default=None, help="check the files as returns for this force, exactly as casey import would")
+    p.add_argument("--quarter", default=None, help="with --force: the quarter of the return")
+    p.add_argument("--mapping", default=None, help="with --force and --quarter: the column mapping casey import would use")
     p.set_defaults(func=cmd_validate)
 
     p = sub.add_parser("report", help="render one force report")
@@ -143,17 +164,34 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _os_error_text(exc: OSError) -> str:
+    where = f"{exc.filename}: " if exc.filename else ""
+    return f"{where}{exc.strerror or exc}"
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
     if args.command == "validate":
         args.framework_given = args.framework is not None
         args.framework = args.framework or config.DEFAULT_FRAMEWORK
+    if args.data_dir is not None and not Path(args.data_dir).is_dir():
+        _err(f"--data-dir {args.data_dir}: no such folder (it should hold raw/ and processed/)")
+        return EXIT_USAGE
     try:
         return args.func(args)
     except UsageError as exc:
         _err(str(exc))
         return EXIT_USAGE
+    except Exception as exc:
+        if os.environ.get("CASEY_DEBUG"):
+            raise
+        if isinstance(exc, OSError):  # an unwritable output folder, a full disk, a file that vanished
+            _err(f"could not read or write {_os_error_text(exc)}")
+            return EXIT_DATA
+        # never a traceback: one line, and how to get the detail
+        _err(f"unexpected error: {type(exc).__name__}: {' '.join(str(exc).split())[:300]} (set CASEY_DEBUG=1 for the detail)")
+        return EXIT_DATA
     except KeyboardInterrupt:
         _err("interrupted; outputs already written are complete, nothing half-written was kept")
         return EXIT_INTERRUPTED

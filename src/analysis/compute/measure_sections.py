@@ -162,7 +162,7 @@ def _funnel_for(series_q: pd.DataFrame, national_row, force_id: str) -> FunnelPo
                           (100 * lo, 100 * hi), (100 * float(rates.min()), 100 * float(rates.max())))
 
 
-def _charge_rate_section(force_id, quarter: Quarter, data_dir, measures) -> MeasureSection:
+def _charge_rate_section(force_id, quarter: Quarter, data_dir, measures, audience="internal") -> MeasureSection:
     name = get_force(force_id, data_dir).name
     measure = measures["charge_rate_closed"]
     section = MeasureSection("charge-rate", dict(KEY_MEASURES)["charge-rate"], False,
@@ -207,8 +207,8 @@ def _charge_rate_section(force_id, quarter: Quarter, data_dir, measures) -> Meas
     if section.spc:
         section.extra_figures = [(Chart.SPC, {"summary": section.spc, "title": f"{name}: {measure.title.lower()}",
                                                 "ylabel": "Charge rate (%)"})]
-    section.extra = _extras(force_id, "charge-rate", {measure.id}, data_dir, measures, quarter)
-    _other_series(section, force_id, name, data_dir, measures, quarter)
+    section.extra = _extras(force_id, "charge-rate", {measure.id}, data_dir, measures, quarter, audience)
+    _other_series(section, force_id, name, data_dir, measures, quarter, audience)
     return section
 
 
@@ -265,9 +265,9 @@ def _funnel_sentence(f: FunnelPosition, value: float, name: str, measure_directi
             f"this size): more than the usual variation between forces would produce.")
 
 
-def _extras(force_id, key, exclude, data_dir, measures, quarter) -> list[dict]:
+def _extras(force_id, key, exclude, data_dir, measures, quarter, audience="internal") -> list[dict]:
     """The latest observation, as at ``quarter``, of every other measure for this key measure and force."""
-    obs = observations(data_dir, as_at=quarter)
+    obs = observations(data_dir, as_at=quarter, audience=audience)
     ids = [m.id for m in measures.values() if m.key_measure == key and m.id not in exclude]
     mine = obs[(obs["force_id"] == force_id) & obs["measure_id"].isin(ids) & obs["value"].notna()]
     out = []
@@ -287,7 +287,8 @@ def format_value(value: float, unit: str) -> str:
             "seconds": f"{value:g} seconds", "rate_per_1000": f"{value:.1f} per 1,000"}.get(unit, f"{value:,.0f}")
 
 
-def _generic_section(force_id, key, quarter: Quarter, data_dir, measures, exclude=frozenset()) -> MeasureSection:
+def _generic_section(force_id, key, quarter: Quarter, data_dir, measures, exclude=frozenset(),
+                     audience="internal") -> MeasureSection:
     """Any key measure without a bespoke treatment: headline official data, else force-supplied.
 
     ``exclude``: measure ids another section shows itself (never picked as the headline or listed)."""
@@ -295,7 +296,7 @@ def _generic_section(force_id, key, quarter: Quarter, data_dir, measures, exclud
     headline = measures.get(HEADLINE[key])
     section = MeasureSection(key, dict(KEY_MEASURES)[key], False,
                              official_source=headline.official_source if headline else "")
-    extras = _extras(force_id, key, CONTEXT_MEASURES | set(exclude), data_dir, measures, quarter)
+    extras = _extras(force_id, key, CONTEXT_MEASURES | set(exclude), data_dir, measures, quarter, audience)
     official = [e for e in extras if e["measure_id"] == HEADLINE[key]]
     ranked = official or sorted(extras, key=lambda e: _headline_rank(e, key, measures))
     context = _context_sentence(force_id, key, data_dir, name, ranked[0] if ranked else None)
@@ -317,7 +318,7 @@ def _generic_section(force_id, key, quarter: Quarter, data_dir, measures, exclud
     # the title may hold a colon itself ("Police-perpetrated VAWG: allegations"), so it is quoted, not followed by one
     first = (f"The most recent figure loaded for {name} is {format_value(top['value'], top['unit'])} "
              f"({top['period_label']}) for “{top['title']}”.")
-    comp = _previous_comparison(force_id, top, data_dir, quarter)
+    comp = _previous_comparison(force_id, top, data_dir, quarter, audience)
     if comp:
         section.comparisons.append(comp)
         first += f" That is {_change_clause(comp, top['unit'])}."
@@ -326,7 +327,7 @@ def _generic_section(force_id, key, quarter: Quarter, data_dir, measures, exclud
                   f"the official source would be {section.official_source or 'not yet registered'}.")
     else:
         second = f"Source: {top['source']}."
-    history = _series(force_id, top, data_dir, quarter)
+    history = _series(force_id, top, data_dir, quarter, audience)
     section.spc = _generic_spc(history, name, measure, top, data_dir, quarter)
     subject = f"{name}'s {_lower_first(top['title'])}"
     verdicts = ([section.spc.variation_text, section.spc.assurance_text] if section.spc else
@@ -336,16 +337,16 @@ def _generic_section(force_id, key, quarter: Quarter, data_dir, measures, exclud
     if dn.normalise(measure.direction) == dn.PARITY:
         section.trend, section.trend_text = _parity_projection(history, subject)
     section.sentences = [first, second] + verdicts + ([context] if context else [])
-    _other_series(section, force_id, name, data_dir, measures, quarter)
+    _other_series(section, force_id, name, data_dir, measures, quarter, audience)
     return section
 
 
-def _other_series(section: MeasureSection, force_id, name, data_dir, measures, quarter) -> None:
+def _other_series(section: MeasureSection, force_id, name, data_dir, measures, quarter, audience="internal") -> None:
     """Process-behaviour verdicts for the section's other figures that form a time series: a chart and
     a sentence for each long enough, and one sentence naming those too short for one."""
     short = []
     for e in section.extra:
-        history = _series(force_id, e, data_dir, quarter)
+        history = _series(force_id, e, data_dir, quarter, audience)
         if len(history) < 2:
             continue
         summary = _generic_spc(history, name, measures[e["measure_id"]], e, data_dir, quarter)
@@ -370,10 +371,10 @@ def _period_word(period_type: str) -> str:
             "year_ending_march": "year"}.get(period_type, "period")
 
 
-def _series(force_id, top: dict, data_dir, quarter) -> pd.DataFrame:
+def _series(force_id, top: dict, data_dir, quarter, audience="internal") -> pd.DataFrame:
     """Every observation of the headline measure for the force, same period type, as at ``quarter``,
     in time order (the latest last)."""
-    obs = observations(data_dir, as_at=quarter)
+    obs = observations(data_dir, as_at=quarter, audience=audience)
     same = obs[(obs["force_id"] == force_id) & (obs["measure_id"] == top["measure_id"])
                & (obs["period_type"] == top["period_type"]) & obs["value"].notna()]
     same = same.assign(_end=[period_end(p, t) for p, t in zip(same["period"], same["period_type"])])
@@ -455,9 +456,9 @@ def _diff_unit(unit: str) -> str:
     return {"percent": "percentage points", "minutes": "minutes", "seconds": "seconds"}.get(unit, "")
 
 
-def _previous_comparison(force_id, top: dict, data_dir, quarter) -> Comparison | None:
+def _previous_comparison(force_id, top: dict, data_dir, quarter, audience="internal") -> Comparison | None:
     """Latest against the previous observation of the same measure and period type: a plain difference."""
-    history = _series(force_id, top, data_dir, quarter)
+    history = _series(force_id, top, data_dir, quarter, audience)
     latest_end = period_end(top["period"], top["period_type"])
     earlier = history[history["_end"] < latest_end]
     if earlier.empty:
@@ -536,14 +537,14 @@ FAIRNESS_IDS = frozenset({FAIRNESS_MEASURE, "stop_search_rate_black", "stop_sear
                           "stop_search_ethnicity_unrecorded_share"})
 
 
-def fairness_section(force_id, quarter, data_dir=None, measures=None) -> MeasureSection:
+def fairness_section(force_id, quarter, data_dir=None, measures=None, audience="internal") -> MeasureSection:
     """Recommendation 16.i. When the force has other figures for trust and confidence (its own survey, say),
     they lead as before and the stop and search fairness indicator follows them; otherwise the fairness
     indicator is the section."""
     force = get_force(force_id, data_dir)
     measures = measures or load_registry(data_dir)
     generic = _generic_section(force.id, "trust-confidence", parse_quarter(quarter), data_dir, measures,
-                               exclude=FAIRNESS_IDS)
+                               exclude=FAIRNESS_IDS, audience=audience)
     if FAIRNESS_MEASURE not in measures:
         return generic
     fair = stop_search_fairness(force.id, quarter, data_dir, measures)
@@ -675,6 +676,8 @@ def national_fairness_table(quarter, data_dir=None) -> pd.DataFrame:
     table = _fairness_table(data_dir)
     table = table[table["force_id"] != "british-transport-police"]
     rows = disparity.latest_as_at(table, quarter, lag_months=settings.STOP_SEARCH_PUBLICATION_LAG_MONTHS)
+    if rows.empty:  # no stop and search data in this tree (or none published yet): an empty table, not a KeyError
+        return rows.reindex(columns=[*table.columns, "force_name"])
     names = {f.id: f.name for f in all_forces(data_dir)}
     names[disparity.NATIONAL_ID] = NATIONAL_NAME
     rows = rows.assign(force_name=rows["force_id"].map(names))
@@ -691,11 +694,12 @@ def national_fairness_table(quarter, data_dir=None) -> pd.DataFrame:
 
 
 # --------------------------------------------------------------------------- proxy for 16.v
-def rape_to_court_section(force_id, quarter, data_dir=None, measures=None) -> MeasureSection:
+def rape_to_court_section(force_id, quarter, data_dir=None, measures=None, audience="internal") -> MeasureSection:
     """Recommendation 16.v: the review's measure when loaded; otherwise sexual-offence charges, named as a proxy."""
     quarter = parse_quarter(quarter)
     measures = measures or load_registry(data_dir)
-    generic = _generic_section(get_force(force_id, data_dir).id, "rape-to-court", quarter, data_dir, measures)
+    generic = _generic_section(get_force(force_id, data_dir).id, "rape-to-court", quarter, data_dir, measures,
+                               audience=audience)
     charges_file = config.measures_raw_dir(data_dir) / "home-office-outcomes" / disparity.OFFENCE_YEAR_FILE
     if (generic.has_data and generic.measure_id != SEXUAL_OFFENCES_PROXY) or SEXUAL_OFFENCES_PROXY not in measures \
             or not charges_file.exists():
@@ -768,11 +772,12 @@ def _registry_field(data_dir, measure_id: str, field_name: str) -> str:
     return ""
 
 
-def measure_sections(force_id: str, quarter, data_dir=None) -> list[MeasureSection]:
+def measure_sections(force_id: str, quarter, data_dir=None, audience: str = "internal") -> list[MeasureSection]:
     """One :class:`MeasureSection` per Casey key measure, in the review's order.
 
     ``quarter`` is the reporting quarter (``'2024-25-Q1'`` or a Quarter); quarterly
-    measures use it if present, else the most recent quarter before it (and say so).
+    measures use it if present, else the most recent quarter before it (and say so). For the public
+    audience, force-supplied rows not marked for the public are left out before anything is computed.
     """
     force_id = get_force(force_id, data_dir).id
     quarter = parse_quarter(quarter)
@@ -780,16 +785,17 @@ def measure_sections(force_id: str, quarter, data_dir=None) -> list[MeasureSecti
     sections = []
     for key, _ in KEY_MEASURES:
         if key == "charge-rate":
-            sections.append(_charge_rate_section(force_id, quarter, data_dir, measures))
+            sections.append(_charge_rate_section(force_id, quarter, data_dir, measures, audience))
         elif key == "trust-confidence":
-            sections.append(fairness_section(force_id, quarter, data_dir, measures))
+            sections.append(fairness_section(force_id, quarter, data_dir, measures, audience))
         elif key == "rape-to-court":
-            sections.append(rape_to_court_section(force_id, quarter, data_dir, measures))
+            sections.append(rape_to_court_section(force_id, quarter, data_dir, measures, audience))
         else:
-            section = _generic_section(force_id, key, quarter, data_dir, measures)
+            section = _generic_section(force_id, key, quarter, data_dir, measures, audience=audience)
             if key == "workforce-representation":
                 section.figure = Chart.REPRESENTATION
-                section.figure_kwargs = {"force_id": force_id, "data_dir": data_dir, "quarter": quarter.id}
+                section.figure_kwargs = {"force_id": force_id, "data_dir": data_dir, "quarter": quarter.id,
+                                         "audience": audience}
             sections.append(section)
     return sections
 

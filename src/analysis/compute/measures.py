@@ -14,6 +14,7 @@ in :mod:`analysis.compute.stats` work on proportions, so values are divided by 1
 from __future__ import annotations
 
 import calendar
+import io
 import datetime as dt
 import math
 from dataclasses import dataclass
@@ -25,6 +26,8 @@ import pandas as pd
 import yaml
 
 from analysis.core import config
+from analysis.sources.markings import DEFAULT_MEASURE_MARKING, canonical_marking, marking_error, public_mask
+from analysis.sources.trackers import Problem, TrackerError, read_text
 from analysis.sources import official_stats
 from analysis.compute import disparity, stats
 from analysis.core.atomic import write_text
@@ -62,7 +65,7 @@ PERIOD_TYPES = {"quarter", "financial_year", "month", "year_ending_march", "cens
 REGISTRY_FIELDS = ("id", "key_measure", "title", "definition", "numerator", "denominator", "unit",
                    "direction", "period_type", "source", "official_source")
 OBS_COLUMNS = ["force_id", "period", "period_type", "measure_id", "numerator", "denominator",
-               "value", "source", "note"]
+               "value", "source", "note", "marking"]
 LOCAL_COLUMNS = ["force_id", "period", "period_type", "measure_id", "numerator", "denominator",
                  "value", "unit", "source", "note"]
 
@@ -316,20 +319,82 @@ def census_table(data_dir=None) -> pd.DataFrame:
     }).sort_values("force_id").reset_index(drop=True)
 
 
-def _read_local(path: Path) -> pd.DataFrame:
-    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+def local_files(data_dir=None) -> list[Path]:
+    """Force-supplied measures files: ``local/<force>.csv`` and ``workforce/<force>.csv``."""
+    root = config.measures_raw_dir(data_dir)
+    return [p for sub in ("local", "workforce") for p in sorted((root / sub).glob("*.csv"))]
+
+
+def file_owner(path: Path, data_dir=None) -> str | None:
+    """The force a force-supplied file belongs to, from its name: ``<slug>.csv`` or ``<slug>-<anything>.csv``."""
+    stem = Path(path).stem
+    slugs = [f.id for f in all_forces(data_dir) if stem == f.id or stem.startswith(f"{f.id}-")]
+    return max(slugs, key=len) if slugs else None
+
+
+def check_local(path: Path, data_dir=None) -> tuple[pd.DataFrame, list[Problem]]:
+    """Read one force-supplied measures file and every problem in it (file, row, field).
+
+    The file belongs to the force its name gives (``leicestershire.csv``, ``leicestershire-vawg.csv``): a row for any other
+    force is refused, never filed into that force's report. Measure ids must be in the registry,
+    numbers must be numbers (or blank), and the optional ``marking`` column must hold a known
+    protective marking (default OFFICIAL when the column is absent).
+    """
+    name = str(path)
+    try:
+        text = read_text(path)
+    except TrackerError as exc:
+        return pd.DataFrame(columns=OBS_COLUMNS), exc.problems
+    try:
+        frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        return pd.DataFrame(columns=OBS_COLUMNS), [Problem(name, "file", "format", f"not readable as CSV: {' '.join(str(exc).split())}")]
+    frame.columns = [str(c).strip() for c in frame.columns]
     missing = [c for c in LOCAL_COLUMNS if c not in frame.columns]
     if missing:
-        raise official_stats.LayoutError(path, missing, "force-supplied measures")
+        return frame, [Problem(name, "header", c, "required column is missing") for c in missing]
+    if "marking" not in frame.columns:
+        frame["marking"] = DEFAULT_MEASURE_MARKING
+    owner = file_owner(path, data_dir)
+    if owner is None:
+        return frame, [Problem(name, "file", "name", "name a force-supplied measures file after its force: <force slug>.csv "
+                               "or <force slug>-<anything>.csv")]
+    registry = load_registry(data_dir)
+    problems = []
+    for i, r in enumerate(frame.itertuples(index=False)):
+        row = i + 2  # the header is row 1
+        if r.force_id.strip() != owner:
+            problems.append(Problem(name, row, "force_id", f"{r.force_id!r}: this file holds {owner}'s measures only"))
+        if r.measure_id.strip() not in registry:
+            problems.append(Problem(name, row, "measure_id", f"{r.measure_id!r} is not in the measure registry"))
+        for column in ("numerator", "denominator", "value"):
+            cell = getattr(r, column).replace(",", "").strip()
+            if cell and pd.isna(pd.to_numeric(cell, errors="coerce")):
+                problems.append(Problem(name, row, column, f"{getattr(r, column)!r} is not a number"))
+        if canonical_marking(r.marking) is None:
+            problems.append(Problem(name, row, "marking", marking_error(r.marking)))
     frame = frame[OBS_COLUMNS].copy()
+    frame["marking"] = frame["marking"].map(lambda m: canonical_marking(m) or m)
     for column in ("numerator", "denominator", "value"):
         frame[column] = pd.to_numeric(frame[column].str.replace(",", ""), errors="coerce")
-    return frame
+    return frame, problems
+
+
+def local_problems(data_dir=None) -> list[Problem]:
+    """Every problem in the force-supplied measures files (``casey build`` reports them)."""
+    return [p for path in local_files(data_dir) for p in check_local(path, data_dir)[1]]
+
+
+def _read_local(path: Path, data_dir=None) -> pd.DataFrame | None:
+    """A valid force-supplied file's observations, or None: a bad file is left out (the build names why)."""
+    frame, problems = check_local(path, data_dir)
+    return None if problems else frame
 
 
 def _obs(force_id, period, period_type, measure_id, num, den, value, source, note=""):
     return {"force_id": force_id, "period": period, "period_type": period_type, "measure_id": measure_id,
-            "numerator": num, "denominator": den, "value": value, "source": source, "note": note}
+            "numerator": num, "denominator": den, "value": value, "source": source, "note": note,
+            "marking": DEFAULT_MEASURE_MARKING}  # official statistics are published: OFFICIAL
 
 
 def _rate_obs(frame, measure_id, source, x="charges", n="assigned"):
@@ -458,18 +523,26 @@ def input_paths(data_dir=None) -> list[Path]:
     return [Path(entry[0]) for entry in _input_files(data_dir)]
 
 
-def observations(data_dir=None, as_at=None) -> pd.DataFrame:
+def observations(data_dir=None, as_at=None, audience: str = "internal") -> pd.DataFrame:
     """The long observations table (:data:`OBS_COLUMNS`), sorted; cached until inputs change.
 
     ``as_at`` (a quarter) keeps only observations whose period ends on or before the end of that
     quarter (:func:`period_end`), so a report for a past quarter never shows later data. This is the
     one place reports are limited to their quarter; sections, charts and tables pass ``as_at`` on.
+    ``audience="public"`` keeps only the rows the public may see (the one public filter,
+    :func:`analysis.sources.markings.public_mask`).
     """
+    if audience not in ("internal", "public"):
+        raise ValueError(f"audience must be internal or public, got {audience!r}")
     frame = _observations_cached(str(config.data_dir(data_dir)), _input_files(data_dir))
     if as_at is None:
-        return frame.copy()
-    ends = _observation_ends(str(config.data_dir(data_dir)), _input_files(data_dir))
-    return frame[ends <= as_at_end(as_at)].reset_index(drop=True)
+        frame = frame.copy()
+    else:
+        ends = _observation_ends(str(config.data_dir(data_dir)), _input_files(data_dir))
+        frame = frame[ends <= as_at_end(as_at)].reset_index(drop=True)
+    if audience == "public":
+        frame = frame[public_mask(frame["marking"], "measure observations")].reset_index(drop=True)
+    return frame
 
 
 def later_periods(data_dir=None, as_at=None) -> bool:
@@ -504,8 +577,7 @@ def _observations_cached(root: str, _stamp_key) -> pd.DataFrame:
     rows += _open_data_workforce(data_dir, _census_2021_for_workforce(data_dir))
     rows += census_stop_search_observations(data_dir)
     frame = pd.DataFrame(rows, columns=OBS_COLUMNS)
-    local = [_read_local(p) for sub in ("local", "workforce")
-             for p in sorted((config.measures_raw_dir(data_dir) / sub).glob("*.csv"))]
+    local = [f for f in (_read_local(p, data_dir) for p in local_files(data_dir)) if f is not None]
     frame = pd.concat([frame, *local], ignore_index=True) if local else frame
     frame["note"] = frame["note"].fillna("")
     return frame.sort_values(["measure_id", "force_id", "period_type", "period", "source"]).reset_index(drop=True)

@@ -15,7 +15,7 @@ from analysis.core import settings
 from analysis.core.settings import STALE_AFTER_QUARTERS
 from analysis.sources.catalogue import Framework
 from analysis.core.periods import parse_quarter
-from analysis.sources.trackers import SENSITIVE
+from analysis.sources.markings import highest_marking, public_mask
 
 APPLICABLE_STATUSES = ["complete", "in_progress", "not_started", "not_assessed"]
 
@@ -54,8 +54,8 @@ def apply_audience(rows: pd.DataFrame, audience: str) -> tuple[pd.DataFrame, int
         return rows, 0
     if audience != "public":
         raise ValueError(f"audience must be internal or public, got {audience!r}")
-    sensitive = rows["marking"] == SENSITIVE
-    return rows[~sensitive].reset_index(drop=True), int(sensitive.sum())
+    public = public_mask(rows["marking"], "tracker rows")  # the one public filter; unknown markings stop here
+    return rows[public].reset_index(drop=True), int((~public).sum())
 
 
 def withheld_recommendations(framework: Framework, rows: pd.DataFrame, audience: str) -> list[str]:
@@ -66,7 +66,8 @@ def withheld_recommendations(framework: Framework, rows: pd.DataFrame, audience:
     """
     if audience != "public" or rows.empty:
         return []
-    sensitive = rows.loc[rows["marking"] == SENSITIVE, "recommendation_id"].map(framework.recommendation_of)
+    withheld = ~public_mask(rows["marking"], "tracker rows")  # the one public filter (analysis.sources.markings)
+    sensitive = rows.loc[withheld, "recommendation_id"].map(framework.recommendation_of)
     order = [rec.id for rec in framework.recommendations]
     return [rec_id for rec_id in order if rec_id in set(sensitive)]
 
@@ -91,7 +92,7 @@ def mark_withheld(status_table: pd.DataFrame, rec_ids: list[str]) -> pd.DataFram
 
 def report_marking(rows: pd.DataFrame) -> str:
     """The highest protective marking of the content a report includes."""
-    return SENSITIVE if (rows["marking"] == SENSITIVE).any() else "OFFICIAL"
+    return highest_marking(rows["marking"])
 
 
 def rollup_status(statuses: list[str]) -> str | None:

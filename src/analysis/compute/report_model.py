@@ -37,7 +37,9 @@ from analysis.sources.trackers import SENSITIVE, file_sha256
 
 from analysis.core.config import AUDIENCES  # noqa: F401 (re-exported)
 
-WITHHELD_HASH = "withheld from the public version (the file holds OFFICIAL-SENSITIVE rows)"
+
+
+WITHHELD_HASH = "not shown in the public version (the file also holds rows that are not published)"
 
 
 class MissingProcessedData(MissingInputs):
@@ -64,6 +66,7 @@ class Report:
     measures: list = field(default_factory=list)  # analysis.compute.measure_sections.MeasureSection, one per key measure
     measures_error: str = ""  # why the measures could not be computed, if they could not
     inputs: list[dict] = field(default_factory=list)  # data files used, with hashes
+    withheld_parts: dict[str, int] = field(default_factory=dict)  # recommendation -> rows withheld from this audience
     parameters: dict = field(default_factory=dict)
     withheld_ids: list[str] = field(default_factory=list)  # recommendations withheld whole from the public version
 
@@ -90,17 +93,25 @@ class Report:
 def _read_processed(path: Path) -> pd.DataFrame:
     if not path.exists():
         raise MissingProcessedData(f"{path} is missing: run `casey build` first to build data/processed from data/raw")
-    return pd.read_csv(path, dtype=str, keep_default_na=False)
+    try:
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError, ValueError) as exc:
+        raise MissingProcessedData(f"{path} is damaged ({' '.join(str(exc).split())[:120]}): run `casey build`") from exc
+    needed = {"force_id", "quarter"}
+    if not needed <= set(frame.columns):
+        raise MissingProcessedData(f"{path} is damaged (no {', '.join(sorted(needed - set(frame.columns)))} column): "
+                                   "run `casey build`")
+    return frame
 
 
-def _key_measures(force_id: str, quarter: str, data_dir) -> tuple[list, str, list[Path]]:
+def _key_measures(force_id: str, quarter: str, data_dir, audience: str = "internal") -> tuple[list, str, list[Path]]:
     """The key-measure sections, or the reason there are none (no measures data in this tree)."""
     from analysis.compute import measure_sections
     from analysis.compute import measures
 
     if not config.measures_raw_dir(data_dir).exists():
         return [], "No key-measures data is present in this data tree (data/raw/measures).", []
-    return measure_sections.measure_sections(force_id, quarter, data_dir), "", measures.input_paths(data_dir)
+    return measure_sections.measure_sections(force_id, quarter, data_dir, audience), "", measures.input_paths(data_dir)
 
 
 def _without(history: pd.DataFrame, rec_ids: list[str]) -> pd.DataFrame:
@@ -134,6 +145,14 @@ def load_report(
     visible_history, _ = apply_audience(without_recommendations(fw, mine, withheld_ids), audience)
     rows, withheld = apply_audience(current_all.reset_index(drop=True), audience)
     rows = without_recommendations(fw, rows, withheld_ids)
+    withheld_parts: dict[str, int] = {}
+    if withheld:  # a roll-up over the published rows only: the page must say so where rows are withheld
+        shown = set(rows["recommendation_id"])
+        for item_id in current_all["recommendation_id"]:
+            if item_id not in shown:
+                rec = fw.recommendation_of.get(item_id, item_id)
+                if rec not in withheld_ids:  # a recommendation withheld whole says so in its own section
+                    withheld_parts[rec] = withheld_parts.get(rec, 0) + 1
 
     snaps = index[(index["force_id"] == the_force.id)]
     snaps = snaps[snaps["quarter"].map(lambda q: parse_quarter(q).index) <= the_quarter.index]
@@ -151,7 +170,7 @@ def load_report(
     stale = quarters_since_change(visible_history, fw, the_quarter.id) if snapshot else pd.Series(dtype=float)
 
     key_measures, measures_error, measure_files = (
-        _key_measures(the_force.id, the_quarter.id, data_dir) if fw.has_key_measures else ([], "", [])
+        _key_measures(the_force.id, the_quarter.id, data_dir, audience) if fw.has_key_measures else ([], "", [])
     )
     root = config.data_dir(data_dir)
     inputs = [
@@ -160,8 +179,7 @@ def load_report(
     ]
     if snapshot:
         inputs.append({"file": snapshot["source_file"], "sha256": snapshot["sha256"]})
-    if audience == "public" and (table["marking"] == SENSITIVE).any():
-        # these files hold OFFICIAL-SENSITIVE rows: their hashes would show when withheld content changed
+    if audience == "public":  # a hash of a file holding withheld rows would let a reader confirm a guess at them
         tracker_files = {str(p.relative_to(root)) if p.is_relative_to(root) else str(p) for p in (table_path, index_path)}
         tracker_files.add(snapshot["source_file"] if snapshot else "")
         inputs = [{**i, "sha256": WITHHELD_HASH} if i["file"] in tracker_files else i for i in inputs]
@@ -185,5 +203,6 @@ def load_report(
         generated_at=(now or dt.datetime.now(dt.timezone.utc)).strftime("%Y-%m-%d %H:%M UTC"),
         inputs=inputs,
         withheld_ids=withheld_ids,
+        withheld_parts=withheld_parts,
         parameters={"force": the_force.id, "quarter": the_quarter.id, "audience": audience, "framework": fw.id},
     )

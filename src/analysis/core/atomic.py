@@ -99,3 +99,4 @@ def withdraw_page(html_path: Path) -> None:
     html_path = Path(html_path)
     html_path.unlink(missing_ok=True)
     html_path.with_suffix(".ipynb").unlink(missing_ok=True)
+    html_path.with_suffix(".claims.json").unlink(missing_ok=True)

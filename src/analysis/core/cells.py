@@ -16,9 +16,9 @@ from __future__ import annotations
 
 import re
 
-# setting: first characters that make a spreadsheet cell a formula or a command (OWASP CSV injection),
-# with their fullwidth forms, which some spreadsheet locales also accept
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
+from analysis.core import settings
+
+FORMULA_STARTS = settings.FORMULA_STARTS
 _PLAIN_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
 # whitespace str.strip() does not remove: zero-width space/joiners, word joiner and the byte-order mark
 _INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff"

@@ -20,3 +20,14 @@ class UsageError(ValueError):
 
 class MissingInputs(FileNotFoundError, UsageError):
     """Processed data is missing: the user must run ``casey build`` (or ``casey batch --build``) first."""
+
+
+EXIT_BUSY = 75  # EX_TEMPFAIL: another casey batch holds the reports folder; try again later
+
+
+class UnknownMarking(ValueError):
+    """A protective marking that is not a known one reached the public filter (a data problem, exit 1)."""
+
+
+class OutputFolderLocked(RuntimeError):
+    """Another ``casey batch`` is writing to the same reports folder (exit :data:`EXIT_BUSY`)."""

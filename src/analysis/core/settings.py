@@ -107,3 +107,14 @@ MAX_FIGURE_WIDTH_IN = 6.4
 WRAP_LABEL_CHARS = 20
 # The smallest chart text in points, whatever the width: printed on A4 it stays above 7 pt.
 MIN_FIGURE_FONT_PT = 9.0
+# --------------------------------------------------------------------------- hostile and broken input
+# Limits no real tracker comes near (the framework has under 100 items; the largest tracker on file is about
+# 20 KB), checked before a file is read or parsed in full, so any input costs bounded time and memory.
+TRACKER_MAX_FILE_BYTES = 20 * 1024 * 1024  # a CSV, or an .xlsx as stored
+TRACKER_MAX_UNZIPPED_BYTES = 50 * 1024 * 1024  # an .xlsx once unzipped (a zip bomb stops here)
+TRACKER_MAX_ROWS = 2_000
+TRACKER_MAX_COLUMNS = 60
+TRACKER_MAX_CELL_CHARS = 20_000  # about eight pages of text in one cell
+# First characters that make a spreadsheet cell a formula or a command (OWASP "CSV Injection"), with their
+# fullwidth forms, which some spreadsheet locales also accept; such text is written with a leading '.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")

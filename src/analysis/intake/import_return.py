@@ -296,7 +296,8 @@ def _content_rows(frame: pd.DataFrame, also: list[str], force: Force, quarter: Q
         untouched = (frame[REPORTED_FIELDS] == "").all(axis=1) & (frame["recommendation_id"] != "")
         result.skipped = list(frame.loc[untouched, "recommendation_id"])
         frame = frame[~untouched]
-    default_source = f"{force.name} return for {quarter.label}, imported from {path.name}"
+    # the returned file's name stays out of the rows (it reaches reports); the .meta.yaml keeps it for people
+    default_source = f"{force.name} return for {quarter.label}"
     if "source" not in frame.columns:
         frame["source"] = default_source
     else:
@@ -432,12 +433,13 @@ def _meta(force: Force, quarter: Quarter, source: Path, today: dt.date, mapping:
     because = f"Return from {force.name} for {quarter.label}, imported on {today.isoformat()}."
     if as_of != today:
         because += f" Imported after the quarter ended, so dated to its last day ({as_of.isoformat()})."
-    notes = [f"Imported by casey import from {source.name}."]
+    notes = ["Imported by casey import."]
     if mapping is not None:
         notes.append(f"Columns mapped with mapping {mapping.id}.")
     if skipped:
         notes.append(f"Template rows left blank and not imported: {', '.join(skipped)}.")
-    return {"as_of": as_of, "document": f"imported from {source.name}", "dated_because": because, "notes": " ".join(notes)}
+    return {"as_of": as_of, "document": f"{force.name} return for {quarter.label}", "dated_because": because,
+            "notes": " ".join(notes), "imported_from": source.name}  # imported_from: not read by build, never in a report
 
 
 def _write(result: ImportResult, frame: pd.DataFrame, force: Force, quarter: Quarter, source: Path, existing: list[Path], today: dt.date, mapping: Mapping | None) -> None:

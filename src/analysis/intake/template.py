@@ -76,8 +76,10 @@ class TemplateResult:
     notes: tuple[str, ...] = ()
 
 
-def template_path(force: Force, quarter: Quarter, out_dir: str | Path | None = None) -> Path:
-    folder = Path(out_dir) if out_dir else config.reports_dir() / "templates"
+def template_path(force: Force, quarter: Quarter, out_dir: str | Path | None = None, data_dir=None) -> Path:
+    """Default folder: ``<data>/outgoing/templates``, never beside the reports: a template is pre-filled with the
+    force's last return, OFFICIAL-SENSITIVE rows included, and a reports folder may be served to the public."""
+    folder = Path(out_dir) if out_dir else config.data_dir(data_dir) / "outgoing" / "templates"
     return folder / f"{force.id}-{quarter.id}-tracker.xlsx"
 
 
@@ -316,7 +318,7 @@ def write_template(force: str, quarter: str, framework_id: str = config.DEFAULT_
     wb = build_workbook(framework, the_force, the_quarter, rows, previous)
     buffer = io.BytesIO()
     wb.save(buffer)
-    path = atomic.write_bytes(template_path(the_force, the_quarter, out_dir), buffer.getvalue())
+    path = atomic.write_bytes(template_path(the_force, the_quarter, out_dir, data_dir), buffer.getvalue())
     return TemplateResult(path, len(rows), int(rows["_prefilled"].sum()) if len(rows) else 0, previous, tuple(notes))
 
 

@@ -330,6 +330,10 @@ def recommendation_section(report: Report, rec_id: str) -> str:
         out.append(f'<p class="withheld">{esc(WITHHELD_TEXT)}</p></section>')
         return "".join(out)
     out.append(f'<p class="status-line">Status: {badge(status_row["status"])}')
+    hidden = getattr(report, "withheld_parts", {}).get(rec_id, 0)
+    if hidden:  # the roll-up covers only what is shown; say so rather than misstate the whole
+        out.append(f' <span class="note">This status covers the published tracker entries only: {hidden} '
+                   f'{"entry is" if hidden == 1 else "entries are"} withheld from this public version.</span>')
     if not rec.applies_beyond_met:
         out.append(f' <span class="note">{esc(fw.wording.not_applicable_note)} {esc(rec.applicability_note)}</span>')
     out.append("</p>")

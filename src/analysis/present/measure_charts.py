@@ -127,12 +127,12 @@ def chart_charge_rate(force_id: str, quarter=None, data_dir=None, basis: str = "
 
 
 @style.themed
-def chart_representation(force_id: str, data_dir=None, quarter=None):
+def chart_representation(force_id: str, data_dir=None, quarter=None, audience: str = "internal"):
     """Ethnic minority share: population (Census 2021) against officers, where officer data is loaded
     (as at ``quarter`` when given: nothing from a later period)."""
     plt = _plt()
     force = get_force(force_id, data_dir)
-    obs = measures.observations(data_dir, as_at=quarter)
+    obs = measures.observations(data_dir, as_at=quarter, audience=audience)
     rows = []
     for who, label in ((force.id, force.name), (measures.NATIONAL_ID, measures.NATIONAL_NAME)):
         for measure_id, what in (("census_2021_ethnic_minority_share", "Population"),

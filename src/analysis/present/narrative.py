@@ -103,6 +103,10 @@ def executive_summary(report: Report, ledger: ClaimLedger | None = None) -> list
                                                                  & (report.status["status"] == status),
                                                                  "recommendation_id"])})
     paras.append(evidence_sentence(report))
+    if getattr(report, "withheld_parts", None):  # a roll-up over published entries only: say what it covers
+        paras[-1] += (f" Where a recommendation has withheld entries "
+                      f"({', '.join(sorted(report.withheld_parts, key=report.framework.ids.index))}), "
+                      "its status here covers only the published ones.")
     _claim(ledger, id="tracker.evidenced", sentence=paras[-1], value=s.evidenced, comparator=s.applicable,
            method="applicable recommendations whose every applicable row has non-blank evidence", window=window,
            source_file=source_file, source_rows=source_rows,

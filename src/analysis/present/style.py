@@ -182,7 +182,10 @@ def theme_rc() -> dict:
 
     rc = {**sns.plotting_context("notebook", font_scale=SEABORN_FONT_SCALE), **sns.axes_style(SEABORN_STYLE)}
     rc.update({"font.family": ["sans-serif"], "axes.prop_cycle": cycler(color=CATEGORICAL),
-               "figure.dpi": FIGURE_DPI, "savefig.bbox": "tight", "axes.titleweight": "bold"})
+               "figure.dpi": FIGURE_DPI, "savefig.bbox": "tight", "axes.titleweight": "bold",
+               # labels carry untrusted text (force names, periods, measure titles): "$...$" in them is drawn
+               # literally, never parsed as mathtext (which can fail the whole report)
+               "text.parse_math": False})
     return rc
 
 

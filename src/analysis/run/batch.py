@@ -37,7 +37,7 @@ from pathlib import Path
 from analysis import __version__
 from analysis.core import atomic
 from analysis.core import config
-from analysis.core.errors import EXIT_DATA, EXIT_OK, MissingInputs, UsageError
+from analysis.core.errors import EXIT_DATA, EXIT_OK, MissingInputs, OutputFolderLocked, UsageError
 from analysis.core.periods import Quarter, latest_complete_quarter, parse_quarter
 from analysis.core.settings import MAX_TASKS_PER_WORKER, REPORT_TIMEOUT_SECONDS
 
@@ -60,6 +60,68 @@ class BatchUsageError(UsageError):
 
 class MissingData(MissingInputs):
     """The processed tables are not there: run ``casey build`` (or ``casey batch --build``)."""
+
+
+BatchLocked = OutputFolderLocked  # another ``casey batch`` is writing to the same reports folder
+
+
+LOCK_NAME = ".casey-batch.lock"
+
+
+def lock_reports_folder(out_dir):
+    """Hold an exclusive lock on the reports folder for this run, or raise :class:`BatchLocked`.
+
+    ``flock`` locks belong to the open file: the kernel drops them when the process ends, however
+    it ends (even ``kill -9``), so a crashed run never leaves the folder locked. Returns the open
+    file; keep it open for the whole run.
+    """
+    import fcntl
+
+    root = config.reports_dir(out_dir)
+    root.mkdir(parents=True, exist_ok=True)
+    handle = open(root / LOCK_NAME, "a+")
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        handle.seek(0)
+        holder = handle.read().strip() or "another process"
+        handle.close()
+        raise BatchLocked(f"another casey batch ({holder}) is writing to {root}; try again when it has finished") from None
+    handle.seek(0)
+    handle.truncate()
+    handle.write(f"pid {os.getpid()}, started {dt.datetime.now(dt.timezone.utc).isoformat(timespec='seconds')}")
+    handle.flush()
+    return handle
+
+
+def die_with_main(main_pid: int) -> None:
+    """Worker initialiser: this worker kills itself as soon as the main ``casey batch`` process is gone.
+
+    A worker's parent is the fork server, which each worker keeps alive (it holds the server's
+    "alive" pipe), so a parent-death signal alone never fires; instead a watcher thread waits on a
+    pidfd of the main process (Linux 5.3+; elsewhere it polls) and ends the worker when it exits,
+    however it exits (even ``kill -9``). The fork server then exits too, having no workers left.
+    """
+    import select
+    import signal
+    import threading
+
+    def watch() -> None:
+        try:
+            handle = os.pidfd_open(main_pid)
+            select.select([handle], [], [])  # readable once the process has exited
+        except (AttributeError, OSError):  # no pidfd here: poll
+            while True:
+                try:
+                    os.kill(main_pid, 0)
+                except ProcessLookupError:
+                    break
+                except PermissionError:  # pragma: no cover - the pid was reused by another user's process
+                    break
+                time.sleep(0.5)
+        os.kill(os.getpid(), signal.SIGKILL)
+
+    threading.Thread(target=watch, name="casey-die-with-main", daemon=True).start()
 
 
 class StaleData(MissingData):
@@ -100,7 +162,9 @@ def check_build_is_current(framework: str, data_dir) -> list[dict]:
     if not path.exists():
         raise StaleData(f"{path} is missing: the processed data was not built by this version; run `casey build` "
                         "(or `casey batch --build`)")
-    recorded = {row["file"]: row for row in _read_csv(path)}
+    rows = _read_csv(path)
+    tracker_folder = data_relpath(config.trackers_dir(data_dir) / framework, data_dir) + "/"
+    recorded = {row["file"]: row for row in rows if row["file"].startswith(tracker_folder)}
     current = {data_relpath(p, data_dir): p for p in tracker_input_files(framework, data_dir)}
     changed = sorted(f for f in current if f not in recorded or recorded[f]["sha256"] != _file_sha(current[f]))
     removed = sorted(set(recorded) - set(current))
@@ -109,7 +173,7 @@ def check_build_is_current(framework: str, data_dir) -> list[dict]:
         more = f" and {len(names) - 3} more" if len(names) > 3 else ""
         raise StaleData(f"the processed data is older than data/raw ({'; '.join(names[:3])}{more}): "
                         "run `casey build` (or `casey batch --build`) first")
-    return [row for row in recorded.values() if row["status"] == "rejected"]
+    return [row for row in rows if row["status"] == "rejected"]  # trackers and force-supplied measures files
 
 
 def _file_sha(path: Path) -> str:
@@ -235,6 +299,13 @@ def _tracker_tables(framework: str, data_dir) -> tuple[Path, Path]:
     for path in (table, index):
         if not path.exists():
             raise MissingData(f"{path} is missing: run `casey build` first (or `casey batch --build`)")
+        try:
+            with open(path, newline="", encoding="utf-8") as handle:
+                header = next(csv.reader(handle), [])
+        except (OSError, UnicodeDecodeError, csv.Error) as exc:
+            raise MissingData(f"{path} is damaged ({exc}): run `casey build`") from exc
+        if not {"force_id", "quarter"} <= set(header):
+            raise MissingData(f"{path} is damaged (no force_id and quarter columns): run `casey build`")
     return table, index
 
 
@@ -254,7 +325,11 @@ def resolve_quarters(values: list[str], framework: str, data_dir, today: dt.date
                 except ValueError:
                     continue
         else:
-            found.append(parse_quarter(value))
+            quarter = parse_quarter(value)
+            if quarter.start > (today or dt.date.today()):
+                raise BatchUsageError(f"{quarter.id} starts on {quarter.start.isoformat()}, after today: "
+                                      "there is nothing to report yet; check --quarter")
+            found.append(quarter)
     return sorted(set(found), reverse=True)
 
 
@@ -454,7 +529,8 @@ def _local_results(specs: list[JobSpec], workers: int, max_tasks_per_child: int 
         groups += [[s] for s in pending if crashes.get(s, 0) >= 2]
         pending = []
         for group in groups:
-            pool = ProcessPoolExecutor(max_workers=max(1, min(workers, len(group))), mp_context=ctx)
+            pool = ProcessPoolExecutor(max_workers=max(1, min(workers, len(group))), mp_context=ctx,
+                                       initializer=die_with_main, initargs=(os.getpid(),))
             try:
                 futures = {pool.submit(run_job, spec): spec for spec in group}
                 for future in as_completed(futures):
@@ -586,6 +662,8 @@ def _checked_workers(options: BatchOptions) -> int:
     workers = options.workers or os.cpu_count() or 1
     if workers < 1:
         raise BatchUsageError("--workers must be at least 1")
+    if options.timeout is not None and options.timeout < 0:
+        raise BatchUsageError("--timeout must be 0 (no limit) or a number of seconds")
     return workers
 
 
@@ -685,8 +763,9 @@ def _run_record(options: BatchOptions, started_at, started: float, interrupted: 
         "parameters": {
             "quarters_requested": options.quarters, "latest_complete_quarter": latest.id,
             "forces": forces if options.forces else "all", "audiences": options.audiences,
-            "framework": options.framework, "data_dir": str(config.data_dir(options.data_dir)),
-            "out_dir": str(config.reports_dir(options.out_dir)), "executor": options.executor,
+            # the folders as digests: the manifest sits beside published pages, the server's paths do not
+            "framework": options.framework, "data_dir_sha256": _sha(str(config.data_dir(options.data_dir))),
+            "out_dir_sha256": _sha(str(config.reports_dir(options.out_dir))), "executor": options.executor,
             "scheduler": options.scheduler, "workers": workers, "engine": options.engine,
             "force_rerun": options.force_rerun, "national": options.national, "timeout_s": options.timeout,
             "max_tasks_per_child": options.max_tasks_per_child,
@@ -708,12 +787,22 @@ def _refresh_index(entries: dict, plans: list[Plan], out_dir, data_dir=None) -> 
 
 
 def run_batch(options: BatchOptions, out=None, err=None) -> BatchResult:
-    """Plan, skip what is unchanged, render the rest in parallel, write manifests and the index."""
+    """Plan, skip what is unchanged, render the rest in parallel, write manifests and the index.
+
+    One batch per reports folder at a time: a second one raises :class:`OutputFolderLocked`."""
+    workers = _checked_workers(options)
+    lock = lock_reports_folder(options.out_dir)
+    try:
+        return _run_locked(options, out, err, workers)
+    finally:
+        lock.close()
+
+
+def _run_locked(options: BatchOptions, out, err, workers: int) -> BatchResult:
     out = out or sys.stdout
     err = err or sys.stderr
     started_at = dt.datetime.now(dt.timezone.utc)
     started = time.perf_counter()
-    workers = _checked_workers(options)
     forces = select_forces(options.forces, options.data_dir)
     quarters = resolve_quarters(options.quarters, options.framework, options.data_dir, options.today)
     rejected = check_build_is_current(options.framework, options.data_dir)

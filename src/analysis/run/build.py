@@ -131,5 +131,28 @@ def build_all(data_dir=None) -> BuildResult:
     except ImportError:  # pragma: no cover - measures module always ships
         return result
     if config.measures_raw_dir(data_dir).exists():
+        bad = measures.local_problems(data_dir)  # a bad force-supplied file is left out and holds back its force
+        result.problems.extend(bad)
         result.written.extend(measures.build_processed(data_dir))
+        _record_rejected_measures(bad, data_dir)
     return result
+
+
+def _record_rejected_measures(problems: list[Problem], data_dir) -> None:
+    """Add rejected force-supplied measures files to every framework's build record: the batch holds
+    back that force's reports (every quarter), as it does for a rejected tracker."""
+    from analysis.compute import measures
+
+    files: dict[str, list[Problem]] = {}
+    for problem in problems:
+        files.setdefault(problem.file, []).append(problem)
+    if not files:
+        return
+    rows = [{"file": data_relpath(Path(f), data_dir), "sha256": file_sha256(Path(f)), "force_id": measures.file_owner(Path(f), data_dir) or Path(f).stem, "quarter": "",
+             "status": "rejected", "problem": _short(found[0], len(found))} for f, found in sorted(files.items())]
+    for fw_id in available_frameworks(data_dir):
+        path = build_inputs_path(fw_id, data_dir)
+        if path.exists():
+            record = pd.read_csv(path, dtype=str, keep_default_na=False)
+            record = pd.concat([record, pd.DataFrame(rows, columns=BUILD_INPUT_COLUMNS)], ignore_index=True)
+            atomic.write_csv(path, record)

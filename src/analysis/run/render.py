@@ -57,13 +57,27 @@ class ReportJob:
         return folder / f"{self.force}.html"
 
 
+def started_quarter(text: str, today=None):
+    """A quarter that has started (a report for a quarter that has not is a usage error)."""
+    import datetime as dt
+
+    from analysis.core.periods import PeriodError
+
+    quarter = parse_quarter(text)
+    today = today or dt.date.today()
+    if quarter.start > today:
+        raise PeriodError(f"{quarter.id} starts on {quarter.start.isoformat()}, after today ({today.isoformat()}); "
+                          "there is nothing to report yet: check --quarter")
+    return quarter
+
+
 def checked_job(force: str, quarter: str, audience: str = "internal", framework: str = config.DEFAULT_FRAMEWORK, data_dir=None) -> ReportJob:
     """Validate user-supplied values; raise ValueError subclasses with the valid choices."""
     if audience not in AUDIENCES:
         raise UsageError(f"unknown audience {audience!r}; choose one of: {', '.join(AUDIENCES)}")
     if framework not in available_frameworks(data_dir):
         raise UnknownFrameworkError(f"unknown framework {framework!r}; available: {', '.join(available_frameworks(data_dir))}")
-    return ReportJob(get_force(force, data_dir).id, parse_quarter(quarter).id, audience, framework)
+    return ReportJob(get_force(force, data_dir).id, started_quarter(quarter).id, audience, framework)
 
 
 def ensure_kernel() -> str:
@@ -158,8 +172,28 @@ def _papermill_kwargs(engine: str, kernel_name: str | None, timeout: float | Non
     raise ValueError(f"unknown engine {engine!r}; choose one of: {', '.join(ENGINES)}")
 
 
+PUBLIC_PATH_TEXT = "(not recorded in the public version)"
+
+
+def scrub_public_notebook(nb: nbformat.NotebookNode, parameters: dict) -> nbformat.NotebookNode:
+    """The executed notebook without the server's paths (data folder, notebook and output paths)."""
+    nb = copy.deepcopy(nb)
+    paths = {str(v) for k, v in parameters.items() if k == "data_dir" and v}
+    meta = nb.metadata.get("papermill", {})
+    for key in ("input_path", "output_path", "cwd"):
+        if meta.get(key):
+            paths.add(str(meta[key]))
+            meta[key] = Path(str(meta[key])).name if key != "cwd" else PUBLIC_PATH_TEXT
+    if "parameters" in meta and "data_dir" in meta["parameters"]:
+        meta["parameters"]["data_dir"] = PUBLIC_PATH_TEXT
+    for cell in nb.cells:
+        for path in sorted(paths, key=len, reverse=True):
+            cell.source = cell.source.replace(path, PUBLIC_PATH_TEXT)
+    return nb
+
+
 def execute_to_html(notebook: Path, parameters: dict, html_path: Path, label: str, engine: str = "kernel",
-                    kernel_name: str | None = None, timeout: float | None = None) -> Path:
+                    kernel_name: str | None = None, timeout: float | None = None, public: bool = False) -> Path:
     """Run ``notebook`` with checked ``parameters``; write ``.ipynb`` and ``.html`` beside each other.
 
     On failure the executed notebook is kept as ``<name>.failed.ipynb`` and no HTML is written
@@ -187,16 +221,24 @@ def execute_to_html(notebook: Path, parameters: dict, html_path: Path, label: st
             os.replace(work_path, failed_path)
         reason = str(exc).strip().splitlines()
         raise RenderError(f"{label}: notebook failed: {reason[-1] if reason else type(exc).__name__}", failed_path if failed_path.exists() else None) from exc
-    if not isinstance(nb, nbformat.NotebookNode):  # papermill returns the executed notebook; be safe
-        nb = nbformat.read(work_path, as_version=4)
-    ledger = claims_of(nb)
-    claims_path = html_path.with_suffix(".claims.json")
-    if ledger is not None:  # written first: an HTML on disk always has the claims of the same run beside it
-        atomic.write_text(claims_path, claims_ledger.dumps(ledger))
-    else:
-        claims_path.unlink(missing_ok=True)
-    atomic.write_text(html_path, to_html(nb))
-    os.replace(work_path, html_path.with_suffix(".ipynb"))
+    try:
+        if not isinstance(nb, nbformat.NotebookNode):  # papermill returns the executed notebook; be safe
+            nb = nbformat.read(work_path, as_version=4)
+        ledger = claims_of(nb)
+        claims_path = html_path.with_suffix(".claims.json")
+        if ledger is not None:  # written first: an HTML on disk always has the claims of the same run beside it
+            atomic.write_text(claims_path, claims_ledger.dumps(ledger))
+        else:
+            claims_path.unlink(missing_ok=True)
+        atomic.write_text(html_path, to_html(nb))
+        if public:  # the public notebook carries no server paths
+            atomic.write_text(html_path.with_suffix(".ipynb"), nbformat.writes(scrub_public_notebook(nb, parameters)))
+            work_path.unlink(missing_ok=True)
+        else:
+            os.replace(work_path, html_path.with_suffix(".ipynb"))
+    except BaseException:  # a full disk, say: no .running.ipynb is left behind
+        work_path.unlink(missing_ok=True)
+        raise
     failed_path.unlink(missing_ok=True)
     return html_path
 
@@ -219,7 +261,8 @@ def render_report(job: ReportJob, data_dir=None, out_dir=None, kernel_name: str 
     assert set(parameters) == set(NOTEBOOK_PARAMETERS)
     try:
         return execute_to_html(config.report_notebook(), parameters, job.html_path(out_dir),
-                               f"{job.force} {job.quarter} ({job.audience})", engine, kernel_name, timeout)
+                               f"{job.force} {job.quarter} ({job.audience})", engine, kernel_name, timeout,
+                               public=job.audience == "public")
     except Exception:
         if job.audience == "public":  # never leave a stale public page published
             atomic.withdraw_page(job.html_path(out_dir))
@@ -247,7 +290,7 @@ def checked_national_job(quarter: str, audience: str = "internal", framework: st
         raise UsageError(f"unknown audience {audience!r}; choose one of: {', '.join(AUDIENCES)}")
     if framework not in available_frameworks(data_dir):
         raise UnknownFrameworkError(f"unknown framework {framework!r}; available: {', '.join(available_frameworks(data_dir))}")
-    return NationalJob(parse_quarter(quarter).id, audience, framework)
+    return NationalJob(started_quarter(quarter).id, audience, framework)
 
 
 def render_national(job: NationalJob, data_dir=None, out_dir=None, kernel_name: str | None = None,
@@ -259,7 +302,8 @@ def render_national(job: NationalJob, data_dir=None, out_dir=None, kernel_name: 
     assert set(parameters) == set(NATIONAL_PARAMETERS)
     try:
         return execute_to_html(config.NOTEBOOKS_DIR / "national_overview.ipynb", parameters, job.html_path(out_dir),
-                               f"national overview {job.quarter} ({job.audience})", engine, kernel_name, timeout)
+                               f"national overview {job.quarter} ({job.audience})", engine, kernel_name, timeout,
+                               public=job.audience == "public")
     except Exception:
         if job.audience == "public":
             atomic.withdraw_page(job.html_path(out_dir))

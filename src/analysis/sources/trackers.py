@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import re
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,9 +20,10 @@ import pandas as pd
 import pandera.pandas as pa
 import yaml
 
-from analysis.core import config
+from analysis.core import config, settings
 from analysis.core.settings import STATUS_REASON_MAX_CHARS
 from analysis.core.cells import is_formula_like, normalise_text
+from analysis.sources.markings import MARKINGS as MARKING_NAMES, SENSITIVE, canonical_marking  # noqa: F401 (re-exported)
 from analysis.sources.catalogue import Framework
 from analysis.core.forces import UnknownForceError, get_force
 from analysis.core.periods import PeriodError, parse_quarter
@@ -41,11 +43,15 @@ COLUMNS = [
 OPTIONAL_COLUMNS = ["status_reason"]
 TRACKER_COLUMNS = [*COLUMNS, *OPTIONAL_COLUMNS]  # what a validated tracker holds, optional columns filled
 STATUSES = ["not_started", "in_progress", "complete", "not_applicable", "not_assessed"]
-MARKINGS = ["OFFICIAL", "OFFICIAL-SENSITIVE"]
-SENSITIVE = "OFFICIAL-SENSITIVE"
+MARKINGS = list(MARKING_NAMES)
 STATUS_BASES = ["stated", "assessed"]
 TRACKER_SUFFIXES = (".csv", ".xlsx")
 HEADER_ROW = 1  # rows are reported as a spreadsheet shows them: data starts at row 2
+MAX_FILE_BYTES = settings.TRACKER_MAX_FILE_BYTES
+MAX_UNZIPPED_BYTES = settings.TRACKER_MAX_UNZIPPED_BYTES
+MAX_ROWS = settings.TRACKER_MAX_ROWS
+MAX_COLUMNS = settings.TRACKER_MAX_COLUMNS
+MAX_CELL_CHARS = settings.TRACKER_MAX_CELL_CHARS
 
 
 @dataclass(frozen=True)
@@ -75,24 +81,84 @@ def file_sha256(path: Path) -> str:
 # --- reading ---------------------------------------------------------------------------
 
 
+_UTF8_MULTIBYTE = re.compile(rb"[\xc2-\xf4][\x80-\xbf]+")
+
+
+def _line_of(raw: bytes, offset: int) -> int:
+    return raw.count(b"\n", 0, offset) + 1
+
+
 def _decode(raw: bytes, name: str) -> str:
-    """UTF-8 (with or without BOM) first; Excel on Windows saves CSV as cp1252."""
+    """UTF-8 (with or without BOM), else Windows-1252 (Excel on Windows saves CSV so), decided per file.
+
+    A file that is UTF-8 except for some bytes is refused, naming the first bad line, rather than
+    decoded entirely as Windows-1252 (which would turn every accented letter into mojibake).
+    """
     try:
         return raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
+    except UnicodeDecodeError as exc:
+        line = _line_of(raw, exc.start)
+        if _UTF8_MULTIBYTE.search(raw[: exc.start]) or _UTF8_MULTIBYTE.search(raw[exc.end:]):
+            raise TrackerError([Problem(name, "file", "encoding", f"line {line}: byte 0x{raw[exc.start]:02x} is not UTF-8 "
+                                        "but the rest of the file is; retype that character or save it as 'CSV UTF-8'")]) from exc
         try:
             return raw.decode("cp1252")
-        except UnicodeDecodeError as exc:
-            raise TrackerError([Problem(name, "file", "encoding", "not UTF-8 or Windows-1252 text")]) from exc
+        except UnicodeDecodeError as exc2:
+            raise TrackerError([Problem(name, "file", "encoding", f"line {_line_of(raw, exc2.start)}: "
+                                        "not UTF-8 or Windows-1252 text")]) from exc2
+
+
+def read_text(path: Path, raw: bytes | None = None) -> str:
+    """A CSV file's text, decoded per file; NUL bytes anywhere are refused naming the line."""
+    name = str(path)
+    raw = Path(path).read_bytes() if raw is None else raw
+    nul = raw.find(b"\x00")
+    if nul >= 0:
+        where = "" if nul < 4096 else f"line {_line_of(raw, nul)}: "
+        raise TrackerError([Problem(name, "file", "encoding", f"{where}contains NUL bytes: this is UTF-16 text or binary data, "
+                                    "not CSV; save it as 'CSV UTF-8'")])
+    return _decode(raw, name)
+
+
+def read_bounded(path: Path, limit: int = MAX_FILE_BYTES) -> bytes:
+    """A file's bytes, refusing (before reading them all) anything that is not a regular file or is too big."""
+    name = str(path)
+    try:
+        if not path.exists():
+            raise TrackerError([Problem(name, "file", "path", "file not found")])
+        if not path.is_file():
+            raise TrackerError([Problem(name, "file", "path", "not a regular file (a folder, device or pipe)")])
+        with open(path, "rb") as handle:
+            raw = handle.read(limit + 1)
+    except OSError as exc:
+        raise TrackerError([Problem(name, "file", "path", f"cannot be read: {exc.strerror or exc}")]) from exc
+    if len(raw) > limit:
+        raise TrackerError([Problem(name, "file", "size", f"larger than {limit // (1024 * 1024)} MB; a tracker is far smaller: "
+                                    "is this the right file?")])
+    return raw
+
+
+def check_shape(frame: pd.DataFrame, name: str) -> None:
+    """Refuse a sheet with more rows, columns or longer cells than a real tracker has."""
+    if len(frame) > MAX_ROWS:
+        raise TrackerError([Problem(name, "file", "rows", f"{len(frame)} rows; a tracker has at most {MAX_ROWS}")])
+    if len(frame.columns) > MAX_COLUMNS:
+        raise TrackerError([Problem(name, "header", "columns", f"{len(frame.columns)} columns; a tracker has at most {MAX_COLUMNS}")])
+    problems = []
+    for column in frame.columns:
+        lengths = frame[column].fillna("").astype(str).str.len()
+        for index in lengths.index[lengths > MAX_CELL_CHARS][:5]:
+            problems.append(Problem(name, int(index) + HEADER_ROW + 1, str(column),
+                                    f"{lengths[index]} characters; a cell may hold at most {MAX_CELL_CHARS}"))
+    if problems:
+        raise TrackerError(problems)
 
 
 def read_raw(path: Path) -> pd.DataFrame:
     """Read a tracker file as text cells, without judging its content."""
     path = Path(path)
     name = str(path)
-    if not path.exists():
-        raise TrackerError([Problem(name, "file", "path", "file not found")])
-    raw = path.read_bytes()
+    raw = read_bounded(path)
     if not raw.strip():
         raise TrackerError([Problem(name, "file", "content", "the file is empty")])
     if path.suffix.lower() == ".xlsx":
@@ -101,9 +167,7 @@ def read_raw(path: Path) -> pd.DataFrame:
         raise TrackerError([Problem(name, "file", "format", f"expected .csv or .xlsx, got {path.suffix or 'no extension'}")])
     if raw.startswith(b"PK\x03\x04"):
         raise TrackerError([Problem(name, "file", "format", "this is a zip file (an Excel workbook?) with a .csv name; save it as CSV, or name it .xlsx")])
-    if b"\x00" in raw[:4096]:
-        raise TrackerError([Problem(name, "file", "encoding", "contains NUL bytes: this is UTF-16 text or binary data, not CSV; save it as 'CSV UTF-8'")])
-    text = _decode(raw, name)
+    text = read_text(path, raw)
     head = text.lstrip()[:200].lower()
     if head.startswith(("<!doctype", "<html", "<?xml", "<table")):
         raise TrackerError([Problem(name, "file", "format", "this looks like HTML or XML, not CSV (was a web page saved by mistake?)")])
@@ -114,6 +178,7 @@ def read_raw(path: Path) -> pd.DataFrame:
         raise TrackerError([Problem(name, "file", "format", f"not readable as CSV: {' '.join(str(exc).split())}")]) from exc
     except pd.errors.EmptyDataError as exc:
         raise TrackerError([Problem(name, "file", "content", "the file has no header row")]) from exc
+    check_shape(frame, name)
     if len(frame.columns) == 1:
         for sep, label in ((";", "semicolons"), ("\t", "tabs")):
             if sep in str(frame.columns[0]):
@@ -160,6 +225,13 @@ def _read_xlsx(path: Path, raw: bytes) -> pd.DataFrame:
     if not zipfile.is_zipfile(io.BytesIO(raw)):
         raise TrackerError([Problem(name, "file", "format", "not a readable Excel workbook (corrupt or truncated .xlsx)")])
     try:
+        unzipped = sum(info.file_size for info in zipfile.ZipFile(io.BytesIO(raw)).infolist())
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise TrackerError([Problem(name, "file", "format", f"not a readable Excel workbook: {exc}")]) from exc
+    if unzipped > MAX_UNZIPPED_BYTES:
+        raise TrackerError([Problem(name, "file", "size", f"{unzipped // (1024 * 1024)} MB once unzipped; a tracker workbook "
+                                    f"is far smaller (limit {MAX_UNZIPPED_BYTES // (1024 * 1024)} MB)")])
+    try:
         values = openpyxl.load_workbook(io.BytesIO(raw), data_only=True)
         formulas = openpyxl.load_workbook(io.BytesIO(raw), data_only=False)
     except Exception as exc:  # openpyxl raises many types for damaged workbooks
@@ -168,6 +240,9 @@ def _read_xlsx(path: Path, raw: bytes) -> pd.DataFrame:
         raise TrackerError([Problem(name, "file", "format", "the workbook has no worksheets")])
     ws = tracker_sheet(values)
     wf = formulas[ws.title]
+    if ws.max_row > MAX_ROWS + 1 or ws.max_column > MAX_COLUMNS:
+        raise TrackerError([Problem(name, "file", "rows", f"sheet {ws.title!r} spans {ws.max_row} rows and {ws.max_column} columns; "
+                                    f"a tracker has at most {MAX_ROWS} rows and {MAX_COLUMNS} columns")])
     rows = [[_cell_text(v) for v in row] for row in ws.iter_rows(values_only=True)]
     while rows and not any(c.strip() for c in rows[-1]):
         rows.pop()
@@ -206,7 +281,9 @@ def _read_xlsx(path: Path, raw: bytes) -> pd.DataFrame:
         else:
             seen[text] = 0
         columns.append(text)
-    return pd.DataFrame([r[:width] for r in rows[1:]], columns=columns, dtype=str)
+    frame = pd.DataFrame([r[:width] for r in rows[1:]], columns=columns, dtype=str)
+    check_shape(frame, name)
+    return frame
 
 
 # --- normalising and validating ------------------------------------------------------------
@@ -220,7 +297,7 @@ def _normalise(frame: pd.DataFrame) -> pd.DataFrame:
     if "status" in frame:
         frame["status"] = frame["status"].str.lower().str.replace(r"[\s\-]+", "_", regex=True)
     if "marking" in frame:
-        frame["marking"] = frame["marking"].str.upper().str.replace(r"\s+", "-", regex=True)
+        frame["marking"] = frame["marking"].map(lambda m: canonical_marking(m) or m.upper())
     if "status_basis" in frame:
         frame["status_basis"] = frame["status_basis"].str.lower()
     # Drop rows that are entirely blank (trailing rows left in spreadsheets).
