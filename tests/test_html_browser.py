@@ -69,7 +69,7 @@ def real(tmp_path_factory):
     assert done.returncode == 0, done.stderr
     assert (out / "2024-25-Q1/leicestershire.pdf").exists()
     for force, audience in (("leicestershire", "public"), ("avon-and-somerset", "internal"), ("avon-and-somerset", "public")):
-        render_report(checked_job(force, "2024-25-Q1", audience, data_dir=data), data, out, engine="inprocess")
+        render_report(checked_job(force, "2024-25-Q1", audience, data_dir=data), data, out)
     write_index(out, data)
     return out
 

@@ -115,8 +115,7 @@ def test_a_public_report_with_nothing_withheld_says_so(tmp_path):
 
     data = make_data_tree(tmp_path / "data", {"leicestershire/2023-24-Q1.csv": "leicestershire-2023-24-Q1.csv"})
     assert build_all(data).problems == []
-    html = render_report(checked_job("leicestershire", "2023-24-Q1", "public", data_dir=data), data, tmp_path / "out",
-                         engine="inprocess").read_text()
+    html = render_report(checked_job("leicestershire", "2023-24-Q1", "public", data_dir=data), data, tmp_path / "out").read_text()
     text = Page(html).text
     assert "Nothing is withheld from this public version." in text
     assert "nothing is withheld from this public version" in text  # the status counts say what they cover
