@@ -225,6 +225,7 @@ def test_quarter_index_has_one_row_per_report_with_both_versions(tmp_path):
     write_index(tmp_path / "reports")
     page = (folder / "index.html").read_text()
     assert page.count("<tr>") == 1 + 3  # header, national overview, Leicestershire, Cheshire (failed)
-    assert '<td>Leicestershire</td><td>East Midlands</td><td><a href="leicestershire.html">Internal</a> · <a href="public/leicestershire.html">Public</a></td>' in page
+    assert ('<a href="leicestershire.html" aria-label="Leicestershire, internal version">Internal</a> · '
+            '<a href="public/leicestershire.html" aria-label="Leicestershire, public version">Public</a>') in page
     assert page.index("National overview") < page.index("Leicestershire")
     assert "Cheshire" in page and "failed" in page

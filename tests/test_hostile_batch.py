@@ -133,14 +133,16 @@ def test_public_report_says_what_a_roll_up_covers_and_hides_tracker_hashes(tmp_p
     public = load_report("leicestershire", Q, "public", data_dir=data)
     internal = load_report("leicestershire", Q, "internal", data_dir=data)
     rec = internal.framework.recommendation_of[part]
-    assert public.withheld_parts == {rec: 1, "6": 1} and internal.withheld_parts == {}  # 6: the fixture's sensitive row
+    # issue 12: a recommendation with any withheld row is withheld whole (a roll-up of its published parts would
+    # hint at the withheld ones), so no roll-up over part of it is shown and nothing needs a "covers" note
+    assert public.withheld_ids == sorted({rec, "6"}, key=internal.framework.ids.index) and public.withheld_parts == {}
     status = lambda r: r.status.set_index("recommendation_id").at[rec, "status"]  # noqa: E731
-    assert (status(public), status(internal)) == ("complete", "in_progress")  # why the page must say what it covers
+    assert (status(public), status(internal)) == ("withheld", "in_progress")
     from analysis.present import fragments, narrative
 
-    assert "covers the published tracker entries only: 1 entry is withheld" in fragments.recommendation_section(public, rec)
-    assert "covers the published" not in fragments.recommendation_section(internal, rec)
-    assert f"({rec}, 6), its status here covers only the published ones" in " ".join(narrative.executive_summary(public))
+    assert fragments.WITHHELD_TEXT in fragments.recommendation_section(public, rec)
+    assert fragments.WITHHELD_TEXT not in fragments.recommendation_section(internal, rec)
+    assert f"({rec} and 6) are withheld from this public version" in " ".join(narrative.executive_summary(public))
     hashes = {i["file"]: i["sha256"] for i in public.inputs}
     assert hashes["processed/trackers/casey-2023.csv"] == WITHHELD_HASH and hashes[RAW] == WITHHELD_HASH
     assert all(len(i["sha256"]) == 64 for i in internal.inputs)

@@ -1,6 +1,7 @@
 """The key-measures section in real rendered reports, checked against the raw table by hand."""
 
 import csv
+import re
 import shutil
 
 import pytest
@@ -31,6 +32,7 @@ def pages(tmp_path_factory):
     for force in ("leicestershire", "avon-and-somerset"):
         path = render_report(checked_job(force, "2024-25-Q1", data_dir=data), data, root / "reports")
         out[force] = Page(path.read_text()).text
+        out[f"{force}:html"] = path.read_text()
     return out
 
 
@@ -59,3 +61,24 @@ def test_executive_summary_mentions_the_key_measures(pages):
     summary = text[start:text.index("Charts", start)]
     assert "charged or summonsed" in summary
     assert "Of the 7 key measures, 1 has official figures comparable across forces" in summary
+
+
+def test_a_report_without_a_tracker_is_short_and_says_nothing_twice(pages):
+    import re
+
+    html = pages["avon-and-somerset:html"]
+    paras = [" ".join(re.sub(r"<[^>]+>", " ", p).split()) for p in re.findall(r"<p\b[^>]*>(.*?)</p>", html, re.S)]
+    repeated = {p for p in paras if paras.count(p) > 1 and len(p) > 40}
+    assert repeated == set()
+    sentences = [s for p in paras for s in re.split(r"(?<=\.) ", p) if len(s) > 60]
+    assert len(sentences) == len(set(sentences)), "a sentence appears twice"
+    assert "Not assessed" not in pages["avon-and-somerset"]  # no 16 identical status blocks
+    assert html.count('class="recommendation"') == 0 and html.count('<table class="compact">') == 1
+    assert 'id="rec-16"' in html  # every recommendation listed once, with its anchor
+
+
+def test_reader_language(pages):
+    text = pages["leicestershire"]
+    assert "(seed " not in text  # source documents by their titles, not internal labels
+    assert "LLR Police and Crime Panel pack, 9 October 2023" in text
+    assert not re.search(r"allegations: \d", text)  # no double colon after a title holding one

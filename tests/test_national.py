@@ -86,6 +86,26 @@ def test_notebook_parameters_match_the_renderer():
     assert names == set(NATIONAL_PARAMETERS)
 
 
+def test_headline_compares_like_with_like_and_funnel_levels_are_not_mixed():
+    from types import SimpleNamespace
+
+    import pandas as pd
+
+    from analysis.core.periods import parse_quarter
+
+    status = pd.DataFrame([
+        {"force": "A", "snapshot": "2024-25-Q1", "applicable": 14, "complete": 2, "evidenced": 10},
+        {"force": "B", "snapshot": "2023-24-Q1", "applicable": 13, "complete": 0, "evidenced": 1},
+    ])
+    o = SimpleNamespace(status=status, quarter=parse_quarter("2024-25-Q1"), framework=SimpleNamespace(item_label="Recommendation"))
+    text = " ".join(national.snapshot_sentences(o))
+    assert "In the trackers for 2024/25 Q1 (1 force), 2 of 14 applicable recommendations are complete" in text
+    assert "1 force last submitted a tracker for 2023/24 Q1; as at that quarter, 0 of 13" in text
+    assert "2 of 27" not in text  # never pooled across quarters
+    table = pd.DataFrame({"funnel": ["within"] * 5 + ["above 95%", "above 99.8%", "below 99.8%"]})
+    first, second = national.funnel_position_sentences(table)
+    assert first == "Against the 95% limits: 3 of 8 forces are outside (2 above, 1 below) and 5 inside."
+    assert second == "Against the wider 99.8% limits: 2 are outside (1 above, 1 below)."
 def test_spc_verdicts_for_all_43_forces_as_at_the_quarter(data):
     o = national.load_overview("2023-24-Q1", "internal", data_dir=data)
     t = o.spc

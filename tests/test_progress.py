@@ -90,6 +90,21 @@ def test_public_audience_withholds_sensitive_rows():
         apply_audience(frame, "press")
 
 
+def test_a_recommendation_with_any_sensitive_row_is_withheld_whole_and_in_no_count(casey):
+    from analysis.compute.progress import mark_withheld, withheld_recommendations, without_recommendations
+
+    frame = rows(("1", "complete", "done"), ("4", "in_progress", "x"), ("4.ii", "complete", "secret", "OFFICIAL-SENSITIVE"),
+                 ("5", "not_started", "", "OFFICIAL-SENSITIVE"))
+    assert withheld_recommendations(casey, frame, "internal") == []
+    withheld = withheld_recommendations(casey, frame, "public")
+    assert withheld == ["4", "5"]
+    kept = without_recommendations(casey, apply_audience(frame, "public")[0], withheld)
+    assert kept["recommendation_id"].tolist() == ["1"]  # the OFFICIAL part of 4 goes too: it would hint at 4.ii
+    table = mark_withheld(recommendation_status(casey, kept), withheld)
+    assert table.set_index("recommendation_id").loc[["4", "5"], "status"].tolist() == ["withheld", "withheld"]
+    s = summarise(table)
+    assert s.withheld == 2 and s.applicable + s.not_applicable + s.withheld == len(casey.recommendations)
+    assert flags(table, pd.Series(dtype=float))["4"] == []  # never flagged against the force
 def test_flags_name_the_parts_with_blank_evidence_and_parts_not_started(casey):
     table = recommendation_status(casey, rows(
         ("16.i", "in_progress", "survey"), ("16.ii", "in_progress", ""), ("16.iv", "not_started", ""),

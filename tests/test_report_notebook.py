@@ -79,7 +79,7 @@ def test_public_report_withholds_sensitive_rows(rendered):
     assert "SENSITIVE-TOKEN-7731" not in public_html
     assert "SENSITIVE-TOKEN-7731" not in public.with_suffix(".ipynb").read_text()
     assert "SENSITIVE-TOKEN-7731" not in public.with_suffix(".claims.json").read_text()  # public claims only
-    assert "1 tracker item marked OFFICIAL-SENSITIVE is withheld" in text_of(public_html)
+    assert "1 recommendation (6) is withheld from this public version under its protective marking" in text_of(public_html)
     assert "Protective marking OFFICIAL " in text_of(public_html)
 
 

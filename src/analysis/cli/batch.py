@@ -51,8 +51,10 @@ def cmd_batch(args) -> int:
         else:
             frameworks = expand_frameworks(args.framework, args.data_dir)
             sets = [ReportSet(f, tuple(args.audience), tuple(args.quarter)) for f in frameworks]
+        results = []
         for one in batch_options(options, sets):  # one set after another, into the same folder and index
             result = run_batch(one)
+            results.append(result)
             status = status or result.exit_code
     except UsageError as exc:
         print(f"casey: {exc}", file=sys.stderr)
@@ -60,7 +62,35 @@ def cmd_batch(args) -> int:
     except OutputFolderLocked as exc:
         print(f"casey: {exc}", file=sys.stderr)
         return EXIT_BUSY  # try again when the other run has finished
+    if args.pdf:
+        status = max(status, _print_pdfs(results, args.out, args.data_dir))
     return EXIT_DATA if status else EXIT_OK
+
+
+def _print_pdfs(results, out_dir, data_dir=None) -> int:
+    """A PDF beside every rendered report, and beside any unchanged one that has none yet (one browser for all)."""
+    from pathlib import Path
+
+    from analysis.run.render import PdfError, html_to_pdf
+
+    root = config.reports_dir(out_dir)
+    todo = []
+    for key, entry in [item for result in results for item in result.entries.items()]:
+        html = root / key
+        if entry["status"] == "rendered" or (entry["status"] == "unchanged" and html.exists()
+                                             and not Path(html).with_suffix(".pdf").exists()):
+            todo.append(html)
+    try:
+        written = html_to_pdf(todo)
+    except PdfError as exc:
+        print(f"casey: {exc}", file=sys.stderr)
+        return EXIT_DATA
+    print(f"printed {len(written)} PDF(s) beside their HTML")
+    if written:
+        from analysis.run.site_index import write_index
+
+        write_index(out_dir, data_dir)  # so the public site carries the public PDFs
+    return 0
 
 
 def _number(kind, low: float, text: str):
@@ -121,4 +151,5 @@ def register(subparsers) -> None:
                    help="also print the plan, one line per report and a table per quarter (default: only failures "
                         "and a last line with the counts and the path of index.html)")
     p.add_argument("--out", default=None, help="reports folder (default: $CASEY_REPORTS_DIR or the repository's reports/)")
+    p.add_argument("--pdf", action="store_true", help="also print an A4 PDF beside each rendered HTML report (Chromium)")
     p.set_defaults(func=cmd_batch)

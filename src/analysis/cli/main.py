@@ -91,6 +91,15 @@ def cmd_report(args) -> int:
             _err(f"the failed notebook is kept at {exc.failed_notebook}")
         return EXIT_DATA
     print(f"wrote {path} in {time.perf_counter() - started:.1f}s")
+    if args.pdf:
+        from analysis.run.render import PdfError, html_to_pdf
+
+        try:
+            (pdf,) = html_to_pdf([path])
+        except PdfError as exc:
+            _err(str(exc))
+            return EXIT_DATA
+        print(f"wrote {pdf}")
     return EXIT_OK
 
 
@@ -139,6 +148,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--audience", default="internal", help="internal (default) or public")
     p.add_argument("--framework", default=config.DEFAULT_FRAMEWORK)
     p.add_argument("--out", default=None, help="reports folder (default: $CASEY_REPORTS_DIR or the repository's reports/)")
+    p.add_argument("--pdf", action="store_true", help="also print an A4 PDF beside the HTML (needs Debian's chromium)")
     p.set_defaults(func=cmd_report)
 
     p = sub.add_parser("list", help="frameworks, forces and the tracker snapshots on disk")

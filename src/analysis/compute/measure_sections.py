@@ -317,8 +317,9 @@ def _generic_section(force_id, key, quarter: Quarter, data_dir, measures, exclud
                             top["period_label"],
                             top["source"], note=top["note"])
     section.extra = [e for e in extras if e is not top]
-    first = (f"The most recent figure loaded for {name} is {top['title']}: "
-             f"{format_value(top['value'], top['unit'])} ({top['period_label']}).")
+    # the title may hold a colon itself ("Police-perpetrated VAWG: allegations"), so it is quoted, not followed by one
+    first = (f"The most recent figure loaded for {name} is {format_value(top['value'], top['unit'])} "
+             f"({top['period_label']}) for “{top['title']}”.")
     comp = _previous_comparison(force_id, top, data_dir, quarter, audience)
     if comp:
         section.comparisons.append(comp)

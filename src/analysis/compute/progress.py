@@ -58,6 +58,38 @@ def apply_audience(rows: pd.DataFrame, audience: str) -> tuple[pd.DataFrame, int
     return rows[public].reset_index(drop=True), int((~public).sum())
 
 
+def withheld_recommendations(framework: Framework, rows: pd.DataFrame, audience: str) -> list[str]:
+    """Recommendations the public may not see at all: any of their rows (parent or part) is OFFICIAL-SENSITIVE.
+
+    Withholding the whole recommendation, not just the marked rows, means the parts that remain cannot
+    hint at the status, owner or change of the parts that were withheld.
+    """
+    if audience != "public" or rows.empty:
+        return []
+    withheld = ~public_mask(rows["marking"], "tracker rows")  # the one public filter (analysis.sources.markings)
+    sensitive = rows.loc[withheld, "recommendation_id"].map(framework.recommendation_of)
+    order = [rec.id for rec in framework.recommendations]
+    return [rec_id for rec_id in order if rec_id in set(sensitive)]
+
+
+def without_recommendations(framework: Framework, rows: pd.DataFrame, rec_ids: list[str]) -> pd.DataFrame:
+    """``rows`` minus every row (parent or part) of the given recommendations."""
+    if not rec_ids or rows.empty:
+        return rows
+    keep = ~rows["recommendation_id"].map(framework.recommendation_of).isin(rec_ids)
+    return rows[keep].reset_index(drop=True)
+
+
+def mark_withheld(status_table: pd.DataFrame, rec_ids: list[str]) -> pd.DataFrame:
+    """Status table with the withheld recommendations as status ``withheld``: neither applicable nor counted."""
+    out = status_table.copy()
+    out["withheld"] = out["recommendation_id"].isin(rec_ids)
+    for column, value in (("status", "withheld"), ("applicable", False), ("in_tracker", False),
+                          ("has_evidence", False), ("has_actions", False), ("owner", ""), ("rows", 0)):
+        out.loc[out["withheld"], column] = value
+    return out
+
+
 def report_marking(rows: pd.DataFrame) -> str:
     """The highest protective marking of the content a report includes."""
     return highest_marking(rows["marking"])
@@ -147,6 +179,7 @@ class Summary:
     not_applicable: int
     partly_evidenced: int = 0  # some applicable rows evidenced, some blank
     blank_evidence_parts: tuple = ()  # every applicable row (part or whole) whose evidence is blank
+    withheld: int = 0  # recommendations withheld from the public version: in no other count
 
     @property
     def evidence_share(self) -> float | None:
@@ -162,9 +195,10 @@ def summarise(status_table: pd.DataFrame) -> Summary:
         applicable=len(applicable),
         counts=counts,
         evidenced=int(applicable["has_evidence"].sum()),
-        not_applicable=int((~status_table["applicable"]).sum()),
+        not_applicable=int((status_table["status"] == "not_applicable").sum()),
         partly_evidenced=int(sum(partly)),
         blank_evidence_parts=blank_parts,
+        withheld=int((status_table["status"] == "withheld").sum()),
     )
 
 

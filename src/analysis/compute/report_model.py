@@ -29,10 +29,14 @@ from analysis.compute.progress import (
     report_marking,
     status_history,
     summarise,
+    mark_withheld,
+    withheld_recommendations,
+    without_recommendations,
 )
-from analysis.sources.trackers import file_sha256
+from analysis.sources.trackers import SENSITIVE, file_sha256
 
 from analysis.core.config import AUDIENCES  # noqa: F401 (re-exported)
+
 
 
 WITHHELD_HASH = "not shown in the public version (the file also holds rows that are not published)"
@@ -64,6 +68,10 @@ class Report:
     inputs: list[dict] = field(default_factory=list)  # data files used, with hashes
     withheld_parts: dict[str, int] = field(default_factory=dict)  # recommendation -> rows withheld from this audience
     parameters: dict = field(default_factory=dict)
+    withheld_ids: list[str] = field(default_factory=list)  # recommendations withheld whole from the public version
+
+    def is_withheld(self, rec_id: str) -> bool:
+        return rec_id in self.withheld_ids
 
     @property
     def has_tracker(self) -> bool:
@@ -106,6 +114,10 @@ def _key_measures(force_id: str, quarter: str, data_dir, audience: str = "intern
     return measure_sections.measure_sections(force_id, quarter, data_dir, audience), "", measures.input_paths(data_dir)
 
 
+def _without(history: pd.DataFrame, rec_ids: list[str]) -> pd.DataFrame:
+    return history[~history["recommendation_id"].isin(rec_ids)].reset_index(drop=True)
+
+
 def load_report(
     force: str,
     quarter: str,
@@ -126,16 +138,21 @@ def load_report(
 
     mine = table[table["force_id"] == the_force.id]
     mine = mine[mine["quarter"].map(lambda q: parse_quarter(q).index) <= the_quarter.index]
-    visible_history, _ = apply_audience(mine, audience)
     current_all = mine[mine["quarter"] == the_quarter.id]
+    # a recommendation with any OFFICIAL-SENSITIVE row this quarter is withheld whole, in every snapshot,
+    # so neither its remaining parts nor its history can hint at what was withheld
+    withheld_ids = withheld_recommendations(fw, current_all, audience)
+    visible_history, _ = apply_audience(without_recommendations(fw, mine, withheld_ids), audience)
     rows, withheld = apply_audience(current_all.reset_index(drop=True), audience)
+    rows = without_recommendations(fw, rows, withheld_ids)
     withheld_parts: dict[str, int] = {}
     if withheld:  # a roll-up over the published rows only: the page must say so where rows are withheld
         shown = set(rows["recommendation_id"])
         for item_id in current_all["recommendation_id"]:
             if item_id not in shown:
                 rec = fw.recommendation_of.get(item_id, item_id)
-                withheld_parts[rec] = withheld_parts.get(rec, 0) + 1
+                if rec not in withheld_ids:  # a recommendation withheld whole says so in its own section
+                    withheld_parts[rec] = withheld_parts.get(rec, 0) + 1
 
     snaps = index[(index["force_id"] == the_force.id)]
     snaps = snaps[snaps["quarter"].map(lambda q: parse_quarter(q).index) <= the_quarter.index]
@@ -144,11 +161,12 @@ def load_report(
     earlier = sorted((parse_quarter(q) for q in snaps["quarter"] if q != the_quarter.id), reverse=True)
     previous_quarter = earlier[0] if earlier else None
 
-    status = recommendation_status(fw, rows)
+    status = mark_withheld(recommendation_status(fw, rows), withheld_ids)
     changes = None
     if snapshot and previous_quarter:
         prev_rows = visible_history[visible_history["quarter"] == previous_quarter.id]
         changes = compare(status, recommendation_status(fw, prev_rows))
+        changes = changes[~changes["recommendation_id"].isin(withheld_ids)].reset_index(drop=True)
     stale = quarters_since_change(visible_history, fw, the_quarter.id) if snapshot else pd.Series(dtype=float)
 
     key_measures, measures_error, measure_files = (
@@ -177,13 +195,14 @@ def load_report(
         previous_quarter=previous_quarter,
         changes=changes,
         flags=flags(status, stale) if snapshot else {},
-        history=status_history(fw, visible_history),
+        history=_without(status_history(fw, visible_history), withheld_ids),
         snapshot=snapshot,
         marking=report_marking(rows) if len(rows) else "OFFICIAL",
         measures=key_measures,
         measures_error=measures_error,
         generated_at=(now or dt.datetime.now(dt.timezone.utc)).strftime("%Y-%m-%d %H:%M UTC"),
         inputs=inputs,
+        withheld_ids=withheld_ids,
         withheld_parts=withheld_parts,
         parameters={"force": the_force.id, "quarter": the_quarter.id, "audience": audience, "framework": fw.id},
     )

@@ -90,6 +90,23 @@ REPORT_TIMEOUT_SECONDS = 900.0
 # Reports a worker renders before it is replaced, so memory stays flat over a long run.
 MAX_TASKS_PER_WORKER = 25
 
+# --------------------------------------------------------------------------- the first screen and charts
+# Questions for the board shown on a report's first screen: a panel can press on a handful, not on twenty.
+MAX_BOARD_QUESTIONS = 5
+# How far along each status is, to tell a status that moved backwards (complete -> in progress, in progress ->
+# not started). "Not assessed" and "not applicable" have no place on the scale: a move to or from them is
+# not called backwards.
+STATUS_PROGRESS = {"not_started": 0, "in_progress": 1, "complete": 2}
+# The narrowest screen a report is read on: a 390 px phone less the page's side padding, in CSS px.
+PHONE_CONTENT_PX = 360
+# The smallest chart text on that phone, in CSS px: 9 px (issue 12) plus a margin for the browser's rounding.
+MIN_PHONE_TEXT_PX = 9.5
+# The widest chart, in inches at the figure DPI: wider charts need larger fonts to stay legible on a phone.
+MAX_FIGURE_WIDTH_IN = 6.4
+# Category labels on a chart (sections, measures) longer than this wrap onto more lines, in characters.
+WRAP_LABEL_CHARS = 20
+# The smallest chart text in points, whatever the width: printed on A4 it stays above 7 pt.
+MIN_FIGURE_FONT_PT = 9.0
 # --------------------------------------------------------------------------- hostile and broken input
 # Limits no real tracker comes near (the framework has under 100 items; the largest tracker on file is about
 # 20 KB), checked before a file is read or parsed in full, so any input costs bounded time and memory.

@@ -15,10 +15,34 @@ from analysis.compute.claims import CLAIMS_MIMETYPE
 from analysis.present import narrative
 from analysis.present.htmltext import esc
 from analysis.compute.report_model import Report
-from analysis.present.style import PIECE_CLASS, STATUS_LABELS, notebook_css
+from analysis.present.style import PIECE_CLASS, STATUS_LABELS, STATUS_ORDER, notebook_css
 
 META_MIMETYPE = "application/vnd.casey.report+json"
 BLANK = '<em class="blank">blank</em>'
+WITHHELD_TEXT = "Details of this recommendation are withheld from the public version under its protective marking."
+NO_VERDICT = "no process-behaviour verdict"
+# icon and words for each process-behaviour verdict (analysis.compute.spc); the icon never stands alone
+VARIATION_ICONS = {
+    "common_cause": ("●", "Common cause variation"),
+    "special_cause_improving": ("▲", "Special cause: improving"),
+    "special_cause_concerning": ("▼", "Special cause: concerning"),
+    "special_cause_neutral": ("◆", "Special cause: neither better nor worse"),
+}
+ASSURANCE_ICONS = {
+    "consistently_passes": ("✔", "Consistently meets the comparator"),
+    "consistently_fails": ("✖", "Consistently misses the comparator"),
+    "hit_and_miss": ("≈", "Hit and miss against the comparator"),
+}
+
+
+# internal catalogue labels of source documents ("(seed 003)"): the reader gets the document's title, which
+# always comes before the label
+_INTERNAL_LABELS = re.compile(r"\s*\(seed \d+\)")
+
+
+def for_reader(text) -> str:
+    """Text as a reader should see it: internal labels of source documents removed (still plain text, not escaped)."""
+    return _INTERNAL_LABELS.sub("", str(text or ""))
 
 
 def multiline(value) -> str:
@@ -38,7 +62,7 @@ def heading(text: str, anchor_id: str, level: int = 2) -> str:
 
 
 def paragraphs(texts: list[str]) -> str:
-    return "".join(f"<p>{esc(t)}</p>" for t in texts)
+    return "".join(f"<p>{esc(for_reader(t))}</p>" for t in texts)
 
 
 def prose(text: str) -> str:
@@ -88,32 +112,168 @@ def publish_meta(report: Report) -> None:
         "marking": report.marking,
         "framework": report.framework.short_title,
         "title": f"{report.framework.short_title} progress: {report.force.name}, {report.quarter.label}",
+        # for the index pages: what this report shows (its counts already leave out anything withheld)
+        "index": {
+            "has_tracker": report.has_tracker,
+            "as_of": report.as_of or "",
+            "framework_id": report.framework.id,
+            "framework_title": report.framework.short_title,
+            "counts": dict(report.summary.counts) if report.summary else {},
+            "withheld": len(report.withheld_ids),
+        },
     }
     ledger = narrative.report_claims(report).to_dict({k: meta[k] for k in ("force_id", "quarter", "audience")})
     publish(meta, {CLAIMS_MIMETYPE: ledger})
 
 
 def header(report: Report) -> str:
+    """Title and one line of identity: force, quarter, marking, audience, data date (the details are in Sources)."""
     r = report
     rows = [
-        ("Force", f"{r.force.name} ({r.force.pfa_code}, {r.force.region})"),
+        ("Force", f"{r.force.name} ({r.force.region})"),
         ("Quarter", f"{r.quarter.label} ({r.quarter.months})"),
-        ("Framework", r.framework.title),
         ("Protective marking", r.marking),
         ("Audience", "Public" if r.audience == "public" else "Internal"),
         ("Data as of", r.as_of or "no tracker for this quarter"),
-        ("Generated", r.generated_at),
     ]
-    cells = "".join(f"<tr><th scope='row'>{esc(k)}</th><td>{esc(v)}</td></tr>" for k, v in rows)
+    cells = "".join(f"<div><dt>{esc(k)}</dt> <dd>{esc(v)}</dd></div>" for k, v in rows)
     return (
-        f'<h1 id="top">{esc(r.framework.short_title)} progress report: {esc(r.force.name)}, {esc(r.quarter.label)}</h1>'
-        f'<table class="meta">{cells}</table>'
+        f'<h1 id="top">{esc(r.framework.short_title)} progress: {esc(r.force.name)}, {esc(r.quarter.label)}</h1>'
+        f'<dl class="identity">{cells}</dl>'
+    )
+
+
+def _status_var(status: str) -> str:
+    return f"var(--status-{status.replace('_', '-')})"  # the page's palette (analysis.present.style.css_colours)
+
+
+def status_mix(report: Report) -> str:
+    """The status mix of the recommendations: counts in words and one stacked bar (colour never the only cue)."""
+    label = report.framework.item_label.lower()
+    if not report.has_tracker:
+        return (f'<div class="status-mix"><h2 id="status-mix">Status of the {esc(label)}s</h2>'
+                f'<p class="no-tracker"><strong>No tracker was submitted for {esc(report.quarter.label)}.</strong> '
+                f'No {esc(label)} has a status this quarter.</p></div>')
+    s = report.summary
+    counts = [(st, s.counts.get(st, 0)) for st in STATUS_ORDER if st != "not_applicable" and s.counts.get(st, 0)]
+    total = sum(n for _, n in counts)
+    segments = "".join(
+        f'<span class="seg" style="width:{100 * n / total:.2f}%;background:{_status_var(st)}"></span>'
+        for st, n in counts) if total else ""
+    words = ", ".join(f"{n} {STATUS_LABELS[st].lower()}" for st, n in counts)
+    legend = "".join(
+        f'<li><span class="swatch" style="background:{_status_var(st)}"></span>{esc(STATUS_LABELS[st])} '
+        f'<strong>{n}</strong></li>' for st, n in counts)
+    covers = f"Counts cover the {s.applicable} applicable {label}s"
+    if s.not_applicable:
+        covers += f" ({s.not_applicable} not applicable to the force)"
+    if report.audience == "public":
+        covers += (f"; {s.withheld} withheld from this public version are not counted." if s.withheld
+                   else "; nothing is withheld from this public version.")
+    else:
+        covers += "."
+    return (
+        f'<div class="status-mix"><h2 id="status-mix">Status of the {esc(label)}s</h2>'
+        f'<div class="statusbar" role="img" aria-label="{esc(f"Status of {s.applicable} applicable {label}s: {words}")}">'
+        f'{segments}</div><ul class="legend">{legend}</ul><p class="covers">{esc(covers)}</p></div>'
+    )
+
+
+def _verdict(icons: dict, value, text: str | None) -> str:
+    icon, words = icons.get(value, ("", ""))
+    if not words:
+        return ""
+    title = f' title="{esc(text)}"' if text else ""
+    return f'<li{title}><span class="icon" aria-hidden="true">{icon}</span> {esc(words)}</li>'
+
+
+def measure_tile(section) -> str:
+    """One key measure on the first screen: latest value and period, comparator, process-behaviour verdicts."""
+    from analysis.compute.measure_sections import format_value
+
+    link = f'<a href="#measure-{esc(section.key_measure)}">{esc(section.title)}</a>'
+    if not section.has_data or section.latest is None:
+        return f'<li class="tile tile-empty"><h3>{link}</h3><p class="value-none">No data loaded</p></li>'
+    latest = section.latest
+    value = f'<p class="value">{esc(format_value(latest.value, latest.unit))}</p>'
+    what = section.measure_title if section.measure_title and section.measure_title != section.title else ""
+    if section.force_supplied:
+        what = f"{what} (force-supplied)" if what else "Force-supplied figure"
+    value = (f'<p class="what">{esc(what)}</p>' if what else "") + value
+    period = f'<p class="period">{esc(latest.period_label)}</p>'
+    spc = getattr(section, "spc", None)
+    comparator = ""
+    if spc is not None and getattr(spc, "comparator_label", None):
+        comparator = spc.comparator_label
+    elif section.comparisons:
+        comp = section.comparisons[0]
+        comparator = f"{comp.label} ({comp.period_label}): {format_value(comp.value, latest.unit)}"
+    elif section.funnel is not None:
+        comparator = f"{section.funnel.classification} the funnel limits around England and Wales"
+    comp_html = f'<p class="comparator">vs {esc(comparator)}</p>' if comparator else ""
+    if spc is None:
+        verdicts = f'<p class="verdict none">{esc(NO_VERDICT)}</p>'
+    else:
+        items = (_verdict(VARIATION_ICONS, getattr(spc, "variation", None), getattr(spc, "variation_text", None))
+                 + _verdict(ASSURANCE_ICONS, getattr(spc, "assurance", None), getattr(spc, "assurance_text", None)))
+        verdicts = f'<ul class="verdict">{items}</ul>' if items else f'<p class="verdict none">{esc(NO_VERDICT)}</p>'
+    return f'<li class="tile"><h3>{link}</h3>{value}{period}{comp_html}{verdicts}</li>'
+
+
+def what_changed(report: Report) -> list[str]:
+    """At most three short lines on what changed since the force's previous snapshot."""
+    label = report.framework.item_label.lower()
+    if not report.has_tracker:
+        prev = report.previous_quarter
+        return [f"No tracker this quarter; the latest earlier tracker is for {prev.label}." if prev
+                else "No tracker has been submitted by this force yet."]
+    if report.changes is None:
+        return ["This is the force's first tracker on record: there is nothing earlier to compare with."]
+    from analysis.present.board_questions import moved_backwards
+
+    ch = report.changes
+    moved = ch[ch["moved"]]
+    back = moved_backwards(ch)
+    prev = report.previous_quarter.label
+    lines = [f"Since {prev}: {narrative.plural(len(moved), label)} changed status"
+             + (f"; {len(back)} moved backwards." if back else "; none moved backwards." if len(moved) else ".")]
+    newly, removed = int(ch["newly_evidenced"].sum()), int(ch["evidence_removed"].sum())
+    lines.append(f"{narrative.plural(newly, label)} gained evidence"
+                 + (f"; evidence was removed from {removed}." if removed else "."))
+    return lines[:3]
+
+
+def first_screen(report: Report) -> str:
+    """Where the force stands in thirty seconds: status mix, a tile per key measure, what changed, questions."""
+    from analysis.present.board_questions import questions
+
+    changed = "".join(f"<li>{esc(line)}</li>" for line in what_changed(report))
+    asked = questions(report)
+    if asked:
+        items = "".join(
+            f"<li>{esc(q.text)}"
+            + (" <span class='see'>See: " + " ".join(f'<a href="#{esc(a)}">{esc(t)}</a>' for t, a in q.links) + "</span>"
+               if q.links else "") + "</li>"
+            for q in asked)
+        question_html = f'<ol class="questions">{items}</ol>'
+    else:
+        question_html = "<p>Nothing in this quarter's figures or tracker prompts a particular question.</p>"
+    tiles = "".join(measure_tile(m) for m in report.measures)
+    tiles_html = (f'<h2 id="tiles-heading" class="visually-hidden">Key measures at a glance</h2>'
+                  f'<ul class="tiles" aria-labelledby="tiles-heading">{tiles}</ul>') if tiles else ""
+    return (
+        '<section class="first-screen" aria-label="Where the force stands">'
+        f'<div class="glance">{status_mix(report)}'
+        f'<div class="changed"><h2 id="changed">What changed</h2><ul>{changed}</ul></div>'
+        f'<div class="board"><h2 id="questions">Questions for the board</h2>{question_html}</div></div>'
+        f'{tiles_html}</section>'
     )
 
 
 def toc(report: Report, extra: list[tuple[str, str]] | None = None) -> str:
     label = report.framework.item_label
-    entries = [("summary", "Executive summary"), ("charts", "Charts")]
+    entries = [("questions", "Questions for the board"), ("summary", "Executive summary")]
+    entries += [("charts", "Charts")] if has_charts(report) else []
     entries += extra or []
     measures = "".join(f'<li><a href="#measure-{esc(m.key_measure)}">{esc(m.title)}</a></li>' for m in report.measures)
     if report.framework.has_key_measures:
@@ -136,24 +296,26 @@ def toc(report: Report, extra: list[tuple[str, str]] | None = None) -> str:
 def figure(fig, alt: str, caption: str | None = None) -> str:
     """Embed a matplotlib figure as a PNG data URI with alt text, then close it.
 
-    A figure laid out by hand (:func:`analysis.present.measure_charts.has_fixed_layout`) is saved as it
-    is; any other with a tight bounding box, so nothing is cut off."""
+    Every figure, including one laid out by hand for speed (:func:`analysis.present.measure_charts.has_fixed_layout`),
+    is first made legible on a phone and on paper (:func:`analysis.present.style.make_legible`: larger text,
+    wrapped labels) and then saved with a tight bounding box, so the larger text is never cut off. Legibility
+    costs the extra layout pass the fixed layout saved."""
     import matplotlib.pyplot as plt
-    from matplotlib.transforms import Bbox
 
-    from analysis.present.measure_charts import has_fixed_layout
-    from analysis.present.style import theme
+    from analysis.present.style import FIGURE_DPI, make_legible, theme
 
+    with theme():
+        smallest_pt = make_legible(fig)
     buffer = io.BytesIO()
-    with theme():  # the theme's savefig settings (tight bounding box), without a global theme
-        if has_fixed_layout(fig):
-            fig.savefig(buffer, format="png", bbox_inches=Bbox.from_bounds(0, 0, *fig.get_size_inches()))
-        else:
-            fig.savefig(buffer, format="png")
+    with theme():  # the theme's savefig settings, without a global theme
+        fig.savefig(buffer, format="png", dpi=FIGURE_DPI, bbox_inches="tight")
     plt.close(fig)
     data = base64.b64encode(buffer.getvalue()).decode("ascii")
     cap = f"<figcaption>{esc(caption)}</figcaption>" if caption else ""
-    return f'<figure><img src="data:image/png;base64,{data}" alt="{esc(alt)}">{cap}</figure>'
+    # the smallest text in image pixels: the browser test checks it stays legible at the width the image is shown
+    text_px = smallest_pt * FIGURE_DPI / 72
+    return (f'<figure><img src="data:image/png;base64,{data}" alt="{esc(alt)}" data-min-text-px="{text_px:.1f}">'
+            f"{cap}</figure>")
 
 
 def recommendation_section(report: Report, rec_id: str) -> str:
@@ -163,6 +325,10 @@ def recommendation_section(report: Report, rec_id: str) -> str:
     parts = fw.parts_of(rec_id)
     out = [f'<section class="recommendation" aria-labelledby="{anchor(rec_id)}">']
     out.append(heading(f"{fw.item_label} {rec.id}: {rec.title}", anchor(rec_id), 3))
+    if report.is_withheld(rec_id):
+        out.append(f'<p class="asked"><strong>What the review asked:</strong> {esc(rec.summary)}</p>')
+        out.append(f'<p class="withheld">{esc(WITHHELD_TEXT)}</p></section>')
+        return "".join(out)
     out.append(f'<p class="status-line">Status: {badge(status_row["status"])}')
     hidden = getattr(report, "withheld_parts", {}).get(rec_id, 0)
     if hidden:  # the roll-up covers only what is shown; say so rather than misstate the whole
@@ -194,11 +360,30 @@ def recommendation_section(report: Report, rec_id: str) -> str:
         out.append("</tbody></table>")
     elif report.has_tracker:
         out.append('<p class="blank-entry">The tracker has no entry for this recommendation.</p>')
-    out.append(f'<p class="change"><strong>Change:</strong> {esc(narrative.change_text(report, rec_id))}</p>')
+    if report.has_tracker:
+        out.append(f'<p class="change"><strong>Change:</strong> {esc(narrative.change_text(report, rec_id))}</p>')
     found = report.flags.get(rec_id, [])
     if found:
         out.append('<ul class="flags" aria-label="Flags">' + "".join(f"<li>⚑ {esc(f)}</li>" for f in found) + "</ul>")
     out.append("</section>")
+    return "".join(out)
+
+
+def recommendations(report: Report) -> str:
+    """Every recommendation: a section each when there is a tracker, else one compact table (listed once)."""
+    fw = report.framework
+    out = [heading(fw.item_label_plural, "recommendations")]
+    if report.has_tracker:
+        return "".join(out + [recommendation_section(report, rec.id) for rec in fw.recommendations])
+    out.append(f"<p>No tracker was submitted for {esc(report.quarter.label)}, so no {esc(fw.item_label.lower())} "
+               "has a status, owner or evidence this quarter. The table lists what the review asked.</p>")
+    rows = "".join(
+        f'<tr id="{anchor(rec.id)}"><th scope="row">{esc(rec.id)}</th><td>{esc(rec.title)}</td>'
+        f'<td>{esc(fw.section_title(rec.section_id))}</td>'
+        f'<td>{"Yes" if rec.applies_beyond_met else "Met, London or Government only"}</td></tr>'
+        for rec in fw.recommendations)
+    out.append(f'<table class="compact"><thead><tr><th scope="col">{esc(fw.item_label)}</th><th scope="col">Title</th>'
+               f'<th scope="col">Section</th><th scope="col">Applies to forces</th></tr></thead><tbody>{rows}</tbody></table>')
     return "".join(out)
 
 
@@ -212,7 +397,7 @@ def provenance(report: Report, extra_inputs: list[dict] | None = None) -> str:
     source = ""
     if snap:
         source = (
-            f"<p>Tracker source: {esc(snap.get('document'))}. "
+            f"<p>Tracker source: {esc(for_reader(snap.get('document')))}. "
             f"Dated to {esc(report.quarter.label)} because: {esc(snap.get('dated_because') or 'the file is filed under that quarter')}</p>"
         )
     return (
@@ -224,15 +409,23 @@ def provenance(report: Report, extra_inputs: list[dict] | None = None) -> str:
     )
 
 
+def has_charts(report: Report) -> bool:
+    return report.has_tracker or bool(report.history["quarter"].nunique())
+
+
+def executive_summary(report: Report) -> str:
+    return heading("Executive summary", "summary") + paragraphs(narrative.executive_summary(report))
+
+
 def tracker_charts(report: Report) -> str:
     """The two tracker charts (status by section; status history), or a note when there is no tracker."""
     from analysis.present import tracker_charts
     from analysis.core.periods import parse_quarter
 
+    if not has_charts(report):
+        return ""  # no tracker now or before: the first screen already says so
     out = [heading("Charts", "charts")]
-    if not report.has_tracker:
-        out.append("<p>No tracker was submitted for this quarter, so there is no status chart.</p>")
-    else:
+    if report.has_tracker:
         labels = report.framework.section_labels(report.force.id)  # neutral names unless the review's own force
         table = report.status.assign(section=report.status["section_id"].map(labels))
         fig, alt = tracker_charts.chart_status_by_section(table, list(labels.values()), report.force.name,
@@ -277,7 +470,7 @@ def key_measures(report: Report) -> str:
         if section.extra:
             rows = "".join(
                 f"<tr><td>{esc(e['title'])}</td><td>{esc(format_value(e['value'], e['unit']))}</td>"
-                f"<td>{esc(e['period_label'])}</td><td>{esc(e['source'])}</td></tr>"
+                f"<td>{esc(e['period_label'])}</td><td>{esc(for_reader(e['source']))}</td></tr>"
                 for e in section.extra
             )
             out.append(
@@ -286,6 +479,6 @@ def key_measures(report: Report) -> str:
                 f"</tr></thead><tbody>{rows}</tbody></table></details>"
             )
         if section.official_source and not section.force_supplied:  # force-supplied sentences already name it
-            out.append(f'<p class="source">Official source: {esc(section.official_source)}</p>')
+            out.append(f'<p class="source">Official source: {esc(for_reader(section.official_source))}</p>')
         out.append("</section>")
     return "".join(out)

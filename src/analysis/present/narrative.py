@@ -66,7 +66,8 @@ def executive_summary(report: Report, ledger: ClaimLedger | None = None) -> list
             f"carries no {label} statuses for the quarter."
             + (f" The most recent earlier tracker is for {report.previous_quarter.label}." if report.previous_quarter else "")
         ]
-        return paras + ([measures_summary(report, ledger)] if report.measures else [])
+        # the charge-rate sentence is in its own section below: say it once
+        return paras + ([measures_summary(report, ledger, headline=False)] if report.measures else [])
     s = report.summary
     c = s.counts
     paras = [
@@ -153,13 +154,14 @@ def executive_summary(report: Report, ledger: ClaimLedger | None = None) -> list
     return paras
 
 
-def measures_summary(report: Report, ledger: ClaimLedger | None = None) -> str:
-    """One paragraph on the key measures: the headline charge rate and which measures lack data."""
+def measures_summary(report: Report, ledger: ClaimLedger | None = None, headline: bool = True) -> str:
+    """One paragraph on the key measures: the headline charge rate (unless ``headline`` is False: the
+    no-tracker report, where the key-measures section right after says it) and which measures lack data."""
     if not report.measures:
         return ""
     charge = next((m for m in report.measures if m.key_measure == "charge-rate" and m.has_data), None)
-    text = (charge.sentences[0] + " ") if charge and charge.sentences else ""
-    if charge is not None and charge.sentences:
+    text = (charge.sentences[0] + " ") if headline and charge and charge.sentences else ""
+    if charge is not None and charge.sentences:  # claimed either way: the sentence is on the page
         _charge_claim(report, charge, ledger)
     text += coverage_sentence(report)
     if ledger is not None:
@@ -279,10 +281,20 @@ def evidence_sentence(report: Report) -> str:
         text += (f". The evidence entry is blank for {plural(len(s.blank_evidence_parts), 'item')}: "
                  f"{_join(list(s.blank_evidence_parts))}")
     text += "."
-    if report.withheld:
-        text += (f" {plural(report.withheld, 'tracker item')} marked OFFICIAL-SENSITIVE "
-                 f"{'is' if report.withheld == 1 else 'are'} withheld from this public version.")
-    return text
+    return text + withheld_sentence(report)
+
+
+def withheld_sentence(report: Report) -> str:
+    """What the public version leaves out, said as withheld (never as missing); empty for internal reports."""
+    if report.audience != "public":
+        return ""
+    n = len(report.withheld_ids)
+    if not n:
+        return " Nothing is withheld from this public version."
+    label = report.framework.item_label.lower()
+    return (f" {plural(n, label)} ({_join(report.withheld_ids)}) {'is' if n == 1 else 'are'} withheld from this public "
+            f"version under {'its' if n == 1 else 'their'} protective marking and {'is' if n == 1 else 'are'} not in "
+            "these counts.")
 
 
 def needing_attention(report: Report) -> list[str]:

@@ -32,7 +32,8 @@ from analysis.present.narrative import plural
 from analysis.core.periods import Quarter, parse_quarter
 from analysis.compute.spc import RULE_WORDS as SPC_RULE_WORDS
 from analysis.core.settings import FUNNEL_LEVELS, LOW_EVIDENCE_SHARE
-from analysis.compute.progress import APPLICABLE_STATUSES, apply_audience, recommendation_status, report_marking, summarise
+from analysis.compute.progress import (APPLICABLE_STATUSES, apply_audience, mark_withheld, recommendation_status,
+                                      report_marking, summarise, withheld_recommendations, without_recommendations)
 from analysis.compute.report_model import AUDIENCES, MissingProcessedData
 from analysis.present.style import STATUS_LABELS, STATUS_ORDER
 from analysis.sources.trackers import file_sha256
@@ -138,8 +139,11 @@ def load_overview(quarter, audience: str = "internal", framework: str = config.D
         all_rows = table[(table["force_id"] == force.id) & (table["quarter"] == snap.quarter)]
         rows = visible[(visible["force_id"] == force.id) & (visible["quarter"] == snap.quarter)]
         withheld += len(all_rows) - len(rows)
+        # as in a force's public report: a recommendation with any withheld row is left out whole, not counted
+        withheld_ids = withheld_recommendations(fw, all_rows, audience)
+        rows = without_recommendations(fw, rows, withheld_ids)
         included.append(rows)
-        rec_status = recommendation_status(fw, rows)
+        rec_status = mark_withheld(recommendation_status(fw, rows), withheld_ids)
         summary = summarise(rec_status)
         blank_complete = rec_status["applicable"] & (rec_status["status"] == "complete") & ~rec_status["has_evidence"]
         status_rows.append({
@@ -215,13 +219,15 @@ def status_chart(overview: Overview):
     frame = overview.status.sort_values("force").set_index("force")
     columns = [s for s in STATUS_ORDER if s in frame.columns]
     table = frame[columns]
+    # each bar says which quarter its tracker is from: forces' latest trackers need not be from the same quarter
+    table = table.set_axis([f"{name} ({parse_quarter(frame.loc[name, 'snapshot']).label})" for name in table.index])
     fig = horizontal_status_bars(
         table, f"Recommendation status by force (latest tracker up to {overview.quarter.label})", row_height=0.45, legend_offset=-0.25
     )
     described = "; ".join(
         f"{name} ({parse_quarter(frame.loc[name, 'snapshot']).label}): "
         + ", ".join(f"{int(frame.loc[name, s])} {STATUS_LABELS[s].lower()}" for s in columns if frame.loc[name, s])
-        for name in table.index
+        for name in frame.index
     )
     alt = f"Horizontal stacked bar chart of recommendation status for {len(table)} forces with a tracker. {described}."
     return fig, alt
@@ -252,13 +258,12 @@ def funnel_chart(table: pd.DataFrame, quarter: Quarter, basis: str):
     ax.set_ylabel("Charge rate (%)")
     ax.set_title(f"Charge rate by force ({basis} basis), {quarter.label}", loc="left")
     ax.legend(fontsize=8, loc="upper right")
-    counts = table["funnel"].value_counts()
     names = ", ".join(f"{r.force_name} {r.rate_pct:.1f}%" for r in table[outside].itertuples(index=False)) or "none"
     alt = (f"Funnel plot of the charge rate ({basis} basis) for {len(table)} forces in {quarter.label}, against the "
            f"number of assigned outcomes, with 95% and 99.8% limits around the {measures.NATIONAL_NAME} rate of "
            f"{100 * target:.1f}% (widened for over-dispersion, phi {phi:.0f}). "
-           + "; ".join(f"{int(n)} {k}" for k, n in counts.sort_index().items())
-           + f". Outside the 99.8% limits: {names}.")
+           + " ".join(funnel_position_sentences(table))
+           + f" Outside the 99.8% limits: {names}.")
     return fig, alt
 
 
@@ -308,17 +313,11 @@ def summary_sentences(o: Overview) -> list[str]:
     n = len(o.forces)
     out = [f"{o.submitted} of {n} forces submitted a tracker for {o.quarter.label}; "
            f"{len(o.status)} have at least one tracker snapshot up to this quarter."]
-    if len(o.status):
-        applicable = int(o.status["applicable"].sum())
-        complete = int(o.status["complete"].sum())
-        evidenced = int(o.status["evidenced"].sum())
-        out.append(f"Across those forces' latest trackers, {complete} of {applicable} applicable recommendations are "
-                   f"complete and {evidenced} ({round(100 * evidenced / applicable) if applicable else 0}%) have evidence recorded "
-                   f"for every applicable part.")
+    out += snapshot_sentences(o)
     if o.funnels:
         closed = o.funnels.get("closed")
         if closed is not None:
-            outside = closed["funnel"].astype(str).str.endswith("99.8%").sum()
+            outside = int(closed["funnel"].astype(str).str.endswith("99.8%").sum())
             out.append(f"In {o.measure_quarter.label} the England and Wales charge rate (closed basis) was "
                        f"{closed['national_rate_pct'].iloc[0]:.1f}%; {outside} of {closed['assigned'].notna().sum()} forces "
                        f"{'was' if outside == 1 else 'were'} outside the 99.8% funnel limits.")
@@ -329,6 +328,39 @@ def summary_sentences(o: Overview) -> list[str]:
     if o.withheld:
         out.append(f"{o.withheld} tracker item(s) marked OFFICIAL-SENSITIVE are withheld from this public version.")
     return out
+
+
+def snapshot_sentences(o: Overview) -> list[str]:
+    """Status totals for like with like: the forces whose trackers are for this quarter are added up; forces
+    whose latest tracker is from an earlier quarter are counted per quarter, never pooled with this one."""
+    out = []
+    label = o.framework.item_label.lower()
+    by_quarter = sorted(o.status.groupby("snapshot"), key=lambda kv: parse_quarter(kv[0]), reverse=True)
+    for snapshot, group in by_quarter:
+        applicable, complete = int(group["applicable"].sum()), int(group["complete"].sum())
+        evidenced = int(group["evidenced"].sum())
+        share = round(100 * evidenced / applicable) if applicable else 0
+        forces = plural(len(group), "force")
+        when = parse_quarter(snapshot).label
+        if snapshot == o.quarter.id:
+            out.append(f"In the trackers for {when} ({forces}), {complete} of {applicable} applicable {label}s are "
+                       f"complete and {evidenced} ({share}%) have evidence recorded for every applicable part.")
+        else:
+            out.append(f"{forces.capitalize()} last submitted a tracker for {when}; as at that quarter, {complete} of "
+                       f"{applicable} applicable {label}s were complete and {evidenced} ({share}%) had evidence "
+                       "recorded for every applicable part. These are not added to this quarter's figures.")
+    return out
+
+
+def funnel_position_sentences(table: pd.DataFrame) -> list[str]:
+    """Forces' funnel positions, one sentence per limit: 95% first, then the 99.8% limits (a subset of them)."""
+    position = table["funnel"].astype(str)
+    above95, below95 = position.str.startswith("above").sum(), position.str.startswith("below").sum()
+    above998, below998 = (position == "above 99.8%").sum(), (position == "below 99.8%").sum()
+    n = int(position.isin(["within", "above 95%", "below 95%", "above 99.8%", "below 99.8%"]).sum())
+    return [f"Against the 95% limits: {above95 + below95} of {n} forces are outside ({above95} above, {below95} "
+            f"below) and {n - above95 - below95} inside.",
+            f"Against the wider 99.8% limits: {above998 + below998} are outside ({above998} above, {below998} below)."]
 
 
 def summary_section(o: Overview) -> str:
@@ -382,9 +414,8 @@ def measures_section(o: Overview) -> str:
         out.append(heading(f"Charge rate ({basis} basis)", f"measure-charge-{basis}", 3))
         fig, alt = funnel_chart(table, o.measure_quarter, basis)
         out.append(figure(fig, alt))
-        counts = table["funnel"].value_counts().sort_index()
         out.append(paragraphs([
-            "Forces by position: " + "; ".join(f"{k}: {int(n)}" for k, n in counts.items()) + ".",
+            *funnel_position_sentences(table),
             *(["Recorded-basis outcomes for recent quarters are incomplete (investigations still open)."] if basis == "recorded" else []),
         ]))
         out.append("</section>")

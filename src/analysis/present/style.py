@@ -12,6 +12,13 @@ import contextlib
 import functools
 
 from analysis.core import palette
+from analysis.core.settings import (  # chart legibility: see docs/assumptions.md
+    MAX_FIGURE_WIDTH_IN,
+    MIN_FIGURE_FONT_PT,
+    MIN_PHONE_TEXT_PX,
+    PHONE_CONTENT_PX,
+    WRAP_LABEL_CHARS,
+)
 from analysis.core.palette import (  # noqa: F401
     COMPARATOR, HIGHLIGHT, LIMITS, OTHERS, PRIMARY, REFERENCE, SECONDARY,
     SPC_CENTRE, SPC_COMMON, SPC_COMPARATOR, SPC_CONCERNING, SPC_IMPROVING, SPC_NEUTRAL,
@@ -36,6 +43,136 @@ STATUS_COLOURS = dict(palette.STATUS)
 FIGURE_DPI = 110
 # the seaborn look every chart shares (whitegrid, slightly smaller type than seaborn's default)
 SEABORN_STYLE, SEABORN_FONT_SCALE = "whitegrid", 0.95
+
+
+def _fixed_tick_labels(axis) -> bool:
+    """Category labels (set by hand or by a categorical axis), which may be wrapped without changing meaning."""
+    from matplotlib.category import StrCategoryLocator
+    from matplotlib.ticker import FixedLocator
+
+    return isinstance(axis.get_major_locator(), (FixedLocator, StrCategoryLocator))
+
+
+def _wrap_titles_and_axis_labels(fig) -> None:
+    """Wrap titles and axis labels to the figure's width (height for a y label), so larger text makes them
+    taller, not wider. Done by hand: matplotlib's own wrapping is ignored by the tight bounding box."""
+    import textwrap
+
+    width_pt, height_pt = (v * 72 for v in fig.get_size_inches())
+    for ax in fig.axes:
+        for text, room in ((ax.title, width_pt), (ax._left_title, width_pt), (ax.xaxis.label, width_pt),
+                           (ax.yaxis.label, height_pt * 0.85)):
+            words = " ".join(text.get_text().split())
+            if words:
+                # an average character of a sans-serif font is a little over half the font size wide
+                text.set_text(textwrap.fill(words, max(12, int(room / (0.55 * text.get_fontsize())))))
+
+
+def _legends_below_axes(fig) -> None:
+    """Move a legend hung below its axes (``bbox_to_anchor`` with y < 0) to just under the axis labels, which
+    larger text may have pushed down."""
+    renderer = fig._get_renderer()
+    for ax in fig.axes:
+        legend = ax.get_legend()
+        if legend is None:
+            continue
+        anchor = legend.get_bbox_to_anchor().transformed(ax.transAxes.inverted())
+        if anchor.y0 >= 0:
+            continue
+        legend.set_visible(False)
+        bottom = ax.get_tightbbox(renderer).y0
+        legend.set_visible(True)
+        if legend.get_window_extent(renderer).width > 0.95 * fig.bbox.width and getattr(legend, "_ncols", 1) > 1:
+            # too wide for the figure once its text is larger: one entry a row (made again: its box is fixed)
+            handles, labels = ax.get_legend_handles_labels()
+            legend = ax.legend(handles, labels, ncols=1, loc=legend._loc, frameon=legend.get_frame_on(),
+                               bbox_to_anchor=(anchor.x0, anchor.y0, anchor.width, anchor.height),
+                               fontsize=legend.get_texts()[0].get_fontsize())
+        gap = legend.get_texts()[0].get_fontsize() * 0.4 * fig.dpi / 72 if legend.get_texts() else 4
+        x_axes = anchor.x0 if anchor.width == 0 else anchor.x0 + anchor.width / 2
+        y_axes = ax.transAxes.inverted().transform((0, bottom - gap))[1]
+        legend.set_bbox_to_anchor((x_axes, y_axes), transform=ax.transAxes)
+
+
+def _balance_legends(fig) -> None:
+    """A multi-column legend never leaves one entry alone on a row: 4 entries in 3 columns become 2 rows of 2."""
+    import math
+
+    for ax in fig.axes:
+        legend = ax.get_legend()
+        if legend is None:
+            continue
+        n, cols = len(legend.legend_handles), getattr(legend, "_ncols", 1)
+        if cols > 1 and n > cols and n % cols == 1:
+            # the legend's box is laid out when it is made, so make it again with the balanced column count
+            anchor = legend.get_bbox_to_anchor().transformed(ax.transAxes.inverted())
+            handles, labels = ax.get_legend_handles_labels()
+            ax.legend(handles, labels, ncols=math.ceil(n / math.ceil(n / cols)), loc=legend._loc,
+                      bbox_to_anchor=(anchor.x0, anchor.y0, anchor.width, anchor.height),
+                      frameon=legend.get_frame_on(), fontsize=legend.get_texts()[0].get_fontsize())
+
+
+def smallest_font_pt(fig) -> float:
+    """The smallest size, in points, of any text drawn on ``fig``."""
+    from matplotlib.text import Text
+
+    fig.draw_without_rendering()
+    sizes = [t.get_fontsize() for t in fig.findobj(Text) if t.get_visible() and t.get_text().strip()]
+    return min(sizes, default=MIN_FIGURE_FONT_PT)
+
+
+def make_legible(fig, max_rounds: int = 6) -> float:
+    """Make ``fig`` readable on a phone and on paper; return its smallest font size in points.
+
+    Narrows it to MAX_FIGURE_WIDTH_IN, wraps long category labels and titles (so larger text does not just
+    widen the picture), balances multi-column legends, then enlarges any text that would be smaller than
+    MIN_PHONE_TEXT_PX once the image is shrunk to PHONE_CONTENT_PX. The figure is saved with a tight bounding
+    box, so the check uses the drawn box, and is repeated if enlarging the text widened it.
+    """
+    import textwrap
+
+    from matplotlib.text import Text
+
+    width, height = fig.get_size_inches()
+    if width > MAX_FIGURE_WIDTH_IN:
+        fig.set_size_inches(MAX_FIGURE_WIDTH_IN, height * max(0.8, MAX_FIGURE_WIDTH_IN / width))
+    lines = 1
+    for ax in fig.axes:
+        for axis, labels in ((ax.yaxis, ax.get_yticklabels()), (ax.xaxis, ax.get_xticklabels())):
+            texts = [t.get_text() for t in labels]
+            if _fixed_tick_labels(axis) and any(len(t) > WRAP_LABEL_CHARS for t in texts):
+                wrapped = [textwrap.fill(t, WRAP_LABEL_CHARS) for t in texts]
+                axis.set_ticks(axis.get_ticklocs(), wrapped)
+                if axis is ax.yaxis:
+                    lines = max(lines, *(w.count("\n") + 1 for w in wrapped))
+    if lines > 1:  # wrapped category labels need taller rows
+        w, h = fig.get_size_inches()
+        fig.set_size_inches(w, h * (1 + 0.5 * (lines - 1)))
+
+    _balance_legends(fig)
+
+    def drawn_texts():
+        return [t for t in fig.findobj(Text) if t.get_visible() and t.get_text().strip()]
+
+    for _ in range(max_rounds):
+        fig.draw_without_rendering()
+        drawn_in = fig.get_tightbbox(fig._get_renderer()).width
+        # text on the phone, px = pt * dpi / 72 * PHONE_CONTENT_PX / (drawn_in * dpi)
+        needed = max(MIN_FIGURE_FONT_PT, MIN_PHONE_TEXT_PX * 72 * drawn_in / PHONE_CONTENT_PX)
+        if all(t.get_fontsize() >= needed - 1e-6 for t in drawn_texts()):
+            break
+        for ax in fig.axes:
+            for axis in (ax.xaxis, ax.yaxis):
+                if axis.get_ticklabels() and min(t.get_fontsize() for t in axis.get_ticklabels()) < needed:
+                    ax.tick_params(axis="x" if axis is ax.xaxis else "y", labelsize=needed)
+        for text in drawn_texts():
+            if text.get_fontsize() < needed:
+                text.set_fontsize(needed)
+        _wrap_titles_and_axis_labels(fig)
+        fig.draw_without_rendering()
+        _legends_below_axes(fig)
+    fig.draw_without_rendering()
+    return min((t.get_fontsize() for t in drawn_texts()), default=MIN_FIGURE_FONT_PT)
 
 
 def theme_rc() -> dict:

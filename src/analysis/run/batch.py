@@ -395,6 +395,26 @@ def _not_after(text: str, quarter: Quarter) -> bool:
         return True
 
 
+SENSITIVE_MARKING = "OFFICIAL-SENSITIVE"  # analysis.sources.trackers.SENSITIVE (not imported: planning stays light)
+
+
+def _audience_rows(rows: list[dict], audience: str) -> list[dict]:
+    """The rows a report for ``audience`` depends on. For the public, a withheld row counts only by its id and
+    quarter (which recommendation is withheld), so the public manifest says nothing of its text, owner or status,
+    and a change to a withheld row does not change a public report's inputs."""
+    if audience != "public":
+        return rows
+    return [r if r.get("marking") != SENSITIVE_MARKING
+            else {"recommendation_id": r.get("recommendation_id", ""), "quarter": r.get("quarter", ""), "withheld": "1"}
+            for r in rows]
+
+
+def _snapshot_fields(row: dict, audience: str) -> list:
+    """A snapshot index row as a report for ``audience`` sees it: the public never sees the raw file's hash
+    nor its row count (both change with withheld rows); the public report's content is covered by its visible rows."""
+    return [v for k, v in row.items() if not (audience == "public" and k in ("sha256", "rows"))]
+
+
 @dataclass
 class Plan:
     quarter: Quarter
@@ -431,10 +451,11 @@ def plan(quarters: list[Quarter], forces: list[str], audiences: list[str], frame
             mine = upto if kind == "national" else [r for r in upto if r["force_id"] == force]
             snaps = idx_upto if kind == "national" else [r for r in idx_upto if r["force_id"] == force]
             for audience in audiences:
+                seen = _audience_rows(mine, audience)
                 parts = {
-                    "tracker_rows": _sha(*(json.dumps(list(r.values()), ensure_ascii=False) for r in mine)),
-                    "tracker_row_count": len(mine),
-                    "snapshot_rows": _sha(*(json.dumps(list(r.values()), ensure_ascii=False) for r in snaps)),
+                    "tracker_rows": _sha(*(json.dumps(list(r.values()), ensure_ascii=False) for r in seen)),
+                    "tracker_row_count": len(seen),
+                    "snapshot_rows": _sha(*(json.dumps(_snapshot_fields(r, audience), ensure_ascii=False) for r in snaps)),
                     **{k: v for k, v in shared.items()},
                     "notebook": notebooks[kind],
                     "code": code,
@@ -754,14 +775,14 @@ def _run_record(options: BatchOptions, started_at, started: float, interrupted: 
     }
 
 
-def _refresh_index(entries: dict, plans: list[Plan], out_dir) -> Path | None:
+def _refresh_index(entries: dict, plans: list[Plan], out_dir, data_dir=None) -> Path | None:
     """Rewrite the index pages when a report changed or an index is missing."""
     changed = any(e["status"] != "unchanged" for e in entries.values())
     root = config.reports_dir(out_dir)
     if changed or not (root / "index.html").exists() or any(not (root / p.quarter.id / "index.html").exists() for p in plans):
         from analysis.run.site_index import write_index
 
-        return write_index(out_dir)
+        return write_index(out_dir, data_dir)
     return None
 
 
@@ -806,7 +827,7 @@ def _run_locked(options: BatchOptions, out, err, workers: int) -> BatchResult:
 
     run = _run_record(options, started_at, started, interrupted, latest, forces, workers)
     manifests = _write_manifests(plans, previous, entries, run, options.out_dir)
-    index = _refresh_index(entries, plans, options.out_dir)
+    index = _refresh_index(entries, plans, options.out_dir, options.data_dir)
     result = BatchResult(entries, manifests, index, round(time.perf_counter() - started, 3))
     if note:
         print_summary(result, plans, note)

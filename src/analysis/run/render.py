@@ -9,6 +9,7 @@ unchecked may pass.
 from __future__ import annotations
 
 import copy
+import json
 import os
 import re
 import sys
@@ -140,6 +141,7 @@ def to_html(nb: nbformat.NotebookNode) -> str:
     meta["print_banner"] = _css_string(
         " · ".join(str(meta.get(k, "")) for k in ("marking", "force", "quarter_label")) + (" · Public" if meta.get("audience") == "public" else " · Internal")
     )
+    meta["index_json"] = json.dumps(meta.get("index", {}), sort_keys=True)  # read back by analysis.run.site_index
     nb.metadata["casey"] = meta
     body, _ = _EXPORTER.from_notebook_node(nb, resources={"casey_palette_css": css_custom_properties()})
     return body
@@ -306,3 +308,55 @@ def render_national(job: NationalJob, data_dir=None, out_dir=None, kernel_name: 
         if job.audience == "public":
             atomic.withdraw_page(job.html_path(out_dir))
         raise
+
+
+# --------------------------------------------------------------------------- PDF (board packs)
+CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+                  "--disable-component-update", "--disable-sync"]
+
+
+class PdfError(RuntimeError):
+    """No browser to print with, or printing failed."""
+
+
+def chromium_path() -> str:
+    import shutil
+
+    found = os.environ.get("CASEY_CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
+    if not found:
+        raise PdfError("printing to PDF needs Chromium: install Debian's chromium package (apt-get install chromium) "
+                       "or set CASEY_CHROMIUM to a Chromium binary")
+    return found
+
+
+def html_to_pdf(html_paths: list[Path]) -> list[Path]:
+    """Print each report to an A4 PDF beside its HTML (``<name>.pdf``) with headless Chromium.
+
+    One browser serves every file. The page's own print CSS sets A4, the marking in the page margins,
+    open collapsed blocks and repeated table headers; the PDF is written atomically.
+    """
+    try:
+        from playwright.sync_api import Error as PlaywrightError
+        from playwright.sync_api import sync_playwright
+    except ImportError as exc:  # pragma: no cover - playwright is a declared dependency
+        raise PdfError("printing to PDF needs the playwright package") from exc
+    written = []
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_FLAGS)
+            try:
+                page = browser.new_page()
+                # the reports load nothing; a request would mean a broken page, so refuse it
+                page.route("**/*", lambda route: route.continue_() if route.request.url.startswith(("file:", "data:"))
+                           else route.abort())
+                for html_path in html_paths:
+                    html_path = Path(html_path)
+                    page.goto(html_path.resolve().as_uri())
+                    page.wait_for_load_state("load")
+                    pdf = page.pdf(prefer_css_page_size=True, print_background=True)
+                    written.append(atomic.write_bytes(html_path.with_suffix(".pdf"), pdf))
+            finally:
+                browser.close()
+    except PlaywrightError as exc:
+        raise PdfError(f"printing to PDF failed: {str(exc).splitlines()[0]}") from exc
+    return written

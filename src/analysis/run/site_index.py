@@ -1,31 +1,72 @@
-"""``reports/index.html`` and ``reports/<quarter>/index.html``: links to every rendered report.
+"""Index pages for the rendered reports: internal ones under ``reports/`` and a publishable public site.
 
-The national overview (``casey batch``) is listed first in each quarter, then the force reports.
+* ``reports/index.html`` opens on the latest quarter that has trackers: the national overview first,
+  then one row per force with its status bar, whether a tracker was submitted, the date of its data and
+  links to both versions; other quarters are linked below. ``reports/<quarter>/index.html`` is the same
+  table for each quarter. Frameworks are named by their titles.
+* ``reports/public/`` holds copies of the public reports (``public/<quarter>/<force>.html``) and index
+  pages that link only to them, so the folder can be copied to a web server as it is.
+
+What a row says comes from the report itself (a ``casey-index`` meta tag written by the template), so the
+public index shows exactly the public report's counts, which already leave out anything withheld.
 """
 
 from __future__ import annotations
 
 import csv
+import json
+import re
+import shutil
+from html.parser import HTMLParser
 from pathlib import Path
 
 from analysis.core import atomic
 from analysis.core import config
-from analysis.present.htmltext import esc
-from analysis.present.style import css_custom_properties
 from analysis.core.periods import PeriodError, parse_quarter
+from analysis.present.htmltext import esc
+from analysis.present.style import STATUS_LABELS, css_custom_properties
 
-
-
+NATIONAL_STEM = config.NATIONAL_STEM
+PUBLIC_SITE = "public"  # reports/public/: the publishable copy
+BAR_STATUSES = ("complete", "in_progress", "not_started", "not_assessed")
 
 _PAGE = """<!DOCTYPE html><html lang="en-GB"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'">
 <title>{title}</title><style>
 {palette}
-body{{font:17px/1.5 Arial,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;color:var(--text)}}
-a{{color:var(--link)}} table{{border-collapse:collapse;width:100%}}
-th,td{{text-align:left;padding:.4rem;border-bottom:1px solid var(--rule)}} .failed{{color:var(--error)}}
-</style></head><body><h1>{title}</h1>{body}</body></html>"""
+body{{font:17px/1.5 Arial,sans-serif;max-width:64rem;margin:1.5rem auto;padding:0 1rem;color:var(--text)}}
+a{{color:var(--link)}} a:focus{{outline:3px solid var(--focus)}} h1{{font-size:1.8rem;margin:0 0 .5rem}}
+h2{{font-size:1.3rem;margin:1.6rem 0 .4rem}} p.lede{{color:var(--text-muted);margin:.2rem 0 1rem}}
+table{{border-collapse:collapse;width:100%}} th,td{{text-align:left;vertical-align:top;padding:.4rem;border-bottom:1px solid var(--rule)}}
+thead th{{border-bottom:2px solid var(--text)}} .failed{{color:var(--error)}} .muted{{color:var(--text-muted)}}
+td a{{display:inline-block;min-height:24px;min-width:24px}}
+.bar{{display:flex;width:12rem;max-width:100%;height:.9rem;border:1px solid var(--text);margin:.25rem 0 .15rem}}
+.bar span{{display:block;height:100%}} .counts{{font-size:.85rem}}
+nav.quarters ul{{list-style:none;padding:0;display:flex;flex-wrap:wrap;gap:.3rem 1.2rem}}
+@media (max-width:640px){{table,tbody,tr,td{{display:block;width:100%}} thead{{display:none}} tr{{padding:.4rem 0;border-bottom:1px solid var(--rule)}} td{{border:0;padding:.1rem 0}} td[data-label]:not(:empty)::before{{content:attr(data-label) ": ";color:var(--text-muted)}}}}
+</style></head><body><main><h1>{title}</h1>{body}</main></body></html>"""
+
+_META_TAG = re.compile(r"<meta\b[^>]*casey-index[^>]*>", re.I)
+
+
+class _MetaReader(HTMLParser):
+    """The content of ``<meta name="casey-index">``, whatever the attribute order or quoting."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.content: str | None = None
+
+    def handle_starttag(self, tag, attrs):
+        found = dict(attrs)
+        if tag == "meta" and found.get("name") == "casey-index":
+            self.content = found.get("content")
+
+    handle_startendtag = handle_starttag
+
+
+def _page(title: str, body: str) -> str:
+    return _PAGE.format(title=title, body=body, palette=css_custom_properties())
 
 
 def _quarters(root: Path) -> list[str]:
@@ -51,50 +92,193 @@ def _force_names(data_dir=None) -> dict[str, tuple[str, str]]:
         return {}
 
 
-def _quarter_table(folder: Path, names: dict) -> str:
-    """One table per framework: a row per report, with links to the internal and public versions."""
+def _framework_titles(data_dir=None) -> dict[str, str]:
+    """framework id -> its short title (the first ``short_title:`` line of its YAML; no YAML parser needed)."""
+    titles = {}
+    for path in sorted(config.frameworks_dir(data_dir).glob("*.yaml")) if config.frameworks_dir(data_dir).exists() else []:
+        match = re.search(r"^short_title:\s*\"?(.+?)\"?\s*$", path.read_text(encoding="utf-8"), re.M)
+        titles[path.stem] = match.group(1) if match else path.stem
+    return titles
+
+
+def report_facts(path: Path) -> dict:
+    """What a rendered report says about itself for the index (empty for a page without the tag)."""
+    try:
+        head = path.read_text(encoding="utf-8", errors="replace")[:8000]
+    except OSError:
+        return {}
+    match = _META_TAG.search(head)
+    if not match:
+        return {}
+    reader = _MetaReader()
+    reader.feed(match.group(0))
+    try:
+        facts = json.loads(reader.content or "")
+    except ValueError:
+        return {}
+    return facts if isinstance(facts, dict) else {}
+
+
+def status_cell(facts: dict) -> str:
+    """A small status bar with the counts in words (colour is never the only cue)."""
+    if not facts:
+        return '<span class="muted">not known</span>'
+    if not facts.get("has_tracker"):
+        return '<span class="muted">no tracker this quarter</span>'
+    counts = {s: int(facts.get("counts", {}).get(s, 0)) for s in BAR_STATUSES}
+    total = sum(counts.values())
+    if not total:
+        return '<span class="muted">no applicable recommendations</span>'
+    words = ", ".join(f"{n} {STATUS_LABELS[s].lower()}" for s, n in counts.items() if n)
+    segments = "".join(f'<span style="width:{100 * n / total:.1f}%;background:var(--status-{s.replace("_", "-")})"></span>'
+                       for s, n in counts.items() if n)
+    withheld = f"; {facts['withheld']} withheld" if facts.get("withheld") else ""
+    return f'<div class="bar" aria-hidden="true">{segments}</div><span class="counts">{esc(words + withheld)}</span>'
+
+
+def _groups(folder: Path, public_site: bool) -> dict[str, dict[str, dict[str, Path]]]:
+    """framework -> report stem -> {audience or 'failed': path}. On the public site every page is public."""
     groups: dict[str, dict[str, dict[str, Path]]] = {}
     for path in _reports_in(folder):
         parts = path.relative_to(folder).parts[:-1]
-        audience = "public" if parts and parts[-1] == "public" else "internal"
+        audience = "public" if public_site or (parts and parts[-1] == "public") else "internal"
         framework = parts[0] if parts and parts[0] != "public" else config.DEFAULT_FRAMEWORK
         groups.setdefault(framework, {}).setdefault(path.stem, {})[audience] = path
-    for failed in folder.rglob("*.failed.ipynb"):
-        parts = failed.relative_to(folder).parts[:-1]
-        framework = parts[0] if parts and parts[0] != "public" else config.DEFAULT_FRAMEWORK
-        groups.setdefault(framework, {}).setdefault(failed.name.split(".")[0], {})["failed"] = failed
+    if not public_site:
+        for failed in folder.rglob("*.failed.ipynb"):
+            parts = failed.relative_to(folder).parts[:-1]
+            framework = parts[0] if parts and parts[0] != "public" else config.DEFAULT_FRAMEWORK
+            groups.setdefault(framework, {}).setdefault(failed.name.split(".")[0], {})["failed"] = failed
+    return groups
+
+
+def _quarter_table(folder: Path, names: dict, titles: dict, public_site: bool = False,
+                   link_base: Path | None = None) -> str:
+    """One table per framework: the national overview, then a row per force (alphabetical)."""
+    link_base = link_base or folder
+    groups = _groups(folder, public_site)
     out = []
-    for framework in sorted(groups, key=lambda f: (f != config.DEFAULT_FRAMEWORK, f)):
-        stems = sorted(groups[framework], key=lambda s: (s != config.NATIONAL_STEM, names.get(s, (s, ""))[0]))
+    for framework in sorted(groups, key=lambda f: (f != config.DEFAULT_FRAMEWORK, titles.get(f, f))):
+        stems = sorted(groups[framework], key=lambda s: (s != NATIONAL_STEM, names.get(s, (s, ""))[0]))
         rows = []
         for stem in stems:
             found = groups[framework][stem]
-            name, region = ("National overview (all forces)", "") if stem == config.NATIONAL_STEM else names.get(stem, (stem, ""))
+            shown = found.get("internal") or found.get("public")
+            facts = report_facts(shown) if shown else {}
+            name, region = ("National overview (all forces)", "") if stem == NATIONAL_STEM else names.get(stem, (stem, ""))
             links = [
-                f'<a href="{esc(found[a].relative_to(folder).as_posix())}">{label}</a>'
+                f'<a href="{esc(_link(found[a], folder, link_base))}" aria-label="{esc(name)}, {label.lower()} version">'
+                f"{label}</a>"
+                for a, label in (("internal", "Internal"), ("public", "Public")) if a in found
+            ]
+            links += [
+                f'<a href="{esc(_link(found[a].with_suffix(".pdf"), folder, link_base))}" '
+                f'aria-label="{esc(name)}, {label} PDF (A4)">{label} PDF</a>'
                 for a, label in (("internal", "Internal"), ("public", "Public"))
-                if a in found
+                if a in found and found[a].with_suffix(".pdf").exists()
             ]
             if "failed" in found:
                 links.append('<strong class="failed">failed: see the .failed.ipynb</strong>')
-            rows.append(f"<tr><td>{esc(name)}</td><td>{esc(region)}</td><td>{' · '.join(links)}</td></tr>")
+            if stem == NATIONAL_STEM:
+                submitted, as_of, status = "", "", '<span class="muted">all forces</span>'
+            else:
+                submitted = ("Yes" if facts.get("has_tracker") else "No") if facts else ""
+                as_of, status = facts.get("as_of", ""), status_cell(facts)
+            rows.append(f"<tr><td>{esc(name)}<br><span class='muted'>{esc(region)}</span></td><td>{status}</td>"
+                        f"<td data-label='Tracker submitted'>{esc(submitted)}</td><td data-label='Data as of'>"
+                        f"{esc(as_of)}</td><td>{' · '.join(links)}</td></tr>")
         out.append(
-            f"<h2>Framework: {esc(framework)}</h2><table><thead><tr><th scope='col'>Report</th><th scope='col'>Region</th>"
-            f"<th scope='col'>Versions</th></tr></thead><tbody>{''.join(rows)}</tbody></table>"
+            f"<h2>{esc(titles.get(framework, framework))}</h2><table><thead><tr><th scope='col'>Report</th>"
+            "<th scope='col'>Status of the recommendations</th><th scope='col'>Tracker submitted</th>"
+            f"<th scope='col'>Data as of</th><th scope='col'>Versions</th></tr></thead><tbody>{''.join(rows)}</tbody></table>"
         )
     return "".join(out) or "<p>No reports for this quarter.</p>"
 
 
-def write_index(out_dir=None) -> Path:
+def _link(path: Path, folder: Path, link_base: Path) -> str:
+    """The link to ``path`` (found under ``folder``) from a page in ``link_base``."""
+    if link_base == folder:
+        return path.relative_to(folder).as_posix()
+    return path.relative_to(link_base).as_posix()
+
+
+def _with_trackers(folder: Path) -> int:
+    """Forces with a tracker among the reports in ``folder`` (internal ones; on the public site, the copies)."""
+    paths = [p for p in _reports_in(folder) if p.parent.name != "public" and p.stem != NATIONAL_STEM]
+    return len({p.stem for p in paths if report_facts(p).get("has_tracker")})
+
+
+def _quarter_nav(quarters: list[str], counts: dict[str, int], current: str | None, href) -> str:
+    items = "".join(
+        f'<li><a href="{esc(href(q))}"{" aria-current=page" if q == current else ""}>{esc(parse_quarter(q).label)}</a> '
+        f'<span class="muted">({counts[q]} with a tracker)</span></li>' for q in quarters)
+    return f'<nav class="quarters" aria-label="Quarters"><h2>All quarters</h2><ul>{items}</ul></nav>'
+
+
+def _landing(quarters: list[str], counts: dict[str, int], table_for, href, public: bool) -> str:
+    if not quarters:
+        return "<p>No reports have been rendered yet.</p>"
+    with_trackers = [q for q in quarters if counts[q]]
+    opening = with_trackers[0] if with_trackers else quarters[0]
+    label = parse_quarter(opening).label
+    lede = (f"Reports for {label}, the latest quarter for which forces submitted trackers"
+            if with_trackers else f"Reports for {label}; no force has submitted a tracker for any quarter shown")
+    note = (" These are the public versions: content under a protective marking is withheld and shown as withheld."
+            if public else "")
+    return (f'<p class="lede">{esc(lede)}.{esc(note)}</p>' + table_for(opening)
+            + _quarter_nav(quarters, counts, opening, href))
+
+
+def _mirror_public(root: Path, quarters: list[str]) -> Path:
+    """Copy the public reports into reports/public/<quarter>/ (only those: nothing internal is copied)."""
+    site = root / PUBLIC_SITE
+    wanted = set()
+    for quarter in quarters:
+        for path in _reports_in(root / quarter):
+            if path.parent.name != "public":
+                continue
+            rel = path.relative_to(root / quarter).parts
+            target = site / quarter / Path(*rel[:-2], rel[-1]) if len(rel) > 2 else site / quarter / rel[-1]
+            wanted.add(target)
+            if not target.exists() or target.stat().st_mtime_ns < path.stat().st_mtime_ns:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                atomic.write_bytes(target, path.read_bytes())
+            pdf = path.with_suffix(".pdf")
+            if pdf.exists():
+                wanted.add(target.with_suffix(".pdf"))
+                shutil.copyfile(pdf, target.with_suffix(".pdf"))
+    for stale in [p for p in site.rglob("*") if p.is_file() and p.name != "index.html" and p not in wanted]:
+        stale.unlink()  # a report withdrawn from the run is withdrawn from the public site too
+    return site
+
+
+def write_index(out_dir=None, data_dir=None) -> Path:
     root = config.reports_dir(out_dir)
     root.mkdir(parents=True, exist_ok=True)
-    sections = []
-    names = _force_names()
-    for quarter in _quarters(root):
-        folder = root / quarter
-        table = _quarter_table(folder, names)
+    names, titles = _force_names(data_dir), _framework_titles(data_dir)
+    quarters = _quarters(root)
+    counts = {q: _with_trackers(root / q) for q in quarters}
+    for quarter in quarters:
         label = parse_quarter(quarter).label
-        atomic.write_text(folder / "index.html", _PAGE.format(title=f"Casey progress reports, {esc(label)}", body=table, palette=css_custom_properties()))
-        sections.append(f'<li><a href="{esc(quarter)}/index.html">{esc(label)}</a> ({len(_reports_in(folder))} reports)</li>')
-    body = f"<ul>{''.join(sections)}</ul>" if sections else "<p>No reports have been rendered yet.</p>"
-    return atomic.write_text(root / "index.html", _PAGE.format(title="Casey progress reports", body=body, palette=css_custom_properties()))
+        body = (f'<p class="lede"><a href="../index.html">All quarters</a></p>'
+                + _quarter_table(root / quarter, names, titles))
+        atomic.write_text(root / quarter / "index.html", _page(title=f"Casey progress reports, {esc(label)}", body=body))
+    landing = _landing(quarters, counts, lambda q: _quarter_table(root / q, names, titles, link_base=root),
+                       lambda q: f"{q}/index.html", public=False)
+    landing += f'<p><a href="{PUBLIC_SITE}/index.html">The public site</a> (public versions only, ready to publish).</p>'
+    index = atomic.write_text(root / "index.html", _page(title="Casey progress reports", body=landing))
+
+    site = _mirror_public(root, quarters)
+    public_quarters = [q for q in quarters if (site / q).exists()]
+    public_counts = {q: _with_trackers(site / q) for q in public_quarters}
+    for quarter in public_quarters:
+        label = parse_quarter(quarter).label
+        body = ('<p class="lede"><a href="../index.html">All quarters</a></p>'
+                + _quarter_table(site / quarter, names, titles, public_site=True))
+        atomic.write_text(site / quarter / "index.html",
+                          _page(title=f"Casey progress reports (public), {esc(label)}", body=body))
+    public_landing = _landing(public_quarters, public_counts,
+                              lambda q: _quarter_table(site / q, names, titles, public_site=True, link_base=site),
+                              lambda q: f"{q}/index.html", public=True)
+    atomic.write_text(site / "index.html", _page(title="Casey progress reports (public)", body=public_landing))
+    return index

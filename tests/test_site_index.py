@@ -1,0 +1,73 @@
+"""Index pages: the landing page opens on the latest quarter with trackers; the public site holds only public pages."""
+
+import json
+import re
+from pathlib import Path
+
+from analysis.run.site_index import report_facts, write_index
+
+
+def _report(path: Path, has_tracker: bool, counts=None, as_of="", marker=""):
+    facts = {"has_tracker": has_tracker, "as_of": as_of, "counts": counts or {}, "withheld": 0}
+    content = json.dumps(facts).replace("'", "&#x27;")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    # attribute order and quotes as nbconvert's serialiser writes them
+    path.write_text(f"<!DOCTYPE html><html><head><meta content='{content}' name=\"casey-index\"/></head>"
+                    f"<body>{marker}</body></html>")
+
+
+def _site(root: Path) -> Path:
+    reports = root / "reports"
+    # a scheduled run made 2026-27-Q2 with no trackers; 2024-25-Q1 has Leicestershire's
+    for quarter, tracker in (("2026-27-Q2", False), ("2024-25-Q1", True)):
+        for audience in ("", "public/"):
+            counts = {"complete": 1, "in_progress": 13} if tracker else {}
+            _report(reports / quarter / f"{audience}leicestershire.html", tracker, counts, "2024-06-01" if tracker else "",
+                    marker="INTERNAL-ONLY" if not audience else "PUBLIC-PAGE")
+            _report(reports / quarter / f"{audience}cheshire.html", False, marker="INTERNAL-ONLY" if not audience else "")
+            _report(reports / quarter / f"{audience}national-overview.html", False)
+    write_index(reports)
+    return reports
+
+
+def _links(page: str) -> list[str]:
+    return re.findall(r'href="([^"]+)"', page)
+
+
+def test_facts_are_read_back_from_the_report(tmp_path):
+    path = tmp_path / "r.html"
+    _report(path, True, {"complete": 2}, "2024-06-01")
+    assert report_facts(path) == {"has_tracker": True, "as_of": "2024-06-01", "counts": {"complete": 2}, "withheld": 0}
+    (tmp_path / "x.html").write_text("x")
+    assert report_facts(tmp_path / "x.html") == {}
+
+
+def test_landing_opens_on_the_latest_quarter_with_trackers(tmp_path):
+    reports = _site(tmp_path)
+    page = (reports / "index.html").read_text()
+    assert "Reports for 2024/25 Q1, the latest quarter for which forces submitted trackers" in page
+    table = page[:page.index("All quarters</h2>")]
+    assert "2024-25-Q1/leicestershire.html" in table and "2026-27-Q2/leicestershire.html" not in table
+    assert table.index("National overview") < table.index("Cheshire") < table.index("Leicestershire")
+    assert "1 complete, 13 in progress" in table and "2024-06-01" in table and "no tracker this quarter" in table
+    assert "<h2>Casey Review</h2>" in page  # frameworks by title, not by id
+    for link in _links(page):
+        assert (reports / link).exists(), link
+
+
+def test_public_site_links_only_public_pages_and_stands_alone(tmp_path):
+    reports = _site(tmp_path)
+    site = reports / "public"
+    pages = list(site.rglob("*.html"))
+    assert all("INTERNAL-ONLY" not in p.read_text() for p in pages)
+    assert (site / "2024-25-Q1/leicestershire.html").read_text().count("PUBLIC-PAGE") == 1
+    for index in site.rglob("index.html"):
+        text = index.read_text()
+        assert "Internal" not in text
+        for link in _links(text):
+            target = (index.parent / link).resolve()
+            assert target.exists() and site.resolve() in target.parents, f"{index}: {link}"
+    # a report removed from the run disappears from the public site on the next index
+    (reports / "2024-25-Q1/public/cheshire.html").unlink()
+    write_index(reports)
+    assert not (site / "2024-25-Q1/cheshire.html").exists()
