@@ -64,8 +64,12 @@ def all_forces() -> list[str]:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--forces", type=int, default=43, help="how many forces (the first N of the registry; default 43)")
-    parser.add_argument("--quarter", default="2024-25-Q1", help="quarter to render (default 2024-25-Q1: it has a tracker)")
+    parser.add_argument(
+        "--forces", type=int, default=43, help="how many forces (the first N of the registry; default 43)"
+    )
+    parser.add_argument(
+        "--quarter", default="2024-25-Q1", help="quarter to render (default 2024-25-Q1: it has a tracker)"
+    )
     parser.add_argument("--naive-forces", type=int, default=None, help="time the naive loop on M forces and scale to N")
     parser.add_argument("--workers", type=int, default=None, help="batch workers (default: CPU count)")
     args = parser.parse_args()
@@ -81,15 +85,41 @@ def main() -> int:
         tmp = Path(tmp)
         # (a) the naive loop
         naive_forces = forces[: args.naive_forces] if args.naive_forces else forces
-        subprocess.run([str(BIN / "python"), "-c", "from analysis.run.render import ensure_kernel; ensure_kernel()"], check=True)
+        subprocess.run(
+            [str(BIN / "python"), "-c", "from analysis.run.render import ensure_kernel; ensure_kernel()"], check=True
+        )
         naive = 0.0
         for force in naive_forces:
             executed = tmp / "naive" / f"{force}.ipynb"
             executed.parent.mkdir(parents=True, exist_ok=True)
-            naive += run([str(BIN / "papermill"), str(ROOT / "notebooks/force_report.ipynb"), str(executed),
-                          "-p", "force", force, "-p", "quarter", args.quarter, "-p", "audience", "internal",
-                          "-p", "framework", "casey-2023", "-p", "data_dir", str(data),
-                          "-k", "casey-progress", "--report-mode", "--no-progress-bar"], env=env, cwd=ROOT / "notebooks")
+            naive += run(
+                [
+                    str(BIN / "papermill"),
+                    str(ROOT / "notebooks/force_report.ipynb"),
+                    str(executed),
+                    "-p",
+                    "force",
+                    force,
+                    "-p",
+                    "quarter",
+                    args.quarter,
+                    "-p",
+                    "audience",
+                    "internal",
+                    "-p",
+                    "framework",
+                    "casey-2023",
+                    "-p",
+                    "data_dir",
+                    str(data),
+                    "-k",
+                    "casey-progress",
+                    "--report-mode",
+                    "--no-progress-bar",
+                ],
+                env=env,
+                cwd=ROOT / "notebooks",
+            )
             naive += run([str(BIN / "jupyter"), "nbconvert", "--to", "html", "--no-input", str(executed)], env=env)
         per_naive = naive / len(naive_forces)
         if len(naive_forces) < len(forces):
@@ -99,8 +129,20 @@ def main() -> int:
 
         # (b) casey batch, cold then warm
         out = tmp / "batch"
-        cmd = [str(BIN / "casey"), "batch", "--quarter", args.quarter, "--audience", "internal", "--no-national",
-               "--no-progress", "--out", str(out), "--forces", *forces]
+        cmd = [
+            str(BIN / "casey"),
+            "batch",
+            "--quarter",
+            args.quarter,
+            "--audience",
+            "internal",
+            "--no-national",
+            "--no-progress",
+            "--out",
+            str(out),
+            "--forces",
+            *forces,
+        ]
         if args.workers:
             cmd += ["--workers", str(args.workers)]
         cold = run(cmd, env=env)
@@ -113,17 +155,30 @@ def main() -> int:
         durations = [e["render_duration_s"] for e in entries if e.get("render_duration_s")]
         workers = manifest["run"]["parameters"]["workers"]
         per_batch = sum(durations) / len(durations)
-        print(f"(b) casey batch, cold: {cold:.1f}s ({per_batch:.2f}s per report in a worker, {workers} workers)"
-              + (f"; FAILED: {', '.join(failed)}" if failed else ""))
-        print(f"    casey batch, warm (nothing changed): {warm:.2f}s; cold/warm: {cold / warm:.0f}x "
-              f"(the run itself {warm_inside:.3f}s, the rest is interpreter and CLI start-up)")
+        print(
+            f"(b) casey batch, cold: {cold:.1f}s ({per_batch:.2f}s per report in a worker, {workers} workers)"
+            + (f"; FAILED: {', '.join(failed)}" if failed else "")
+        )
+        print(
+            f"    casey batch, warm (nothing changed): {warm:.2f}s; cold/warm: {cold / warm:.0f}x "
+            f"(the run itself {warm_inside:.3f}s, the rest is interpreter and CLI start-up)"
+        )
 
         # (c) the floor: package functions called directly, no kernel
-        floor = json.loads(subprocess.run([str(BIN / "python"), "-c", FLOOR, ",".join(forces), args.quarter],
-                                          check=True, capture_output=True, text=True, env=env).stdout)
+        floor = json.loads(
+            subprocess.run(
+                [str(BIN / "python"), "-c", FLOOR, ",".join(forces), args.quarter],
+                check=True,
+                capture_output=True,
+                text=True,
+                env=env,
+            ).stdout
+        )
         per_floor = sum(floor) / len(floor)
-        print(f"(c) floor, package functions called directly: {per_floor:.2f}s per report; "
-              f"batch per report / floor: {per_batch / per_floor:.2f}x")
+        print(
+            f"(c) floor, package functions called directly: {per_floor:.2f}s per report; "
+            f"batch per report / floor: {per_batch / per_floor:.2f}x"
+        )
 
         # memory: each worker's peak RSS after its first and its last report, and the main process
         by_worker: dict = {}
@@ -132,8 +187,10 @@ def main() -> int:
                 by_worker.setdefault(e["worker_pid"], []).append(e["worker_peak_rss_mb"])
         if by_worker:
             curves = "; ".join(f"{len(v)} reports {v[0]:.0f} -> {v[-1]:.0f} MB" for v in by_worker.values())
-            print(f"memory: worker peak RSS, first report -> last, per worker process: {curves}; "
-                  f"main process {manifest['run'].get('main_peak_rss_mb') or 0:.0f} MB")
+            print(
+                f"memory: worker peak RSS, first report -> last, per worker process: {curves}; "
+                f"main process {manifest['run'].get('main_peak_rss_mb') or 0:.0f} MB"
+            )
     print(f"ratio: {naive / cold:.2f}")
     return 0
 

@@ -44,7 +44,9 @@ class Page(HTMLParser):
             for name, value in attrs.items():
                 if name.startswith("on"):
                     found.append(f"{tag}[{name}]")
-                if name in ("href", "src", "action", "formaction", "xlink:href") and (value or "").strip().lower().startswith(("javascript:", "vbscript:", "data:text")):
+                if name in ("href", "src", "action", "formaction", "xlink:href") and (
+                    value or ""
+                ).strip().lower().startswith(("javascript:", "vbscript:", "data:text")):
                     found.append(f"{tag}[{name}={value[:30]}]")
         return found
 

@@ -57,7 +57,7 @@ def data_sections(html: str) -> str:
         start = html.find(f'id="{anchor}"')
         if start >= 0:
             end = html.find("<h2", start)
-            parts.append(html[start:end if end > 0 else None])
+            parts.append(html[start : end if end > 0 else None])
     return re.sub(r"data:image/png;base64,[^\"]+", "", "\n".join(parts))
 
 

@@ -11,7 +11,6 @@ from pathlib import Path
 
 import pytest
 import yaml
-
 from conftest import ROOT, make_data_tree
 
 CORPUS = Path(__file__).resolve().parent / "fixtures" / "bad_inputs"
@@ -28,7 +27,9 @@ def run_casey(argv, capsys):
 
 
 def test_corpus_is_complete():
-    files = sorted(p.name for p in CORPUS.iterdir() if p.is_file() and p.name not in ("make_bad_inputs.py", "expected.yaml"))
+    files = sorted(
+        p.name for p in CORPUS.iterdir() if p.is_file() and p.name not in ("make_bad_inputs.py", "expected.yaml")
+    )
     assert files == sorted(EXPECTED), "re-run make_bad_inputs.py"
     malformed = [name for name, case in EXPECTED.items() if case["exit"] != 0]
     assert len(malformed) >= 30

@@ -20,10 +20,13 @@ Q = "2024-25-Q1"
 def _tree(root: Path, measures: bool = True) -> Path:
     from conftest import make_data_tree
 
-    data = make_data_tree(root / "data", {
-        "leicestershire/2023-24-Q1.csv": "leicestershire-2023-24-Q1.csv",
-        "leicestershire/2024-25-Q1.csv": "leicestershire-2024-25-Q1.csv",
-    })
+    data = make_data_tree(
+        root / "data",
+        {
+            "leicestershire/2023-24-Q1.csv": "leicestershire-2023-24-Q1.csv",
+            "leicestershire/2024-25-Q1.csv": "leicestershire-2024-25-Q1.csv",
+        },
+    )
     if measures:
         shutil.copytree(ROOT / "data/raw/measures", data / "raw/measures")
     assert build_all(data).problems == []
@@ -50,15 +53,20 @@ def test_latest_is_the_most_recent_complete_quarter(data):
 
 
 def test_forces_by_slug_code_or_name_and_unknown_ones_list_the_choices(data):
-    assert batch.select_forces(["E23000021", "cheshire", "City of London"], data) == ["leicestershire", "cheshire", "city-of-london"]
+    assert batch.select_forces(["E23000021", "cheshire", "City of London"], data) == [
+        "leicestershire",
+        "cheshire",
+        "city-of-london",
+    ]
     assert len(batch.select_forces(None, data)) == 43
     with pytest.raises(BatchUsageError, match="unknown force 'atlantis'.*leicestershire"):
         batch.select_forces(["atlantis"], data)
 
 
 def _hashes(data, out, **kw) -> dict:
-    plans = batch.plan([batch.parse_quarter(Q)], ["leicestershire", "cheshire"], ["internal", "public"], "casey-2023",
-                       data, out, **kw)
+    plans = batch.plan(
+        [batch.parse_quarter(Q)], ["leicestershire", "cheshire"], ["internal", "public"], "casey-2023", data, out, **kw
+    )
     return {s.relpath: s.input_sha256 for s in plans[0].jobs}
 
 
@@ -71,7 +79,12 @@ def test_input_hash_follows_the_reports_own_inputs(data, tmp_path):
     table.write_text(table.read_text().replace("Values campaign launched", "Values campaign relaunched"))
     after = _hashes(data, tmp_path)
     changed = {k for k in before if before[k] != after[k]}
-    assert changed == {"leicestershire.html", "public/leicestershire.html", "national-overview.html", "public/national-overview.html"}
+    assert changed == {
+        "leicestershire.html",
+        "public/leicestershire.html",
+        "national-overview.html",
+        "public/national-overview.html",
+    }
     # the engine is a parameter too
     assert _hashes(data, tmp_path, engine="kernel")["cheshire.html"] != after["cheshire.html"]
 
@@ -97,8 +110,15 @@ def test_cli_usage_errors_exit_2(data, tmp_path):
 def test_incremental_runs_manifest_and_index(tmp_path, capsys):
     data = _tree(tmp_path)
     out = tmp_path / "reports"
-    options = dict(quarters=[Q], forces=["leicestershire", "cheshire"], data_dir=str(data), out_dir=str(out),
-                   workers=2, progress=False, verbose=True)
+    options = {
+        "quarters": [Q],
+        "forces": ["leicestershire", "cheshire"],
+        "data_dir": str(data),
+        "out_dir": str(out),
+        "workers": 2,
+        "progress": False,
+        "verbose": True,
+    }
 
     first = run_batch(BatchOptions(**options))
     assert first.exit_code == 0 and first.count("rendered") == 6
@@ -110,7 +130,7 @@ def test_incremental_runs_manifest_and_index(tmp_path, capsys):
     entry = manifest["reports"]["leicestershire.html"]
     assert entry["status"] == "rendered" and entry["duration_s"] > 0 and len(entry["input_sha256"]) == 64
     assert set(entry["inputs"]) >= {"tracker_rows", "snapshot_rows", "measures", "notebook", "code", "parameters"}
-    assert list(manifest["reports"])[0] == "national-overview.html"
+    assert next(iter(manifest["reports"])) == "national-overview.html"
     national = (folder / "national-overview.html").read_text()
     assert "1 of 43 forces submitted a tracker for 2024/25 Q1" in national
     index = (folder / "index.html").read_text()
@@ -131,7 +151,12 @@ def test_incremental_runs_manifest_and_index(tmp_path, capsys):
     assert build_all(data).problems == []
     third = run_batch(BatchOptions(**options))
     rendered = {k.split("/", 1)[1] for k, e in third.entries.items() if e["status"] == "rendered"}
-    assert rendered == {"leicestershire.html", "public/leicestershire.html", "national-overview.html", "public/national-overview.html"}
+    assert rendered == {
+        "leicestershire.html",
+        "public/leicestershire.html",
+        "national-overview.html",
+        "public/national-overview.html",
+    }
 
     forced = run_batch(BatchOptions(**options, force_rerun=True))
     assert forced.count("rendered") == 6
@@ -146,9 +171,19 @@ def test_one_failing_force_spoils_nothing_else(tmp_path, capsys):
     bad = lines[1].replace("leicestershire", "cheshire").replace("2023-24-Q1", "2023-24-Q9", 1)
     index.write_text("\n".join([lines[0], bad, *lines[1:]]) + "\n")
     out = tmp_path / "reports"
-    result = run_batch(BatchOptions(quarters=[Q], forces=["cheshire", "leicestershire", "bedfordshire"], audiences=["internal"],
-                                    data_dir=str(data), out_dir=str(out), workers=2, national=False, progress=False,
-                                    verbose=True))
+    result = run_batch(
+        BatchOptions(
+            quarters=[Q],
+            forces=["cheshire", "leicestershire", "bedfordshire"],
+            audiences=["internal"],
+            data_dir=str(data),
+            out_dir=str(out),
+            workers=2,
+            national=False,
+            progress=False,
+            verbose=True,
+        )
+    )
     assert result.exit_code == 1
     statuses = {e["html"]: e["status"] for e in result.entries.values()}
     assert statuses == {"cheshire.html": "failed", "leicestershire.html": "rendered", "bedfordshire.html": "rendered"}
@@ -156,27 +191,57 @@ def test_one_failing_force_spoils_nothing_else(tmp_path, capsys):
     assert not (folder / "cheshire.html").exists() and (folder / "cheshire.failed.ipynb").exists()
     assert "SENSITIVE-TOKEN-7731" in (folder / "leicestershire.html").read_text()
     entry = read_manifest(out, Q)["reports"]["cheshire.html"]
-    assert entry["status"] == "failed" and "2023-24-Q9" in entry["error"] and entry["failed_notebook"] == "cheshire.failed.ipynb"
+    assert (
+        entry["status"] == "failed"
+        and "2023-24-Q9" in entry["error"]
+        and entry["failed_notebook"] == "cheshire.failed.ipynb"
+    )
     printed = capsys.readouterr().out
     assert "FAILED cheshire.html" in printed and "2 rendered, 0 unchanged, 1 failed" in printed
     # a failed report is retried next time; the good ones are not
-    again = run_batch(BatchOptions(quarters=[Q], forces=["cheshire", "leicestershire", "bedfordshire"], audiences=["internal"],
-                                   data_dir=str(data), out_dir=str(out), workers=2, national=False, progress=False))
+    again = run_batch(
+        BatchOptions(
+            quarters=[Q],
+            forces=["cheshire", "leicestershire", "bedfordshire"],
+            audiences=["internal"],
+            data_dir=str(data),
+            out_dir=str(out),
+            workers=2,
+            national=False,
+            progress=False,
+        )
+    )
     assert {e["html"]: e["status"] for e in again.entries.values()}["cheshire.html"] == "failed"
     assert again.count("unchanged") == 2
     # quiet (the default): the failure as it happens, then the one summary line; nothing about the good reports
     lines = capsys.readouterr().out.splitlines()
-    assert len(lines) == 2 and lines[0].startswith(f"FAIL {Q}/cheshire.html") and "notebook kept: cheshire.failed.ipynb" in lines[0]
-    assert lines[1].startswith("0 rendered, 2 unchanged, 1 failed") and lines[1].endswith(f"index: {out / 'index.html'}")
+    assert (
+        len(lines) == 2
+        and lines[0].startswith(f"FAIL {Q}/cheshire.html")
+        and "notebook kept: cheshire.failed.ipynb" in lines[0]
+    )
+    assert lines[1].startswith("0 rendered, 2 unchanged, 1 failed") and lines[1].endswith(
+        f"index: {out / 'index.html'}"
+    )
 
 
 @pytest.mark.slow
 def test_workers_are_recycled_without_hanging(tmp_path):
     """max_tasks_per_child=1: a fresh pool per `workers` reports (ProcessPoolExecutor's own option can deadlock on 3.11)."""
     data = _tree(tmp_path, measures=False)
-    result = run_batch(BatchOptions(quarters=[Q], forces=["cheshire", "dorset", "kent"], audiences=["internal"],
-                                    data_dir=str(data), out_dir=str(tmp_path / "out"), workers=2, national=False,
-                                    progress=False, max_tasks_per_child=1))
+    result = run_batch(
+        BatchOptions(
+            quarters=[Q],
+            forces=["cheshire", "dorset", "kent"],
+            audiences=["internal"],
+            data_dir=str(data),
+            out_dir=str(tmp_path / "out"),
+            workers=2,
+            national=False,
+            progress=False,
+            max_tasks_per_child=1,
+        )
+    )
     assert result.count("rendered") == 3
     assert len({e["worker_pid"] for e in result.entries.values()}) >= 2
 
@@ -185,14 +250,34 @@ def test_workers_are_recycled_without_hanging(tmp_path):
 def test_cli_exit_code_and_summary(tmp_path):
     data = _tree(tmp_path, measures=False)
     out = tmp_path / "reports"
-    cmd = [sys.executable, "-m", "analysis", "--data-dir", str(data), "batch", "--quarter", Q, "--forces", "cheshire",
-           "--audience", "internal", "--no-national", "--workers", "1", "--out", str(out)]
+    cmd = [
+        sys.executable,
+        "-m",
+        "analysis",
+        "--data-dir",
+        str(data),
+        "batch",
+        "--quarter",
+        Q,
+        "--forces",
+        "cheshire",
+        "--audience",
+        "internal",
+        "--no-national",
+        "--workers",
+        "1",
+        "--out",
+        str(out),
+    ]
     done = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     # not on a terminal (cron): no bar, no per-report lines, one line ending with where the index is
     assert done.stdout.splitlines() == [done.stdout.strip()] and "cheshire" not in done.stdout
-    assert done.stdout.startswith("1 rendered, 0 unchanged, 0 failed") and done.stdout.strip().endswith(
-        f"index: {out / 'index.html'}") and "casey batch" not in done.stderr
+    assert (
+        done.stdout.startswith("1 rendered, 0 unchanged, 0 failed")
+        and done.stdout.strip().endswith(f"index: {out / 'index.html'}")
+        and "casey batch" not in done.stderr
+    )
     again = subprocess.run([*cmd, "-v"], capture_output=True, text=True, timeout=60)
     assert again.returncode == 0 and "0 rendered, 1 unchanged, 0 failed" in again.stdout
     assert "cheshire" in again.stdout and "report(s) planned" in again.stdout
@@ -206,9 +291,19 @@ def test_dask_executor_on_a_local_cluster(tmp_path):
     data = _tree(tmp_path, measures=False)
     out = tmp_path / "reports"
     with LocalCluster(n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
-        result = run_batch(BatchOptions(quarters=[Q], forces=["leicestershire", "cheshire"], audiences=["internal"],
-                                        data_dir=str(data), out_dir=str(out), executor="dask",
-                                        scheduler=cluster.scheduler_address, national=False, progress=False))
+        result = run_batch(
+            BatchOptions(
+                quarters=[Q],
+                forces=["leicestershire", "cheshire"],
+                audiences=["internal"],
+                data_dir=str(data),
+                out_dir=str(out),
+                executor="dask",
+                scheduler=cluster.scheduler_address,
+                national=False,
+                progress=False,
+            )
+        )
     assert result.exit_code == 0 and result.count("rendered") == 2
     assert "SENSITIVE-TOKEN-7731" in (out / Q / "leicestershire.html").read_text()
     assert "SENSITIVE-TOKEN-7731" not in (out / Q / "cheshire.html").read_text()
@@ -220,12 +315,19 @@ def test_quarter_index_has_one_row_per_report_with_both_versions(tmp_path):
 
     folder = tmp_path / "reports" / "2024-25-Q1"
     (folder / "public").mkdir(parents=True)
-    for path in ("leicestershire.html", "public/leicestershire.html", "national-overview.html", "cheshire.failed.ipynb"):
+    for path in (
+        "leicestershire.html",
+        "public/leicestershire.html",
+        "national-overview.html",
+        "cheshire.failed.ipynb",
+    ):
         (folder / path).write_text("x")
     write_index(tmp_path / "reports")
     page = (folder / "index.html").read_text()
     assert page.count("<tr>") == 1 + 3  # header, national overview, Leicestershire, Cheshire (failed)
-    assert ('<a href="leicestershire.html" aria-label="Leicestershire, internal version">Internal</a> · '
-            '<a href="public/leicestershire.html" aria-label="Leicestershire, public version">Public</a>') in page
+    assert (
+        '<a href="leicestershire.html" aria-label="Leicestershire, internal version">Internal</a> · '
+        '<a href="public/leicestershire.html" aria-label="Leicestershire, public version">Public</a>'
+    ) in page
     assert page.index("National overview") < page.index("Leicestershire")
     assert "Cheshire" in page and "failed" in page

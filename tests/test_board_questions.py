@@ -10,24 +10,47 @@ from analysis.present.board_questions import moved_backwards, questions
 
 
 def _changes(*moves):
-    return pd.DataFrame([{"recommendation_id": r, "previous_status": a, "status": b, "moved": a != b,
-                          "newly_evidenced": False, "evidence_removed": False} for r, a, b in moves])
+    return pd.DataFrame(
+        [
+            {
+                "recommendation_id": r,
+                "previous_status": a,
+                "status": b,
+                "moved": a != b,
+                "newly_evidenced": False,
+                "evidence_removed": False,
+            }
+            for r, a, b in moves
+        ]
+    )
 
 
 def report(flags=None, changes=None, has_tracker=True, measures=(), withheld=()):
     return SimpleNamespace(
-        framework=SimpleNamespace(item_label="Recommendation"), quarter=parse_quarter("2024-25-Q1"),
-        previous_quarter=parse_quarter("2023-24-Q1"), has_tracker=has_tracker, flags=flags or {},
-        changes=changes, measures=list(measures), is_withheld=lambda rec_id: rec_id in withheld)
+        framework=SimpleNamespace(item_label="Recommendation"),
+        quarter=parse_quarter("2024-25-Q1"),
+        previous_quarter=parse_quarter("2023-24-Q1"),
+        has_tracker=has_tracker,
+        flags=flags or {},
+        changes=changes,
+        measures=list(measures),
+        is_withheld=lambda rec_id: rec_id in withheld,
+    )
 
 
 def test_statuses_that_moved_backwards_are_found_and_not_assessed_is_not_a_step():
-    ch = _changes(("1", "complete", "in_progress"), ("2", "not_started", "complete"), ("3", "in_progress", "not_assessed"),
-                  ("4", "in_progress", "not_started"))
+    ch = _changes(
+        ("1", "complete", "in_progress"),
+        ("2", "not_started", "complete"),
+        ("3", "in_progress", "not_assessed"),
+        ("4", "in_progress", "not_started"),
+    )
     assert moved_backwards(ch) == [("1", "complete", "in_progress"), ("4", "in_progress", "not_started")]
     asked = questions(report(changes=ch))
     assert asked[0].reason == "backwards"
-    assert "recommendations 1 and 4 (1 from complete to in progress; 4 from in progress to not started)" in asked[0].text
+    assert (
+        "recommendations 1 and 4 (1 from complete to in progress; 4 from in progress to not started)" in asked[0].text
+    )
     assert asked[0].links == [("1", "rec-1"), ("4", "rec-4")]
 
 
@@ -39,8 +62,13 @@ def test_missing_tracker_is_the_first_question():
 
 
 def test_flags_become_questions_and_withheld_recommendations_never_do():
-    flags = {"1": ["evidence is blank", "marked complete without evidence"], "2": ["evidence is blank"],
-             "3": ["not updated for 4 quarters"], "5": ["no entry in the tracker"], "6": ["evidence is blank"]}
+    flags = {
+        "1": ["evidence is blank", "marked complete without evidence"],
+        "2": ["evidence is blank"],
+        "3": ["not updated for 4 quarters"],
+        "5": ["no entry in the tracker"],
+        "6": ["evidence is blank"],
+    }
     asked = questions(report(flags=flags, withheld={"6"}))
     by_reason = {q.reason: q.text for q in asked}
     assert "recommendation 1 is complete? The tracker records no evidence." in by_reason["complete-no-evidence"]
@@ -51,10 +79,14 @@ def test_flags_become_questions_and_withheld_recommendations_never_do():
 
 
 def test_special_cause_concern_from_the_spc_verdict_and_sections_without_spc_are_fine():
-    concerning = SimpleNamespace(title="Charge rates", key_measure="charge-rate",
-                                 spc=SimpleNamespace(variation="special_cause_concerning"))
-    improving = SimpleNamespace(title="Response rates and times", key_measure="response-times",
-                                spc=SimpleNamespace(variation="special_cause_improving"))
+    concerning = SimpleNamespace(
+        title="Charge rates", key_measure="charge-rate", spc=SimpleNamespace(variation="special_cause_concerning")
+    )
+    improving = SimpleNamespace(
+        title="Response rates and times",
+        key_measure="response-times",
+        spc=SimpleNamespace(variation="special_cause_improving"),
+    )
     old_style = SimpleNamespace(title="Action on misconduct", key_measure="misconduct-action")  # no spc attribute
     asked = questions(report(measures=[concerning, improving, old_style]))
     assert [(q.reason, q.links) for q in asked] == [("special-cause", [("Charge rates", "measure-charge-rate")])]

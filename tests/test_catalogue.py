@@ -47,7 +47,10 @@ def test_second_framework_is_just_a_file(tmp_path):
     [
         ("id: bad\ntitle: t\nsections: [{id: s, title: S}]\nrecommendations: [{id: '1', title: x}]\n", "section"),
         ("id: bad\ntitle: t\nsections: [{id: s, title: S}]\nrecommendations: [{id: '1', section: s}]\n", "title"),
-        ("id: bad\ntitle: t\nsections: [{id: s, title: S}]\nrecommendations: [{id: '1', section: s, title: a}, {id: '1', section: s, title: b}]\n", "id"),
+        (
+            "id: bad\ntitle: t\nsections: [{id: s, title: S}]\nrecommendations: [{id: '1', section: s, title: a}, {id: '1', section: s, title: b}]\n",
+            "id",
+        ),
         ("id: other\ntitle: t\nsections: [{id: s, title: S}]\nrecommendations: []\n", "id"),
     ],
 )

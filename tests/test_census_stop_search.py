@@ -2,8 +2,8 @@
 raw files read independently with the csv module, and the importers on fixtures in the full published layouts."""
 
 import csv
-import re
 import math
+import re
 import shutil
 from pathlib import Path
 
@@ -63,11 +63,16 @@ def test_leicestershire_census_2021_is_rederived_from_the_la_table_and_lookup():
     share = obs.loc[("leicestershire", "census_2021_ethnic_minority_share", "2021")]
     assert share["value"] == pytest.approx(100 * (total - white) / total)
     assert share["period_type"] == "census_year" and "Census 2021" in share["source"]
-    section = next(s for s in measure_sections.measure_sections("leicestershire", "2024-25-Q1")
-                   if s.key_measure == "workforce-representation")
-    assert (f"Census 2021 put the ethnic minority share of Leicestershire's population at "
-            f"{100 * (total - white) / total:.1f}% ({total - white:,} of {total:,} usual residents)"
-            in " ".join(section.sentences))
+    section = next(
+        s
+        for s in measure_sections.measure_sections("leicestershire", "2024-25-Q1")
+        if s.key_measure == "workforce-representation"
+    )
+    assert (
+        f"Census 2021 put the ethnic minority share of Leicestershire's population at "
+        f"{100 * (total - white) / total:.1f}% ({total - white:,} of {total:,} usual residents)"
+        in " ".join(section.sentences)
+    )
     groups = f"Asian {100 * 218_679 / total:.1f}%, Black {100 * 37_231 / total:.1f}%"
     assert f"By broad ethnic group (Census 2021): {groups}" in " ".join(section.sentences)
 
@@ -92,8 +97,10 @@ def test_ts021_bulk_layout_reads_the_same_as_the_custom_export():
     custom = custom[custom["la_code"].isin(set(bulk["la_code"]))]
     key = ["la_code", "category"]
     assert len(bulk) == 9 * 19
-    assert bulk.sort_values(key)[["la_code", "category", "broad_group", "count"]].to_numpy().tolist() == \
-        custom.sort_values(key)[["la_code", "category", "broad_group", "count"]].to_numpy().tolist()
+    assert (
+        bulk.sort_values(key)[["la_code", "category", "broad_group", "count"]].to_numpy().tolist()
+        == custom.sort_values(key)[["la_code", "category", "broad_group", "count"]].to_numpy().tolist()
+    )
     assert census.ltla_layout(FIX / "census2021-ts021-ltla.csv") == "bulk"
     assert census.ltla_layout(CENSUS_TABLE) == "custom"
 
@@ -154,8 +161,11 @@ def test_dropping_the_whole_file_in_extends_the_measure(tmp_path):
     s60 = disparity.stop_search_disparity(data, legislation=S60).set_index(key).loc[("leicestershire", "2022-23")]
     assert s60["ratio"] == pytest.approx((10 / 37_231) / (20 / 812_992))
     obs = measures.observations(data)
-    assert ((obs["measure_id"] == "stop_search_black_white_ratio") & (obs["period"] == "2019-20")
-            & (obs["force_id"] == "leicestershire")).any()
+    assert (
+        (obs["measure_id"] == "stop_search_black_white_ratio")
+        & (obs["period"] == "2019-20")
+        & (obs["force_id"] == "leicestershire")
+    ).any()
 
 
 def test_every_group_and_classification_gets_a_rate_from_the_whole_file(tmp_path):
@@ -165,20 +175,28 @@ def test_every_group_and_classification_gets_a_rate_from_the_whole_file(tmp_path
     assert asian["rate"] == pytest.approx(1000 * 1000 / 200_000)
     assert asian["ratio_to_white"] == pytest.approx((1000 / 200_000) / (3000 / 750_000))  # 1.25
     assert groups.loc[("avon-and-somerset", "2018-19", "ONS 2001 16+1", "Indian"), "rate"] == pytest.approx(
-        1000 * 21 / 12_248)
+        1000 * 21 / 12_248
+    )
     assert math.isnan(groups.loc[("leicestershire", "2019-20", "ONS 2011 5+1", "Unknown"), "rate"])
     black = groups.loc[("leicestershire", "2022-23", "ONS 2021 5+1", "Black")]
-    ratio = disparity.stop_search_disparity(data).set_index(["force_id", "period"]).loc[
-        ("leicestershire", "2022-23"), "ratio"]
+    ratio = (
+        disparity.stop_search_disparity(data)
+        .set_index(["force_id", "period"])
+        .loc[("leicestershire", "2022-23"), "ratio"]
+    )
     assert black["ratio_to_white"] == pytest.approx(ratio)
 
 
 def test_files_that_disagree_are_named(tmp_path):
     changed = tmp_path / "changed.csv"
-    changed.write_text(SUBSET.read_text().replace(",Leicestershire,Police Force Area,508,",
-                                                  ",Leicestershire,Police Force Area,509,"))
-    with pytest.raises(ValueError, match=r"changed.csv row \d+ and stop-and-search.*row \d+|stop-and-search.*"
-                                         r"row \d+ and changed.csv row \d+"):
+    changed.write_text(
+        SUBSET.read_text().replace(",Leicestershire,Police Force Area,508,", ",Leicestershire,Police Force Area,509,")
+    )
+    with pytest.raises(
+        ValueError,
+        match=r"changed.csv row \d+ and stop-and-search.*row \d+|stop-and-search.*"
+        r"row \d+ and changed.csv row \d+",
+    ):
         stop_search.read_stop_search_files([SUBSET, changed])
 
 
@@ -194,8 +212,11 @@ def test_a_bad_number_names_file_row_and_field(tmp_path):
 def test_a_file_in_another_layout_is_refused(tmp_path):
     bad = tmp_path / "ss.csv"
     bad.write_text(SUBSET.read_text().replace("population_by_ethnicity", "population"))
-    with pytest.raises(LayoutError, match="ss.csv is not in the Ethnicity facts and figures stop and search "
-                                          ".*missing column.*'population_by_ethnicity'"):
+    with pytest.raises(
+        LayoutError,
+        match="ss.csv is not in the Ethnicity facts and figures stop and search "
+        ".*missing column.*'population_by_ethnicity'",
+    ):
         stop_search.read_stop_search(bad)
 
 
@@ -216,23 +237,38 @@ def katz(a_x, a_n, b_x, b_n):
     return ratio, ratio * math.exp(-1.959964 * se), ratio * math.exp(1.959964 * se)
 
 
-FORCES = [("leicestershire", "Leicestershire"), ("metropolitan-police", "Metropolitan Police"),
-          ("cumbria", "Cumbria"), ("durham", "Durham"), ("dyfed-powys", "Dyfed-Powys"),
-          ("west-midlands", "West Midlands")]
+FORCES = [
+    ("leicestershire", "Leicestershire"),
+    ("metropolitan-police", "Metropolitan Police"),
+    ("cumbria", "Cumbria"),
+    ("durham", "Durham"),
+    ("dyfed-powys", "Dyfed-Powys"),
+    ("west-midlands", "West Midlands"),
+]
 
 
 def expected_sentence(geography: str) -> tuple[str, str]:
     rows = raw_2022_23(geography)
     b, w, u = rows["Black"], rows["White"], rows["Unknown"]
-    ratio, lo, hi = katz(int(b["number_of_stop_and_searches"]), int(b["population_by_ethnicity"]),
-                         int(w["number_of_stop_and_searches"]), int(w["population_by_ethnicity"]))
-    known = int(b["total_number_of_stop_and_search_carried_out_in_this_year_in_this_area_excluding_cases_where"
-                  "_the_ethnicity_was_unreported"])
+    ratio, lo, hi = katz(
+        int(b["number_of_stop_and_searches"]),
+        int(b["population_by_ethnicity"]),
+        int(w["number_of_stop_and_searches"]),
+        int(w["population_by_ethnicity"]),
+    )
+    known = int(
+        b[
+            "total_number_of_stop_and_search_carried_out_in_this_year_in_this_area_excluding_cases_where"
+            "_the_ethnicity_was_unreported"
+        ]
+    )
     unknown = int(u["number_of_stop_and_searches"])
-    return (f"Black residents were searched at {ratio:.2f} times the rate of White residents (95% confidence "
-            f"interval {lo:.2f} to {hi:.2f}",
-            f"The ethnicity of {100 * unknown / (known + unknown):.1f}% of {geography}'s {known + unknown:,} searches "
-            f"in 2022/23 was not recorded ({unknown:,})")
+    return (
+        f"Black residents were searched at {ratio:.2f} times the rate of White residents (95% confidence "
+        f"interval {lo:.2f} to {hi:.2f}",
+        f"The ethnicity of {100 * unknown / (known + unknown):.1f}% of {geography}'s {known + unknown:,} searches "
+        f"in 2022/23 was not recorded ({unknown:,})",
+    )
 
 
 @pytest.mark.parametrize("force_id, geography", FORCES)
@@ -248,7 +284,9 @@ def test_ratio_rederived_with_csv_matches_the_section(force_id, geography):
 def test_met_unrecorded_share_is_about_thirty_percent():
     section = measure_sections.stop_search_fairness("metropolitan-police", "2024-25-Q1")
     text = " ".join(section.sentences)
-    assert "The ethnicity of 29.5% of Metropolitan Police's 175,277 searches in 2022/23 was not recorded (51,694)" in text
+    assert (
+        "The ethnicity of 29.5% of Metropolitan Police's 175,277 searches in 2022/23 was not recorded (51,694)" in text
+    )
     assert "(England and Wales: 20.3% not recorded)" in text
 
 
@@ -271,8 +309,9 @@ def test_city_of_london_says_there_is_no_resident_rate():
 def test_a_year_is_not_shown_before_it_was_published(tmp_path):
     later = tmp_path / "later.csv"
     lines = [l for l in SUBSET.read_text().splitlines() if ",2022/23," in l and ",Leicestershire," in l]
-    later.write_text(SUBSET.read_text().splitlines()[0] + "\n" + "\n".join(l.replace("2022/23", "2023/24")
-                                                                         for l in lines) + "\n")
+    later.write_text(
+        SUBSET.read_text().splitlines()[0] + "\n" + "\n".join(l.replace("2022/23", "2023/24") for l in lines) + "\n"
+    )
     data = _tree(tmp_path, [CENSUS_TABLE, LOOKUP], [SUBSET, later])
     assert measure_sections.stop_search_fairness("leicestershire", "2024-25-Q1", data).latest.period == "2022-23"
     assert measure_sections.stop_search_fairness("leicestershire", "2024-25-Q2", data).latest.period == "2022-23"
@@ -292,10 +331,12 @@ def test_sexual_offence_charges_rederived_with_csv_and_named_as_a_proxy():
     with open(OFFENCE_YEAR, newline="") as f:
         rows = [r for r in csv.DictReader(f) if r["offence_group"] == "Sexual offences"]
     mine = {r["fy"]: int(r["closed_charge"]) for r in rows if r["slug"] == "leicestershire"}
-    national = sum(int(r["closed_charge"]) for r in rows if r["fy"] == "2023/24"
-                   and r["slug"] != "british-transport-police")
-    section = next(s for s in measure_sections.measure_sections("leicestershire", "2024-25-Q1")
-                   if s.key_measure == "rape-to-court")
+    national = sum(
+        int(r["closed_charge"]) for r in rows if r["fy"] == "2023/24" and r["slug"] != "british-transport-police"
+    )
+    section = next(
+        s for s in measure_sections.measure_sections("leicestershire", "2024-25-Q1") if s.key_measure == "rape-to-court"
+    )
     text = " ".join(section.sentences)
     assert section.latest.period == "2023-24"  # the last year ending by 30 June 2024
     assert f"charged or summonsed {mine['2023/24']:,} sexual offences" in text
@@ -314,21 +355,31 @@ def test_registry_entries_carry_coverage_direction_and_proxy_note():
         assert (entry["coverage"] == "proxy") == bool(entry.get("proxy_note"))
     notes = {e["id"]: e.get("proxy_note") for e in entries}
     assert notes["sexual_offence_charges_closed"] == (
-        "all sexual offences, not only adult rape; charges, not cases reaching court")
+        "all sexual offences, not only adult rape; charges, not cases reaching court"
+    )
 
 
 def test_force_supplied_trust_figures_still_lead_and_the_fairness_indicator_follows():
-    section = next(s for s in measure_sections.measure_sections("leicestershire", "2024-25-Q1")
-                   if s.key_measure == "trust-confidence")
+    section = next(
+        s
+        for s in measure_sections.measure_sections("leicestershire", "2024-25-Q1")
+        if s.key_measure == "trust-confidence"
+    )
     assert section.has_data and section.force_supplied  # Leicestershire's own confidence figures (seed 003)
     text = " ".join(section.sentences)
     assert text.index("The most recent figure loaded for Leicestershire") < text.index("Fairness indicator, not")
-    assert ("stop_search_caterpillar", {"force_id": "leicestershire", "period": "2022-23", "data_dir": None}) \
-        in section.extra_figures
-    assert not any(e["measure_id"] == "stop_search_black_white_ratio" and e["period"] != "2022-23"
-                   for e in section.extra)
-    met = next(s for s in measure_sections.measure_sections("metropolitan-police", "2024-25-Q1")
-               if s.key_measure == "trust-confidence")
+    assert (
+        "stop_search_caterpillar",
+        {"force_id": "leicestershire", "period": "2022-23", "data_dir": None},
+    ) in section.extra_figures
+    assert not any(
+        e["measure_id"] == "stop_search_black_white_ratio" and e["period"] != "2022-23" for e in section.extra
+    )
+    met = next(
+        s
+        for s in measure_sections.measure_sections("metropolitan-police", "2024-25-Q1")
+        if s.key_measure == "trust-confidence"
+    )
     assert met.measure_id == "stop_search_black_white_ratio" and not met.force_supplied
 
 

@@ -3,16 +3,22 @@
 import shutil
 
 import pytest
-
-from analysis.run.build import build_all
-from analysis.run.render import checked_job, checked_national_job, render_national, render_report
 from conftest import ROOT, make_data_tree
 from htmlcheck import Page
 from test_census_stop_search import expected_sentence
 
+from analysis.run.build import build_all
+from analysis.run.render import checked_job, checked_national_job, render_national, render_report
+
 pytestmark = pytest.mark.slow
-FORCES = {"leicestershire": "Leicestershire", "metropolitan-police": "Metropolitan Police",
-          "city-of-london": "London, City of", "cumbria": "Cumbria", "durham": "Durham", "dyfed-powys": "Dyfed-Powys"}
+FORCES = {
+    "leicestershire": "Leicestershire",
+    "metropolitan-police": "Metropolitan Police",
+    "city-of-london": "London, City of",
+    "cumbria": "Cumbria",
+    "durham": "Durham",
+    "dyfed-powys": "Dyfed-Powys",
+}
 
 
 @pytest.fixture(scope="module")

@@ -13,12 +13,12 @@ from collections import Counter
 
 import pytest
 import yaml
+from conftest import ROOT
+from htmlcheck import Page
 
 from analysis.compute.report_model import load_report
 from analysis.present import narrative
 from analysis.run.build import build_all
-from conftest import ROOT
-from htmlcheck import Page
 
 RAW = ROOT / "data/raw"
 CASES = [
@@ -75,8 +75,9 @@ def raw_tracker_rollup(force: str, quarter: str) -> dict:
         live = [r for r in mine if r["status"] != "not_applicable"]
         states = {r["status"] for r in live}
         if not mine:
-            met_only = not rec["applies_beyond_met"] and all(not p.get("applies_beyond_met", True)
-                                                             for p in rec.get("parts") or [])
+            met_only = not rec["applies_beyond_met"] and all(
+                not p.get("applies_beyond_met", True) for p in rec.get("parts") or []
+            )
             status = "not_applicable" if met_only else "not_assessed"
         elif not live:
             status = "not_applicable"
@@ -92,8 +93,12 @@ def raw_tracker_rollup(force: str, quarter: str) -> dict:
             blank += blanks
             evidenced += bool(live) and not blanks
     applicable = {k: v for k, v in statuses.items() if v != "not_applicable"}
-    return {"counts": Counter(applicable.values()), "applicable": len(applicable), "evidenced": evidenced,
-            "blank": blank}
+    return {
+        "counts": Counter(applicable.values()),
+        "applicable": len(applicable),
+        "evidenced": evidenced,
+        "blank": blank,
+    }
 
 
 # --- tests -----------------------------------------------------------------------------------------
@@ -121,7 +126,9 @@ def test_the_cases_cover_forces_above_and_below_the_national_rate():
     assert sides == {True, False}
 
 
-@pytest.mark.parametrize("force, quarter", [c for c in CASES if (RAW / f"trackers/casey-2023/{c[0]}/{c[1]}.csv").exists()])
+@pytest.mark.parametrize(
+    "force, quarter", [c for c in CASES if (RAW / f"trackers/casey-2023/{c[0]}/{c[1]}.csv").exists()]
+)
 def test_tracker_claims_match_the_raw_tracker(real_data, force, quarter):
     ledger = narrative.report_claims(load_report(force, quarter, data_dir=real_data))
     expected = raw_tracker_rollup(force, quarter)
@@ -133,15 +140,20 @@ def test_tracker_claims_match_the_raw_tracker(real_data, force, quarter):
     assert evidenced.detail["blank_evidence"] == expected["blank"]
     assert f"{expected['evidenced']} of the {expected['applicable']} applicable" in evidenced.sentence
     position = ledger.get("tracker.status.complete").sentence
-    assert f"{expected['counts']['complete']} {'is' if expected['counts']['complete'] == 1 else 'are'} complete" in position
+    assert (
+        f"{expected['counts']['complete']} {'is' if expected['counts']['complete'] == 1 else 'are'} complete"
+        in position
+    )
     assert evidenced.source_file == f"raw/trackers/casey-2023/{force}/{quarter}.csv"
     with open(RAW / f"trackers/casey-2023/{force}/{quarter}.csv", newline="", encoding="utf-8") as f:
         raw_rows = [r for r in csv.DictReader(f) if r["status"] != "not_applicable"]
     if any("." in r["recommendation_id"] for r in raw_rows):  # parts answered on their own rows
         rows_claim = ledger.get("tracker.rows")
         assert rows_claim.value == dict(Counter(r["status"] for r in raw_rows))
-        assert f"{rows_claim.value.get('complete', 0)} {'is' if rows_claim.value.get('complete') == 1 else 'are'} complete" \
+        assert (
+            f"{rows_claim.value.get('complete', 0)} {'is' if rows_claim.value.get('complete') == 1 else 'are'} complete"
             in rows_claim.sentence
+        )
 
 
 @pytest.mark.slow
@@ -163,13 +175,16 @@ def test_render_writes_the_claims_beside_each_html(real_data, tmp_path):
 
 def test_public_claims_carry_no_withheld_rows(tmp_path):
     from conftest import make_data_tree
+
     from analysis.sources.trackers import COLUMNS
 
     data = make_data_tree(tmp_path / "data")
     path = data / "raw/trackers/casey-2023/leicestershire/2024-25-Q1.csv"
     path.parent.mkdir(parents=True)
-    rows = [["1", "in_progress", "PSD", "e", "a", "", "OFFICIAL", "stated", "doc"],
-            ["3", "complete", "CCU", "covert tactic", "", "", "OFFICIAL-SENSITIVE", "stated", "doc"]]
+    rows = [
+        ["1", "in_progress", "PSD", "e", "a", "", "OFFICIAL", "stated", "doc"],
+        ["3", "complete", "CCU", "covert tactic", "", "", "OFFICIAL-SENSITIVE", "stated", "doc"],
+    ]
     path.write_text("\n".join(",".join(r) for r in [COLUMNS, *rows]) + "\n")
     assert build_all(data).problems == []
     internal = narrative.report_claims(load_report("leicestershire", "2024-25-Q1", "internal", data_dir=data))

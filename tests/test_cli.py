@@ -9,26 +9,54 @@ def run(capsys, *argv):
 
 
 def test_unknown_force_is_a_usage_error_listing_choices(capsys, fixture_data):
-    code, _, err = run(capsys, "--data-dir", str(fixture_data), "report", "--force", "gotham", "--quarter", "2024-25-Q1")
+    code, _, err = run(
+        capsys, "--data-dir", str(fixture_data), "report", "--force", "gotham", "--quarter", "2024-25-Q1"
+    )
     assert code == 2 and "unknown force 'gotham'" in err and "leicestershire" in err
 
 
 def test_bad_quarter_and_audience(capsys, fixture_data):
-    code, _, err = run(capsys, "--data-dir", str(fixture_data), "report", "--force", "leicestershire", "--quarter", "2024-Q1")
+    code, _, err = run(
+        capsys, "--data-dir", str(fixture_data), "report", "--force", "leicestershire", "--quarter", "2024-Q1"
+    )
     assert code == 2 and "2024-25-Q1" in err
-    code, _, err = run(capsys, "--data-dir", str(fixture_data), "report", "--force", "leicestershire", "--quarter", "2024-25-Q1", "--audience", "press")
+    code, _, err = run(
+        capsys,
+        "--data-dir",
+        str(fixture_data),
+        "report",
+        "--force",
+        "leicestershire",
+        "--quarter",
+        "2024-25-Q1",
+        "--audience",
+        "press",
+    )
     assert code == 2 and "internal, public" in err
 
 
 def test_report_before_build_says_what_to_do(capsys, fixture_data, tmp_path):
-    code, _, err = run(capsys, "--data-dir", str(fixture_data), "report", "--force", "leicestershire", "--quarter", "2024-25-Q1", "--out", str(tmp_path))
+    code, _, err = run(
+        capsys,
+        "--data-dir",
+        str(fixture_data),
+        "report",
+        "--force",
+        "leicestershire",
+        "--quarter",
+        "2024-25-Q1",
+        "--out",
+        str(tmp_path),
+    )
     assert code == 1 and "failed" in err
 
 
 def test_validate_reports_one_line_per_problem(capsys, tmp_path, fixture_data):
     bad = tmp_path / "bad.csv"
-    bad.write_text("recommendation_id,status,owner,evidence,actions,linked_workstreams,marking,status_basis,source\n"
-                   "1,done,PSD,,,,OFFICIAL,stated,x\n42,complete,PSD,,,,OFFICIAL,stated,x\n")
+    bad.write_text(
+        "recommendation_id,status,owner,evidence,actions,linked_workstreams,marking,status_basis,source\n"
+        "1,done,PSD,,,,OFFICIAL,stated,x\n42,complete,PSD,,,,OFFICIAL,stated,x\n"
+    )
     code, out, _ = run(capsys, "--data-dir", str(fixture_data), "validate", str(bad))
     lines = out.strip().splitlines()
     assert code == 1 and len(lines) == 2
@@ -46,7 +74,7 @@ def test_build_isolates_a_bad_tracker(capsys, fixture_data):
     bad = fixture_data / "raw/trackers/casey-2023/city-of-london/2023-24-Q1.csv"
     bad.parent.mkdir(parents=True)
     bad.write_text("not,a,tracker\n1,2,3\n")
-    code, out, err = run(capsys, "--data-dir", str(fixture_data), "build")
+    code, _out, err = run(capsys, "--data-dir", str(fixture_data), "build")
     assert code == 1 and "city-of-london/2023-24-Q1.csv: header: recommendation_id: required column is missing" in err
     table = (fixture_data / "processed/trackers/casey-2023.csv").read_text()
     assert "leicestershire" in table and "city-of-london" not in table

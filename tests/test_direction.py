@@ -13,35 +13,55 @@ def test_every_registry_direction_is_known():
         dn.normalise("up_is_good")
 
 
-@pytest.mark.parametrize("direction, level, expected", [
-    ("higher_is_better", None, "increase"), ("lower_is_better", None, "decrease"), ("neutral", 5, "neutral"),
-    ("closer_to_one_is_better", 0.6, "increase"), ("closer_to_one_is_better", 1.4, "decrease"),
-    ("closer_to_one_is_better", 1.0, "neutral"), ("closer_to_one_is_better", None, "neutral"),
-])
+@pytest.mark.parametrize(
+    "direction, level, expected",
+    [
+        ("higher_is_better", None, "increase"),
+        ("lower_is_better", None, "decrease"),
+        ("neutral", 5, "neutral"),
+        ("closer_to_one_is_better", 0.6, "increase"),
+        ("closer_to_one_is_better", 1.4, "decrease"),
+        ("closer_to_one_is_better", 1.0, "neutral"),
+        ("closer_to_one_is_better", None, "neutral"),
+    ],
+)
 def test_spc_direction(direction, level, expected):
     assert dn.spc_direction(direction, level) == expected
 
 
-@pytest.mark.parametrize("direction, before, after, expected", [
-    ("higher_is_better", 8.0, 9.0, "improving"), ("higher_is_better", 9.0, 8.0, "deteriorating"),
-    ("lower_is_better", 9.0, 8.0, "improving"), ("lower_is_better", 8.0, 9.0, "deteriorating"),
-    ("closer_to_one_is_better", 0.6, 0.8, "closing the gap"), ("closer_to_one_is_better", 1.5, 1.7, "widening the gap"),
-    ("closer_to_one_is_better", 1.4, 1.2, "closing the gap"), ("closer_to_one_is_better", 0.8, 1.2, "unchanged"),
-    ("neutral", 1.0, 2.0, "rising"), ("neutral", 2.0, 1.0, "falling"), ("higher_is_better", 2.0, 2.0, "unchanged"),
-])
+@pytest.mark.parametrize(
+    "direction, before, after, expected",
+    [
+        ("higher_is_better", 8.0, 9.0, "improving"),
+        ("higher_is_better", 9.0, 8.0, "deteriorating"),
+        ("lower_is_better", 9.0, 8.0, "improving"),
+        ("lower_is_better", 8.0, 9.0, "deteriorating"),
+        ("closer_to_one_is_better", 0.6, 0.8, "closing the gap"),
+        ("closer_to_one_is_better", 1.5, 1.7, "widening the gap"),
+        ("closer_to_one_is_better", 1.4, 1.2, "closing the gap"),
+        ("closer_to_one_is_better", 0.8, 1.2, "unchanged"),
+        ("neutral", 1.0, 2.0, "rising"),
+        ("neutral", 2.0, 1.0, "falling"),
+        ("higher_is_better", 2.0, 2.0, "unchanged"),
+    ],
+)
 def test_change_word(direction, before, after, expected):
     assert dn.change_word(direction, before, after) == expected
 
 
-@pytest.mark.parametrize("direction, value, comparator, expected", [
-    ("higher_is_better", 8.4, 8.8, "below it, which is worse"),
-    ("higher_is_better", 14.3, 7.3, "above it, which is better"),
-    ("lower_is_better", 14.3, 7.3, "above it, which is worse"),
-    ("lower_is_better", 5.0, 7.3, "below it, which is better"),
-    ("closer_to_one_is_better", 0.7, 0.5, "above it, closer to parity"),
-    ("closer_to_one_is_better", 1.6, 1.2, "above it, further from parity"),
-    ("neutral", 3.0, 2.0, "above it"), ("neutral", 2.0, 2.0, "level with it"),
-])
+@pytest.mark.parametrize(
+    "direction, value, comparator, expected",
+    [
+        ("higher_is_better", 8.4, 8.8, "below it, which is worse"),
+        ("higher_is_better", 14.3, 7.3, "above it, which is better"),
+        ("lower_is_better", 14.3, 7.3, "above it, which is worse"),
+        ("lower_is_better", 5.0, 7.3, "below it, which is better"),
+        ("closer_to_one_is_better", 0.7, 0.5, "above it, closer to parity"),
+        ("closer_to_one_is_better", 1.6, 1.2, "above it, further from parity"),
+        ("neutral", 3.0, 2.0, "above it"),
+        ("neutral", 2.0, 2.0, "level with it"),
+    ],
+)
 def test_position_words(direction, value, comparator, expected):
     assert dn.position_words(direction, value, comparator) == expected
 
@@ -52,15 +72,18 @@ def test_variation_text_never_judges_common_cause(direction):
     assert "no evidence" in text and "improv" not in text and "concern" not in text
 
 
-@pytest.mark.parametrize("direction, verdict, word", [
-    ("higher_is_better", "special_cause_improving", "better direction"),
-    ("lower_is_better", "special_cause_improving", "better direction"),
-    ("higher_is_better", "special_cause_concerning", "worse direction"),
-    ("lower_is_better", "special_cause_concerning", "worse direction"),
-    ("closer_to_one_is_better", "special_cause_improving", "closer to parity"),
-    ("closer_to_one_is_better", "special_cause_concerning", "further from parity"),
-    ("neutral", "special_cause_neutral", "neither an improvement nor a concern"),
-])
+@pytest.mark.parametrize(
+    "direction, verdict, word",
+    [
+        ("higher_is_better", "special_cause_improving", "better direction"),
+        ("lower_is_better", "special_cause_improving", "better direction"),
+        ("higher_is_better", "special_cause_concerning", "worse direction"),
+        ("lower_is_better", "special_cause_concerning", "worse direction"),
+        ("closer_to_one_is_better", "special_cause_improving", "closer to parity"),
+        ("closer_to_one_is_better", "special_cause_concerning", "further from parity"),
+        ("neutral", "special_cause_neutral", "neither an improvement nor a concern"),
+    ],
+)
 def test_variation_text_words(direction, verdict, word):
     assert word in dn.variation_text(verdict, direction, "The rate", "seven points above the centre line", True)
 
@@ -70,15 +93,18 @@ def test_variation_text_rejects_unknown_verdict():
         dn.variation_text("special_cause", "neutral", "x")
 
 
-@pytest.mark.parametrize("direction, verdict, expected", [
-    ("higher_is_better", "consistently_passes", "consistently be above the national rate"),
-    ("higher_is_better", "consistently_fails", "consistently be below the national rate"),
-    ("lower_is_better", "consistently_passes", "consistently be below the national rate"),
-    ("lower_is_better", "consistently_fails", "consistently be above the national rate"),
-    ("closer_to_one_is_better", "consistently_passes", "closer to parity than the national rate"),
-    ("higher_is_better", "hit_and_miss", "hit and miss"),
-    ("neutral", None, "no better direction"),
-    ("higher_is_better", None, "no comparator"),
-])
+@pytest.mark.parametrize(
+    "direction, verdict, expected",
+    [
+        ("higher_is_better", "consistently_passes", "consistently be above the national rate"),
+        ("higher_is_better", "consistently_fails", "consistently be below the national rate"),
+        ("lower_is_better", "consistently_passes", "consistently be below the national rate"),
+        ("lower_is_better", "consistently_fails", "consistently be above the national rate"),
+        ("closer_to_one_is_better", "consistently_passes", "closer to parity than the national rate"),
+        ("higher_is_better", "hit_and_miss", "hit and miss"),
+        ("neutral", None, "no better direction"),
+        ("higher_is_better", None, "no comparator"),
+    ],
+)
 def test_assurance_text(direction, verdict, expected):
     assert expected in dn.assurance_text(verdict, direction, "the rate", "the national rate", "6% to 9%")

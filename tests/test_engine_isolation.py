@@ -31,7 +31,9 @@ def _probe(path: Path, cells: list[str], parameters: str = 'token = "none"') -> 
 def _text(nb) -> str:
     return "\n".join(
         "".join(o.get("text", "")) + "".join(str(v) for v in o.get("data", {}).values()) + o.get("evalue", "")
-        for cell in nb.cells if cell.cell_type == "code" for o in cell.outputs
+        for cell in nb.cells
+        if cell.cell_type == "code"
+        for o in cell.outputs
     )
 
 
@@ -61,7 +63,7 @@ PROBE_CELLS = [
 
 def _lines(nb, prefix: str) -> str:
     text = "".join("".join(o.get("text", "")) for c in nb.cells if c.cell_type == "code" for o in c.outputs)
-    return [line[len(prefix) + 1:] for line in text.splitlines() if line.startswith(prefix + " ")][0]
+    return next(line[len(prefix) + 1 :] for line in text.splitlines() if line.startswith(prefix + " "))
 
 
 def test_nothing_survives_from_one_notebook_to_the_next(tmp_path, one_worker):
@@ -69,7 +71,9 @@ def test_nothing_survives_from_one_notebook_to_the_next(tmp_path, one_worker):
     first = one_worker.submit(engine.run_notebook, probe, None, {"token": "ALPHA-7731"}).result()
     second = one_worker.submit(engine.run_notebook, probe, None, {"token": "BRAVO-2288"}).result()
 
-    assert _lines(first, "PID") == _lines(second, "PID"), "both must run in the same worker for this test to mean anything"
+    assert _lines(first, "PID") == _lines(second, "PID"), (
+        "both must run in the same worker for this test to mean anything"
+    )
     assert _lines(first, "NAMES") == _lines(second, "NAMES") == "['hidden', 'matplotlib', 'os', 'plt', 'token']"
     assert _lines(second, "FIGS") == "[]"
     assert _lines(second, "RC") == _lines(first, "RC") and "#123456" not in _lines(second, "RC")
@@ -82,7 +86,9 @@ def test_nothing_survives_from_one_notebook_to_the_next(tmp_path, one_worker):
 
 
 def test_names_defined_by_parameters_only_exist_in_their_own_run(tmp_path, one_worker):
-    probe = _probe(tmp_path / "probe.ipynb", ["print(sorted(k for k in globals() if k.startswith('only_')))"], "only_first = 1")
+    probe = _probe(
+        tmp_path / "probe.ipynb", ["print(sorted(k for k in globals() if k.startswith('only_')))"], "only_first = 1"
+    )
     other = _probe(tmp_path / "other.ipynb", ["print(sorted(k for k in globals() if k.startswith('only_')))"], "x = 0")
     first = one_worker.submit(engine.run_notebook, probe, None, {}).result()
     second = one_worker.submit(engine.run_notebook, other, None, {}).result()
@@ -109,22 +115,43 @@ def test_two_force_reports_in_one_worker_share_nothing(tmp_path):
     from analysis.run.batch import BatchOptions, read_manifest, run_batch
     from analysis.run.build import build_all
 
-    data = make_data_tree(tmp_path / "data", {
-        "leicestershire/2023-24-Q1.csv": "leicestershire-2023-24-Q1.csv",
-        "leicestershire/2024-25-Q1.csv": "leicestershire-2024-25-Q1.csv",
-    })
+    data = make_data_tree(
+        tmp_path / "data",
+        {
+            "leicestershire/2023-24-Q1.csv": "leicestershire-2023-24-Q1.csv",
+            "leicestershire/2024-25-Q1.csv": "leicestershire-2024-25-Q1.csv",
+        },
+    )
     shutil.copytree(ROOT / "data/raw/measures", data / "raw/measures")
     assert build_all(data).problems == []
     out = tmp_path / "reports"
-    result = run_batch(BatchOptions(quarters=["2024-25-Q1"], forces=["leicestershire", "cheshire"], audiences=["internal"],
-                                    data_dir=str(data), out_dir=str(out), workers=1, national=False, progress=False,
-                                    max_tasks_per_child=None))
+    result = run_batch(
+        BatchOptions(
+            quarters=["2024-25-Q1"],
+            forces=["leicestershire", "cheshire"],
+            audiences=["internal"],
+            data_dir=str(data),
+            out_dir=str(out),
+            workers=1,
+            national=False,
+            progress=False,
+            max_tasks_per_child=None,
+        )
+    )
     assert result.exit_code == 0
     reports = read_manifest(out, "2024-25-Q1")["reports"]
     assert reports["leicestershire.html"]["worker_pid"] == reports["cheshire.html"]["worker_pid"]
     first, second = (out / "2024-25-Q1/leicestershire.html").read_text(), (out / "2024-25-Q1/cheshire.html").read_text()
-    tokens = ("SENSITIVE-TOKEN-7731", "Values campaign launched", "Misconduct review finished", "onerror",
-              "Fixture tracker B", "E23000021", "Leicestershire (E23000021", "Leicestershire is highlighted")
+    tokens = (
+        "SENSITIVE-TOKEN-7731",
+        "Values campaign launched",
+        "Misconduct review finished",
+        "onerror",
+        "Fixture tracker B",
+        "E23000021",
+        "Leicestershire (E23000021",
+        "Leicestershire is highlighted",
+    )
     assert all(t in first for t in tokens[:4])
     for leaked in tokens:
         assert leaked not in second, leaked
@@ -135,7 +162,20 @@ def test_two_force_reports_in_one_worker_share_nothing(tmp_path):
     # the strongest check: Cheshire rendered after Leicestershire in a shared worker is the same page as
     # Cheshire rendered alone in a brand-new worker (timestamps aside)
     alone = tmp_path / "alone"
-    run_batch(BatchOptions(quarters=["2024-25-Q1"], forces=["cheshire"], audiences=["internal"], data_dir=str(data),
-                           out_dir=str(alone), workers=1, national=False, progress=False))
-    stamp = lambda html: re.sub(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC", "<time>", html)
+    run_batch(
+        BatchOptions(
+            quarters=["2024-25-Q1"],
+            forces=["cheshire"],
+            audiences=["internal"],
+            data_dir=str(data),
+            out_dir=str(alone),
+            workers=1,
+            national=False,
+            progress=False,
+        )
+    )
+
+    def stamp(html):
+        return re.sub(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC", "<time>", html)
+
     assert stamp(second) == stamp((alone / "2024-25-Q1/cheshire.html").read_text())

@@ -9,18 +9,27 @@
 import json
 
 import pytest
+from test_batch import Q, _tree
 
 from analysis.run import batch
 from analysis.run.batch import BatchOptions, read_manifest, run_batch
 from analysis.run.build import build_all
-from test_batch import Q, _tree
 
 RAW = "raw/trackers/casey-2023/leicestershire/2024-25-Q1.csv"
 
 
 def _options(data, out, **kw):
-    return BatchOptions(**{**dict(quarters=[Q], forces=["leicestershire"], data_dir=str(data), out_dir=str(out),
-                                  workers=1, progress=False), **kw})
+    return BatchOptions(
+        **{
+            "quarters": [Q],
+            "forces": ["leicestershire"],
+            "data_dir": str(data),
+            "out_dir": str(out),
+            "workers": 1,
+            "progress": False,
+            **kw,
+        }
+    )
 
 
 def test_changed_raw_tracker_makes_batch_refuse_stale_processed_data(tmp_path, capsys):
@@ -52,11 +61,25 @@ def test_rejected_tracker_blocks_its_force_and_the_national_overview_from_its_qu
     rejected = batch.check_build_is_current("casey-2023", data)
     assert [(r["file"], r["quarter"]) for r in rejected] == [(RAW, Q)]
     assert "status" in rejected[0]["problem"] and "finished" in rejected[0]["problem"]
-    plans = batch.plan([batch.parse_quarter(Q), batch.parse_quarter("2023-24-Q1")], ["leicestershire", "cheshire"],
-                       ["internal", "public"], "casey-2023", data, tmp_path / "out", rejected=rejected)
+    plans = batch.plan(
+        [batch.parse_quarter(Q), batch.parse_quarter("2023-24-Q1")],
+        ["leicestershire", "cheshire"],
+        ["internal", "public"],
+        "casey-2023",
+        data,
+        tmp_path / "out",
+        rejected=rejected,
+    )
     blocked = {p.quarter.id: sorted(p.blocked) for p in plans}
-    assert blocked == {Q: ["leicestershire.html", "national-overview.html", "public/leicestershire.html",
-                           "public/national-overview.html"], "2023-24-Q1": []}
+    assert blocked == {
+        Q: [
+            "leicestershire.html",
+            "national-overview.html",
+            "public/leicestershire.html",
+            "public/national-overview.html",
+        ],
+        "2023-24-Q1": [],
+    }
     # tracker-quarters still includes the quarter whose only tracker was rejected
     assert [q.id for q in batch.resolve_quarters(["tracker-quarters"], "casey-2023", data)] == [Q, "2023-24-Q1"]
 
@@ -79,8 +102,11 @@ def test_invalid_tracker_keeps_the_last_good_report_and_exits_1(tmp_path, capsys
     second = run_batch(_options(data, out))
     assert second.exit_code == 1
     assert {e["html"]: e["status"] for e in second.entries.values()} == {
-        "leicestershire.html": "failed", "public/leicestershire.html": "failed",
-        "national-overview.html": "failed", "public/national-overview.html": "failed"}
+        "leicestershire.html": "failed",
+        "public/leicestershire.html": "failed",
+        "national-overview.html": "failed",
+        "public/national-overview.html": "failed",
+    }
     assert (folder / "leicestershire.html").read_bytes() == internal  # last good output kept
     assert (folder / "national-overview.html").read_bytes() == national
     assert not (folder / "public/leicestershire.html").exists()  # a public page is never left stale
@@ -90,7 +116,10 @@ def test_invalid_tracker_keeps_the_last_good_report_and_exits_1(tmp_path, capsys
     assert f"{RAW} is invalid" in manifest["reports"]["leicestershire.html"]["error"]
     assert "public/leicestershire.html" not in (folder / "index.html").read_text()
     printed = capsys.readouterr().out
-    assert "0 rendered, 0 unchanged, 4 failed" in printed and f"FAIL {Q}/leicestershire.html: not rendered: {RAW}" in printed
+    assert (
+        "0 rendered, 0 unchanged, 4 failed" in printed
+        and f"FAIL {Q}/leicestershire.html: not rendered: {RAW}" in printed
+    )
 
 
 @pytest.mark.slow
@@ -106,8 +135,11 @@ def test_public_page_whose_rerender_fails_is_withdrawn_and_unlinked(tmp_path):
     result = run_batch(_options(data, out, audiences=["public"], national=False))
     assert result.exit_code == 1
     assert not page.exists() and not page.with_suffix(".ipynb").exists()
-    assert "public/leicestershire.html\"" not in (out / Q / "index.html").read_text()
-    assert json.loads((out / Q / "manifest.json").read_text())["reports"]["public/leicestershire.html"]["status"] == "failed"
+    assert 'public/leicestershire.html"' not in (out / Q / "index.html").read_text()
+    assert (
+        json.loads((out / Q / "manifest.json").read_text())["reports"]["public/leicestershire.html"]["status"]
+        == "failed"
+    )
 
 
 # --------------------------------------------------------------------------- 14.2: indirect leaks
@@ -119,7 +151,12 @@ def _with_sensitive_part(data):
     frame = pd.read_csv(path, dtype=str, keep_default_na=False)
     base = frame.iloc[0].to_dict()
     frame.loc[len(frame)] = {**base, "recommendation_id": "4.i", "status": "complete", "marking": "OFFICIAL"}
-    frame.loc[len(frame)] = {**base, "recommendation_id": "4.ii", "status": "in_progress", "marking": "OFFICIAL-SENSITIVE"}
+    frame.loc[len(frame)] = {
+        **base,
+        "recommendation_id": "4.ii",
+        "status": "in_progress",
+        "marking": "OFFICIAL-SENSITIVE",
+    }
     frame.to_csv(path, index=False)
     assert build_all(data).problems == []
     return "4.ii"

@@ -7,7 +7,6 @@ import pytest
 
 @pytest.mark.parametrize("text", [r"Cost $\notacommand{x}$ saved", "Team $A$ and $B$ ^_^", r"$\frac{1}$"])
 def test_dollar_text_in_a_chart_label_is_drawn_literally(text):
-    import matplotlib
 
     from analysis.present import style
 
@@ -31,10 +30,10 @@ def test_representation_chart_with_a_dollar_period_renders(tmp_path):
 
     import matplotlib
     import pandas as pd
+    from conftest import ROOT, make_data_tree
 
     from analysis.compute import measures
     from analysis.present import measure_charts
-    from conftest import ROOT, make_data_tree
 
     data = make_data_tree(tmp_path / "data")
     shutil.copytree(ROOT / "data/raw/measures", data / "raw/measures")

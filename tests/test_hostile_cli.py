@@ -8,11 +8,11 @@ import time
 from pathlib import Path
 
 import pytest
+from test_bad_input import run_casey
+from test_batch import Q, _tree
 
 from analysis.intake.template import write_template
 from analysis.run import batch
-from test_bad_input import run_casey
-from test_batch import Q, _tree
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -24,15 +24,30 @@ def test_missing_data_dir_is_a_usage_error(tmp_path, capsys):
 
 
 def test_quarter_that_has_not_started_is_a_usage_error(fixture_data, tmp_path, capsys):
-    code, _, err = run_casey(["--data-dir", fixture_data, "report", "--force", "leicestershire", "--quarter", "2031-32-Q1",
-                              "--out", tmp_path], capsys)
+    code, _, err = run_casey(
+        [
+            "--data-dir",
+            fixture_data,
+            "report",
+            "--force",
+            "leicestershire",
+            "--quarter",
+            "2031-32-Q1",
+            "--out",
+            tmp_path,
+        ],
+        capsys,
+    )
     assert code == 2 and "2031-32-Q1 starts on 2031-04-01, after today" in err
-    code, _, err = run_casey(["--data-dir", fixture_data, "batch", "--quarter", "2031-32-Q1", "--out", tmp_path], capsys)
+    code, _, err = run_casey(
+        ["--data-dir", fixture_data, "batch", "--quarter", "2031-32-Q1", "--out", tmp_path], capsys
+    )
     assert code == 2 and "after today" in err
 
 
-@pytest.mark.parametrize("option, value", [("--timeout", "-5"), ("--workers", "0"), ("--timeout", "nan"),
-                                           ("--max-tasks-per-child", "-1")])
+@pytest.mark.parametrize(
+    "option, value", [("--timeout", "-5"), ("--workers", "0"), ("--timeout", "nan"), ("--max-tasks-per-child", "-1")]
+)
 def test_bad_numbers_are_usage_errors(option, value, capsys):
     with pytest.raises(SystemExit) as stop:
         run_casey(["batch", option, value], capsys)
@@ -45,9 +60,15 @@ def test_unwritable_outputs_give_one_line_not_a_traceback(tmp_path, capsys):
     blocker = tmp_path / "a-file"
     blocker.write_text("not a folder")
     code, out, err = run_casey(["--data-dir", data, "batch", "--quarter", Q, "--out", blocker / "reports"], capsys)
-    assert code == 1 and "Traceback" not in out + err and err.startswith("casey: could not read or write") and "a-file" in err
-    code, out, err = run_casey(["--data-dir", data, "template", "--force", "leicestershire", "--quarter", Q,
-                                "--out", blocker], capsys)
+    assert (
+        code == 1
+        and "Traceback" not in out + err
+        and err.startswith("casey: could not read or write")
+        and "a-file" in err
+    )
+    code, out, err = run_casey(
+        ["--data-dir", data, "template", "--force", "leicestershire", "--quarter", Q, "--out", blocker], capsys
+    )
     assert code == 1 and "Traceback" not in out + err
 
 
@@ -57,14 +78,19 @@ def test_unwritable_processed_folder_gives_one_line(tmp_path, capsys):
     table.unlink()
     table.mkdir()  # cannot be replaced by a file, even by root
     code, out, err = run_casey(["--data-dir", data, "build"], capsys)
-    assert code == 1 and "Traceback" not in out + err and err.startswith("casey: could not read or write") and "casey-2023" in err
+    assert (
+        code == 1
+        and "Traceback" not in out + err
+        and err.startswith("casey: could not read or write")
+        and "casey-2023" in err
+    )
 
 
 def test_damaged_processed_file_names_the_file_and_says_run_casey_build(tmp_path, capsys):
     data = _tree(tmp_path, measures=False)
     table = data / "processed/trackers/casey-2023-snapshots.csv"
     table.write_text("garbage\n\x01\x02\n")
-    code, out, err = run_casey(["--data-dir", data, "batch", "--quarter", Q, "--out", tmp_path / "out"], capsys)
+    code, _out, err = run_casey(["--data-dir", data, "batch", "--quarter", Q, "--out", tmp_path / "out"], capsys)
     assert code == 2 and str(table) in err and "run `casey build`" in err
     from analysis.compute.report_model import MissingProcessedData, load_report
 
@@ -75,7 +101,7 @@ def test_damaged_processed_file_names_the_file_and_says_run_casey_build(tmp_path
 # --------------------------------------------------------------------------- 14.5: bounded work
 def test_validate_dev_zero_is_refused_at_once(capsys):
     started = time.perf_counter()
-    code, out, err = run_casey(["validate", "/dev/zero"], capsys)
+    code, out, _err = run_casey(["validate", "/dev/zero"], capsys)
     assert code == 1 and "/dev/zero: file: path: not a regular file" in out
     assert time.perf_counter() - started < 5
 
@@ -133,8 +159,8 @@ def test_validate_accepts_the_template_import_accepts(fixture_data, tmp_path, ca
     # and a problem the import finds, validate finds too
     ws.cell(row=3, column=header.index("status") + 1).value = "finished"
     wb.save(tmp_path / "bad.xlsx")
-    imported, out_i, err_i = run_casey(["--data-dir", fixture_data, "import", tmp_path / "bad.xlsx", *args], capsys)
-    validated, out_v, err_v = run_casey(["--data-dir", fixture_data, "validate", tmp_path / "bad.xlsx"], capsys)
+    imported, _out_i, err_i = run_casey(["--data-dir", fixture_data, "import", tmp_path / "bad.xlsx", *args], capsys)
+    validated, out_v, _err_v = run_casey(["--data-dir", fixture_data, "validate", tmp_path / "bad.xlsx"], capsys)
     assert imported == validated == 1
     assert "row 3: status: 'finished'" in err_i and "row 3: status: 'finished'" in out_v
 
@@ -155,8 +181,26 @@ def test_a_second_batch_into_the_same_folder_is_refused(tmp_path, capsys):
 
 
 def _casey(data, out, *extra):
-    return [sys.executable, "-m", "analysis", "--data-dir", str(data), "batch", "--quarter", Q, "--forces", "leicestershire",
-            "cheshire", "bedfordshire", "--no-progress", "--workers", "2", "--out", str(out), *extra]
+    return [
+        sys.executable,
+        "-m",
+        "analysis",
+        "--data-dir",
+        str(data),
+        "batch",
+        "--quarter",
+        Q,
+        "--forces",
+        "leicestershire",
+        "cheshire",
+        "bedfordshire",
+        "--no-progress",
+        "--workers",
+        "2",
+        "--out",
+        str(out),
+        *extra,
+    ]
 
 
 def _descendants(pid: int) -> set[int]:
@@ -222,15 +266,28 @@ def test_two_batches_at_once_into_one_folder(tmp_path):
     data = _tree(tmp_path, measures=False)
     out = tmp_path / "reports"
     env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
-    runs = [subprocess.Popen(_casey(data, out, "--audience", "internal"), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                             text=True, env=env) for _ in range(2)]
+    runs = [
+        subprocess.Popen(
+            _casey(data, out, "--audience", "internal"),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
+        )
+        for _ in range(2)
+    ]
     results = [(r.wait(timeout=300), *r.communicate()) for r in runs]
     codes = sorted(code for code, _, _ in results)
     assert codes == [0, 75], results
     refused = next(err for code, _, err in results if code == 75)
     assert "another casey batch" in refused
     manifest = batch.read_manifest(out, Q)
-    assert set(manifest["reports"]) == {"national-overview.html", "leicestershire.html", "cheshire.html", "bedfordshire.html"}
+    assert set(manifest["reports"]) == {
+        "national-overview.html",
+        "leicestershire.html",
+        "cheshire.html",
+        "bedfordshire.html",
+    }
 
 
 @pytest.mark.slow
@@ -258,6 +315,12 @@ def test_disk_full_while_writing_a_report_leaves_no_running_notebook(tmp_path, m
 def test_report_out_to_a_file_gives_one_line(fixture_data, tmp_path, capsys):
     blocker = tmp_path / "a-file"
     blocker.write_text("not a folder")
-    code, out, err = run_casey(["--data-dir", fixture_data, "report", "--force", "leicestershire", "--quarter", Q,
-                                "--out", blocker], capsys)
-    assert code == 1 and "Traceback" not in out + err and err.startswith("casey: could not read or write") and "a-file" in err
+    code, out, err = run_casey(
+        ["--data-dir", fixture_data, "report", "--force", "leicestershire", "--quarter", Q, "--out", blocker], capsys
+    )
+    assert (
+        code == 1
+        and "Traceback" not in out + err
+        and err.startswith("casey: could not read or write")
+        and "a-file" in err
+    )

@@ -10,26 +10,39 @@ import datetime as dt
 import openpyxl
 import pandas as pd
 import pytest
+from test_bad_input import run_casey
 
 from analysis.core.cells import is_formula_like, neutralise_formula, normalise_text
 from analysis.intake.import_return import import_tracker
 from analysis.intake.template import write_template
 from analysis.sources.trackers import COLUMNS
-from test_bad_input import run_casey
 
 TODAY = dt.date(2024, 10, 15)
 ATTACKS = {
-    "owner": "\xa0=HYPERLINK(\"http://evil.example\",\"click\")",  # no-break space before the formula
+    "owner": '\xa0=HYPERLINK("http://evil.example","click")',  # no-break space before the formula
     "evidence": "\n=cmd|' /C calc'!A0",  # newline first
     "actions": "+SUM(1,2)",
     "linked_workstreams": "@SUM(1+1)*cmd|' /C calc'!A0",
 }
 
 
-@pytest.mark.parametrize("text, formula", [
-    ("=1+1", True), ("+A1", True), ("-2+3", True), ("@x", True), ("\tx", True), ("\r=x", True),
-    ("\uff1d1+1", True), ("-2", False), ("+3.5", False), ("1e5", False), ("Review done", False), ("'=1", False),
-])
+@pytest.mark.parametrize(
+    "text, formula",
+    [
+        ("=1+1", True),
+        ("+A1", True),
+        ("-2+3", True),
+        ("@x", True),
+        ("\tx", True),
+        ("\r=x", True),
+        ("\uff1d1+1", True),
+        ("-2", False),
+        ("+3.5", False),
+        ("1e5", False),
+        ("Review done", False),
+        ("'=1", False),
+    ],
+)
 def test_formula_like(text, formula):
     assert is_formula_like(text) is formula
     assert neutralise_formula(text) == ("'" + text if formula else text)
@@ -42,8 +55,17 @@ def test_normalise_strips_no_break_zero_width_and_newlines():
 
 
 def _csv_return(tmp_path, cells):
-    row = {"recommendation_id": "1", "status": "in_progress", "owner": "PSD", "evidence": "ok", "actions": "",
-           "linked_workstreams": "", "marking": "OFFICIAL", "status_basis": "stated", "source": "return"}
+    row = {
+        "recommendation_id": "1",
+        "status": "in_progress",
+        "owner": "PSD",
+        "evidence": "ok",
+        "actions": "",
+        "linked_workstreams": "",
+        "marking": "OFFICIAL",
+        "status_basis": "stated",
+        "source": "return",
+    }
     row.update(cells)
     path = tmp_path / "return.csv"
     pd.DataFrame([row], columns=COLUMNS).to_csv(path, index=False)
@@ -51,10 +73,12 @@ def _csv_return(tmp_path, cells):
 
 
 def test_csv_return_with_formulas_is_stored_as_text_reported_and_never_a_formula_in_the_next_template(
-        fixture_data, tmp_path, capsys):
+    fixture_data, tmp_path, capsys
+):
     path = _csv_return(tmp_path, ATTACKS)
-    code, out, err = run_casey(["--data-dir", fixture_data, "import", path, "--force", "leicestershire",
-                                "--quarter", "2024-25-Q2"], capsys)
+    code, out, err = run_casey(
+        ["--data-dir", fixture_data, "import", path, "--force", "leicestershire", "--quarter", "2024-25-Q2"], capsys
+    )
     assert code == 0, out + err
     for field in ATTACKS:  # reported, naming file, row and field
         assert any(line.startswith(f"note: {path}: row 2: {field}: starts with") for line in out.splitlines()), out
@@ -75,12 +99,12 @@ def test_template_writes_formula_like_previous_text_as_text(fixture_data, tmp_pa
     """A snapshot placed by hand (not imported) with a bare formula still reaches the workbook as text."""
     path = fixture_data / "raw/trackers/casey-2023/leicestershire/2024-25-Q1.csv"
     frame = pd.read_csv(path, dtype=str, keep_default_na=False)
-    frame.loc[0, "evidence"] = " =WEBSERVICE(\"http://evil.example\")"
+    frame.loc[0, "evidence"] = ' =WEBSERVICE("http://evil.example")'
     frame.to_csv(path, index=False)
     template = write_template("leicestershire", "2024-25-Q2", data_dir=fixture_data, out_dir=tmp_path / "t").path
     ws = openpyxl.load_workbook(template)["Tracker"]
     assert not [c.coordinate for row in ws.iter_rows() for c in row if c.data_type == "f"]
-    assert "'=WEBSERVICE(\"http://evil.example\")" in [c.value for row in ws.iter_rows() for c in row]
+    assert '\'=WEBSERVICE("http://evil.example")' in [c.value for row in ws.iter_rows() for c in row]
 
 
 def test_processed_tracker_csv_is_neutralised(fixture_data):

@@ -5,6 +5,7 @@ import shutil
 
 import pandas as pd
 import pytest
+from conftest import ROOT, make_data_tree
 
 from analysis.compute import measures
 from analysis.compute.progress import apply_audience
@@ -12,7 +13,6 @@ from analysis.run import batch
 from analysis.run.build import build_all
 from analysis.sources.markings import SENSITIVE, UnknownMarking, canonical_marking
 from analysis.sources.trackers import TrackerError, read_raw
-from conftest import ROOT, make_data_tree
 
 LOCAL = "raw/measures/local/leicestershire.csv"
 
@@ -33,8 +33,19 @@ def _edit_local(data, change):
     return path
 
 
-@pytest.mark.parametrize("spelling", ["OFFICIAL-SENSITIVE", "official sensitive", "Official_Sensitive", " OFFICIAL  -  SENSITIVE ",
-                                      "OFFICIAL\u2013SENSITIVE", "official-sensitive", "OFFICIAL\u00a0SENSITIVE", "OfficialSensitive"])
+@pytest.mark.parametrize(
+    "spelling",
+    [
+        "OFFICIAL-SENSITIVE",
+        "official sensitive",
+        "Official_Sensitive",
+        " OFFICIAL  -  SENSITIVE ",
+        "OFFICIAL\u2013SENSITIVE",
+        "official-sensitive",
+        "OFFICIAL\u00a0SENSITIVE",
+        "OfficialSensitive",
+    ],
+)
 def test_spellings_of_official_sensitive(spelling):
     expected = None if spelling == "OfficialSensitive" else SENSITIVE  # no separator: not a marking, never guessed
     assert canonical_marking(spelling) == expected
@@ -55,15 +66,25 @@ def test_row_for_another_force_is_rejected_and_never_reaches_that_force(data):
     path = _edit_local(data, add_met_row)
     problems = build_all(data).problems
     row = len(pd.read_csv(path)) + 1
-    assert [str(p) for p in problems] == [f"{path}: row {row}: force_id: 'metropolitan-police': this file holds leicestershire's measures only"]
+    assert [str(p) for p in problems] == [
+        f"{path}: row {row}: force_id: 'metropolitan-police': this file holds leicestershire's measures only"
+    ]
     obs = measures.observations(data)
     assert obs[obs["force_id"] == "metropolitan-police"]["value"].ne(99.9).all()
     assert not (obs["source"].str.contains("Panel pack") & (obs["force_id"] == "metropolitan-police")).any()
     # the file's own force is held back by the batch, in every quarter
     rejected = batch.check_build_is_current("casey-2023", data)
     assert [(r["file"], r["force_id"]) for r in rejected] == [(LOCAL, "leicestershire")]
-    plans = batch.plan([batch.parse_quarter("2024-25-Q1")], ["leicestershire", "cheshire"], ["internal"], "casey-2023",
-                       data, data / "out", national=False, rejected=rejected)
+    plans = batch.plan(
+        [batch.parse_quarter("2024-25-Q1")],
+        ["leicestershire", "cheshire"],
+        ["internal"],
+        "casey-2023",
+        data,
+        data / "out",
+        national=False,
+        rejected=rejected,
+    )
     assert sorted(plans[0].blocked) == ["leicestershire.html"]
 
 
@@ -75,9 +96,11 @@ def test_unknown_measure_id_and_non_numeric_values_are_rejected(data):
 
     path = _edit_local(data, spoil)
     problems = [str(p) for p in measures.local_problems(data)]
-    assert problems == [f"{path}: row 2: measure_id: 'made_up_measure' is not in the measure registry",
-                        f"{path}: row 3: value: 'n/a' is not a number",
-                        f"{path}: row 4: numerator: '12 (est)' is not a number"]
+    assert problems == [
+        f"{path}: row 2: measure_id: 'made_up_measure' is not in the measure registry",
+        f"{path}: row 3: value: 'n/a' is not a number",
+        f"{path}: row 4: numerator: '12 (est)' is not a number",
+    ]
 
 
 def test_measure_marking_column_filters_the_public_and_unknown_markings_stop_the_build(data):
@@ -89,14 +112,22 @@ def test_measure_marking_column_filters_the_public_and_unknown_markings_stop_the
     first = pd.read_csv(path, dtype=str, keep_default_na=False).iloc[0]
     assert build_all(data).problems == []
     internal, public = measures.observations(data), measures.observations(data, audience="public")
-    same = lambda o: o[(o["force_id"] == "leicestershire") & (o["measure_id"] == first["measure_id"])  # noqa: E731
-                       & (o["period"] == first["period"])]
+
+    def same(o):
+        return o[
+            (o["force_id"] == "leicestershire")
+            & (o["measure_id"] == first["measure_id"])
+            & (o["period"] == first["period"])
+        ]
+
     assert len(same(internal)) == 1 and same(internal)["marking"].iloc[0] == SENSITIVE and same(public).empty
     assert len(internal) - len(public) == 1
 
     _edit_local(data, lambda frame: frame.__setitem__("marking", ["SECRET"] + ["OFFICIAL"] * (len(frame) - 1)))
     problems = [str(p) for p in build_all(data).problems]
-    assert problems == [f"{path}: row 2: marking: 'SECRET' is not a protective marking; use one of OFFICIAL, OFFICIAL-SENSITIVE"]
+    assert problems == [
+        f"{path}: row 2: marking: 'SECRET' is not a protective marking; use one of OFFICIAL, OFFICIAL-SENSITIVE"
+    ]
 
 
 def test_measures_file_without_a_marking_column_is_official(data):
@@ -119,7 +150,9 @@ def test_utf8_file_with_one_windows_1252_byte_is_refused_naming_the_line(tmp_pat
 
 def test_windows_1252_file_is_read_as_windows_1252(tmp_path):
     path = tmp_path / "t.csv"
-    path.write_bytes((HEADER + "1,complete,Caf\u00e9 team,\u00a3 5k \u201cagreed\u201d,,,OFFICIAL,stated,x\n").encode("cp1252"))
+    path.write_bytes(
+        (HEADER + "1,complete,Caf\u00e9 team,\u00a3 5k \u201cagreed\u201d,,,OFFICIAL,stated,x\n").encode("cp1252")
+    )
     assert read_raw(path).iloc[0]["evidence"] == "\u00a3 5k \u201cagreed\u201d"
 
 
@@ -140,8 +173,12 @@ def test_windows_1252_byte_in_a_measures_file_is_decided_per_file(data):
     obs = measures.observations(data)
     assert obs["source"].str.contains("Panel pack \u2013").any()
     # the same byte in a file that is otherwise UTF-8 is refused, naming file and line; other files still load
-    path.write_bytes(original.replace(b"Panel pack", "Caf\u00e9 pack".encode(), 1).replace(b"Panel pack", b"Panel pack \x96", 1))
+    path.write_bytes(
+        original.replace(b"Panel pack", "Caf\u00e9 pack".encode(), 1).replace(b"Panel pack", b"Panel pack \x96", 1)
+    )
     measures._observations_cached.cache_clear()
     problems = [str(p) for p in measures.local_problems(data)]
     assert len(problems) == 1 and problems[0].startswith(f"{path}: file: encoding: line 3: byte 0x96 is not UTF-8")
-    assert (measures.observations(data)["force_id"] == "leicestershire").any()  # workforce/leicestershire.csv still read
+    assert (
+        measures.observations(data)["force_id"] == "leicestershire"
+    ).any()  # workforce/leicestershire.csv still read

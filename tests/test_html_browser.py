@@ -11,16 +11,23 @@ import sys
 from pathlib import Path
 
 import pytest
+from conftest import ROOT, make_data_tree
 
 from analysis.run.build import build_all
 from analysis.run.render import checked_job, render_report
-from conftest import ROOT, make_data_tree
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync"]
+FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 AXE = Path(__file__).resolve().parent / "vendor/axe-core/axe.min.js"
 WCAG_22_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
@@ -46,7 +53,10 @@ def report_url(tmp_path_factory):
     root = tmp_path_factory.mktemp("browser")
     data = make_data_tree(
         root / "data",
-        {"leicestershire/2023-24-Q1.csv": "leicestershire-2023-24-Q1.csv", "leicestershire/2024-25-Q1.csv": "leicestershire-2024-25-Q1.csv"},
+        {
+            "leicestershire/2023-24-Q1.csv": "leicestershire-2023-24-Q1.csv",
+            "leicestershire/2024-25-Q1.csv": "leicestershire-2024-25-Q1.csv",
+        },
     )
     assert build_all(data).problems == []
     return render_report(checked_job("leicestershire", "2024-25-Q1", data_dir=data), data, root / "reports").as_uri()
@@ -64,11 +74,32 @@ def real(tmp_path_factory):
     assert build_all(data).problems == []
     out = root / "reports"
     # the real command, in its own process (this one may already be driving a browser)
-    done = subprocess.run([sys.executable, "-m", "analysis", "--data-dir", str(data), "report", "--force", "leicestershire",
-                           "--quarter", "2024-25-Q1", "--out", str(out), "--pdf"], capture_output=True, text=True)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "analysis",
+            "--data-dir",
+            str(data),
+            "report",
+            "--force",
+            "leicestershire",
+            "--quarter",
+            "2024-25-Q1",
+            "--out",
+            str(out),
+            "--pdf",
+        ],
+        capture_output=True,
+        text=True,
+    )
     assert done.returncode == 0, done.stderr
     assert (out / "2024-25-Q1/leicestershire.pdf").exists()
-    for force, audience in (("leicestershire", "public"), ("avon-and-somerset", "internal"), ("avon-and-somerset", "public")):
+    for force, audience in (
+        ("leicestershire", "public"),
+        ("avon-and-somerset", "internal"),
+        ("avon-and-somerset", "public"),
+    ):
         render_report(checked_job(force, "2024-25-Q1", audience, data_dir=data), data, out)
     write_index(out, data)
     return out
@@ -86,8 +117,12 @@ def open_page(browser, url, **context):
 
 
 def test_no_console_errors_and_no_network(browser, report_url, real):
-    for url in (report_url, (real / "2024-25-Q1/leicestershire.html").as_uri(), (real / "index.html").as_uri(),
-                (real / "public/index.html").as_uri()):
+    for url in (
+        report_url,
+        (real / "2024-25-Q1/leicestershire.html").as_uri(),
+        (real / "index.html").as_uri(),
+        (real / "public/index.html").as_uri(),
+    ):
         page, events = open_page(browser, url, viewport={"width": 1200, "height": 900})
         assert events["errors"] == [] and events["console"] == [], url
         assert [u for u in events["requests"] if not u.startswith(("file:", "data:"))] == [], url
@@ -109,7 +144,9 @@ def test_toc_links_land_on_their_sections(browser, report_url):
 
 
 def test_first_screen_shows_where_the_force_stands_above_the_fold(browser, real):
-    page, _ = open_page(browser, (real / "2024-25-Q1/leicestershire.html").as_uri(), viewport={"width": 1280, "height": 800})
+    page, _ = open_page(
+        browser, (real / "2024-25-Q1/leicestershire.html").as_uri(), viewport={"width": 1280, "height": 800}
+    )
     page.screenshot(path=str(ARTIFACTS / "first-screen-1280x800.png"))
     fold = 800 - page.eval_on_selector("footer.banner", "b => b.getBoundingClientRect().height")
     boxes = page.evaluate("""() => [...document.querySelectorAll('.statusbar, .tile, #questions, #changed')]
@@ -118,7 +155,9 @@ def test_first_screen_shows_where_the_force_stands_above_the_fold(browser, real)
     for box in boxes:
         assert box["bottom"] <= fold, f"{box['cls']} ends at {box['bottom']}px, below the fold at {fold}px"
     # every tile links to its section, and every verdict icon has words beside it
-    tiles = page.eval_on_selector_all(".tile", "ts => ts.map(t => [t.querySelector('a').getAttribute('href'), t.innerText])")
+    tiles = page.eval_on_selector_all(
+        ".tile", "ts => ts.map(t => [t.querySelector('a').getAttribute('href'), t.innerText])"
+    )
     for href, text in tiles:
         assert page.query_selector(href) is not None, href
         assert "process-behaviour verdict" in text or "variation" in text.lower() or "No data loaded" in text
@@ -128,7 +167,9 @@ def test_first_screen_shows_where_the_force_stands_above_the_fold(browser, real)
 def _chart_text(page) -> list[tuple[float, float]]:
     """Per chart: (smallest text in image px, shown width / natural width)."""
     return page.eval_on_selector_all(
-        "figure img", "imgs => imgs.map(i => [parseFloat(i.dataset.minTextPx), i.getBoundingClientRect().width / i.naturalWidth])")
+        "figure img",
+        "imgs => imgs.map(i => [parseFloat(i.dataset.minTextPx), i.getBoundingClientRect().width / i.naturalWidth])",
+    )
 
 
 def test_chart_text_is_legible_on_a_phone_and_on_paper(browser, real):
@@ -145,12 +186,22 @@ def test_chart_text_is_legible_on_a_phone_and_on_paper(browser, real):
     page.set_viewport_size({"width": 703, "height": 1000})
     page.emulate_media(media="print")
     for number, (text_px, scale) in enumerate(_chart_text(page), start=1):
-        assert text_px * scale * 0.75 >= MIN_PRINT_TEXT_PT, f"chart {number}: text {text_px * scale * 0.75:.1f}pt printed"
+        assert text_px * scale * 0.75 >= MIN_PRINT_TEXT_PT, (
+            f"chart {number}: text {text_px * scale * 0.75:.1f}pt printed"
+        )
     page.close()
 
 
-@pytest.mark.parametrize("name", ["2024-25-Q1/leicestershire.html", "2024-25-Q1/public/leicestershire.html",
-                                  "2024-25-Q1/avon-and-somerset.html", "index.html", "public/index.html"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "2024-25-Q1/leicestershire.html",
+        "2024-25-Q1/public/leicestershire.html",
+        "2024-25-Q1/avon-and-somerset.html",
+        "index.html",
+        "public/index.html",
+    ],
+)
 def test_axe_finds_no_wcag_22_aa_violations(browser, real, name):
     page, _ = open_page(browser, (real / name).as_uri(), viewport={"width": 1280, "height": 800}, bypass_csp=True)
     page.evaluate(AXE.read_text(encoding="utf-8"))  # through DevTools, so the page's own CSP is untouched
@@ -202,15 +253,14 @@ def _filled_share(png: Path, margin_mm: float = 18) -> float:
     pixels = np.asarray(Image.open(png).convert("L"))
     height = pixels.shape[0]
     margin = int(height * margin_mm / 297) + 2
-    body = pixels[margin:height - margin]
+    body = pixels[margin : height - margin]
     inked = np.where((body < 200).any(axis=1))[0]
     return (inked.max() + 1) / body.shape[0] if len(inked) else 0.0
 
 
 def test_casey_report_pdf_is_a4_complete_and_has_no_near_empty_pages(real, tmp_path):
-    from pypdf import PdfReader
-
     from htmlcheck import Page
+    from pypdf import PdfReader
 
     pdf = real / "2024-25-Q1/leicestershire.pdf"
     reader = PdfReader(pdf)
@@ -222,7 +272,7 @@ def test_casey_report_pdf_is_a4_complete_and_has_no_near_empty_pages(real, tmp_p
     # the collapsed "other figures" blocks are printed open: every row of every such table is in the PDF
     html = (real / "2024-25-Q1/leicestershire.html").read_text()
     assert "Other figures for this measure" in text
-    extra_titles = [cell for cell in _extra_first_cells(html)]
+    extra_titles = list(_extra_first_cells(html))
     assert extra_titles
     for title in extra_titles:
         assert " ".join(title.split())[:40] in text, title
@@ -234,8 +284,9 @@ def test_casey_report_pdf_is_a4_complete_and_has_no_near_empty_pages(real, tmp_p
     shares = [_filled_share(p) for p in images]
     for number, share in enumerate(shares[:-1], start=1):
         assert share >= 0.25, f"page {number} of {len(shares)} is only {share:.0%} full"
-    subprocess.run(["pdftoppm", "-r", "60", "-png", "-f", "1", "-l", "1", str(pdf), str(ARTIFACTS / "pdf-page")],
-                   check=True)
+    subprocess.run(
+        ["pdftoppm", "-r", "60", "-png", "-f", "1", "-l", "1", str(pdf), str(ARTIFACTS / "pdf-page")], check=True
+    )
 
 
 def _extra_first_cells(html: str) -> list[str]:
@@ -279,9 +330,29 @@ def test_casey_batch_pdf_prints_beside_each_rendered_report(tmp_path):
     data = make_data_tree(tmp_path / "data", {"leicestershire/2024-25-Q1.csv": "leicestershire-2024-25-Q1.csv"})
     assert build_all(data).problems == []
     out = tmp_path / "reports"
-    done = subprocess.run([sys.executable, "-m", "analysis", "--data-dir", str(data), "batch", "--quarter", "2024-25-Q1",
-                           "--forces", "leicestershire", "--no-national", "--workers", "1", "--no-progress",
-                           "--out", str(out), "--pdf"], capture_output=True, text=True)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "analysis",
+            "--data-dir",
+            str(data),
+            "batch",
+            "--quarter",
+            "2024-25-Q1",
+            "--forces",
+            "leicestershire",
+            "--no-national",
+            "--workers",
+            "1",
+            "--no-progress",
+            "--out",
+            str(out),
+            "--pdf",
+        ],
+        capture_output=True,
+        text=True,
+    )
     assert done.returncode == 0, done.stderr
     for html in (out / "2024-25-Q1/leicestershire.html", out / "2024-25-Q1/public/leicestershire.html"):
         pdf = html.with_suffix(".pdf")

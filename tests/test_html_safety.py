@@ -5,11 +5,11 @@ import shutil
 from pathlib import Path
 
 import pytest
+from conftest import ROOT, make_data_tree
+from htmlcheck import Page
 
 from analysis.run.build import build_all
 from analysis.run.render import checked_job, render_report
-from conftest import ROOT, make_data_tree
-from htmlcheck import Page
 
 pytestmark = pytest.mark.slow
 PAYLOAD_COUNT = 15
@@ -30,7 +30,9 @@ def _add_hostile_measure(data: Path) -> None:
     )
     with open(data / "raw/measures/local/leicestershire-hostile.csv", "w") as f:
         f.write("force_id,period,period_type,measure_id,numerator,denominator,value,unit,source,note\n")
-        f.write("leicestershire,2023-24,financial_year,hostile_measure,,,99.5,percent,\"<a href='javascript:alert(18)'>XSS-18</a>\",<svg onload=alert(19)>\n")
+        f.write(
+            "leicestershire,2023-24,financial_year,hostile_measure,,,99.5,percent,\"<a href='javascript:alert(18)'>XSS-18</a>\",<svg onload=alert(19)>\n"
+        )
 
 
 @pytest.fixture(scope="module")

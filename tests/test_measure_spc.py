@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 
 from analysis.compute import measure_sections, measures, spc
+from analysis.core import settings
 from analysis.core.periods import parse_quarter
 
 REPO_DATA = Path(__file__).resolve().parent.parent / "data"
@@ -33,14 +34,15 @@ def _section(root, force, quarter, key="charge-rate"):
 def _raw_closed(force_name):
     with open(OUTCOMES_CSV, newline="") as f:
         rows = [r for r in csv.DictReader(f) if r["force"] == force_name]
-    return {f"{r['fy'].replace('/', '-')}-Q{r['q']}": (int(r["closed_all_t1"]), int(r["closed_all_assigned"]))
-            for r in rows}
+    return {
+        f"{r['fy'].replace('/', '-')}-Q{r['q']}": (int(r["closed_all_t1"]), int(r["closed_all_assigned"])) for r in rows
+    }
 
 
 def test_charge_rate_p_prime_chart_uses_the_last_20_quarters_up_to_the_report(root):
     section = _section(root, "leicestershire", "2024-25-Q1")
     chart = section.spc.chart
-    assert chart.method == "pprime" and len(chart.points) == measure_sections.SPC_QUARTERS
+    assert chart.method == "pprime" and len(chart.points) == settings.SPC_QUARTERS
     assert chart.points.index[-1] == "2024-25-Q1" and chart.points.index[0] == "2019-20-Q2"
     raw = _raw_closed("Leicestershire")
     charges = sum(raw[p][0] for p in chart.points.index)
@@ -86,8 +88,10 @@ def test_force_supplied_monthly_series_gets_an_xmr_chart_and_short_ones_say_so(r
     monthly = next(e for e in section.extra if e["measure_id"] == "dvpn_to_dvpo_conversion")
     assert monthly["spc"].method == "xmr" and len(monthly["spc"].chart.points) == 24
     assert monthly["spc"].variation_text in " ".join(section.sentences)
-    assert any(s.startswith("Too short for a process-behaviour chart") and "VAWG recorded crime volume (4 years)" in s
-               for s in section.sentences)
+    assert any(
+        s.startswith("Too short for a process-behaviour chart") and "VAWG recorded crime volume (4 years)" in s
+        for s in section.sentences
+    )
     names = [kwargs["summary"].subject for name, kwargs in section.extra_figures if name == "spc_chart"]
     assert "Leicestershire's DVPN to DVPO conversion" in names
 

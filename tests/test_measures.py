@@ -10,9 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from analysis.compute import measure_sections
-from analysis.compute import measures
-from analysis.compute import stats
+from analysis.compute import measure_sections, measures, stats
 
 REPO_DATA = Path(__file__).resolve().parent.parent / "data"
 FIX = Path(__file__).parent / "fixtures" / "measures"
@@ -50,7 +48,8 @@ def test_official_registry_is_valid_and_covers_every_key_measure(root):
 def test_bad_registry_entry_is_reported(tmp_path):
     data = _make_root(tmp_path)
     (data / "raw" / "measures" / "registry" / "bad.yaml").write_text(
-        "measures:\n- id: x\n  key_measure: vibes\n  unit: percent\n")
+        "measures:\n- id: x\n  key_measure: vibes\n  unit: percent\n"
+    )
     with pytest.raises(measures.RegistryError, match="key_measure 'vibes'"):
         measures.load_registry(data)
 
@@ -59,11 +58,15 @@ def test_headline_charge_rate_matches_raw_csv_read_independently(root):
     # Independent check: the 2024/25 Q1 headline = closed_all_t1 / closed_all_assigned from the raw file.
     row = next(r for r in _raw_rows() if r["slug"] == "leicestershire" and r["fy"] == "2024/25" and r["q"] == "1")
     expected = 100 * int(row["closed_all_t1"]) / int(row["closed_all_assigned"])
-    section = {s.key_measure: s for s in measure_sections.measure_sections("leicestershire", "2024-25-Q1", root)}["charge-rate"]
+    section = {s.key_measure: s for s in measure_sections.measure_sections("leicestershire", "2024-25-Q1", root)}[
+        "charge-rate"
+    ]
     assert section.latest.value == pytest.approx(expected, abs=1e-9)
-    assert (section.latest.numerator, section.latest.denominator) == (int(row["closed_all_t1"]),
-                                                                      int(row["closed_all_assigned"]))
-    p, lo, hi = stats.wilson_interval(int(row["closed_all_t1"]), int(row["closed_all_assigned"]))
+    assert (section.latest.numerator, section.latest.denominator) == (
+        int(row["closed_all_t1"]),
+        int(row["closed_all_assigned"]),
+    )
+    _p, lo, hi = stats.wilson_interval(int(row["closed_all_t1"]), int(row["closed_all_assigned"]))
     assert (section.latest.lower, section.latest.upper) == pytest.approx((100 * lo, 100 * hi))
 
 
@@ -84,10 +87,12 @@ def test_national_is_the_43_territorial_forces_without_btp(root):
 
 def test_missing_quarters_are_missing_not_zero(root):
     obs = measures.observations(root)
+
     def value(force, period, measure):
         hit = obs[(obs.force_id == force) & (obs.period == period) & (obs.measure_id == measure)]
         assert len(hit) == 1
         return hit.iloc[0]
+
     zero = value("leicestershire", "2014-15-Q1", "charge_rate_recorded")  # all-zero recorded basis
     assert zero.isna()["value"] and "missing, not zero" in zero["note"]
     for basis in ("closed", "recorded"):
@@ -132,7 +137,8 @@ def test_force_supplied_and_open_data_files_are_loaded(tmp_path):
     (m / "local").mkdir()
     (m / "local" / "leicestershire.csv").write_text(  # named for its force; a registered measure id
         "force_id,period,period_type,measure_id,numerator,denominator,value,unit,source,note\n"
-        "leicestershire,2023-07,month,call_999_answered_within_10s,5,10,50,percent,Force paper,made up\n")
+        "leicestershire,2023-07,month,call_999_answered_within_10s,5,10,50,percent,Force paper,made up\n"
+    )
     (m / "home-office-outcomes" / "open-data").mkdir()
     shutil.copy(FIX / "outcomes.ods", m / "home-office-outcomes" / "open-data")
     (m / "home-office-workforce").mkdir()
@@ -211,6 +217,9 @@ def test_representation_ratio_sentence_uses_the_census_share():
                 total += int(r["Observation"])
                 white += int(r["Observation"]) if r["Ethnic group (20 categories)"].startswith("White") else 0
     expected = 0.158 / ((total - white) / total)  # about 0.158 / 0.275 = 0.57
-    section = next(s for s in measure_sections.measure_sections("leicestershire", "2024-25-Q1", REPO_DATA)
-                   if s.key_measure == "workforce-representation")
+    section = next(
+        s
+        for s in measure_sections.measure_sections("leicestershire", "2024-25-Q1", REPO_DATA)
+        if s.key_measure == "workforce-representation"
+    )
     assert f"joiners' representation ratio of {expected:.2f}" in " ".join(section.sentences)

@@ -5,11 +5,11 @@ import re
 import shutil
 
 import pytest
+from conftest import ROOT, make_data_tree
+from htmlcheck import Page
 
 from analysis.run.build import build_all
 from analysis.run.render import checked_job, render_report
-from conftest import ROOT, make_data_tree
-from htmlcheck import Page
 
 pytestmark = pytest.mark.slow
 
@@ -36,7 +36,9 @@ def pages(tmp_path_factory):
     return out
 
 
-@pytest.mark.parametrize("force, name", [("leicestershire", "Leicestershire"), ("avon-and-somerset", "Avon and Somerset")])
+@pytest.mark.parametrize(
+    "force, name", [("leicestershire", "Leicestershire"), ("avon-and-somerset", "Avon and Somerset")]
+)
 def test_headline_charge_rate_matches_the_raw_table(pages, force, name):
     charges, assigned = raw_charge_rate(name, "2024/25", "1")
     expected = f"{name} charged or summonsed {100 * charges / assigned:.1f}% of the crimes whose investigations closed with an assigned outcome ({charges:,} of {assigned:,};"
@@ -58,7 +60,7 @@ def test_missing_measures_name_their_official_source(pages):
 def test_executive_summary_mentions_the_key_measures(pages):
     text = pages["leicestershire"]
     start = text.rindex("Executive summary")  # the section, not the contents entry
-    summary = text[start:text.index("Charts", start)]
+    summary = text[start : text.index("Charts", start)]
     assert "charged or summonsed" in summary
     assert "Of the 7 key measures, 1 has official figures comparable across forces" in summary
 

@@ -17,10 +17,13 @@ ROOT = Path(__file__).resolve().parents[1]
 def data(tmp_path_factory):
     from conftest import make_data_tree
 
-    root = make_data_tree(tmp_path_factory.mktemp("nat") / "data", {
-        "leicestershire/2023-24-Q1.csv": "leicestershire-2023-24-Q1.csv",
-        "leicestershire/2024-25-Q1.csv": "leicestershire-2024-25-Q1.csv",
-    })
+    root = make_data_tree(
+        tmp_path_factory.mktemp("nat") / "data",
+        {
+            "leicestershire/2023-24-Q1.csv": "leicestershire-2023-24-Q1.csv",
+            "leicestershire/2024-25-Q1.csv": "leicestershire-2024-25-Q1.csv",
+        },
+    )
     shutil.copytree(ROOT / "data/raw/measures", root / "raw/measures")
     assert build_all(root).problems == []
     return root
@@ -34,7 +37,13 @@ def test_submissions_and_status_across_forces(data):
     assert list(o.status["force_id"]) == ["leicestershire"]
     row = o.status.iloc[0]
     # fixture B: 1 complete, 3 in progress, 10 of the 14 applicable with no entry; evidence for 4
-    assert (row["complete"], row["in_progress"], row["not_assessed"], row["applicable"], row["evidenced"]) == (1, 3, 10, 14, 4)
+    assert (row["complete"], row["in_progress"], row["not_assessed"], row["applicable"], row["evidenced"]) == (
+        1,
+        3,
+        10,
+        14,
+        4,
+    )
     assert o.marking == "OFFICIAL-SENSITIVE"  # the fixture has a sensitive row
 
 
@@ -58,11 +67,19 @@ def test_public_withholds_sensitive_rows_before_counting(data):
 def test_funnels_cover_every_force_and_feed_forces_to_look_at(data):
     o = national.load_overview("2024-25-Q1", "internal", data_dir=data)
     closed = o.funnels["closed"]
-    assert len(closed) == 43 and set(closed["funnel"]) <= {"within", "above 95%", "below 95%", "above 99.8%", "below 99.8%"}
+    assert len(closed) == 43 and set(closed["funnel"]) <= {
+        "within",
+        "above 95%",
+        "below 95%",
+        "above 99.8%",
+        "below 99.8%",
+    }
     outside = set(closed.loc[closed["funnel"].str.endswith("99.8%"), "force_id"])
     look = o.look_at
     assert outside <= set(look["force_id"])
-    assert look["reason"].str.contains("evidence is blank for all or part of 10 of 14").any()  # leicestershire's tracker
+    assert (
+        look["reason"].str.contains("evidence is blank for all or part of 10 of 14").any()
+    )  # leicestershire's tracker
     assert list(look["force"]) == sorted(look["force"])  # alphabetical, not ranked
 
 
@@ -93,11 +110,15 @@ def test_headline_compares_like_with_like_and_funnel_levels_are_not_mixed():
 
     from analysis.core.periods import parse_quarter
 
-    status = pd.DataFrame([
-        {"force": "A", "snapshot": "2024-25-Q1", "applicable": 14, "complete": 2, "evidenced": 10},
-        {"force": "B", "snapshot": "2023-24-Q1", "applicable": 13, "complete": 0, "evidenced": 1},
-    ])
-    o = SimpleNamespace(status=status, quarter=parse_quarter("2024-25-Q1"), framework=SimpleNamespace(item_label="Recommendation"))
+    status = pd.DataFrame(
+        [
+            {"force": "A", "snapshot": "2024-25-Q1", "applicable": 14, "complete": 2, "evidenced": 10},
+            {"force": "B", "snapshot": "2023-24-Q1", "applicable": 13, "complete": 0, "evidenced": 1},
+        ]
+    )
+    o = SimpleNamespace(
+        status=status, quarter=parse_quarter("2024-25-Q1"), framework=SimpleNamespace(item_label="Recommendation")
+    )
     text = " ".join(national.snapshot_sentences(o))
     assert "In the trackers for 2024/25 Q1 (1 force), 2 of 14 applicable recommendations are complete" in text
     assert "1 force last submitted a tracker for 2023/24 Q1; as at that quarter, 0 of 13" in text
@@ -106,6 +127,8 @@ def test_headline_compares_like_with_like_and_funnel_levels_are_not_mixed():
     first, second = national.funnel_position_sentences(table)
     assert first == "Against the 95% limits: 3 of 8 forces are outside (2 above, 1 below) and 5 inside."
     assert second == "Against the wider 99.8% limits: 2 are outside (1 above, 1 below)."
+
+
 def test_spc_verdicts_for_all_43_forces_as_at_the_quarter(data):
     o = national.load_overview("2023-24-Q1", "internal", data_dir=data)
     t = o.spc

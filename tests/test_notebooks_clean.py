@@ -8,8 +8,11 @@ import pytest
 
 from analysis.run.render import NOTEBOOK_PARAMETERS
 
-NOTEBOOKS = sorted(p for p in (Path(__file__).resolve().parents[1] / "notebooks").rglob("*.ipynb")
-                   if ".ipynb_checkpoints" not in p.parts)
+NOTEBOOKS = sorted(
+    p
+    for p in (Path(__file__).resolve().parents[1] / "notebooks").rglob("*.ipynb")
+    if ".ipynb_checkpoints" not in p.parts
+)
 
 
 def test_exploratory_notebooks_are_checked_too():
@@ -42,8 +45,11 @@ def test_opening_in_lab_changes_no_metadata(path):
     from analysis.run.render import KERNEL_NAME
 
     nb = nbformat.read(path, as_version=4)
-    assert nb.metadata.kernelspec == {"display_name": "Python (casey-progress)", "language": "python",
-                                      "name": KERNEL_NAME}
+    assert nb.metadata.kernelspec == {
+        "display_name": "Python (casey-progress)",
+        "language": "python",
+        "name": KERNEL_NAME,
+    }
     expected = {k: v for k, v in IPythonKernel.language_info.items() if k != "version"}
     recorded = dict(nb.metadata.language_info)
     assert recorded.pop("version", "").startswith("3.") and recorded == expected

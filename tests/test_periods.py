@@ -33,7 +33,11 @@ def test_dates_of_quarters():
 def test_order_previous_next():
     assert Quarter(2024, 1).previous() == Quarter(2023, 4)
     assert Quarter(2023, 4).next() == Quarter(2024, 1)
-    assert sorted([Quarter(2024, 1), Quarter(2023, 4), Quarter(2023, 1)]) == [Quarter(2023, 1), Quarter(2023, 4), Quarter(2024, 1)]
+    assert sorted([Quarter(2024, 1), Quarter(2023, 4), Quarter(2023, 1)]) == [
+        Quarter(2023, 1),
+        Quarter(2023, 4),
+        Quarter(2024, 1),
+    ]
     assert Quarter(2024, 1).index - Quarter(2023, 1).index == 4
 
 

@@ -20,7 +20,9 @@ def rows(*entries, quarter="2024-25-Q1"):
     for entry in entries:
         rid, status, evidence, *rest = entry
         marking = rest[0] if rest else "OFFICIAL"
-        out.append(dict(zip(COLUMNS, [rid, status, "Owner", evidence, "act", "", marking, "stated", "src"]), quarter=quarter))
+        out.append(
+            dict(zip(COLUMNS, [rid, status, "Owner", evidence, "act", "", marking, "stated", "src"]), quarter=quarter)
+        )
     return pd.DataFrame(out, columns=[*COLUMNS, "quarter"])
 
 
@@ -42,7 +44,9 @@ def test_rollup(statuses, expected):
 
 
 def test_recommendation_status_uses_parts_and_catalogue_applicability(casey):
-    table = recommendation_status(casey, rows(("1", "complete", "done"), ("4.ii", "complete", "x"), ("4.iii", "not_started", "")))
+    table = recommendation_status(
+        casey, rows(("1", "complete", "done"), ("4.ii", "complete", "x"), ("4.iii", "not_started", ""))
+    )
     status = table.set_index("recommendation_id")["status"]
     assert status["1"] == "complete"
     assert status["4"] == "in_progress"
@@ -93,8 +97,12 @@ def test_public_audience_withholds_sensitive_rows():
 def test_a_recommendation_with_any_sensitive_row_is_withheld_whole_and_in_no_count(casey):
     from analysis.compute.progress import mark_withheld, withheld_recommendations, without_recommendations
 
-    frame = rows(("1", "complete", "done"), ("4", "in_progress", "x"), ("4.ii", "complete", "secret", "OFFICIAL-SENSITIVE"),
-                 ("5", "not_started", "", "OFFICIAL-SENSITIVE"))
+    frame = rows(
+        ("1", "complete", "done"),
+        ("4", "in_progress", "x"),
+        ("4.ii", "complete", "secret", "OFFICIAL-SENSITIVE"),
+        ("5", "not_started", "", "OFFICIAL-SENSITIVE"),
+    )
     assert withheld_recommendations(casey, frame, "internal") == []
     withheld = withheld_recommendations(casey, frame, "public")
     assert withheld == ["4", "5"]
@@ -105,10 +113,20 @@ def test_a_recommendation_with_any_sensitive_row_is_withheld_whole_and_in_no_cou
     s = summarise(table)
     assert s.withheld == 2 and s.applicable + s.not_applicable + s.withheld == len(casey.recommendations)
     assert flags(table, pd.Series(dtype=float))["4"] == []  # never flagged against the force
+
+
 def test_flags_name_the_parts_with_blank_evidence_and_parts_not_started(casey):
-    table = recommendation_status(casey, rows(
-        ("16.i", "in_progress", "survey"), ("16.ii", "in_progress", ""), ("16.iv", "not_started", ""),
-        ("7", "in_progress", "strategy"), ("7.ii", "in_progress", ""), ("1", "complete", "")))
+    table = recommendation_status(
+        casey,
+        rows(
+            ("16.i", "in_progress", "survey"),
+            ("16.ii", "in_progress", ""),
+            ("16.iv", "not_started", ""),
+            ("7", "in_progress", "strategy"),
+            ("7.ii", "in_progress", ""),
+            ("1", "complete", ""),
+        ),
+    )
     found = flags(table, pd.Series(dtype=float))
     assert "evidence is blank for parts 16.ii and 16.iv" in found["16"]
     assert "not started for part 16.iv" in found["16"]

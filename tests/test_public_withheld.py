@@ -9,12 +9,12 @@ import json
 import re
 
 import pytest
+from conftest import FIXTURES, make_data_tree
+from htmlcheck import Page
 
 from analysis.present.fragments import WITHHELD_TEXT
 from analysis.run.batch import BatchOptions, run_batch
 from analysis.run.build import build_all
-from conftest import FIXTURES, make_data_tree
-from htmlcheck import Page
 
 pytestmark = pytest.mark.slow
 Q = "2024-25-Q1"
@@ -41,8 +41,18 @@ def _tree(root, token: str):
 
 
 def _run(data, out):
-    result = run_batch(BatchOptions(quarters=[Q], forces=["leicestershire"], data_dir=str(data), out_dir=str(out),
-                                    workers=1, national=False, progress=False), out=open("/dev/null", "w"))
+    result = run_batch(
+        BatchOptions(
+            quarters=[Q],
+            forces=["leicestershire"],
+            data_dir=str(data),
+            out_dir=str(out),
+            workers=1,
+            national=False,
+            progress=False,
+        ),
+        out=open("/dev/null", "w"),
+    )
     assert result.exit_code == 0
     return json.loads((out / Q / "manifest.json").read_text())
 
@@ -57,7 +67,7 @@ def runs(tmp_path_factory):
 
 def _section(html: str, rec_id: str) -> str:
     start = html.index(f'id="rec-{rec_id}"')
-    return html[start:html.index("</section>", start)]
+    return html[start : html.index("</section>", start)]
 
 
 def test_public_html_shows_the_two_only_as_withheld(runs):
@@ -71,7 +81,7 @@ def test_public_html_shows_the_two_only_as_withheld(runs):
         for trace in ("Status:", "badge", "Change:", "flags", "no entry", "Owner", "Evidence"):
             assert trace not in section, f"recommendation {rec_id}: {trace!r} in its public section"
     # not counted, not flagged, not listed as needing attention, nowhere called missing
-    questions = html[html.index('id="questions"'):html.index("</ol>", html.index('id="questions"'))]
+    questions = html[html.index('id="questions"') : html.index("</ol>", html.index('id="questions"'))]
     assert 'href="#rec-1"' not in questions and 'href="#rec-2"' not in questions
     attention = re.search(r"Needing attention: (.*?)\.", text)
     assert attention is None or not re.search(r"\b(1|2)\b", attention.group(1))
@@ -115,7 +125,9 @@ def test_a_public_report_with_nothing_withheld_says_so(tmp_path):
 
     data = make_data_tree(tmp_path / "data", {"leicestershire/2023-24-Q1.csv": "leicestershire-2023-24-Q1.csv"})
     assert build_all(data).problems == []
-    html = render_report(checked_job("leicestershire", "2023-24-Q1", "public", data_dir=data), data, tmp_path / "out").read_text()
+    html = render_report(
+        checked_job("leicestershire", "2023-24-Q1", "public", data_dir=data), data, tmp_path / "out"
+    ).read_text()
     text = Page(html).text
     assert "Nothing is withheld from this public version." in text
     assert "nothing is withheld from this public version" in text  # the status counts say what they cover

@@ -12,8 +12,20 @@ SEED_001 = Path("/work/shared/seeds/001_51b68e02f8166ab9.txt")
 
 @pytest.mark.parametrize(
     "text, expected",
-    [("4.ii", "4.ii"), ("Rec 4 (ii)", "4.ii"), ("Recommendation 16 vii", "16.vii"), ("rec. 7", "7"), ("1.", "1"),
-     ("1)", "1"), ("#14", "14"), ("4b", "4.ii"), ("4(c)", "4.iii"), ("11 iii", "11.iii"), ("  16.I ", "16.i"), ("No. 5", "5")],
+    [
+        ("4.ii", "4.ii"),
+        ("Rec 4 (ii)", "4.ii"),
+        ("Recommendation 16 vii", "16.vii"),
+        ("rec. 7", "7"),
+        ("1.", "1"),
+        ("1)", "1"),
+        ("#14", "14"),
+        ("4b", "4.ii"),
+        ("4(c)", "4.iii"),
+        ("11 iii", "11.iii"),
+        ("  16.I ", "16.i"),
+        ("No. 5", "5"),
+    ],
 )
 def test_ids_and_labels_score_one(casey, text, expected):
     found = match_reference(text, casey)
@@ -39,18 +51,31 @@ def test_numbered_paragraph(casey):
 
 @pytest.mark.parametrize(
     "text, expected",
-    [("The Met should radically reform and respecialise Public Protection and its approach to domestic abuse", "6"),
-     ("Revoke unequivocally and permanently firearms qualification or 'blue cards' where an officer's values and standards fall short", "4.iii"),
-     ("Install new external management to oversee the Specialist Training Centre", "4.iv"),
-     ("children's strategy", "7")],
+    [
+        ("The Met should radically reform and respecialise Public Protection and its approach to domestic abuse", "6"),
+        (
+            "Revoke unequivocally and permanently firearms qualification or 'blue cards' where an officer's values and standards fall short",
+            "4.iii",
+        ),
+        ("Install new external management to oversee the Specialist Training Centre", "4.iv"),
+        ("children's strategy", "7"),
+    ],
 )
 def test_clear_wording_is_accepted(casey, text, expected):
     found = match_reference(text, casey)
     assert found.id == expected and found.confident and DEFAULT_THRESHOLD <= found.score <= 1
 
 
-@pytest.mark.parametrize("text", ["Improve the canteen menu", "Fleet vehicle replacement programme", "Bottom-up budget review",
-                                  "Reducing mental health demand on the frontline", "Vetting standards should be changed"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Improve the canteen menu",
+        "Fleet vehicle replacement programme",
+        "Bottom-up budget review",
+        "Reducing mental health demand on the frontline",
+        "Vetting standards should be changed",
+    ],
+)
 def test_unrelated_or_vague_text_is_for_a_person(casey, text):
     found = match_reference(text, casey)
     assert not found.confident and found.method in ("text", "none") and found.reason
@@ -59,9 +84,13 @@ def test_unrelated_or_vague_text_is_for_a_person(casey, text):
 def test_blank_and_confirmed(casey):
     assert not match_reference("  ", casey).confident
     confirmed = {"Vetting standards should be changed": "3"}
-    found = match_reference("Vetting standards should be changed with immediate effect to guard against abuse", casey, confirmed=confirmed)
+    found = match_reference(
+        "Vetting standards should be changed with immediate effect to guard against abuse", casey, confirmed=confirmed
+    )
     assert (found.id, found.method, found.confident) == ("3", "confirmed", True)
-    assert not match_reference("Vetting standards should be changed", casey, confirmed={"Vetting standards should be changed": "99"}).confident
+    assert not match_reference(
+        "Vetting standards should be changed", casey, confirmed={"Vetting standards should be changed": "99"}
+    ).confident
 
 
 @pytest.mark.skipif(not SEED_001.exists(), reason="seeds not available")

@@ -79,12 +79,15 @@ def test_public_report_withholds_sensitive_rows(rendered):
     assert "SENSITIVE-TOKEN-7731" not in public_html
     assert "SENSITIVE-TOKEN-7731" not in public.with_suffix(".ipynb").read_text()
     assert "SENSITIVE-TOKEN-7731" not in public.with_suffix(".claims.json").read_text()  # public claims only
-    assert "1 recommendation (6) is withheld from this public version under its protective marking" in text_of(public_html)
+    assert "1 recommendation (6) is withheld from this public version under its protective marking" in text_of(
+        public_html
+    )
     assert "Protective marking OFFICIAL " in text_of(public_html)
 
 
 def test_failed_notebook_is_kept(tmp_path):
     from conftest import make_data_tree
+
     from analysis.run.render import RenderError
 
     data = make_data_tree(tmp_path / "data", {"leicestershire/2024-25-Q1.csv": "leicestershire-2024-25-Q1.csv"})

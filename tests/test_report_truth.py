@@ -3,11 +3,11 @@
 import shutil
 
 import pytest
+from conftest import ROOT
 
 from analysis.compute.report_model import load_report
 from analysis.present import narrative
 from analysis.run.build import build_all
-from conftest import ROOT
 
 
 @pytest.fixture(scope="module")
@@ -52,10 +52,13 @@ def test_every_assessed_status_in_the_bundled_trackers_carries_a_reason():
                     assert row["status_reason"] not in row["evidence"]  # our reason, not a copy of the evidence
 
 
-@pytest.mark.parametrize("force, quarter, items", [
-    ("leicestershire", "2024-25-Q1", ["1", "4.iii", "4.iv"]),
-    ("city-of-london", "2023-24-Q1", ["4.iii", "4.iv", "11.iii", "14"]),
-])
+@pytest.mark.parametrize(
+    "force, quarter, items",
+    [
+        ("leicestershire", "2024-25-Q1", ["1", "4.iii", "4.iv"]),
+        ("city-of-london", "2023-24-Q1", ["4.iii", "4.iv", "11.iii", "14"]),
+    ],
+)
 def test_complete_needs_the_recommendations_own_ask_met(real_data, force, quarter, items):
     rows = load_report(force, quarter, data_dir=real_data).rows.set_index("recommendation_id")
     for item in items:
@@ -68,7 +71,9 @@ def test_the_reason_is_printed_beside_the_status(real_data):
 
     report = load_report("city-of-london", "2023-24-Q1", data_dir=real_data)
     html = fragments.recommendation_section(report, "4")
-    assert "(assessed by analyst: Relies on its own firearms training and student feedback; no outside management" in html
+    assert (
+        "(assessed by analyst: Relies on its own firearms training and student feedback; no outside management" in html
+    )
     assert "(assessed by analyst: One local policing directorate" in fragments.recommendation_section(report, "11")
 
 
@@ -78,8 +83,11 @@ def test_section_labels_are_neutral_outside_the_met_and_come_from_the_framework(
     report = load_report("leicestershire", "2024-25-Q1", data_dir=real_data)
     assert not any("London" in s or "Met" in s.split() for s in report.status["section"])
     seen = {}
-    monkeypatch.setattr(tracker_charts, "chart_status_by_section",
-                        lambda table, order, *a: seen.update(sections=set(table["section"]), order=order) or (None, ""))
+    monkeypatch.setattr(
+        tracker_charts,
+        "chart_status_by_section",
+        lambda table, order, *a: seen.update(sections=set(table["section"]), order=order) or (None, ""),
+    )
     from analysis.present import fragments
 
     monkeypatch.setattr(fragments, "figure", lambda *a, **k: "")
@@ -105,8 +113,11 @@ def test_every_registry_entry_says_its_coverage_and_every_proxy_says_what_it_is(
 def test_key_measures_are_counted_by_coverage_and_proxies_are_named(real_data):
     import yaml
 
-    registry = {e["id"]: e for path in sorted((ROOT / "data/raw/measures/registry").glob("*.yaml"))
-                for e in yaml.safe_load(path.read_text())["measures"]}
+    registry = {
+        e["id"]: e
+        for path in sorted((ROOT / "data/raw/measures/registry").glob("*.yaml"))
+        for e in yaml.safe_load(path.read_text())["measures"]
+    }
     report = load_report("leicestershire", "2024-25-Q1", data_dir=real_data)
     text = narrative.measures_summary(report)
     assert "Figures are loaded for" not in text
@@ -133,8 +144,12 @@ def test_a_force_supplied_series_is_summarised_beside_its_latest_value(real_data
         raw = [r for r in csv.DictReader(f) if r["measure_id"] == "dvpn_to_dvpo_conversion"]
     raw.sort(key=lambda r: r["period"])
     report = load_report("leicestershire", "2024-25-Q1", data_dir=real_data)
-    section = SimpleNamespace(has_data=True, force_supplied=True, measure_id="dvpn_to_dvpo_conversion",
-                              latest=SimpleNamespace(period_type="month", unit="percent", period=raw[-1]["period"]))
+    section = SimpleNamespace(
+        has_data=True,
+        force_supplied=True,
+        measure_id="dvpn_to_dvpo_conversion",
+        latest=SimpleNamespace(period_type="month", unit="percent", period=raw[-1]["period"]),
+    )
     text = narrative.series_text(report, section)
     last = dt.date(int(raw[-1]["period"][:4]), int(raw[-1]["period"][5:]), 1).strftime("%B %Y")
     assert f"The latest figure, {float(raw[-1]['value']):.1f}% for {last}, is one of {len(raw)} in the series" in text

@@ -12,8 +12,10 @@ def _report(path: Path, has_tracker: bool, counts=None, as_of="", marker=""):
     content = json.dumps(facts).replace("'", "&#x27;")
     path.parent.mkdir(parents=True, exist_ok=True)
     # attribute order and quotes as nbconvert's serialiser writes them
-    path.write_text(f"<!DOCTYPE html><html><head><meta content='{content}' name=\"casey-index\"/></head>"
-                    f"<body>{marker}</body></html>")
+    path.write_text(
+        f"<!DOCTYPE html><html><head><meta content='{content}' name=\"casey-index\"/></head>"
+        f"<body>{marker}</body></html>"
+    )
 
 
 def _site(root: Path) -> Path:
@@ -22,9 +24,16 @@ def _site(root: Path) -> Path:
     for quarter, tracker in (("2026-27-Q2", False), ("2024-25-Q1", True)):
         for audience in ("", "public/"):
             counts = {"complete": 1, "in_progress": 13} if tracker else {}
-            _report(reports / quarter / f"{audience}leicestershire.html", tracker, counts, "2024-06-01" if tracker else "",
-                    marker="INTERNAL-ONLY" if not audience else "PUBLIC-PAGE")
-            _report(reports / quarter / f"{audience}cheshire.html", False, marker="INTERNAL-ONLY" if not audience else "")
+            _report(
+                reports / quarter / f"{audience}leicestershire.html",
+                tracker,
+                counts,
+                "2024-06-01" if tracker else "",
+                marker="INTERNAL-ONLY" if not audience else "PUBLIC-PAGE",
+            )
+            _report(
+                reports / quarter / f"{audience}cheshire.html", False, marker="INTERNAL-ONLY" if not audience else ""
+            )
             _report(reports / quarter / f"{audience}national-overview.html", False)
     write_index(reports)
     return reports
@@ -46,7 +55,7 @@ def test_landing_opens_on_the_latest_quarter_with_trackers(tmp_path):
     reports = _site(tmp_path)
     page = (reports / "index.html").read_text()
     assert "Reports for 2024/25 Q1, the latest quarter for which forces submitted trackers" in page
-    table = page[:page.index("All quarters</h2>")]
+    table = page[: page.index("All quarters</h2>")]
     assert "2024-25-Q1/leicestershire.html" in table and "2026-27-Q2/leicestershire.html" not in table
     assert table.index("National overview") < table.index("Cheshire") < table.index("Leicestershire")
     assert "1 complete, 13 in progress" in table and "2024-06-01" in table and "no tracker this quarter" in table

@@ -33,8 +33,11 @@ def _xmr_groups(vector):
     return [(vector["input"]["values"], vector["expected"], opts)]
 
 
-XMR_CASES = [pytest.param(values, expected, opts, v["direction"], v["tolerance"], id=f"{v['id']}-{i}")
-             for v in BY_METHOD["xmr"] for i, (values, expected, opts) in enumerate(_xmr_groups(v))]
+XMR_CASES = [
+    pytest.param(values, expected, opts, v["direction"], v["tolerance"], id=f"{v['id']}-{i}")
+    for v in BY_METHOD["xmr"]
+    for i, (values, expected, opts) in enumerate(_xmr_groups(v))
+]
 
 
 def test_every_public_vector_is_used():
@@ -44,32 +47,43 @@ def test_every_public_vector_is_used():
 
 @pytest.mark.parametrize("values, expected, opts, direction, tol", XMR_CASES)
 def test_xmr_matches_nhsr(values, expected, opts, direction, tol):
-    chart = spc.xmr(values, direction, screen_outliers=opts.get("screen_outliers", True),
-                    fix_after_n_points=opts.get("fix_after_n_points"))
+    chart = spc.xmr(
+        values,
+        direction,
+        screen_outliers=opts.get("screen_outliers", True),
+        fix_after_n_points=opts.get("fix_after_n_points"),
+    )
     pts = chart.points
     assert _close(chart.mean, expected["mean"], tol)
     assert _close(chart.amr, expected["amr_used"], tol)
-    for ours, theirs in (("lpl", "lpl"), ("upl", "upl"), ("lower_2sigma", "lower_2sigma"),
-                         ("upper_2sigma", "upper_2sigma")):
+    for ours, theirs in (
+        ("lpl", "lpl"),
+        ("upl", "upl"),
+        ("lower_2sigma", "lower_2sigma"),
+        ("upper_2sigma", "upper_2sigma"),
+    ):
         assert _close(pts[ours].iloc[0], expected[theirs], tol), ours
     assert pts["outside_limits"].tolist() == expected["outside_limits"]
     assert pts["close_to_limits"].tolist() == expected["close_to_limits"]
     assert pts["relative_to_mean"].tolist() == expected["relative_to_mean"]
     assert pts["special_cause_type"].tolist() == expected["special_cause_type"]
     assert pts["point_type"].tolist() == expected["point_type"]
-    nhs_to_ours = {"common_cause": "common_cause", "special_cause_improvement": "special_cause_improving",
-                   "special_cause_concern": "special_cause_concerning"}
+    nhs_to_ours = {
+        "common_cause": "common_cause",
+        "special_cause_improvement": "special_cause_improving",
+        "special_cause_concern": "special_cause_concerning",
+    }
     assert chart.variation == nhs_to_ours[expected["variation"]]
 
 
-@pytest.mark.parametrize("case", BY_METHOD["rule_trend_run_end_marker"][0]["cases"],
-                         ids=lambda c: str(c["input"]))
+@pytest.mark.parametrize("case", BY_METHOD["rule_trend_run_end_marker"][0]["cases"], ids=lambda c: str(c["input"]))
 def test_trend_rule_marker(case):
     assert spc.trend_run_end(case["input"]).tolist() == case["expected_run_end"]
 
 
-@pytest.mark.parametrize("case", BY_METHOD["rule_trend_run_end_marker"][0]["computed_end_to_end"],
-                         ids=lambda c: str(c["input"]))
+@pytest.mark.parametrize(
+    "case", BY_METHOD["rule_trend_run_end_marker"][0]["computed_end_to_end"], ids=lambda c: str(c["input"])
+)
 def test_trend_rule_end_to_end(case):
     chart = spc.xmr(case["input"], "increase")
     assert chart.points["special_cause_type"].tolist() == case["special_cause_type_computed"]
@@ -93,10 +107,17 @@ def _assurance_cases():
         if "cases" in v.get("input", {}):
             for i, c in enumerate(v["input"]["cases"]):
                 for direction in ("increase", "decrease", "neutral"):
-                    yield pytest.param(c["lpl"], c["upl"], c["target"], direction, v["expected"][direction][i],
-                                       id=f"{v['id']}-{i}-{direction}")
-                yield pytest.param(c["lpl"], c["upl"], None, "increase", v["expected"]["no_target"],
-                                   id=f"{v['id']}-{i}-no-target")
+                    yield pytest.param(
+                        c["lpl"],
+                        c["upl"],
+                        c["target"],
+                        direction,
+                        v["expected"][direction][i],
+                        id=f"{v['id']}-{i}-{direction}",
+                    )
+                yield pytest.param(
+                    c["lpl"], c["upl"], None, "increase", v["expected"]["no_target"], id=f"{v['id']}-{i}-no-target"
+                )
         else:
             for i, c in enumerate(v["cases"]):
                 yield pytest.param(c["lpl"], c["upl"], c["target"], c["direction"], c["expected"], id=f"{v['id']}-{i}")
@@ -116,8 +137,12 @@ def test_pprime_matches_powerbi_spc(vector):
     assert chart.sigma_z == pytest.approx(exp["sigma_z"], rel=1e-9)
     assert chart.amr == pytest.approx(exp["mean_mr_z"], rel=1e-9)
     assert np.allclose(pts["z"], exp["z"], rtol=1e-9)
-    for column, key in (("upl", "upper_3sigma_percent"), ("upper_2sigma", "upper_2sigma_percent"),
-                        ("lower_2sigma", "lower_2sigma_percent"), ("lpl", "lower_3sigma_percent")):
+    for column, key in (
+        ("upl", "upper_3sigma_percent"),
+        ("upper_2sigma", "upper_2sigma_percent"),
+        ("lower_2sigma", "lower_2sigma_percent"),
+        ("lpl", "lower_3sigma_percent"),
+    ):
         assert np.all(np.abs(100 * pts[column].to_numpy() - np.array(exp[key])) < tol), column
 
 
@@ -129,8 +154,10 @@ def test_pprime_without_screening_differs_only_when_a_jump_is_screened():
     assert on.sigma_z == pytest.approx(off.sigma_z)
     jump = list(inp["numerators"])
     jump[10] = int(inp["denominators"][10] * 0.5)  # one wild week
-    assert spc.pprime(jump, inp["denominators"]).sigma_z < spc.pprime(jump, inp["denominators"],
-                                                                      screen_outliers=False).sigma_z
+    assert (
+        spc.pprime(jump, inp["denominators"]).sigma_z
+        < spc.pprime(jump, inp["denominators"], screen_outliers=False).sigma_z
+    )
 
 
 def test_constant_series_is_common_cause_with_zero_width_limits():

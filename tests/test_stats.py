@@ -67,7 +67,7 @@ def test_funnel_limits_p01_n400():
 
 def test_funnel_limits_widen_with_phi():
     # phi = 4 doubles the sd: 0.1 +/- 2*0.029399
-    lo, hi = stats.funnel_limits(0.1, 400, levels=(0.95,), phi=4)[0.95]
+    _lo, hi = stats.funnel_limits(0.1, 400, levels=(0.95,), phi=4)[0.95]
     assert hi == pytest.approx(0.1 + 2 * 0.029399, abs=1e-5)
 
 

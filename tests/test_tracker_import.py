@@ -7,12 +7,12 @@ import openpyxl
 import pandas as pd
 import pytest
 import yaml
-
-from analysis.sources.trackers import TRACKER_COLUMNS, load_tracker
-from analysis.intake.import_return import MappingError, import_tracker, load_mapping
-from analysis.intake.template import write_template
 from conftest import ROOT
 from test_bad_input import run_casey
+
+from analysis.intake.import_return import MappingError, import_tracker, load_mapping
+from analysis.intake.template import write_template
+from analysis.sources.trackers import TRACKER_COLUMNS, load_tracker
 
 TODAY = dt.date(2024, 10, 15)  # after 2024-25 Q2 (July-September 2024)
 
@@ -77,16 +77,33 @@ def test_as_of_is_today_inside_the_quarter(fixture_data, returned):
 def test_never_overwrites_without_replace_and_keeps_the_replaced_file(fixture_data, returned, capsys):
     existing = target(fixture_data, "2024-25-Q1")
     before = existing.read_bytes()
-    code, out, err = run_casey(["--data-dir", fixture_data, "import", returned, "--force", "leicestershire", "--quarter", "2024-25-Q1"], capsys)
+    code, out, err = run_casey(
+        ["--data-dir", fixture_data, "import", returned, "--force", "leicestershire", "--quarter", "2024-25-Q1"], capsys
+    )
     # the template is for Q2, so it is refused for Q1 whatever is on disk
     assert code == 1 and "template for quarter 2024-25-Q2" in err
     csv = returned.with_suffix(".csv")
     load = pd.read_excel(returned, sheet_name="Tracker", dtype=str).fillna("")
     load.to_csv(csv, index=False)
-    code, out, err = run_casey(["--data-dir", fixture_data, "import", csv, "--force", "leicestershire", "--quarter", "2024-25-Q1"], capsys)
+    code, out, err = run_casey(
+        ["--data-dir", fixture_data, "import", csv, "--force", "leicestershire", "--quarter", "2024-25-Q1"], capsys
+    )
     assert code == 2 and "already exists; give --replace" in err and "Traceback" not in out + err
     assert existing.read_bytes() == before
-    code, out, err = run_casey(["--data-dir", fixture_data, "import", csv, "--force", "leicestershire", "--quarter", "2024-25-Q1", "--replace"], capsys)
+    code, out, err = run_casey(
+        [
+            "--data-dir",
+            fixture_data,
+            "import",
+            csv,
+            "--force",
+            "leicestershire",
+            "--quarter",
+            "2024-25-Q1",
+            "--replace",
+        ],
+        capsys,
+    )
     assert code == 0, err
     kept = list((existing.parent / ".replaced").glob("2024-25-Q1.*.csv"))
     assert len(kept) == 1 and kept[0].read_bytes() == before
@@ -95,7 +112,20 @@ def test_never_overwrites_without_replace_and_keeps_the_replaced_file(fixture_da
 
 
 def test_dry_run_writes_nothing(fixture_data, returned, capsys):
-    code, out, err = run_casey(["--data-dir", fixture_data, "import", returned, "--force", "leicestershire", "--quarter", "2024-25-Q2", "--dry-run"], capsys)
+    code, out, _err = run_casey(
+        [
+            "--data-dir",
+            fixture_data,
+            "import",
+            returned,
+            "--force",
+            "leicestershire",
+            "--quarter",
+            "2024-25-Q2",
+            "--dry-run",
+        ],
+        capsys,
+    )
     assert code == 0 and "status moves (1): 1 complete -> in_progress" in out and "rows removed (1): 6" in out
     assert not target(fixture_data).exists()
 
@@ -103,19 +133,34 @@ def test_dry_run_writes_nothing(fixture_data, returned, capsys):
 def test_rows_are_numbered_as_the_file_numbers_them(fixture_data, tmp_path):
     template = write_template("leicestershire", "2024-25-Q2", data_dir=fixture_data, out_dir=tmp_path).path
     edit_template(template, {("9", "status"): "finished", ("9", "evidence"): "x"}, template)
-    row = next(r for r, rid in enumerate(pd.read_excel(template, dtype=str)["recommendation_id"], start=2) if rid == "9")
+    row = next(
+        r for r, rid in enumerate(pd.read_excel(template, dtype=str)["recommendation_id"], start=2) if rid == "9"
+    )
     result = import_tracker(template, "leicestershire", "2024-25-Q2", data_dir=fixture_data, today=TODAY)
-    assert [str(p) for p in result.problems] == [f"{template}: row {row}: status: 'finished' must be one of not_started, in_progress, complete, not_applicable, not_assessed"]
+    assert [str(p) for p in result.problems] == [
+        f"{template}: row {row}: status: 'finished' must be one of not_started, in_progress, complete, not_applicable, not_assessed"
+    ]
     assert not target(fixture_data).exists()
 
 
 def test_canonical_csv_with_friendly_headings(fixture_data, tmp_path):
     path = tmp_path / "return.csv"
-    path.write_text("Recommendation ID,Status,Owner,Evidence,Actions,Linked Workstreams,Marking,Status Basis\n4.ii,Complete,Firearms,Re-vetted,,,official,stated\n", encoding="utf-8")
+    path.write_text(
+        "Recommendation ID,Status,Owner,Evidence,Actions,Linked Workstreams,Marking,Status Basis\n4.ii,Complete,Firearms,Re-vetted,,,official,stated\n",
+        encoding="utf-8",
+    )
     result = import_tracker(path, "city-of-london", "2024-25-Q2", data_dir=fixture_data, today=TODAY)
     assert result.ok, result.problems
     assert result.summary.previous_quarter is None
-    assert load_tracker(target(fixture_data, force="city-of-london"), __import__("analysis.sources.catalogue", fromlist=["load_framework"]).load_framework("casey-2023", fixture_data)).iloc[0]["marking"] == "OFFICIAL"
+    assert (
+        load_tracker(
+            target(fixture_data, force="city-of-london"),
+            __import__("analysis.sources.catalogue", fromlist=["load_framework"]).load_framework(
+                "casey-2023", fixture_data
+            ),
+        ).iloc[0]["marking"]
+        == "OFFICIAL"
+    )
 
 
 def test_usage_errors(fixture_data, returned, capsys):
@@ -147,13 +192,23 @@ def seed000_return(tmp_path, rows):
 
 
 def test_seed000_layout_imports_through_its_mapping(mapped_data, tmp_path):
-    path = seed000_return(tmp_path, [
-        ["Create a misconduct process fit for purpose", "Misconduct process reviewed", "Train new chairs", "Green"],
-        ["Rec 4 (ii)", "Enhanced vetting for specialist teams", "", "Amber"],
-        ["Cleaning up the Met", "", "", ""],  # a section heading row: skipped
-        ["The Met should radically reform and respecialise Public Protection and its approach to domestic abuse", "Signal team set up", "Recruit DCs", "amber"],
-    ])
-    result = import_tracker(path, "leicestershire", "2024-25-Q2", data_dir=mapped_data, mapping="leicestershire-2024", today=TODAY)
+    path = seed000_return(
+        tmp_path,
+        [
+            ["Create a misconduct process fit for purpose", "Misconduct process reviewed", "Train new chairs", "Green"],
+            ["Rec 4 (ii)", "Enhanced vetting for specialist teams", "", "Amber"],
+            ["Cleaning up the Met", "", "", ""],  # a section heading row: skipped
+            [
+                "The Met should radically reform and respecialise Public Protection and its approach to domestic abuse",
+                "Signal team set up",
+                "Recruit DCs",
+                "amber",
+            ],
+        ],
+    )
+    result = import_tracker(
+        path, "leicestershire", "2024-25-Q2", data_dir=mapped_data, mapping="leicestershire-2024", today=TODAY
+    )
     assert result.ok, [str(p) for p in result.problems]
     assert list(result.frame["recommendation_id"]) == ["1", "4.ii", "6"]
     assert list(result.frame["status"]) == ["complete", "in_progress", "in_progress"]
@@ -162,11 +217,16 @@ def test_seed000_layout_imports_through_its_mapping(mapped_data, tmp_path):
 
 
 def test_low_confidence_matches_are_listed_not_accepted(mapped_data, tmp_path):
-    path = seed000_return(tmp_path, [
-        ["Vetting standards should be changed to guard against predators", "Vetting reviewed", "", "Amber"],
-        ["Rec 17", "x", "", "Amber"],
-    ])
-    result = import_tracker(path, "leicestershire", "2024-25-Q2", data_dir=mapped_data, mapping="leicestershire-2024", today=TODAY)
+    path = seed000_return(
+        tmp_path,
+        [
+            ["Vetting standards should be changed to guard against predators", "Vetting reviewed", "", "Amber"],
+            ["Rec 17", "x", "", "Amber"],
+        ],
+    )
+    result = import_tracker(
+        path, "leicestershire", "2024-25-Q2", data_dir=mapped_data, mapping="leicestershire-2024", today=TODAY
+    )
     text = [str(p) for p in result.problems]
     assert len(text) == 2 and not target(mapped_data).exists()
     assert text[0].startswith(f"{path}: row 2: recommendation_id: 'Vetting standards") and "not accepted" in text[0]
@@ -177,22 +237,55 @@ def test_low_confidence_matches_are_listed_not_accepted(mapped_data, tmp_path):
     doc["references"]["confirmed"]["Vetting standards should be changed to guard"] = "3"
     mapping_file.write_text(yaml.safe_dump(doc))
     path.write_text(path.read_text().replace("Rec 17", "Rec 16 (i)"))
-    result = import_tracker(path, "leicestershire", "2024-25-Q2", data_dir=mapped_data, mapping=mapping_file, today=TODAY)
+    result = import_tracker(
+        path, "leicestershire", "2024-25-Q2", data_dir=mapped_data, mapping=mapping_file, today=TODAY
+    )
     assert result.ok and list(result.frame["recommendation_id"]) == ["3", "16.i"]
 
 
 def test_seed001_layout_matches_numbers_with_the_wording(mapped_data, tmp_path):
     path = tmp_path / "colp.csv"
     pd.DataFrame(
-        [["1.", "The misconduct process is not fit for purpose.", "PSD", "PSD is fit for purpose.", "Amber", "Operation Hood"],
-         ["", "The Met should radically reform and respecialise Public Protection and its approach to domestic abuse", "Public Protection", "Reviewed", "Green", ""]],
-        columns=["Baroness Casey Review 'Cleaning up the MET'", "Recommendation &/or Area for Improvement", "Force Task Owner", "Force Progress & Response", "Status", "Linked Workstreams"],
+        [
+            [
+                "1.",
+                "The misconduct process is not fit for purpose.",
+                "PSD",
+                "PSD is fit for purpose.",
+                "Amber",
+                "Operation Hood",
+            ],
+            [
+                "",
+                "The Met should radically reform and respecialise Public Protection and its approach to domestic abuse",
+                "Public Protection",
+                "Reviewed",
+                "Green",
+                "",
+            ],
+        ],
+        columns=[
+            "Baroness Casey Review 'Cleaning up the MET'",
+            "Recommendation &/or Area for Improvement",
+            "Force Task Owner",
+            "Force Progress & Response",
+            "Status",
+            "Linked Workstreams",
+        ],
     ).to_csv(path, index=False)
-    result = import_tracker(path, "city-of-london", "2024-25-Q2", data_dir=mapped_data, mapping="city-of-london-2023", today=TODAY)
+    result = import_tracker(
+        path, "city-of-london", "2024-25-Q2", data_dir=mapped_data, mapping="city-of-london-2023", today=TODAY
+    )
     assert result.ok, [str(p) for p in result.problems]
     rows = result.frame.set_index("recommendation_id")
-    assert list(rows.index) == ["1", "6"] and rows.at["1", "owner"] == "PSD" and rows.at["1", "linked_workstreams"] == "Operation Hood"
-    assert rows.at["6", "status"] == "complete" and rows.at["1", "marking"] == "OFFICIAL" and rows.at["1", "actions"] == ""
+    assert (
+        list(rows.index) == ["1", "6"]
+        and rows.at["1", "owner"] == "PSD"
+        and rows.at["1", "linked_workstreams"] == "Operation Hood"
+    )
+    assert (
+        rows.at["6", "status"] == "complete" and rows.at["1", "marking"] == "OFFICIAL" and rows.at["1", "actions"] == ""
+    )
 
 
 def test_bundled_mappings_load_and_bad_mappings_are_usage_errors(mapped_data, tmp_path):

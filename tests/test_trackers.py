@@ -22,7 +22,12 @@ def problems_of(path, casey):
 def test_good_tracker_loads_and_normalises(tmp_path, casey):
     path = write(tmp_path, f"{HEADER}\n 4.ii , In Progress ,PSD,e,a,,official,Stated,Doc\n")
     frame = load_tracker(path, casey)
-    assert frame.iloc[0][["recommendation_id", "status", "marking", "status_basis"]].tolist() == ["4.ii", "in_progress", "OFFICIAL", "stated"]
+    assert frame.iloc[0][["recommendation_id", "status", "marking", "status_basis"]].tolist() == [
+        "4.ii",
+        "in_progress",
+        "OFFICIAL",
+        "stated",
+    ]
 
 
 def test_each_problem_names_file_row_and_field(tmp_path, casey):
@@ -72,11 +77,13 @@ def test_blank_rows_are_ignored(tmp_path, casey):
 
 
 def test_bundled_trackers_are_valid():
-    from analysis.run.build import build_trackers
+    # build into a copy so the repo's processed folder is untouched
+    import shutil
+    import tempfile
+
     from conftest import ROOT
 
-    # build into a copy so the repo's processed folder is untouched
-    import shutil, tempfile
+    from analysis.run.build import build_trackers
 
     with tempfile.TemporaryDirectory() as tmp:
         shutil.copytree(ROOT / "data/raw", f"{tmp}/raw")
@@ -88,7 +95,9 @@ def test_bundled_trackers_are_valid():
 def test_row_numbers_count_blank_lines_as_the_file_does(tmp_path, casey):
     text = f"{HEADER}\n{GOOD}\n,,,,,,,,\n\n2,finished,PSD,e,a,,OFFICIAL,stated,Doc\n"
     found = problems_of(write(tmp_path, text), casey)
-    assert found == [f"{tmp_path / 't.csv'}: row 5: status: 'finished' must be one of not_started, in_progress, complete, not_applicable, not_assessed"]
+    assert found == [
+        f"{tmp_path / 't.csv'}: row 5: status: 'finished' must be one of not_started, in_progress, complete, not_applicable, not_assessed"
+    ]
 
 
 def test_the_optional_status_reason_is_kept_and_checked(tmp_path, casey):
@@ -97,8 +106,14 @@ def test_the_optional_status_reason_is_kept_and_checked(tmp_path, casey):
     assert ok.iloc[0]["status_reason"] == "Training done; no charter yet"
     assert load_tracker(write(tmp_path, f"{HEADER}\n{GOOD}\n", "old.csv"), casey).iloc[0]["status_reason"] == ""
     long_reason = "x" * 300
-    found = problems_of(write(tmp_path, f'{header}\n{GOOD},{long_reason}\n2,in_progress,HR,e,a,,OFFICIAL,stated,Doc,"one\ntwo"\n',
-                              "bad.csv"), casey)
+    found = problems_of(
+        write(
+            tmp_path,
+            f'{header}\n{GOOD},{long_reason}\n2,in_progress,HR,e,a,,OFFICIAL,stated,Doc,"one\ntwo"\n',
+            "bad.csv",
+        ),
+        casey,
+    )
     name = str(tmp_path / "bad.csv")
     assert any(p.startswith(f"{name}: row 2: status_reason: ") and "longer than 220" in p for p in found)
     assert any(p.startswith(f"{name}: row 3: status_reason: ") and "more than one line" in p for p in found)

@@ -3,13 +3,13 @@
 import datetime as dt
 
 import pandas as pd
+from conftest import ROOT
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from analysis.sources.catalogue import load_framework
 from analysis.core.periods import PeriodError, Quarter, parse_quarter, quarter_of
+from analysis.sources.catalogue import load_framework
 from analysis.sources.trackers import COLUMNS, MARKINGS, STATUS_BASES, STATUSES, read_raw, validate_frame
-from conftest import ROOT
 
 CASEY = load_framework("casey-2023", ROOT / "data")
 QUARTERS = st.builds(Quarter, st.integers(1990, 2099), st.integers(1, 4))
@@ -18,10 +18,19 @@ QUARTERS = st.builds(Quarter, st.integers(1990, 2099), st.integers(1, 4))
 # --- quarters -------------------------------------------------------------------------------------
 
 
-@given(QUARTERS, st.sampled_from(["{id}", "{label}", "{s}/{e4} Q{q}", " {s}-{e2} q{q} ", "FY{s}/{e2} Q{q}", "{s}/{e2}-Q{q}"]))
+@given(
+    QUARTERS,
+    st.sampled_from(["{id}", "{label}", "{s}/{e4} Q{q}", " {s}-{e2} q{q} ", "FY{s}/{e2} Q{q}", "{s}/{e2}-Q{q}"]),
+)
 def test_every_spelling_of_a_quarter_parses_back(quarter, form):
-    text = form.format(id=quarter.id, label=quarter.label, s=quarter.start_year, e4=quarter.start_year + 1,
-                       e2=f"{(quarter.start_year + 1) % 100:02d}", q=quarter.q)
+    text = form.format(
+        id=quarter.id,
+        label=quarter.label,
+        s=quarter.start_year,
+        e4=quarter.start_year + 1,
+        e2=f"{(quarter.start_year + 1) % 100:02d}",
+        q=quarter.q,
+    )
     assert parse_quarter(text) == quarter
 
 
@@ -65,7 +74,10 @@ def spelled(values, variants):
     return st.sampled_from(values).flatmap(lambda v: st.sampled_from([f(v) for f in variants]))
 
 
-STATUS = spelled(STATUSES, [str, str.upper, lambda v: v.replace("_", " ").title(), lambda v: v.replace("_", "-"), lambda v: f"  {v} "])
+STATUS = spelled(
+    STATUSES,
+    [str, str.upper, lambda v: v.replace("_", " ").title(), lambda v: v.replace("_", "-"), lambda v: f"  {v} "],
+)
 MARKING = spelled(MARKINGS, [str, str.lower, lambda v: v.replace("-", " ").title(), lambda v: f" {v}"])
 BASIS = spelled(STATUS_BASES, [str, str.upper, str.title])
 
@@ -97,7 +109,9 @@ def round_trip(frame: pd.DataFrame, tmp_path_factory) -> pd.DataFrame:
     return read_raw(path)
 
 
-SETTINGS = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+SETTINGS = settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
+)
 
 
 @SETTINGS

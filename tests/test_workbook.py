@@ -3,7 +3,6 @@
 import openpyxl
 import pytest
 
-from analysis.sources.trackers import MARKINGS, STATUSES, read_raw
 from analysis.intake.template import (
     CONTEXT_COLUMNS,
     LISTS_SHEET,
@@ -12,6 +11,7 @@ from analysis.intake.template import (
     read_template_identity,
     write_template,
 )
+from analysis.sources.trackers import MARKINGS, STATUSES, read_raw
 
 
 @pytest.fixture
@@ -69,7 +69,10 @@ def test_sheets_dropdowns_protection_and_layout(template):
 
 def test_identity_is_recorded(template):
     assert read_template_identity(template.path) == {
-        "framework": "casey-2023", "force": "leicestershire", "quarter": "2024-25-Q2", "template_version": "1",
+        "framework": "casey-2023",
+        "force": "leicestershire",
+        "quarter": "2024-25-Q2",
+        "template_version": "1",
     }
 
 
@@ -82,11 +85,30 @@ def test_no_earlier_snapshot_gives_an_empty_template(fixture_data, tmp_path):
 def test_template_command(fixture_data, tmp_path, capsys):
     from test_bad_input import run_casey
 
-    code, out, err = run_casey(["--data-dir", fixture_data, "template", "--force", "E23000021", "--quarter", "2024/25 Q2", "--out", tmp_path], capsys)
+    code, out, err = run_casey(
+        ["--data-dir", fixture_data, "template", "--force", "E23000021", "--quarter", "2024/25 Q2", "--out", tmp_path],
+        capsys,
+    )
     assert code == 0 and "leicestershire-2024-25-Q2-tracker.xlsx" in out and "pre-filled from 2024-25-Q1" in out
-    code, out, err = run_casey(["--data-dir", fixture_data, "template", "--force", "atlantis", "--quarter", "2024-25-Q2", "--out", tmp_path], capsys)
+    code, out, err = run_casey(
+        ["--data-dir", fixture_data, "template", "--force", "atlantis", "--quarter", "2024-25-Q2", "--out", tmp_path],
+        capsys,
+    )
     assert code == 2 and "unknown force 'atlantis'" in err and "Traceback" not in out + err
-    code, out, err = run_casey(["--data-dir", fixture_data, "template", "--force", "leicestershire", "--quarter", "2024-25-Q5", "--out", tmp_path], capsys)
+    code, out, err = run_casey(
+        [
+            "--data-dir",
+            fixture_data,
+            "template",
+            "--force",
+            "leicestershire",
+            "--quarter",
+            "2024-25-Q5",
+            "--out",
+            tmp_path,
+        ],
+        capsys,
+    )
     assert code == 2 and "not a financial quarter" in err
 
 

@@ -77,8 +77,9 @@ def _print_pdfs(results, out_dir, data_dir=None) -> int:
     todo = []
     for key, entry in [item for result in results for item in result.entries.items()]:
         html = root / key
-        if entry["status"] == "rendered" or (entry["status"] == "unchanged" and html.exists()
-                                             and not Path(html).with_suffix(".pdf").exists()):
+        if entry["status"] == "rendered" or (
+            entry["status"] == "unchanged" and html.exists() and not Path(html).with_suffix(".pdf").exists()
+        ):
             todo.append(html)
     try:
         written = html_to_pdf(todo)
@@ -119,37 +120,95 @@ def _positive_int(text: str) -> int:
 
 
 def register(subparsers) -> None:
-    p = subparsers.add_parser("batch", help=HELP, description=HELP + ". Exit code 0: all reports rendered or "
-                              "unchanged; 1: a report failed (notebook kept as <name>.failed.ipynb); 2: usage error.")
-    p.add_argument("--quarter", nargs="+", default=["latest"], metavar="Q",
-                   help="financial quarter(s): 2024-25-Q1, 'latest' (the most recent complete quarter; the default) "
-                        "or 'tracker-quarters' (every quarter with a tracker snapshot)")
+    p = subparsers.add_parser(
+        "batch",
+        help=HELP,
+        description=HELP + ". Exit code 0: all reports rendered or "
+        "unchanged; 1: a report failed (notebook kept as <name>.failed.ipynb); 2: usage error.",
+    )
+    p.add_argument(
+        "--quarter",
+        nargs="+",
+        default=["latest"],
+        metavar="Q",
+        help="financial quarter(s): 2024-25-Q1, 'latest' (the most recent complete quarter; the default) "
+        "or 'tracker-quarters' (every quarter with a tracker snapshot)",
+    )
     p.add_argument("--forces", nargs="+", default=None, metavar="FORCE", help="slugs or ONS codes (default: all 43)")
-    p.add_argument("--audience", nargs="+", default=list(config.AUDIENCES), choices=config.AUDIENCES,
-                   help="audiences to render (default: both)")
-    p.add_argument("--framework", nargs="+", default=[config.DEFAULT_FRAMEWORK], metavar="ID",
-                   help=f"framework(s) to render, or 'all' (default: {config.DEFAULT_FRAMEWORK})")
-    p.add_argument("--report-sets", default=None, metavar="FILE",
-                   help="a YAML file of report sets (framework, audiences, quarters), e.g. data/raw/report-sets.yaml; "
-                        "replaces --framework, --audience and --quarter")
-    p.add_argument("--workers", type=_positive_int, default=None, help=f"parallel workers (default: CPU count, {os.cpu_count()} here)")
-    p.add_argument("--executor", choices=["local", "dask"], default="local",
-                   help="local process pool (default) or a Dask distributed cluster")
-    p.add_argument("--scheduler", default=os.environ.get("CASEY_DASK_SCHEDULER"), metavar="ADDRESS",
-                   help="Dask scheduler, e.g. tcp://10.0.0.5:8786 (default: $CASEY_DASK_SCHEDULER, else a local cluster)")
-    p.add_argument("--engine", choices=["inprocess", "kernel"], default="inprocess",
-                   help="inprocess (default: fast, fresh namespace per report) or kernel (a Jupyter kernel per report)")
+    p.add_argument(
+        "--audience",
+        nargs="+",
+        default=list(config.AUDIENCES),
+        choices=config.AUDIENCES,
+        help="audiences to render (default: both)",
+    )
+    p.add_argument(
+        "--framework",
+        nargs="+",
+        default=[config.DEFAULT_FRAMEWORK],
+        metavar="ID",
+        help=f"framework(s) to render, or 'all' (default: {config.DEFAULT_FRAMEWORK})",
+    )
+    p.add_argument(
+        "--report-sets",
+        default=None,
+        metavar="FILE",
+        help="a YAML file of report sets (framework, audiences, quarters), e.g. data/raw/report-sets.yaml; "
+        "replaces --framework, --audience and --quarter",
+    )
+    p.add_argument(
+        "--workers",
+        type=_positive_int,
+        default=None,
+        help=f"parallel workers (default: CPU count, {os.cpu_count()} here)",
+    )
+    p.add_argument(
+        "--executor",
+        choices=["local", "dask"],
+        default="local",
+        help="local process pool (default) or a Dask distributed cluster",
+    )
+    p.add_argument(
+        "--scheduler",
+        default=os.environ.get("CASEY_DASK_SCHEDULER"),
+        metavar="ADDRESS",
+        help="Dask scheduler, e.g. tcp://10.0.0.5:8786 (default: $CASEY_DASK_SCHEDULER, else a local cluster)",
+    )
+    p.add_argument(
+        "--engine",
+        choices=["inprocess", "kernel"],
+        default="inprocess",
+        help="inprocess (default: fast, fresh namespace per report) or kernel (a Jupyter kernel per report)",
+    )
     p.add_argument("--force-rerun", action="store_true", help="render every report even if its inputs are unchanged")
     p.add_argument("--no-national", action="store_true", help="skip the national overview")
     p.add_argument("--build", action="store_true", help="run `casey build` first")
-    p.add_argument("--timeout", type=_non_negative, default=settings.REPORT_TIMEOUT_SECONDS,
-                   help="seconds per report before it fails (0: no limit)")
-    p.add_argument("--max-tasks-per-child", type=_non_negative_int, default=settings.MAX_TASKS_PER_WORKER,
-                   help="recycle a worker after N reports (0: never)")
-    p.add_argument("--no-progress", action="store_true", help="no progress bar (it is off anyway when not on a terminal)")
-    p.add_argument("-v", "--verbose", action="store_true",
-                   help="also print the plan, one line per report and a table per quarter (default: only failures "
-                        "and a last line with the counts and the path of index.html)")
-    p.add_argument("--out", default=None, help="reports folder (default: $CASEY_REPORTS_DIR or the repository's reports/)")
-    p.add_argument("--pdf", action="store_true", help="also print an A4 PDF beside each rendered HTML report (Chromium)")
+    p.add_argument(
+        "--timeout",
+        type=_non_negative,
+        default=settings.REPORT_TIMEOUT_SECONDS,
+        help="seconds per report before it fails (0: no limit)",
+    )
+    p.add_argument(
+        "--max-tasks-per-child",
+        type=_non_negative_int,
+        default=settings.MAX_TASKS_PER_WORKER,
+        help="recycle a worker after N reports (0: never)",
+    )
+    p.add_argument(
+        "--no-progress", action="store_true", help="no progress bar (it is off anyway when not on a terminal)"
+    )
+    p.add_argument(
+        "-v",
+        "--verbose",
+        action="store_true",
+        help="also print the plan, one line per report and a table per quarter (default: only failures "
+        "and a last line with the counts and the path of index.html)",
+    )
+    p.add_argument(
+        "--out", default=None, help="reports folder (default: $CASEY_REPORTS_DIR or the repository's reports/)"
+    )
+    p.add_argument(
+        "--pdf", action="store_true", help="also print an A4 PDF beside each rendered HTML report (Chromium)"
+    )
     p.set_defaults(func=cmd_batch)

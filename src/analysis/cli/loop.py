@@ -12,8 +12,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from analysis.core import config
-from analysis.core import settings
+from analysis.core import config, settings
 from analysis.core.errors import EXIT_DATA, EXIT_OK, EXIT_USAGE, UsageError
 
 
@@ -51,8 +50,14 @@ def cmd_import(args) -> int:
 
     try:
         result = import_tracker(
-            args.path, args.force, args.quarter, args.framework, args.data_dir,
-            mapping=args.mapping, replace=args.replace, dry_run=args.dry_run,
+            args.path,
+            args.force,
+            args.quarter,
+            args.framework,
+            args.data_dir,
+            mapping=args.mapping,
+            replace=args.replace,
+            dry_run=args.dry_run,
         )
     except UsageError as exc:
         _err(str(exc))
@@ -87,8 +92,8 @@ def cmd_import(args) -> int:
 
 
 def cmd_match(args) -> int:
-    from analysis.sources.catalogue import load_framework
     from analysis.intake.reference_matching import match_reference
+    from analysis.sources.catalogue import load_framework
 
     try:
         framework = load_framework(args.framework, args.data_dir)
@@ -107,25 +112,44 @@ def cmd_match(args) -> int:
 
 def register(subparsers) -> None:
     """Add ``template``, ``import`` and ``match`` to the ``casey`` subcommands (imports nothing heavy)."""
-    p = subparsers.add_parser("template", help="write a force's Excel tracker for a quarter, pre-filled from its previous snapshot")
+    p = subparsers.add_parser(
+        "template", help="write a force's Excel tracker for a quarter, pre-filled from its previous snapshot"
+    )
     p.add_argument("--force", required=True, help="force slug or ONS code, e.g. leicestershire")
     p.add_argument("--quarter", required=True, help="the quarter the return is for, e.g. 2024-25-Q2")
     p.add_argument("--framework", default=config.DEFAULT_FRAMEWORK)
-    p.add_argument("--out", default=None, help="folder for the workbook (default: <data>/outgoing/templates, never beside the reports)")
+    p.add_argument(
+        "--out",
+        default=None,
+        help="folder for the workbook (default: <data>/outgoing/templates, never beside the reports)",
+    )
     p.set_defaults(func=cmd_template)
 
-    p = subparsers.add_parser("import", help="check a returned tracker (xlsx or csv) and file it as the force's snapshot")
+    p = subparsers.add_parser(
+        "import", help="check a returned tracker (xlsx or csv) and file it as the force's snapshot"
+    )
     p.add_argument("path", help="the returned workbook or CSV")
     p.add_argument("--force", required=True)
     p.add_argument("--quarter", required=True)
     p.add_argument("--framework", default=config.DEFAULT_FRAMEWORK)
-    p.add_argument("--mapping", default=None, help="column mapping for a force's own layout: a file, or an id in data/raw/mappings/")
-    p.add_argument("--replace", action="store_true", help="replace an existing snapshot (the old file is kept in .replaced/)")
+    p.add_argument(
+        "--mapping",
+        default=None,
+        help="column mapping for a force's own layout: a file, or an id in data/raw/mappings/",
+    )
+    p.add_argument(
+        "--replace", action="store_true", help="replace an existing snapshot (the old file is kept in .replaced/)"
+    )
     p.add_argument("--dry-run", action="store_true", help="check and show the change summary; write nothing")
     p.set_defaults(func=cmd_import)
 
     p = subparsers.add_parser("match", help="match free-text recommendation references to catalogue ids, with scores")
     p.add_argument("texts", nargs="+", help="references, e.g. 'Rec 4 (ii)' or the recommendation's wording")
     p.add_argument("--framework", default=config.DEFAULT_FRAMEWORK)
-    p.add_argument("--threshold", type=float, default=settings.MATCH_THRESHOLD, help=f"accept text matches scoring at least this (default {settings.MATCH_THRESHOLD})")
+    p.add_argument(
+        "--threshold",
+        type=float,
+        default=settings.MATCH_THRESHOLD,
+        help=f"accept text matches scoring at least this (default {settings.MATCH_THRESHOLD})",
+    )
     p.set_defaults(func=cmd_match)

@@ -106,12 +106,15 @@ def cmd_report(args) -> int:
 def cmd_list(args) -> int:
     import pandas as pd
 
-    from analysis.sources.catalogue import available_frameworks
     from analysis.core.forces import all_forces
+    from analysis.sources.catalogue import available_frameworks
     from analysis.sources.trackers import discover
 
     snapshots, problems = discover(data_dir=args.data_dir)
-    table = pd.DataFrame([(s.framework, s.force_id, s.quarter, s.path.name) for s in snapshots], columns=["framework", "force", "quarter", "file"])
+    table = pd.DataFrame(
+        [(s.framework, s.force_id, s.quarter, s.path.name) for s in snapshots],
+        columns=["framework", "force", "quarter", "file"],
+    )
     print(f"frameworks: {', '.join(available_frameworks(args.data_dir))}")
     print(f"forces in the registry: {len(all_forces(args.data_dir))} (casey list --forces to show them)")
     if args.forces:
@@ -126,9 +129,15 @@ def cmd_list(args) -> int:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="casey", description="Casey progress reporting: build data, validate trackers, render reports.")
+    parser = argparse.ArgumentParser(
+        prog="casey", description="Casey progress reporting: build data, validate trackers, render reports."
+    )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
-    parser.add_argument("--data-dir", default=os.environ.get("CASEY_DATA_DIR"), help="data root holding raw/ and processed/ (default: $CASEY_DATA_DIR or the repository's data/)")
+    parser.add_argument(
+        "--data-dir",
+        default=os.environ.get("CASEY_DATA_DIR"),
+        help="data root holding raw/ and processed/ (default: $CASEY_DATA_DIR or the repository's data/)",
+    )
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("build", help="validate data/raw and write data/processed")
@@ -136,10 +145,18 @@ def _parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("validate", help="check tracker files; one line per problem naming file, row and field")
     p.add_argument("paths", nargs="+")
-    p.add_argument("--framework", default=None, help=f"framework to check against (default: from the path, else {config.DEFAULT_FRAMEWORK})")
-    p.add_argument("--force", default=None, help="check the files as returns for this force, exactly as casey import would")
+    p.add_argument(
+        "--framework",
+        default=None,
+        help=f"framework to check against (default: from the path, else {config.DEFAULT_FRAMEWORK})",
+    )
+    p.add_argument(
+        "--force", default=None, help="check the files as returns for this force, exactly as casey import would"
+    )
     p.add_argument("--quarter", default=None, help="with --force: the quarter of the return")
-    p.add_argument("--mapping", default=None, help="with --force and --quarter: the column mapping casey import would use")
+    p.add_argument(
+        "--mapping", default=None, help="with --force and --quarter: the column mapping casey import would use"
+    )
     p.set_defaults(func=cmd_validate)
 
     p = sub.add_parser("report", help="render one force report")
@@ -147,7 +164,9 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--quarter", required=True, help="financial quarter, e.g. 2024-25-Q1 or '2024/25 Q1'")
     p.add_argument("--audience", default="internal", help="internal (default) or public")
     p.add_argument("--framework", default=config.DEFAULT_FRAMEWORK)
-    p.add_argument("--out", default=None, help="reports folder (default: $CASEY_REPORTS_DIR or the repository's reports/)")
+    p.add_argument(
+        "--out", default=None, help="reports folder (default: $CASEY_REPORTS_DIR or the repository's reports/)"
+    )
     p.add_argument("--pdf", action="store_true", help="also print an A4 PDF beside the HTML (needs Debian's chromium)")
     p.set_defaults(func=cmd_report)
 
@@ -190,7 +209,9 @@ def main(argv: list[str] | None = None) -> int:
             _err(f"could not read or write {_os_error_text(exc)}")
             return EXIT_DATA
         # never a traceback: one line, and how to get the detail
-        _err(f"unexpected error: {type(exc).__name__}: {' '.join(str(exc).split())[:300]} (set CASEY_DEBUG=1 for the detail)")
+        _err(
+            f"unexpected error: {type(exc).__name__}: {' '.join(str(exc).split())[:300]} (set CASEY_DEBUG=1 for the detail)"
+        )
         return EXIT_DATA
     except KeyboardInterrupt:
         _err("interrupted; outputs already written are complete, nothing half-written was kept")

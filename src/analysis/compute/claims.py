@@ -52,8 +52,11 @@ class ClaimLedger:
         return [c.id for c in self.claims]
 
     def to_dict(self, report_identity: dict) -> dict:
-        return {"version": LEDGER_VERSION, "report": report_identity,
-                "claims": [_plain(asdict(c)) for c in self.claims]}
+        return {
+            "version": LEDGER_VERSION,
+            "report": report_identity,
+            "claims": [_plain(asdict(c)) for c in self.claims],
+        }
 
 
 def _plain(value):

@@ -42,8 +42,11 @@ def _registry_entries(registry_dir: str, _stamp: tuple) -> dict[str, dict]:
     out = {}
     for path in sorted(Path(registry_dir).glob("*.yaml")):
         for entry in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("measures") or []:
-            out[str(entry["id"])] = {"coverage": entry.get("coverage"), "proxy_note": entry.get("proxy_note") or "",
-                                     "registry": path.stem}
+            out[str(entry["id"])] = {
+                "coverage": entry.get("coverage"),
+                "proxy_note": entry.get("proxy_note") or "",
+                "registry": path.stem,
+            }
     return out
 
 
@@ -52,8 +55,10 @@ def registry_coverage(data_dir=None) -> dict[str, dict]:
     folder = config.measures_raw_dir(data_dir) / "registry"
     stamp = tuple((p.name, p.stat().st_mtime_ns) for p in sorted(folder.glob("*.yaml")))
     entries = _registry_entries(str(folder), stamp)
-    return {mid: {**e, "coverage": e["coverage"] or ("official" if e["registry"] == "official" else "force-supplied")}
-            for mid, e in entries.items()}
+    return {
+        mid: {**e, "coverage": e["coverage"] or ("official" if e["registry"] == "official" else "force-supplied")}
+        for mid, e in entries.items()
+    }
 
 
 def key_measure_coverage(sections, data_dir=None) -> list[KeyMeasureCoverage]:
@@ -65,8 +70,16 @@ def key_measure_coverage(sections, data_dir=None) -> list[KeyMeasureCoverage]:
             out.append(KeyMeasureCoverage(section.key_measure, section.title, "none"))
             continue
         entry = registry.get(section.measure_id, {"coverage": "force-supplied", "proxy_note": ""})
-        out.append(KeyMeasureCoverage(section.key_measure, section.title, entry["coverage"], section.measure_id,
-                                      section.measure_title, entry["proxy_note"]))
+        out.append(
+            KeyMeasureCoverage(
+                section.key_measure,
+                section.title,
+                entry["coverage"],
+                section.measure_id,
+                section.measure_title,
+                entry["proxy_note"],
+            )
+        )
     return out
 
 
@@ -88,21 +101,35 @@ class SeriesSummary:
     denominator: float | None = None
 
 
-def series_summary(force_id: str, measure_id: str, period_type: str, quarter_end, data_dir=None) -> SeriesSummary | None:
+def series_summary(
+    force_id: str, measure_id: str, period_type: str, quarter_end, data_dir=None
+) -> SeriesSummary | None:
     """Latest value and a summary over a force-supplied series (periods ending by ``quarter_end``); None when
     the series has no point by then. Callers check ``points`` against SERIES_SUMMARY_MIN_POINTS."""
     from analysis.compute.measures import observations, period_end
 
     obs = observations(data_dir)
-    same = obs[(obs["force_id"] == force_id) & (obs["measure_id"] == measure_id)
-               & (obs["period_type"] == period_type) & obs["value"].notna()]
+    same = obs[
+        (obs["force_id"] == force_id)
+        & (obs["measure_id"] == measure_id)
+        & (obs["period_type"] == period_type)
+        & obs["value"].notna()
+    ]
     same = same.assign(_end=[period_end(p, t) for p, t in zip(same["period"], same["period_type"])])
     same = same[same["_end"] <= quarter_end].sort_values("_end")
     if same.empty:
         return None
     values = [float(v) for v in same["value"]]
     has_counts = same["numerator"].notna().all() and same["denominator"].notna().all()
-    return SeriesSummary(measure_id, len(same), str(same["period"].iloc[0]), str(same["period"].iloc[-1]),
-                         values[-1], statistics.median(values), min(values), max(values),
-                         float(same["numerator"].sum()) if has_counts else None,
-                         float(same["denominator"].sum()) if has_counts else None)
+    return SeriesSummary(
+        measure_id,
+        len(same),
+        str(same["period"].iloc[0]),
+        str(same["period"].iloc[-1]),
+        values[-1],
+        statistics.median(values),
+        min(values),
+        max(values),
+        float(same["numerator"].sum()) if has_counts else None,
+        float(same["denominator"].sum()) if has_counts else None,
+    )

@@ -82,8 +82,9 @@ def position_words(direction: str, value: float, comparator: float, target: floa
     return f"{side}, which is {'better' if better else 'worse'}"
 
 
-def variation_text(variation: str, direction: str, subject: str, rule: str | None = None,
-                   high: bool | None = None) -> str:
+def variation_text(
+    variation: str, direction: str, subject: str, rule: str | None = None, high: bool | None = None
+) -> str:
     """One plain sentence for an SPC variation verdict (``common_cause``, ``special_cause_improving``,
     ``special_cause_concerning``, ``special_cause_neutral``).
 
@@ -93,8 +94,10 @@ def variation_text(variation: str, direction: str, subject: str, rule: str | Non
     d = normalise(direction)
     why = f" ({rule})" if rule else ""
     if variation == "common_cause":
-        return (f"{subject} shows only common-cause variation: the latest point breaks none of the "
-                f"special-cause rules, so there is no evidence that the process has changed.")
+        return (
+            f"{subject} shows only common-cause variation: the latest point breaks none of the "
+            f"special-cause rules, so there is no evidence that the process has changed."
+        )
     if variation == "special_cause_improving":
         better = "closer to parity" if d == PARITY else "in the better direction"
         return f"{subject} shows special-cause variation {better}{why}: the process has improved."
@@ -103,13 +106,14 @@ def variation_text(variation: str, direction: str, subject: str, rule: str | Non
         return f"{subject} shows special-cause variation {worse}{why}: a concern to look into."
     if variation == "special_cause_neutral":
         way = "upwards" if high else "downwards" if high is not None else ""
-        return (f"{subject} shows special-cause variation {way}{why}; this measure has no better direction, "
-                f"so the change is neither an improvement nor a concern in itself.").replace("  ", " ")
+        return (
+            f"{subject} shows special-cause variation {way}{why}; this measure has no better direction, "
+            f"so the change is neither an improvement nor a concern in itself."
+        ).replace("  ", " ")
     raise ValueError(f"unknown variation verdict {variation!r}")
 
 
-def assurance_text(assurance: str | None, direction: str, subject: str, comparator_label: str,
-                   limits_text: str) -> str:
+def assurance_text(assurance: str | None, direction: str, subject: str, comparator_label: str, limits_text: str) -> str:
     """One plain sentence for an SPC assurance verdict against a comparator.
 
     ``limits_text`` gives the latest process limits in the measure's unit ("6.9% to 9.8%").
@@ -119,15 +123,24 @@ def assurance_text(assurance: str | None, direction: str, subject: str, comparat
         if d == NEUTRAL:
             return f"This measure has no better direction, so there is no assurance verdict against {comparator_label}."
         return "There is no comparator, so there is no assurance verdict."
-    better, worse = ("closer to parity than", "further from parity than") if d == PARITY else (
-        ("above", "below") if d == HIGHER else ("below", "above"))
+    better, worse = (
+        ("closer to parity than", "further from parity than")
+        if d == PARITY
+        else (("above", "below") if d == HIGHER else ("below", "above"))
+    )
     if assurance == "consistently_passes":
-        return (f"If nothing changes, {subject} will consistently be {better} {comparator_label}: its process "
-                f"limits ({limits_text}) lie wholly on the better side.")
+        return (
+            f"If nothing changes, {subject} will consistently be {better} {comparator_label}: its process "
+            f"limits ({limits_text}) lie wholly on the better side."
+        )
     if assurance == "consistently_fails":
-        return (f"If nothing changes, {subject} will consistently be {worse} {comparator_label}: its process "
-                f"limits ({limits_text}) lie wholly on the worse side.")
+        return (
+            f"If nothing changes, {subject} will consistently be {worse} {comparator_label}: its process "
+            f"limits ({limits_text}) lie wholly on the worse side."
+        )
     if assurance == "hit_and_miss":
-        return (f"{comparator_label[0].upper()}{comparator_label[1:]} lies inside the process limits ({limits_text}), "
-                f"so {subject} will sometimes be on one side of it and sometimes on the other (hit and miss).")
+        return (
+            f"{comparator_label[0].upper()}{comparator_label[1:]} lies inside the process limits ({limits_text}), "
+            f"so {subject} will sometimes be on one side of it and sometimes on the other (hit and miss)."
+        )
     raise ValueError(f"unknown assurance verdict {assurance!r}")

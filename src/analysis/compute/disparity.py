@@ -24,29 +24,35 @@ import pandas as pd
 
 from analysis.compute import stats
 from analysis.core import config
-from analysis.core.settings import (CONFIDENCE, FUNNEL_LEVELS, OVERDISPERSION_WINSOR)
 from analysis.core.forces import all_forces
 from analysis.core.periods import parse_quarter
+from analysis.core.settings import CONFIDENCE, FUNNEL_LEVELS, OVERDISPERSION_WINSOR
 from analysis.sources import census, stop_search
 from analysis.sources.official_stats import LayoutError
 
 NATIONAL_ID = "england-and-wales"  # the same id as analysis.compute.measures.NATIONAL_ID
 CENSUS_DIR = "census-2021"
 STOP_SEARCH_DIR = "stop-search"
-CENSUS_2021_SOURCE = ("ONS Census 2021, ethnic group (TS021) by local authority, summed to police force areas "
-                      "with the ONS LA to CSP to PFA lookup (December 2022)")
-STOP_SEARCH_SOURCE = ("Race Disparity Unit, Ethnicity facts and figures: stop and search "
-                      "(stop-and-search-2006-2023.csv; counts from the Home Office, police powers and procedures)")
-SEXUAL_OFFENCES_SOURCE = ("Home Office, police recorded crime and outcomes open data tables "
-                          "(per-force annual aggregate by offence group from SGilr/oocd-dashboard)")
+CENSUS_2021_SOURCE = (
+    "ONS Census 2021, ethnic group (TS021) by local authority, summed to police force areas "
+    "with the ONS LA to CSP to PFA lookup (December 2022)"
+)
+STOP_SEARCH_SOURCE = (
+    "Race Disparity Unit, Ethnicity facts and figures: stop and search "
+    "(stop-and-search-2006-2023.csv; counts from the Home Office, police powers and procedures)"
+)
+SEXUAL_OFFENCES_SOURCE = (
+    "Home Office, police recorded crime and outcomes open data tables "
+    "(per-force annual aggregate by offence group from SGilr/oocd-dashboard)"
+)
 SEXUAL_OFFENCES_GROUP = "Sexual offences"
 OFFENCE_YEAR_FILE = "force_offence_year.csv"
 OFFENCE_YEAR_COLUMNS = ("force", "slug", "fy", "offence_group", "closed_charge")
 NO_RESIDENT_RATE = {  # forces whose searches cannot be set against a resident population
     "city-of-london": "The City of London has a very small resident population and a large daytime one, so the "
-                      "published data gives it no population and no rate per 1,000 residents.",
+    "published data gives it no population and no rate per 1,000 residents.",
     stop_search.BTP: "British Transport Police polices the railways, not a resident population, so it has no "
-                     "rate per 1,000 residents.",
+    "rate per 1,000 residents.",
 }
 # The published file sets searches against Census 2011 up to 2019/20 and Census 2021 from 2020/21.
 FIRST_CENSUS_2021_YEAR = "2020-21"
@@ -73,8 +79,10 @@ def census_files(data_dir=None) -> tuple[Path, Path]:
         what = "ethnic group by local authority table" if not tables else "LA to police force area lookup"
         raise FileNotFoundError(f"{folder}: no Census 2021 {what} found")
     if len(tables) > 1 or len(lookups) > 1:
-        raise ValueError(f"{folder}: more than one Census 2021 table or lookup of the same layout: "
-                         f"{[p.name for p in tables + lookups]}")
+        raise ValueError(
+            f"{folder}: more than one Census 2021 table or lookup of the same layout: "
+            f"{[p.name for p in tables + lookups]}"
+        )
     return tables[0], lookups[0]
 
 
@@ -85,8 +93,9 @@ def census2021_by_force(data_dir=None) -> pd.DataFrame:
     minority_share (percent), census_year ('2021'). Rows in registry order, then England and Wales.
     """
     table, lookup = census_files(data_dir)
-    return _census_cached(str(config.data_dir(data_dir)), _stamp(table), _stamp(lookup),
-                          _stamp(config.forces_file(data_dir))).copy()
+    return _census_cached(
+        str(config.data_dir(data_dir)), _stamp(table), _stamp(lookup), _stamp(config.forces_file(data_dir))
+    ).copy()
 
 
 @lru_cache(maxsize=4)
@@ -97,8 +106,10 @@ def _census_cached(root, table_stamp, lookup_stamp, _forces_stamp) -> pd.DataFra
     unmatched = sorted(set(long["la_code"]) - set(lookup["la_code"]))
     unused = sorted(set(lookup["la_code"]) - set(long["la_code"]))
     if unmatched or unused:
-        raise ValueError(f"{table_path.name} and {lookup_path.name} do not cover the same local authorities: "
-                         f"not in the lookup {unmatched[:5]}, not in the table {unused[:5]}")
+        raise ValueError(
+            f"{table_path.name} and {lookup_path.name} do not cover the same local authorities: "
+            f"not in the lookup {unmatched[:5]}, not in the table {unused[:5]}"
+        )
     by_code = {f.pfa_code: f.id for f in all_forces(root)}
     unknown = sorted(set(lookup["pfa_code"]) - set(by_code))
     if unknown:
@@ -117,8 +128,9 @@ def _census_cached(root, table_stamp, lookup_stamp, _forces_stamp) -> pd.DataFra
     out["census_year"] = "2021"
     order = {f.id: i for i, f in enumerate(all_forces(root))}
     out = out.sort_values("force_id", key=lambda s: s.map(order).fillna(len(order)))
-    return out[["force_id", "pfa_code", "total", *census.BROAD_GROUPS.values(), "minority", "minority_share",
-                "census_year"]].reset_index(drop=True)
+    return out[
+        ["force_id", "pfa_code", "total", *census.BROAD_GROUPS.values(), "minority", "minority_share", "census_year"]
+    ].reset_index(drop=True)
 
 
 # --------------------------------------------------------------------------- stop and search
@@ -129,8 +141,7 @@ def stop_search_files(data_dir=None) -> list[Path]:
 def stop_search_table(data_dir=None) -> pd.DataFrame:
     """Every row of every file in ``measures/stop-search/`` (each row once), as read by the importer."""
     paths = stop_search_files(data_dir)
-    return _stop_search_cached(str(config.data_dir(data_dir)),
-                               tuple(_stamp(p) for p in paths)).copy()
+    return _stop_search_cached(str(config.data_dir(data_dir)), tuple(_stamp(p) for p in paths)).copy()
 
 
 @lru_cache(maxsize=4)
@@ -164,8 +175,9 @@ def _disparity_cached(root, _stamps, legislation) -> pd.DataFrame:
         return pd.DataFrame(columns=DISPARITY_COLUMNS)
     table = table[(table["legislation_type"] == legislation) & table["ethnicity_type"].str.endswith("5+1")]
     table = table[table["force_id"].notna() | (table["geography"] == stop_search.NATIONAL_GEOGRAPHY)]
-    table = table.assign(force_id=table["force_id"].fillna(NATIONAL_ID),
-                         _cls=table["ethnicity_type"].map(_classification_year))
+    table = table.assign(
+        force_id=table["force_id"].fillna(NATIONAL_ID), _cls=table["ethnicity_type"].map(_classification_year)
+    )
     newest = table.groupby("period")["_cls"].transform("max")
     table = table[table["_cls"] == newest]
     rows = []
@@ -175,9 +187,27 @@ def _disparity_cached(root, _stamps, legislation) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=DISPARITY_COLUMNS)
 
 
-DISPARITY_COLUMNS = ["force_id", "geography", "period", "census_year", "ethnicity_type", "black_searches",
-                     "black_population", "black_rate", "white_searches", "white_population", "white_rate", "ratio",
-                     "lower", "upper", "known_total", "unknown_searches", "all_searches", "unknown_share", "note"]
+DISPARITY_COLUMNS = [
+    "force_id",
+    "geography",
+    "period",
+    "census_year",
+    "ethnicity_type",
+    "black_searches",
+    "black_population",
+    "black_rate",
+    "white_searches",
+    "white_population",
+    "white_rate",
+    "ratio",
+    "lower",
+    "upper",
+    "known_total",
+    "unknown_searches",
+    "all_searches",
+    "unknown_share",
+    "note",
+]
 
 
 def _value(by_group: pd.DataFrame, group: str, column: str) -> float:
@@ -198,16 +228,31 @@ def _disparity_row(force_id: str, period: str, by_group: pd.DataFrame) -> dict:
         note = ""
     else:
         ratio = lower = upper = black_rate = white_rate = np.nan
-        note = NO_RESIDENT_RATE.get(force_id, "The published data gives no population for this area, "
-                                              "so there is no rate per 1,000 residents.")
+        note = NO_RESIDENT_RATE.get(
+            force_id, "The published data gives no population for this area, so there is no rate per 1,000 residents."
+        )
     first = by_group.iloc[0]
-    return {"force_id": force_id, "geography": first["geography"], "period": period,
-            "census_year": "2021" if period >= FIRST_CENSUS_2021_YEAR else "2011",
-            "ethnicity_type": first["ethnicity_type"], "black_searches": black_n, "black_population": black_pop,
-            "black_rate": black_rate, "white_searches": white_n, "white_population": white_pop,
-            "white_rate": white_rate, "ratio": ratio, "lower": lower, "upper": upper, "known_total": known_total,
-            "unknown_searches": unknown, "all_searches": all_searches,
-            "unknown_share": 100 * unknown / all_searches if all_searches > 0 else np.nan, "note": note}
+    return {
+        "force_id": force_id,
+        "geography": first["geography"],
+        "period": period,
+        "census_year": "2021" if period >= FIRST_CENSUS_2021_YEAR else "2011",
+        "ethnicity_type": first["ethnicity_type"],
+        "black_searches": black_n,
+        "black_population": black_pop,
+        "black_rate": black_rate,
+        "white_searches": white_n,
+        "white_population": white_pop,
+        "white_rate": white_rate,
+        "ratio": ratio,
+        "lower": lower,
+        "upper": upper,
+        "known_total": known_total,
+        "unknown_searches": unknown,
+        "all_searches": all_searches,
+        "unknown_share": 100 * unknown / all_searches if all_searches > 0 else np.nan,
+        "note": note,
+    }
 
 
 def stop_search_group_rates(data_dir=None, legislation: str = "All") -> pd.DataFrame:
@@ -220,8 +265,18 @@ def stop_search_group_rates(data_dir=None, legislation: str = "All") -> pd.DataF
     Groups without a population (Unknown, and every group for City of London and BTP) have no rate.
     """
     table = stop_search_table(data_dir)
-    columns = ["force_id", "period", "ethnicity_type", "ethnicity", "searches", "population", "rate",
-               "ratio_to_white", "lower", "upper"]
+    columns = [
+        "force_id",
+        "period",
+        "ethnicity_type",
+        "ethnicity",
+        "searches",
+        "population",
+        "rate",
+        "ratio_to_white",
+        "lower",
+        "upper",
+    ]
     if table.empty:
         return pd.DataFrame(columns=columns)
     table = table[(table["legislation_type"] == legislation) & (table["ethnicity_type"] != "All")]
@@ -238,9 +293,20 @@ def stop_search_group_rates(data_dir=None, legislation: str = "All") -> pd.DataF
             ratio = lower = upper = np.nan
             if np.isfinite(rate) and pd.notna(w_pop) and w_pop > 0 and w_n and w_n > 0:
                 ratio, lower, upper = (float(v) for v in stats.relative_rate(r.searches, r.population, w_n, w_pop))
-            rows.append({"force_id": force_id, "period": period, "ethnicity_type": etype, "ethnicity": r.ethnicity,
-                         "searches": r.searches, "population": r.population, "rate": rate,
-                         "ratio_to_white": ratio, "lower": lower, "upper": upper})
+            rows.append(
+                {
+                    "force_id": force_id,
+                    "period": period,
+                    "ethnicity_type": etype,
+                    "ethnicity": r.ethnicity,
+                    "searches": r.searches,
+                    "population": r.population,
+                    "rate": rate,
+                    "ratio_to_white": ratio,
+                    "lower": lower,
+                    "upper": upper,
+                }
+            )
     return pd.DataFrame(rows, columns=columns)
 
 
@@ -294,18 +360,29 @@ def sexual_offence_charges(data_dir=None) -> pd.DataFrame:
     charges = pd.to_numeric(raw["closed_charge"], errors="coerce")
     if charges.isna().any():
         i = int(charges.isna().to_numpy().nonzero()[0][0])
-        raise ValueError(f"{path.name}: row {raw.index[i] + 2}: closed_charge: not a number: "
-                         f"{raw['closed_charge'].iloc[i]!r}")
+        raise ValueError(
+            f"{path.name}: row {raw.index[i] + 2}: closed_charge: not a number: {raw['closed_charge'].iloc[i]!r}"
+        )
     known = {f.id for f in all_forces(data_dir)}
     strange = sorted(set(raw["slug"]) - known)
     if strange:
         raise ValueError(f"{path.name}: slug(s) not in the force registry: {strange}")
-    out = pd.DataFrame({"force_id": raw["slug"].to_numpy(), "period": raw["fy"].str.replace("/", "-").to_numpy(),
-                        "charges": charges.to_numpy(), "note": ""})
+    out = pd.DataFrame(
+        {
+            "force_id": raw["slug"].to_numpy(),
+            "period": raw["fy"].str.replace("/", "-").to_numpy(),
+            "charges": charges.to_numpy(),
+            "note": "",
+        }
+    )
     out.loc[(out["force_id"] == "greater-manchester") & (out["period"] == "2019-20"), "note"] = (
-        "Greater Manchester 2019/20 holds the first quarter only (a known gap in the source)")
-    national = out.groupby("period", as_index=False)["charges"].sum().assign(
-        force_id=NATIONAL_ID, note="sum of the 43 territorial forces")
+        "Greater Manchester 2019/20 holds the first quarter only (a known gap in the source)"
+    )
+    national = (
+        out.groupby("period", as_index=False)["charges"]
+        .sum()
+        .assign(force_id=NATIONAL_ID, note="sum of the 43 territorial forces")
+    )
     return pd.concat([out, national], ignore_index=True).sort_values(["force_id", "period"]).reset_index(drop=True)
 
 
@@ -325,7 +402,9 @@ def latest_as_at(frame: pd.DataFrame, quarter, force_id: str | None = None, lag_
     end = parse_quarter(quarter).end
     rows = frame if force_id is None else frame[frame["force_id"] == force_id]
     # a boolean Series, not a list: an empty list would select no columns and lose the table's shape
-    usable = rows[pd.Series([available_from(p, lag_months) <= end for p in rows["period"]], index=rows.index, dtype=bool)]
+    usable = rows[
+        pd.Series([available_from(p, lag_months) <= end for p in rows["period"]], index=rows.index, dtype=bool)
+    ]
     if usable.empty:
         return usable
     return usable[usable["period"] == usable["period"].max()].reset_index(drop=True)

@@ -25,11 +25,7 @@ import pandas as pd
 
 from analysis.compute import direction as dn
 from analysis.compute import disparity, spc, stats
-from analysis.core import config, settings
-from analysis.core.settings import (CONFIDENCE, PARITY_MIN_POINTS, SEXUAL_OFFENCES_TREND_YEARS,  # noqa: F401
-                                    SPC_MAX_POINTS, SPC_QUARTERS)
 from analysis.compute.disparity import census2021_by_force
-from analysis.core.forces import all_forces, get_force
 from analysis.compute.measures import (
     CONTEXT_MEASURES,
     FUNNEL_NOTE,
@@ -46,7 +42,16 @@ from analysis.compute.measures import (
     period_end,
     period_label,
 )
+from analysis.core import config, settings
+from analysis.core.forces import all_forces, get_force
 from analysis.core.periods import Quarter, parse_quarter
+from analysis.core.settings import (
+    CONFIDENCE,
+    PARITY_MIN_POINTS,
+    SEXUAL_OFFENCES_TREND_YEARS,
+    SPC_MAX_POINTS,
+    SPC_QUARTERS,
+)
 
 
 # --------------------------------------------------------------------------- sections
@@ -160,55 +165,108 @@ def _funnel_for(series_q: pd.DataFrame, national_row, force_id: str) -> FunnelPo
     counts = pd.Series(adjusted).value_counts().sort_index().to_dict()
     lo, hi = stats.funnel_limits(target, float(ok["assigned"].iloc[idx]), (0.95,), phi)[0.95]
     rates = ok["charges"] / ok["assigned"]
-    return FunnelPosition(adjusted[idx], plain[idx], 100 * target, phi, len(ok), counts,
-                          (100 * lo, 100 * hi), (100 * float(rates.min()), 100 * float(rates.max())))
+    return FunnelPosition(
+        adjusted[idx],
+        plain[idx],
+        100 * target,
+        phi,
+        len(ok),
+        counts,
+        (100 * lo, 100 * hi),
+        (100 * float(rates.min()), 100 * float(rates.max())),
+    )
 
 
 def _charge_rate_section(force_id, quarter: Quarter, data_dir, measures, audience="internal") -> MeasureSection:
     name = get_force(force_id, data_dir).name
     measure = measures["charge_rate_closed"]
-    section = MeasureSection("charge-rate", dict(KEY_MEASURES)["charge-rate"], False,
-                             measure.id, measure.title, official_source=measure.official_source)
+    section = MeasureSection(
+        "charge-rate",
+        dict(KEY_MEASURES)["charge-rate"],
+        False,
+        measure.id,
+        measure.title,
+        official_source=measure.official_source,
+    )
     series = charge_rate_series(data_dir, as_at=quarter)
     closed = series[(series["basis"] == "closed")].dropna(subset=["assigned"])
     mine = closed[closed["force_id"] == force_id].set_index("period")
     if mine.empty:
-        section.no_data_text = (f"The Home Office outcomes data loaded here has no charge rate for {name} "
-                                f"up to {quarter.label}; it is published in {measure.official_source}.")
+        section.no_data_text = (
+            f"The Home Office outcomes data loaded here has no charge rate for {name} "
+            f"up to {quarter.label}; it is published in {measure.official_source}."
+        )
         section.sentences = [section.no_data_text]
         return section
     latest_q = parse_quarter(max(mine.index, key=lambda p: parse_quarter(p).index))
     if latest_q != quarter:
-        section.latest_note = (f"The data has no usable charge rate for {name} in {quarter.label}; the latest "
-                               f"quarter before it with one is {latest_q.label}.")
+        section.latest_note = (
+            f"The data has no usable charge rate for {name} in {quarter.label}; the latest "
+            f"quarter before it with one is {latest_q.label}."
+        )
     row = mine.loc[latest_q.id]
     section.has_data = True
-    section.latest = Latest(100 * row["rate"], 100 * row["lower"], 100 * row["upper"], "percent", latest_q.id,
-                            "quarter", period_label(latest_q.id, "quarter"), OUTCOMES_SOURCE,
-                            row["charges"], row["assigned"], row["note"])
-    for label, other in (("the previous quarter", latest_q.previous()),
-                         ("the same quarter a year earlier", latest_q.minus(4))):
+    section.latest = Latest(
+        100 * row["rate"],
+        100 * row["lower"],
+        100 * row["upper"],
+        "percent",
+        latest_q.id,
+        "quarter",
+        period_label(latest_q.id, "quarter"),
+        OUTCOMES_SOURCE,
+        row["charges"],
+        row["assigned"],
+        row["note"],
+    )
+    for label, other in (
+        ("the previous quarter", latest_q.previous()),
+        ("the same quarter a year earlier", latest_q.minus(4)),
+    ):
         if other.id in mine.index:
             o = mine.loc[other.id]
-            section.comparisons.append(Comparison(label, other.label, 100 * o["rate"],
-                                                  section.latest.value - 100 * o["rate"], None, None, None,
-                                                  "plain difference; change over time is judged by the p′ chart"))
+            section.comparisons.append(
+                Comparison(
+                    label,
+                    other.label,
+                    100 * o["rate"],
+                    section.latest.value - 100 * o["rate"],
+                    None,
+                    None,
+                    None,
+                    "plain difference; change over time is judged by the p′ chart",
+                )
+            )
     national = national_series(data_dir, as_at=quarter)
     nat = national[(national["basis"] == "closed") & (national["period"] == latest_q.id)].iloc[0]
     section.funnel = _funnel_for(closed[closed["period"] == latest_q.id], nat, force_id)
     if section.funnel:
         outside = section.funnel.classification != "within"
-        section.comparisons.append(Comparison(
-            NATIONAL_NAME, latest_q.label, 100 * nat["rate"],
-            section.latest.value - 100 * nat["rate"], None, None, outside,
-            f"outside the 95% funnel limit around the {NATIONAL_NAME} rate ({FUNNEL_NOTE})"))
+        section.comparisons.append(
+            Comparison(
+                NATIONAL_NAME,
+                latest_q.label,
+                100 * nat["rate"],
+                section.latest.value - 100 * nat["rate"],
+                None,
+                None,
+                outside,
+                f"outside the 95% funnel limit around the {NATIONAL_NAME} rate ({FUNNEL_NOTE})",
+            )
+        )
     section.spc = _charge_rate_spc(mine, name, measure, nat, latest_q)
     section.sentences = _charge_sentences(section, name, latest_q, measure.direction)
-    section.figure, section.figure_kwargs = Chart.FUNNEL, {"force_id": force_id, "quarter": latest_q.id,
-                                                           "data_dir": data_dir}
+    section.figure, section.figure_kwargs = (
+        Chart.FUNNEL,
+        {"force_id": force_id, "quarter": latest_q.id, "data_dir": data_dir},
+    )
     if section.spc:
-        section.extra_figures = [(Chart.SPC, {"summary": section.spc, "title": f"{name}: {measure.title.lower()}",
-                                                "ylabel": "Charge rate (%)"})]
+        section.extra_figures = [
+            (
+                Chart.SPC,
+                {"summary": section.spc, "title": f"{name}: {measure.title.lower()}", "ylabel": "Charge rate (%)"},
+            )
+        ]
     section.extra = _extras(force_id, "charge-rate", {measure.id}, data_dir, measures, quarter, audience)
     _other_series(section, force_id, name, data_dir, measures, quarter, audience)
     return section
@@ -223,16 +281,26 @@ def _charge_rate_spc(mine: pd.DataFrame, name: str, measure, nat, latest_q: Quar
     used = mine.loc[periods]
     chart = spc.pprime(used["charges"], used["assigned"], dn.spc_direction(measure.direction), labels=periods)
     comparator_label = f"the {NATIONAL_NAME} rate for {latest_q.label} ({100 * nat['rate']:.1f}%)"
-    return spc.summarise(chart, measure.direction, subject, [parse_quarter(p).label for p in periods],
-                         float(nat["rate"]), comparator_label, lambda v: format_value(v, "percent"), 100.0,
-                         "percent")
+    return spc.summarise(
+        chart,
+        measure.direction,
+        subject,
+        [parse_quarter(p).label for p in periods],
+        float(nat["rate"]),
+        comparator_label,
+        lambda v: format_value(v, "percent"),
+        100.0,
+        "percent",
+    )
 
 
 def _charge_sentences(section: MeasureSection, name: str, q: Quarter, measure_direction: str) -> list[str]:
     lt = section.latest
-    first = (f"In {q.label} ({q.months}), {name} charged or summonsed {lt.value:.1f}% of the crimes whose "
-             f"investigations closed with an assigned outcome ({int(lt.numerator):,} of {int(lt.denominator):,}; "
-             f"95% confidence interval {lt.lower:.1f}% to {lt.upper:.1f}%).")
+    first = (
+        f"In {q.label} ({q.months}), {name} charged or summonsed {lt.value:.1f}% of the crimes whose "
+        f"investigations closed with an assigned outcome ({int(lt.numerator):,} of {int(lt.denominator):,}; "
+        f"95% confidence interval {lt.lower:.1f}% to {lt.upper:.1f}%)."
+    )
     if section.latest_note:
         first = f"{section.latest_note} {first}"
     sentences = [first]
@@ -255,16 +323,22 @@ def _funnel_sentence(f: FunnelPosition, value: float, name: str, measure_directi
     lo, hi = f.limits_95
     if f.cannot_see and f.classification == "within":
         low, high = f.force_range
-        return (f"{head} This comparison can see little for a force of this size: the funnel limits, widened for "
-                f"the usual variation between forces, run from {lo:.1f}% to {hi:.1f}%, while the forces' rates this "
-                f"quarter ran from {low:.1f}% to {high:.1f}%, so almost any rate {name} could plausibly have would "
-                f"fall inside them.")
+        return (
+            f"{head} This comparison can see little for a force of this size: the funnel limits, widened for "
+            f"the usual variation between forces, run from {lo:.1f}% to {hi:.1f}%, while the forces' rates this "
+            f"quarter ran from {low:.1f}% to {high:.1f}%, so almost any rate {name} could plausibly have would "
+            f"fall inside them."
+        )
     if f.classification == "within":
-        return (f"{head} It is inside the 95% funnel limits ({lo:.1f}% to {hi:.1f}% for a force of this size): "
-                f"the difference is within the usual variation between forces.")
+        return (
+            f"{head} It is inside the 95% funnel limits ({lo:.1f}% to {hi:.1f}% for a force of this size): "
+            f"the difference is within the usual variation between forces."
+        )
     level = f.classification.split()[-1]
-    return (f"{head} It is outside the {level} funnel limit (95% limits {lo:.1f}% to {hi:.1f}% for a force of "
-            f"this size): more than the usual variation between forces would produce.")
+    return (
+        f"{head} It is outside the {level} funnel limit (95% limits {lo:.1f}% to {hi:.1f}% for a force of "
+        f"this size): more than the usual variation between forces would produce."
+    )
 
 
 def _extras(force_id, key, exclude, data_dir, measures, quarter, audience="internal") -> list[dict]:
@@ -277,35 +351,52 @@ def _extras(force_id, key, exclude, data_dir, measures, quarter, audience="inter
         grp = grp.assign(_end=[period_end(p, t) for p, t in zip(grp["period"], grp["period_type"])])
         r = grp.sort_values(["_end", "period"]).iloc[-1]
         m = measures[measure_id]
-        out.append({"measure_id": measure_id, "title": m.title, "value": float(r["value"]), "unit": m.unit,
-                    "period": r["period"], "period_type": r["period_type"], "period_label": period_label(r["period"], r["period_type"]),
-                    "source": r["source"], "registry": m.registry, "note": r["note"]})
+        out.append(
+            {
+                "measure_id": measure_id,
+                "title": m.title,
+                "value": float(r["value"]),
+                "unit": m.unit,
+                "period": r["period"],
+                "period_type": r["period_type"],
+                "period_label": period_label(r["period"], r["period_type"]),
+                "source": r["source"],
+                "registry": m.registry,
+                "note": r["note"],
+            }
+        )
     return out
 
 
 def format_value(value: float, unit: str) -> str:
     """A measure value in its unit, as the reports print it."""
-    return {"percent": f"{value:.1f}%", "ratio": f"{value:.2f}", "minutes": f"{value:g} minutes",
-            "seconds": f"{value:g} seconds", "rate_per_1000": f"{value:.1f} per 1,000"}.get(unit, f"{value:,.0f}")
+    return {
+        "percent": f"{value:.1f}%",
+        "ratio": f"{value:.2f}",
+        "minutes": f"{value:g} minutes",
+        "seconds": f"{value:g} seconds",
+        "rate_per_1000": f"{value:.1f} per 1,000",
+    }.get(unit, f"{value:,.0f}")
 
 
-def _generic_section(force_id, key, quarter: Quarter, data_dir, measures, exclude=frozenset(),
-                     audience="internal") -> MeasureSection:
+def _generic_section(
+    force_id, key, quarter: Quarter, data_dir, measures, exclude=frozenset(), audience="internal"
+) -> MeasureSection:
     """Any key measure without a bespoke treatment: headline official data, else force-supplied.
 
     ``exclude``: measure ids another section shows itself (never picked as the headline or listed)."""
     name = get_force(force_id, data_dir).name
     headline = measures.get(HEADLINE[key])
-    section = MeasureSection(key, dict(KEY_MEASURES)[key], False,
-                             official_source=headline.official_source if headline else "")
+    section = MeasureSection(
+        key, dict(KEY_MEASURES)[key], False, official_source=headline.official_source if headline else ""
+    )
     extras = _extras(force_id, key, CONTEXT_MEASURES | set(exclude), data_dir, measures, quarter, audience)
     official = [e for e in extras if e["measure_id"] == HEADLINE[key]]
     ranked = official or sorted(extras, key=lambda e: _headline_rank(e, key, measures))
     context = _context_sentence(force_id, key, data_dir, name, ranked[0] if ranked else None)
     if not ranked:
         source = headline.official_source if headline else "no official source is registered"
-        section.no_data_text = (f"No data for this measure is loaded for {name}. The official source is "
-                                f"{source}.")
+        section.no_data_text = f"No data for this measure is loaded for {name}. The official source is {source}."
         section.sentences = [section.no_data_text] + ([context] if context else [])
         return section
     top = ranked[0]
@@ -313,27 +404,42 @@ def _generic_section(force_id, key, quarter: Quarter, data_dir, measures, exclud
     section.has_data = True
     section.measure_id, section.measure_title = top["measure_id"], top["title"]
     section.force_supplied = measure.registry != "official"
-    section.latest = Latest(top["value"], None, None, top["unit"], top["period"], top["period_type"],
-                            top["period_label"],
-                            top["source"], note=top["note"])
+    section.latest = Latest(
+        top["value"],
+        None,
+        None,
+        top["unit"],
+        top["period"],
+        top["period_type"],
+        top["period_label"],
+        top["source"],
+        note=top["note"],
+    )
     section.extra = [e for e in extras if e is not top]
     # the title may hold a colon itself ("Police-perpetrated VAWG: allegations"), so it is quoted, not followed by one
-    first = (f"The most recent figure loaded for {name} is {format_value(top['value'], top['unit'])} "
-             f"({top['period_label']}) for “{top['title']}”.")
+    first = (
+        f"The most recent figure loaded for {name} is {format_value(top['value'], top['unit'])} "
+        f"({top['period_label']}) for “{top['title']}”."
+    )
     comp = _previous_comparison(force_id, top, data_dir, quarter, audience)
     if comp:
         section.comparisons.append(comp)
         first += f" That is {_change_clause(comp, top['unit'])}."
     if section.force_supplied:
-        second = (f"This comes from the force's own reporting ({top['source']}), not from an official statistic; "
-                  f"the official source would be {section.official_source or 'not yet registered'}.")
+        second = (
+            f"This comes from the force's own reporting ({top['source']}), not from an official statistic; "
+            f"the official source would be {section.official_source or 'not yet registered'}."
+        )
     else:
         second = f"Source: {top['source']}."
     history = _series(force_id, top, data_dir, quarter, audience)
     section.spc = _generic_spc(history, name, measure, top, data_dir, quarter)
     subject = f"{name}'s {_lower_first(top['title'])}"
-    verdicts = ([section.spc.variation_text, section.spc.assurance_text] if section.spc else
-                [spc.too_few_points_text(subject, len(history), _period_word(top["period_type"]))])
+    verdicts = (
+        [section.spc.variation_text, section.spc.assurance_text]
+        if section.spc
+        else [spc.too_few_points_text(subject, len(history), _period_word(top["period_type"]))]
+    )
     if section.spc:
         section.extra_figures = [(Chart.SPC, {"summary": section.spc, "title": f"{name}: {top['title']}"})]
     if dn.normalise(measure.direction) == dn.PARITY:
@@ -359,8 +465,10 @@ def _other_series(section: MeasureSection, force_id, name, data_dir, measures, q
         section.sentences.append(f"Among the other figures: {summary.variation_text}")
         section.extra_figures.append((Chart.SPC, {"summary": summary, "title": f"{name}: {e['title']}"}))
     if short:
-        section.sentences.append(f"Too short for a process-behaviour chart (it needs at least {spc.MIN_POINTS} "
-                                 f"points), so not judged for change: {'; '.join(short)}.")
+        section.sentences.append(
+            f"Too short for a process-behaviour chart (it needs at least {spc.MIN_POINTS} "
+            f"points), so not judged for change: {'; '.join(short)}."
+        )
 
 
 def _lower_first(title: str) -> str:
@@ -369,16 +477,25 @@ def _lower_first(title: str) -> str:
 
 
 def _period_word(period_type: str) -> str:
-    return {"quarter": "quarter", "month": "month", "financial_year": "year", "calendar_year": "year",
-            "year_ending_march": "year"}.get(period_type, "period")
+    return {
+        "quarter": "quarter",
+        "month": "month",
+        "financial_year": "year",
+        "calendar_year": "year",
+        "year_ending_march": "year",
+    }.get(period_type, "period")
 
 
 def _series(force_id, top: dict, data_dir, quarter, audience="internal") -> pd.DataFrame:
     """Every observation of the headline measure for the force, same period type, as at ``quarter``,
     in time order (the latest last)."""
     obs = observations(data_dir, as_at=quarter, audience=audience)
-    same = obs[(obs["force_id"] == force_id) & (obs["measure_id"] == top["measure_id"])
-               & (obs["period_type"] == top["period_type"]) & obs["value"].notna()]
+    same = obs[
+        (obs["force_id"] == force_id)
+        & (obs["measure_id"] == top["measure_id"])
+        & (obs["period_type"] == top["period_type"])
+        & obs["value"].notna()
+    ]
     same = same.assign(_end=[period_end(p, t) for p, t in zip(same["period"], same["period_type"])])
     return same.sort_values(["_end", "period"]).drop_duplicates("period", keep="last").reset_index(drop=True)
 
@@ -393,13 +510,14 @@ def _generic_spc(history: pd.DataFrame, name: str, measure, top: dict, data_dir,
     incomplete = history["note"].str.contains("incomplete", case=False, na=False)
     history = history[~incomplete]
     counts = measure.id.startswith("charge_rate_") and history["denominator"].gt(0).all()
-    used = history.iloc[-(SPC_QUARTERS if counts else SPC_MAX_POINTS):]
+    used = history.iloc[-(SPC_QUARTERS if counts else SPC_MAX_POINTS) :]
     if len(used) < spc.MIN_POINTS:
         return None
     labels = [period_label(p, t) for p, t in zip(used["period"], used["period_type"])]
     if counts:
-        chart = spc.pprime(used["numerator"], used["denominator"], dn.spc_direction(measure.direction),
-                           labels=list(used["period"]))
+        chart = spc.pprime(
+            used["numerator"], used["denominator"], dn.spc_direction(measure.direction), labels=list(used["period"])
+        )
         scale = 100.0
     else:
         level = float(used["value"].mean())
@@ -410,19 +528,34 @@ def _generic_spc(history: pd.DataFrame, name: str, measure, top: dict, data_dir,
         comparator, comparator_label = 1.0, "parity (a ratio of 1)"
     else:
         obs = observations(data_dir, as_at=quarter)
-        nat = obs[(obs["force_id"] == NATIONAL_ID) & (obs["measure_id"] == top["measure_id"])
-                  & (obs["period"] == used["period"].iloc[-1]) & obs["value"].notna()]
+        nat = obs[
+            (obs["force_id"] == NATIONAL_ID)
+            & (obs["measure_id"] == top["measure_id"])
+            & (obs["period"] == used["period"].iloc[-1])
+            & obs["value"].notna()
+        ]
         if not nat.empty:
             shown = float(nat["value"].iloc[0])
             comparator = shown / scale
-            comparator_label = (f"the {NATIONAL_NAME} figure for {labels[-1].split(' (')[0]} "
-                                f"({format_value(shown, top['unit'])})")
+            comparator_label = (
+                f"the {NATIONAL_NAME} figure for {labels[-1].split(' (')[0]} ({format_value(shown, top['unit'])})"
+            )
     subject = f"{name}'s {_lower_first(top['title'])}"
-    summary = spc.summarise(chart, measure.direction, subject, labels, comparator, comparator_label,
-                            lambda v: format_value(v, top["unit"]), scale, top["unit"])
+    summary = spc.summarise(
+        chart,
+        measure.direction,
+        subject,
+        labels,
+        comparator,
+        comparator_label,
+        lambda v: format_value(v, top["unit"]),
+        scale,
+        top["unit"],
+    )
     if incomplete.any():
-        summary.method_text += (f" {int(incomplete.sum())} later point(s) are left off because the source marks "
-                                f"them incomplete.")
+        summary.method_text += (
+            f" {int(incomplete.sum())} later point(s) are left off because the source marks them incomplete."
+        )
     return summary
 
 
@@ -431,27 +564,37 @@ def _parity_projection(history: pd.DataFrame, subject: str) -> tuple[stats.Trend
     on the year; otherwise one plain sentence saying why there is none."""
     n = len(history)
     if n < PARITY_MIN_POINTS:
-        return None, (f"No year of parity is projected for {subject}: {n} point{'s' if n != 1 else ''} "
-                      f"{'is' if n == 1 else 'are'} loaded and a projection needs at least {PARITY_MIN_POINTS}.")
-    years = [period_end(p, t).year + (period_end(p, t).timetuple().tm_yday / 366)
-             for p, t in zip(history["period"], history["period_type"])]
+        return None, (
+            f"No year of parity is projected for {subject}: {n} point{'s' if n != 1 else ''} "
+            f"{'is' if n == 1 else 'are'} loaded and a projection needs at least {PARITY_MIN_POINTS}."
+        )
+    years = [
+        period_end(p, t).year + (period_end(p, t).timetuple().tm_yday / 366)
+        for p, t in zip(history["period"], history["period_type"])
+    ]
     trend = stats.trend_to_parity(years, history["value"], 1.0)
     if trend.parity_year is None:
         return trend, f"No year of parity is projected for {subject}: {trend.reason}."
     # the line passes through the mean point; the slope's interval gives an interval on the year
     x_bar, y_bar = float(np.mean(years)), float(np.mean(history["value"]))
     ends = sorted(x_bar + (1.0 - y_bar) / b for b in (trend.slope_lower, trend.slope_upper))
-    return trend, (f"If the straight-line trend of the last {n} points continued, {subject} would reach parity "
-                   f"around {trend.parity_year:.0f} (95% interval on the year {ends[0]:.0f} to {ends[1]:.0f}, "
-                   f"from the interval on the slope; the line ignores any change of pace).")
+    return trend, (
+        f"If the straight-line trend of the last {n} points continued, {subject} would reach parity "
+        f"around {trend.parity_year:.0f} (95% interval on the year {ends[0]:.0f} to {ends[1]:.0f}, "
+        f"from the interval on the slope; the line ignores any change of pace)."
+    )
 
 
 def _headline_rank(extra: dict, key: str, measures) -> tuple:
     """Prefer performance measures (not 'neutral'), then on-topic ones, then the most recent."""
     m = measures[extra["measure_id"]]
     on_topic = key != "workforce-representation" or "ethnic" in m.id
-    return (m.direction == "neutral", not on_topic,
-            -period_end(extra["period"], extra["period_type"]).toordinal(), m.id)
+    return (
+        m.direction == "neutral",
+        not on_topic,
+        -period_end(extra["period"], extra["period_type"]).toordinal(),
+        m.id,
+    )
 
 
 def _diff_unit(unit: str) -> str:
@@ -467,8 +610,16 @@ def _previous_comparison(force_id, top: dict, data_dir, quarter, audience="inter
         return None
     prev = earlier.iloc[-1]
     label = period_label(prev["period"], prev["period_type"])
-    return Comparison("the previous period", label, float(prev["value"]), float(top["value"] - prev["value"]),
-                      None, None, None, "plain difference; change over time is judged by the process chart")
+    return Comparison(
+        "the previous period",
+        label,
+        float(prev["value"]),
+        float(top["value"] - prev["value"]),
+        None,
+        None,
+        None,
+        "plain difference; change over time is judged by the process chart",
+    )
 
 
 def _context_sentence(force_id, key, data_dir, name, top: dict | None = None) -> str:
@@ -485,23 +636,33 @@ def _context_sentence(force_id, key, data_dir, name, top: dict | None = None) ->
         return ""
     r = census.loc[force_id]
     p = r["minority"] / r["total"]
-    text = (f"For comparison, Census {year} put the ethnic minority share of {name}'s population at {_pct(p)} "
-            f"({int(r['minority']):,} of {int(r['total']):,} usual residents).")
+    text = (
+        f"For comparison, Census {year} put the ethnic minority share of {name}'s population at {_pct(p)} "
+        f"({int(r['minority']):,} of {int(r['total']):,} usual residents)."
+    )
     if year == "2021":
         groups = ", ".join(f"{label} {_pct(r[col] / r['total'])}" for col, label in BROAD_GROUP_LABELS)
         text += f" By broad ethnic group (Census 2021): {groups}."
     if top is not None and top["unit"] == "percent" and "ethnic_minority_share" in top["measure_id"]:
         ratio = stats.representation_ratio(top["value"] / 100, p)
         kind, ratio_name = workforce_figure_kind(top["measure_id"])
-        text += (f" Set against the ethnic minority share, {top['title'].lower()} ({kind}, {top['period_label']}) "
-                 f"gives a {ratio_name} "
-                 f"of {ratio:.2f} (1 would mean parity). It compares {kind} with the {year} resident population"
-                 + ("" if kind == "the whole workforce" else ", not the whole workforce") + ".")
+        text += (
+            f" Set against the ethnic minority share, {top['title'].lower()} ({kind}, {top['period_label']}) "
+            f"gives a {ratio_name} "
+            f"of {ratio:.2f} (1 would mean parity). It compares {kind} with the {year} resident population"
+            + ("" if kind == "the whole workforce" else ", not the whole workforce")
+            + "."
+        )
     return text
 
 
-BROAD_GROUP_LABELS = (("asian", "Asian"), ("black", "Black"), ("mixed", "Mixed"), ("white", "White"),
-                      ("other", "Other"))  # the five ONS broad groups, in ONS order
+BROAD_GROUP_LABELS = (
+    ("asian", "Asian"),
+    ("black", "Black"),
+    ("mixed", "Mixed"),
+    ("white", "White"),
+    ("other", "Other"),
+)  # the five ONS broad groups, in ONS order
 
 
 def workforce_figure_kind(measure_id: str) -> tuple[str, str]:
@@ -535,8 +696,9 @@ def _fairness_table(data_dir) -> pd.DataFrame:
     return disparity.stop_search_disparity(data_dir)
 
 
-FAIRNESS_IDS = frozenset({FAIRNESS_MEASURE, "stop_search_rate_black", "stop_search_rate_white",
-                          "stop_search_ethnicity_unrecorded_share"})
+FAIRNESS_IDS = frozenset(
+    {FAIRNESS_MEASURE, "stop_search_rate_black", "stop_search_rate_white", "stop_search_ethnicity_unrecorded_share"}
+)
 
 
 def fairness_section(force_id, quarter, data_dir=None, measures=None, audience="internal") -> MeasureSection:
@@ -545,8 +707,15 @@ def fairness_section(force_id, quarter, data_dir=None, measures=None, audience="
     indicator is the section."""
     force = get_force(force_id, data_dir)
     measures = measures or load_registry(data_dir)
-    generic = _generic_section(force.id, "trust-confidence", parse_quarter(quarter), data_dir, measures,
-                               exclude=FAIRNESS_IDS, audience=audience)
+    generic = _generic_section(
+        force.id,
+        "trust-confidence",
+        parse_quarter(quarter),
+        data_dir,
+        measures,
+        exclude=FAIRNESS_IDS,
+        audience=audience,
+    )
     if FAIRNESS_MEASURE not in measures:
         return generic
     fair = stop_search_fairness(force.id, quarter, data_dir, measures)
@@ -566,60 +735,97 @@ def stop_search_fairness(force_id, quarter, data_dir=None, measures=None) -> Mea
     name, quarter = force.name, parse_quarter(quarter)
     measures = measures or load_registry(data_dir)
     measure = measures[FAIRNESS_MEASURE]
-    section = MeasureSection("trust-confidence", dict(KEY_MEASURES)["trust-confidence"], False, measure.id,
-                             measure.title, official_source=measure.official_source)
-    intro = (f"{FAIRNESS_LABEL}, not the review's own measure. The review asks for a smaller gap in trust between "
-             f"Black people and the population as a whole; that is a survey measure (the Crime Survey for England "
-             f"and Wales) with no figure for {name} loaded here. The official figure that exists for every force "
-             f"is the stop and search disparity between Black and White residents, shown here as a "
-             f"{FAIRNESS_LABEL.lower()}.")
+    section = MeasureSection(
+        "trust-confidence",
+        dict(KEY_MEASURES)["trust-confidence"],
+        False,
+        measure.id,
+        measure.title,
+        official_source=measure.official_source,
+    )
+    intro = (
+        f"{FAIRNESS_LABEL}, not the review's own measure. The review asks for a smaller gap in trust between "
+        f"Black people and the population as a whole; that is a survey measure (the Crime Survey for England "
+        f"and Wales) with no figure for {name} loaded here. The official figure that exists for every force "
+        f"is the stop and search disparity between Black and White residents, shown here as a "
+        f"{FAIRNESS_LABEL.lower()}."
+    )
     table = _fairness_table(data_dir)
     lag = settings.STOP_SEARCH_PUBLICATION_LAG_MONTHS
     latest = disparity.latest_as_at(table, quarter, force.id, lag)
     if latest.empty:
-        section.no_data_text = (f"{intro} The stop and search data loaded here has no year for {name} ending on or "
-                                f"before {quarter.label}; it is published in {measure.official_source}.")
+        section.no_data_text = (
+            f"{intro} The stop and search data loaded here has no year for {name} ending on or "
+            f"before {quarter.label}; it is published in {measure.official_source}."
+        )
         section.sentences = [section.no_data_text]
         return section
     row = latest.iloc[0]
     year = period_label(row["period"], "financial_year")
     section.has_data = True
-    section.latest_note = (f"Latest year published on or before {quarter.label}: {year} (financial year, "
-                           f"April to March).")
+    section.latest_note = (
+        f"Latest year published on or before {quarter.label}: {year} (financial year, April to March)."
+    )
     sentences = [intro, section.latest_note]
     national = disparity.latest_as_at(table, quarter, disparity.NATIONAL_ID, lag)
     nat = national.iloc[0] if not national.empty else None
     if math.isfinite(row["unknown_share"]):
-        unrecorded = (f"The ethnicity of {row['unknown_share']:.1f}% of {name}'s {int(row['all_searches']):,} "
-                      f"searches in {year} was not recorded ({int(row['unknown_searches']):,}); those searches are in "
-                      f"neither rate, which limits any comparison")
+        unrecorded = (
+            f"The ethnicity of {row['unknown_share']:.1f}% of {name}'s {int(row['all_searches']):,} "
+            f"searches in {year} was not recorded ({int(row['unknown_searches']):,}); those searches are in "
+            f"neither rate, which limits any comparison"
+        )
     else:
-        unrecorded = (f"The data loaded does not give the number of {name}'s searches in {year} whose ethnicity was "
-                      f"not recorded, so how far that limits the comparison cannot be said")
+        unrecorded = (
+            f"The data loaded does not give the number of {name}'s searches in {year} whose ethnicity was "
+            f"not recorded, so how far that limits the comparison cannot be said"
+        )
     if nat is not None and math.isfinite(nat["unknown_share"]):
         unrecorded += f" (England and Wales: {nat['unknown_share']:.1f}% not recorded)"
     if not math.isfinite(row["ratio"]):
-        section.latest = Latest(float("nan"), None, None, "ratio", row["period"], "financial_year", year,
-                                disparity.STOP_SEARCH_SOURCE, note=row["note"])
+        section.latest = Latest(
+            float("nan"),
+            None,
+            None,
+            "ratio",
+            row["period"],
+            "financial_year",
+            year,
+            disparity.STOP_SEARCH_SOURCE,
+            note=row["note"],
+        )
         counts = ""
         if math.isfinite(row["black_searches"]) and math.isfinite(row["white_searches"]):
-            counts = (f" In {year} {name} recorded {int(row['black_searches']):,} searches of people who described "
-                      f"themselves as Black and {int(row['white_searches']):,} of people who described themselves as "
-                      f"White.")
+            counts = (
+                f" In {year} {name} recorded {int(row['black_searches']):,} searches of people who described "
+                f"themselves as Black and {int(row['white_searches']):,} of people who described themselves as "
+                f"White."
+            )
         sentences.append(f"{row['note']}{counts} No Black/White rate ratio can be given.")
         sentences.append(unrecorded + ".")
         section.sentences = sentences
-        section.figure, section.figure_kwargs = Chart.STOP_SEARCH_FUNNEL, {
-            "force_id": force.id, "period": row["period"], "data_dir": data_dir}
+        section.figure, section.figure_kwargs = (
+            Chart.STOP_SEARCH_FUNNEL,
+            {"force_id": force.id, "period": row["period"], "data_dir": data_dir},
+        )
         return section
-    section.latest = Latest(float(row["ratio"]), float(row["lower"]), float(row["upper"]), "ratio", row["period"],
-                            "financial_year", year, disparity.STOP_SEARCH_SOURCE,
-                            note=f"Census {row['census_year']} populations")
+    section.latest = Latest(
+        float(row["ratio"]),
+        float(row["lower"]),
+        float(row["upper"]),
+        "ratio",
+        row["period"],
+        "financial_year",
+        year,
+        disparity.STOP_SEARCH_SOURCE,
+        note=f"Census {row['census_year']} populations",
+    )
     sentences.append(
         f"In {year} {name} stop-searched {row['black_rate']:.1f} in every 1,000 Black residents and "
         f"{row['white_rate']:.1f} in every 1,000 White residents (Census {row['census_year']} populations): "
         f"Black residents were searched at {row['ratio']:.2f} times the rate of White residents (95% confidence "
-        f"interval {row['lower']:.2f} to {row['upper']:.2f}; 1 would mean the same rate).")
+        f"interval {row['lower']:.2f} to {row['upper']:.2f}; 1 would mean the same rate)."
+    )
     if nat is not None and math.isfinite(nat["ratio"]):
         if row["lower"] > nat["ratio"]:
             where = f"{name}'s whole interval is above the England and Wales ratio"
@@ -627,43 +833,84 @@ def stop_search_fairness(force_id, quarter, data_dir=None, measures=None) -> Mea
             where = f"{name}'s whole interval is below the England and Wales ratio"
         else:
             where = f"{name}'s interval includes the England and Wales ratio"
-        sentences.append(f"Across England and Wales (the 43 territorial forces) the ratio was {nat['ratio']:.2f} "
-                         f"({nat['lower']:.2f} to {nat['upper']:.2f}); {where}.")
+        sentences.append(
+            f"Across England and Wales (the 43 territorial forces) the ratio was {nat['ratio']:.2f} "
+            f"({nat['lower']:.2f} to {nat['upper']:.2f}); {where}."
+        )
         placed = national_fairness_table(quarter, data_dir).set_index("force_id")
         if force.id in placed.index and placed.at[force.id, "funnel"] not in ("", "no ratio"):
             place = placed.at[force.id, "funnel"]
-            words = ("inside the funnel limits" if place == "within" else
-                     f"{place.split()[0]} the {place.split()[1]} funnel limit")
-            sentences.append(f"Against limits widened for the variation between forces (the funnel plot), {name} "
-                             f"is {words}.")
-        section.comparisons.append(Comparison(NATIONAL_NAME, year, float(nat["ratio"]),
-                                              float(row["ratio"] - nat["ratio"]), None, None,
-                                              not (row["lower"] <= nat["ratio"] <= row["upper"]),
-                                              "England and Wales ratio against the force's 95% interval"))
+            words = (
+                "inside the funnel limits"
+                if place == "within"
+                else f"{place.split()[0]} the {place.split()[1]} funnel limit"
+            )
+            sentences.append(
+                f"Against limits widened for the variation between forces (the funnel plot), {name} is {words}."
+            )
+        section.comparisons.append(
+            Comparison(
+                NATIONAL_NAME,
+                year,
+                float(nat["ratio"]),
+                float(row["ratio"] - nat["ratio"]),
+                None,
+                None,
+                not (row["lower"] <= nat["ratio"] <= row["upper"]),
+                "England and Wales ratio against the force's 95% interval",
+            )
+        )
     earlier = table[(table["force_id"] == force.id) & (table["period"] < row["period"])].dropna(subset=["ratio"])
     if not earlier.empty:
         prev = earlier.sort_values("period").iloc[-1]
         significant, method = _ratio_change(row, prev)
         prev_year = period_label(prev["period"], "financial_year")
-        side = ("closer to 1" if abs(math.log(row["ratio"])) < abs(math.log(prev["ratio"])) else "further from 1")
-        sig = ("a statistically significant change" if significant else "not a statistically significant change")
+        side = "closer to 1" if abs(math.log(row["ratio"])) < abs(math.log(prev["ratio"])) else "further from 1"
+        sig = "a statistically significant change" if significant else "not a statistically significant change"
         if prev["census_year"] != row["census_year"]:
             sig += f" (the {prev_year} rates use Census {prev['census_year']} populations)"
         sentences.append(f"In {prev_year} the ratio was {prev['ratio']:.2f}; {year} is {side}, {sig}.")
-        section.comparisons.append(Comparison("the previous year", prev_year, float(prev["ratio"]),
-                                              float(row["ratio"] - prev["ratio"]), None, None, significant, method))
+        section.comparisons.append(
+            Comparison(
+                "the previous year",
+                prev_year,
+                float(prev["ratio"]),
+                float(row["ratio"] - prev["ratio"]),
+                None,
+                None,
+                significant,
+                method,
+            )
+        )
     sentences.append(unrecorded + ".")
-    sentences.append("The rates count searches, not people, and set them against the people who live in the area, "
-                     "not those who were there when searched.")
+    sentences.append(
+        "The rates count searches, not people, and set them against the people who live in the area, "
+        "not those who were there when searched."
+    )
     section.sentences = sentences
     section.extra = [
-        {"measure_id": mid, "title": measures[mid].title, "value": float(value), "unit": measures[mid].unit,
-         "period": row["period"], "period_type": "financial_year", "period_label": year,
-         "source": disparity.STOP_SEARCH_SOURCE, "registry": measures[mid].registry, "note": ""}
-        for mid, value in (("stop_search_rate_black", row["black_rate"]), ("stop_search_rate_white", row["white_rate"]),
-                           ("stop_search_ethnicity_unrecorded_share", row["unknown_share"]))]
-    section.figure, section.figure_kwargs = Chart.STOP_SEARCH_FUNNEL, {
-        "force_id": force.id, "period": row["period"], "data_dir": data_dir}
+        {
+            "measure_id": mid,
+            "title": measures[mid].title,
+            "value": float(value),
+            "unit": measures[mid].unit,
+            "period": row["period"],
+            "period_type": "financial_year",
+            "period_label": year,
+            "source": disparity.STOP_SEARCH_SOURCE,
+            "registry": measures[mid].registry,
+            "note": "",
+        }
+        for mid, value in (
+            ("stop_search_rate_black", row["black_rate"]),
+            ("stop_search_rate_white", row["white_rate"]),
+            ("stop_search_ethnicity_unrecorded_share", row["unknown_share"]),
+        )
+    ]
+    section.figure, section.figure_kwargs = (
+        Chart.STOP_SEARCH_FUNNEL,
+        {"force_id": force.id, "period": row["period"], "data_dir": data_dir},
+    )
     return section
 
 
@@ -686,10 +933,16 @@ def national_fairness_table(quarter, data_dir=None) -> pd.DataFrame:
     forces = rows[rows["force_id"] != disparity.NATIONAL_ID].dropna(subset=["ratio", "lower", "upper"])
     national = rows[rows["force_id"] == disparity.NATIONAL_ID]
     target = float(national["ratio"].iloc[0]) if len(national) else float("nan")
-    phi = disparity.ratio_overdispersion(forces["ratio"], disparity.log_ratio_se(forces["lower"], forces["upper"]),
-                                         target) if len(forces) and math.isfinite(target) else 1.0
-    rows = rows.assign(funnel=disparity.classify_ratio_funnel(rows["ratio"], rows["lower"], rows["upper"], target,
-                                                              phi), phi=phi)
+    phi = (
+        disparity.ratio_overdispersion(
+            forces["ratio"], disparity.log_ratio_se(forces["lower"], forces["upper"]), target
+        )
+        if len(forces) and math.isfinite(target)
+        else 1.0
+    )
+    rows = rows.assign(
+        funnel=disparity.classify_ratio_funnel(rows["ratio"], rows["lower"], rows["upper"], target, phi), phi=phi
+    )
     rows.loc[rows["force_id"] == disparity.NATIONAL_ID, "funnel"] = ""
     rows = rows.assign(_national=rows["force_id"] == disparity.NATIONAL_ID)
     return rows.sort_values(["_national", "force_name"]).drop(columns="_national").reset_index(drop=True)
@@ -700,11 +953,15 @@ def rape_to_court_section(force_id, quarter, data_dir=None, measures=None, audie
     """Recommendation 16.v: the review's measure when loaded; otherwise sexual-offence charges, named as a proxy."""
     quarter = parse_quarter(quarter)
     measures = measures or load_registry(data_dir)
-    generic = _generic_section(get_force(force_id, data_dir).id, "rape-to-court", quarter, data_dir, measures,
-                               audience=audience)
+    generic = _generic_section(
+        get_force(force_id, data_dir).id, "rape-to-court", quarter, data_dir, measures, audience=audience
+    )
     charges_file = config.measures_raw_dir(data_dir) / "home-office-outcomes" / disparity.OFFENCE_YEAR_FILE
-    if (generic.has_data and generic.measure_id != SEXUAL_OFFENCES_PROXY) or SEXUAL_OFFENCES_PROXY not in measures \
-            or not charges_file.exists():
+    if (
+        (generic.has_data and generic.measure_id != SEXUAL_OFFENCES_PROXY)
+        or SEXUAL_OFFENCES_PROXY not in measures
+        or not charges_file.exists()
+    ):
         return generic
     return sexual_offences_proxy_section(force_id, quarter, data_dir, measures)
 
@@ -717,10 +974,18 @@ def sexual_offences_proxy_section(force_id, quarter, data_dir=None, measures=Non
     measure = measures[SEXUAL_OFFENCES_PROXY]
     headline = measures.get(HEADLINE["rape-to-court"])
     proxy_note = _registry_field(data_dir, SEXUAL_OFFENCES_PROXY, "proxy_note")
-    section = MeasureSection("rape-to-court", dict(KEY_MEASURES)["rape-to-court"], False, measure.id, measure.title,
-                             official_source=headline.official_source if headline else measure.official_source)
-    intro = (f"Proxy, not the review's measure: {proxy_note}. The review's measure, adult rape cases reaching "
-             f"court, has no figure for {name} loaded here.")
+    section = MeasureSection(
+        "rape-to-court",
+        dict(KEY_MEASURES)["rape-to-court"],
+        False,
+        measure.id,
+        measure.title,
+        official_source=headline.official_source if headline else measure.official_source,
+    )
+    intro = (
+        f"Proxy, not the review's measure: {proxy_note}. The review's measure, adult rape cases reaching "
+        f"court, has no figure for {name} loaded here."
+    )
     charges = disparity.sexual_offence_charges(data_dir)
     mine = charges[charges["force_id"] == force.id]
     usable = mine[[disparity.financial_year_end(p) <= quarter.end for p in mine["period"]]].sort_values("period")
@@ -732,33 +997,63 @@ def sexual_offences_proxy_section(force_id, quarter, data_dir=None, measures=Non
     year = period_label(row["period"], "financial_year")
     section.has_data = True
     section.latest_note = f"Latest year ending on or before {quarter.label}: {year}."
-    section.latest = Latest(float(row["charges"]), None, None, "count", row["period"], "financial_year", year,
-                            disparity.SEXUAL_OFFENCES_SOURCE, numerator=float(row["charges"]), note=row["note"])
-    sentences = [intro, section.latest_note,
-                 f"In {year} {name} charged or summonsed {int(row['charges']):,} sexual offences among the "
-                 f"investigations it closed in the year."]
+    section.latest = Latest(
+        float(row["charges"]),
+        None,
+        None,
+        "count",
+        row["period"],
+        "financial_year",
+        year,
+        disparity.SEXUAL_OFFENCES_SOURCE,
+        numerator=float(row["charges"]),
+        note=row["note"],
+    )
+    sentences = [
+        intro,
+        section.latest_note,
+        f"In {year} {name} charged or summonsed {int(row['charges']):,} sexual offences among the "
+        f"investigations it closed in the year.",
+    ]
     if len(usable) > 1:
         prev = usable.iloc[-2]
         prev_year = period_label(prev["period"], "financial_year")
         diff = row["charges"] - prev["charges"]
         change = "the same number as" if diff == 0 else f"{abs(int(diff)):,} {'more' if diff > 0 else 'fewer'} than"
         sentences.append(f"That is {change} in {prev_year} ({int(prev['charges']):,}).")
-        section.comparisons.append(Comparison("the previous year", prev_year, float(prev["charges"]), float(diff),
-                                              None, None, None, "counts only, so no significance test"))
+        section.comparisons.append(
+            Comparison(
+                "the previous year",
+                prev_year,
+                float(prev["charges"]),
+                float(diff),
+                None,
+                None,
+                None,
+                "counts only, so no significance test",
+            )
+        )
     window = usable.tail(SEXUAL_OFFENCES_TREND_YEARS)
     if len(window) >= 3:
-        listed = ", ".join(f"{period_label(p, 'financial_year')} {int(v):,}"
-                           for p, v in zip(window["period"], window["charges"]))
-        section.trend_text = (f"Charges or summonses for sexual offences in the last {len(window)} years: {listed}. "
-                              f"A count moves with the number of offences recorded and investigated as well as with "
-                              f"how often they end in a charge, so it is not a charge rate.")
+        listed = ", ".join(
+            f"{period_label(p, 'financial_year')} {int(v):,}" for p, v in zip(window["period"], window["charges"])
+        )
+        section.trend_text = (
+            f"Charges or summonses for sexual offences in the last {len(window)} years: {listed}. "
+            f"A count moves with the number of offences recorded and investigated as well as with "
+            f"how often they end in a charge, so it is not a charge rate."
+        )
     notes = [n for n in usable["note"] if n]
-    sentences.append("No rate is given: the source has no total of all outcomes for sexual offences to divide by."
-                     + (f" Note: {notes[-1]}." if notes else ""))
+    sentences.append(
+        "No rate is given: the source has no total of all outcomes for sexual offences to divide by."
+        + (f" Note: {notes[-1]}." if notes else "")
+    )
     nat = charges[(charges["force_id"] == disparity.NATIONAL_ID) & (charges["period"] == row["period"])]
     if not nat.empty:
-        sentences.append(f"England and Wales (43 territorial forces) charged or summonsed "
-                         f"{int(nat['charges'].iloc[0]):,} sexual offences in {year}.")
+        sentences.append(
+            f"England and Wales (43 territorial forces) charged or summonsed "
+            f"{int(nat['charges'].iloc[0]):,} sexual offences in {year}."
+        )
     section.sentences = sentences
     return section
 
@@ -796,8 +1091,12 @@ def measure_sections(force_id: str, quarter, data_dir=None, audience: str = "int
             section = _generic_section(force_id, key, quarter, data_dir, measures, audience=audience)
             if key == "workforce-representation":
                 section.figure = Chart.REPRESENTATION
-                section.figure_kwargs = {"force_id": force_id, "data_dir": data_dir, "quarter": quarter.id,
-                                         "audience": audience}
+                section.figure_kwargs = {
+                    "force_id": force_id,
+                    "data_dir": data_dir,
+                    "quarter": quarter.id,
+                    "audience": audience,
+                }
             sections.append(section)
     return sections
 
@@ -835,17 +1134,24 @@ def _national_table_cached(root: str, _stamp, quarter_id: str, basis: str) -> pd
     ok = rows.dropna(subset=["assigned"])
     phi = stats.overdispersion(ok["charges"], ok["assigned"], target)
     names = {f.id: f.name for f in all_forces(data_dir)}
-    out = pd.DataFrame({
-        "force_id": rows["force_id"].to_numpy(),
-        "force_name": rows["force_id"].map(names).to_numpy(),
-        "period": q.id, "basis": basis,
-        "charges": rows["charges"].to_numpy(), "assigned": rows["assigned"].to_numpy(),
-        "rate_pct": 100 * rows["rate"].to_numpy(), "lower_pct": 100 * rows["lower"].to_numpy(),
-        "upper_pct": 100 * rows["upper"].to_numpy(),
-        "funnel": stats.classify_funnel(rows["charges"].to_numpy(), rows["assigned"].to_numpy(), target, phi=phi),
-        "funnel_unadjusted": stats.classify_funnel(rows["charges"].to_numpy(), rows["assigned"].to_numpy(), target),
-        "national_rate_pct": 100 * target, "phi": phi, "note": rows["note"].to_numpy(),
-    })
+    out = pd.DataFrame(
+        {
+            "force_id": rows["force_id"].to_numpy(),
+            "force_name": rows["force_id"].map(names).to_numpy(),
+            "period": q.id,
+            "basis": basis,
+            "charges": rows["charges"].to_numpy(),
+            "assigned": rows["assigned"].to_numpy(),
+            "rate_pct": 100 * rows["rate"].to_numpy(),
+            "lower_pct": 100 * rows["lower"].to_numpy(),
+            "upper_pct": 100 * rows["upper"].to_numpy(),
+            "funnel": stats.classify_funnel(rows["charges"].to_numpy(), rows["assigned"].to_numpy(), target, phi=phi),
+            "funnel_unadjusted": stats.classify_funnel(rows["charges"].to_numpy(), rows["assigned"].to_numpy(), target),
+            "national_rate_pct": 100 * target,
+            "phi": phi,
+            "note": rows["note"].to_numpy(),
+        }
+    )
     return out.sort_values("force_name").reset_index(drop=True)
 
 
@@ -870,15 +1176,25 @@ def national_spc_table(quarter, data_dir=None, basis: str = "closed") -> pd.Data
     for force in all_forces(data_dir):
         mine = series[series["force_id"] == force.id]
         periods = sorted(mine["period"], key=lambda p: parse_quarter(p).index)[-SPC_QUARTERS:]
-        row = {"force_id": force.id, "force_name": force.name, "period": periods[-1] if periods else "",
-               "rate_pct": float("nan"), "variation": "too_few_points", "assurance": None, "rule": "",
-               "n_points": len(periods)}
+        row = {
+            "force_id": force.id,
+            "force_name": force.name,
+            "period": periods[-1] if periods else "",
+            "rate_pct": float("nan"),
+            "variation": "too_few_points",
+            "assurance": None,
+            "rule": "",
+            "n_points": len(periods),
+        }
         if len(periods) >= spc.MIN_POINTS:
             used = mine.set_index("period").loc[periods]
             chart = spc.pprime(used["charges"], used["assigned"], "increase", labels=periods)
             last = chart.points.iloc[-1]
-            row.update(rate_pct=100 * float(last["value"]), variation=chart.variation,
-                       assurance=chart.assurance(target),
-                       rule="" if last["special_cause_type"] == "Common Cause" else last["special_cause_type"])
+            row.update(
+                rate_pct=100 * float(last["value"]),
+                variation=chart.variation,
+                assurance=chart.assurance(target),
+                rule="" if last["special_cause_type"] == "Common Cause" else last["special_cause_type"],
+            )
         rows.append(row)
     return pd.DataFrame(rows).sort_values("force_name").reset_index(drop=True)

@@ -14,8 +14,8 @@ in :mod:`analysis.compute.stats` work on proportions, so values are divided by 1
 from __future__ import annotations
 
 import calendar
-import io
 import datetime as dt
+import io
 import math
 from dataclasses import dataclass
 from functools import lru_cache
@@ -25,15 +25,15 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from analysis.core import config
-from analysis.sources.markings import DEFAULT_MEASURE_MARKING, canonical_marking, marking_error, public_mask
-from analysis.sources.trackers import Problem, TrackerError, read_text
-from analysis.sources import official_stats
 from analysis.compute import disparity, stats
+from analysis.core import config
 from analysis.core.atomic import write_text
 from analysis.core.forces import all_forces
 from analysis.core.periods import Quarter, parse_quarter
 from analysis.core.settings import KNOWN_GAPS, TREND_QUARTERS  # noqa: F401 (re-exported)
+from analysis.sources import official_stats
+from analysis.sources.markings import DEFAULT_MEASURE_MARKING, canonical_marking, marking_error, public_mask
+from analysis.sources.trackers import Problem, TrackerError, read_text
 
 NATIONAL_ID = "england-and-wales"
 NATIONAL_NAME = "England and Wales"
@@ -55,22 +55,66 @@ HEADLINE = {  # the official measure that leads each section when it has data
     "response-times": "call_999_answered_within_10s",
     "workforce-representation": "workforce_representation_ratio_officers",
 }
-CONTEXT_MEASURES = {"census_2011_ethnic_minority_share",  # shown alongside, never the headline
-                    "census_2021_ethnic_minority_share"}
+CONTEXT_MEASURES = {
+    "census_2011_ethnic_minority_share",  # shown alongside, never the headline
+    "census_2021_ethnic_minority_share",
+}
 UNITS = {"percent", "ratio", "count", "minutes", "seconds", "rate_per_1000"}
 DIRECTIONS = {"higher_is_better", "lower_is_better", "closer_to_one_is_better", "neutral"}
-PERIOD_TYPES = {"quarter", "financial_year", "month", "year_ending_march", "census_year",
-                # used by force-supplied papers, which rarely follow national periods
-                "calendar_year", "date_range", "rolling_12_months", "reported_at"}
-REGISTRY_FIELDS = ("id", "key_measure", "title", "definition", "numerator", "denominator", "unit",
-                   "direction", "period_type", "source", "official_source")
-OBS_COLUMNS = ["force_id", "period", "period_type", "measure_id", "numerator", "denominator",
-               "value", "source", "note", "marking"]
-LOCAL_COLUMNS = ["force_id", "period", "period_type", "measure_id", "numerator", "denominator",
-                 "value", "unit", "source", "note"]
+PERIOD_TYPES = {
+    "quarter",
+    "financial_year",
+    "month",
+    "year_ending_march",
+    "census_year",
+    # used by force-supplied papers, which rarely follow national periods
+    "calendar_year",
+    "date_range",
+    "rolling_12_months",
+    "reported_at",
+}
+REGISTRY_FIELDS = (
+    "id",
+    "key_measure",
+    "title",
+    "definition",
+    "numerator",
+    "denominator",
+    "unit",
+    "direction",
+    "period_type",
+    "source",
+    "official_source",
+)
+OBS_COLUMNS = [
+    "force_id",
+    "period",
+    "period_type",
+    "measure_id",
+    "numerator",
+    "denominator",
+    "value",
+    "source",
+    "note",
+    "marking",
+]
+LOCAL_COLUMNS = [
+    "force_id",
+    "period",
+    "period_type",
+    "measure_id",
+    "numerator",
+    "denominator",
+    "value",
+    "unit",
+    "source",
+    "note",
+]
 
-OUTCOMES_SOURCE = ("Home Office, police recorded crime and outcomes open data tables "
-                   "(per-force quarterly aggregate from SGilr/oocd-dashboard)")
+OUTCOMES_SOURCE = (
+    "Home Office, police recorded crime and outcomes open data tables "
+    "(per-force quarterly aggregate from SGilr/oocd-dashboard)"
+)
 CENSUS_SOURCE = "ONS Census 2011 QS201EW by police force area (Resistance-Lab/resistancelab_data)"
 CENSUS_ALL = "Ethnic Group: All categories: Ethnic group; measures: Value"
 CENSUS_WHITE = "Ethnic Group: White; measures: Value"
@@ -113,8 +157,12 @@ def registry_problems(data_dir=None) -> list[str]:
             missing = [f for f in REGISTRY_FIELDS if entry.get(f) in (None, "")]
             if missing:
                 problems.append(f"{where}: missing {', '.join(missing)}")
-            for name, allowed in (("key_measure", keys), ("unit", UNITS), ("direction", DIRECTIONS),
-                                  ("period_type", PERIOD_TYPES)):
+            for name, allowed in (
+                ("key_measure", keys),
+                ("unit", UNITS),
+                ("direction", DIRECTIONS),
+                ("period_type", PERIOD_TYPES),
+            ):
                 if entry.get(name) not in allowed:
                     problems.append(f"{where}: {name} {entry.get(name)!r} is not one of {sorted(allowed)}")
             if entry.get("id") in seen:
@@ -139,8 +187,7 @@ def _registry_cached(root: str, _stamp_key) -> dict[str, Measure]:
     out = {}
     for path in sorted(_registry_dir(root).glob("*.yaml")):
         for entry in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("measures") or []:
-            out[entry["id"]] = Measure(**{f: str(entry[f]).strip() for f in REGISTRY_FIELDS},
-                                       registry=path.stem)
+            out[entry["id"]] = Measure(**{f: str(entry[f]).strip() for f in REGISTRY_FIELDS}, registry=path.stem)
     return out
 
 
@@ -218,24 +265,30 @@ def _charge_series_cached(path: Path, stamp) -> pd.DataFrame:
     last_periods = set(sorted(raw["period"].unique())[-4:])
     parts = []
     for basis in ("closed", "recorded"):
-        part = pd.DataFrame({
-            "force_id": raw["slug"], "period": raw["period"], "basis": basis,
-            "charges": raw[f"{basis}_all_t1"].astype(float),
-            "assigned": raw[f"{basis}_all_assigned"].astype(float), "note": "",
-        })
+        part = pd.DataFrame(
+            {
+                "force_id": raw["slug"],
+                "period": raw["period"],
+                "basis": basis,
+                "charges": raw[f"{basis}_all_t1"].astype(float),
+                "assigned": raw[f"{basis}_all_assigned"].astype(float),
+                "note": "",
+            }
+        )
         gap = [KNOWN_GAPS.get((f, p), "") for f, p in zip(part["force_id"], part["period"])]
         zero = part["assigned"] <= 0
         zero_note = f"{basis}-basis counts are all zero in the source: missing, not zero"
         part["note"] = [g or (zero_note if z else "") for g, z in zip(gap, zero)]  # a known gap explains itself
         if basis == "recorded":
             recent = part["period"].isin(last_periods) & (part["note"] == "")
-            part.loc[recent, "note"] = "recent quarter: recorded-basis outcomes are incomplete (investigations still open)"
+            part.loc[recent, "note"] = (
+                "recent quarter: recorded-basis outcomes are incomplete (investigations still open)"
+            )
         missing = zero | pd.Series([bool(g) for g in gap], index=part.index)
         part.loc[missing, ["charges", "assigned"]] = np.nan
         parts.append(part)
     out = pd.concat(parts, ignore_index=True)
-    out["rate"], out["lower"], out["upper"] = stats.wilson_interval(out["charges"].fillna(0),
-                                                                   out["assigned"])
+    out["rate"], out["lower"], out["upper"] = stats.wilson_interval(out["charges"].fillna(0), out["assigned"])
     out.loc[out["assigned"].isna(), ["rate", "lower", "upper"]] = np.nan
     return out.sort_values(["force_id", "basis", "period"]).reset_index(drop=True)
 
@@ -294,11 +347,21 @@ def _national_cached(root: str, path: Path, _stamp_outcomes, _stamp_forces) -> p
         missing = sorted(set(grp["force_id"]) - set(ok["force_id"]))
         note = "sum of the 43 territorial forces; British Transport Police excluded"
         if missing:
-            note = (f"sum of {len(ok)} of {n_forces} territorial forces (missing: {', '.join(missing)}); "
-                    "British Transport Police excluded")
-        rows.append({"force_id": NATIONAL_ID, "period": period, "basis": basis,
-                     "charges": ok["charges"].sum(), "assigned": ok["assigned"].sum(),
-                     "forces_included": len(ok), "note": note})
+            note = (
+                f"sum of {len(ok)} of {n_forces} territorial forces (missing: {', '.join(missing)}); "
+                "British Transport Police excluded"
+            )
+        rows.append(
+            {
+                "force_id": NATIONAL_ID,
+                "period": period,
+                "basis": basis,
+                "charges": ok["charges"].sum(),
+                "assigned": ok["assigned"].sum(),
+                "forces_included": len(ok),
+                "note": note,
+            }
+        )
     out = pd.DataFrame(rows)
     out["rate"], out["lower"], out["upper"] = stats.wilson_interval(out["charges"], out["assigned"])
     return out
@@ -312,11 +375,17 @@ def census_table(data_dir=None) -> pd.DataFrame:
     if missing:
         raise official_stats.LayoutError(path, missing, "Census 2011 by police force area")
     mapping, _ = official_stats.map_force_names(raw["PFA16NM"], data_dir, path)
-    return pd.DataFrame({
-        "force_id": raw["PFA16NM"].map(mapping),
-        "minority": raw[CENSUS_ALL] - raw[CENSUS_WHITE],
-        "total": raw[CENSUS_ALL],
-    }).sort_values("force_id").reset_index(drop=True)
+    return (
+        pd.DataFrame(
+            {
+                "force_id": raw["PFA16NM"].map(mapping),
+                "minority": raw[CENSUS_ALL] - raw[CENSUS_WHITE],
+                "total": raw[CENSUS_ALL],
+            }
+        )
+        .sort_values("force_id")
+        .reset_index(drop=True)
+    )
 
 
 def local_files(data_dir=None) -> list[Path]:
@@ -348,7 +417,9 @@ def check_local(path: Path, data_dir=None) -> tuple[pd.DataFrame, list[Problem]]
     try:
         frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
     except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-        return pd.DataFrame(columns=OBS_COLUMNS), [Problem(name, "file", "format", f"not readable as CSV: {' '.join(str(exc).split())}")]
+        return pd.DataFrame(columns=OBS_COLUMNS), [
+            Problem(name, "file", "format", f"not readable as CSV: {' '.join(str(exc).split())}")
+        ]
     frame.columns = [str(c).strip() for c in frame.columns]
     missing = [c for c in LOCAL_COLUMNS if c not in frame.columns]
     if missing:
@@ -357,8 +428,14 @@ def check_local(path: Path, data_dir=None) -> tuple[pd.DataFrame, list[Problem]]
         frame["marking"] = DEFAULT_MEASURE_MARKING
     owner = file_owner(path, data_dir)
     if owner is None:
-        return frame, [Problem(name, "file", "name", "name a force-supplied measures file after its force: <force slug>.csv "
-                               "or <force slug>-<anything>.csv")]
+        return frame, [
+            Problem(
+                name,
+                "file",
+                "name",
+                "name a force-supplied measures file after its force: <force slug>.csv or <force slug>-<anything>.csv",
+            )
+        ]
     registry = load_registry(data_dir)
     problems = []
     for i, r in enumerate(frame.itertuples(index=False)):
@@ -392,9 +469,18 @@ def _read_local(path: Path, data_dir=None) -> pd.DataFrame | None:
 
 
 def _obs(force_id, period, period_type, measure_id, num, den, value, source, note=""):
-    return {"force_id": force_id, "period": period, "period_type": period_type, "measure_id": measure_id,
-            "numerator": num, "denominator": den, "value": value, "source": source, "note": note,
-            "marking": DEFAULT_MEASURE_MARKING}  # official statistics are published: OFFICIAL
+    return {
+        "force_id": force_id,
+        "period": period,
+        "period_type": period_type,
+        "measure_id": measure_id,
+        "numerator": num,
+        "denominator": den,
+        "value": value,
+        "source": source,
+        "note": note,
+        "marking": DEFAULT_MEASURE_MARKING,
+    }  # official statistics are published: OFFICIAL
 
 
 def _rate_obs(frame, measure_id, source, x="charges", n="assigned"):
@@ -403,8 +489,7 @@ def _rate_obs(frame, measure_id, source, x="charges", n="assigned"):
     for r in frame.itertuples(index=False):
         num, den = getattr(r, x), getattr(r, n)
         value = 100 * num / den if den and den > 0 else np.nan
-        rows.append(_obs(r.force_id, r.period, "quarter", measure_id, num, den, value, source,
-                         getattr(r, "note", "")))
+        rows.append(_obs(r.force_id, r.period, "quarter", measure_id, num, den, value, source, getattr(r, "note", "")))
     return rows
 
 
@@ -416,13 +501,18 @@ def _open_data_outcomes(data_dir) -> list[dict]:
     """Sexual offences and rape charge rates from Home Office workbooks, when present."""
     rows = []
     files = _open_data_files(_outcomes_dir(data_dir) / "open-data")
-    for measure_id, kwargs in (("sexual_offences_charge_rate_closed", {"offence_groups": ["Sexual offences"]}),
-                               ("rape_charge_rate_closed", {"offence_subgroups": ["Rape"]})):
+    for measure_id, kwargs in (
+        ("sexual_offences_charge_rate_closed", {"offence_groups": ["Sexual offences"]}),
+        ("rape_charge_rate_closed", {"offence_subgroups": ["Rape"]}),
+    ):
         frames = [official_stats.read_outcomes(p, data_dir=data_dir, **kwargs) for p in files]
         if not frames:
             continue
-        frame = pd.concat(frames).groupby(["force_id", "period"], as_index=False)[
-            ["charges_closed", "assigned_closed"]].sum()
+        frame = (
+            pd.concat(frames)
+            .groupby(["force_id", "period"], as_index=False)[["charges_closed", "assigned_closed"]]
+            .sum()
+        )
         national = frame.groupby("period", as_index=False)[["charges_closed", "assigned_closed"]].sum()
         national["force_id"] = NATIONAL_ID
         source = "Home Office, police recorded crime and outcomes open data tables"
@@ -435,8 +525,16 @@ def _open_data_workforce(data_dir, census: pd.DataFrame) -> list[dict]:
     files = _open_data_files(config.measures_raw_dir(data_dir) / "home-office-workforce")
     if not files:
         return []
-    em = pd.concat([official_stats.workforce_ethnic_minority(official_stats.read_workforce(p, data_dir=data_dir))
-                    for p in files]).groupby(["force_id", "year"], as_index=False).sum()
+    em = (
+        pd.concat(
+            [
+                official_stats.workforce_ethnic_minority(official_stats.read_workforce(p, data_dir=data_dir))
+                for p in files
+            ]
+        )
+        .groupby(["force_id", "year"], as_index=False)
+        .sum()
+    )
     national = em.groupby("year", as_index=False).sum(numeric_only=True).assign(force_id=NATIONAL_ID)
     em = pd.concat([em, national])
     pop = census.set_index("force_id")
@@ -447,14 +545,35 @@ def _open_data_workforce(data_dir, census: pd.DataFrame) -> list[dict]:
     for r in em.itertuples(index=False):
         period = f"{r.year - 1}-{r.year % 100:02d}"  # as at 31 March = end of that financial year
         share = 100 * r.ethnic_minority / r.stated if r.stated else np.nan
-        rows.append(_obs(r.force_id, period, "financial_year", "workforce_ethnic_minority_share_officers",
-                         r.ethnic_minority, r.stated, share, source, "headcount at 31 March; 'Not stated' excluded"))
+        rows.append(
+            _obs(
+                r.force_id,
+                period,
+                "financial_year",
+                "workforce_ethnic_minority_share_officers",
+                r.ethnic_minority,
+                r.stated,
+                share,
+                source,
+                "headcount at 31 March; 'Not stated' excluded",
+            )
+        )
         if r.force_id in pop.index and r.stated:
             pop_share = 100 * pop.at[r.force_id, "minority"] / pop.at[r.force_id, "total"]
-            rows.append(_obs(r.force_id, period, "financial_year", "workforce_representation_ratio_officers",
-                             np.nan, np.nan, share / pop_share, f"{source}; {census_source}",
-                             f"whole officer workforce at 31 March {r.year}: officer share {share:.2f}% / "
-                             f"Census {census_year} population share {pop_share:.2f}%"))
+            rows.append(
+                _obs(
+                    r.force_id,
+                    period,
+                    "financial_year",
+                    "workforce_representation_ratio_officers",
+                    np.nan,
+                    np.nan,
+                    share / pop_share,
+                    f"{source}; {census_source}",
+                    f"whole officer workforce at 31 March {r.year}: officer share {share:.2f}% / "
+                    f"Census {census_year} population share {pop_share:.2f}%",
+                )
+            )
     return rows
 
 
@@ -475,40 +594,100 @@ def census_stop_search_observations(data_dir=None) -> list[dict]:
     """
     rows = []
     folder = config.measures_raw_dir(data_dir)
-    census = disparity.census2021_by_force(data_dir) if any((folder / disparity.CENSUS_DIR).glob("*.csv")) \
+    census = (
+        disparity.census2021_by_force(data_dir)
+        if any((folder / disparity.CENSUS_DIR).glob("*.csv"))
         else pd.DataFrame(columns=["force_id", "minority", "total", "minority_share"])
+    )
     for r in census.itertuples(index=False):
-        rows.append(_obs(r.force_id, "2021", "census_year", "census_2021_ethnic_minority_share", r.minority,
-                         r.total, r.minority_share, disparity.CENSUS_2021_SOURCE,
-                         "Census 2021 usual residents; ethnic minority = every group except White"))
+        rows.append(
+            _obs(
+                r.force_id,
+                "2021",
+                "census_year",
+                "census_2021_ethnic_minority_share",
+                r.minority,
+                r.total,
+                r.minority_share,
+                disparity.CENSUS_2021_SOURCE,
+                "Census 2021 usual residents; ethnic minority = every group except White",
+            )
+        )
     for r in disparity.stop_search_disparity(data_dir).itertuples(index=False):
         if r.force_id == "british-transport-police":
             continue  # not a territorial force (it has no resident rate either)
         census_note = f"rates per 1,000 residents of each group (Census {r.census_year})"
         for measure_id, num, den, value in (
-                ("stop_search_rate_black", r.black_searches, r.black_population, r.black_rate),
-                ("stop_search_rate_white", r.white_searches, r.white_population, r.white_rate)):
-            rows.append(_obs(r.force_id, r.period, "financial_year", measure_id, num, den, value,
-                             disparity.STOP_SEARCH_SOURCE, r.note or census_note))
-        rows.append(_obs(r.force_id, r.period, "financial_year", "stop_search_black_white_ratio", np.nan, np.nan,
-                         r.ratio, disparity.STOP_SEARCH_SOURCE,
-                         r.note or f"Katz 95% interval {r.lower:.2f} to {r.upper:.2f}; {census_note}"))
-        rows.append(_obs(r.force_id, r.period, "financial_year", "stop_search_ethnicity_unrecorded_share",
-                         r.unknown_searches, r.all_searches, r.unknown_share, disparity.STOP_SEARCH_SOURCE,
-                         "searches whose ethnicity was not recorded, of all searches (vehicle-only excluded)"))
+            ("stop_search_rate_black", r.black_searches, r.black_population, r.black_rate),
+            ("stop_search_rate_white", r.white_searches, r.white_population, r.white_rate),
+        ):
+            rows.append(
+                _obs(
+                    r.force_id,
+                    r.period,
+                    "financial_year",
+                    measure_id,
+                    num,
+                    den,
+                    value,
+                    disparity.STOP_SEARCH_SOURCE,
+                    r.note or census_note,
+                )
+            )
+        rows.append(
+            _obs(
+                r.force_id,
+                r.period,
+                "financial_year",
+                "stop_search_black_white_ratio",
+                np.nan,
+                np.nan,
+                r.ratio,
+                disparity.STOP_SEARCH_SOURCE,
+                r.note or f"Katz 95% interval {r.lower:.2f} to {r.upper:.2f}; {census_note}",
+            )
+        )
+        rows.append(
+            _obs(
+                r.force_id,
+                r.period,
+                "financial_year",
+                "stop_search_ethnicity_unrecorded_share",
+                r.unknown_searches,
+                r.all_searches,
+                r.unknown_share,
+                disparity.STOP_SEARCH_SOURCE,
+                "searches whose ethnicity was not recorded, of all searches (vehicle-only excluded)",
+            )
+        )
     charges_file = folder / "home-office-outcomes" / disparity.OFFENCE_YEAR_FILE
-    charges = disparity.sexual_offence_charges(data_dir) if charges_file.exists() else pd.DataFrame(
-        columns=["force_id", "period", "charges", "note"])
+    charges = (
+        disparity.sexual_offence_charges(data_dir)
+        if charges_file.exists()
+        else pd.DataFrame(columns=["force_id", "period", "charges", "note"])
+    )
     for r in charges.itertuples(index=False):
-        rows.append(_obs(r.force_id, r.period, "financial_year", "sexual_offence_charges_closed", r.charges, np.nan,
-                         r.charges, disparity.SEXUAL_OFFENCES_SOURCE, r.note))
+        rows.append(
+            _obs(
+                r.force_id,
+                r.period,
+                "financial_year",
+                "sexual_offence_charges_closed",
+                r.charges,
+                np.nan,
+                r.charges,
+                disparity.SEXUAL_OFFENCES_SOURCE,
+                r.note,
+            )
+        )
     return rows
 
 
 def _census_with_national(data_dir) -> pd.DataFrame:
     census = census_table(data_dir)
-    national = pd.DataFrame([{"force_id": NATIONAL_ID, "minority": census["minority"].sum(),
-                              "total": census["total"].sum()}])
+    national = pd.DataFrame(
+        [{"force_id": NATIONAL_ID, "minority": census["minority"].sum(), "total": census["total"].sum()}]
+    )
     return pd.concat([census, national], ignore_index=True)
 
 
@@ -570,9 +749,19 @@ def _observations_cached(root: str, _stamp_key) -> pd.DataFrame:
             rows += _rate_obs(frame[frame["basis"] == basis], f"charge_rate_{basis}", OUTCOMES_SOURCE)
     census = _census_with_national(data_dir)
     for r in census.itertuples(index=False):
-        rows.append(_obs(r.force_id, "2011", "census_year", "census_2011_ethnic_minority_share", r.minority,
-                         r.total, 100 * r.minority / r.total, CENSUS_SOURCE,
-                         "2011 not 2021; summed from local authorities, approximate where boundaries differ"))
+        rows.append(
+            _obs(
+                r.force_id,
+                "2011",
+                "census_year",
+                "census_2011_ethnic_minority_share",
+                r.minority,
+                r.total,
+                100 * r.minority / r.total,
+                CENSUS_SOURCE,
+                "2011 not 2021; summed from local authorities, approximate where boundaries differ",
+            )
+        )
     rows += _open_data_outcomes(data_dir)
     rows += _open_data_workforce(data_dir, _census_2021_for_workforce(data_dir))
     rows += census_stop_search_observations(data_dir)
@@ -616,10 +805,23 @@ def build_processed(data_dir=None) -> list[Path]:
     for frame in (series, national):
         for col in pct:
             frame[col] = frame[col] * 100
-    series = series.rename(columns=pct)[["force_id", "period", "basis", "charges", "assigned",
-                                         "rate_pct", "lower_pct", "upper_pct", "note"]]
-    national = national.rename(columns=pct)[["force_id", "period", "basis", "charges", "assigned",
-                                             "rate_pct", "lower_pct", "upper_pct", "forces_included", "note"]]
+    series = series.rename(columns=pct)[
+        ["force_id", "period", "basis", "charges", "assigned", "rate_pct", "lower_pct", "upper_pct", "note"]
+    ]
+    national = national.rename(columns=pct)[
+        [
+            "force_id",
+            "period",
+            "basis",
+            "charges",
+            "assigned",
+            "rate_pct",
+            "lower_pct",
+            "upper_pct",
+            "forces_included",
+            "note",
+        ]
+    ]
     outputs = {
         "observations.csv": obs,
         "charge_rate_force_quarter.csv": series.sort_values(["force_id", "basis", "period"]),

@@ -12,9 +12,9 @@ from enum import StrEnum
 import pandas as pd
 
 from analysis.core import settings
+from analysis.core.periods import parse_quarter
 from analysis.core.settings import STALE_AFTER_QUARTERS
 from analysis.sources.catalogue import Framework
-from analysis.core.periods import parse_quarter
 from analysis.sources.markings import highest_marking, public_mask
 
 APPLICABLE_STATUSES = ["complete", "in_progress", "not_started", "not_assessed"]
@@ -84,8 +84,15 @@ def mark_withheld(status_table: pd.DataFrame, rec_ids: list[str]) -> pd.DataFram
     """Status table with the withheld recommendations as status ``withheld``: neither applicable nor counted."""
     out = status_table.copy()
     out["withheld"] = out["recommendation_id"].isin(rec_ids)
-    for column, value in (("status", "withheld"), ("applicable", False), ("in_tracker", False),
-                          ("has_evidence", False), ("has_actions", False), ("owner", ""), ("rows", 0)):
+    for column, value in (
+        ("status", "withheld"),
+        ("applicable", False),
+        ("in_tracker", False),
+        ("has_evidence", False),
+        ("has_actions", False),
+        ("owner", ""),
+        ("rows", 0),
+    ):
         out.loc[out["withheld"], column] = value
     return out
 
@@ -145,8 +152,11 @@ def recommendation_status(framework: Framework, rows: pd.DataFrame) -> pd.DataFr
         blank_evidence = _blank(live["evidence"])
         blank_actions = _blank(live["actions"])
         # parts that hold the recommendation back: not started or not assessed while others moved on
-        behind = live["status"].isin(["not_started", "not_assessed"]) if status in ("in_progress", "complete") \
+        behind = (
+            live["status"].isin(["not_started", "not_assessed"])
+            if status in ("in_progress", "complete")
             else pd.Series(False, index=live.index)
+        )
         records.append(
             {
                 "recommendation_id": rec.id,
@@ -163,8 +173,10 @@ def recommendation_status(framework: Framework, rows: pd.DataFrame) -> pd.DataFr
                 "blank_evidence": _part_ids(live, blank_evidence),
                 "blank_actions": _part_ids(live, blank_actions & (live["status"] != "complete")),
                 "complete_without_evidence": _part_ids(live, blank_evidence & (live["status"] == "complete")),
-                "parts_behind": tuple(f"{i} {s.replace('_', ' ')}" for i, s in
-                                      zip(live.loc[behind, "recommendation_id"], live.loc[behind, "status"])),
+                "parts_behind": tuple(
+                    f"{i} {s.replace('_', ' ')}"
+                    for i, s in zip(live.loc[behind, "recommendation_id"], live.loc[behind, "status"])
+                ),
                 "owner": "; ".join(dict.fromkeys(o for o in mine["owner"] if str(o).strip())),
             }
         )
@@ -250,7 +262,9 @@ def quarters_since_change(history: pd.DataFrame, framework: Framework, quarter: 
             content = tuple(map(tuple, rows[["recommendation_id", "status", "evidence", "actions"]].to_numpy()))
             if content != last_content:
                 last_change, last_content = q, content
-        result[rec.id] = float(target - parse_quarter(last_change).index) if last_change and last_content else float("nan")
+        result[rec.id] = (
+            float(target - parse_quarter(last_change).index) if last_change and last_content else float("nan")
+        )
     return pd.Series(result, name="quarters_since_change")
 
 
@@ -285,8 +299,10 @@ def flags(status_table: pd.DataFrame, stale: pd.Series) -> dict[str, list[Flag]]
                 found.append(_scoped(FlagKind.EVIDENCE_BLANK, tuple(row.blank_evidence), row))
                 found.append(_scoped(FlagKind.ACTIONS_BLANK, tuple(row.blank_actions), row))
                 found.append(_scoped(FlagKind.COMPLETE_WITHOUT_EVIDENCE, tuple(row.complete_without_evidence), row))
-                for kind, state in ((FlagKind.PART_NOT_STARTED, "not started"),
-                                    (FlagKind.PART_NOT_ASSESSED, "not assessed")):
+                for kind, state in (
+                    (FlagKind.PART_NOT_STARTED, "not started"),
+                    (FlagKind.PART_NOT_ASSESSED, "not assessed"),
+                ):
                     ids = tuple(p.split(" ", 1)[0] for p in row.parts_behind if p.endswith(state))
                     found.append(_scoped(kind, ids, row) if ids and row.rows > 1 else None)
             since = stale.get(row.recommendation_id)

@@ -13,31 +13,28 @@ from pathlib import Path
 
 import pandas as pd
 
-from analysis.core.errors import MissingInputs
 from analysis import __version__
-from analysis.core import config
-from analysis.sources.catalogue import Framework, load_framework
-from analysis.core.forces import Force, get_force
-from analysis.core.periods import Quarter, parse_quarter
 from analysis.compute.progress import (
     Summary,
     apply_audience,
     compare,
     flags,
+    mark_withheld,
     quarters_since_change,
     recommendation_status,
     report_marking,
     status_history,
     summarise,
-    mark_withheld,
     withheld_recommendations,
     without_recommendations,
 )
-from analysis.sources.trackers import SENSITIVE, file_sha256
-
-from analysis.core.config import AUDIENCES  # noqa: F401 (re-exported)
-
-
+from analysis.core import config
+from analysis.core.config import AUDIENCES
+from analysis.core.errors import MissingInputs
+from analysis.core.forces import Force, get_force
+from analysis.core.periods import Quarter, parse_quarter
+from analysis.sources.catalogue import Framework, load_framework
+from analysis.sources.trackers import file_sha256
 
 WITHHELD_HASH = "not shown in the public version (the file also holds rows that are not published)"
 
@@ -63,7 +60,9 @@ class Report:
     snapshot: dict | None  # the snapshot index row (as_of, document, ...)
     marking: str
     generated_at: str
-    measures: list = field(default_factory=list)  # analysis.compute.measure_sections.MeasureSection, one per key measure
+    measures: list = field(
+        default_factory=list
+    )  # analysis.compute.measure_sections.MeasureSection, one per key measure
     measures_error: str = ""  # why the measures could not be computed, if they could not
     inputs: list[dict] = field(default_factory=list)  # data files used, with hashes
     withheld_parts: dict[str, int] = field(default_factory=dict)  # recommendation -> rows withheld from this audience
@@ -96,18 +95,20 @@ def _read_processed(path: Path) -> pd.DataFrame:
     try:
         frame = pd.read_csv(path, dtype=str, keep_default_na=False)
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError, ValueError) as exc:
-        raise MissingProcessedData(f"{path} is damaged ({' '.join(str(exc).split())[:120]}): run `casey build`") from exc
+        raise MissingProcessedData(
+            f"{path} is damaged ({' '.join(str(exc).split())[:120]}): run `casey build`"
+        ) from exc
     needed = {"force_id", "quarter"}
     if not needed <= set(frame.columns):
-        raise MissingProcessedData(f"{path} is damaged (no {', '.join(sorted(needed - set(frame.columns)))} column): "
-                                   "run `casey build`")
+        raise MissingProcessedData(
+            f"{path} is damaged (no {', '.join(sorted(needed - set(frame.columns)))} column): run `casey build`"
+        )
     return frame
 
 
 def _key_measures(force_id: str, quarter: str, data_dir, audience: str = "internal") -> tuple[list, str, list[Path]]:
     """The key-measure sections, or the reason there are none (no measures data in this tree)."""
-    from analysis.compute import measure_sections
-    from analysis.compute import measures
+    from analysis.compute import measure_sections, measures
 
     if not config.measures_raw_dir(data_dir).exists():
         return [], "No key-measures data is present in this data tree (data/raw/measures).", []
@@ -180,7 +181,9 @@ def load_report(
     if snapshot:
         inputs.append({"file": snapshot["source_file"], "sha256": snapshot["sha256"]})
     if audience == "public":  # a hash of a file holding withheld rows would let a reader confirm a guess at them
-        tracker_files = {str(p.relative_to(root)) if p.is_relative_to(root) else str(p) for p in (table_path, index_path)}
+        tracker_files = {
+            str(p.relative_to(root)) if p.is_relative_to(root) else str(p) for p in (table_path, index_path)
+        }
         tracker_files.add(snapshot["source_file"] if snapshot else "")
         inputs = [{**i, "sha256": WITHHELD_HASH} if i["file"] in tracker_files else i for i in inputs]
     return Report(
@@ -200,7 +203,7 @@ def load_report(
         marking=report_marking(rows) if len(rows) else "OFFICIAL",
         measures=key_measures,
         measures_error=measures_error,
-        generated_at=(now or dt.datetime.now(dt.timezone.utc)).strftime("%Y-%m-%d %H:%M UTC"),
+        generated_at=(now or dt.datetime.now(dt.UTC)).strftime("%Y-%m-%d %H:%M UTC"),
         inputs=inputs,
         withheld_ids=withheld_ids,
         withheld_parts=withheld_parts,

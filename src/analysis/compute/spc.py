@@ -59,10 +59,20 @@ SCREEN_FACTOR = 3.267  # D4 for n = 2: moving ranges at or above 3.267 x AMR are
 D2 = 1.128  # bias constant for moving ranges of two points
 RUN_LENGTH = 7  # shift and trend length, points (NHS Making Data Count)
 INCREASE, DECREASE, NEUTRAL = "increase", "decrease", "neutral"
-POINT_COLUMNS = ["value", "centre", "lpl", "upl", "lower_2sigma", "upper_2sigma", "outside_limits",
-                 "close_to_limits", "relative_to_mean", "special_cause_type", "point_type"]
-VARIATION_VERDICTS = ("common_cause", "special_cause_improving", "special_cause_concerning",
-                      "special_cause_neutral")
+POINT_COLUMNS = [
+    "value",
+    "centre",
+    "lpl",
+    "upl",
+    "lower_2sigma",
+    "upper_2sigma",
+    "outside_limits",
+    "close_to_limits",
+    "relative_to_mean",
+    "special_cause_type",
+    "point_type",
+]
+VARIATION_VERDICTS = ("common_cause", "special_cause_improving", "special_cause_concerning", "special_cause_neutral")
 ASSURANCE_VERDICTS = ("consistently_passes", "consistently_fails", "hit_and_miss")
 
 
@@ -121,7 +131,7 @@ def trend_run_end(values) -> np.ndarray:
     marker = np.zeros(x.size, dtype=int)
     signs = np.sign(np.diff(x))
     for i in range(RUN_LENGTH - 1, x.size):
-        last = signs[i - RUN_LENGTH + 1:i]
+        last = signs[i - RUN_LENGTH + 1 : i]
         if last.size == RUN_LENGTH - 1 and last[0] != 0 and np.all(last == last[0]):
             marker[i] = int(last[0])
     return marker
@@ -131,7 +141,7 @@ def _spread(marker: np.ndarray) -> np.ndarray:
     """Flag every point of each run whose end is marked (the run's sign on each point)."""
     out = np.zeros(marker.size, dtype=int)
     for i in np.flatnonzero(marker):
-        out[i - RUN_LENGTH + 1:i + 1] = marker[i]
+        out[i - RUN_LENGTH + 1 : i + 1] = marker[i]
     return out
 
 
@@ -140,7 +150,7 @@ def shift_run_end(side) -> np.ndarray:
     s = np.asarray(side, dtype=int)
     marker = np.zeros(s.size, dtype=int)
     for i in range(RUN_LENGTH - 1, s.size):
-        last = s[i - RUN_LENGTH + 1:i + 1]
+        last = s[i - RUN_LENGTH + 1 : i + 1]
         if last[0] != 0 and np.all(last == last[0]):
             marker[i] = int(last[0])
     return marker
@@ -156,8 +166,8 @@ def two_in_three(close, side) -> tuple[np.ndarray, np.ndarray]:
     s = np.asarray(side, dtype=int)
     part = np.zeros(c.size, dtype=int)
     for j in range(c.size - 2):
-        if c[j:j + 3].sum() >= 2 and abs(int(s[j:j + 3].sum())) == 3:
-            part[j:j + 3] = 1
+        if c[j : j + 3].sum() >= 2 and abs(int(s[j : j + 3].sum())) == 3:
+            part[j : j + 3] = 1
     return part, part * c
 
 
@@ -174,8 +184,12 @@ def assurance(lpl: float, upl: float, target: float | None, direction: str) -> s
 
 def assurance_verdict(nhs_name: str | None) -> str | None:
     """NHSRplotthedots assurance names to the shared vocabulary (:data:`ASSURANCE_VERDICTS`)."""
-    return {"consistent_pass": "consistently_passes", "consistent_fail": "consistently_fails",
-            "inconsistent": "hit_and_miss", None: None}[nhs_name]
+    return {
+        "consistent_pass": "consistently_passes",
+        "consistent_fail": "consistently_fails",
+        "inconsistent": "hit_and_miss",
+        None: None,
+    }[nhs_name]
 
 
 def variation_verdict(point_type: str) -> str:
@@ -199,8 +213,9 @@ def classify_points(values, centre, lpl, upl, lower_2sigma, upper_2sigma, direct
     _check_direction(direction)
     y = np.asarray(values, dtype=float)
     n = y.size
-    centre, lpl, upl, l2, u2 = (np.broadcast_to(np.asarray(v, dtype=float), (n,))
-                                for v in (centre, lpl, upl, lower_2sigma, upper_2sigma))
+    centre, lpl, upl, l2, u2 = (
+        np.broadcast_to(np.asarray(v, dtype=float), (n,)) for v in (centre, lpl, upl, lower_2sigma, upper_2sigma)
+    )
     outside = (y > upl) | (y < lpl)
     side = np.sign(y - centre).astype(int)
     close = ~outside & ((y > u2) | (y < l2))
@@ -225,11 +240,21 @@ def classify_points(values, centre, lpl, upl, lower_2sigma, upper_2sigma, direct
             up = None
             labels.append("Common Cause")
         high.append(up)
-    return pd.DataFrame({
-        "value": y, "centre": centre, "lpl": lpl, "upl": upl, "lower_2sigma": l2, "upper_2sigma": u2,
-        "outside_limits": outside, "close_to_limits": close, "relative_to_mean": side,
-        "special_cause_type": labels, "point_type": [_point_type(h, direction) for h in high],
-    })
+    return pd.DataFrame(
+        {
+            "value": y,
+            "centre": centre,
+            "lpl": lpl,
+            "upl": upl,
+            "lower_2sigma": l2,
+            "upper_2sigma": u2,
+            "outside_limits": outside,
+            "close_to_limits": close,
+            "relative_to_mean": side,
+            "special_cause_type": labels,
+            "point_type": [_point_type(h, direction) for h in high],
+        }
+    )
 
 
 def _point_type(high: bool | None, direction: str) -> str:
@@ -242,8 +267,9 @@ def _point_type(high: bool | None, direction: str) -> str:
 
 
 # --------------------------------------------------------------------------- charts
-def xmr(values, direction: str = INCREASE, screen_outliers: bool = True,
-        fix_after_n_points: int | None = None, labels=None) -> SpcChart:
+def xmr(
+    values, direction: str = INCREASE, screen_outliers: bool = True, fix_after_n_points: int | None = None, labels=None
+) -> SpcChart:
     """An XmR chart of ``values`` (in time order, no missing values) with the NHS rules.
 
     ``direction`` is the improvement direction (``increase``, ``decrease``, ``neutral``);
@@ -264,8 +290,7 @@ def xmr(values, direction: str = INCREASE, screen_outliers: bool = True,
     return SpcChart("xmr", direction, points, mean, amr, None, screen_outliers, notes)
 
 
-def pprime(numerators, denominators, direction: str = INCREASE, screen_outliers: bool = True,
-           labels=None) -> SpcChart:
+def pprime(numerators, denominators, direction: str = INCREASE, screen_outliers: bool = True, labels=None) -> SpcChart:
     """A Laney p′ chart of ``numerators / denominators`` (proportions 0–1) with the NHS rules."""
     _check_direction(direction)
     x = np.asarray(numerators, dtype=float)
@@ -282,8 +307,15 @@ def pprime(numerators, denominators, direction: str = INCREASE, screen_outliers:
     amr = average_moving_range(z, screen_outliers)
     sigma_z = amr / D2
     width = sigma_p * sigma_z
-    points = classify_points(p, pbar, np.clip(pbar - 3 * width, 0, 1), np.clip(pbar + 3 * width, 0, 1),
-                             np.clip(pbar - 2 * width, 0, 1), np.clip(pbar + 2 * width, 0, 1), direction)
+    points = classify_points(
+        p,
+        pbar,
+        np.clip(pbar - 3 * width, 0, 1),
+        np.clip(pbar + 3 * width, 0, 1),
+        np.clip(pbar - 2 * width, 0, 1),
+        np.clip(pbar + 2 * width, 0, 1),
+        direction,
+    )
     points.insert(1, "numerator", x)
     points.insert(2, "denominator", n)
     points["z"] = z
@@ -334,9 +366,17 @@ class SpcSummary:
     subject: str = ""
 
 
-def summarise(chart: SpcChart, measure_direction: str, subject: str, period_labels: list[str],
-              comparator: float | None = None, comparator_label: str = "", fmt=None,
-              scale: float = 1.0, unit: str = "") -> SpcSummary:
+def summarise(
+    chart: SpcChart,
+    measure_direction: str,
+    subject: str,
+    period_labels: list[str],
+    comparator: float | None = None,
+    comparator_label: str = "",
+    fmt=None,
+    scale: float = 1.0,
+    unit: str = "",
+) -> SpcSummary:
     """Turn a chart into the verdicts and sentences a report prints.
 
     ``subject`` names the series ("Leicestershire's charge rate"); ``fmt`` formats a display value
@@ -355,18 +395,38 @@ def summarise(chart: SpcChart, measure_direction: str, subject: str, period_labe
     if comparator_label:
         ass_text = dn.assurance_text(assurance_value, measure_direction, subject, comparator_label, limits)
         if assurance_value is not None and variation != "common_cause":
-            ass_text = (f"{ass_text[:-1]}; but the latest point signals a change, so these limits describe the "
-                        f"process before it and this may no longer hold.")
+            ass_text = (
+                f"{ass_text[:-1]}; but the latest point signals a change, so these limits describe the "
+                f"process before it and this may no longer hold."
+            )
     else:
         ass_text = "There is no comparator for this series, so there is no assurance verdict."
-    method_text = (f"{METHOD_NAMES[chart.method]} of {len(chart.points)} points, {period_labels[0]} to "
-                   f"{period_labels[-1]}: centre line {fmt(scale * chart.mean)}, latest process limits {limits}.")
-    return SpcSummary(variation, assurance_value, var_text, ass_text, comparator_label, chart.method,
-                      method_text, chart, list(period_labels), comparator, measure_direction, scale, unit, subject)
+    method_text = (
+        f"{METHOD_NAMES[chart.method]} of {len(chart.points)} points, {period_labels[0]} to "
+        f"{period_labels[-1]}: centre line {fmt(scale * chart.mean)}, latest process limits {limits}."
+    )
+    return SpcSummary(
+        variation,
+        assurance_value,
+        var_text,
+        ass_text,
+        comparator_label,
+        chart.method,
+        method_text,
+        chart,
+        list(period_labels),
+        comparator,
+        measure_direction,
+        scale,
+        unit,
+        subject,
+    )
 
 
 def too_few_points_text(subject: str, n: int, period_word: str) -> str:
     """The sentence a report prints instead of a verdict when a series is too short."""
     plural = period_word if n == 1 else f"{period_word}s"
-    return (f"Only {n} {plural} of {subject} {'is' if n == 1 else 'are'} loaded; a process-behaviour chart needs "
-            f"at least {MIN_POINTS}, so this report does not judge whether it has changed.")
+    return (
+        f"Only {n} {plural} of {subject} {'is' if n == 1 else 'are'} loaded; a process-behaviour chart needs "
+        f"at least {MIN_POINTS}, so this report does not judge whether it has changed."
+    )

@@ -238,8 +238,7 @@ def trend_to_parity(
     x, y = x[keep], y[keep]
     nan = float("nan")
     if x.size < 3 or np.ptp(x) == 0:
-        return TrendResult(nan, nan, nan, nan, int(x.size), None,
-                           "there are too few periods to fit a trend")
+        return TrendResult(nan, nan, nan, nan, int(x.size), None, "there are too few periods to fit a trend")
     fit = _st.linregress(x, y)
     half = float(_st.t.ppf(1 - (1 - confidence) / 2, x.size - 2)) * fit.stderr
     slope, lo, hi = float(fit.slope), float(fit.slope - half), float(fit.slope + half)
@@ -248,15 +247,22 @@ def trend_to_parity(
         return TrendResult(slope, lo, hi, float(fit.intercept), int(x.size), parity, reason)
 
     if lo <= 0 <= hi:
-        return result(None, "the trend does not support a projection: the change per year "
-                            "is not statistically different from zero")
+        return result(
+            None,
+            "the trend does not support a projection: the change per year is not statistically different from zero",
+        )
     # A straight line crosses the target once: if the gap from the latest fitted
     # value to the target has the opposite sign to the slope, it crossed in the past.
     gap = target - (fit.intercept + fit.slope * x.max())
     if gap == 0 or (gap > 0) != (slope > 0):
-        return result(None, "no projection is made: the fitted trend line crossed the target before the latest period and is moving away from it")
+        return result(
+            None,
+            "no projection is made: the fitted trend line crossed the target before the latest period and is moving away from it",
+        )
     parity = float((target - fit.intercept) / fit.slope)
     if parity - x.max() > horizon_years:
-        return result(None, f"the trend does not support a projection: at this rate parity is "
-                            f"more than {horizon_years:g} years away")
+        return result(
+            None,
+            f"the trend does not support a projection: at this rate parity is more than {horizon_years:g} years away",
+        )
     return result(parity, None)

@@ -28,9 +28,7 @@ class Force:
 @lru_cache(maxsize=8)
 def _load(path: Path) -> tuple[Force, ...]:
     frame = pd.read_csv(path, dtype=str, keep_default_na=False)
-    return tuple(
-        Force(r.force_id, r.pfa_code, r.name, r.region, r.country) for r in frame.itertuples(index=False)
-    )
+    return tuple(Force(r.force_id, r.pfa_code, r.name, r.region, r.country) for r in frame.itertuples(index=False))
 
 
 def all_forces(data_dir=None) -> tuple[Force, ...]:

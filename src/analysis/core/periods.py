@@ -9,9 +9,9 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import re
+from dataclasses import dataclass
 
 from analysis.core.errors import UsageError
-from dataclasses import dataclass
 
 _QUARTER_RE = re.compile(
     r"^\s*(?:FY\s*)?(?P<start>\d{4})\s*[-/]\s*(?P<end>\d{2}|\d{4})\s*[-_ ]?\s*Q(?P<q>[1-4])\s*$",
@@ -66,13 +66,13 @@ class Quarter:
     def months(self) -> str:
         return f"{self.start:%B}–{self.end:%B %Y}"
 
-    def previous(self) -> "Quarter":
+    def previous(self) -> Quarter:
         return Quarter(self.start_year - 1, 4) if self.q == 1 else Quarter(self.start_year, self.q - 1)
 
-    def next(self) -> "Quarter":
+    def next(self) -> Quarter:
         return Quarter(self.start_year + 1, 1) if self.q == 4 else Quarter(self.start_year, self.q + 1)
 
-    def minus(self, n: int) -> "Quarter":
+    def minus(self, n: int) -> Quarter:
         index = self.index - n
         return Quarter(index // 4, index % 4 + 1)
 

@@ -21,19 +21,25 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
-from analysis.core.errors import UsageError
-from analysis.core import atomic
+from analysis.compute.progress import compare, recommendation_status
+from analysis.core import atomic, config
 from analysis.core.cells import normalise_text
-from analysis.core import config
-from analysis.sources.catalogue import Framework, load_framework
+from analysis.core.errors import UsageError
 from analysis.core.forces import Force, get_force
 from analysis.core.periods import PeriodError, Quarter, parse_quarter
-from analysis.compute.progress import compare, recommendation_status
 from analysis.intake.reference_matching import DEFAULT_THRESHOLD, Match, match_reference
-from analysis.sources.trackers import (
-    TRACKER_COLUMNS, HEADER_ROW, Problem, TrackerError, formula_cells, load_tracker, read_raw, validate_frame,
-)
 from analysis.intake.template import CONTEXT_COLUMNS, previous_snapshot, read_template_identity
+from analysis.sources.catalogue import Framework, load_framework
+from analysis.sources.trackers import (
+    HEADER_ROW,
+    TRACKER_COLUMNS,
+    Problem,
+    TrackerError,
+    formula_cells,
+    load_tracker,
+    read_raw,
+    validate_frame,
+)
 
 REPORTED_FIELDS = ["status", "owner", "evidence", "actions", "linked_workstreams"]
 MAPPING_KEYS = {"id", "description", "source", "columns", "ignore", "defaults", "values", "references"}
@@ -94,7 +100,9 @@ def load_mapping(ref: str | Path, data_dir=None) -> Mapping:
         raise MappingError(f"{path}: columns: give at least one canonical_column: heading pair")
     bad = sorted(set(columns) - set(TRACKER_COLUMNS))
     if bad:
-        raise MappingError(f"{path}: columns: {', '.join(bad)} is not a tracker column; use {', '.join(TRACKER_COLUMNS)}")
+        raise MappingError(
+            f"{path}: columns: {', '.join(bad)} is not a tracker column; use {', '.join(TRACKER_COLUMNS)}"
+        )
     defaults = {str(k): "" if v is None else str(v) for k, v in (doc.get("defaults") or {}).items()}
     bad = sorted(set(defaults) - set(TRACKER_COLUMNS))
     if bad:
@@ -158,7 +166,9 @@ class ChangeSummary:
         return out
 
 
-def change_summary(framework: Framework, current: pd.DataFrame, previous: pd.DataFrame | None, previous_quarter: str | None) -> ChangeSummary:
+def change_summary(
+    framework: Framework, current: pd.DataFrame, previous: pd.DataFrame | None, previous_quarter: str | None
+) -> ChangeSummary:
     """Row-level changes (status, evidence, rows) and recommendation-level status moves."""
     if previous is None:
         return ChangeSummary(None)
@@ -168,13 +178,19 @@ def change_summary(framework: Framework, current: pd.DataFrame, previous: pd.Dat
     both = sorted(set(cur.index) & set(prev.index), key=order.get)
     blank = lambda v: str(v).strip() == ""  # noqa: E731
     summary = ChangeSummary(previous_quarter)
-    summary.status_moves = [(i, prev.at[i, "status"], cur.at[i, "status"]) for i in both if prev.at[i, "status"] != cur.at[i, "status"]]
-    summary.newly_blank_evidence = [i for i in both if blank(cur.at[i, "evidence"]) and not blank(prev.at[i, "evidence"])]
+    summary.status_moves = [
+        (i, prev.at[i, "status"], cur.at[i, "status"]) for i in both if prev.at[i, "status"] != cur.at[i, "status"]
+    ]
+    summary.newly_blank_evidence = [
+        i for i in both if blank(cur.at[i, "evidence"]) and not blank(prev.at[i, "evidence"])
+    ]
     summary.newly_evidenced = [i for i in both if not blank(cur.at[i, "evidence"]) and blank(prev.at[i, "evidence"])]
     summary.removed_rows = sorted(set(prev.index) - set(cur.index), key=order.get)
     summary.added_rows = sorted(set(cur.index) - set(prev.index), key=order.get)
     table = compare(recommendation_status(framework, current), recommendation_status(framework, previous))
-    summary.recommendation_moves = [(r.recommendation_id, r.previous_status, r.status) for r in table.itertuples(index=False) if r.moved]
+    summary.recommendation_moves = [
+        (r.recommendation_id, r.previous_status, r.status) for r in table.itertuples(index=False) if r.moved
+    ]
     return summary
 
 
@@ -224,7 +240,9 @@ def apply_mapping(frame: pd.DataFrame, mapping: Mapping, name: str) -> tuple[pd.
         if actual is None:
             if canonical in mapping.defaults:
                 continue
-            problems.append(Problem(name, "header", heading, f"column is missing (mapping {mapping.id} takes {canonical} from it)"))
+            problems.append(
+                Problem(name, "header", heading, f"column is missing (mapping {mapping.id} takes {canonical} from it)")
+            )
         else:
             rename[actual] = canonical
     also = [headers[_key(c)] for c in mapping.also if _key(c) in headers]
@@ -234,7 +252,14 @@ def apply_mapping(frame: pd.DataFrame, mapping: Mapping, name: str) -> tuple[pd.
             continue
         if str(column).startswith("Unnamed: ") and (frame[column].astype(str).str.strip() == "").all():
             continue  # an empty column with no heading
-        problems.append(Problem(name, "header", str(column), f"unexpected column; mapping {mapping.id} does not name it (add it under columns or ignore)"))
+        problems.append(
+            Problem(
+                name,
+                "header",
+                str(column),
+                f"unexpected column; mapping {mapping.id} does not name it (add it under columns or ignore)",
+            )
+        )
     if problems:
         return frame, problems, []
     frame = frame.rename(columns=rename)
@@ -250,19 +275,30 @@ def apply_mapping(frame: pd.DataFrame, mapping: Mapping, name: str) -> tuple[pd.
     return frame, [], also
 
 
-def _wrong_template(path: Path, name: str, framework: Framework, force: Force, quarter: Quarter, result: ImportResult) -> bool:
+def _wrong_template(
+    path: Path, name: str, framework: Framework, force: Force, quarter: Quarter, result: ImportResult
+) -> bool:
     """Is this a template made for another framework, force or quarter? (Problems go on ``result``.)"""
     if path.suffix.lower() != ".xlsx":
         return False
     identity = read_template_identity(path)
     if identity is None:
-        result.notes.append("not a casey template (no force/quarter recorded in it): force and quarter taken from the command line")
+        result.notes.append(
+            "not a casey template (no force/quarter recorded in it): force and quarter taken from the command line"
+        )
         return False
     expected = {"framework": framework.id, "force": force.id, "quarter": quarter.id}
     for key, want in expected.items():
         got = identity.get(key)
         if got is not None and got != want:
-            result.problems.append(Problem(name, "file", key, f"this workbook is the template for {key} {got}, not {want}; check --{key} or use the right file"))
+            result.problems.append(
+                Problem(
+                    name,
+                    "file",
+                    key,
+                    f"this workbook is the template for {key} {got}, not {want}; check --{key} or use the right file",
+                )
+            )
     return bool(result.problems)
 
 
@@ -288,7 +324,9 @@ def _canonical_columns(frame: pd.DataFrame, mapping: Mapping | None, name: str, 
     return frame.drop(columns=[c for c in CONTEXT_COLUMNS if c in frame.columns]), also
 
 
-def _content_rows(frame: pd.DataFrame, also: list[str], force: Force, quarter: Quarter, path: Path, result: ImportResult):
+def _content_rows(
+    frame: pd.DataFrame, also: list[str], force: Force, quarter: Quarter, path: Path, result: ImportResult
+):
     """Drop blank rows and untouched template rows (listed as skipped); fill in the source where blank."""
     content = [c for c in frame.columns if c not in ("_row", *also)]
     frame = frame[(frame[content] != "").any(axis=1)]
@@ -305,8 +343,9 @@ def _content_rows(frame: pd.DataFrame, also: list[str], force: Force, quarter: Q
     return frame
 
 
-def _match_references(frame: pd.DataFrame, also: list[str], mapping: Mapping | None, framework: Framework, name: str,
-                      result: ImportResult):
+def _match_references(
+    frame: pd.DataFrame, also: list[str], mapping: Mapping | None, framework: Framework, name: str, result: ImportResult
+):
     """Free-text references -> catalogue ids; (frame, rows left unmatched, their problems)."""
     unmatched_rows: set[int] = set()
     match_problems: list[Problem] = []
@@ -315,7 +354,9 @@ def _match_references(frame: pd.DataFrame, also: list[str], mapping: Mapping | N
     ids = []
     for index in frame.index:
         row = int(frame.at[index, "_row"])
-        reference = " ".join(str(frame.at[index, c]) for c in ["recommendation_id", *also] if str(frame.at[index, c]).strip()).strip()
+        reference = " ".join(
+            str(frame.at[index, c]) for c in ["recommendation_id", *also] if str(frame.at[index, c]).strip()
+        ).strip()
         found = match_reference(reference, framework, mapping.threshold, mapping.confirmed)
         result.matches.append((row, found))
         if found.confident:
@@ -326,15 +367,26 @@ def _match_references(frame: pd.DataFrame, also: list[str], mapping: Mapping | N
             short = reference if len(reference) <= 70 else reference[:67] + "..."
             hint = f"best match {found.describe(framework)}" if found.id else found.describe()
             match_problems.append(
-                Problem(name, row, "recommendation_id", f"{short!r}: {hint}; not accepted: confirm it under references: confirmed: in the mapping file, or write the id")
+                Problem(
+                    name,
+                    row,
+                    "recommendation_id",
+                    f"{short!r}: {hint}; not accepted: confirm it under references: confirmed: in the mapping file, or write the id",
+                )
             )
     frame["recommendation_id"] = ids
     frame = frame.drop(columns=[c for c in also if c in frame.columns])
     return frame, unmatched_rows, match_problems
 
 
-def _validate(frame: pd.DataFrame, framework: Framework, name: str, unmatched_rows: set[int], match_problems: list[Problem],
-              result: ImportResult):
+def _validate(
+    frame: pd.DataFrame,
+    framework: Framework,
+    name: str,
+    unmatched_rows: set[int],
+    match_problems: list[Problem],
+    result: ImportResult,
+):
     """Validate, report problems at the file's own row numbers; the checked rows in catalogue order, or None."""
     source_rows = list(frame["_row"])
     checked, problems = validate_frame(frame.drop(columns="_row").reset_index(drop=True), framework, name)
@@ -346,19 +398,31 @@ def _validate(frame: pd.DataFrame, framework: Framework, name: str, unmatched_ro
 
     problems = [at_source(p) for p in problems]
     problems = [p for p in problems if not (p.field == "recommendation_id" and p.row in unmatched_rows)]
-    result.problems = sorted(match_problems + problems, key=lambda p: (p.row if isinstance(p.row, int) else 0, TRACKER_COLUMNS.index(p.field) if p.field in TRACKER_COLUMNS else 99))
+    result.problems = sorted(
+        match_problems + problems,
+        key=lambda p: (
+            p.row if isinstance(p.row, int) else 0,
+            TRACKER_COLUMNS.index(p.field) if p.field in TRACKER_COLUMNS else 99,
+        ),
+    )
     if result.problems:
         return None
     result.formulas = formula_cells(checked, name, source_rows)
     order = {item_id: i for i, item_id in enumerate(framework.ids)}
-    checked = checked.assign(_order=checked["recommendation_id"].map(order)).sort_values("_order", kind="stable").drop(columns="_order").reset_index(drop=True)
+    checked = (
+        checked.assign(_order=checked["recommendation_id"].map(order))
+        .sort_values("_order", kind="stable")
+        .drop(columns="_order")
+        .reset_index(drop=True)
+    )
     result.frame = checked
     result.rows = len(checked)
     return checked
 
 
-def _summarise_change(checked: pd.DataFrame, framework: Framework, force: Force, quarter: Quarter, data_dir,
-                      result: ImportResult) -> None:
+def _summarise_change(
+    checked: pd.DataFrame, framework: Framework, force: Force, quarter: Quarter, data_dir, result: ImportResult
+) -> None:
     """What changed since the force's previous snapshot (a broken previous snapshot is noted, not compared)."""
     previous = previous_snapshot(framework.id, force.id, quarter, data_dir)
     prev_frame = None
@@ -366,7 +430,9 @@ def _summarise_change(checked: pd.DataFrame, framework: Framework, force: Force,
         try:
             prev_frame = load_tracker(previous.path, framework)
         except TrackerError as exc:
-            result.notes.append(f"the previous snapshot {previous.path} has {len(exc.problems)} problem(s); no comparison")
+            result.notes.append(
+                f"the previous snapshot {previous.path} has {len(exc.problems)} problem(s); no comparison"
+            )
             previous = None
     result.summary = change_summary(framework, checked, prev_frame, previous.quarter if previous else None)
 
@@ -395,7 +461,9 @@ def import_tracker(
     framework = load_framework(framework_id, data_dir)
     today = today or dt.date.today()
     if the_quarter.start > today:
-        raise PeriodError(f"{the_quarter.id} starts on {the_quarter.start.isoformat()}, after today ({today.isoformat()}); check --quarter")
+        raise PeriodError(
+            f"{the_quarter.id} starts on {the_quarter.start.isoformat()}, after today ({today.isoformat()}); check --quarter"
+        )
     the_mapping = mapping if isinstance(mapping, Mapping) or mapping is None else load_mapping(mapping, data_dir)
     target = snapshot_path(framework.id, the_force.id, the_quarter, data_dir)
     result = ImportResult(path, target, framework.id, the_force.id, the_quarter.id)
@@ -420,7 +488,9 @@ def import_tracker(
 
     existing = [p for p in (target, target.with_suffix(".xlsx")) if p.exists()]
     if existing and not replace:
-        raise SnapshotExists(f"{existing[0]} already exists; give --replace to replace it (the current file is kept in {target.parent / '.replaced'})")
+        raise SnapshotExists(
+            f"{existing[0]} already exists; give --replace to replace it (the current file is kept in {target.parent / '.replaced'})"
+        )
     if dry_run:
         result.notes.append("dry run: nothing written")
         return result
@@ -428,7 +498,9 @@ def import_tracker(
     return result
 
 
-def _meta(force: Force, quarter: Quarter, source: Path, today: dt.date, mapping: Mapping | None, skipped: list[str]) -> dict:
+def _meta(
+    force: Force, quarter: Quarter, source: Path, today: dt.date, mapping: Mapping | None, skipped: list[str]
+) -> dict:
     as_of = min(max(today, quarter.start), quarter.end)
     because = f"Return from {force.name} for {quarter.label}, imported on {today.isoformat()}."
     if as_of != today:
@@ -438,11 +510,25 @@ def _meta(force: Force, quarter: Quarter, source: Path, today: dt.date, mapping:
         notes.append(f"Columns mapped with mapping {mapping.id}.")
     if skipped:
         notes.append(f"Template rows left blank and not imported: {', '.join(skipped)}.")
-    return {"as_of": as_of, "document": f"{force.name} return for {quarter.label}", "dated_because": because,
-            "notes": " ".join(notes), "imported_from": source.name}  # imported_from: not read by build, never in a report
+    return {
+        "as_of": as_of,
+        "document": f"{force.name} return for {quarter.label}",
+        "dated_because": because,
+        "notes": " ".join(notes),
+        "imported_from": source.name,
+    }  # imported_from: not read by build, never in a report
 
 
-def _write(result: ImportResult, frame: pd.DataFrame, force: Force, quarter: Quarter, source: Path, existing: list[Path], today: dt.date, mapping: Mapping | None) -> None:
+def _write(
+    result: ImportResult,
+    frame: pd.DataFrame,
+    force: Force,
+    quarter: Quarter,
+    source: Path,
+    existing: list[Path],
+    today: dt.date,
+    mapping: Mapping | None,
+) -> None:
     target = result.target
     meta_path = target.with_name(f"{quarter.id}.meta.yaml")
     stamp = dt.datetime.now().strftime("%Y%m%dT%H%M%S%f")
@@ -455,10 +541,14 @@ def _write(result: ImportResult, frame: pd.DataFrame, force: Force, quarter: Qua
         result.kept.append(copy)
     meta = _meta(force, quarter, source, today, mapping, result.skipped)
     # the snapshot and its .meta.yaml as one unit: a full disk leaves the old pair, never a mix
-    result.written.extend(atomic.write_together({
-        meta_path: yaml.safe_dump(meta, sort_keys=False, allow_unicode=True, width=100).encode("utf-8"),
-        target: atomic.csv_bytes(frame[TRACKER_COLUMNS]),
-    }))
+    result.written.extend(
+        atomic.write_together(
+            {
+                meta_path: yaml.safe_dump(meta, sort_keys=False, allow_unicode=True, width=100).encode("utf-8"),
+                target: atomic.csv_bytes(frame[TRACKER_COLUMNS]),
+            }
+        )
+    )
     for old in existing:
         if old != target:  # an .xlsx snapshot replaced by the .csv (its copy is kept)
             old.unlink()

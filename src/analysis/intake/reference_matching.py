@@ -147,14 +147,23 @@ def match_reference(
         nk = normalise(key)
         if nk and (normalise(stripped) == nk or (len(nk) >= 10 and normalise(stripped).startswith(nk))):
             ok = str(value) in framework.ids
-            return Match(raw, str(value) if ok else None, 1.0 if ok else 0.0, "confirmed", ok, reason="" if ok else f"confirmed id {value!r} is not a {framework.id} id")
+            return Match(
+                raw,
+                str(value) if ok else None,
+                1.0 if ok else 0.0,
+                "confirmed",
+                ok,
+                reason="" if ok else f"confirmed id {value!r} is not a {framework.id} id",
+            )
     if stripped in framework.ids:
         return Match(raw, stripped, 1.0, "id", True)
     parsed = parse_id(stripped)
     if parsed is not None:
         if parsed in framework.ids:
             return Match(raw, parsed, 1.0, "id", True)
-        return Match(raw, None, 0.0, "id", False, reason=f"there is no {framework.item_label.lower()} {parsed} in {framework.id}")
+        return Match(
+            raw, None, 0.0, "id", False, reason=f"there is no {framework.item_label.lower()} {parsed} in {framework.id}"
+        )
     numbered = _NUMBERED.match(stripped)
     scores = text_scores(stripped, framework)
     if numbered and str(int(numbered["num"])) in framework.ids:
@@ -174,5 +183,7 @@ def match_reference(
     return Match(raw, best_id, best, "text", not reasons, alternatives, "; ".join(reasons))
 
 
-def match_references(texts, framework: Framework, threshold: float = DEFAULT_THRESHOLD, confirmed: dict[str, str] | None = None) -> list[Match]:
+def match_references(
+    texts, framework: Framework, threshold: float = DEFAULT_THRESHOLD, confirmed: dict[str, str] | None = None
+) -> list[Match]:
     return [match_reference(t, framework, threshold, confirmed) for t in texts]

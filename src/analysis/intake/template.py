@@ -23,25 +23,44 @@ from pathlib import Path
 
 import pandas as pd
 
-from analysis.core import atomic
-from analysis.core import config
+from analysis.core import atomic, config
 from analysis.core.cells import neutralise_formula, normalise_text
-from analysis.core.palette import WORKBOOK
-from analysis.sources.catalogue import Framework, load_framework
 from analysis.core.forces import Force, get_force
+from analysis.core.palette import WORKBOOK
 from analysis.core.periods import Quarter, parse_quarter
 from analysis.core.settings import TEMPLATE_EXTRA_ROWS
+from analysis.sources.catalogue import Framework, load_framework
 from analysis.sources.trackers import MARKINGS, STATUS_BASES, STATUSES, Snapshot, TrackerError, discover, load_tracker
 
 TEMPLATE_VERSION = "1"
 TRACKER_SHEET, INSTRUCTIONS_SHEET, LISTS_SHEET = "Tracker", "Instructions", "Lists"
 CONTEXT_COLUMNS = ["section", "title", "casey_summary", "previous_status"]
-EDITABLE_COLUMNS = ["status", "status_basis", "status_reason", "owner", "evidence", "actions", "linked_workstreams", "marking"]
+EDITABLE_COLUMNS = [
+    "status",
+    "status_basis",
+    "status_reason",
+    "owner",
+    "evidence",
+    "actions",
+    "linked_workstreams",
+    "marking",
+]
 TEMPLATE_COLUMNS = ["recommendation_id", "section", "title", "casey_summary", "previous_status", *EDITABLE_COLUMNS]
 REQUIRED_COLUMNS = ["recommendation_id", "status", "status_basis", "marking"]
 WIDTHS = {
-    "recommendation_id": 18, "section": 22, "title": 34, "casey_summary": 60, "previous_status": 16,
-    "status": 16, "status_basis": 14, "status_reason": 40, "owner": 24, "evidence": 60, "actions": 60, "linked_workstreams": 30, "marking": 22,
+    "recommendation_id": 18,
+    "section": 22,
+    "title": 34,
+    "casey_summary": 60,
+    "previous_status": 16,
+    "status": 16,
+    "status_basis": 14,
+    "status_reason": 40,
+    "owner": 24,
+    "evidence": 60,
+    "actions": 60,
+    "linked_workstreams": 30,
+    "marking": 22,
 }
 HEADINGS_HELP = {
     "recommendation_id": "Catalogue id of the recommendation or part (e.g. 4.ii). Do not change pre-filled ids; pick one from the list for an added row.",
@@ -103,7 +122,9 @@ def template_rows(framework: Framework, previous: pd.DataFrame | None) -> pd.Dat
             {
                 "recommendation_id": item.id,
                 "section": framework.section_label(item.section_id),
-                "title": item.title if item.parent_id is None else f"{framework.item(item.parent_id).title}: {item.title}",
+                "title": item.title
+                if item.parent_id is None
+                else f"{framework.item(item.parent_id).title}: {item.title}",
                 "casey_summary": item.summary,
                 "previous_status": p["status"] if had else "",
                 "status": p["status"] if had else "",
@@ -121,7 +142,11 @@ def template_rows(framework: Framework, previous: pd.DataFrame | None) -> pd.Dat
 
 
 def _instructions(framework: Framework, force: Force, quarter: Quarter, previous: Snapshot | None) -> list[str]:
-    prev = f"Rows are pre-filled from your return for {parse_quarter(previous.quarter).label}." if previous else "There is no earlier return on file, so rows start empty."
+    prev = (
+        f"Rows are pre-filled from your return for {parse_quarter(previous.quarter).label}."
+        if previous
+        else "There is no earlier return on file, so rows start empty."
+    )
     return [
         f"{framework.short_title} progress return: {force.name}, {quarter.label} ({quarter.months})",
         "",
@@ -162,7 +187,12 @@ def _fill_lists(wb, lists, framework: Framework, force: Force, quarter: Quarter)
     from openpyxl.packaging.custom import StringProperty
     from openpyxl.utils import get_column_letter
 
-    sources = {"status": STATUSES, "marking": MARKINGS, "status_basis": STATUS_BASES, "recommendation_id": list(framework.ids)}
+    sources = {
+        "status": STATUSES,
+        "marking": MARKINGS,
+        "status_basis": STATUS_BASES,
+        "recommendation_id": list(framework.ids),
+    }
     ranges = {}
     for col, (key, values) in enumerate(sources.items(), start=1):
         letter = get_column_letter(col)
@@ -170,7 +200,12 @@ def _fill_lists(wb, lists, framework: Framework, force: Force, quarter: Quarter)
         for r, value in enumerate(values, start=2):
             lists.cell(row=r, column=col, value=value).number_format = "@"
         ranges[key] = f"{LISTS_SHEET}!${letter}$2:${letter}${len(values) + 1}"
-    identity = {"framework": framework.id, "force": force.id, "quarter": quarter.id, "template_version": TEMPLATE_VERSION}
+    identity = {
+        "framework": framework.id,
+        "force": force.id,
+        "quarter": quarter.id,
+        "template_version": TEMPLATE_VERSION,
+    }
     for r, (key, value) in enumerate(identity.items(), start=1):
         lists.cell(row=r, column=7, value=key)
         lists.cell(row=r, column=8, value=value)
@@ -195,7 +230,13 @@ def _write_headings(ws, border) -> None:
 
     for col, name in enumerate(TEMPLATE_COLUMNS, start=1):
         cell = ws.cell(row=1, column=col, value=name)
-        fill = CONTEXT_HEADER_FILL if name in CONTEXT_COLUMNS else REQUIRED_FILL if name in REQUIRED_COLUMNS else OPTIONAL_FILL
+        fill = (
+            CONTEXT_HEADER_FILL
+            if name in CONTEXT_COLUMNS
+            else REQUIRED_FILL
+            if name in REQUIRED_COLUMNS
+            else OPTIONAL_FILL
+        )
         cell.fill = PatternFill("solid", fgColor=fill)
         cell.font = Font(bold=True)
         cell.alignment = Alignment(wrap_text=True, vertical="center")
@@ -235,10 +276,17 @@ def _add_dropdowns(ws, ranges: dict[str, str], first_new_row: int, total: int) -
     from openpyxl.utils import get_column_letter
     from openpyxl.worksheet.datavalidation import DataValidation
 
-    for name, source in (("status", "status"), ("status_basis", "status_basis"), ("marking", "marking"), ("recommendation_id", "recommendation_id")):
+    for name, source in (
+        ("status", "status"),
+        ("status_basis", "status_basis"),
+        ("marking", "marking"),
+        ("recommendation_id", "recommendation_id"),
+    ):
         letter = get_column_letter(TEMPLATE_COLUMNS.index(name) + 1)
         first = 2 if name != "recommendation_id" else first_new_row
-        dv = DataValidation(type="list", formula1=f"={ranges[source]}", allow_blank=True, showErrorMessage=True, errorStyle="stop")
+        dv = DataValidation(
+            type="list", formula1=f"={ranges[source]}", allow_blank=True, showErrorMessage=True, errorStyle="stop"
+        )
         dv.errorTitle = f"Invalid {name}"
         dv.error = f"Choose a {name} from the list."
         dv.promptTitle = name
@@ -269,7 +317,14 @@ def _write_instructions(info, framework: Framework, force: Force, quarter: Quart
             cell.font = Font(bold=True, size=14 if r == 1 else 12)
 
 
-def build_workbook(framework: Framework, force: Force, quarter: Quarter, rows: pd.DataFrame, previous: Snapshot | None, generated: dt.datetime | None = None):
+def build_workbook(
+    framework: Framework,
+    force: Force,
+    quarter: Quarter,
+    rows: pd.DataFrame,
+    previous: Snapshot | None,
+    generated: dt.datetime | None = None,
+):
     """The template as an openpyxl Workbook (not saved): Tracker, Instructions and hidden Lists sheets."""
     from openpyxl import Workbook
     from openpyxl.utils import get_column_letter
@@ -299,7 +354,9 @@ def build_workbook(framework: Framework, force: Force, quarter: Quarter, rows: p
     return wb
 
 
-def write_template(force: str, quarter: str, framework_id: str = config.DEFAULT_FRAMEWORK, data_dir=None, out_dir=None) -> TemplateResult:
+def write_template(
+    force: str, quarter: str, framework_id: str = config.DEFAULT_FRAMEWORK, data_dir=None, out_dir=None
+) -> TemplateResult:
     """Write ``<force>-<quarter>-tracker.xlsx`` pre-filled from the force's latest earlier snapshot."""
     the_force = get_force(force, data_dir)
     the_quarter = parse_quarter(quarter)
@@ -311,7 +368,9 @@ def write_template(force: str, quarter: str, framework_id: str = config.DEFAULT_
         try:
             prev_frame = load_tracker(previous.path, framework)
         except TrackerError as exc:
-            notes.append(f"the previous snapshot {previous.path} has {len(exc.problems)} problem(s); the template is not pre-filled")
+            notes.append(
+                f"the previous snapshot {previous.path} has {len(exc.problems)} problem(s); the template is not pre-filled"
+            )
             notes.extend(str(p) for p in exc.problems)
             previous = None
     rows = template_rows(framework, prev_frame)

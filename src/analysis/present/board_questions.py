@@ -48,8 +48,11 @@ def moved_backwards(changes) -> list[tuple[str, str, str]]:
 
 
 def _flagged(report, prefix: str) -> list[str]:
-    return [rec_id for rec_id, found in report.flags.items()
-            if not report.is_withheld(rec_id) and any(f.startswith(prefix) for f in found)]
+    return [
+        rec_id
+        for rec_id, found in report.flags.items()
+        if not report.is_withheld(rec_id) and any(f.startswith(prefix) for f in found)
+    ]
 
 
 def questions(report) -> list[Question]:
@@ -58,38 +61,73 @@ def questions(report) -> list[Question]:
     quarter = report.quarter.label
     out: list[Question] = []
     if not report.has_tracker:
-        earlier = f" The latest earlier tracker is for {report.previous_quarter.label}." if report.previous_quarter else ""
-        out.append(Question(f"Why was no tracker submitted for {quarter}, and when will the board see one?{earlier}",
-                            [(f"{label.lower()}s", "recommendations")], "missing-tracker"))
+        earlier = (
+            f" The latest earlier tracker is for {report.previous_quarter.label}." if report.previous_quarter else ""
+        )
+        out.append(
+            Question(
+                f"Why was no tracker submitted for {quarter}, and when will the board see one?{earlier}",
+                [(f"{label.lower()}s", "recommendations")],
+                "missing-tracker",
+            )
+        )
     back = moved_backwards(report.changes)
     if back:
         ids = [rec_id for rec_id, _, _ in back]
-        moves = "; ".join(f"{rec_id} from {STATUS_LABELS[a].lower()} to {STATUS_LABELS[b].lower()}" for rec_id, a, b in back)
-        out.append(Question(f"What set back {_recs(label, ids)} ({moves})?",
-                            [(i, _anchor(i)) for i in ids], "backwards"))
+        moves = "; ".join(
+            f"{rec_id} from {STATUS_LABELS[a].lower()} to {STATUS_LABELS[b].lower()}" for rec_id, a, b in back
+        )
+        out.append(
+            Question(f"What set back {_recs(label, ids)} ({moves})?", [(i, _anchor(i)) for i in ids], "backwards")
+        )
     no_proof = _flagged(report, "marked complete without evidence")
     if no_proof:
-        out.append(Question(f"What shows that {_recs(label, no_proof)} {'is' if len(no_proof) == 1 else 'are'} complete? "
-                            "The tracker records no evidence.", [(i, _anchor(i)) for i in no_proof],
-                            "complete-no-evidence"))
+        out.append(
+            Question(
+                f"What shows that {_recs(label, no_proof)} {'is' if len(no_proof) == 1 else 'are'} complete? "
+                "The tracker records no evidence.",
+                [(i, _anchor(i)) for i in no_proof],
+                "complete-no-evidence",
+            )
+        )
     blank = [i for i in _flagged(report, "evidence is blank") if i not in no_proof]
     if blank:
-        out.append(Question(f"When will evidence be recorded for {_recs(label, blank)}? "
-                            f"{'Its' if len(blank) == 1 else 'Their'} evidence is blank.",
-                            [(i, _anchor(i)) for i in blank], "blank-evidence"))
+        out.append(
+            Question(
+                f"When will evidence be recorded for {_recs(label, blank)}? "
+                f"{'Its' if len(blank) == 1 else 'Their'} evidence is blank.",
+                [(i, _anchor(i)) for i in blank],
+                "blank-evidence",
+            )
+        )
     missing = _flagged(report, "no entry in the tracker")
     if missing:
-        out.append(Question(f"Why does the tracker have no entry for {_recs(label, missing)}?",
-                            [(i, _anchor(i)) for i in missing], "no-entry"))
+        out.append(
+            Question(
+                f"Why does the tracker have no entry for {_recs(label, missing)}?",
+                [(i, _anchor(i)) for i in missing],
+                "no-entry",
+            )
+        )
     stale = _flagged(report, "not updated for")
     if stale:
-        out.append(Question(f"Why {'has' if len(stale) == 1 else 'have'} {_recs(label, stale)} not changed for two or more "
-                            "quarters, and what would move "
-                            f"{'it' if len(stale) == 1 else 'them'} on?", [(i, _anchor(i)) for i in stale],
-                            "unchanged"))
+        out.append(
+            Question(
+                f"Why {'has' if len(stale) == 1 else 'have'} {_recs(label, stale)} not changed for two or more "
+                "quarters, and what would move "
+                f"{'it' if len(stale) == 1 else 'them'} on?",
+                [(i, _anchor(i)) for i in stale],
+                "unchanged",
+            )
+        )
     for section in report.measures:
         spc = getattr(section, "spc", None)
         if spc is not None and getattr(spc, "variation", None) == "special_cause_concerning":
-            out.append(Question(f"What lies behind the unusual change in {section.title.lower()}, and what is being done "
-                                "about it?", [(section.title, f"measure-{section.key_measure}")], "special-cause"))
+            out.append(
+                Question(
+                    f"What lies behind the unusual change in {section.title.lower()}, and what is being done about it?",
+                    [(section.title, f"measure-{section.key_measure}")],
+                    "special-cause",
+                )
+            )
     return out[:MAX_QUESTIONS]

@@ -12,9 +12,9 @@ import io
 import re
 
 from analysis.compute.claims import CLAIMS_MIMETYPE
+from analysis.compute.report_model import Report
 from analysis.present import narrative
 from analysis.present.htmltext import esc
-from analysis.compute.report_model import Report
 from analysis.present.style import PIECE_CLASS, STATUS_LABELS, STATUS_ORDER, notebook_css
 
 META_MIMETYPE = "application/vnd.casey.report+json"
@@ -95,8 +95,10 @@ def publish(meta: dict, extra: dict | None = None) -> None:
 
     marking = str(meta.get("marking", "OFFICIAL"))
     audience = "Public" if meta.get("audience") == "public" else "Internal"
-    strip = (f'<div class="{PIECE_CLASS}"><p class="casey-marking marking-{esc(marking.lower())}">'
-             f'<strong>{esc(marking)}</strong> <span>{esc(meta.get("title", ""))} · {audience}</span></p></div>')
+    strip = (
+        f'<div class="{PIECE_CLASS}"><p class="casey-marking marking-{esc(marking.lower())}">'
+        f"<strong>{esc(marking)}</strong> <span>{esc(meta.get('title', ''))} · {audience}</span></p></div>"
+    )
     display({META_MIMETYPE: meta, **(extra or {}), "text/html": f"<style>{notebook_css()}</style>{strip}"}, raw=True)
 
 
@@ -151,25 +153,37 @@ def status_mix(report: Report) -> str:
     """The status mix of the recommendations: counts in words and one stacked bar (colour never the only cue)."""
     label = report.framework.item_label.lower()
     if not report.has_tracker:
-        return (f'<div class="status-mix"><h2 id="status-mix">Status of the {esc(label)}s</h2>'
-                f'<p class="no-tracker"><strong>No tracker was submitted for {esc(report.quarter.label)}.</strong> '
-                f'No {esc(label)} has a status this quarter.</p></div>')
+        return (
+            f'<div class="status-mix"><h2 id="status-mix">Status of the {esc(label)}s</h2>'
+            f'<p class="no-tracker"><strong>No tracker was submitted for {esc(report.quarter.label)}.</strong> '
+            f"No {esc(label)} has a status this quarter.</p></div>"
+        )
     s = report.summary
     counts = [(st, s.counts.get(st, 0)) for st in STATUS_ORDER if st != "not_applicable" and s.counts.get(st, 0)]
     total = sum(n for _, n in counts)
-    segments = "".join(
-        f'<span class="seg" style="width:{100 * n / total:.2f}%;background:{_status_var(st)}"></span>'
-        for st, n in counts) if total else ""
+    segments = (
+        "".join(
+            f'<span class="seg" style="width:{100 * n / total:.2f}%;background:{_status_var(st)}"></span>'
+            for st, n in counts
+        )
+        if total
+        else ""
+    )
     words = ", ".join(f"{n} {STATUS_LABELS[st].lower()}" for st, n in counts)
     legend = "".join(
         f'<li><span class="swatch" style="background:{_status_var(st)}"></span>{esc(STATUS_LABELS[st])} '
-        f'<strong>{n}</strong></li>' for st, n in counts)
+        f"<strong>{n}</strong></li>"
+        for st, n in counts
+    )
     covers = f"Counts cover the {s.applicable} applicable {label}s"
     if s.not_applicable:
         covers += f" ({s.not_applicable} not applicable to the force)"
     if report.audience == "public":
-        covers += (f"; {s.withheld} withheld from this public version are not counted." if s.withheld
-                   else "; nothing is withheld from this public version.")
+        covers += (
+            f"; {s.withheld} withheld from this public version are not counted."
+            if s.withheld
+            else "; nothing is withheld from this public version."
+        )
     else:
         covers += "."
     return (
@@ -214,8 +228,9 @@ def measure_tile(section) -> str:
     if spc is None:
         verdicts = f'<p class="verdict none">{esc(NO_VERDICT)}</p>'
     else:
-        items = (_verdict(VARIATION_ICONS, getattr(spc, "variation", None), getattr(spc, "variation_text", None))
-                 + _verdict(ASSURANCE_ICONS, getattr(spc, "assurance", None), getattr(spc, "assurance_text", None)))
+        items = _verdict(
+            VARIATION_ICONS, getattr(spc, "variation", None), getattr(spc, "variation_text", None)
+        ) + _verdict(ASSURANCE_ICONS, getattr(spc, "assurance", None), getattr(spc, "assurance_text", None))
         verdicts = f'<ul class="verdict">{items}</ul>' if items else f'<p class="verdict none">{esc(NO_VERDICT)}</p>'
     return f'<li class="tile"><h3>{link}</h3>{value}{period}{comp_html}{verdicts}</li>'
 
@@ -225,8 +240,11 @@ def what_changed(report: Report) -> list[str]:
     label = report.framework.item_label.lower()
     if not report.has_tracker:
         prev = report.previous_quarter
-        return [f"No tracker this quarter; the latest earlier tracker is for {prev.label}." if prev
-                else "No tracker has been submitted by this force yet."]
+        return [
+            f"No tracker this quarter; the latest earlier tracker is for {prev.label}."
+            if prev
+            else "No tracker has been submitted by this force yet."
+        ]
     if report.changes is None:
         return ["This is the force's first tracker on record: there is nothing earlier to compare with."]
     from analysis.present.board_questions import moved_backwards
@@ -235,11 +253,15 @@ def what_changed(report: Report) -> list[str]:
     moved = ch[ch["moved"]]
     back = moved_backwards(ch)
     prev = report.previous_quarter.label
-    lines = [f"Since {prev}: {narrative.plural(len(moved), label)} changed status"
-             + (f"; {len(back)} moved backwards." if back else "; none moved backwards." if len(moved) else ".")]
+    lines = [
+        f"Since {prev}: {narrative.plural(len(moved), label)} changed status"
+        + (f"; {len(back)} moved backwards." if back else "; none moved backwards." if len(moved) else ".")
+    ]
     newly, removed = int(ch["newly_evidenced"].sum()), int(ch["evidence_removed"].sum())
-    lines.append(f"{narrative.plural(newly, label)} gained evidence"
-                 + (f"; evidence was removed from {removed}." if removed else "."))
+    lines.append(
+        f"{narrative.plural(newly, label)} gained evidence"
+        + (f"; evidence was removed from {removed}." if removed else ".")
+    )
     return lines[:3]
 
 
@@ -252,21 +274,34 @@ def first_screen(report: Report) -> str:
     if asked:
         items = "".join(
             f"<li>{esc(q.text)}"
-            + (" <span class='see'>See: " + " ".join(f'<a href="#{esc(a)}">{esc(t)}</a>' for t, a in q.links) + "</span>"
-               if q.links else "") + "</li>"
-            for q in asked)
+            + (
+                " <span class='see'>See: "
+                + " ".join(f'<a href="#{esc(a)}">{esc(t)}</a>' for t, a in q.links)
+                + "</span>"
+                if q.links
+                else ""
+            )
+            + "</li>"
+            for q in asked
+        )
         question_html = f'<ol class="questions">{items}</ol>'
     else:
         question_html = "<p>Nothing in this quarter's figures or tracker prompts a particular question.</p>"
     tiles = "".join(measure_tile(m) for m in report.measures)
-    tiles_html = (f'<h2 id="tiles-heading" class="visually-hidden">Key measures at a glance</h2>'
-                  f'<ul class="tiles" aria-labelledby="tiles-heading">{tiles}</ul>') if tiles else ""
+    tiles_html = (
+        (
+            f'<h2 id="tiles-heading" class="visually-hidden">Key measures at a glance</h2>'
+            f'<ul class="tiles" aria-labelledby="tiles-heading">{tiles}</ul>'
+        )
+        if tiles
+        else ""
+    )
     return (
         '<section class="first-screen" aria-label="Where the force stands">'
         f'<div class="glance">{status_mix(report)}'
         f'<div class="changed"><h2 id="changed">What changed</h2><ul>{changed}</ul></div>'
         f'<div class="board"><h2 id="questions">Questions for the board</h2>{question_html}</div></div>'
-        f'{tiles_html}</section>'
+        f"{tiles_html}</section>"
     )
 
 
@@ -283,7 +318,9 @@ def toc(report: Report, extra: list[tuple[str, str]] | None = None) -> str:
         for rec in report.framework.recommendations
     )
     entries_html = "".join(
-        f'<li><a href="#{esc(a)}">{esc(t)}</a>' + (f"<ol>{measures}</ol>" if a == "measures" and measures else "") + "</li>"
+        f'<li><a href="#{esc(a)}">{esc(t)}</a>'
+        + (f"<ol>{measures}</ol>" if a == "measures" and measures else "")
+        + "</li>"
         for a, t in entries
     )
     return (
@@ -314,8 +351,10 @@ def figure(fig, alt: str, caption: str | None = None) -> str:
     cap = f"<figcaption>{esc(caption)}</figcaption>" if caption else ""
     # the smallest text in image pixels: the browser test checks it stays legible at the width the image is shown
     text_px = smallest_pt * FIGURE_DPI / 72
-    return (f'<figure><img src="data:image/png;base64,{data}" alt="{esc(alt)}" data-min-text-px="{text_px:.1f}">'
-            f"{cap}</figure>")
+    return (
+        f'<figure><img src="data:image/png;base64,{data}" alt="{esc(alt)}" data-min-text-px="{text_px:.1f}">'
+        f"{cap}</figure>"
+    )
 
 
 def recommendation_section(report: Report, rec_id: str) -> str:
@@ -332,8 +371,10 @@ def recommendation_section(report: Report, rec_id: str) -> str:
     out.append(f'<p class="status-line">Status: {badge(status_row["status"])}')
     hidden = getattr(report, "withheld_parts", {}).get(rec_id, 0)
     if hidden:  # the roll-up covers only what is shown; say so rather than misstate the whole
-        out.append(f' <span class="note">This status covers the published tracker entries only: {hidden} '
-                   f'{"entry is" if hidden == 1 else "entries are"} withheld from this public version.</span>')
+        out.append(
+            f' <span class="note">This status covers the published tracker entries only: {hidden} '
+            f"{'entry is' if hidden == 1 else 'entries are'} withheld from this public version.</span>"
+        )
     if not rec.applies_beyond_met:
         out.append(f' <span class="note">{esc(fw.wording.not_applicable_note)} {esc(rec.applicability_note)}</span>')
     out.append("</p>")
@@ -343,14 +384,18 @@ def recommendation_section(report: Report, rec_id: str) -> str:
         out.append(f'<details class="parts"><summary>Sub-parts ({len(parts)})</summary><ul>{items}</ul></details>')
     rows = report.rows_for(rec_id)
     if report.has_tracker and len(rows):
-        out.append('<table class="entries"><thead><tr><th scope="col">Item</th><th scope="col">Status</th>'
-                   '<th scope="col">Owner</th><th scope="col">Evidence</th><th scope="col">Actions</th></tr></thead><tbody>')
+        out.append(
+            '<table class="entries"><thead><tr><th scope="col">Item</th><th scope="col">Status</th>'
+            '<th scope="col">Owner</th><th scope="col">Evidence</th><th scope="col">Actions</th></tr></thead><tbody>'
+        )
         for row in rows.itertuples(index=False):
             item = fw.item(row.recommendation_id)
             name = "Whole recommendation" if item.parent_id is None else f"{item.id} {item.title}"
             basis = narrative.status_basis_text(row.status_basis, getattr(row, "status_reason", ""))
             basis = f' <span class="basis">({esc(basis)})</span>' if basis else ""
-            workstreams = f'<p class="linked">Linked: {esc(row.linked_workstreams)}</p>' if row.linked_workstreams else ""
+            workstreams = (
+                f'<p class="linked">Linked: {esc(row.linked_workstreams)}</p>' if row.linked_workstreams else ""
+            )
             out.append(
                 f"<tr><td data-label='Item'>{esc(name)}</td><td data-label='Status'>{badge(row.status)}{basis}</td>"
                 f"<td data-label='Owner'>{esc(row.owner) or '<em>none recorded</em>'}</td>"
@@ -375,20 +420,27 @@ def recommendations(report: Report) -> str:
     out = [heading(fw.item_label_plural, "recommendations")]
     if report.has_tracker:
         return "".join(out + [recommendation_section(report, rec.id) for rec in fw.recommendations])
-    out.append(f"<p>No tracker was submitted for {esc(report.quarter.label)}, so no {esc(fw.item_label.lower())} "
-               "has a status, owner or evidence this quarter. The table lists what the review asked.</p>")
+    out.append(
+        f"<p>No tracker was submitted for {esc(report.quarter.label)}, so no {esc(fw.item_label.lower())} "
+        "has a status, owner or evidence this quarter. The table lists what the review asked.</p>"
+    )
     rows = "".join(
         f'<tr id="{anchor(rec.id)}"><th scope="row">{esc(rec.id)}</th><td>{esc(rec.title)}</td>'
-        f'<td>{esc(fw.section_title(rec.section_id))}</td>'
-        f'<td>{"Yes" if rec.applies_beyond_met else "Met, London or Government only"}</td></tr>'
-        for rec in fw.recommendations)
-    out.append(f'<table class="compact"><thead><tr><th scope="col">{esc(fw.item_label)}</th><th scope="col">Title</th>'
-               f'<th scope="col">Section</th><th scope="col">Applies to forces</th></tr></thead><tbody>{rows}</tbody></table>')
+        f"<td>{esc(fw.section_title(rec.section_id))}</td>"
+        f"<td>{'Yes' if rec.applies_beyond_met else 'Met, London or Government only'}</td></tr>"
+        for rec in fw.recommendations
+    )
+    out.append(
+        f'<table class="compact"><thead><tr><th scope="col">{esc(fw.item_label)}</th><th scope="col">Title</th>'
+        f'<th scope="col">Section</th><th scope="col">Applies to forces</th></tr></thead><tbody>{rows}</tbody></table>'
+    )
     return "".join(out)
 
 
 def provenance(report: Report, extra_inputs: list[dict] | None = None) -> str:
-    params = "".join(f"<tr><th scope='row'>{esc(k)}</th><td><code>{esc(v)}</code></td></tr>" for k, v in report.parameters.items())
+    params = "".join(
+        f"<tr><th scope='row'>{esc(k)}</th><td><code>{esc(v)}</code></td></tr>" for k, v in report.parameters.items()
+    )
     files = "".join(
         f"<tr><td><code>{esc(i['file'])}</code></td><td><code>{esc(i['sha256'])}</code></td></tr>"
         for i in [*report.inputs, *(extra_inputs or [])]
@@ -419,8 +471,8 @@ def executive_summary(report: Report) -> str:
 
 def tracker_charts(report: Report) -> str:
     """The two tracker charts (status by section; status history), or a note when there is no tracker."""
-    from analysis.present import tracker_charts
     from analysis.core.periods import parse_quarter
+    from analysis.present import tracker_charts
 
     if not has_charts(report):
         return ""  # no tracker now or before: the first screen already says so
@@ -428,8 +480,9 @@ def tracker_charts(report: Report) -> str:
     if report.has_tracker:
         labels = report.framework.section_labels(report.force.id)  # neutral names unless the review's own force
         table = report.status.assign(section=report.status["section_id"].map(labels))
-        fig, alt = tracker_charts.chart_status_by_section(table, list(labels.values()), report.force.name,
-                                                          report.quarter.label)
+        fig, alt = tracker_charts.chart_status_by_section(
+            table, list(labels.values()), report.force.name, report.quarter.label
+        )
         out.append(figure(fig, alt, "Recommendation status by section of the review."))
     if report.history["quarter"].nunique():
         labels = {q: parse_quarter(q).label for q in report.history["quarter"].unique()}
@@ -440,8 +493,8 @@ def tracker_charts(report: Report) -> str:
 
 def key_measures(report: Report) -> str:
     """A section per Casey key measure: latest figure, comparisons, charts, sentences from the numbers."""
-    from analysis.present import measure_charts
     from analysis.compute.measure_sections import format_value
+    from analysis.present import measure_charts
 
     if not report.framework.has_key_measures:
         return ""
@@ -457,16 +510,22 @@ def key_measures(report: Report) -> str:
             continue
         if section.force_supplied:
             out.append('<p class="note">Figures supplied by the force in its own papers, not official statistics.</p>')
-        out.append(paragraphs(section.sentences + [t for t in (narrative.proxy_note(report, section),
-                                                                narrative.series_text(report, section)) if t]))
+        out.append(
+            paragraphs(
+                section.sentences
+                + [t for t in (narrative.proxy_note(report, section), narrative.series_text(report, section)) if t]
+            )
+        )
         if section.trend_text:
             out.append(f'<p class="trend"><strong>Trend:</strong> {esc(section.trend_text)}</p>')
         for fig, alt in measure_charts.draw_section(section):
             out.append(figure(fig, alt))
         spc_summary = getattr(section, "spc", None)
         if spc_summary is not None:
-            out.append(f'<p class="note"><strong>How change is judged:</strong> {esc(spc_summary.method_text)} '
-                       "Points are marked when they meet a special-cause rule (NHS England's Making Data Count).</p>")
+            out.append(
+                f'<p class="note"><strong>How change is judged:</strong> {esc(spc_summary.method_text)} '
+                "Points are marked when they meet a special-cause rule (NHS England's Making Data Count).</p>"
+            )
         if section.extra:
             rows = "".join(
                 f"<tr><td>{esc(e['title'])}</td><td>{esc(format_value(e['value'], e['unit']))}</td>"

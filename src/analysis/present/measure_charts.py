@@ -10,16 +10,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from analysis.compute import measure_sections
+from analysis.compute import measure_sections, measures, stats
 from analysis.compute.measure_sections import Chart
-from analysis.compute import measures
-from analysis.compute import stats
-from analysis.present import style
+from analysis.core import settings
 from analysis.core.forces import get_force
 from analysis.core.periods import parse_quarter
-from analysis.core import settings
 from analysis.core.settings import TREND_QUARTERS
-
+from analysis.present import style
 
 # Figures whose margins are set here, by hand, are saved without a tight bounding box: working one out
 # costs a second layout pass of every text item, which was about 40% of the time to save a chart.
@@ -56,13 +53,26 @@ def chart_funnel(force_id: str, quarter, data_dir=None, basis: str = "closed"):
     fig, ax = plt.subplots(figsize=(7.5, 4.8))
     target, phi = draw_funnel_limits(ax, table)
     others = table[table["force_id"] != force.id]
-    ax.scatter(others["assigned"], others["rate_pct"], s=18, color=style.OTHERS,
-               edgecolor=style.LIMITS, linewidth=0.4, label="Other forces", zorder=3)
+    ax.scatter(
+        others["assigned"],
+        others["rate_pct"],
+        s=18,
+        color=style.OTHERS,
+        edgecolor=style.LIMITS,
+        linewidth=0.4,
+        label="Other forces",
+        zorder=3,
+    )
     mine = table[table["force_id"] == force.id]
     if not mine.empty:
         ax.scatter(mine["assigned"], mine["rate_pct"], s=60, color=style.HIGHLIGHT, label=force.name, zorder=4)
-        ax.annotate(force.name, (mine["assigned"].iloc[0], mine["rate_pct"].iloc[0]), xytext=(6, 6),
-                    textcoords="offset points", color=style.HIGHLIGHT)
+        ax.annotate(
+            force.name,
+            (mine["assigned"].iloc[0], mine["rate_pct"].iloc[0]),
+            xytext=(6, 6),
+            textcoords="offset points",
+            color=style.HIGHLIGHT,
+        )
     ax.set_xscale("log")
     ax.set_xlabel(f"Assigned outcomes in the quarter ({basis} basis, log scale)")
     ax.set_ylabel("Charge rate (%)")
@@ -73,11 +83,13 @@ def chart_funnel(force_id: str, quarter, data_dir=None, basis: str = "closed"):
         alt = f"Funnel plot of charge rates for {len(table)} forces in {q.label}; {force.name} has no data."
     else:
         r = mine.iloc[0]
-        alt = (f"Funnel plot of the charge rate ({basis} basis) for {len(table)} territorial forces in {q.label}, "
-               f"plotted against the number of assigned outcomes, with 95% and 99.8% limits around the "
-               f"{measures.NATIONAL_NAME} rate of {100 * target:.1f}% (widened for over-dispersion, phi {phi:.0f}). "
-               f"{force.name} is highlighted at {r['rate_pct']:.1f}% of {int(r['assigned']):,} outcomes: "
-               f"{_funnel_words(r['funnel'])}.")
+        alt = (
+            f"Funnel plot of the charge rate ({basis} basis) for {len(table)} territorial forces in {q.label}, "
+            f"plotted against the number of assigned outcomes, with 95% and 99.8% limits around the "
+            f"{measures.NATIONAL_NAME} rate of {100 * target:.1f}% (widened for over-dispersion, phi {phi:.0f}). "
+            f"{force.name} is highlighted at {r['rate_pct']:.1f}% of {int(r['assigned']):,} outcomes: "
+            f"{_funnel_words(r['funnel'])}."
+        )
     return fig, alt
 
 
@@ -90,7 +102,9 @@ def _funnel_words(classification: str) -> str:
 
 
 @style.themed
-def chart_charge_rate(force_id: str, quarter=None, data_dir=None, basis: str = "closed", n_quarters: int = TREND_QUARTERS):
+def chart_charge_rate(
+    force_id: str, quarter=None, data_dir=None, basis: str = "closed", n_quarters: int = TREND_QUARTERS
+):
     """The force's quarterly charge rate with its 95% interval band, and the national line."""
     plt = _plt()
     force = get_force(force_id, data_dir)
@@ -105,8 +119,9 @@ def chart_charge_rate(force_id: str, quarter=None, data_dir=None, basis: str = "
     x = np.arange(len(periods))
     labels = [parse_quarter(p).label for p in periods]
     fig, ax = plt.subplots(figsize=(7.5, 4.2))
-    ax.fill_between(x, 100 * mine["lower"], 100 * mine["upper"], color=style.PRIMARY, alpha=0.2,
-                    label="95% confidence interval")
+    ax.fill_between(
+        x, 100 * mine["lower"], 100 * mine["upper"], color=style.PRIMARY, alpha=0.2, label="95% confidence interval"
+    )
     ax.plot(x, 100 * mine["rate"], marker="o", color=style.PRIMARY, label=force.name)
     ax.plot(x, 100 * nat["rate"], color=style.COMPARATOR, lw=1.5, ls="--", label=measures.NATIONAL_NAME)
     ax.set_xticks(x, labels, rotation=45, ha="right", fontsize=8)
@@ -115,11 +130,15 @@ def chart_charge_rate(force_id: str, quarter=None, data_dir=None, basis: str = "
     ax.set_title(f"{force.name}: charge rate ({basis} basis), {labels[0]} to {labels[-1]}")
     ax.legend(fontsize=8)
     have = mine["rate"].dropna()
-    alt = (f"Line chart of {force.name}'s quarterly charge rate ({basis} basis) from {labels[0]} to {labels[-1]} "
-           f"with a 95% confidence band and the {measures.NATIONAL_NAME} rate as a dashed line. ")
+    alt = (
+        f"Line chart of {force.name}'s quarterly charge rate ({basis} basis) from {labels[0]} to {labels[-1]} "
+        f"with a 95% confidence band and the {measures.NATIONAL_NAME} rate as a dashed line. "
+    )
     if len(have):
-        alt += (f"{force.name} ranged from {100 * have.min():.1f}% to {100 * have.max():.1f}%; in {labels[-1]} it "
-                f"was {100 * mine['rate'].iloc[-1]:.1f}% against {100 * nat['rate'].iloc[-1]:.1f}% nationally.")
+        alt += (
+            f"{force.name} ranged from {100 * have.min():.1f}% to {100 * have.max():.1f}%; in {labels[-1]} it "
+            f"was {100 * mine['rate'].iloc[-1]:.1f}% against {100 * nat['rate'].iloc[-1]:.1f}% nationally."
+        )
     missing = [lab for lab, v in zip(labels, mine["rate"]) if not np.isfinite(v)]
     if missing:
         alt += f" No usable data for {', '.join(missing)}."
@@ -135,33 +154,59 @@ def chart_representation(force_id: str, data_dir=None, quarter=None, audience: s
     obs = measures.observations(data_dir, as_at=quarter, audience=audience)
     rows = []
     for who, label in ((force.id, force.name), (measures.NATIONAL_ID, measures.NATIONAL_NAME)):
-        for measure_id, what in (("census_2021_ethnic_minority_share", "Population"),
-                                 ("workforce_ethnic_minority_share_officers", "Police officers")):
+        for measure_id, what in (
+            ("census_2021_ethnic_minority_share", "Population"),
+            ("workforce_ethnic_minority_share_officers", "Police officers"),
+        ):
             hit = obs[(obs["force_id"] == who) & (obs["measure_id"] == measure_id)].dropna(subset=["value"])
             if hit.empty:
                 continue
             r = hit.sort_values("period").iloc[-1]
             p, lo, hi = stats.wilson_interval(r["numerator"], r["denominator"])
-            rows.append((label, f"{what}, {measures.period_label(r['period'], r['period_type'])}",
-                         100 * p, 100 * lo, 100 * hi))
+            rows.append(
+                (label, f"{what}, {measures.period_label(r['period'], r['period_type'])}", 100 * p, 100 * lo, 100 * hi)
+            )
     # the force's own ethnic minority shares (joiners, recruits...) where its papers give them
     registry = measures.load_registry(data_dir)
-    shares = [m.id for m in registry.values() if m.unit == "percent" and "ethnic_minority_share" in m.id
-              and m.id not in ("census_2011_ethnic_minority_share", "census_2021_ethnic_minority_share",
-                               "workforce_ethnic_minority_share_officers")]
+    shares = [
+        m.id
+        for m in registry.values()
+        if m.unit == "percent"
+        and "ethnic_minority_share" in m.id
+        and m.id
+        not in (
+            "census_2011_ethnic_minority_share",
+            "census_2021_ethnic_minority_share",
+            "workforce_ethnic_minority_share_officers",
+        )
+    ]
     own = obs[(obs["force_id"] == force.id) & obs["measure_id"].isin(shares)].dropna(subset=["value"])
     for r in own.itertuples(index=False):
         title = registry[r.measure_id].title if r.measure_id in registry else r.measure_id
         value = float(r.value)
-        rows.append((force.name, f"{title}, {measures.period_label(r.period, r.period_type)} (force-supplied)", value, value, value))
+        rows.append(
+            (
+                force.name,
+                f"{title}, {measures.period_label(r.period, r.period_type)} (force-supplied)",
+                value,
+                value,
+                value,
+            )
+        )
     fig, ax = plt.subplots(figsize=(7.5, 3.6))
     names = [f"{a}: {b}" for a, b, *_ in rows]
     values = [v for *_, v, _, _ in rows]
     colours = [style.PRIMARY if "Population" in n else style.SECONDARY for n in names]
     y = np.arange(len(rows))
     ax.barh(y, values, color=colours)
-    ax.errorbar(values, y, xerr=[[v - r[3] for v, r in zip(values, rows)], [r[4] - v for v, r in zip(values, rows)]],
-                fmt="none", color=style.LIMITS, capsize=3)
+    ax.errorbar(
+        values,
+        y,
+        xerr=[[v - r[3] for v, r in zip(values, rows)], [r[4] - v for v, r in zip(values, rows)]],
+        fmt="none",
+        color=style.LIMITS,
+        capsize=3,
+    )
     ax.set_yticks(y, names, fontsize=8)
     ax.invert_yaxis()
     ax.set_xlabel("Ethnic minority share (%)")
@@ -181,11 +226,18 @@ POINT_STYLES = {
     "special_cause_neutral_high": ("Special cause, neutral (high)", style.SPC_NEUTRAL, "D"),
     "special_cause_neutral_low": ("Special cause, neutral (low)", style.SPC_NEUTRAL, "s"),
 }
-VARIATION_WORDS = {"common_cause": "common-cause variation only", "special_cause_improving": "special cause, improving",
-                   "special_cause_concerning": "special cause, concerning",
-                   "special_cause_neutral": "special cause, neither improving nor concerning"}
-ASSURANCE_WORDS = {"consistently_passes": "consistently passes", "consistently_fails": "consistently fails",
-                   "hit_and_miss": "hit and miss", None: "no assurance verdict"}
+VARIATION_WORDS = {
+    "common_cause": "common-cause variation only",
+    "special_cause_improving": "special cause, improving",
+    "special_cause_concerning": "special cause, concerning",
+    "special_cause_neutral": "special cause, neither improving nor concerning",
+}
+ASSURANCE_WORDS = {
+    "consistently_passes": "consistently passes",
+    "consistently_fails": "consistently fails",
+    "hit_and_miss": "hit and miss",
+    None: "no assurance verdict",
+}
 
 
 @style.themed
@@ -203,30 +255,48 @@ def chart_spc(summary, title: str, ylabel: str | None = None):
     ax.step(x, k * pts["lpl"], where="mid", color=style.SPC_COMMON, lw=1, ls="--")
     ax.step(x, k * pts["centre"], where="mid", color=style.SPC_CENTRE, lw=1.2, label="Centre line (mean)")
     if summary.comparator is not None:
-        ax.axhline(k * summary.comparator, color=style.SPC_COMPARATOR, lw=1.5, ls=":",
-                   label=f"Comparator: {summary.comparator_label}")
+        ax.axhline(
+            k * summary.comparator,
+            color=style.SPC_COMPARATOR,
+            lw=1.5,
+            ls=":",
+            label=f"Comparator: {summary.comparator_label}",
+        )
     for point_type, (label, colour, marker) in POINT_STYLES.items():
         hit = (pts["point_type"] == point_type).to_numpy()
         if hit.any():
-            ax.scatter(x[hit], k * pts["value"].to_numpy()[hit], s=40 if point_type == "common_cause" else 70,
-                       color=colour, marker=marker, edgecolor="white", linewidth=0.6, label=label, zorder=3)
+            ax.scatter(
+                x[hit],
+                k * pts["value"].to_numpy()[hit],
+                s=40 if point_type == "common_cause" else 70,
+                color=colour,
+                marker=marker,
+                edgecolor="white",
+                linewidth=0.6,
+                label=label,
+                zorder=3,
+            )
     step = -(-len(x) // 10)  # at most 10 labels: each rotated label costs time to lay out
-    ax.set_xticks(x[::step], [lab.split(" (")[0] for lab in summary.period_labels][::step], rotation=45,
-                  ha="right", fontsize=8)
+    ax.set_xticks(
+        x[::step], [lab.split(" (")[0] for lab in summary.period_labels][::step], rotation=45, ha="right", fontsize=8
+    )
     ax.set_ylabel(ylabel or f"{title.split(': ', 1)[-1][:40]}{f' ({unit})' if unit else ''}")
     method = "Laney p′ chart" if summary.method == "pprime" else "XmR chart"
     ax.set_title(f"{title}: {method}", fontsize=10)
     ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.3), ncol=2, frameon=False)
     _fix_layout(fig, left=0.09, right=0.98, top=0.93, bottom=0.35)
     short = [lab.split(" (")[0] for lab in summary.period_labels]
-    special = [f"{lab} ({POINT_STYLES[t][0].lower()})" for lab, t in zip(short, pts["point_type"])
-               if t != "common_cause"]
-    alt = (f"{method} of {title}, {short[0]} to {short[-1]}, {len(x)} points, "
-           f"with the centre line at {k * summary.chart.mean:.1f}{unit} and process limits "
-           f"{k * pts['lpl'].iloc[-1]:.1f}{unit} to {k * pts['upl'].iloc[-1]:.1f}{unit} for the latest point. "
-           f"Variation verdict: {VARIATION_WORDS[summary.variation]}. "
-           f"Assurance against {summary.comparator_label or 'a comparator'}: {ASSURANCE_WORDS[summary.assurance]}. ")
-    alt += (f"Special-cause points: {'; '.join(special)}." if special else "No point meets a special-cause rule.")
+    special = [
+        f"{lab} ({POINT_STYLES[t][0].lower()})" for lab, t in zip(short, pts["point_type"]) if t != "common_cause"
+    ]
+    alt = (
+        f"{method} of {title}, {short[0]} to {short[-1]}, {len(x)} points, "
+        f"with the centre line at {k * summary.chart.mean:.1f}{unit} and process limits "
+        f"{k * pts['lpl'].iloc[-1]:.1f}{unit} to {k * pts['upl'].iloc[-1]:.1f}{unit} for the latest point. "
+        f"Variation verdict: {VARIATION_WORDS[summary.variation]}. "
+        f"Assurance against {summary.comparator_label or 'a comparator'}: {ASSURANCE_WORDS[summary.assurance]}. "
+    )
+    alt += f"Special-cause points: {'; '.join(special)}." if special else "No point meets a special-cause rule."
     return fig, alt
 
 
@@ -254,7 +324,8 @@ def draw_section(section) -> list:
     """Every chart named by a :class:`analysis.compute.measure_sections.MeasureSection`: a list of (figure, alt_text)."""
     out = []
     for name, kwargs in ([(section.figure, section.figure_kwargs)] if section.figure else []) + list(
-            section.extra_figures):
+        section.extra_figures
+    ):
         out.append(DRAWERS[Chart(name)](**kwargs))
     return out
 
@@ -288,20 +359,39 @@ def chart_stop_search_funnel(force_id: str | None, period: str, data_dir=None):
         grid = np.linspace(max(0.5, precision.min() * 0.8), precision.max() * 1.05, 300)
         for level, dash in zip(settings.FUNNEL_LEVELS, ("--", ":")):
             z = float(stats._z(level)) * np.sqrt(phi)
-            ax.plot(grid, target * np.exp(z / grid), dash, color=style.LIMITS, lw=1,
-                    label=f"{level * 100:g}% limits (widened, phi {phi:.0f})")
+            ax.plot(
+                grid,
+                target * np.exp(z / grid),
+                dash,
+                color=style.LIMITS,
+                lw=1,
+                label=f"{level * 100:g}% limits (widened, phi {phi:.0f})",
+            )
             ax.plot(grid, target * np.exp(-z / grid), dash, color=style.LIMITS, lw=1)
         ax.axhline(target, color=style.REFERENCE, lw=1, label=f"{measures.NATIONAL_NAME} {target:.2f}")
     ax.axhline(1, color=style.LIMITS, lw=0.8, alpha=0.6)
     mine = (ok["force_id"] == (force.id if force else None)).to_numpy()
-    ax.scatter(precision[~mine], ok.loc[~mine, "ratio"], s=18, color=style.OTHERS,
-               edgecolor=style.LIMITS, linewidth=0.4, label="Other forces" if force else "Forces", zorder=3)
+    ax.scatter(
+        precision[~mine],
+        ok.loc[~mine, "ratio"],
+        s=18,
+        color=style.OTHERS,
+        edgecolor=style.LIMITS,
+        linewidth=0.4,
+        label="Other forces" if force else "Forces",
+        zorder=3,
+    )
     if mine.any():
         ax.scatter(precision[mine], ok.loc[mine, "ratio"], s=60, color=style.HIGHLIGHT, label=force.name, zorder=4)
         at_right = precision[mine][0] > np.quantile(precision, 0.75)
-        ax.annotate(force.name, (precision[mine][0], ok.loc[mine, "ratio"].iloc[0]),
-                    xytext=(-6, 6) if at_right else (6, 6), ha="right" if at_right else "left",
-                    textcoords="offset points", color=style.HIGHLIGHT)
+        ax.annotate(
+            force.name,
+            (precision[mine][0], ok.loc[mine, "ratio"].iloc[0]),
+            xytext=(-6, 6) if at_right else (6, 6),
+            ha="right" if at_right else "left",
+            textcoords="offset points",
+            color=style.HIGHLIGHT,
+        )
     ax.set_yscale("log")
     if len(ok):
         ax.set_ylim(min(0.8, ok["ratio"].min() / 1.5), ok["ratio"].max() * 1.8)
@@ -310,10 +400,12 @@ def chart_stop_search_funnel(force_id: str | None, period: str, data_dir=None):
     ax.set_ylabel("Black/White stop and search rate ratio (log scale)")
     ax.set_title(f"Stop and search disparity by force, {label}: funnel plot (fairness indicator)")
     ax.legend(fontsize=8, loc="upper right")
-    alt = (f"Funnel plot of the Black to White stop and search rate ratio for {len(ok)} territorial forces in {label}, "
-           f"on a log scale, against the precision of each ratio, with 95% and 99.8% limits around the "
-           f"{measures.NATIONAL_NAME} ratio of {target:.2f}, widened for the extra variation between forces "
-           f"(over-dispersion factor {phi:.0f}). ")
+    alt = (
+        f"Funnel plot of the Black to White stop and search rate ratio for {len(ok)} territorial forces in {label}, "
+        f"on a log scale, against the precision of each ratio, with 95% and 99.8% limits around the "
+        f"{measures.NATIONAL_NAME} ratio of {target:.2f}, widened for the extra variation between forces "
+        f"(over-dispersion factor {phi:.0f}). "
+    )
     if force is None:
         outer = max(settings.FUNNEL_LEVELS)
         classes = disparity.classify_ratio_funnel(ok["ratio"], ok["lower"], ok["upper"], target, phi)
@@ -324,8 +416,10 @@ def chart_stop_search_funnel(force_id: str | None, period: str, data_dir=None):
             alt += f" Not plotted, for want of a resident rate: {', '.join(missing)}."
     elif mine.any():
         r = ok[mine].iloc[0]
-        alt += (f"{force.name} is highlighted at {r['ratio']:.2f} (95% confidence interval {r['lower']:.2f} to "
-                f"{r['upper']:.2f}).")
+        alt += (
+            f"{force.name} is highlighted at {r['ratio']:.2f} (95% confidence interval {r['lower']:.2f} to "
+            f"{r['upper']:.2f})."
+        )
     else:
         alt += f"{force.name} has no ratio for {label}: it has no resident rate, so it is not plotted."
     return fig, alt

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from analysis.compute.progress import FlagKind
-from analysis.compute.report_model import Report
 from analysis.compute import coverage
 from analysis.compute.claims import Claim, ClaimLedger
+from analysis.compute.progress import FlagKind
+from analysis.compute.report_model import Report
 from analysis.core.settings import SERIES_SUMMARY_MIN_POINTS, STALE_AFTER_QUARTERS
 from analysis.present.style import STATUS_LABELS
 
@@ -28,8 +28,10 @@ def _join(items: list[str]) -> str:
     return ", ".join(items[:-1]) + " and " + items[-1]
 
 
-ROLLUP_METHOD = ("each recommendation's applicable rows (itself and its parts) rolled up: their one status if "
-                 "they agree; in progress if any is complete or in progress; otherwise not started")
+ROLLUP_METHOD = (
+    "each recommendation's applicable rows (itself and its parts) rolled up: their one status if "
+    "they agree; in progress if any is complete or in progress; otherwise not started"
+)
 
 
 def part_counts(report: Report) -> dict[str, int]:
@@ -64,7 +66,11 @@ def executive_summary(report: Report, ledger: ClaimLedger | None = None) -> list
         paras = [
             f"No {fw.short_title} tracker was submitted for {force} for {report.quarter.label}, so this report "
             f"carries no {label} statuses for the quarter."
-            + (f" The most recent earlier tracker is for {report.previous_quarter.label}." if report.previous_quarter else "")
+            + (
+                f" The most recent earlier tracker is for {report.previous_quarter.label}."
+                if report.previous_quarter
+                else ""
+            )
         ]
         # the charge-rate sentence is in its own section below: say it once
         return paras + ([measures_summary(report, ledger, headline=False)] if report.measures else [])
@@ -82,37 +88,80 @@ def executive_summary(report: Report, ledger: ClaimLedger | None = None) -> list
     if row_counts:
         words = [f"{n} {status_label(st).lower()}" for st, n in row_counts.items()]
         first_n = next(iter(row_counts.values()))
-        paras[0] += (" Counted row by row, with each part the tracker answers separately, "
-                     + words[0].replace(" ", f" {'is' if first_n == 1 else 'are'} ", 1)
-                     + ("" if len(words) == 1 else (", " if len(words) > 2 else " and ") + _join(words[1:]))
-                     + "; a recommendation is complete only when all its applicable parts are.")
+        paras[0] += (
+            " Counted row by row, with each part the tracker answers separately, "
+            + words[0].replace(" ", f" {'is' if first_n == 1 else 'are'} ", 1)
+            + ("" if len(words) == 1 else (", " if len(words) > 2 else " and ") + _join(words[1:]))
+            + "; a recommendation is complete only when all its applicable parts are."
+        )
     source_file, source_rows = _tracker_source(report)
     window = f"{report.quarter.id} (position as at {report.as_of})"
     if row_counts:
-        _claim(ledger, id="tracker.rows", sentence=paras[0], value=dict(row_counts),
-               comparator=sum(row_counts.values()),
-               method="tracker rows (recommendations and parts) by status, not-applicable rows left out",
-               window=window, source_file=source_file, source_rows=source_rows)
-    _claim(ledger, id="tracker.applicable", sentence=paras[0], value=s.applicable, comparator=len(fw.recommendations),
-           method="top-level recommendations whose rolled-up status is not 'not applicable'", window=window,
-           source_file=source_file, source_rows=source_rows, detail={"not_applicable": s.not_applicable})
+        _claim(
+            ledger,
+            id="tracker.rows",
+            sentence=paras[0],
+            value=dict(row_counts),
+            comparator=sum(row_counts.values()),
+            method="tracker rows (recommendations and parts) by status, not-applicable rows left out",
+            window=window,
+            source_file=source_file,
+            source_rows=source_rows,
+        )
+    _claim(
+        ledger,
+        id="tracker.applicable",
+        sentence=paras[0],
+        value=s.applicable,
+        comparator=len(fw.recommendations),
+        method="top-level recommendations whose rolled-up status is not 'not applicable'",
+        window=window,
+        source_file=source_file,
+        source_rows=source_rows,
+        detail={"not_applicable": s.not_applicable},
+    )
     for status in c:
-        _claim(ledger, id=f"tracker.status.{status}", sentence=paras[0], value=c[status], comparator=s.applicable,
-               method=ROLLUP_METHOD, window=window, source_file=source_file, source_rows=source_rows,
-               detail={"recommendations": list(report.status.loc[report.status["applicable"]
-                                                                 & (report.status["status"] == status),
-                                                                 "recommendation_id"])})
+        _claim(
+            ledger,
+            id=f"tracker.status.{status}",
+            sentence=paras[0],
+            value=c[status],
+            comparator=s.applicable,
+            method=ROLLUP_METHOD,
+            window=window,
+            source_file=source_file,
+            source_rows=source_rows,
+            detail={
+                "recommendations": list(
+                    report.status.loc[
+                        report.status["applicable"] & (report.status["status"] == status), "recommendation_id"
+                    ]
+                )
+            },
+        )
     paras.append(evidence_sentence(report))
     if getattr(report, "withheld_parts", None):  # a roll-up over published entries only: say what it covers
-        paras[-1] += (f" Where a recommendation has withheld entries "
-                      f"({', '.join(sorted(report.withheld_parts, key=report.framework.ids.index))}), "
-                      "its status here covers only the published ones.")
-    _claim(ledger, id="tracker.evidenced", sentence=paras[-1], value=s.evidenced, comparator=s.applicable,
-           method="applicable recommendations whose every applicable row has non-blank evidence", window=window,
-           source_file=source_file, source_rows=source_rows,
-           detail={"partly_evidenced": s.partly_evidenced, "blank_evidence": list(s.blank_evidence_parts)})
+        paras[-1] += (
+            f" Where a recommendation has withheld entries "
+            f"({', '.join(sorted(report.withheld_parts, key=report.framework.ids.index))}), "
+            "its status here covers only the published ones."
+        )
+    _claim(
+        ledger,
+        id="tracker.evidenced",
+        sentence=paras[-1],
+        value=s.evidenced,
+        comparator=s.applicable,
+        method="applicable recommendations whose every applicable row has non-blank evidence",
+        window=window,
+        source_file=source_file,
+        source_rows=source_rows,
+        detail={"partly_evidenced": s.partly_evidenced, "blank_evidence": list(s.blank_evidence_parts)},
+    )
     if report.changes is None:
-        paras.append("This is the first tracker on record for the force, so there is no earlier snapshot to compare with.")
+        paras.append(
+            "This is the first tracker on record for the force, so there is no earlier snapshot to compare with."
+        )
     else:
         ch = report.changes
         moved = ch[ch["moved"]]
@@ -125,30 +174,48 @@ def executive_summary(report: Report, ledger: ClaimLedger | None = None) -> list
             parts = [f"{n} from {status_label(a).lower()} to {status_label(b).lower()}" for (a, b), n in moves.items()]
             text += f" ({'; '.join(parts)})"
         if len(first):
-            text += (f"; {plural(len(first), label, labels)} had no status that could be judged then and "
-                     f"{'is' if len(first) == 1 else 'are'} assessed for the first time now")
+            text += (
+                f"; {plural(len(first), label, labels)} had no status that could be judged then and "
+                f"{'is' if len(first) == 1 else 'are'} assessed for the first time now"
+            )
         text += f", and {plural(newly, label, labels)} gained evidence"
         text += f"; evidence was removed from {removed}." if removed else "."
         paras.append(text)
-        _claim(ledger, id="tracker.changed_status", sentence=text, value=len(moved),
-               comparator=report.previous_quarter.id,
-               method="recommendations whose rolled-up status differs from the previous snapshot, both being real "
-                      "statuses (a status given after 'not assessed' is 'first assessed', not a change)",
-               window=f"{report.previous_quarter.id} to {report.quarter.id}", source_file=source_file,
-               source_rows=source_rows,
-               detail={"moved": list(moved["recommendation_id"]), "first_assessed": list(first["recommendation_id"]),
-                       "newly_evidenced": list(ch.loc[ch["newly_evidenced"], "recommendation_id"]),
-                       "evidence_removed": list(ch.loc[ch["evidence_removed"], "recommendation_id"])})
+        _claim(
+            ledger,
+            id="tracker.changed_status",
+            sentence=text,
+            value=len(moved),
+            comparator=report.previous_quarter.id,
+            method="recommendations whose rolled-up status differs from the previous snapshot, both being real "
+            "statuses (a status given after 'not assessed' is 'first assessed', not a change)",
+            window=f"{report.previous_quarter.id} to {report.quarter.id}",
+            source_file=source_file,
+            source_rows=source_rows,
+            detail={
+                "moved": list(moved["recommendation_id"]),
+                "first_assessed": list(first["recommendation_id"]),
+                "newly_evidenced": list(ch.loc[ch["newly_evidenced"], "recommendation_id"]),
+                "evidence_removed": list(ch.loc[ch["evidence_removed"], "recommendation_id"]),
+            },
+        )
     attention = needing_attention(report)
     if attention:
         paras.append(f"Needing attention: {_join(attention)}.")
     else:
         paras.append(f"No applicable {label} is flagged for attention this quarter.")
-    _claim(ledger, id="tracker.attention", sentence=paras[-1], value={k: v for k, v in report.flags.items() if v},
-           method="flags per applicable recommendation: no entry, blank evidence or actions (naming the parts), "
-                  f"complete without evidence, parts not started or not assessed, not updated for "
-                  f"{STALE_AFTER_QUARTERS}+ quarters",
-           window=window, source_file=source_file, source_rows=source_rows)
+    _claim(
+        ledger,
+        id="tracker.attention",
+        sentence=paras[-1],
+        value={k: v for k, v in report.flags.items() if v},
+        method="flags per applicable recommendation: no entry, blank evidence or actions (naming the parts), "
+        f"complete without evidence, parts not started or not assessed, not updated for "
+        f"{STALE_AFTER_QUARTERS}+ quarters",
+        window=window,
+        source_file=source_file,
+        source_rows=source_rows,
+    )
     if report.measures:
         paras.append(measures_summary(report, ledger))
     return paras
@@ -166,12 +233,18 @@ def measures_summary(report: Report, ledger: ClaimLedger | None = None, headline
     text += coverage_sentence(report)
     if ledger is not None:
         kinds = coverage.counts(coverage.key_measure_coverage(report.measures, _data_dir(report)))
-        _claim(ledger, id="key_measures.coverage", sentence=coverage_sentence(report),
-               value={k: len(v) for k, v in kinds.items()}, comparator=len(report.measures),
-               method="each key measure classified by the registry 'coverage' of the measure that leads its section; "
-                      "'none' when no figure is loaded",
-               window=report.quarter.id, source_file="raw/measures/registry",
-               source_rows=tuple(c.measure_id or "" for k in kinds.values() for c in k))
+        _claim(
+            ledger,
+            id="key_measures.coverage",
+            sentence=coverage_sentence(report),
+            value={k: len(v) for k, v in kinds.items()},
+            comparator=len(report.measures),
+            method="each key measure classified by the registry 'coverage' of the measure that leads its section; "
+            "'none' when no figure is loaded",
+            window=report.quarter.id,
+            source_file="raw/measures/registry",
+            source_rows=tuple(c.measure_id or "" for k in kinds.values() for c in k),
+        )
     return text
 
 
@@ -187,18 +260,26 @@ def coverage_sentence(report: Report) -> str:
     total = len(report.measures)
     parts = []
     if found["official"]:
-        parts.append(f"{len(found['official'])} {'has' if len(found['official']) == 1 else 'have'} official figures "
-                     f"comparable across forces ({_join([c.title.lower() for c in found['official']])})")
+        parts.append(
+            f"{len(found['official'])} {'has' if len(found['official']) == 1 else 'have'} official figures "
+            f"comparable across forces ({_join([c.title.lower() for c in found['official']])})"
+        )
     if found["force-supplied"]:
-        parts.append(f"{len(found['force-supplied'])} {'has' if len(found['force-supplied']) == 1 else 'have'} "
-                     f"figures supplied by the force ({_join([c.title.lower() for c in found['force-supplied']])})")
+        parts.append(
+            f"{len(found['force-supplied'])} {'has' if len(found['force-supplied']) == 1 else 'have'} "
+            f"figures supplied by the force ({_join([c.title.lower() for c in found['force-supplied']])})"
+        )
     if found["proxy"]:
         named = [f"{c.title.lower()}: {c.proxy_note}" for c in found["proxy"]]
-        parts.append(f"{len(found['proxy'])} {'rests' if len(found['proxy']) == 1 else 'rest'} only on a proxy "
-                     f"({'; '.join(named)})")
+        parts.append(
+            f"{len(found['proxy'])} {'rests' if len(found['proxy']) == 1 else 'rest'} only on a proxy "
+            f"({'; '.join(named)})"
+        )
     if found["none"]:
-        parts.append(f"{len(found['none'])} {'has' if len(found['none']) == 1 else 'have'} no figures yet "
-                     f"({_join([c.title.lower() for c in found['none']])})")
+        parts.append(
+            f"{len(found['none'])} {'has' if len(found['none']) == 1 else 'have'} no figures yet "
+            f"({_join([c.title.lower() for c in found['none']])})"
+        )
     return f"Of the {total} key measures, " + _join(parts) + "."
 
 
@@ -218,24 +299,31 @@ def series_text(report: Report, section) -> str:
     from analysis.compute.measure_sections import format_value
     from analysis.compute.measures import period_label
 
-    summary = coverage.series_summary(report.force.id, section.measure_id, latest.period_type, report.quarter.end,
-                                      _data_dir(report))
+    summary = coverage.series_summary(
+        report.force.id, section.measure_id, latest.period_type, report.quarter.end, _data_dir(report)
+    )
     if summary is None:
         return ""
     unit = latest.unit
     if summary.points < SERIES_SUMMARY_MIN_POINTS:
         if latest.period_type != "month":
             return ""
-        return (f"The source gives only {plural(summary.points, 'month')} of this monthly series, so this report "
-                f"cannot say whether {period_label(summary.last_period, 'month')} was a typical month.")
-    text = (f"The latest figure, {format_value(summary.latest, unit)} for "
-            f"{period_label(summary.last_period, latest.period_type)}, is one of {summary.points} in the series from "
-            f"{period_label(summary.first_period, latest.period_type)}; over the series the median is "
-            f"{format_value(summary.median, unit)} and the range {format_value(summary.low, unit)} to "
-            f"{format_value(summary.high, unit)}")
+        return (
+            f"The source gives only {plural(summary.points, 'month')} of this monthly series, so this report "
+            f"cannot say whether {period_label(summary.last_period, 'month')} was a typical month."
+        )
+    text = (
+        f"The latest figure, {format_value(summary.latest, unit)} for "
+        f"{period_label(summary.last_period, latest.period_type)}, is one of {summary.points} in the series from "
+        f"{period_label(summary.first_period, latest.period_type)}; over the series the median is "
+        f"{format_value(summary.median, unit)} and the range {format_value(summary.low, unit)} to "
+        f"{format_value(summary.high, unit)}"
+    )
     if summary.numerator is not None and summary.denominator:
-        text += (f"; in all, {summary.numerator:,.0f} of {summary.denominator:,.0f} "
-                 f"({100 * summary.numerator / summary.denominator:.1f}%)")
+        text += (
+            f"; in all, {summary.numerator:,.0f} of {summary.denominator:,.0f} "
+            f"({100 * summary.numerator / summary.denominator:.1f}%)"
+        )
     return text + "."
 
 
@@ -250,16 +338,25 @@ def _charge_claim(report: Report, section, ledger: ClaimLedger | None) -> None:
         national = section.funnel.target
     period = str(latest.period)
     fy, q = period[:7].replace("-", "/"), period[-1]
-    _claim(ledger, id="charge_rate.latest", sentence=section.sentences[0], value=round(float(latest.value), 4),
-           comparator=None if national is None else round(float(national), 4),
-           method="charges and summonses (outcome type 1) as a percentage of all assigned outcomes for "
-                  "investigations closed in the quarter; comparator: the same over the 43 territorial forces",
-           window=period, source_file=CHARGE_RATE_FILE,
-           source_rows=(f"slug={report.force.id}; fy={fy}; q={q}",),
-           detail={"numerator": None if latest.numerator is None else int(latest.numerator),
-                   "denominator": None if latest.denominator is None else int(latest.denominator),
-                   "numerator_column": "closed_all_t1", "denominator_column": "closed_all_assigned",
-                   "comparator_rows": f"every slug in raw/forces/forces.csv; fy={fy}; q={q}"})
+    _claim(
+        ledger,
+        id="charge_rate.latest",
+        sentence=section.sentences[0],
+        value=round(float(latest.value), 4),
+        comparator=None if national is None else round(float(national), 4),
+        method="charges and summonses (outcome type 1) as a percentage of all assigned outcomes for "
+        "investigations closed in the quarter; comparator: the same over the 43 territorial forces",
+        window=period,
+        source_file=CHARGE_RATE_FILE,
+        source_rows=(f"slug={report.force.id}; fy={fy}; q={q}",),
+        detail={
+            "numerator": None if latest.numerator is None else int(latest.numerator),
+            "denominator": None if latest.denominator is None else int(latest.denominator),
+            "numerator_column": "closed_all_t1",
+            "denominator_column": "closed_all_assigned",
+            "comparator_rows": f"every slug in raw/forces/forces.csv; fy={fy}; q={q}",
+        },
+    )
 
 
 def report_claims(report: Report) -> ClaimLedger:
@@ -273,13 +370,17 @@ def evidence_sentence(report: Report) -> str:
     """Evidence coverage that agrees with the body: a recommendation counts as evidenced only when
     every applicable part records evidence; the blank parts are named."""
     s, labels = report.summary, report.framework.item_label_plural.lower()
-    text = (f"Evidence is recorded for every applicable part of {s.evidenced} of the {s.applicable} applicable "
-            f"{labels} ({percent(s.evidenced, s.applicable)})")
+    text = (
+        f"Evidence is recorded for every applicable part of {s.evidenced} of the {s.applicable} applicable "
+        f"{labels} ({percent(s.evidenced, s.applicable)})"
+    )
     if s.partly_evidenced:
-        text += (f"; {plural(s.partly_evidenced, 'more has', 'more have')} evidence for some parts but not others")
+        text += f"; {plural(s.partly_evidenced, 'more has', 'more have')} evidence for some parts but not others"
     if s.blank_evidence_parts:
-        text += (f". The evidence entry is blank for {plural(len(s.blank_evidence_parts), 'item')}: "
-                 f"{_join(list(s.blank_evidence_parts))}")
+        text += (
+            f". The evidence entry is blank for {plural(len(s.blank_evidence_parts), 'item')}: "
+            f"{_join(list(s.blank_evidence_parts))}"
+        )
     text += "."
     return text + withheld_sentence(report)
 
@@ -292,9 +393,11 @@ def withheld_sentence(report: Report) -> str:
     if not n:
         return " Nothing is withheld from this public version."
     label = report.framework.item_label.lower()
-    return (f" {plural(n, label)} ({_join(report.withheld_ids)}) {'is' if n == 1 else 'are'} withheld from this public "
-            f"version under {'its' if n == 1 else 'their'} protective marking and {'is' if n == 1 else 'are'} not in "
-            "these counts.")
+    return (
+        f" {plural(n, label)} ({_join(report.withheld_ids)}) {'is' if n == 1 else 'are'} withheld from this public "
+        f"version under {'its' if n == 1 else 'their'} protective marking and {'is' if n == 1 else 'are'} not in "
+        "these counts."
+    )
 
 
 def needing_attention(report: Report) -> list[str]:
@@ -327,8 +430,10 @@ def change_text(report: Report, rec_id: str) -> str:
     row = report.changes.set_index("recommendation_id").loc[rec_id]
     prev = report.previous_quarter.label
     if row.get("first_assessed", False):
-        text = (f"First assessed this quarter ({status_label(row['status']).lower()}); the {prev} snapshot "
-                f"gave no status that could be judged.")
+        text = (
+            f"First assessed this quarter ({status_label(row['status']).lower()}); the {prev} snapshot "
+            f"gave no status that could be judged."
+        )
     elif row["moved"]:
         text = f"Moved from {status_label(row['previous_status']).lower()} ({prev}) to {status_label(row['status']).lower()}."
     else:

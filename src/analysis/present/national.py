@@ -23,19 +23,27 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from analysis import __version__
+from analysis.compute.progress import (
+    APPLICABLE_STATUSES,
+    apply_audience,
+    mark_withheld,
+    recommendation_status,
+    report_marking,
+    summarise,
+    withheld_recommendations,
+    without_recommendations,
+)
+from analysis.compute.report_model import AUDIENCES, MissingProcessedData
+from analysis.compute.spc import RULE_WORDS as SPC_RULE_WORDS
 from analysis.core import config
-from analysis.present import style
-from analysis.sources.catalogue import Framework, load_framework
 from analysis.core.forces import Force, all_forces
+from analysis.core.periods import Quarter, parse_quarter
+from analysis.core.settings import FUNNEL_LEVELS, LOW_EVIDENCE_SHARE
+from analysis.present import style
 from analysis.present.fragments import esc, figure, heading, paragraphs, publish
 from analysis.present.narrative import plural
-from analysis.core.periods import Quarter, parse_quarter
-from analysis.compute.spc import RULE_WORDS as SPC_RULE_WORDS
-from analysis.core.settings import FUNNEL_LEVELS, LOW_EVIDENCE_SHARE
-from analysis.compute.progress import (APPLICABLE_STATUSES, apply_audience, mark_withheld, recommendation_status,
-                                      report_marking, summarise, withheld_recommendations, without_recommendations)
-from analysis.compute.report_model import AUDIENCES, MissingProcessedData
 from analysis.present.style import STATUS_LABELS, STATUS_ORDER
+from analysis.sources.catalogue import Framework, load_framework
 from analysis.sources.trackers import file_sha256
 
 TITLE = "National overview"
@@ -81,8 +89,7 @@ def _qindex(series: pd.Series) -> pd.Series:
 
 def _funnels(quarter: Quarter, data_dir) -> tuple[Quarter | None, dict, str]:
     """Charge rates for every force at the latest quarter up to ``quarter`` that has them."""
-    from analysis.compute import measure_sections
-    from analysis.compute import measures
+    from analysis.compute import measure_sections, measures
 
     if not config.measures_raw_dir(data_dir).exists():
         return None, {}, "No key-measures data is present in this data tree (data/raw/measures)."
@@ -99,15 +106,24 @@ def _funnels(quarter: Quarter, data_dir) -> tuple[Quarter | None, dict, str]:
             tables[basis] = measure_sections.national_measure_table(used, data_dir, basis)
         except KeyError:
             continue
-    note = "" if used == quarter else (
-        f"Charge-rate figures for {quarter.label} are not published yet; the funnel plots use "
-        f"{used.label}, the most recent quarter with data."
+    note = (
+        ""
+        if used == quarter
+        else (
+            f"Charge-rate figures for {quarter.label} are not published yet; the funnel plots use "
+            f"{used.label}, the most recent quarter with data."
+        )
     )
     return used, tables, note
 
 
-def load_overview(quarter, audience: str = "internal", framework: str = config.DEFAULT_FRAMEWORK,
-                  data_dir=None, now: dt.datetime | None = None) -> Overview:
+def load_overview(
+    quarter,
+    audience: str = "internal",
+    framework: str = config.DEFAULT_FRAMEWORK,
+    data_dir=None,
+    now: dt.datetime | None = None,
+) -> Overview:
     if audience not in AUDIENCES:
         raise ValueError(f"audience must be one of {', '.join(AUDIENCES)}, got {audience!r}")
     q = parse_quarter(quarter)
@@ -118,7 +134,7 @@ def load_overview(quarter, audience: str = "internal", framework: str = config.D
     table, index = _read(table_path), _read(index_path)
     table = table[_qindex(table["quarter"]) <= q.index] if len(table) else table
     index = index[_qindex(index["quarter"]) <= q.index] if len(index) else index
-    visible, withheld_all = apply_audience(table.reset_index(drop=True), audience)
+    visible, _withheld_all = apply_audience(table.reset_index(drop=True), audience)
 
     latest = {}
     for row in index.itertuples(index=False):
@@ -127,13 +143,17 @@ def load_overview(quarter, audience: str = "internal", framework: str = config.D
     submission_rows, status_rows, included, withheld = [], [], [], 0
     for force in forces:
         snap = latest.get(force.id)
-        submission_rows.append({
-            "force_id": force.id, "force": force.name, "region": force.region,
-            "submitted": bool(snap is not None and snap.quarter == q.id),
-            "latest_quarter": snap.quarter if snap is not None else "",
-            "as_of": snap.as_of if snap is not None else "",
-            "quarters_behind": (q.index - parse_quarter(snap.quarter).index) if snap is not None else None,
-        })
+        submission_rows.append(
+            {
+                "force_id": force.id,
+                "force": force.name,
+                "region": force.region,
+                "submitted": bool(snap is not None and snap.quarter == q.id),
+                "latest_quarter": snap.quarter if snap is not None else "",
+                "as_of": snap.as_of if snap is not None else "",
+                "quarters_behind": (q.index - parse_quarter(snap.quarter).index) if snap is not None else None,
+            }
+        )
         if snap is None:
             continue
         all_rows = table[(table["force_id"] == force.id) & (table["quarter"] == snap.quarter)]
@@ -146,16 +166,32 @@ def load_overview(quarter, audience: str = "internal", framework: str = config.D
         rec_status = mark_withheld(recommendation_status(fw, rows), withheld_ids)
         summary = summarise(rec_status)
         blank_complete = rec_status["applicable"] & (rec_status["status"] == "complete") & ~rec_status["has_evidence"]
-        status_rows.append({
-            "force_id": force.id, "force": force.name, "snapshot": snap.quarter,
-            **{s: summary.counts.get(s, 0) for s in APPLICABLE_STATUSES},
-            "not_applicable": summary.not_applicable, "applicable": summary.applicable,
-            "evidenced": summary.evidenced,
-            "complete_without_evidence": int(blank_complete.sum()),
-        })
+        status_rows.append(
+            {
+                "force_id": force.id,
+                "force": force.name,
+                "snapshot": snap.quarter,
+                **{s: summary.counts.get(s, 0) for s in APPLICABLE_STATUSES},
+                "not_applicable": summary.not_applicable,
+                "applicable": summary.applicable,
+                "evidenced": summary.evidenced,
+                "complete_without_evidence": int(blank_complete.sum()),
+            }
+        )
     submissions = pd.DataFrame(submission_rows)
-    status = pd.DataFrame(status_rows, columns=["force_id", "force", "snapshot", *APPLICABLE_STATUSES, "not_applicable",
-                                                "applicable", "evidenced", "complete_without_evidence"])
+    status = pd.DataFrame(
+        status_rows,
+        columns=[
+            "force_id",
+            "force",
+            "snapshot",
+            *APPLICABLE_STATUSES,
+            "not_applicable",
+            "applicable",
+            "evidenced",
+            "complete_without_evidence",
+        ],
+    )
     shown = pd.concat(included, ignore_index=True) if included else visible.iloc[0:0]
     measure_quarter, funnels, note = _funnels(q, data_dir)
     spc_table = None
@@ -170,13 +206,25 @@ def load_overview(quarter, audience: str = "internal", framework: str = config.D
     files = [fw.source_file, table_path, index_path]
     if config.measures_raw_dir(data_dir).exists():
         files += measures.input_paths(data_dir)
-    inputs = [{"file": str(p.relative_to(root)) if p.is_relative_to(root) else str(p), "sha256": file_sha256(p)} for p in files]
+    inputs = [
+        {"file": str(p.relative_to(root)) if p.is_relative_to(root) else str(p), "sha256": file_sha256(p)}
+        for p in files
+    ]
     overview = Overview(
-        quarter=q, audience=audience, framework=fw, forces=forces, submissions=submissions, status=status,
+        quarter=q,
+        audience=audience,
+        framework=fw,
+        forces=forces,
+        submissions=submissions,
+        status=status,
         withheld=withheld if audience == "public" else 0,
         marking=report_marking(shown) if len(shown) else "OFFICIAL",
-        measure_quarter=measure_quarter, funnels=funnels, measures_note=note, spc=spc_table, inputs=inputs,
-        generated_at=(now or dt.datetime.now(dt.timezone.utc)).strftime("%Y-%m-%d %H:%M UTC"),
+        measure_quarter=measure_quarter,
+        funnels=funnels,
+        measures_note=note,
+        spc=spc_table,
+        inputs=inputs,
+        generated_at=(now or dt.datetime.now(dt.UTC)).strftime("%Y-%m-%d %H:%M UTC"),
     )
     overview.look_at = forces_to_look_at(overview)
     return overview
@@ -190,23 +238,43 @@ def forces_to_look_at(overview: Overview) -> pd.DataFrame:
             if str(row.funnel).endswith("99.8%"):
                 side = "above" if row.funnel.startswith("above") else "below"
                 caveat = " (recorded basis: recent quarters are incomplete)" if basis == "recorded" else ""
-                found.append((row.force_id, row.force_name,
-                              f"charge rate ({basis} basis) {row.rate_pct:.1f}% is {side} the 99.8% funnel limit "
-                              f"around {row.national_rate_pct:.1f}% in {overview.measure_quarter.label}{caveat}"))
+                found.append(
+                    (
+                        row.force_id,
+                        row.force_name,
+                        f"charge rate ({basis} basis) {row.rate_pct:.1f}% is {side} the 99.8% funnel limit "
+                        f"around {row.national_rate_pct:.1f}% in {overview.measure_quarter.label}{caveat}",
+                    )
+                )
     if overview.spc is not None:
         for row in overview.spc[overview.spc["variation"] == "special_cause_concerning"].itertuples(index=False):
-            found.append((row.force_id, row.force_name,
-                          f"charge rate (closed basis) shows special-cause variation of concern in "
-                          f"{overview.measure_quarter.label} ({SPC_RULE_WORDS.get(row.rule, row.rule)})"))
+            found.append(
+                (
+                    row.force_id,
+                    row.force_name,
+                    f"charge rate (closed basis) shows special-cause variation of concern in "
+                    f"{overview.measure_quarter.label} ({SPC_RULE_WORDS.get(row.rule, row.rule)})",
+                )
+            )
     for row in overview.status.itertuples(index=False):
         label = parse_quarter(row.snapshot).label
         if row.applicable and row.evidenced / row.applicable < LOW_EVIDENCE_SHARE:
-            found.append((row.force_id, row.force,
-                          f"evidence is blank for all or part of {row.applicable - row.evidenced} of {row.applicable} "
-                          f"applicable recommendations in its {label} tracker"))
+            found.append(
+                (
+                    row.force_id,
+                    row.force,
+                    f"evidence is blank for all or part of {row.applicable - row.evidenced} of {row.applicable} "
+                    f"applicable recommendations in its {label} tracker",
+                )
+            )
         if row.complete_without_evidence:
-            found.append((row.force_id, row.force,
-                          f"{row.complete_without_evidence} recommendation(s) marked complete without evidence ({label})"))
+            found.append(
+                (
+                    row.force_id,
+                    row.force,
+                    f"{row.complete_without_evidence} recommendation(s) marked complete without evidence ({label})",
+                )
+            )
     frame = pd.DataFrame(found, columns=["force_id", "force", "reason"])
     return frame.sort_values(["force", "reason"], kind="stable").reset_index(drop=True)
 
@@ -222,7 +290,10 @@ def status_chart(overview: Overview):
     # each bar says which quarter its tracker is from: forces' latest trackers need not be from the same quarter
     table = table.set_axis([f"{name} ({parse_quarter(frame.loc[name, 'snapshot']).label})" for name in table.index])
     fig = horizontal_status_bars(
-        table, f"Recommendation status by force (latest tracker up to {overview.quarter.label})", row_height=0.45, legend_offset=-0.25
+        table,
+        f"Recommendation status by force (latest tracker up to {overview.quarter.label})",
+        row_height=0.45,
+        legend_offset=-0.25,
     )
     described = "; ".join(
         f"{name} ({parse_quarter(frame.loc[name, 'snapshot']).label}): "
@@ -236,34 +307,55 @@ def status_chart(overview: Overview):
 @style.themed
 def funnel_chart(table: pd.DataFrame, quarter: Quarter, basis: str):
     """Every force's charge rate against its number of assigned outcomes, with 95% and 99.8% limits."""
-    from analysis.compute import measures
-
     import matplotlib.pyplot as plt
 
+    from analysis.compute import measures
     from analysis.present.measure_charts import draw_funnel_limits
 
     table = table.dropna(subset=["assigned"])
     fig, ax = plt.subplots(figsize=(7.5, 4.8))
     target, phi = draw_funnel_limits(ax, table)
     outside = table["funnel"].astype(str).str.endswith("99.8%")
-    ax.scatter(table.loc[~outside, "assigned"], table.loc[~outside, "rate_pct"], s=18, color=style.OTHERS,
-               edgecolor=style.LIMITS, linewidth=0.4, label="Forces", zorder=3)
-    ax.scatter(table.loc[outside, "assigned"], table.loc[outside, "rate_pct"], s=40, color=style.HIGHLIGHT,
-               label="Outside the 99.8% limits", zorder=4)
+    ax.scatter(
+        table.loc[~outside, "assigned"],
+        table.loc[~outside, "rate_pct"],
+        s=18,
+        color=style.OTHERS,
+        edgecolor=style.LIMITS,
+        linewidth=0.4,
+        label="Forces",
+        zorder=3,
+    )
+    ax.scatter(
+        table.loc[outside, "assigned"],
+        table.loc[outside, "rate_pct"],
+        s=40,
+        color=style.HIGHLIGHT,
+        label="Outside the 99.8% limits",
+        zorder=4,
+    )
     for row in table[outside].itertuples(index=False):
-        ax.annotate(row.force_name, (row.assigned, row.rate_pct), xytext=(5, 4), textcoords="offset points",
-                    fontsize=7, color=style.HIGHLIGHT)
+        ax.annotate(
+            row.force_name,
+            (row.assigned, row.rate_pct),
+            xytext=(5, 4),
+            textcoords="offset points",
+            fontsize=7,
+            color=style.HIGHLIGHT,
+        )
     ax.set_xscale("log")
     ax.set_xlabel(f"Assigned outcomes in the quarter ({basis} basis, log scale)")
     ax.set_ylabel("Charge rate (%)")
     ax.set_title(f"Charge rate by force ({basis} basis), {quarter.label}", loc="left")
     ax.legend(fontsize=8, loc="upper right")
     names = ", ".join(f"{r.force_name} {r.rate_pct:.1f}%" for r in table[outside].itertuples(index=False)) or "none"
-    alt = (f"Funnel plot of the charge rate ({basis} basis) for {len(table)} forces in {quarter.label}, against the "
-           f"number of assigned outcomes, with 95% and 99.8% limits around the {measures.NATIONAL_NAME} rate of "
-           f"{100 * target:.1f}% (widened for over-dispersion, phi {phi:.0f}). "
-           + " ".join(funnel_position_sentences(table))
-           + f" Outside the 99.8% limits: {names}.")
+    alt = (
+        f"Funnel plot of the charge rate ({basis} basis) for {len(table)} forces in {quarter.label}, against the "
+        f"number of assigned outcomes, with 95% and 99.8% limits around the {measures.NATIONAL_NAME} rate of "
+        f"{100 * target:.1f}% (widened for over-dispersion, phi {phi:.0f}). "
+        + " ".join(funnel_position_sentences(table))
+        + f" Outside the 99.8% limits: {names}."
+    )
     return fig, alt
 
 
@@ -271,26 +363,41 @@ def funnel_chart(table: pd.DataFrame, quarter: Quarter, basis: str):
 def publish_meta(overview: Overview) -> None:
     """The banner's marking and identity, for the template (see ``fragments.publish``)."""
     meta = {
-        "force": "All forces", "force_id": config.NATIONAL_STEM,
-        "quarter": overview.quarter.id, "quarter_label": overview.quarter.label,
-        "audience": overview.audience, "marking": overview.marking,
+        "force": "All forces",
+        "force_id": config.NATIONAL_STEM,
+        "quarter": overview.quarter.id,
+        "quarter_label": overview.quarter.label,
+        "audience": overview.audience,
+        "marking": overview.marking,
         "framework": overview.framework.short_title,
         "title": f"{overview.framework.short_title} progress: {TITLE.lower()}, {overview.quarter.label}",
     }
     publish(meta)
 
 
-SECTIONS = [("summary", "Summary"), ("submissions", "Tracker submissions"), ("status", "Status across forces"),
-            ("measures", "Key measures across forces"), ("spc", "Charge rates over time"),
-            ("measures-fairness", "Fairness indicator: stop and search disparity"),
-            ("measures-sexual-offences", "Proxy: sexual offences charged"),
-            ("look-at", "Forces to look at"), ("sources", "Sources and provenance")]
-VARIATION_LABELS = {"common_cause": "Common cause only", "special_cause_improving": "Special cause, improving",
-                    "special_cause_concerning": "Special cause, concerning",
-                    "special_cause_neutral": "Special cause, neutral", "too_few_points": "Too few quarters"}
-ASSURANCE_LABELS = {"consistently_passes": "Consistently above the England and Wales rate",
-                    "consistently_fails": "Consistently below the England and Wales rate",
-                    "hit_and_miss": "Hit and miss (the national rate lies inside the limits)"}
+SECTIONS = [
+    ("summary", "Summary"),
+    ("submissions", "Tracker submissions"),
+    ("status", "Status across forces"),
+    ("measures", "Key measures across forces"),
+    ("spc", "Charge rates over time"),
+    ("measures-fairness", "Fairness indicator: stop and search disparity"),
+    ("measures-sexual-offences", "Proxy: sexual offences charged"),
+    ("look-at", "Forces to look at"),
+    ("sources", "Sources and provenance"),
+]
+VARIATION_LABELS = {
+    "common_cause": "Common cause only",
+    "special_cause_improving": "Special cause, improving",
+    "special_cause_concerning": "Special cause, concerning",
+    "special_cause_neutral": "Special cause, neutral",
+    "too_few_points": "Too few quarters",
+}
+ASSURANCE_LABELS = {
+    "consistently_passes": "Consistently above the England and Wales rate",
+    "consistently_fails": "Consistently below the England and Wales rate",
+    "hit_and_miss": "Hit and miss (the national rate lies inside the limits)",
+}
 
 
 def header(o: Overview) -> str:
@@ -304,23 +411,29 @@ def header(o: Overview) -> str:
     ]
     cells = "".join(f"<tr><th scope='row'>{esc(k)}</th><td>{esc(v)}</td></tr>" for k, v in rows)
     toc = "".join(f'<li><a href="#{esc(a)}">{esc(t)}</a></li>' for a, t in SECTIONS)
-    return (f'<h1 id="top">{esc(o.framework.short_title)} progress: {esc(TITLE.lower())}, {esc(o.quarter.label)}</h1>'
-            f'<table class="meta">{cells}</table>'
-            f'<nav class="toc" aria-label="Contents"><h2 id="contents">Contents</h2><ol>{toc}</ol></nav>')
+    return (
+        f'<h1 id="top">{esc(o.framework.short_title)} progress: {esc(TITLE.lower())}, {esc(o.quarter.label)}</h1>'
+        f'<table class="meta">{cells}</table>'
+        f'<nav class="toc" aria-label="Contents"><h2 id="contents">Contents</h2><ol>{toc}</ol></nav>'
+    )
 
 
 def summary_sentences(o: Overview) -> list[str]:
     n = len(o.forces)
-    out = [f"{o.submitted} of {n} forces submitted a tracker for {o.quarter.label}; "
-           f"{len(o.status)} have at least one tracker snapshot up to this quarter."]
+    out = [
+        f"{o.submitted} of {n} forces submitted a tracker for {o.quarter.label}; "
+        f"{len(o.status)} have at least one tracker snapshot up to this quarter."
+    ]
     out += snapshot_sentences(o)
     if o.funnels:
         closed = o.funnels.get("closed")
         if closed is not None:
             outside = int(closed["funnel"].astype(str).str.endswith("99.8%").sum())
-            out.append(f"In {o.measure_quarter.label} the England and Wales charge rate (closed basis) was "
-                       f"{closed['national_rate_pct'].iloc[0]:.1f}%; {outside} of {closed['assigned'].notna().sum()} forces "
-                       f"{'was' if outside == 1 else 'were'} outside the 99.8% funnel limits.")
+            out.append(
+                f"In {o.measure_quarter.label} the England and Wales charge rate (closed basis) was "
+                f"{closed['national_rate_pct'].iloc[0]:.1f}%; {outside} of {closed['assigned'].notna().sum()} forces "
+                f"{'was' if outside == 1 else 'were'} outside the 99.8% funnel limits."
+            )
     if o.measures_note:
         out.append(o.measures_note)
     n_look = len(o.look_at["force_id"].unique()) if o.look_at is not None else 0
@@ -343,12 +456,16 @@ def snapshot_sentences(o: Overview) -> list[str]:
         forces = plural(len(group), "force")
         when = parse_quarter(snapshot).label
         if snapshot == o.quarter.id:
-            out.append(f"In the trackers for {when} ({forces}), {complete} of {applicable} applicable {label}s are "
-                       f"complete and {evidenced} ({share}%) have evidence recorded for every applicable part.")
+            out.append(
+                f"In the trackers for {when} ({forces}), {complete} of {applicable} applicable {label}s are "
+                f"complete and {evidenced} ({share}%) have evidence recorded for every applicable part."
+            )
         else:
-            out.append(f"{forces.capitalize()} last submitted a tracker for {when}; as at that quarter, {complete} of "
-                       f"{applicable} applicable {label}s were complete and {evidenced} ({share}%) had evidence "
-                       "recorded for every applicable part. These are not added to this quarter's figures.")
+            out.append(
+                f"{forces.capitalize()} last submitted a tracker for {when}; as at that quarter, {complete} of "
+                f"{applicable} applicable {label}s were complete and {evidenced} ({share}%) had evidence "
+                "recorded for every applicable part. These are not added to this quarter's figures."
+            )
     return out
 
 
@@ -358,9 +475,11 @@ def funnel_position_sentences(table: pd.DataFrame) -> list[str]:
     above95, below95 = position.str.startswith("above").sum(), position.str.startswith("below").sum()
     above998, below998 = (position == "above 99.8%").sum(), (position == "below 99.8%").sum()
     n = int(position.isin(["within", "above 95%", "below 95%", "above 99.8%", "below 99.8%"]).sum())
-    return [f"Against the 95% limits: {above95 + below95} of {n} forces are outside ({above95} above, {below95} "
-            f"below) and {n - above95 - below95} inside.",
-            f"Against the wider 99.8% limits: {above998 + below998} are outside ({above998} above, {below998} below)."]
+    return [
+        f"Against the 95% limits: {above95 + below95} of {n} forces are outside ({above95} above, {below95} "
+        f"below) and {n - above95 - below95} inside.",
+        f"Against the wider 99.8% limits: {above998 + below998} are outside ({above998} above, {below998} below).",
+    ]
 
 
 def summary_section(o: Overview) -> str:
@@ -371,14 +490,22 @@ def submissions_section(o: Overview) -> str:
     rows = []
     for r in o.submissions.sort_values("force").itertuples(index=False):
         latest = parse_quarter(r.latest_quarter).label if r.latest_quarter else "none"
-        behind = "" if r.quarters_behind in (None, 0) or r.quarters_behind != r.quarters_behind else f" ({int(r.quarters_behind)} quarters earlier)"
-        rows.append(f"<tr><td>{esc(r.force)}</td><td>{esc(r.region)}</td><td>{'Yes' if r.submitted else 'No'}</td>"
-                    f"<td>{esc(latest)}{esc(behind)}</td><td>{esc(r.as_of or '')}</td></tr>")
-    return (heading("Tracker submissions", "submissions")
-            + paragraphs([f"{o.submitted} of {len(o.forces)} forces submitted a tracker for {o.quarter.label}."])
-            + "<table class='entries'><thead><tr><th scope='col'>Force</th><th scope='col'>Region</th>"
-            f"<th scope='col'>Submitted for {esc(o.quarter.label)}</th><th scope='col'>Latest tracker</th>"
-            f"<th scope='col'>Data as of</th></tr></thead><tbody>{''.join(rows)}</tbody></table>")
+        behind = (
+            ""
+            if r.quarters_behind in (None, 0) or r.quarters_behind != r.quarters_behind
+            else f" ({int(r.quarters_behind)} quarters earlier)"
+        )
+        rows.append(
+            f"<tr><td>{esc(r.force)}</td><td>{esc(r.region)}</td><td>{'Yes' if r.submitted else 'No'}</td>"
+            f"<td>{esc(latest)}{esc(behind)}</td><td>{esc(r.as_of or '')}</td></tr>"
+        )
+    return (
+        heading("Tracker submissions", "submissions")
+        + paragraphs([f"{o.submitted} of {len(o.forces)} forces submitted a tracker for {o.quarter.label}."])
+        + "<table class='entries'><thead><tr><th scope='col'>Force</th><th scope='col'>Region</th>"
+        f"<th scope='col'>Submitted for {esc(o.quarter.label)}</th><th scope='col'>Latest tracker</th>"
+        f"<th scope='col'>Data as of</th></tr></thead><tbody>{''.join(rows)}</tbody></table>"
+    )
 
 
 def status_section(o: Overview) -> str:
@@ -386,8 +513,14 @@ def status_section(o: Overview) -> str:
     if o.status.empty:
         out.append(paragraphs([f"No force has submitted a tracker up to {o.quarter.label}."]))
         return "".join(out)
-    out.append(paragraphs(["Each force is shown at its latest tracker snapshot up to this quarter; the table says which "
-                           "quarter that is. Statuses are counted per recommendation."]))
+    out.append(
+        paragraphs(
+            [
+                "Each force is shown at its latest tracker snapshot up to this quarter; the table says which "
+                "quarter that is. Statuses are counted per recommendation."
+            ]
+        )
+    )
     fig, alt = status_chart(o)
     out.append(figure(fig, alt, "Recommendation status by force."))
     head = "".join(f"<th scope='col'>{esc(STATUS_LABELS[s])}</th>" for s in APPLICABLE_STATUSES)
@@ -397,8 +530,10 @@ def status_section(o: Overview) -> str:
         + f"<td>{int(r.not_applicable)}</td><td>{int(r.evidenced)} of {int(r.applicable)}</td></tr>"
         for r in o.status.sort_values("force").itertuples(index=False)
     )
-    out.append("<table class='entries'><thead><tr><th scope='col'>Force</th><th scope='col'>Snapshot</th>"
-               f"{head}<th scope='col'>Not applicable</th><th scope='col'>Evidenced</th></tr></thead><tbody>{rows}</tbody></table>")
+    out.append(
+        "<table class='entries'><thead><tr><th scope='col'>Force</th><th scope='col'>Snapshot</th>"
+        f"{head}<th scope='col'>Not applicable</th><th scope='col'>Evidenced</th></tr></thead><tbody>{rows}</tbody></table>"
+    )
     return "".join(out)
 
 
@@ -414,16 +549,30 @@ def measures_section(o: Overview) -> str:
         out.append(heading(f"Charge rate ({basis} basis)", f"measure-charge-{basis}", 3))
         fig, alt = funnel_chart(table, o.measure_quarter, basis)
         out.append(figure(fig, alt))
-        out.append(paragraphs([
-            *funnel_position_sentences(table),
-            *(["Recorded-basis outcomes for recent quarters are incomplete (investigations still open)."] if basis == "recorded" else []),
-        ]))
+        out.append(
+            paragraphs(
+                [
+                    *funnel_position_sentences(table),
+                    *(
+                        ["Recorded-basis outcomes for recent quarters are incomplete (investigations still open)."]
+                        if basis == "recorded"
+                        else []
+                    ),
+                ]
+            )
+        )
         out.append("</section>")
-    out.append(paragraphs(["Misconduct, response times and workforce representation are not loaded for every "
-                           "force, so they are not compared here; each force's report shows what is known for that "
-                           "force. For trust and for rape cases reaching court, the sections below show official "
-                           "figures that exist for every force, each named for what it is: a fairness indicator "
-                           "and a proxy."]))
+    out.append(
+        paragraphs(
+            [
+                "Misconduct, response times and workforce representation are not loaded for every "
+                "force, so they are not compared here; each force's report shows what is known for that "
+                "force. For trust and for rape cases reaching court, the sections below show official "
+                "figures that exist for every force, each named for what it is: a fairness indicator "
+                "and a proxy."
+            ]
+        )
+    )
     return "".join(out)
 
 
@@ -435,21 +584,37 @@ def spc_sentences(o: Overview) -> list[str]:
     var = t["variation"].value_counts()
     ass = t["assurance"].value_counts()
     concern = t[t["variation"] == "special_cause_concerning"]["force_name"].tolist()
-    out = [f"Each force's charge rate (closed basis) is drawn on a Laney p′ process-behaviour chart of its last "
-           f"{int(t['n_points'].max())} quarters up to {label}, as in the force reports.",
-           "Variation in the latest quarter: " + "; ".join(
-               f"{VARIATION_LABELS[k].lower()}: {plural(int(var[k]), 'force')}"
-               for k in VARIATION_LABELS if k in var) + ".",
-           f"Assurance against the England and Wales rate for {label} "
-           f"({o.funnels['closed']['national_rate_pct'].iloc[0]:.1f}%): " if "closed" in o.funnels else
-           f"Assurance against the England and Wales rate for {label}: "]
-    out[-1] += "; ".join(f"{ASSURANCE_LABELS[k][0].lower()}{ASSURANCE_LABELS[k][1:]}: {plural(int(ass[k]), 'force')}"
-                         for k in ASSURANCE_LABELS if k in ass) + "."
-    out.append(f"Special-cause variation of concern: {', '.join(concern)}." if concern else
-               "No force shows special-cause variation of concern in its latest quarter.")
+    out = [
+        f"Each force's charge rate (closed basis) is drawn on a Laney p′ process-behaviour chart of its last "
+        f"{int(t['n_points'].max())} quarters up to {label}, as in the force reports.",
+        "Variation in the latest quarter: "
+        + "; ".join(
+            f"{VARIATION_LABELS[k].lower()}: {plural(int(var[k]), 'force')}" for k in VARIATION_LABELS if k in var
+        )
+        + ".",
+        f"Assurance against the England and Wales rate for {label} "
+        f"({o.funnels['closed']['national_rate_pct'].iloc[0]:.1f}%): "
+        if "closed" in o.funnels
+        else f"Assurance against the England and Wales rate for {label}: ",
+    ]
+    out[-1] += (
+        "; ".join(
+            f"{ASSURANCE_LABELS[k][0].lower()}{ASSURANCE_LABELS[k][1:]}: {plural(int(ass[k]), 'force')}"
+            for k in ASSURANCE_LABELS
+            if k in ass
+        )
+        + "."
+    )
+    out.append(
+        f"Special-cause variation of concern: {', '.join(concern)}."
+        if concern
+        else "No force shows special-cause variation of concern in its latest quarter."
+    )
     if len(concern) > len(t) / 3:
-        out.append("When this many forces move together, look first for a common cause (for example a change in "
-                   "recording or in the courts) before a cause in each force.")
+        out.append(
+            "When this many forces move together, look first for a common cause (for example a change in "
+            "recording or in the courts) before a cause in each force."
+        )
     return out
 
 
@@ -462,36 +627,59 @@ def spc_section(o: Overview) -> str:
         f"<tr><td>{esc(r.force_name)}</td><td>{'' if r.rate_pct != r.rate_pct else f'{r.rate_pct:.1f}%'}</td>"
         f"<td>{esc(VARIATION_LABELS[r.variation])}</td><td>{esc(SPC_RULE_WORDS.get(r.rule, r.rule) or '–')}</td>"
         f"<td>{esc(ASSURANCE_LABELS.get(r.assurance, 'None'))}</td></tr>"
-        for r in o.spc.itertuples(index=False))
-    out.append("<details><summary>Every force's verdicts (alphabetical)</summary><table class='entries'><thead><tr>"
-               "<th scope='col'>Force</th><th scope='col'>Latest rate</th><th scope='col'>Variation</th>"
-               "<th scope='col'>Rule met by the latest quarter</th><th scope='col'>Assurance</th></tr></thead>"
-               f"<tbody>{rows}</tbody></table></details>")
+        for r in o.spc.itertuples(index=False)
+    )
+    out.append(
+        "<details><summary>Every force's verdicts (alphabetical)</summary><table class='entries'><thead><tr>"
+        "<th scope='col'>Force</th><th scope='col'>Latest rate</th><th scope='col'>Variation</th>"
+        "<th scope='col'>Rule met by the latest quarter</th><th scope='col'>Assurance</th></tr></thead>"
+        f"<tbody>{rows}</tbody></table></details>"
+    )
     return "".join(out)
 
 
 def look_at_section(o: Overview) -> str:
     out = [heading("Forces to look at", "look-at")]
     if o.look_at is None or o.look_at.empty:
-        out.append(paragraphs(["No force is outside the 99.8% funnel limits, shows special-cause variation of concern "
-                               "or has a tracker with mostly blank evidence."]))
+        out.append(
+            paragraphs(
+                [
+                    "No force is outside the 99.8% funnel limits, shows special-cause variation of concern "
+                    "or has a tracker with mostly blank evidence."
+                ]
+            )
+        )
         return "".join(out)
-    out.append(paragraphs(["Listed alphabetically, not ranked. A point outside the 99.8% limits is unlikely to be "
-                           "chance alone; it is a prompt for a question, not a verdict."]))
-    items = "".join(f"<li><strong>{esc(force)}</strong>: <ul>{''.join(f'<li>{esc(r)}</li>' for r in grp['reason'])}</ul></li>"
-                    for force, grp in o.look_at.groupby("force", sort=True))
+    out.append(
+        paragraphs(
+            [
+                "Listed alphabetically, not ranked. A point outside the 99.8% limits is unlikely to be "
+                "chance alone; it is a prompt for a question, not a verdict."
+            ]
+        )
+    )
+    items = "".join(
+        f"<li><strong>{esc(force)}</strong>: <ul>{''.join(f'<li>{esc(r)}</li>' for r in grp['reason'])}</ul></li>"
+        for force, grp in o.look_at.groupby("force", sort=True)
+    )
     out.append(f"<ul class='flags'>{items}</ul>")
     return "".join(out)
 
 
 def provenance(o: Overview) -> str:
-    params = "".join(f"<tr><th scope='row'>{esc(k)}</th><td><code>{esc(v)}</code></td></tr>" for k, v in o.parameters.items())
-    files = "".join(f"<tr><td><code>{esc(i['file'])}</code></td><td><code>{esc(i['sha256'])}</code></td></tr>" for i in o.inputs)
-    return (heading("Sources and provenance", "sources")
-            + f"<h3>Parameters</h3><table class='meta'>{params}</table>"
-            + "<h3>Data files used</h3><table class='files'><thead><tr><th scope='col'>File</th><th scope='col'>SHA-256</th>"
-            f"</tr></thead><tbody>{files}</tbody></table>"
-            + f"<p>Produced by the <code>analysis</code> package version {esc(__version__)}.</p>")
+    params = "".join(
+        f"<tr><th scope='row'>{esc(k)}</th><td><code>{esc(v)}</code></td></tr>" for k, v in o.parameters.items()
+    )
+    files = "".join(
+        f"<tr><td><code>{esc(i['file'])}</code></td><td><code>{esc(i['sha256'])}</code></td></tr>" for i in o.inputs
+    )
+    return (
+        heading("Sources and provenance", "sources")
+        + f"<h3>Parameters</h3><table class='meta'>{params}</table>"
+        + "<h3>Data files used</h3><table class='files'><thead><tr><th scope='col'>File</th><th scope='col'>SHA-256</th>"
+        f"</tr></thead><tbody>{files}</tbody></table>"
+        + f"<p>Produced by the <code>analysis</code> package version {esc(__version__)}.</p>"
+    )
 
 
 # --------------------------------------------------------------------------- new measures across forces (issue 11)
@@ -519,42 +707,63 @@ def fairness_section(o: Overview, data_dir=None) -> str:
     year = period.replace("-", "/")
     nat = table[table["force_id"] == disparity.NATIONAL_ID].iloc[0]
     no_rate = table[(table["force_id"] != disparity.NATIONAL_ID) & table["ratio"].isna()]["force_name"].tolist()
-    out.append(paragraphs([
-        "This is a fairness indicator, not the review's own measure: the review asks for a smaller gap in trust "
-        "between Black people and the population as a whole, a survey measure with no figure for each force. The "
-        "official figure that exists for every force is how often Black and White residents are stopped and searched.",
-        f"{year} is the latest year published by the end of {o.quarter.label}. Across England and Wales Black "
-        f"residents were searched at {nat['ratio']:.2f} times the rate of White residents (95% confidence interval "
-        f"{nat['lower']:.2f} to {nat['upper']:.2f})"
-        + (f"; the ethnicity of {nat['unknown_share']:.1f}% of searches was not recorded, and those searches are in "
-           f"neither rate." if pd.notna(nat["unknown_share"]) else "."),
-        *([f"No rate per 1,000 residents is published for {', '.join(no_rate)}, so no ratio is shown."]
-          if no_rate else []),
-    ]))
+    out.append(
+        paragraphs(
+            [
+                "This is a fairness indicator, not the review's own measure: the review asks for a smaller gap in trust "
+                "between Black people and the population as a whole, a survey measure with no figure for each force. The "
+                "official figure that exists for every force is how often Black and White residents are stopped and searched.",
+                f"{year} is the latest year published by the end of {o.quarter.label}. Across England and Wales Black "
+                f"residents were searched at {nat['ratio']:.2f} times the rate of White residents (95% confidence interval "
+                f"{nat['lower']:.2f} to {nat['upper']:.2f})"
+                + (
+                    f"; the ethnicity of {nat['unknown_share']:.1f}% of searches was not recorded, and those searches are in "
+                    f"neither rate."
+                    if pd.notna(nat["unknown_share"])
+                    else "."
+                ),
+                *(
+                    [f"No rate per 1,000 residents is published for {', '.join(no_rate)}, so no ratio is shown."]
+                    if no_rate
+                    else []
+                ),
+            ]
+        )
+    )
     fig, alt = measure_charts.chart_stop_search_funnel(None, period, data_dir)
     out.append(figure(fig, alt))
     outer = f"{max(FUNNEL_LEVELS) * 100:g}%"
     outside = table[table["funnel"].str.endswith(outer)]
     if len(outside):
         listed = "; ".join(f"{r.force_name} ({r.funnel.split()[0]}, {r.ratio:.2f})" for r in outside.itertuples())
-        out.append(paragraphs([f"Outside the widened {outer} limits around the England and Wales ratio, in "
-                               f"alphabetical order: {listed}. A point outside them is unlikely to be chance alone; "
-                               f"it is a prompt for a question, not a verdict."]))
+        out.append(
+            paragraphs(
+                [
+                    f"Outside the widened {outer} limits around the England and Wales ratio, in "
+                    f"alphabetical order: {listed}. A point outside them is unlikely to be chance alone; "
+                    f"it is a prompt for a question, not a verdict."
+                ]
+            )
+        )
     rows = []
     for r in table.itertuples(index=False):
         share = census["minority_share"].get(r.force_id)
         ratio = "no rate" if pd.isna(r.ratio) else f"{r.ratio:.2f} ({r.lower:.2f} to {r.upper:.2f})"
-        rows.append(f"<tr><td>{esc(r.force_name)}</td><td>{_fmt_number(r.black_rate)}</td>"
-                    f"<td>{_fmt_number(r.white_rate)}</td><td>{esc(ratio)}</td>"
-                    f"<td>{_fmt_number(r.unknown_share, '{:.1f}%', 'not given')}</td>"
-                    f"<td>{_fmt_number(share, '{:.1f}%', 'not given')}</td></tr>")
+        rows.append(
+            f"<tr><td>{esc(r.force_name)}</td><td>{_fmt_number(r.black_rate)}</td>"
+            f"<td>{_fmt_number(r.white_rate)}</td><td>{esc(ratio)}</td>"
+            f"<td>{_fmt_number(r.unknown_share, '{:.1f}%', 'not given')}</td>"
+            f"<td>{_fmt_number(share, '{:.1f}%', 'not given')}</td></tr>"
+        )
     out.append(
         f"<table class='entries'><caption>Stop and search by ethnicity, {esc(year)}, forces in alphabetical order "
         "(not ranked); rates per 1,000 residents of each group (Census 2021)</caption><thead><tr>"
         "<th scope='col'>Force</th><th scope='col'>Black, per 1,000</th><th scope='col'>White, per 1,000</th>"
         "<th scope='col'>Black/White ratio (95% CI)</th><th scope='col'>Ethnicity not recorded</th>"
         "<th scope='col'>Ethnic minority share of residents (Census 2021)</th></tr></thead><tbody>"
-        + "".join(rows) + "</tbody></table>")
+        + "".join(rows)
+        + "</tbody></table>"
+    )
     return "".join(out)
 
 
@@ -576,20 +785,30 @@ def sexual_offences_proxy_section(o: Overview, data_dir=None) -> str:
     labels = [y.replace("-", "/") for y in years]
     wide = charges[charges["period"].isin(years)].pivot(index="force_id", columns="period", values="charges")
     names = {f.id: f.name for f in o.forces}
-    out.append(paragraphs([
-        "Proxy, not the review's measure: all sexual offences, not only adult rape; charges, not cases reaching "
-        "court. The figures are counts of investigations closed in the year with a charge or summons; the source "
-        "has no total of all outcomes by offence group, so no rate is given and forces of different sizes should "
-        "not be compared by these numbers.",
-    ]))
+    out.append(
+        paragraphs(
+            [
+                "Proxy, not the review's measure: all sexual offences, not only adult rape; charges, not cases reaching "
+                "court. The figures are counts of investigations closed in the year with a charge or summons; the source "
+                "has no total of all outcomes by offence group, so no rate is given and forces of different sizes should "
+                "not be compared by these numbers.",
+            ]
+        )
+    )
     rows = "".join(
         f"<tr><td>{esc(names[f])}</td>" + "".join(f"<td>{int(wide.at[f, y]):,}</td>" for y in years) + "</tr>"
-        for f in sorted(names, key=names.get) if f in wide.index)
+        for f in sorted(names, key=names.get)
+        if f in wide.index
+    )
     nat = "".join(f"<td>{int(wide.at[disparity.NATIONAL_ID, y]):,}</td>" for y in years)
-    out.append("<table class='entries'><caption>Sexual offences charged or summonsed (closed basis), forces in "
-               "alphabetical order</caption><thead><tr><th scope='col'>Force</th>"
-               + "".join(f"<th scope='col'>{esc(label)}</th>" for label in labels) + "</tr></thead><tbody>"
-               + rows + f"<tr><td>{esc(NATIONAL_NAME_TEXT)}</td>{nat}</tr></tbody></table>")
+    out.append(
+        "<table class='entries'><caption>Sexual offences charged or summonsed (closed basis), forces in "
+        "alphabetical order</caption><thead><tr><th scope='col'>Force</th>"
+        + "".join(f"<th scope='col'>{esc(label)}</th>" for label in labels)
+        + "</tr></thead><tbody>"
+        + rows
+        + f"<tr><td>{esc(NATIONAL_NAME_TEXT)}</td>{nat}</tr></tbody></table>"
+    )
     return "".join(out)
 
 

@@ -12,16 +12,27 @@ import contextlib
 import functools
 
 from analysis.core import palette
+from analysis.core.palette import (  # noqa: F401
+    COMPARATOR,
+    HIGHLIGHT,
+    LIMITS,
+    OTHERS,
+    PRIMARY,
+    REFERENCE,
+    SECONDARY,
+    SPC_CENTRE,
+    SPC_COMMON,
+    SPC_COMPARATOR,
+    SPC_CONCERNING,
+    SPC_IMPROVING,
+    SPC_NEUTRAL,
+)
 from analysis.core.settings import (  # chart legibility: see docs/assumptions.md
     MAX_FIGURE_WIDTH_IN,
     MIN_FIGURE_FONT_PT,
     MIN_PHONE_TEXT_PX,
     PHONE_CONTENT_PX,
     WRAP_LABEL_CHARS,
-)
-from analysis.core.palette import (  # noqa: F401
-    COMPARATOR, HIGHLIGHT, LIMITS, OTHERS, PRIMARY, REFERENCE, SECONDARY,
-    SPC_CENTRE, SPC_COMMON, SPC_COMPARATOR, SPC_CONCERNING, SPC_IMPROVING, SPC_NEUTRAL,
 )
 
 CATEGORICAL = list(palette.CATEGORICAL)
@@ -60,8 +71,12 @@ def _wrap_titles_and_axis_labels(fig) -> None:
 
     width_pt, height_pt = (v * 72 for v in fig.get_size_inches())
     for ax in fig.axes:
-        for text, room in ((ax.title, width_pt), (ax._left_title, width_pt), (ax.xaxis.label, width_pt),
-                           (ax.yaxis.label, height_pt * 0.85)):
+        for text, room in (
+            (ax.title, width_pt),
+            (ax._left_title, width_pt),
+            (ax.xaxis.label, width_pt),
+            (ax.yaxis.label, height_pt * 0.85),
+        ):
             words = " ".join(text.get_text().split())
             if words:
                 # an average character of a sans-serif font is a little over half the font size wide
@@ -85,9 +100,15 @@ def _legends_below_axes(fig) -> None:
         if legend.get_window_extent(renderer).width > 0.95 * fig.bbox.width and getattr(legend, "_ncols", 1) > 1:
             # too wide for the figure once its text is larger: one entry a row (made again: its box is fixed)
             handles, labels = ax.get_legend_handles_labels()
-            legend = ax.legend(handles, labels, ncols=1, loc=legend._loc, frameon=legend.get_frame_on(),
-                               bbox_to_anchor=(anchor.x0, anchor.y0, anchor.width, anchor.height),
-                               fontsize=legend.get_texts()[0].get_fontsize())
+            legend = ax.legend(
+                handles,
+                labels,
+                ncols=1,
+                loc=legend._loc,
+                frameon=legend.get_frame_on(),
+                bbox_to_anchor=(anchor.x0, anchor.y0, anchor.width, anchor.height),
+                fontsize=legend.get_texts()[0].get_fontsize(),
+            )
         gap = legend.get_texts()[0].get_fontsize() * 0.4 * fig.dpi / 72 if legend.get_texts() else 4
         x_axes = anchor.x0 if anchor.width == 0 else anchor.x0 + anchor.width / 2
         y_axes = ax.transAxes.inverted().transform((0, bottom - gap))[1]
@@ -107,9 +128,15 @@ def _balance_legends(fig) -> None:
             # the legend's box is laid out when it is made, so make it again with the balanced column count
             anchor = legend.get_bbox_to_anchor().transformed(ax.transAxes.inverted())
             handles, labels = ax.get_legend_handles_labels()
-            ax.legend(handles, labels, ncols=math.ceil(n / math.ceil(n / cols)), loc=legend._loc,
-                      bbox_to_anchor=(anchor.x0, anchor.y0, anchor.width, anchor.height),
-                      frameon=legend.get_frame_on(), fontsize=legend.get_texts()[0].get_fontsize())
+            ax.legend(
+                handles,
+                labels,
+                ncols=math.ceil(n / math.ceil(n / cols)),
+                loc=legend._loc,
+                bbox_to_anchor=(anchor.x0, anchor.y0, anchor.width, anchor.height),
+                frameon=legend.get_frame_on(),
+                fontsize=legend.get_texts()[0].get_fontsize(),
+            )
 
 
 def smallest_font_pt(fig) -> float:
@@ -181,11 +208,18 @@ def theme_rc() -> dict:
     from cycler import cycler
 
     rc = {**sns.plotting_context("notebook", font_scale=SEABORN_FONT_SCALE), **sns.axes_style(SEABORN_STYLE)}
-    rc.update({"font.family": ["sans-serif"], "axes.prop_cycle": cycler(color=CATEGORICAL),
-               "figure.dpi": FIGURE_DPI, "savefig.bbox": "tight", "axes.titleweight": "bold",
-               # labels carry untrusted text (force names, periods, measure titles): "$...$" in them is drawn
-               # literally, never parsed as mathtext (which can fail the whole report)
-               "text.parse_math": False})
+    rc.update(
+        {
+            "font.family": ["sans-serif"],
+            "axes.prop_cycle": cycler(color=CATEGORICAL),
+            "figure.dpi": FIGURE_DPI,
+            "savefig.bbox": "tight",
+            "axes.titleweight": "bold",
+            # labels carry untrusted text (force names, periods, measure titles): "$...$" in them is drawn
+            # literally, never parsed as mathtext (which can fail the whole report)
+            "text.parse_math": False,
+        }
+    )
     return rc
 
 
@@ -254,7 +288,7 @@ def _scoped_rules(css: str, scope: str) -> list[str]:
         while depth and end < len(css):
             depth += {"{": 1, "}": -1}.get(css[end], 0)
             end += 1
-        body, i = css[start + 1:end - 1], end
+        body, i = css[start + 1 : end - 1], end
         if prelude.startswith("@media") and "print" not in prelude:
             out.append(f"{prelude} {{ {' '.join(_scoped_rules(body, scope))} }}")
         elif not prelude.startswith("@"):
@@ -278,12 +312,14 @@ def notebook_css() -> str:
     stylesheet = css_custom_properties() + "\n" + (config.TEMPLATES_DIR / "casey" / "report.css").read_text()
     css = re.sub(r"/\*.*?\*/", "", stylesheet, flags=re.S)
     scope = f".{PIECE_CLASS}" * 2  # doubled: outranks JupyterLab's own output styles (right-aligned cells...)
-    extra = [f"{scope} {{ max-width: 60rem; }}",
-             f"{scope} .casey-marking {{ display: flex; gap: 1rem; padding: 0.35rem 1rem; color: var(--text-on-dark); "
-             f"background: var(--text); font-size: 0.85rem; }}",
-             f"{scope} .casey-marking.marking-official-sensitive {{ background: var(--sensitive); }}",
-             # JupyterLab stripes and shrinks tables in outputs; the report does neither
-             f"{scope} tr, {scope} tbody tr:nth-child(n), {scope} tbody tr:hover {{ background: transparent; }}"]
+    extra = [
+        f"{scope} {{ max-width: 60rem; }}",
+        f"{scope} .casey-marking {{ display: flex; gap: 1rem; padding: 0.35rem 1rem; color: var(--text-on-dark); "
+        f"background: var(--text); font-size: 0.85rem; }}",
+        f"{scope} .casey-marking.marking-official-sensitive {{ background: var(--sensitive); }}",
+        # JupyterLab stripes and shrinks tables in outputs; the report does neither
+        f"{scope} tr, {scope} tbody tr:nth-child(n), {scope} tbody tr:hover {{ background: transparent; }}",
+    ]
     return "\n".join(_scoped_rules(css, scope) + extra)
 
 

@@ -16,7 +16,12 @@ def _stacked(table: pd.DataFrame, ax, horizontal: bool) -> None:
     left = pd.Series(0, index=table.index, dtype=float)
     for status in [s for s in STATUS_ORDER if s in table.columns]:
         values = table[status]
-        kwargs = dict(color=STATUS_COLOURS[status], label=STATUS_LABELS[status], edgecolor="white", linewidth=0.8)
+        kwargs = {
+            "color": STATUS_COLOURS[status],
+            "label": STATUS_LABELS[status],
+            "edgecolor": "white",
+            "linewidth": 0.8,
+        }
         if horizontal:
             ax.barh(table.index, values, left=left, **kwargs)
         else:
@@ -46,7 +51,9 @@ def _counts(frame: pd.DataFrame, by: str, order: list[str]) -> pd.DataFrame:
 def chart_status_by_section(status_table: pd.DataFrame, section_order: list[str], force_name: str, quarter_label: str):
     order = [s for s in section_order if s in set(status_table["section"])]
     table = _counts(status_table, "section", order)
-    fig = horizontal_status_bars(table, f"Status by section, {force_name}, {quarter_label}", row_height=0.55, legend_offset=-0.18)
+    fig = horizontal_status_bars(
+        table, f"Status by section, {force_name}, {quarter_label}", row_height=0.55, legend_offset=-0.18
+    )
     totals = table.sum()
     described = ", ".join(f"{int(n)} {STATUS_LABELS[s].lower()}" for s, n in totals.items() if n)
     alt = (
@@ -71,7 +78,11 @@ def chart_status_history(history: pd.DataFrame, quarter_labels: dict[str, str], 
     parts = []
     for label, row in table.iterrows():
         parts.append(f"{label}: " + ", ".join(f"{int(n)} {STATUS_LABELS[s].lower()}" for s, n in row.items() if n))
-    alt = f"Stacked bar chart of recommendation statuses for {force_name} in each tracker snapshot. " + "; ".join(parts) + "."
+    alt = (
+        f"Stacked bar chart of recommendation statuses for {force_name} in each tracker snapshot. "
+        + "; ".join(parts)
+        + "."
+    )
     return fig, alt
 
 

@@ -14,19 +14,25 @@ import os
 
 os.environ.setdefault("MPLBACKEND", "agg")
 
-import nbformat  # noqa: E402
-import seaborn  # noqa: E402,F401  (style.theme imports it on first use)
+import nbformat
+import seaborn  # noqa: F401  (style.theme imports it on first use)
 
-from analysis.run import engine  # noqa: E402,F401
-from analysis.present import fragments  # noqa: E402,F401
-from analysis.present import measure_charts  # noqa: E402,F401
-from analysis.compute import measure_sections  # noqa: E402,F401
-from analysis.compute import measures  # noqa: E402,F401
-from analysis.present import narrative  # noqa: E402,F401
-from analysis.present import national  # noqa: E402,F401
-from analysis.present import tracker_charts  # noqa: E402,F401
-from analysis.run import render  # noqa: E402,F401
-from analysis.compute import report_model  # noqa: E402,F401
+from analysis.compute import (
+    measure_sections,  # noqa: F401
+    measures,
+    report_model,  # noqa: F401
+)
+from analysis.present import (
+    fragments,  # noqa: F401
+    measure_charts,  # noqa: F401
+    narrative,  # noqa: F401
+    national,  # noqa: F401
+    tracker_charts,  # noqa: F401
+)
+from analysis.run import (
+    engine,
+    render,
+)
 
 engine.session()  # the in-process IPython shell every report reuses (namespace reset per report)
 render.to_html(nbformat.v4.new_notebook())  # builds and caches the HTML exporter

@@ -35,8 +35,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from analysis import __version__
-from analysis.core import atomic
-from analysis.core import config
+from analysis.core import atomic, config
 from analysis.core.errors import EXIT_DATA, EXIT_OK, MissingInputs, OutputFolderLocked, UsageError
 from analysis.core.periods import Quarter, latest_complete_quarter, parse_quarter
 from analysis.core.settings import MAX_TASKS_PER_WORKER, REPORT_TIMEOUT_SECONDS
@@ -86,10 +85,12 @@ def lock_reports_folder(out_dir):
         handle.seek(0)
         holder = handle.read().strip() or "another process"
         handle.close()
-        raise BatchLocked(f"another casey batch ({holder}) is writing to {root}; try again when it has finished") from None
+        raise BatchLocked(
+            f"another casey batch ({holder}) is writing to {root}; try again when it has finished"
+        ) from None
     handle.seek(0)
     handle.truncate()
-    handle.write(f"pid {os.getpid()}, started {dt.datetime.now(dt.timezone.utc).isoformat(timespec='seconds')}")
+    handle.write(f"pid {os.getpid()}, started {dt.datetime.now(dt.UTC).isoformat(timespec='seconds')}")
     handle.flush()
     return handle
 
@@ -160,8 +161,10 @@ def check_build_is_current(framework: str, data_dir) -> list[dict]:
     """
     path = build_inputs_path(framework, data_dir)
     if not path.exists():
-        raise StaleData(f"{path} is missing: the processed data was not built by this version; run `casey build` "
-                        "(or `casey batch --build`)")
+        raise StaleData(
+            f"{path} is missing: the processed data was not built by this version; run `casey build` "
+            "(or `casey batch --build`)"
+        )
     rows = _read_csv(path)
     tracker_folder = data_relpath(config.trackers_dir(data_dir) / framework, data_dir) + "/"
     recorded = {row["file"]: row for row in rows if row["file"].startswith(tracker_folder)}
@@ -171,8 +174,10 @@ def check_build_is_current(framework: str, data_dir) -> list[dict]:
     if changed or removed:
         names = [*(f"{f} changed" for f in changed), *(f"{f} removed" for f in removed)]
         more = f" and {len(names) - 3} more" if len(names) > 3 else ""
-        raise StaleData(f"the processed data is older than data/raw ({'; '.join(names[:3])}{more}): "
-                        "run `casey build` (or `casey batch --build`) first")
+        raise StaleData(
+            f"the processed data is older than data/raw ({'; '.join(names[:3])}{more}): "
+            "run `casey build` (or `casey batch --build`) first"
+        )
     return [row for row in rows if row["status"] == "rejected"]  # trackers and force-supplied measures files
 
 
@@ -187,8 +192,10 @@ def blocking_reason(kind: str, force: str, quarter: Quarter, rejected: list[dict
             continue
         if row["quarter"] and not _not_after(row["quarter"], quarter):
             continue  # a later quarter's bad tracker does not touch this report
-        return (f"not rendered: {row['file']} is invalid ({row['problem']}); fix it and rebuild. "
-                "The previous internal report is kept; the public one is withdrawn")
+        return (
+            f"not rendered: {row['file']} is invalid ({row['problem']}); fix it and rebuild. "
+            "The previous internal report is kept; the public one is withdrawn"
+        )
     return ""
 
 
@@ -243,7 +250,7 @@ def run_job(spec: JobSpec) -> dict:
             job = render.checked_job(spec.force, spec.quarter, spec.audience, spec.framework, spec.data_dir)
             render.render_report(job, spec.data_dir, spec.out_dir, engine=spec.engine, timeout=spec.timeout)
         result["status"] = "rendered"
-    except Exception as exc:  # noqa: BLE001 - isolation: report it, never let it reach other jobs
+    except Exception as exc:
         result["error"] = str(exc).strip().splitlines()[-1] if str(exc).strip() else type(exc).__name__
         failed = getattr(exc, "failed_notebook", None)
         if failed:
@@ -327,8 +334,10 @@ def resolve_quarters(values: list[str], framework: str, data_dir, today: dt.date
         else:
             quarter = parse_quarter(value)
             if quarter.start > (today or dt.date.today()):
-                raise BatchUsageError(f"{quarter.id} starts on {quarter.start.isoformat()}, after today: "
-                                      "there is nothing to report yet; check --quarter")
+                raise BatchUsageError(
+                    f"{quarter.id} starts on {quarter.start.isoformat()}, after today: "
+                    "there is nothing to report yet; check --quarter"
+                )
             found.append(quarter)
     return sorted(set(found), reverse=True)
 
@@ -354,7 +363,8 @@ def _files_sha(paths, name=str) -> str:
 def code_version() -> dict:
     """The package version and a hash of every source file and template it ships."""
     files = sorted(
-        p for p in config.PACKAGE_DIR.rglob("*")
+        p
+        for p in config.PACKAGE_DIR.rglob("*")
         if p.is_file() and "__pycache__" not in p.parts and p.suffix not in (".pyc", ".pyo")
     )
     digest = hashlib.sha256()
@@ -362,8 +372,12 @@ def code_version() -> dict:
         digest.update(path.relative_to(config.PACKAGE_DIR).as_posix().encode())
         digest.update(b"\x00")
         digest.update(path.read_bytes())
-    return {"package_version": __version__, "source_sha256": digest.hexdigest(), "source_files": len(files),
-            "python": ".".join(map(str, sys.version_info[:3]))}
+    return {
+        "package_version": __version__,
+        "source_sha256": digest.hexdigest(),
+        "source_files": len(files),
+        "python": ".".join(map(str, sys.version_info[:3])),
+    }
 
 
 def notebook_path(kind: str) -> Path:
@@ -404,9 +418,12 @@ def _audience_rows(rows: list[dict], audience: str) -> list[dict]:
     and a change to a withheld row does not change a public report's inputs."""
     if audience != "public":
         return rows
-    return [r if r.get("marking") != SENSITIVE_MARKING
-            else {"recommendation_id": r.get("recommendation_id", ""), "quarter": r.get("quarter", ""), "withheld": "1"}
-            for r in rows]
+    return [
+        r
+        if r.get("marking") != SENSITIVE_MARKING
+        else {"recommendation_id": r.get("recommendation_id", ""), "quarter": r.get("quarter", ""), "withheld": "1"}
+        for r in rows
+    ]
 
 
 def _snapshot_fields(row: dict, audience: str) -> list:
@@ -424,9 +441,18 @@ class Plan:
     blocked: dict[str, str] = field(default_factory=dict)  # relpath -> why it must not be rendered (invalid input)
 
 
-def plan(quarters: list[Quarter], forces: list[str], audiences: list[str], framework: str, data_dir, out_dir,
-         engine: str = "inprocess", national: bool = True, timeout: float | None = DEFAULT_TIMEOUT,
-         rejected: list[dict] | None = None) -> list[Plan]:
+def plan(
+    quarters: list[Quarter],
+    forces: list[str],
+    audiences: list[str],
+    framework: str,
+    data_dir,
+    out_dir,
+    engine: str = "inprocess",
+    national: bool = True,
+    timeout: float | None = DEFAULT_TIMEOUT,
+    rejected: list[dict] | None = None,
+) -> list[Plan]:
     """One :class:`Plan` per quarter: the jobs with their input hashes (no rendering yet)."""
     for audience in audiences:
         if audience not in AUDIENCES:
@@ -455,15 +481,30 @@ def plan(quarters: list[Quarter], forces: list[str], audiences: list[str], frame
                 parts = {
                     "tracker_rows": _sha(*(json.dumps(list(r.values()), ensure_ascii=False) for r in seen)),
                     "tracker_row_count": len(seen),
-                    "snapshot_rows": _sha(*(json.dumps(_snapshot_fields(r, audience), ensure_ascii=False) for r in snaps)),
-                    **{k: v for k, v in shared.items()},
+                    "snapshot_rows": _sha(
+                        *(json.dumps(_snapshot_fields(r, audience), ensure_ascii=False) for r in snaps)
+                    ),
+                    **dict(shared.items()),
                     "notebook": notebooks[kind],
                     "code": code,
-                    "parameters": _sha(json.dumps({"kind": kind, "force": force, "quarter": quarter.id, "audience": audience,
-                                                   "framework": framework, "engine": engine}, sort_keys=True)),
+                    "parameters": _sha(
+                        json.dumps(
+                            {
+                                "kind": kind,
+                                "force": force,
+                                "quarter": quarter.id,
+                                "audience": audience,
+                                "framework": framework,
+                                "engine": engine,
+                            },
+                            sort_keys=True,
+                        )
+                    ),
                 }
                 digest = _sha(*(f"{k}={v}" for k, v in sorted(parts.items())))
-                spec = JobSpec(kind, force, quarter.id, audience, framework, data_root, out_root, engine, timeout, digest)
+                spec = JobSpec(
+                    kind, force, quarter.id, audience, framework, data_root, out_root, engine, timeout, digest
+                )
                 jobs.append(spec)
                 inputs[spec.relpath] = parts
                 reason = blocking_reason(kind, force, quarter, rejected or [])
@@ -494,8 +535,12 @@ def _write_json(path: Path, data: dict) -> Path:
 
 def is_unchanged(spec: JobSpec, previous: dict) -> bool:
     entry = (previous.get("reports") or {}).get(spec.relpath)
-    return bool(entry and entry.get("status") in OK_STATUSES and entry.get("input_sha256") == spec.input_sha256
-                and spec.html_path().exists())
+    return bool(
+        entry
+        and entry.get("status") in OK_STATUSES
+        and entry.get("input_sha256") == spec.input_sha256
+        and spec.html_path().exists()
+    )
 
 
 # --------------------------------------------------------------------------- executors
@@ -525,12 +570,16 @@ def _local_results(specs: list[JobSpec], workers: int, max_tasks_per_child: int 
     pending, crashes = list(specs), {}
     while pending:
         shared = [s for s in pending if crashes.get(s, 0) < 2]
-        groups = [shared[i:i + (chunk or len(shared))] for i in range(0, len(shared), chunk or max(1, len(shared)))]
+        groups = [shared[i : i + (chunk or len(shared))] for i in range(0, len(shared), chunk or max(1, len(shared)))]
         groups += [[s] for s in pending if crashes.get(s, 0) >= 2]
         pending = []
         for group in groups:
-            pool = ProcessPoolExecutor(max_workers=max(1, min(workers, len(group))), mp_context=ctx,
-                                       initializer=die_with_main, initargs=(os.getpid(),))
+            pool = ProcessPoolExecutor(
+                max_workers=max(1, min(workers, len(group))),
+                mp_context=ctx,
+                initializer=die_with_main,
+                initargs=(os.getpid(),),
+            )
             try:
                 futures = {pool.submit(run_job, spec): spec for spec in group}
                 for future in as_completed(futures):
@@ -540,11 +589,13 @@ def _local_results(specs: list[JobSpec], workers: int, max_tasks_per_child: int 
                     except BrokenProcessPool:
                         crashes[spec] = crashes.get(spec, 0) + 1
                         if len(group) == 1:  # it ran alone and still took its worker down
-                            result = _failure(spec, "the worker process died while rendering this report (crash or out of memory)")
+                            result = _failure(
+                                spec, "the worker process died while rendering this report (crash or out of memory)"
+                            )
                         else:
                             pending.append(spec)
                             continue
-                    except Exception as exc:  # noqa: BLE001
+                    except Exception as exc:
                         result = _failure(spec, f"{type(exc).__name__}: {exc}")
                     yield spec, result
             except GeneratorExit:  # the caller stopped (Ctrl-C): do not wait for queued reports
@@ -561,12 +612,17 @@ def _dask_results(specs: list[JobSpec], workers: int, scheduler: str | None):
     if scheduler:
         client = Client(scheduler, timeout="30s")
     else:
-        cluster = LocalCluster(n_workers=max(1, workers), threads_per_worker=1, processes=True,
-                               dashboard_address=None, silence_logs=40)
+        cluster = LocalCluster(
+            n_workers=max(1, workers), threads_per_worker=1, processes=True, dashboard_address=None, silence_logs=40
+        )
         client = Client(cluster)
     try:
-        futures = {client.submit(run_job, spec, pure=False, key=f"casey-{spec.quarter}-{spec.relpath}-{os.getpid()}-{time.time_ns()}"): spec
-                   for spec in specs}
+        futures = {
+            client.submit(
+                run_job, spec, pure=False, key=f"casey-{spec.quarter}-{spec.relpath}-{os.getpid()}-{time.time_ns()}"
+            ): spec
+            for spec in specs
+        }
         for future in as_completed(list(futures)):
             spec = futures[future]
             try:
@@ -580,8 +636,14 @@ def _dask_results(specs: list[JobSpec], workers: int, scheduler: str | None):
 
 
 def _failure(spec: JobSpec, message: str) -> dict:
-    return {"key": spec.relpath, "quarter": spec.quarter, "status": "failed", "error": message,
-            "failed_notebook": None, "duration_s": None}
+    return {
+        "key": spec.relpath,
+        "quarter": spec.quarter,
+        "status": "failed",
+        "error": message,
+        "failed_notebook": None,
+        "duration_s": None,
+    }
 
 
 # --------------------------------------------------------------------------- the run
@@ -627,20 +689,39 @@ class BatchResult:
 
 def _entry(spec: JobSpec, parts: dict, result: dict | None, previous: dict | None) -> dict:
     base = {
-        "kind": spec.kind, "force": spec.force, "audience": spec.audience, "framework": spec.framework,
-        "html": spec.relpath, "notebook": spec.relpath[:-5] + ".ipynb", "input_sha256": spec.input_sha256, "inputs": parts,
+        "kind": spec.kind,
+        "force": spec.force,
+        "audience": spec.audience,
+        "framework": spec.framework,
+        "html": spec.relpath,
+        "notebook": spec.relpath[:-5] + ".ipynb",
+        "input_sha256": spec.input_sha256,
+        "inputs": parts,
     }
     if result is None:  # unchanged: keep what the run that rendered it recorded
         prev = previous or {}
-        return {**base, "status": "unchanged", "duration_s": 0.0, "rendered_at": prev.get("rendered_at"),
-                "render_duration_s": prev.get("render_duration_s"), "error": "",
-                "worker_pid": prev.get("worker_pid"), "worker_job_number": prev.get("worker_job_number"),
-                "worker_peak_rss_mb": prev.get("worker_peak_rss_mb")}
-    entry = {**base, "status": result["status"], "duration_s": result.get("duration_s"), "error": result.get("error", ""),
-             "worker_pid": result.get("worker_pid"), "worker_job_number": result.get("worker_job_number"),
-             "worker_peak_rss_mb": result.get("worker_peak_rss_mb")}
+        return {
+            **base,
+            "status": "unchanged",
+            "duration_s": 0.0,
+            "rendered_at": prev.get("rendered_at"),
+            "render_duration_s": prev.get("render_duration_s"),
+            "error": "",
+            "worker_pid": prev.get("worker_pid"),
+            "worker_job_number": prev.get("worker_job_number"),
+            "worker_peak_rss_mb": prev.get("worker_peak_rss_mb"),
+        }
+    entry = {
+        **base,
+        "status": result["status"],
+        "duration_s": result.get("duration_s"),
+        "error": result.get("error", ""),
+        "worker_pid": result.get("worker_pid"),
+        "worker_job_number": result.get("worker_job_number"),
+        "worker_peak_rss_mb": result.get("worker_peak_rss_mb"),
+    }
     if result["status"] == "rendered":
-        entry["rendered_at"] = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+        entry["rendered_at"] = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
         entry["render_duration_s"] = result.get("duration_s")
     else:
         failed = result.get("failed_notebook")
@@ -674,9 +755,13 @@ def _say_plan(plans: list[Plan], options: BatchOptions, latest: Quarter, note) -
     if "latest" in options.quarters:
         print(f"latest complete quarter: {latest.id} ({latest.label}, {latest.months})", file=note)
     for p in plans:
-        print(f"{p.quarter.id}: {len(p.with_tracker)} of {len(select_forces(None, options.data_dir))} forces have a tracker "
-              f"for this quarter" + (f" ({', '.join(p.with_tracker)})" if 0 < len(p.with_tracker) <= 5 else "")
-              + ("; key measures are shown at their latest published period up to it" if p.quarter == latest else ""), file=note)
+        print(
+            f"{p.quarter.id}: {len(p.with_tracker)} of {len(select_forces(None, options.data_dir))} forces have a tracker "
+            f"for this quarter"
+            + (f" ({', '.join(p.with_tracker)})" if 0 < len(p.with_tracker) <= 5 else "")
+            + ("; key measures are shown at their latest published period up to it" if p.quarter == latest else ""),
+            file=note,
+        )
 
 
 def _triage(plans: list[Plan], previous: dict, options: BatchOptions, out) -> tuple[list, dict, dict]:
@@ -691,21 +776,32 @@ def _triage(plans: list[Plan], previous: dict, options: BatchOptions, out) -> tu
                 entries[f"{spec.quarter}/{spec.relpath}"] = _entry(spec, parts_of[spec], result, None)
                 print(f"FAIL {spec.quarter}/{spec.relpath}: {p.blocked[spec.relpath]}", file=out)
             elif not options.force_rerun and is_unchanged(spec, previous[p.quarter.id]):
-                entries[f"{spec.quarter}/{spec.relpath}"] = _entry(spec, parts_of[spec], None, prev_reports.get(spec.relpath))
+                entries[f"{spec.quarter}/{spec.relpath}"] = _entry(
+                    spec, parts_of[spec], None, prev_reports.get(spec.relpath)
+                )
             else:
                 to_run.append(spec)
     return to_run, entries, parts_of
 
 
-def _render_all(to_run: list, parts_of: dict, entries: dict, options: BatchOptions, workers: int, out, err, note) -> bool:
+def _render_all(
+    to_run: list, parts_of: dict, entries: dict, options: BatchOptions, workers: int, out, err, note
+) -> bool:
     """Render the jobs (longest first) in parallel, recording each entry; True if interrupted."""
     # longest first: national overviews, then forces with trackers (they have more to draw)
     to_run.sort(key=lambda s: (s.kind != "national", -parts_of[s]["tracker_row_count"]))
     from tqdm import tqdm
 
     show_bar = err.isatty() if options.progress is None else options.progress
-    bar = tqdm(total=len(to_run), desc="casey batch", unit="report", file=err, disable=not show_bar,
-               dynamic_ncols=True, leave=True)
+    bar = tqdm(
+        total=len(to_run),
+        desc="casey batch",
+        unit="report",
+        file=err,
+        disable=not show_bar,
+        dynamic_ncols=True,
+        leave=True,
+    )
     if options.executor == "dask":
         results = _dask_results(to_run, workers, options.scheduler)
     else:
@@ -740,7 +836,9 @@ def _write_manifests(plans: list[Plan], previous: dict, entries: dict, run: dict
             key = f"{spec.quarter}/{spec.relpath}"
             if key in entries:
                 reports[spec.relpath] = entries[key]
-        counts = {s: sum(1 for r in reports.values() if r.get("status") == s) for s in ("rendered", "unchanged", "failed")}
+        counts = {
+            s: sum(1 for r in reports.values() if r.get("status") == s) for s in ("rendered", "unchanged", "failed")
+        }
         manifest = {
             "schema": MANIFEST_SCHEMA,
             "quarter": p.quarter.id,
@@ -752,22 +850,37 @@ def _write_manifests(plans: list[Plan], previous: dict, entries: dict, run: dict
     return manifests
 
 
-def _run_record(options: BatchOptions, started_at, started: float, interrupted: bool, latest: Quarter,
-                forces: list[str], workers: int) -> dict:
+def _run_record(
+    options: BatchOptions,
+    started_at,
+    started: float,
+    interrupted: bool,
+    latest: Quarter,
+    forces: list[str],
+    workers: int,
+) -> dict:
     """The manifest's ``run`` block (without the counts, which are per quarter)."""
     return {
         "started_at": started_at.isoformat(timespec="seconds"),
-        "finished_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "finished_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "duration_s": round(time.perf_counter() - started, 3),
         "interrupted": interrupted,
         "parameters": {
-            "quarters_requested": options.quarters, "latest_complete_quarter": latest.id,
-            "forces": forces if options.forces else "all", "audiences": options.audiences,
+            "quarters_requested": options.quarters,
+            "latest_complete_quarter": latest.id,
+            "forces": forces if options.forces else "all",
+            "audiences": options.audiences,
             # the folders as digests: the manifest sits beside published pages, the server's paths do not
-            "framework": options.framework, "data_dir_sha256": _sha(str(config.data_dir(options.data_dir))),
-            "out_dir_sha256": _sha(str(config.reports_dir(options.out_dir))), "executor": options.executor,
-            "scheduler": options.scheduler, "workers": workers, "engine": options.engine,
-            "force_rerun": options.force_rerun, "national": options.national, "timeout_s": options.timeout,
+            "framework": options.framework,
+            "data_dir_sha256": _sha(str(config.data_dir(options.data_dir))),
+            "out_dir_sha256": _sha(str(config.reports_dir(options.out_dir))),
+            "executor": options.executor,
+            "scheduler": options.scheduler,
+            "workers": workers,
+            "engine": options.engine,
+            "force_rerun": options.force_rerun,
+            "national": options.national,
+            "timeout_s": options.timeout,
             "max_tasks_per_child": options.max_tasks_per_child,
         },
         "code_version": code_version(),
@@ -779,7 +892,11 @@ def _refresh_index(entries: dict, plans: list[Plan], out_dir, data_dir=None) -> 
     """Rewrite the index pages when a report changed or an index is missing."""
     changed = any(e["status"] != "unchanged" for e in entries.values())
     root = config.reports_dir(out_dir)
-    if changed or not (root / "index.html").exists() or any(not (root / p.quarter.id / "index.html").exists() for p in plans):
+    if (
+        changed
+        or not (root / "index.html").exists()
+        or any(not (root / p.quarter.id / "index.html").exists() for p in plans)
+    ):
         from analysis.run.site_index import write_index
 
         return write_index(out_dir, data_dir)
@@ -801,13 +918,23 @@ def run_batch(options: BatchOptions, out=None, err=None) -> BatchResult:
 def _run_locked(options: BatchOptions, out, err, workers: int) -> BatchResult:
     out = out or sys.stdout
     err = err or sys.stderr
-    started_at = dt.datetime.now(dt.timezone.utc)
+    started_at = dt.datetime.now(dt.UTC)
     started = time.perf_counter()
     forces = select_forces(options.forces, options.data_dir)
     quarters = resolve_quarters(options.quarters, options.framework, options.data_dir, options.today)
     rejected = check_build_is_current(options.framework, options.data_dir)
-    plans = plan(quarters, forces, options.audiences, options.framework, options.data_dir, options.out_dir,
-                 options.engine, options.national, options.timeout, rejected)
+    plans = plan(
+        quarters,
+        forces,
+        options.audiences,
+        options.framework,
+        options.data_dir,
+        options.out_dir,
+        options.engine,
+        options.national,
+        options.timeout,
+        rejected,
+    )
     latest = latest_complete_quarter(options.today)
     note = out if options.verbose else None  # what only -v prints (print(file=None) would go to stdout)
     _say_plan(plans, options, latest, note)
@@ -816,9 +943,12 @@ def _run_locked(options: BatchOptions, out, err, workers: int) -> BatchResult:
     to_run, entries, parts_of = _triage(plans, previous, options, out)
     if note:
         total = sum(len(p.jobs) for p in plans)
-        print(f"{total} report(s) planned for {', '.join(p.quarter.id for p in plans)}: {len(to_run)} to render, "
-              f"{total - len(to_run)} unchanged (skipped)" + (f"; {min(workers, len(to_run))} {options.executor} worker(s)"
-                                                             if to_run else ""), file=note)
+        print(
+            f"{total} report(s) planned for {', '.join(p.quarter.id for p in plans)}: {len(to_run)} to render, "
+            f"{total - len(to_run)} unchanged (skipped)"
+            + (f"; {min(workers, len(to_run))} {options.executor} worker(s)" if to_run else ""),
+            file=note,
+        )
     interrupted = _render_all(to_run, parts_of, entries, options, workers, out, err, note) if to_run else False
 
     for key, entry in entries.items():  # a public page whose update failed must not stay published
@@ -865,5 +995,7 @@ def print_summary(result: BatchResult, plans: list[Plan], out) -> None:
 
 def summary_line(result: BatchResult, index_html: Path) -> str:
     """The one line a scheduled run always ends with: the counts, then where to look."""
-    return (f"{result.count('rendered')} rendered, {result.count('unchanged')} unchanged, {len(result.failed)} failed "
-            f"in {result.duration_s:.1f}s; index: {index_html}")
+    return (
+        f"{result.count('rendered')} rendered, {result.count('unchanged')} unchanged, {len(result.failed)} failed "
+        f"in {result.duration_s:.1f}s; index: {index_html}"
+    )

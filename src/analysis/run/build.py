@@ -11,13 +11,30 @@ from pathlib import Path
 
 import pandas as pd
 
-from analysis.core import atomic
-from analysis.core import config
-from analysis.sources.catalogue import FrameworkError, available_frameworks, load_framework
+from analysis.core import atomic, config
 from analysis.run.batch import BUILD_INPUT_COLUMNS, build_inputs_path, data_relpath, tracker_input_files
-from analysis.sources.trackers import TRACKER_COLUMNS, Problem, TrackerError, discover, file_sha256, read_raw, validate_frame
+from analysis.sources.catalogue import FrameworkError, available_frameworks, load_framework
+from analysis.sources.trackers import (
+    TRACKER_COLUMNS,
+    Problem,
+    TrackerError,
+    discover,
+    file_sha256,
+    read_raw,
+    validate_frame,
+)
 
-SNAPSHOT_COLUMNS = ["framework", "force_id", "quarter", "as_of", "document", "dated_because", "source_file", "sha256", "rows"]
+SNAPSHOT_COLUMNS = [
+    "framework",
+    "force_id",
+    "quarter",
+    "as_of",
+    "document",
+    "dated_because",
+    "source_file",
+    "sha256",
+    "rows",
+]
 TRACKER_TABLE_COLUMNS = ["framework", "force_id", "quarter", "as_of", *TRACKER_COLUMNS, "item_order"]
 
 
@@ -49,12 +66,16 @@ def build_trackers(data_dir=None) -> BuildResult:
     by_framework: dict[str, list] = {fw: [] for fw in available_frameworks(data_dir)}
     for snap in snapshots:
         if snap.framework not in by_framework:
-            result.problems.append(Problem(str(snap.path), "file", "path", f"no framework file {snap.framework}.yaml for this folder"))
+            result.problems.append(
+                Problem(str(snap.path), "file", "path", f"no framework file {snap.framework}.yaml for this folder")
+            )
             continue
         by_framework[snap.framework].append(snap)
     for fw_id, snaps in by_framework.items():
-        seen = {data_relpath(p, data_dir): {"force_id": p.parent.name, "quarter": "", "status": "read", "problem": ""}
-                for p in tracker_input_files(fw_id, data_dir)}
+        seen = {
+            data_relpath(p, data_dir): {"force_id": p.parent.name, "quarter": "", "status": "read", "problem": ""}
+            for p in tracker_input_files(fw_id, data_dir)
+        }
         for problem in problems:  # a file in the wrong place: its force (by folder) is held back, every quarter
             key = data_relpath(Path(problem.file), data_dir)
             if key in seen:
@@ -74,7 +95,9 @@ def build_trackers(data_dir=None) -> BuildResult:
             key = data_relpath(snap.path, data_dir)
             if file_problems:
                 result.problems.extend(file_problems)
-                seen[key].update(quarter=snap.quarter, status="rejected", problem=_short(file_problems[0], len(file_problems)))
+                seen[key].update(
+                    quarter=snap.quarter, status="rejected", problem=_short(file_problems[0], len(file_problems))
+                )
                 continue
             seen[key].update(quarter=snap.quarter, status="used")
             frame = frame.assign(framework=fw_id, force_id=snap.force_id, quarter=snap.quarter, as_of=snap.as_of)
@@ -100,7 +123,10 @@ def build_trackers(data_dir=None) -> BuildResult:
         result.written.append(atomic.write_csv(out_dir / f"{fw_id}-snapshots.csv", index))
         result.snapshots += len(index)
         record = pd.DataFrame(
-            [{"file": f, "sha256": file_sha256(config.data_dir(data_dir) / f), **row} for f, row in sorted(seen.items())],
+            [
+                {"file": f, "sha256": file_sha256(config.data_dir(data_dir) / f), **row}
+                for f, row in sorted(seen.items())
+            ],
             columns=BUILD_INPUT_COLUMNS,
         )
         result.written.append(atomic.write_csv(build_inputs_path(fw_id, data_dir), record))
@@ -148,8 +174,17 @@ def _record_rejected_measures(problems: list[Problem], data_dir) -> None:
         files.setdefault(problem.file, []).append(problem)
     if not files:
         return
-    rows = [{"file": data_relpath(Path(f), data_dir), "sha256": file_sha256(Path(f)), "force_id": measures.file_owner(Path(f), data_dir) or Path(f).stem, "quarter": "",
-             "status": "rejected", "problem": _short(found[0], len(found))} for f, found in sorted(files.items())]
+    rows = [
+        {
+            "file": data_relpath(Path(f), data_dir),
+            "sha256": file_sha256(Path(f)),
+            "force_id": measures.file_owner(Path(f), data_dir) or Path(f).stem,
+            "quarter": "",
+            "status": "rejected",
+            "problem": _short(found[0], len(found)),
+        }
+        for f, found in sorted(files.items())
+    ]
     for fw_id in available_frameworks(data_dir):
         path = build_inputs_path(fw_id, data_dir)
         if path.exists():

@@ -41,13 +41,13 @@ from papermill.engines import Engine, papermill_engines
 
 ENGINE_NAME = "casey-inprocess"
 _LOCK = threading.RLock()
-_SESSION: "ReportSession | None" = None
+_SESSION: ReportSession | None = None
 
 
 class _Stream(io.TextIOBase):
     """A ``sys.stdout``/``sys.stderr`` stand-in that appends stream outputs in order."""
 
-    def __init__(self, session: "ReportSession", name: str):
+    def __init__(self, session: ReportSession, name: str):
         self.session, self.name = session, name
 
     def writable(self) -> bool:
@@ -77,7 +77,7 @@ def _make_shell_classes():
     from IPython.core.interactiveshell import InteractiveShell
 
     class CapturingPublisher(DisplayPublisher):
-        session: "ReportSession | None" = None
+        session: ReportSession | None = None
 
         def publish(self, data, metadata=None, source=None, *, transient=None, update=False, **kwargs):
             session = type(self).session
@@ -103,7 +103,9 @@ def _make_shell_classes():
             if session is not None:
                 session.outputs.append(
                     nbformat.v4.new_output(
-                        "execute_result", data=dict(format_dict), metadata=dict(md_dict or {}),
+                        "execute_result",
+                        data=dict(format_dict),
+                        metadata=dict(md_dict or {}),
                         execution_count=session.execution_count,
                     )
                 )
@@ -129,7 +131,11 @@ def _make_shell_classes():
         last_error: dict | None = None
 
         def _showtraceback(self, etype, evalue, stb):
-            self.last_error = {"ename": getattr(etype, "__name__", str(etype)), "evalue": str(evalue), "traceback": list(stb)}
+            self.last_error = {
+                "ename": getattr(etype, "__name__", str(etype)),
+                "evalue": str(evalue),
+                "traceback": list(stb),
+            }
 
         def init_display_pub(self):
             self.display_pub = CapturingPublisher(parent=self, shell=self)
@@ -149,7 +155,7 @@ class ReportSession:
         import matplotlib
 
         matplotlib.use("agg", force=True)
-        import matplotlib.pyplot  # noqa: F401  (pyplot owns the figure manager we clean up)
+        import matplotlib.pyplot
         from traitlets.config import Config
 
         config = Config()
@@ -165,7 +171,7 @@ class ReportSession:
             sys.modules["__main__"] = main_module
         self.outputs: list = []
         self.execution_count = 0
-        self._rc = {k: v for k, v in matplotlib.rcParams.items()}
+        self._rc = dict(matplotlib.rcParams.items())
         self._environ = dict(os.environ)
         self._sys_path = list(sys.path)
         self._filters = list(warnings.filters)
@@ -321,8 +327,15 @@ def run_notebook(input_path, output_path=None, parameters: dict | None = None, c
     from papermill.exceptions import PapermillExecutionError
 
     try:
-        return pm.execute_notebook(str(input_path), str(output_path) if output_path else None, parameters=parameters or {},
-                                   engine_name=ENGINE_NAME, kernel_name="python3", cwd=cwd, progress_bar=False,
-                                   request_save_on_cell_execute=False)
+        return pm.execute_notebook(
+            str(input_path),
+            str(output_path) if output_path else None,
+            parameters=parameters or {},
+            engine_name=ENGINE_NAME,
+            kernel_name="python3",
+            cwd=cwd,
+            progress_bar=False,
+            request_save_on_cell_execute=False,
+        )
     except PapermillExecutionError:
         return nbformat.read(output_path, as_version=4) if output_path else None

@@ -18,16 +18,15 @@ from pathlib import Path
 
 import nbformat
 
-from analysis.core import atomic
-from analysis.core import config
-from analysis.core.errors import UsageError
-from analysis.sources.catalogue import UnknownFrameworkError, available_frameworks
 from analysis.compute import claims as claims_ledger
-from analysis.present.fragments import META_MIMETYPE
-from analysis.present.style import css_custom_properties
+from analysis.core import atomic, config
+from analysis.core.config import AUDIENCES, NATIONAL_STEM
+from analysis.core.errors import UsageError
 from analysis.core.forces import get_force
 from analysis.core.periods import parse_quarter
-from analysis.core.config import AUDIENCES, NATIONAL_STEM
+from analysis.present.fragments import META_MIMETYPE
+from analysis.present.style import css_custom_properties
+from analysis.sources.catalogue import UnknownFrameworkError, available_frameworks
 
 KERNEL_NAME = "casey-progress"
 NOTEBOOK_PARAMETERS = ("force", "quarter", "audience", "framework", "data_dir")
@@ -66,17 +65,23 @@ def started_quarter(text: str, today=None):
     quarter = parse_quarter(text)
     today = today or dt.date.today()
     if quarter.start > today:
-        raise PeriodError(f"{quarter.id} starts on {quarter.start.isoformat()}, after today ({today.isoformat()}); "
-                          "there is nothing to report yet: check --quarter")
+        raise PeriodError(
+            f"{quarter.id} starts on {quarter.start.isoformat()}, after today ({today.isoformat()}); "
+            "there is nothing to report yet: check --quarter"
+        )
     return quarter
 
 
-def checked_job(force: str, quarter: str, audience: str = "internal", framework: str = config.DEFAULT_FRAMEWORK, data_dir=None) -> ReportJob:
+def checked_job(
+    force: str, quarter: str, audience: str = "internal", framework: str = config.DEFAULT_FRAMEWORK, data_dir=None
+) -> ReportJob:
     """Validate user-supplied values; raise ValueError subclasses with the valid choices."""
     if audience not in AUDIENCES:
         raise UsageError(f"unknown audience {audience!r}; choose one of: {', '.join(AUDIENCES)}")
     if framework not in available_frameworks(data_dir):
-        raise UnknownFrameworkError(f"unknown framework {framework!r}; available: {', '.join(available_frameworks(data_dir))}")
+        raise UnknownFrameworkError(
+            f"unknown framework {framework!r}; available: {', '.join(available_frameworks(data_dir))}"
+        )
     return ReportJob(get_force(force, data_dir).id, started_quarter(quarter).id, audience, framework)
 
 
@@ -139,7 +144,8 @@ def to_html(nb: nbformat.NotebookNode) -> str:
         if cell.cell_type == "code":
             cell.outputs = kept
     meta["print_banner"] = _css_string(
-        " · ".join(str(meta.get(k, "")) for k in ("marking", "force", "quarter_label")) + (" · Public" if meta.get("audience") == "public" else " · Internal")
+        " · ".join(str(meta.get(k, "")) for k in ("marking", "force", "quarter_label"))
+        + (" · Public" if meta.get("audience") == "public" else " · Internal")
     )
     meta["index_json"] = json.dumps(meta.get("index", {}), sort_keys=True)  # read back by analysis.run.site_index
     nb.metadata["casey"] = meta
@@ -167,8 +173,12 @@ def _papermill_kwargs(engine: str, kernel_name: str | None, timeout: float | Non
         from analysis.run.engine import ENGINE_NAME
 
         # one write at the end instead of one per cell: the engine is fast, autosaves would dominate
-        return {"engine_name": ENGINE_NAME, "kernel_name": KERNEL_NAME, "request_save_on_cell_execute": False,
-                "execution_timeout": timeout}
+        return {
+            "engine_name": ENGINE_NAME,
+            "kernel_name": KERNEL_NAME,
+            "request_save_on_cell_execute": False,
+            "execution_timeout": timeout,
+        }
     raise ValueError(f"unknown engine {engine!r}; choose one of: {', '.join(ENGINES)}")
 
 
@@ -192,8 +202,16 @@ def scrub_public_notebook(nb: nbformat.NotebookNode, parameters: dict) -> nbform
     return nb
 
 
-def execute_to_html(notebook: Path, parameters: dict, html_path: Path, label: str, engine: str = "kernel",
-                    kernel_name: str | None = None, timeout: float | None = None, public: bool = False) -> Path:
+def execute_to_html(
+    notebook: Path,
+    parameters: dict,
+    html_path: Path,
+    label: str,
+    engine: str = "kernel",
+    kernel_name: str | None = None,
+    timeout: float | None = None,
+    public: bool = False,
+) -> Path:
     """Run ``notebook`` with checked ``parameters``; write ``.ipynb`` and ``.html`` beside each other.
 
     On failure the executed notebook is kept as ``<name>.failed.ipynb`` and no HTML is written
@@ -220,7 +238,10 @@ def execute_to_html(notebook: Path, parameters: dict, html_path: Path, label: st
         if work_path.exists():
             os.replace(work_path, failed_path)
         reason = str(exc).strip().splitlines()
-        raise RenderError(f"{label}: notebook failed: {reason[-1] if reason else type(exc).__name__}", failed_path if failed_path.exists() else None) from exc
+        raise RenderError(
+            f"{label}: notebook failed: {reason[-1] if reason else type(exc).__name__}",
+            failed_path if failed_path.exists() else None,
+        ) from exc
     try:
         if not isinstance(nb, nbformat.NotebookNode):  # papermill returns the executed notebook; be safe
             nb = nbformat.read(work_path, as_version=4)
@@ -243,8 +264,14 @@ def execute_to_html(notebook: Path, parameters: dict, html_path: Path, label: st
     return html_path
 
 
-def render_report(job: ReportJob, data_dir=None, out_dir=None, kernel_name: str | None = None,
-                  engine: str = "kernel", timeout: float | None = None) -> Path:
+def render_report(
+    job: ReportJob,
+    data_dir=None,
+    out_dir=None,
+    kernel_name: str | None = None,
+    engine: str = "kernel",
+    timeout: float | None = None,
+) -> Path:
     """Execute the notebook for one checked job; write ``.ipynb`` and ``.html`` atomically.
 
     ``engine="kernel"`` runs a fresh Jupyter kernel (full fidelity); ``engine="inprocess"`` runs the
@@ -260,9 +287,16 @@ def render_report(job: ReportJob, data_dir=None, out_dir=None, kernel_name: str 
     }
     assert set(parameters) == set(NOTEBOOK_PARAMETERS)
     try:
-        return execute_to_html(config.report_notebook(), parameters, job.html_path(out_dir),
-                               f"{job.force} {job.quarter} ({job.audience})", engine, kernel_name, timeout,
-                               public=job.audience == "public")
+        return execute_to_html(
+            config.report_notebook(),
+            parameters,
+            job.html_path(out_dir),
+            f"{job.force} {job.quarter} ({job.audience})",
+            engine,
+            kernel_name,
+            timeout,
+            public=job.audience == "public",
+        )
     except Exception:
         if job.audience == "public":  # never leave a stale public page published
             atomic.withdraw_page(job.html_path(out_dir))
@@ -285,25 +319,46 @@ class NationalJob:
         return ReportJob(NATIONAL_STEM, self.quarter, self.audience, self.framework).html_path(out_dir)
 
 
-def checked_national_job(quarter: str, audience: str = "internal", framework: str = config.DEFAULT_FRAMEWORK, data_dir=None) -> NationalJob:
+def checked_national_job(
+    quarter: str, audience: str = "internal", framework: str = config.DEFAULT_FRAMEWORK, data_dir=None
+) -> NationalJob:
     if audience not in AUDIENCES:
         raise UsageError(f"unknown audience {audience!r}; choose one of: {', '.join(AUDIENCES)}")
     if framework not in available_frameworks(data_dir):
-        raise UnknownFrameworkError(f"unknown framework {framework!r}; available: {', '.join(available_frameworks(data_dir))}")
+        raise UnknownFrameworkError(
+            f"unknown framework {framework!r}; available: {', '.join(available_frameworks(data_dir))}"
+        )
     return NationalJob(started_quarter(quarter).id, audience, framework)
 
 
-def render_national(job: NationalJob, data_dir=None, out_dir=None, kernel_name: str | None = None,
-                    engine: str = "kernel", timeout: float | None = None) -> Path:
+def render_national(
+    job: NationalJob,
+    data_dir=None,
+    out_dir=None,
+    kernel_name: str | None = None,
+    engine: str = "kernel",
+    timeout: float | None = None,
+) -> Path:
     """The national overview for one quarter and audience (``notebooks/national_overview.ipynb``)."""
     out_dir = config.reports_dir(out_dir)
-    parameters = {"quarter": job.quarter, "audience": job.audience, "framework": job.framework,
-                  "data_dir": str(config.data_dir(data_dir))}
+    parameters = {
+        "quarter": job.quarter,
+        "audience": job.audience,
+        "framework": job.framework,
+        "data_dir": str(config.data_dir(data_dir)),
+    }
     assert set(parameters) == set(NATIONAL_PARAMETERS)
     try:
-        return execute_to_html(config.NOTEBOOKS_DIR / "national_overview.ipynb", parameters, job.html_path(out_dir),
-                               f"national overview {job.quarter} ({job.audience})", engine, kernel_name, timeout,
-                               public=job.audience == "public")
+        return execute_to_html(
+            config.NOTEBOOKS_DIR / "national_overview.ipynb",
+            parameters,
+            job.html_path(out_dir),
+            f"national overview {job.quarter} ({job.audience})",
+            engine,
+            kernel_name,
+            timeout,
+            public=job.audience == "public",
+        )
     except Exception:
         if job.audience == "public":
             atomic.withdraw_page(job.html_path(out_dir))
@@ -311,8 +366,15 @@ def render_national(job: NationalJob, data_dir=None, out_dir=None, kernel_name: 
 
 
 # --------------------------------------------------------------------------- PDF (board packs)
-CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync"]
+CHROMIUM_FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 class PdfError(RuntimeError):
@@ -324,8 +386,10 @@ def chromium_path() -> str:
 
     found = os.environ.get("CASEY_CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
     if not found:
-        raise PdfError("printing to PDF needs Chromium: install Debian's chromium package (apt-get install chromium) "
-                       "or set CASEY_CHROMIUM to a Chromium binary")
+        raise PdfError(
+            "printing to PDF needs Chromium: install Debian's chromium package (apt-get install chromium) "
+            "or set CASEY_CHROMIUM to a Chromium binary"
+        )
     return found
 
 
@@ -347,8 +411,12 @@ def html_to_pdf(html_paths: list[Path]) -> list[Path]:
             try:
                 page = browser.new_page()
                 # the reports load nothing; a request would mean a broken page, so refuse it
-                page.route("**/*", lambda route: route.continue_() if route.request.url.startswith(("file:", "data:"))
-                           else route.abort())
+                page.route(
+                    "**/*",
+                    lambda route: (
+                        route.continue_() if route.request.url.startswith(("file:", "data:")) else route.abort()
+                    ),
+                )
                 for html_path in html_paths:
                     html_path = Path(html_path)
                     page.goto(html_path.resolve().as_uri())

@@ -20,8 +20,7 @@ import shutil
 from html.parser import HTMLParser
 from pathlib import Path
 
-from analysis.core import atomic
-from analysis.core import config
+from analysis.core import atomic, config
 from analysis.core.periods import PeriodError, parse_quarter
 from analysis.present.htmltext import esc
 from analysis.present.style import STATUS_LABELS, css_custom_properties
@@ -95,7 +94,9 @@ def _force_names(data_dir=None) -> dict[str, tuple[str, str]]:
 def _framework_titles(data_dir=None) -> dict[str, str]:
     """framework id -> its short title (the first ``short_title:`` line of its YAML; no YAML parser needed)."""
     titles = {}
-    for path in sorted(config.frameworks_dir(data_dir).glob("*.yaml")) if config.frameworks_dir(data_dir).exists() else []:
+    for path in (
+        sorted(config.frameworks_dir(data_dir).glob("*.yaml")) if config.frameworks_dir(data_dir).exists() else []
+    ):
         match = re.search(r"^short_title:\s*\"?(.+?)\"?\s*$", path.read_text(encoding="utf-8"), re.M)
         titles[path.stem] = match.group(1) if match else path.stem
     return titles
@@ -130,8 +131,11 @@ def status_cell(facts: dict) -> str:
     if not total:
         return '<span class="muted">no applicable recommendations</span>'
     words = ", ".join(f"{n} {STATUS_LABELS[s].lower()}" for s, n in counts.items() if n)
-    segments = "".join(f'<span style="width:{100 * n / total:.1f}%;background:var(--status-{s.replace("_", "-")})"></span>'
-                       for s, n in counts.items() if n)
+    segments = "".join(
+        f'<span style="width:{100 * n / total:.1f}%;background:var(--status-{s.replace("_", "-")})"></span>'
+        for s, n in counts.items()
+        if n
+    )
     withheld = f"; {facts['withheld']} withheld" if facts.get("withheld") else ""
     return f'<div class="bar" aria-hidden="true">{segments}</div><span class="counts">{esc(words + withheld)}</span>'
 
@@ -152,8 +156,9 @@ def _groups(folder: Path, public_site: bool) -> dict[str, dict[str, dict[str, Pa
     return groups
 
 
-def _quarter_table(folder: Path, names: dict, titles: dict, public_site: bool = False,
-                   link_base: Path | None = None) -> str:
+def _quarter_table(
+    folder: Path, names: dict, titles: dict, public_site: bool = False, link_base: Path | None = None
+) -> str:
     """One table per framework: the national overview, then a row per force (alphabetical)."""
     link_base = link_base or folder
     groups = _groups(folder, public_site)
@@ -165,11 +170,14 @@ def _quarter_table(folder: Path, names: dict, titles: dict, public_site: bool = 
             found = groups[framework][stem]
             shown = found.get("internal") or found.get("public")
             facts = report_facts(shown) if shown else {}
-            name, region = ("National overview (all forces)", "") if stem == NATIONAL_STEM else names.get(stem, (stem, ""))
+            name, region = (
+                ("National overview (all forces)", "") if stem == NATIONAL_STEM else names.get(stem, (stem, ""))
+            )
             links = [
                 f'<a href="{esc(_link(found[a], folder, link_base))}" aria-label="{esc(name)}, {label.lower()} version">'
                 f"{label}</a>"
-                for a, label in (("internal", "Internal"), ("public", "Public")) if a in found
+                for a, label in (("internal", "Internal"), ("public", "Public"))
+                if a in found
             ]
             links += [
                 f'<a href="{esc(_link(found[a].with_suffix(".pdf"), folder, link_base))}" '
@@ -184,9 +192,11 @@ def _quarter_table(folder: Path, names: dict, titles: dict, public_site: bool = 
             else:
                 submitted = ("Yes" if facts.get("has_tracker") else "No") if facts else ""
                 as_of, status = facts.get("as_of", ""), status_cell(facts)
-            rows.append(f"<tr><td>{esc(name)}<br><span class='muted'>{esc(region)}</span></td><td>{status}</td>"
-                        f"<td data-label='Tracker submitted'>{esc(submitted)}</td><td data-label='Data as of'>"
-                        f"{esc(as_of)}</td><td>{' · '.join(links)}</td></tr>")
+            rows.append(
+                f"<tr><td>{esc(name)}<br><span class='muted'>{esc(region)}</span></td><td>{status}</td>"
+                f"<td data-label='Tracker submitted'>{esc(submitted)}</td><td data-label='Data as of'>"
+                f"{esc(as_of)}</td><td>{' · '.join(links)}</td></tr>"
+            )
         out.append(
             f"<h2>{esc(titles.get(framework, framework))}</h2><table><thead><tr><th scope='col'>Report</th>"
             "<th scope='col'>Status of the recommendations</th><th scope='col'>Tracker submitted</th>"
@@ -211,7 +221,9 @@ def _with_trackers(folder: Path) -> int:
 def _quarter_nav(quarters: list[str], counts: dict[str, int], current: str | None, href) -> str:
     items = "".join(
         f'<li><a href="{esc(href(q))}"{" aria-current=page" if q == current else ""}>{esc(parse_quarter(q).label)}</a> '
-        f'<span class="muted">({counts[q]} with a tracker)</span></li>' for q in quarters)
+        f'<span class="muted">({counts[q]} with a tracker)</span></li>'
+        for q in quarters
+    )
     return f'<nav class="quarters" aria-label="Quarters"><h2>All quarters</h2><ul>{items}</ul></nav>'
 
 
@@ -221,12 +233,21 @@ def _landing(quarters: list[str], counts: dict[str, int], table_for, href, publi
     with_trackers = [q for q in quarters if counts[q]]
     opening = with_trackers[0] if with_trackers else quarters[0]
     label = parse_quarter(opening).label
-    lede = (f"Reports for {label}, the latest quarter for which forces submitted trackers"
-            if with_trackers else f"Reports for {label}; no force has submitted a tracker for any quarter shown")
-    note = (" These are the public versions: content under a protective marking is withheld and shown as withheld."
-            if public else "")
-    return (f'<p class="lede">{esc(lede)}.{esc(note)}</p>' + table_for(opening)
-            + _quarter_nav(quarters, counts, opening, href))
+    lede = (
+        f"Reports for {label}, the latest quarter for which forces submitted trackers"
+        if with_trackers
+        else f"Reports for {label}; no force has submitted a tracker for any quarter shown"
+    )
+    note = (
+        " These are the public versions: content under a protective marking is withheld and shown as withheld."
+        if public
+        else ""
+    )
+    return (
+        f'<p class="lede">{esc(lede)}.{esc(note)}</p>'
+        + table_for(opening)
+        + _quarter_nav(quarters, counts, opening, href)
+    )
 
 
 def _mirror_public(root: Path, quarters: list[str]) -> Path:
@@ -260,12 +281,22 @@ def write_index(out_dir=None, data_dir=None) -> Path:
     counts = {q: _with_trackers(root / q) for q in quarters}
     for quarter in quarters:
         label = parse_quarter(quarter).label
-        body = (f'<p class="lede"><a href="../index.html">All quarters</a></p>'
-                + _quarter_table(root / quarter, names, titles))
-        atomic.write_text(root / quarter / "index.html", _page(title=f"Casey progress reports, {esc(label)}", body=body))
-    landing = _landing(quarters, counts, lambda q: _quarter_table(root / q, names, titles, link_base=root),
-                       lambda q: f"{q}/index.html", public=False)
-    landing += f'<p><a href="{PUBLIC_SITE}/index.html">The public site</a> (public versions only, ready to publish).</p>'
+        body = '<p class="lede"><a href="../index.html">All quarters</a></p>' + _quarter_table(
+            root / quarter, names, titles
+        )
+        atomic.write_text(
+            root / quarter / "index.html", _page(title=f"Casey progress reports, {esc(label)}", body=body)
+        )
+    landing = _landing(
+        quarters,
+        counts,
+        lambda q: _quarter_table(root / q, names, titles, link_base=root),
+        lambda q: f"{q}/index.html",
+        public=False,
+    )
+    landing += (
+        f'<p><a href="{PUBLIC_SITE}/index.html">The public site</a> (public versions only, ready to publish).</p>'
+    )
     index = atomic.write_text(root / "index.html", _page(title="Casey progress reports", body=landing))
 
     site = _mirror_public(root, quarters)
@@ -273,12 +304,18 @@ def write_index(out_dir=None, data_dir=None) -> Path:
     public_counts = {q: _with_trackers(site / q) for q in public_quarters}
     for quarter in public_quarters:
         label = parse_quarter(quarter).label
-        body = ('<p class="lede"><a href="../index.html">All quarters</a></p>'
-                + _quarter_table(site / quarter, names, titles, public_site=True))
-        atomic.write_text(site / quarter / "index.html",
-                          _page(title=f"Casey progress reports (public), {esc(label)}", body=body))
-    public_landing = _landing(public_quarters, public_counts,
-                              lambda q: _quarter_table(site / q, names, titles, public_site=True, link_base=site),
-                              lambda q: f"{q}/index.html", public=True)
+        body = '<p class="lede"><a href="../index.html">All quarters</a></p>' + _quarter_table(
+            site / quarter, names, titles, public_site=True
+        )
+        atomic.write_text(
+            site / quarter / "index.html", _page(title=f"Casey progress reports (public), {esc(label)}", body=body)
+        )
+    public_landing = _landing(
+        public_quarters,
+        public_counts,
+        lambda q: _quarter_table(site / q, names, titles, public_site=True, link_base=site),
+        lambda q: f"{q}/index.html",
+        public=True,
+    )
     atomic.write_text(site / "index.html", _page(title="Casey progress reports (public)", body=public_landing))
     return index

@@ -25,8 +25,13 @@ import pandas as pd
 
 from analysis.sources.official_stats import LayoutError
 
-CUSTOM_COLUMNS = ("Lower Tier Local Authorities Code", "Lower Tier Local Authorities",
-                  "Ethnic group (20 categories) Code", "Ethnic group (20 categories)", "Observation")
+CUSTOM_COLUMNS = (
+    "Lower Tier Local Authorities Code",
+    "Lower Tier Local Authorities",
+    "Ethnic group (20 categories) Code",
+    "Ethnic group (20 categories)",
+    "Observation",
+)
 BULK_ID_COLUMNS = ("date", "geography", "geography code")
 BULK_PREFIX = "Ethnic group: "
 BULK_TOTAL = "Ethnic group: Total: All usual residents"
@@ -77,33 +82,51 @@ def read_ethnic_group_ltla(path) -> pd.DataFrame:
     if layout == "custom":
         raw = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
         raw.columns = [c.strip() for c in raw.columns]
-        out = pd.DataFrame({"la_code": raw[CUSTOM_COLUMNS[0]].str.strip(), "la_name": raw[CUSTOM_COLUMNS[1]],
-                            "category": raw[CUSTOM_COLUMNS[3]].str.strip(),
-                            "count": _counts(raw["Observation"], path, "Observation")})
+        out = pd.DataFrame(
+            {
+                "la_code": raw[CUSTOM_COLUMNS[0]].str.strip(),
+                "la_name": raw[CUSTOM_COLUMNS[1]],
+                "category": raw[CUSTOM_COLUMNS[3]].str.strip(),
+                "count": _counts(raw["Observation"], path, "Observation"),
+            }
+        )
     elif layout == "bulk":
         raw = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
         raw.columns = [c.strip().removesuffix(BULK_SUFFIX) for c in raw.columns]
         # detailed categories have two colons after the prefix ("Ethnic group: White: Irish")
-        detailed = [c for c in raw.columns if c.startswith(BULK_PREFIX) and c != BULK_TOTAL
-                    and ":" in c[len(BULK_PREFIX):]]
+        detailed = [
+            c for c in raw.columns if c.startswith(BULK_PREFIX) and c != BULK_TOTAL and ":" in c[len(BULK_PREFIX) :]
+        ]
         if not detailed:
             raise LayoutError(path, ["Ethnic group: <group>: <category> columns"], "ONS Census 2021 TS021 bulk")
         parts = []
         for column in detailed:
-            parts.append(pd.DataFrame({"la_code": raw["geography code"].str.strip(), "la_name": raw["geography"],
-                                       "category": column[len(BULK_PREFIX):],
-                                       "count": _counts(raw[column], path, column)}))
+            parts.append(
+                pd.DataFrame(
+                    {
+                        "la_code": raw["geography code"].str.strip(),
+                        "la_name": raw["geography"],
+                        "category": column[len(BULK_PREFIX) :],
+                        "count": _counts(raw[column], path, column),
+                    }
+                )
+            )
         out = pd.concat(parts, ignore_index=True)
         totals = _counts(raw[BULK_TOTAL], path, BULK_TOTAL)
         summed = out.groupby("la_code", sort=False)["count"].sum().reindex(raw["geography code"].str.strip())
         mismatch = (summed.to_numpy() != totals.to_numpy()).nonzero()[0]
         if len(mismatch):
             i = int(mismatch[0])
-            raise ValueError(f"{path.name}: row {i + 2}: {BULK_TOTAL}: {totals.iloc[i]} is not the sum of the "
-                             f"categories ({int(summed.iloc[i])})")
+            raise ValueError(
+                f"{path.name}: row {i + 2}: {BULK_TOTAL}: {totals.iloc[i]} is not the sum of the "
+                f"categories ({int(summed.iloc[i])})"
+            )
     else:
-        raise LayoutError(path, list(CUSTOM_COLUMNS), "ONS Census 2021 ethnic group by lower-tier local authority "
-                          "(custom-dataset export or TS021 bulk)")
+        raise LayoutError(
+            path,
+            list(CUSTOM_COLUMNS),
+            "ONS Census 2021 ethnic group by lower-tier local authority (custom-dataset export or TS021 bulk)",
+        )
     out["broad_group"] = out["category"].map(broad_group)
     out = out.dropna(subset=["broad_group"])  # 'Does not apply' (always 0 for usual residents)
     return out[LONG_COLUMNS].reset_index(drop=True)
@@ -111,8 +134,9 @@ def read_ethnic_group_ltla(path) -> pd.DataFrame:
 
 def is_lookup(path) -> bool:
     header = _header(Path(path))
-    return any(re.fullmatch(r"LAD\d\dCD", h.strip()) for h in header) and \
-        any(re.fullmatch(r"PFA\d\dCD", h.strip()) for h in header)
+    return any(re.fullmatch(r"LAD\d\dCD", h.strip()) for h in header) and any(
+        re.fullmatch(r"PFA\d\dCD", h.strip()) for h in header
+    )
 
 
 def read_la_pfa_lookup(path) -> pd.DataFrame:
@@ -125,8 +149,13 @@ def read_la_pfa_lookup(path) -> pd.DataFrame:
     pfa_name = [c for c in raw.columns if re.fullmatch(r"PFA\d\dNM", c)]
     if not lad or not pfa:
         raise LayoutError(path, [n for n, found in (("LADyyCD", lad), ("PFAyyCD", pfa)) if not found], LOOKUP_LAYOUT)
-    out = pd.DataFrame({"la_code": raw[lad[0]].str.strip(), "pfa_code": raw[pfa[0]].str.strip(),
-                        "pfa_name": raw[pfa_name[0]] if pfa_name else ""})
+    out = pd.DataFrame(
+        {
+            "la_code": raw[lad[0]].str.strip(),
+            "pfa_code": raw[pfa[0]].str.strip(),
+            "pfa_name": raw[pfa_name[0]] if pfa_name else "",
+        }
+    )
     duplicated = out["la_code"].duplicated()
     if duplicated.any():
         row = int(duplicated.to_numpy().nonzero()[0][0])

@@ -39,8 +39,10 @@ def public_mask(markings, where: str = "rows"):
     canonical = [canonical_marking(m) for m in markings]
     unknown = sorted({str(v) for v, c in zip(markings, canonical) if c is None})
     if unknown:
-        raise UnknownMarking(f"{where}: {', '.join(repr(u) for u in unknown)} is not a protective marking "
-                             f"({', '.join(MARKINGS)}); run casey build to find the file and row")
+        raise UnknownMarking(
+            f"{where}: {', '.join(repr(u) for u in unknown)} is not a protective marking "
+            f"({', '.join(MARKINGS)}); run casey build to find the file and row"
+        )
     return markings.map(canonical_marking).isin(PUBLIC_MARKINGS)
 
 

@@ -21,9 +21,17 @@ from analysis.core import config
 from analysis.core.periods import from_fy_q
 
 OUTCOME_COLUMNS = (
-    "Financial Year", "Financial Quarter", "Force Name", "Offence Code", "Offence Description",
-    "Offence Group", "Offence Subgroup", "Offence Code Expired", "Outcome Type",
-    "Outcome Description", "Outcome Group",
+    "Financial Year",
+    "Financial Quarter",
+    "Force Name",
+    "Offence Code",
+    "Offence Description",
+    "Offence Group",
+    "Offence Subgroup",
+    "Offence Code Expired",
+    "Outcome Type",
+    "Outcome Description",
+    "Outcome Group",
     "Number of Outcomes for offences that were recorded in the quarter",
     "Number of Outcomes for investigations that were closed in the quarter",
 )
@@ -120,12 +128,12 @@ def _find_table(path: Path, required, layout: str, sheet=None) -> pd.DataFrame:
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix == ".csv":
-        sheets = {"csv": pd.read_csv(path, header=None, dtype=str, keep_default_na=False,
-                                     encoding="utf-8-sig")}
+        sheets = {"csv": pd.read_csv(path, header=None, dtype=str, keep_default_na=False, encoding="utf-8-sig")}
     elif suffix in (".xlsx", ".xlsm", ".ods"):
         engine = "odf" if suffix == ".ods" else "openpyxl"
-        sheets = pd.read_excel(path, sheet_name=sheet if sheet is not None else None,
-                               header=None, dtype=str, engine=engine)
+        sheets = pd.read_excel(
+            path, sheet_name=sheet if sheet is not None else None, header=None, dtype=str, engine=engine
+        )
         if not isinstance(sheets, dict):
             sheets = {sheet: sheets}
     else:
@@ -139,7 +147,7 @@ def _find_table(path: Path, required, layout: str, sheet=None) -> pd.DataFrame:
             found = {_norm(h): i for i, h in enumerate(header) if h}
             missing = [c for c in required if _norm(c) not in found]
             if not missing:
-                frame = raw.iloc[row_no + 1:].reset_index(drop=True)
+                frame = raw.iloc[row_no + 1 :].reset_index(drop=True)
                 frame.columns = [wanted.get(_norm(h), h) for h in header]
                 return frame
             if len(missing) < len(best_missing):
@@ -160,15 +168,14 @@ def _outcome_type(value) -> int | None:
     them would double count (the convention of the derived force_quarter table too).
     """
     text = str(value).strip().lower()
-    text = text[len("outcome"):].strip() if text.startswith("outcome") else text
+    text = text[len("outcome") :].strip() if text.startswith("outcome") else text
     try:
         return int(float(text))
     except ValueError:
         return None
 
 
-def read_outcomes(path, offence_groups=None, offence_subgroups=None, sheet=None,
-                  data_dir=None) -> pd.DataFrame:
+def read_outcomes(path, offence_groups=None, offence_subgroups=None, sheet=None, data_dir=None) -> pd.DataFrame:
     """Charges (outcome type 1) and assigned outcomes per force per quarter.
 
     ``offence_groups`` / ``offence_subgroups`` (case-insensitive names, e.g.
@@ -194,20 +201,34 @@ def read_outcomes(path, offence_groups=None, offence_subgroups=None, sheet=None,
     mapping, name_notes = map_force_names(frame["Force Name"], data_dir, path)
     notes += name_notes
     frame = frame.assign(force_id=frame["Force Name"].astype(str).map(mapping)).dropna(subset=["force_id"])
-    quarter = [from_fy_q(str(fy).strip(), str(q).strip().upper().lstrip("Q"))
-               for fy, q in zip(frame["Financial Year"], frame["Financial Quarter"])]
-    frame = frame.assign(period=[qq.id for qq in quarter],
-                         fy=[qq.financial_year for qq in quarter], q=[qq.q for qq in quarter])
+    quarter = [
+        from_fy_q(str(fy).strip(), str(q).strip().upper().lstrip("Q"))
+        for fy, q in zip(frame["Financial Year"], frame["Financial Quarter"])
+    ]
+    frame = frame.assign(
+        period=[qq.id for qq in quarter], fy=[qq.financial_year for qq in quarter], q=[qq.q for qq in quarter]
+    )
     out = None
     for basis, column in (("closed", CLOSED_COL), ("recorded", RECORDED_COL)):
         counts = _to_number(frame[column]).fillna(0)
         part = frame[["force_id", "period", "fy", "q"]].assign(
-            **{f"charges_{basis}": counts.where(frame["_type"] == 1, 0),
-               f"assigned_{basis}": counts.where(frame["_type"] != 0, 0)})
+            **{
+                f"charges_{basis}": counts.where(frame["_type"] == 1, 0),
+                f"assigned_{basis}": counts.where(frame["_type"] != 0, 0),
+            }
+        )
         part = part.groupby(["force_id", "period", "fy", "q"], as_index=False).sum()
         out = part if out is None else out.merge(part, on=["force_id", "period", "fy", "q"], how="outer")
-    columns = ["force_id", "period", "fy", "q", "charges_closed", "assigned_closed",
-               "charges_recorded", "assigned_recorded"]
+    columns = [
+        "force_id",
+        "period",
+        "fy",
+        "q",
+        "charges_closed",
+        "assigned_closed",
+        "charges_recorded",
+        "assigned_recorded",
+    ]
     out = out[columns].sort_values(["force_id", "period"]).reset_index(drop=True)
     for column in columns[4:]:
         out[column] = out[column].astype("int64")
@@ -242,17 +263,22 @@ def read_workforce(path, sheet=None, data_dir=None) -> pd.DataFrame:
     if years.isna().any():
         bad = frame.loc[years.isna(), "As at 31 March"].iloc[0]
         raise LayoutError(path, [f"As at 31 March (a year; found {bad!r})"], layout)
-    out = pd.DataFrame({
-        "force_id": frame["Force Name"].astype(str).map(mapping),
-        "year": years.astype(int),
-        "worker_type": frame["Worker type"].astype(str).str.strip(),
-        "ethnic_group": frame[ethnic].astype(str).str.strip(),
-        "headcount": _to_number(frame["Total (headcount)"]).fillna(0),
-        "fte": _to_number(frame[fte_cols[0]]) if fte_cols else float("nan"),
-    }).dropna(subset=["force_id"])
-    out = (out.groupby(["force_id", "year", "worker_type", "ethnic_group"], as_index=False)
-              .sum(min_count=1).sort_values(["force_id", "year", "worker_type", "ethnic_group"])
-              .reset_index(drop=True))
+    out = pd.DataFrame(
+        {
+            "force_id": frame["Force Name"].astype(str).map(mapping),
+            "year": years.astype(int),
+            "worker_type": frame["Worker type"].astype(str).str.strip(),
+            "ethnic_group": frame[ethnic].astype(str).str.strip(),
+            "headcount": _to_number(frame["Total (headcount)"]).fillna(0),
+            "fte": _to_number(frame[fte_cols[0]]) if fte_cols else float("nan"),
+        }
+    ).dropna(subset=["force_id"])
+    out = (
+        out.groupby(["force_id", "year", "worker_type", "ethnic_group"], as_index=False)
+        .sum(min_count=1)
+        .sort_values(["force_id", "year", "worker_type", "ethnic_group"])
+        .reset_index(drop=True)
+    )
     out.attrs["notes"] = notes
     out.attrs["source"] = f"Home Office, police workforce open data tables ({path.name})"
     return out

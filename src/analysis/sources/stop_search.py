@@ -69,8 +69,9 @@ def read_stop_search(path, data_dir=None) -> pd.DataFrame:
     years = frame["year"].str.extract(r"^((?:19|20)\d\d)/(\d\d)$")
     if years[0].isna().any():
         i = int(years[0].isna().to_numpy().nonzero()[0][0])
-        raise ValueError(f"{path.name}: row {i + 2}: time: not a financial year like 2022/23: "
-                         f"{frame['year'].iloc[i]!r}")
+        raise ValueError(
+            f"{path.name}: row {i + 2}: time: not a financial year like 2022/23: {frame['year'].iloc[i]!r}"
+        )
     frame["period"] = years[0] + "-" + years[1]
     aggregate = frame["geography"].str.startswith("All")
     names = frame.loc[~aggregate, "geography"]
@@ -100,6 +101,8 @@ def read_stop_search_files(paths, data_dir=None) -> pd.DataFrame:
     if not clash.empty:
         first = clash.sort_values(KEY).head(2)
         where = " and ".join(f"{r.source_file} row {r.source_row}" for r in first.itertuples())
-        raise ValueError(f"stop and search files disagree: {where} have the same year, group, classification, "
-                         f"legislation and geography but different numbers")
+        raise ValueError(
+            f"stop and search files disagree: {where} have the same year, group, classification, "
+            f"legislation and geography but different numbers"
+        )
     return table.reset_index(drop=True)

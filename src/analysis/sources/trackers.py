@@ -21,12 +21,13 @@ import pandera.pandas as pa
 import yaml
 
 from analysis.core import config, settings
-from analysis.core.settings import STATUS_REASON_MAX_CHARS
 from analysis.core.cells import is_formula_like, normalise_text
-from analysis.sources.markings import MARKINGS as MARKING_NAMES, SENSITIVE, canonical_marking  # noqa: F401 (re-exported)
-from analysis.sources.catalogue import Framework
 from analysis.core.forces import UnknownForceError, get_force
 from analysis.core.periods import PeriodError, parse_quarter
+from analysis.core.settings import STATUS_REASON_MAX_CHARS
+from analysis.sources.catalogue import Framework
+from analysis.sources.markings import MARKINGS as MARKING_NAMES
+from analysis.sources.markings import SENSITIVE, canonical_marking  # noqa: F401  (SENSITIVE is re-exported)
 
 COLUMNS = [
     "recommendation_id",
@@ -98,14 +99,24 @@ def _decode(raw: bytes, name: str) -> str:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = _line_of(raw, exc.start)
-        if _UTF8_MULTIBYTE.search(raw[: exc.start]) or _UTF8_MULTIBYTE.search(raw[exc.end:]):
-            raise TrackerError([Problem(name, "file", "encoding", f"line {line}: byte 0x{raw[exc.start]:02x} is not UTF-8 "
-                                        "but the rest of the file is; retype that character or save it as 'CSV UTF-8'")]) from exc
+        if _UTF8_MULTIBYTE.search(raw[: exc.start]) or _UTF8_MULTIBYTE.search(raw[exc.end :]):
+            raise TrackerError(
+                [
+                    Problem(
+                        name,
+                        "file",
+                        "encoding",
+                        f"line {line}: byte 0x{raw[exc.start]:02x} is not UTF-8 "
+                        "but the rest of the file is; retype that character or save it as 'CSV UTF-8'",
+                    )
+                ]
+            ) from exc
         try:
             return raw.decode("cp1252")
         except UnicodeDecodeError as exc2:
-            raise TrackerError([Problem(name, "file", "encoding", f"line {_line_of(raw, exc2.start)}: "
-                                        "not UTF-8 or Windows-1252 text")]) from exc2
+            raise TrackerError(
+                [Problem(name, "file", "encoding", f"line {_line_of(raw, exc2.start)}: not UTF-8 or Windows-1252 text")]
+            ) from exc2
 
 
 def read_text(path: Path, raw: bytes | None = None) -> str:
@@ -115,8 +126,16 @@ def read_text(path: Path, raw: bytes | None = None) -> str:
     nul = raw.find(b"\x00")
     if nul >= 0:
         where = "" if nul < 4096 else f"line {_line_of(raw, nul)}: "
-        raise TrackerError([Problem(name, "file", "encoding", f"{where}contains NUL bytes: this is UTF-16 text or binary data, "
-                                    "not CSV; save it as 'CSV UTF-8'")])
+        raise TrackerError(
+            [
+                Problem(
+                    name,
+                    "file",
+                    "encoding",
+                    f"{where}contains NUL bytes: this is UTF-16 text or binary data, not CSV; save it as 'CSV UTF-8'",
+                )
+            ]
+        )
     return _decode(raw, name)
 
 
@@ -133,8 +152,16 @@ def read_bounded(path: Path, limit: int = MAX_FILE_BYTES) -> bytes:
     except OSError as exc:
         raise TrackerError([Problem(name, "file", "path", f"cannot be read: {exc.strerror or exc}")]) from exc
     if len(raw) > limit:
-        raise TrackerError([Problem(name, "file", "size", f"larger than {limit // (1024 * 1024)} MB; a tracker is far smaller: "
-                                    "is this the right file?")])
+        raise TrackerError(
+            [
+                Problem(
+                    name,
+                    "file",
+                    "size",
+                    f"larger than {limit // (1024 * 1024)} MB; a tracker is far smaller: is this the right file?",
+                )
+            ]
+        )
     return raw
 
 
@@ -143,13 +170,21 @@ def check_shape(frame: pd.DataFrame, name: str) -> None:
     if len(frame) > MAX_ROWS:
         raise TrackerError([Problem(name, "file", "rows", f"{len(frame)} rows; a tracker has at most {MAX_ROWS}")])
     if len(frame.columns) > MAX_COLUMNS:
-        raise TrackerError([Problem(name, "header", "columns", f"{len(frame.columns)} columns; a tracker has at most {MAX_COLUMNS}")])
+        raise TrackerError(
+            [Problem(name, "header", "columns", f"{len(frame.columns)} columns; a tracker has at most {MAX_COLUMNS}")]
+        )
     problems = []
     for column in frame.columns:
         lengths = frame[column].fillna("").astype(str).str.len()
         for index in lengths.index[lengths > MAX_CELL_CHARS][:5]:
-            problems.append(Problem(name, int(index) + HEADER_ROW + 1, str(column),
-                                    f"{lengths[index]} characters; a cell may hold at most {MAX_CELL_CHARS}"))
+            problems.append(
+                Problem(
+                    name,
+                    int(index) + HEADER_ROW + 1,
+                    str(column),
+                    f"{lengths[index]} characters; a cell may hold at most {MAX_CELL_CHARS}",
+                )
+            )
     if problems:
         raise TrackerError(problems)
 
@@ -164,25 +199,49 @@ def read_raw(path: Path) -> pd.DataFrame:
     if path.suffix.lower() == ".xlsx":
         return _read_xlsx(path, raw)
     if path.suffix.lower() != ".csv":
-        raise TrackerError([Problem(name, "file", "format", f"expected .csv or .xlsx, got {path.suffix or 'no extension'}")])
+        raise TrackerError(
+            [Problem(name, "file", "format", f"expected .csv or .xlsx, got {path.suffix or 'no extension'}")]
+        )
     if raw.startswith(b"PK\x03\x04"):
-        raise TrackerError([Problem(name, "file", "format", "this is a zip file (an Excel workbook?) with a .csv name; save it as CSV, or name it .xlsx")])
+        raise TrackerError(
+            [
+                Problem(
+                    name,
+                    "file",
+                    "format",
+                    "this is a zip file (an Excel workbook?) with a .csv name; save it as CSV, or name it .xlsx",
+                )
+            ]
+        )
     text = read_text(path, raw)
     head = text.lstrip()[:200].lower()
     if head.startswith(("<!doctype", "<html", "<?xml", "<table")):
-        raise TrackerError([Problem(name, "file", "format", "this looks like HTML or XML, not CSV (was a web page saved by mistake?)")])
+        raise TrackerError(
+            [Problem(name, "file", "format", "this looks like HTML or XML, not CSV (was a web page saved by mistake?)")]
+        )
     try:
         # keep blank lines so that row numbers in messages match the file; _normalise drops them
         frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, skip_blank_lines=False)
     except pd.errors.ParserError as exc:
-        raise TrackerError([Problem(name, "file", "format", f"not readable as CSV: {' '.join(str(exc).split())}")]) from exc
+        raise TrackerError(
+            [Problem(name, "file", "format", f"not readable as CSV: {' '.join(str(exc).split())}")]
+        ) from exc
     except pd.errors.EmptyDataError as exc:
         raise TrackerError([Problem(name, "file", "content", "the file has no header row")]) from exc
     check_shape(frame, name)
     if len(frame.columns) == 1:
         for sep, label in ((";", "semicolons"), ("\t", "tabs")):
             if sep in str(frame.columns[0]):
-                raise TrackerError([Problem(name, "file", "format", f"the columns are separated by {label}, not commas; save it as 'CSV UTF-8 (comma delimited)'")])
+                raise TrackerError(
+                    [
+                        Problem(
+                            name,
+                            "file",
+                            "format",
+                            f"the columns are separated by {label}, not commas; save it as 'CSV UTF-8 (comma delimited)'",
+                        )
+                    ]
+                )
     return frame
 
 
@@ -223,14 +282,25 @@ def _read_xlsx(path: Path, raw: bytes) -> pd.DataFrame:
 
     name = str(path)
     if not zipfile.is_zipfile(io.BytesIO(raw)):
-        raise TrackerError([Problem(name, "file", "format", "not a readable Excel workbook (corrupt or truncated .xlsx)")])
+        raise TrackerError(
+            [Problem(name, "file", "format", "not a readable Excel workbook (corrupt or truncated .xlsx)")]
+        )
     try:
         unzipped = sum(info.file_size for info in zipfile.ZipFile(io.BytesIO(raw)).infolist())
     except (zipfile.BadZipFile, OSError) as exc:
         raise TrackerError([Problem(name, "file", "format", f"not a readable Excel workbook: {exc}")]) from exc
     if unzipped > MAX_UNZIPPED_BYTES:
-        raise TrackerError([Problem(name, "file", "size", f"{unzipped // (1024 * 1024)} MB once unzipped; a tracker workbook "
-                                    f"is far smaller (limit {MAX_UNZIPPED_BYTES // (1024 * 1024)} MB)")])
+        raise TrackerError(
+            [
+                Problem(
+                    name,
+                    "file",
+                    "size",
+                    f"{unzipped // (1024 * 1024)} MB once unzipped; a tracker workbook "
+                    f"is far smaller (limit {MAX_UNZIPPED_BYTES // (1024 * 1024)} MB)",
+                )
+            ]
+        )
     try:
         values = openpyxl.load_workbook(io.BytesIO(raw), data_only=True)
         formulas = openpyxl.load_workbook(io.BytesIO(raw), data_only=False)
@@ -241,8 +311,17 @@ def _read_xlsx(path: Path, raw: bytes) -> pd.DataFrame:
     ws = tracker_sheet(values)
     wf = formulas[ws.title]
     if ws.max_row > MAX_ROWS + 1 or ws.max_column > MAX_COLUMNS:
-        raise TrackerError([Problem(name, "file", "rows", f"sheet {ws.title!r} spans {ws.max_row} rows and {ws.max_column} columns; "
-                                    f"a tracker has at most {MAX_ROWS} rows and {MAX_COLUMNS} columns")])
+        raise TrackerError(
+            [
+                Problem(
+                    name,
+                    "file",
+                    "rows",
+                    f"sheet {ws.title!r} spans {ws.max_row} rows and {ws.max_column} columns; "
+                    f"a tracker has at most {MAX_ROWS} rows and {MAX_COLUMNS} columns",
+                )
+            ]
+        )
     rows = [[_cell_text(v) for v in row] for row in ws.iter_rows(values_only=True)]
     while rows and not any(c.strip() for c in rows[-1]):
         rows.pop()
@@ -263,13 +342,29 @@ def _read_xlsx(path: Path, raw: bytes) -> pd.DataFrame:
         if merged.min_col > width:
             continue
         where = "header" if merged.min_row == 1 else merged.min_row
-        problems.append(Problem(name, where, field(merged.min_col), f"cells {merged.coord} are merged; unmerge them and give every row its own value"))
+        problems.append(
+            Problem(
+                name,
+                where,
+                field(merged.min_col),
+                f"cells {merged.coord} are merged; unmerge them and give every row its own value",
+            )
+        )
     for row in wf.iter_rows(min_row=1, max_row=len(rows), max_col=width):
         for cell in row:
             if cell.data_type == "f" or (isinstance(cell.value, str) and cell.value.startswith("=")):
-                if rows[cell.row - 1][cell.column - 1] == "" or str(rows[cell.row - 1][cell.column - 1]).startswith("="):
+                if rows[cell.row - 1][cell.column - 1] == "" or str(rows[cell.row - 1][cell.column - 1]).startswith(
+                    "="
+                ):
                     where = "header" if cell.row == 1 else cell.row
-                    problems.append(Problem(name, where, field(cell.column), f"holds the formula {str(cell.value)[:60]!r} with no saved value; type the value itself"))
+                    problems.append(
+                        Problem(
+                            name,
+                            where,
+                            field(cell.column),
+                            f"holds the formula {str(cell.value)[:60]!r} with no saved value; type the value itself",
+                        )
+                    )
     if problems:
         raise TrackerError(problems)
     columns, seen = [], {}
@@ -305,7 +400,7 @@ def _normalise(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def _schema(framework: Framework) -> pa.DataFrameSchema:
-    text = dict(dtype=str, nullable=False, coerce=True)
+    text = {"dtype": str, "nullable": False, "coerce": True}
     return pa.DataFrameSchema(
         {
             "recommendation_id": pa.Column(
@@ -325,10 +420,15 @@ def _schema(framework: Framework) -> pa.DataFrameSchema:
             "source": pa.Column(checks=pa.Check.str_length(min_value=1, error="is blank"), **text),
             "status_reason": pa.Column(
                 checks=[
-                    pa.Check.str_length(max_value=STATUS_REASON_MAX_CHARS,
-                                        error=f"is longer than {STATUS_REASON_MAX_CHARS} characters; give one short reason"),
-                    pa.Check(lambda s: ~s.str.contains(r"[\r\n]", regex=True), element_wise=False,
-                             error="spans more than one line; give one short reason on one line"),
+                    pa.Check.str_length(
+                        max_value=STATUS_REASON_MAX_CHARS,
+                        error=f"is longer than {STATUS_REASON_MAX_CHARS} characters; give one short reason",
+                    ),
+                    pa.Check(
+                        lambda s: ~s.str.contains(r"[\r\n]", regex=True),
+                        element_wise=False,
+                        error="spans more than one line; give one short reason on one line",
+                    ),
                 ],
                 **text,
             ),
@@ -347,9 +447,14 @@ def validate_frame(frame: pd.DataFrame, framework: Framework, name: str) -> tupl
     for column in missing:
         problems.append(Problem(name, "header", column, "required column is missing"))
     for column in extra:
-        problems.append(Problem(name, "header", column or "(blank)",
-                                f"unexpected column; expected only {', '.join(COLUMNS)} "
-                                f"(and optionally {', '.join(OPTIONAL_COLUMNS)})"))
+        problems.append(
+            Problem(
+                name,
+                "header",
+                column or "(blank)",
+                f"unexpected column; expected only {', '.join(COLUMNS)} (and optionally {', '.join(OPTIONAL_COLUMNS)})",
+            )
+        )
     if missing or extra:
         return frame, problems
     for column in OPTIONAL_COLUMNS:
@@ -370,10 +475,19 @@ def validate_frame(frame: pd.DataFrame, framework: Framework, name: str) -> tupl
     duplicated = frame["recommendation_id"].duplicated(keep="first") & (frame["recommendation_id"] != "")
     for index in frame.index[duplicated]:
         problems.append(
-            Problem(name, index + HEADER_ROW + 1, "recommendation_id", f"{frame.at[index, 'recommendation_id']!r} appears more than once")
+            Problem(
+                name,
+                index + HEADER_ROW + 1,
+                "recommendation_id",
+                f"{frame.at[index, 'recommendation_id']!r} appears more than once",
+            )
         )
-    problems.sort(key=lambda p: (p.row if isinstance(p.row, int) else 0,
-                                 TRACKER_COLUMNS.index(p.field) if p.field in TRACKER_COLUMNS else 99))
+    problems.sort(
+        key=lambda p: (
+            p.row if isinstance(p.row, int) else 0,
+            TRACKER_COLUMNS.index(p.field) if p.field in TRACKER_COLUMNS else 99,
+        )
+    )
     return frame[TRACKER_COLUMNS], problems
 
 
@@ -389,8 +503,15 @@ def formula_cells(frame: pd.DataFrame, name: str, rows: list[int] | None = None)
         row = rows[int(index)] if rows is not None else int(index) + HEADER_ROW + 1
         for column, value in record.items():
             if isinstance(value, str) and is_formula_like(value):
-                found.append(Problem(name, row, str(column), f"starts with {value[:1]!r} and would run as a spreadsheet formula: "
-                                     f"kept as text, written with a leading ' ({value[:40]!r})"))
+                found.append(
+                    Problem(
+                        name,
+                        row,
+                        str(column),
+                        f"starts with {value[:1]!r} and would run as a spreadsheet formula: "
+                        f"kept as text, written with a leading ' ({value[:40]!r})",
+                    )
+                )
     return found
 
 
@@ -446,7 +567,13 @@ def discover(framework_id: str | None = None, data_dir=None) -> tuple[list[Snaps
     """Every tracker file on disk, with problems for files whose place names no real force or quarter."""
     root = config.trackers_dir(data_dir)
     snapshots, problems = [], []
-    frameworks = [framework_id] if framework_id else sorted(p.name for p in root.iterdir() if p.is_dir()) if root.exists() else []
+    frameworks = (
+        [framework_id]
+        if framework_id
+        else sorted(p.name for p in root.iterdir() if p.is_dir())
+        if root.exists()
+        else []
+    )
     for fw in frameworks:
         for path in sorted((root / fw).glob("*/*")):
             if path.suffix.lower() not in TRACKER_SUFFIXES or path.name.startswith((".", "~$")):
@@ -456,7 +583,9 @@ def discover(framework_id: str | None = None, data_dir=None) -> tuple[list[Snaps
                 force = get_force(force_part, data_dir)
                 quarter = parse_quarter(quarter_part)
                 if force.id != force_part or quarter.id != quarter_part:
-                    raise PeriodError(f"name the folder by force slug and the file by quarter id: {force.id}/{quarter.id}{path.suffix}")
+                    raise PeriodError(
+                        f"name the folder by force slug and the file by quarter id: {force.id}/{quarter.id}{path.suffix}"
+                    )
                 snapshots.append(Snapshot(fw, force.id, quarter.id, path, read_meta(path)))
             except (UnknownForceError, PeriodError) as exc:
                 problems.append(Problem(str(path), "file", "path", str(exc)))
