@@ -4,6 +4,8 @@ from types import SimpleNamespace
 
 import pandas as pd
 
+from analysis.compute.progress import Flag
+from analysis.compute.progress import FlagKind as K
 from analysis.core.periods import parse_quarter
 from analysis.present import board_questions
 from analysis.present.board_questions import moved_backwards, questions
@@ -63,11 +65,11 @@ def test_missing_tracker_is_the_first_question():
 
 def test_flags_become_questions_and_withheld_recommendations_never_do():
     flags = {
-        "1": ["evidence is blank", "marked complete without evidence"],
-        "2": ["evidence is blank"],
-        "3": ["not updated for 4 quarters"],
-        "5": ["no entry in the tracker"],
-        "6": ["evidence is blank"],
+        "1": [Flag(K.EVIDENCE_BLANK), Flag(K.COMPLETE_WITHOUT_EVIDENCE)],
+        "2": [Flag(K.EVIDENCE_BLANK)],
+        "3": [Flag(K.STALE, "not updated for 4 quarters")],
+        "5": [Flag(K.NO_ENTRY)],
+        "6": [Flag(K.EVIDENCE_BLANK)],
     }
     asked = questions(report(flags=flags, withheld={"6"}))
     by_reason = {q.reason: q.text for q in asked}
@@ -94,9 +96,29 @@ def test_special_cause_concern_from_the_spc_verdict_and_sections_without_spc_are
 
 
 def test_no_more_than_the_maximum():
-    flags = {str(i): ["evidence is blank"] for i in range(1, 4)} | {"4": ["marked complete without evidence"]}
-    flags |= {"5": ["not updated for 2 quarters"], "6": ["no entry in the tracker"]}
+    flags = {str(i): [Flag(K.EVIDENCE_BLANK)] for i in range(1, 4)} | {"4": [Flag(K.COMPLETE_WITHOUT_EVIDENCE)]}
+    flags |= {"5": [Flag(K.STALE, "not updated for 2 quarters")], "6": [Flag(K.NO_ENTRY)]}
     ch = _changes(("7", "complete", "not_started"))
     asked = questions(report(flags=flags, changes=ch, has_tracker=True))
     assert len(asked) == board_questions.MAX_QUESTIONS == 5
     assert asked[0].reason == "backwards"
+
+
+def test_blank_evidence_in_some_parts_names_the_parts_not_the_whole_recommendation():
+    flags = {"7": [Flag(K.EVIDENCE_BLANK, parts=("7.ii",))], "16": [Flag(K.EVIDENCE_BLANK, parts=("16.ii", "16.iv"))]}
+    (asked,) = questions(report(flags=flags))
+    assert asked.text.startswith("When will evidence be recorded for 7.ii, 16.ii and 16.iv?"), asked.text
+    assert "blank for these parts" in asked.text and "Their evidence is blank" not in asked.text
+    assert asked.links == [("7", "rec-7"), ("16", "rec-16")]
+
+
+def test_what_changed_counts_first_assessments_apart_from_changes():
+    from analysis.present.fragments import what_changed
+
+    ch = _changes(("1", "not_assessed", "in_progress"), ("2", "not_assessed", "in_progress"))
+    ch["moved"] = False
+    ch["first_assessed"] = True
+    r = report(changes=ch)
+    r.framework.item_label_plural = "Recommendations"
+    lines = what_changed(r)
+    assert lines[0] == "Since 2023/24 Q1: 0 recommendations changed status. 2 recommendations assessed for the first time."

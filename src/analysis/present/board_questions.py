@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from analysis.compute.progress import FlagKind
 from analysis.core.settings import MAX_BOARD_QUESTIONS, STATUS_PROGRESS
 from analysis.present.style import STATUS_LABELS
 
@@ -47,12 +48,23 @@ def moved_backwards(changes) -> list[tuple[str, str, str]]:
     return out
 
 
-def _flagged(report, prefix: str) -> list[str]:
+def _flagged(report, kind: FlagKind) -> list[str]:
+    """Recommendations carrying a flag of ``kind`` (by kind, never by the flag's wording)."""
     return [
         rec_id
         for rec_id, found in report.flags.items()
-        if not report.is_withheld(rec_id) and any(f.startswith(prefix) for f in found)
+        if not report.is_withheld(rec_id) and any(getattr(f, "kind", None) == kind for f in found)
     ]
+
+
+def _flagged_parts(report, kind: FlagKind, rec_ids: list[str]) -> list[str]:
+    """The parts named by those flags; a recommendation flagged as a whole stands for itself."""
+    out = []
+    for rec_id in rec_ids:
+        for flag in report.flags.get(rec_id, []):
+            if getattr(flag, "kind", None) == kind:
+                out.extend(flag.parts or (rec_id,))
+    return list(dict.fromkeys(out))
 
 
 def questions(report) -> list[Question]:
@@ -80,7 +92,7 @@ def questions(report) -> list[Question]:
         out.append(
             Question(f"What set back {_recs(label, ids)} ({moves})?", [(i, _anchor(i)) for i in ids], "backwards")
         )
-    no_proof = _flagged(report, "marked complete without evidence")
+    no_proof = _flagged(report, FlagKind.COMPLETE_WITHOUT_EVIDENCE)
     if no_proof:
         out.append(
             Question(
@@ -90,17 +102,23 @@ def questions(report) -> list[Question]:
                 "complete-no-evidence",
             )
         )
-    blank = [i for i in _flagged(report, "evidence is blank") if i not in no_proof]
+    blank = [i for i in _flagged(report, FlagKind.EVIDENCE_BLANK) if i not in no_proof]
     if blank:
+        parts = _flagged_parts(report, FlagKind.EVIDENCE_BLANK, blank)
+        whole = parts == blank
         out.append(
             Question(
-                f"When will evidence be recorded for {_recs(label, blank)}? "
-                f"{'Its' if len(blank) == 1 else 'Their'} evidence is blank.",
+                f"When will evidence be recorded for {_recs(label, blank) if whole else _join(parts)}? "
+                + (
+                    f"{'Its' if len(blank) == 1 else 'Their'} evidence is blank."
+                    if whole
+                    else f"The tracker's evidence entry is blank for {'this part' if len(parts) == 1 else 'these parts'}."
+                ),
                 [(i, _anchor(i)) for i in blank],
                 "blank-evidence",
             )
         )
-    missing = _flagged(report, "no entry in the tracker")
+    missing = _flagged(report, FlagKind.NO_ENTRY)
     if missing:
         out.append(
             Question(
@@ -109,7 +127,7 @@ def questions(report) -> list[Question]:
                 "no-entry",
             )
         )
-    stale = _flagged(report, "not updated for")
+    stale = _flagged(report, FlagKind.STALE)
     if stale:
         out.append(
             Question(

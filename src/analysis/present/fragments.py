@@ -11,6 +11,7 @@ import base64
 import io
 import re
 
+from analysis.compute import coverage
 from analysis.compute.claims import CLAIMS_MIMETYPE
 from analysis.compute.report_model import Report
 from analysis.present import narrative
@@ -201,7 +202,7 @@ def _verdict(icons: dict, value, text: str | None) -> str:
     return f'<li{title}><span class="icon" aria-hidden="true">{icon}</span> {esc(words)}</li>'
 
 
-def measure_tile(section) -> str:
+def measure_tile(section, coverage_kind: str | None = None) -> str:
     """One key measure on the first screen: latest value and period, comparator, process-behaviour verdicts."""
     from analysis.compute.measure_sections import format_value
 
@@ -211,8 +212,14 @@ def measure_tile(section) -> str:
     latest = section.latest
     value = f'<p class="value">{esc(format_value(latest.value, latest.unit))}</p>'
     what = section.measure_title if section.measure_title and section.measure_title != section.title else ""
-    if section.force_supplied:
-        what = f"{what} (force-supplied)" if what else "Force-supplied figure"
+    # the tile says what kind of figure it is: a proxy is never shown as the review's own measure
+    kind = {"proxy": "proxy", "force-supplied": "force-supplied"}.get(coverage_kind or "")
+    if kind is None and section.force_supplied:
+        kind = "force-supplied"
+    if kind == "proxy" and section.force_supplied:
+        kind = "force-supplied proxy"
+    if kind and not what.endswith(f"({kind})") and not (kind.endswith("proxy") and what.endswith("(proxy)")):
+        what = f"{what} ({kind})" if what else f"{kind.capitalize()} figure"
     value = (f'<p class="what">{esc(what)}</p>' if what else "") + value
     period = f'<p class="period">{esc(latest.period_label)}</p>'
     spc = getattr(section, "spc", None)
@@ -253,13 +260,17 @@ def what_changed(report: Report) -> list[str]:
     moved = ch[ch["moved"]]
     back = moved_backwards(ch)
     prev = report.previous_quarter.label
+    labels = report.framework.item_label_plural.lower()
     lines = [
-        f"Since {prev}: {narrative.plural(len(moved), label)} changed status"
+        f"Since {prev}: {narrative.plural(len(moved), label, labels)} changed status"
         + (f"; {len(back)} moved backwards." if back else "; none moved backwards." if len(moved) else ".")
     ]
+    first = int(ch["first_assessed"].sum()) if "first_assessed" in ch else 0
+    if first:  # a status given where the earlier snapshot had nothing to judge is not a change
+        lines[0] += f" {narrative.plural(first, label, labels)} assessed for the first time."
     newly, removed = int(ch["newly_evidenced"].sum()), int(ch["evidence_removed"].sum())
     lines.append(
-        f"{narrative.plural(newly, label)} gained evidence"
+        f"{narrative.plural(newly, label, labels)} gained evidence"
         + (f"; evidence was removed from {removed}." if removed else ".")
     )
     return lines[:3]
@@ -287,7 +298,8 @@ def first_screen(report: Report) -> str:
         question_html = f'<ol class="questions">{items}</ol>'
     else:
         question_html = "<p>Nothing in this quarter's figures or tracker prompts a particular question.</p>"
-    tiles = "".join(measure_tile(m) for m in report.measures)
+    kinds = {c.key_measure: c.kind for c in coverage.key_measure_coverage(report.measures, narrative._data_dir(report))}
+    tiles = "".join(measure_tile(m, kinds.get(m.key_measure)) for m in report.measures)
     tiles_html = (
         (
             f'<h2 id="tiles-heading" class="visually-hidden">Key measures at a glance</h2>'
