@@ -203,7 +203,7 @@ def test_template_notebook_runs_and_looks_like_the_report(browser, lab, shots):
     _run_all(page, "force_report.ipynb")
     outputs = page.locator(".jp-NotebookPanel:visible .jp-OutputArea-output")
     heading = outputs.locator("h1").first
-    assert "progress report: Leicestershire, 2024/25 Q1" in heading.inner_text()
+    assert "Casey Review progress: Leicestershire, 2024/25 Q1" in heading.inner_text()
     assert outputs.locator("img[src^='data:image/png']").count() >= 1
     assert _errors(page) == []
     first = outputs.first.inner_text()
