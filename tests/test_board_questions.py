@@ -121,4 +121,6 @@ def test_what_changed_counts_first_assessments_apart_from_changes():
     r = report(changes=ch)
     r.framework.item_label_plural = "Recommendations"
     lines = what_changed(r)
-    assert lines[0] == "Since 2023/24 Q1: 0 recommendations changed status. 2 recommendations assessed for the first time."
+    assert (
+        lines[0] == "Since 2023/24 Q1: 0 recommendations changed status. 2 recommendations assessed for the first time."
+    )
