@@ -101,6 +101,9 @@ STATUS_PROGRESS = {"not_started": 0, "in_progress": 1, "complete": 2}
 PHONE_CONTENT_PX = 360
 # The smallest chart text on that phone, in CSS px: 9 px (issue 12) plus a margin for the browser's rounding.
 MIN_PHONE_TEXT_PX = 9.5
+# chart text is enlarged to 10% above the size needed, because larger text widens the drawn figure; one round
+# of layout then nearly always settles it (each round costs two full layout passes)
+LEGIBILITY_HEADROOM = 1.1
 # The widest chart, in inches at the figure DPI: wider charts need larger fonts to stay legible on a phone.
 MAX_FIGURE_WIDTH_IN = 6.4
 # Category labels on a chart (sections, measures) longer than this wrap onto more lines, in characters.

@@ -28,6 +28,7 @@ from analysis.core.palette import (  # noqa: F401
     SPC_NEUTRAL,
 )
 from analysis.core.settings import (  # chart legibility: see docs/assumptions.md
+    LEGIBILITY_HEADROOM,
     MAX_FIGURE_WIDTH_IN,
     MIN_FIGURE_FONT_PT,
     MIN_PHONE_TEXT_PX,
@@ -188,6 +189,9 @@ def make_legible(fig, max_rounds: int = 6) -> float:
         needed = max(MIN_FIGURE_FONT_PT, MIN_PHONE_TEXT_PX * 72 * drawn_in / PHONE_CONTENT_PX)
         if all(t.get_fontsize() >= needed - 1e-6 for t in drawn_texts()):
             break
+        # enlarging text widens the drawn box, which raises what is needed: aim a little above it, so one
+        # round nearly always settles it (each round is two full layout passes, the bulk of a chart's cost)
+        needed *= LEGIBILITY_HEADROOM
         for ax in fig.axes:
             for axis in (ax.xaxis, ax.yaxis):
                 if axis.get_ticklabels() and min(t.get_fontsize() for t in axis.get_ticklabels()) < needed:
@@ -198,7 +202,8 @@ def make_legible(fig, max_rounds: int = 6) -> float:
         _wrap_titles_and_axis_labels(fig)
         fig.draw_without_rendering()
         _legends_below_axes(fig)
-    fig.draw_without_rendering()
+    else:  # rounds ran out: lay the figure out once more after the last change
+        fig.draw_without_rendering()
     return min((t.get_fontsize() for t in drawn_texts()), default=MIN_FIGURE_FONT_PT)
 
 
