@@ -124,3 +124,23 @@ def test_what_changed_counts_first_assessments_apart_from_changes():
     assert (
         lines[0] == "Since 2023/24 Q1: 0 recommendations changed status. 2 recommendations assessed for the first time."
     )
+
+
+def test_a_tile_never_prints_nan_and_labels_a_proxy_once():
+    from analysis.compute.measure_sections import Latest, MeasureSection
+    from analysis.present.fragments import measure_tile
+
+    latest = Latest(float("nan"), None, None, "ratio", "2021-22", "financial_year", "2021/22", "source")
+    section = MeasureSection("trust-confidence", "Trust and confidence in the police", True, latest=latest)
+    html = measure_tile(section, "proxy")
+    assert "nan" not in html.lower() and "No figure can be given for this force for 2021/22" in html
+    latest = Latest(3.14, 2.9, 3.4, "ratio", "2022-23", "financial_year", "2022/23", "source")
+    section = MeasureSection(
+        "trust-confidence",
+        "Trust and confidence in the police",
+        True,
+        measure_title="Stop and search disparity, Black to White (fairness indicator)",
+        latest=latest,
+    )
+    html = measure_tile(section, "proxy")
+    assert "(fairness indicator)" in html and "(proxy)" not in html

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import io
+import math
 import re
 
 from analysis.compute import coverage
@@ -209,6 +210,11 @@ def measure_tile(section, coverage_kind: str | None = None) -> str:
     link = f'<a href="#measure-{esc(section.key_measure)}">{esc(section.title)}</a>'
     if not section.has_data or section.latest is None:
         return f'<li class="tile tile-empty"><h3>{link}</h3><p class="value-none">No data loaded</p></li>'
+    if not math.isfinite(section.latest.value):  # loaded, but no figure can be given (a rate with no population)
+        return (
+            f'<li class="tile tile-empty"><h3>{link}</h3><p class="value-none">No figure can be given for this '
+            f"force for {esc(section.latest.period_label)}: the section says why</p></li>"
+        )
     latest = section.latest
     value = f'<p class="value">{esc(format_value(latest.value, latest.unit))}</p>'
     what = section.measure_title if section.measure_title and section.measure_title != section.title else ""
@@ -218,7 +224,10 @@ def measure_tile(section, coverage_kind: str | None = None) -> str:
         kind = "force-supplied"
     if kind == "proxy" and section.force_supplied:
         kind = "force-supplied proxy"
-    if kind and not what.endswith(f"({kind})") and not (kind.endswith("proxy") and what.endswith("(proxy)")):
+    already = what.endswith(f"({kind})") or (
+        kind and kind.endswith("proxy") and (what.endswith("(proxy)") or "(fairness indicator)" in what)
+    )
+    if kind and not already:
         what = f"{what} ({kind})" if what else f"{kind.capitalize()} figure"
     value = (f'<p class="what">{esc(what)}</p>' if what else "") + value
     period = f'<p class="period">{esc(latest.period_label)}</p>'
