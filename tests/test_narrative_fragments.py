@@ -99,3 +99,12 @@ def test_a_stated_difference_agrees_with_the_printed_figures():
     comp = Comparison("the previous quarter", "2023/24 Q4", 9.26, 8.44 - 9.26, None, None, None, "difference")
     text = _change_clause(comp)
     assert text.startswith("0.9 percentage points lower than the previous quarter (2023/24 Q4: 9.3%)"), text
+
+
+def test_national_assurance_is_qualified_when_the_latest_quarter_broke_the_limits():
+    from analysis.present.national import assurance_words
+
+    assert assurance_words("consistently_fails", "common_cause") == "Consistently below the England and Wales rate"
+    qualified = assurance_words("consistently_fails", "special_cause_improving")
+    assert qualified.startswith("Consistently below") and "may no longer hold" in qualified
+    assert assurance_words(None, "special_cause_improving") == "None"

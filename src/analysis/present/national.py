@@ -605,6 +605,12 @@ def spc_sentences(o: Overview) -> list[str]:
         )
         + "."
     )
+    broke = int((t["variation"].astype(str).str.startswith("special_cause") & t["assurance"].notna()).sum())
+    if broke:
+        out[-1] += (
+            f" For {plural(broke, 'force')} the latest quarter is itself special cause, so its assurance rests on "
+            "limits that quarter has broken out of and may no longer hold."
+        )
     out.append(
         f"Special-cause variation of concern: {', '.join(concern)}."
         if concern
@@ -618,6 +624,15 @@ def spc_sentences(o: Overview) -> list[str]:
     return out
 
 
+def assurance_words(assurance: str | None, variation: str) -> str:
+    """The assurance label, qualified when the latest quarter itself broke the rules: the limits then describe the
+    process before it, so 'consistently below' can sit beside a latest rate above the comparator."""
+    words = ASSURANCE_LABELS.get(assurance, "None")
+    if assurance and variation.startswith("special_cause"):
+        words += " – on limits the latest quarter has broken out of, which may no longer hold"
+    return words
+
+
 def spc_section(o: Overview) -> str:
     """Charge rates over time for all forces: verdict counts and a table, alphabetical, not ranked."""
     out = [heading("Charge rates over time", "spc"), paragraphs(spc_sentences(o))]
@@ -626,7 +641,7 @@ def spc_section(o: Overview) -> str:
     rows = "".join(
         f"<tr><td>{esc(r.force_name)}</td><td>{'' if r.rate_pct != r.rate_pct else f'{r.rate_pct:.1f}%'}</td>"
         f"<td>{esc(VARIATION_LABELS[r.variation])}</td><td>{esc(SPC_RULE_WORDS.get(r.rule, r.rule) or '–')}</td>"
-        f"<td>{esc(ASSURANCE_LABELS.get(r.assurance, 'None'))}</td></tr>"
+        f"<td>{esc(assurance_words(r.assurance, r.variation))}</td></tr>"
         for r in o.spc.itertuples(index=False)
     )
     out.append(
