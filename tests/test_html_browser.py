@@ -14,20 +14,12 @@ import pytest
 from conftest import ROOT, make_data_tree
 
 from analysis.run.build import build_all
-from analysis.run.render import checked_job, render_report
+from analysis.run.render import CHROMIUM_FLAGS, checked_job, render_report
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-FLAGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+FLAGS = CHROMIUM_FLAGS  # the same sandbox-free, network-quiet flags the PDF printer uses
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 AXE = Path(__file__).resolve().parent / "vendor/axe-core/axe.min.js"
 WCAG_22_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]

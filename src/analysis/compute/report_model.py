@@ -36,7 +36,7 @@ from analysis.core.periods import Quarter, parse_quarter
 from analysis.sources.catalogue import Framework, load_framework
 from analysis.sources.trackers import file_sha256
 
-WITHHELD_HASH = "not shown in the public version (the file also holds rows that are not published)"
+WITHHELD_HASH = "not shown in any public version: tracker files may hold rows that are not published"
 
 
 class MissingProcessedData(MissingInputs):
