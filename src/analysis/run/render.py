@@ -215,8 +215,18 @@ def execute_to_html(
     """Run ``notebook`` with checked ``parameters``; write ``.ipynb`` and ``.html`` beside each other.
 
     On failure the executed notebook is kept as ``<name>.failed.ipynb`` and no HTML is written
-    (an earlier good HTML is left as it was).
+    (an earlier good HTML is left as it was), except that a public page is withdrawn: a stale public
+    page may hold rows that are no longer published.
     """
+    try:
+        return _execute_to_html(notebook, parameters, html_path, label, engine, kernel_name, timeout, public)
+    except Exception:
+        if public:
+            atomic.withdraw_page(Path(html_path))
+        raise
+
+
+def _execute_to_html(notebook, parameters, html_path, label, engine, kernel_name, timeout, public) -> Path:
     import papermill as pm
 
     html_path = Path(html_path)
@@ -286,21 +296,16 @@ def render_report(
         "data_dir": str(config.data_dir(data_dir)),
     }
     assert set(parameters) == set(NOTEBOOK_PARAMETERS)
-    try:
-        return execute_to_html(
-            config.report_notebook(),
-            parameters,
-            job.html_path(out_dir),
-            f"{job.force} {job.quarter} ({job.audience})",
-            engine,
-            kernel_name,
-            timeout,
-            public=job.audience == "public",
-        )
-    except Exception:
-        if job.audience == "public":  # never leave a stale public page published
-            atomic.withdraw_page(job.html_path(out_dir))
-        raise
+    return execute_to_html(
+        config.report_notebook(),
+        parameters,
+        job.html_path(out_dir),
+        f"{job.force} {job.quarter} ({job.audience})",
+        engine,
+        kernel_name,
+        timeout,
+        public=job.audience == "public",
+    )
 
 
 # --------------------------------------------------------------------------- national overview
@@ -348,21 +353,16 @@ def render_national(
         "data_dir": str(config.data_dir(data_dir)),
     }
     assert set(parameters) == set(NATIONAL_PARAMETERS)
-    try:
-        return execute_to_html(
-            config.NOTEBOOKS_DIR / "national_overview.ipynb",
-            parameters,
-            job.html_path(out_dir),
-            f"national overview {job.quarter} ({job.audience})",
-            engine,
-            kernel_name,
-            timeout,
-            public=job.audience == "public",
-        )
-    except Exception:
-        if job.audience == "public":
-            atomic.withdraw_page(job.html_path(out_dir))
-        raise
+    return execute_to_html(
+        config.NOTEBOOKS_DIR / "national_overview.ipynb",
+        parameters,
+        job.html_path(out_dir),
+        f"national overview {job.quarter} ({job.audience})",
+        engine,
+        kernel_name,
+        timeout,
+        public=job.audience == "public",
+    )
 
 
 # --------------------------------------------------------------------------- PDF (board packs)
