@@ -41,6 +41,7 @@ from analysis.compute.measures import (
     observations,
     period_end,
     period_label,
+    registry_entry,
 )
 from analysis.core import config, settings
 from analysis.core.forces import all_forces, get_force
@@ -1060,13 +1061,7 @@ def sexual_offences_proxy_section(force_id, quarter, data_dir=None, measures=Non
 
 def _registry_field(data_dir, measure_id: str, field_name: str) -> str:
     """A registry field the Measure record does not carry (e.g. ``proxy_note``), read from the YAML."""
-    import yaml
-
-    for path in sorted((config.measures_raw_dir(data_dir) / "registry").glob("*.yaml")):
-        for entry in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("measures") or []:
-            if entry.get("id") == measure_id:
-                return str(entry.get(field_name) or "").strip()
-    return ""
+    return str(registry_entry(measure_id, data_dir).get(field_name) or "").strip()
 
 
 def measure_sections(force_id: str, quarter, data_dir=None, audience: str = "internal") -> list[MeasureSection]:

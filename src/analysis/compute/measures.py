@@ -191,6 +191,23 @@ def _registry_cached(root: str, _stamp_key) -> dict[str, Measure]:
     return out
 
 
+def registry_entry(measure_id: str, data_dir=None) -> dict:
+    """The registry's YAML entry for ``measure_id`` as written, with fields :class:`Measure` does not carry
+    (``{}`` if there is none). Cached until a registry file changes."""
+    paths = sorted(_registry_dir(data_dir).glob("*.yaml"))
+    entries = _registry_entries_cached(str(config.data_dir(data_dir)), tuple((str(p), *_stamp(p)) for p in paths))
+    return dict(entries.get(measure_id, {}))
+
+
+@lru_cache(maxsize=4)
+def _registry_entries_cached(root: str, _stamp_key) -> dict[str, dict]:
+    out = {}
+    for path in sorted(_registry_dir(root).glob("*.yaml")):
+        for entry in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("measures") or []:
+            out.setdefault(entry.get("id"), entry)
+    return out
+
+
 # --------------------------------------------------------------------------- periods
 def period_end(period: str, period_type: str) -> dt.date:
     """The last day a period covers, for ordering periods of any type (unknown -> date.min)."""

@@ -108,8 +108,29 @@ LEGIBILITY_HEADROOM = 1.1
 MAX_FIGURE_WIDTH_IN = 6.4
 # Category labels on a chart (sections, measures) longer than this wrap onto more lines, in characters.
 WRAP_LABEL_CHARS = 20
+# A chart with wrapped category labels grows taller by this share of its height for each line past the first.
+WRAPPED_ROW_GROWTH = 0.5
 # The smallest chart text in points, whatever the width: printed on A4 it stays above 7 pt.
 MIN_FIGURE_FONT_PT = 9.0
+# A chart is drawn once onto a canvas this much larger on every side than the figure, in inches, and cropped to
+# what was drawn: text enlarged for phones may reach past the figure's edge. Anything drawn at the canvas's
+# edge sends the chart the slow way (layout passes and a tight bounding box), so nothing is ever cut off.
+RENDER_MARGIN_IN = 2.0
+# Printed, a chart is at most this tall (templates/casey/report.css, `figure img { max-height }`; a test keeps
+# them equal), and its text at least MIN_PRINT_TEXT_PT: a chart too tall to print legibly is made shorter.
+PRINT_MAX_CHART_HEIGHT_MM = 120
+MIN_PRINT_TEXT_PT = 7.2  # 7 pt (issue 12) plus a margin for the browser's rounding
+# Drawings a chart gets on that canvas before it is sent the slow way. A chart whose labels reach past its
+# edge comes out wider than the figure, making its text too small on a phone; it is narrowed by the excess
+# (times NARROWING_OVERSHOOT, as its margins, fractions of the figure, narrow with it) and drawn again.
+FAST_RENDER_ATTEMPTS = 4
+# The first drawing sizes text for a picture this much wider than the figure: tick labels and legends often
+# reach a little past its edge, and a second drawing costs as much as the first.
+FIRST_DRAW_HEADROOM = 1.04
+NARROWING_OVERSHOOT = 1.2
+# zlib level of chart PNGs: 1 saves about a quarter of a chart's drawing time over matplotlib's 6, for files
+# about a tenth larger (charts are flat colour, which compresses well at any level)
+PNG_COMPRESS_LEVEL = 1
 # --------------------------------------------------------------------------- hostile and broken input
 # Limits no real tracker comes near (the framework has under 100 items; the largest tracker on file is about
 # 20 KB), checked before a file is read or parsed in full, so any input costs bounded time and memory.

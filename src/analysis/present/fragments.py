@@ -8,7 +8,6 @@ Markdown (a ``[link](javascript:...)`` stays visible text).
 from __future__ import annotations
 
 import base64
-import io
 import math
 import re
 
@@ -354,21 +353,16 @@ def toc(report: Report, extra: list[tuple[str, str]] | None = None) -> str:
 def figure(fig, alt: str, caption: str | None = None) -> str:
     """Embed a matplotlib figure as a PNG data URI with alt text, then close it.
 
-    Every figure, including one laid out by hand for speed (:func:`analysis.present.measure_charts.has_fixed_layout`),
-    is first made legible on a phone and on paper (:func:`analysis.present.style.make_legible`: larger text,
-    wrapped labels) and then saved with a tight bounding box, so the larger text is never cut off. Legibility
-    costs the extra layout pass the fixed layout saved."""
+    Every figure is first made legible on a phone and on paper (larger text, wrapped labels) and cropped to
+    what was drawn, so the larger text is never cut off (:func:`analysis.present.style.figure_png`)."""
     import matplotlib.pyplot as plt
 
-    from analysis.present.style import FIGURE_DPI, make_legible, theme
+    from analysis.present.style import FIGURE_DPI, figure_png, theme
 
-    with theme():
-        smallest_pt = make_legible(fig)
-    buffer = io.BytesIO()
-    with theme():  # the theme's savefig settings, without a global theme
-        fig.savefig(buffer, format="png", dpi=FIGURE_DPI, bbox_inches="tight")
+    with theme():  # the theme's settings while drawing, without a global theme
+        png, smallest_pt = figure_png(fig)
     plt.close(fig)
-    data = base64.b64encode(buffer.getvalue()).decode("ascii")
+    data = base64.b64encode(png).decode("ascii")
     cap = f"<figcaption>{esc(caption)}</figcaption>" if caption else ""
     # the smallest text in image pixels: the browser test checks it stays legible at the width the image is shown
     text_px = smallest_pt * FIGURE_DPI / 72

@@ -18,10 +18,6 @@ from analysis.core.periods import parse_quarter
 from analysis.core.settings import TREND_QUARTERS
 from analysis.present import style
 
-# Figures whose margins are set here, by hand, are saved without a tight bounding box: working one out
-# costs a second layout pass of every text item, which was about 40% of the time to save a chart.
-FIXED_LAYOUT = "casey-fixed-layout"
-
 
 def _plt():
     import matplotlib.pyplot as plt
@@ -30,14 +26,8 @@ def _plt():
 
 
 def _fix_layout(fig, **margins) -> None:
-    """Set the figure's margins (fractions of the figure) and mark it as laid out (see :func:`has_fixed_layout`)."""
+    """Set the figure's margins (fractions of the figure), made for the text sizes it is drawn with."""
     fig.subplots_adjust(**margins)
-    fig.set_label(FIXED_LAYOUT)
-
-
-def has_fixed_layout(fig) -> bool:
-    """True for a figure whose margins were set by hand: save it as it is, without a tight bounding box."""
-    return fig.get_label() == FIXED_LAYOUT
 
 
 @style.themed
@@ -73,7 +63,7 @@ def chart_funnel(force_id: str, quarter, data_dir=None, basis: str = "closed"):
             textcoords="offset points",
             color=style.HIGHLIGHT,
         )
-    ax.set_xscale("log")
+    style.plain_log_scale(ax, "x")
     ax.set_xlabel(f"Assigned outcomes in the quarter ({basis} basis, log scale)")
     ax.set_ylabel("Charge rate (%)")
     ax.set_title(f"Charge rate by force, {q.label}: funnel plot")
@@ -280,7 +270,7 @@ def chart_spc(summary, title: str, ylabel: str | None = None):
     ax.set_xticks(
         x[::step], [lab.split(" (")[0] for lab in summary.period_labels][::step], rotation=45, ha="right", fontsize=8
     )
-    ax.set_ylabel(ylabel or f"{title.split(': ', 1)[-1][:40]}{f' ({unit})' if unit else ''}")
+    ax.set_ylabel(ylabel or f"{title.split(': ', 1)[-1]}{f' ({unit})' if unit else ''}")  # wrapped, never cut
     method = "Laney p′ chart" if summary.method == "pprime" else "XmR chart"
     ax.set_title(f"{title}: {method}", fontsize=10)
     ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.3), ncol=2, frameon=False)
@@ -392,10 +382,10 @@ def chart_stop_search_funnel(force_id: str | None, period: str, data_dir=None):
             textcoords="offset points",
             color=style.HIGHLIGHT,
         )
-    ax.set_yscale("log")
+    style.plain_log_scale(ax, "y", subs=(1.0, 2.0, 5.0))
     if len(ok):
         ax.set_ylim(min(0.8, ok["ratio"].min() / 1.5), ok["ratio"].max() * 1.8)
-    ax.set_xscale("log")
+    style.plain_log_scale(ax, "x")
     ax.set_xlabel("Precision of the ratio (1 / standard error of its log; grows with the number of searches)")
     ax.set_ylabel("Black/White stop and search rate ratio (log scale)")
     ax.set_title(f"Stop and search disparity by force, {label}: funnel plot (fairness indicator)")

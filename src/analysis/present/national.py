@@ -343,7 +343,7 @@ def funnel_chart(table: pd.DataFrame, quarter: Quarter, basis: str):
             fontsize=7,
             color=style.HIGHLIGHT,
         )
-    ax.set_xscale("log")
+    style.plain_log_scale(ax, "x")
     ax.set_xlabel(f"Assigned outcomes in the quarter ({basis} basis, log scale)")
     ax.set_ylabel("Charge rate (%)")
     ax.set_title(f"Charge rate by force ({basis} basis), {quarter.label}", loc="left")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import io
 
 from analysis.core import palette
 from analysis.core.palette import (  # noqa: F401
@@ -28,12 +29,20 @@ from analysis.core.palette import (  # noqa: F401
     SPC_NEUTRAL,
 )
 from analysis.core.settings import (  # chart legibility: see docs/assumptions.md
+    FAST_RENDER_ATTEMPTS,
+    FIRST_DRAW_HEADROOM,
     LEGIBILITY_HEADROOM,
     MAX_FIGURE_WIDTH_IN,
     MIN_FIGURE_FONT_PT,
     MIN_PHONE_TEXT_PX,
+    MIN_PRINT_TEXT_PT,
+    NARROWING_OVERSHOOT,
     PHONE_CONTENT_PX,
+    PNG_COMPRESS_LEVEL,
+    PRINT_MAX_CHART_HEIGHT_MM,
+    RENDER_MARGIN_IN,
     WRAP_LABEL_CHARS,
+    WRAPPED_ROW_GROWTH,
 )
 
 CATEGORICAL = list(palette.CATEGORICAL)
@@ -57,6 +66,22 @@ FIGURE_DPI = 110
 SEABORN_STYLE, SEABORN_FONT_SCALE = "whitegrid", 0.95
 
 
+def plain_log_scale(ax, which: str, subs=(1.0,)) -> None:
+    """Put axis ``which`` ("x" or "y") of ``ax`` on a log scale labelled in plain numbers (1, 10, 1,000).
+
+    matplotlib labels log axes in mathtext ("$\\mathdefault{10^{3}}$"), which the house theme turns off
+    (labels carry untrusted text), so its own log labels would print as that literal string. ``subs``
+    chooses the labelled multiples of each power of ten, e.g. (1, 2, 5).
+    """
+    from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
+
+    axis = ax.xaxis if which == "x" else ax.yaxis
+    (ax.set_xscale if which == "x" else ax.set_yscale)("log")
+    axis.set_major_locator(LogLocator(base=10, subs=subs))
+    axis.set_major_formatter(FuncFormatter(lambda value, _pos: f"{value:,.0f}" if value >= 1 else f"{value:g}"))
+    axis.set_minor_formatter(NullFormatter())
+
+
 def _fixed_tick_labels(axis) -> bool:
     """Category labels (set by hand or by a categorical axis), which may be wrapped without changing meaning."""
     from matplotlib.category import StrCategoryLocator
@@ -65,23 +90,79 @@ def _fixed_tick_labels(axis) -> bool:
     return isinstance(axis.get_major_locator(), (FixedLocator, StrCategoryLocator))
 
 
+def _wrappable_texts(fig) -> list:
+    """``(text, room in points)`` for every title and axis label. A centred title or x label has twice the
+    distance from its axes' centre to the nearer edge of the figure; a left title, from its axes' left edge
+    to the figure's right; a y label (drawn upright), the figure's height less a margin."""
+    width_pt, height_pt = (v * 72 for v in fig.get_size_inches())
+    out = []
+    for ax in fig.axes:
+        box = ax.get_position()
+        centred = width_pt * 2 * min(box.x0 + box.width / 2, 1 - box.x0 - box.width / 2)
+        for text, room in (
+            (ax.title, centred),
+            (ax._left_title, width_pt * (1 - box.x0)),
+            (ax.xaxis.label, centred),
+            (ax.yaxis.label, height_pt * 0.85),
+        ):
+            if text.get_text().strip():
+                out.append((text, room))
+    return out
+
+
 def _wrap_titles_and_axis_labels(fig) -> None:
     """Wrap titles and axis labels to the figure's width (height for a y label), so larger text makes them
     taller, not wider. Done by hand: matplotlib's own wrapping is ignored by the tight bounding box."""
     import textwrap
 
-    width_pt, height_pt = (v * 72 for v in fig.get_size_inches())
+    for text, room in _wrappable_texts(fig):
+        # an average character of a sans-serif font is a little over half the font size wide; bold, wider
+        em = 0.62 if text.get_fontweight() in ("bold", "heavy", "extra bold", "black", 700, 800, 900) else 0.55
+        words = " ".join(text.get_text().split())
+        text.set_text(textwrap.fill(words, max(12, int(room / (em * text.get_fontsize())))))
+    # a legend entry never wider than most of the figure (its marker and padding take the rest)
+    room = fig.get_size_inches()[0] * 72 * 0.8
     for ax in fig.axes:
-        for text, room in (
-            (ax.title, width_pt),
-            (ax._left_title, width_pt),
-            (ax.xaxis.label, width_pt),
-            (ax.yaxis.label, height_pt * 0.85),
-        ):
+        legend = ax.get_legend()
+        for text in legend.get_texts() if legend is not None else []:
             words = " ".join(text.get_text().split())
-            if words:
-                # an average character of a sans-serif font is a little over half the font size wide
-                text.set_text(textwrap.fill(words, max(12, int(room / (0.55 * text.get_fontsize())))))
+            text.set_text(textwrap.fill(words, max(12, int(room / (0.55 * text.get_fontsize())))))
+
+
+def _room_for_category_labels(fig) -> None:
+    """Widen the left margin to fit category labels on the y axis (and the y label), measured at their
+    final size, so they do not reach past the figure's edge and make the picture wider than the figure."""
+    renderer = fig._get_renderer()
+    for ax in fig.axes:
+        if not _fixed_tick_labels(ax.yaxis) or ax.get_subplotspec() is None:
+            continue
+        labels = [t for t in ax.get_yticklabels() if t.get_visible() and t.get_text().strip()]
+        if not labels:
+            continue
+        needed_px = max(t.get_window_extent(renderer).width for t in labels)
+        needed_px += (ax.yaxis.get_tick_padding() + ax.yaxis.labelpad) * fig.dpi / 72
+        if ax.yaxis.label.get_text().strip():
+            needed_px += ax.yaxis.label.get_window_extent(renderer).width + ax.yaxis.labelpad * fig.dpi / 72
+        left = needed_px / fig.bbox.width + 0.01
+        if left > fig.subplotpars.left and left < fig.subplotpars.right - 0.2:
+            fig.subplots_adjust(left=left)
+
+
+def _rewrap_overflowing(fig) -> bool:
+    """After a drawing: wrap again, by the drawn size, any title or axis label longer than its room (the
+    estimate of :func:`_wrap_titles_and_axis_labels` was short). True if any was."""
+    import textwrap
+
+    changed = False
+    for text, room in _wrappable_texts(fig):
+        extent = text.get_window_extent()
+        drawn_pt = max(extent.width, extent.height) * 72 / fig.dpi
+        if drawn_pt > room:
+            longest = max(len(line) for line in text.get_text().split("\n"))
+            words = " ".join(text.get_text().split())
+            text.set_text(textwrap.fill(words, max(12, int(longest * room / drawn_pt * 0.95))))
+            changed = True
+    return changed
 
 
 def _legends_below_axes(fig) -> None:
@@ -95,12 +176,12 @@ def _legends_below_axes(fig) -> None:
         anchor = legend.get_bbox_to_anchor().transformed(ax.transAxes.inverted())
         if anchor.y0 >= 0:
             continue
-        legend.set_visible(False)
-        bottom = ax.get_tightbbox(renderer).y0
-        legend.set_visible(True)
+        # below the axes only the x axis's tick labels and label are drawn: measuring that axis alone costs a
+        # fraction of laying out the whole figure
+        bottom = min(ax.xaxis.get_tightbbox(renderer).y0, ax.bbox.y0)
         if legend.get_window_extent(renderer).width > 0.95 * fig.bbox.width and getattr(legend, "_ncols", 1) > 1:
             # too wide for the figure once its text is larger: one entry a row (made again: its box is fixed)
-            handles, labels = ax.get_legend_handles_labels()
+            handles, labels = legend.legend_handles, [t.get_text() for t in legend.get_texts()]
             legend = ax.legend(
                 handles,
                 labels,
@@ -128,7 +209,7 @@ def _balance_legends(fig) -> None:
         if cols > 1 and n > cols and n % cols == 1:
             # the legend's box is laid out when it is made, so make it again with the balanced column count
             anchor = legend.get_bbox_to_anchor().transformed(ax.transAxes.inverted())
-            handles, labels = ax.get_legend_handles_labels()
+            handles, labels = legend.legend_handles, [t.get_text() for t in legend.get_texts()]
             ax.legend(
                 handles,
                 labels,
@@ -149,17 +230,10 @@ def smallest_font_pt(fig) -> float:
     return min(sizes, default=MIN_FIGURE_FONT_PT)
 
 
-def make_legible(fig, max_rounds: int = 6) -> float:
-    """Make ``fig`` readable on a phone and on paper; return its smallest font size in points.
-
-    Narrows it to MAX_FIGURE_WIDTH_IN, wraps long category labels and titles (so larger text does not just
-    widen the picture), balances multi-column legends, then enlarges any text that would be smaller than
-    MIN_PHONE_TEXT_PX once the image is shrunk to PHONE_CONTENT_PX. The figure is saved with a tight bounding
-    box, so the check uses the drawn box, and is repeated if enlarging the text widened it.
-    """
+def _prepare_for_small_screens(fig) -> None:
+    """Narrow ``fig`` to MAX_FIGURE_WIDTH_IN, wrap long category labels (taller rows for them) and balance
+    multi-column legends: the changes made before any text is enlarged."""
     import textwrap
-
-    from matplotlib.text import Text
 
     width, height = fig.get_size_inches()
     if width > MAX_FIGURE_WIDTH_IN:
@@ -175,19 +249,175 @@ def make_legible(fig, max_rounds: int = 6) -> float:
                     lines = max(lines, *(w.count("\n") + 1 for w in wrapped))
     if lines > 1:  # wrapped category labels need taller rows
         w, h = fig.get_size_inches()
-        fig.set_size_inches(w, h * (1 + 0.5 * (lines - 1)))
-
+        fig.set_size_inches(w, h * (1 + WRAPPED_ROW_GROWTH * (lines - 1)))
     _balance_legends(fig)
 
-    def drawn_texts():
-        return [t for t in fig.findobj(Text) if t.get_visible() and t.get_text().strip()]
 
+def _drawn_texts(fig) -> list:
+    from matplotlib.text import Text
+
+    return [t for t in fig.findobj(Text) if t.get_visible() and t.get_text().strip()]
+
+
+def _needed_pt(image_width_in: float) -> float:
+    """The smallest font, in points, legible on a phone in an image ``image_width_in`` wide (any DPI):
+    on the phone, px = pt * dpi / 72 * PHONE_CONTENT_PX / (image_width_in * dpi)."""
+    return max(MIN_FIGURE_FONT_PT, MIN_PHONE_TEXT_PX * 72 * image_width_in / PHONE_CONTENT_PX)
+
+
+def _enlarge_text(fig, needed: float) -> None:
+    """Every text on ``fig`` (tick labels included, drawn or not yet) at least ``needed`` points."""
+    for ax in fig.axes:
+        for name, axis in (("x", ax.xaxis), ("y", ax.yaxis)):
+            ticks = axis.get_major_ticks()
+            if ticks and ticks[0].label1.get_fontsize() < needed:
+                ax.tick_params(axis=name, which="both", labelsize=needed)
+    for text in _drawn_texts(fig):
+        if text.get_fontsize() < needed:
+            text.set_fontsize(needed)
+
+
+def _has_legend_below_axes(fig) -> bool:
+    for ax in fig.axes:
+        legend = ax.get_legend()
+        if legend is not None and legend.get_bbox_to_anchor().transformed(ax.transAxes.inverted()).y0 < 0:
+            return True
+    return False
+
+
+def _render_cropped(fig):
+    """Draw ``fig`` once onto a canvas RENDER_MARGIN_IN larger on every side than the figure and crop it to
+    what was drawn plus the usual padding: the picture ``savefig(bbox_inches="tight")`` makes, in one
+    drawing pass instead of a layout pass, a bounding-box pass and a drawing pass.
+
+    Returns ``(PNG bytes, image width in inches, image height in inches)``, or None when something was drawn at the canvas's edge
+    (it may reach beyond it, so only the tight bounding box is safe)."""
+    import matplotlib
+    import numpy as np
+    from matplotlib.colors import to_rgba
+    from matplotlib.transforms import Bbox
+    from PIL import Image
+
+    margin, pad = RENDER_MARGIN_IN, matplotlib.rcParams["savefig.pad_inches"]
+    width, height = fig.get_size_inches()
+    buffer = io.BytesIO()
+    fig.savefig(
+        buffer,
+        format="rgba",
+        dpi=FIGURE_DPI,
+        bbox_inches=Bbox.from_extents(-margin, -margin, width + margin, height + margin),
+    )
+    # Agg truncates the canvas's size in pixels; find the width that divides the buffer (float error may
+    # put the product a hair below a whole number)
+    pixels = np.frombuffer(buffer.getbuffer(), dtype=np.uint32)
+    guess = int((width + 2 * margin) * FIGURE_DPI)
+    canvas_w = next(w for w in (guess, guess + 1, guess - 1) if len(pixels) % w == 0)
+    pixels = pixels.reshape(-1, canvas_w)
+    background = np.frombuffer(bytes(round(c * 255) for c in to_rgba(fig.get_facecolor())), dtype=np.uint32)[0]
+    drawn = pixels != background
+    rows, cols = np.flatnonzero(drawn.any(axis=1)), np.flatnonzero(drawn.any(axis=0))
+    if not len(rows) or rows[0] == 0 or cols[0] == 0 or rows[-1] == drawn.shape[0] - 1 or cols[-1] == canvas_w - 1:
+        return None
+    # text wholly beyond the canvas leaves no pixel on it: ask the texts (laid out by the drawing) where they are
+    canvas = fig.bbox.padded(margin * fig.dpi)
+    for artist in _drawn_texts(fig) + [ax.get_legend() for ax in fig.axes if ax.get_legend() is not None]:
+        box = artist.get_window_extent()
+        if box.x0 < canvas.x0 or box.x1 > canvas.x1 or box.y0 < canvas.y0 or box.y1 > canvas.y1:
+            return None
+    pad_px = round(pad * FIGURE_DPI)
+    top, bottom = max(rows[0] - pad_px, 0), min(rows[-1] + 1 + pad_px, drawn.shape[0])
+    left, right = max(cols[0] - pad_px, 0), min(cols[-1] + 1 + pad_px, canvas_w)
+    rgba = pixels[top:bottom, left:right].copy().view(np.uint8).reshape(bottom - top, right - left, 4)
+    png = io.BytesIO()
+    Image.fromarray(rgba[:, :, :3].copy(), "RGB").save(png, format="png", compress_level=PNG_COMPRESS_LEVEL)
+    return png.getvalue(), (right - left) / FIGURE_DPI, (bottom - top) / FIGURE_DPI
+
+
+def _widest_legible_in(smallest_pt: float) -> float:
+    """The widest image, in inches, in which text of ``smallest_pt`` stays legible on a phone (the inverse of
+    :func:`_needed_pt`)."""
+    return smallest_pt * PHONE_CONTENT_PX / (MIN_PHONE_TEXT_PX * 72)
+
+
+def _tallest_printable_in(smallest_pt: float) -> float:
+    """The tallest image, in inches, in which text of ``smallest_pt`` prints at MIN_PRINT_TEXT_PT or more once
+    the page shrinks it to PRINT_MAX_CHART_HEIGHT_MM (printed pt = pt * print height / image height)."""
+    return smallest_pt * (PRINT_MAX_CHART_HEIGHT_MM / 25.4) / MIN_PRINT_TEXT_PT
+
+
+def figure_png(fig) -> tuple[bytes, float]:
+    """``fig`` made legible on a phone and on paper and drawn as a PNG; returns the PNG and its smallest
+    font size in points.
+
+    The fast route: set every text to the size the figure's full width needs (with a little headroom for
+    labels that reach just past its edge) and draw once (:func:`_render_cropped`). When the picture comes
+    out wider than that, so its text would be too small on a phone, the figure is drawn again after one
+    change: a title or axis label wider than the figure is wrapped again by its drawn size; else the plot is
+    narrowed by the excess (the text keeps its size); and if narrowing did not help (a legend or title of
+    fixed width), the text is enlarged for the wider picture, as :func:`make_legible` does. A legend hung
+    below its axes is placed under the x axis's labels, measured before each drawing. A chart whose
+    drawing reaches the canvas's edge, or is still too wide after FAST_RENDER_ATTEMPTS drawings, goes
+    through :func:`make_legible`'s rounds and a tight bounding box.
+    """
+    import matplotlib
+
+    _prepare_for_small_screens(fig)
+    pad = matplotlib.rcParams["savefig.pad_inches"]
+    _enlarge_text(fig, _needed_pt(fig.get_size_inches()[0] + 2 * pad) * FIRST_DRAW_HEADROOM)
+    _room_for_category_labels(fig)
+    _wrap_titles_and_axis_labels(fig)
+    legend_below = _has_legend_below_axes(fig)
+    narrowed_from = None  # the excess before the plot was last narrowed
+    for _ in range(FAST_RENDER_ATTEMPTS):
+        if legend_below:
+            _legends_below_axes(fig)
+        rendered = _render_cropped(fig)
+        if rendered is None:
+            break
+        png, image_in, image_height_in = rendered
+        smallest = min((t.get_fontsize() for t in _drawn_texts(fig)), default=MIN_FIGURE_FONT_PT)
+        excess = image_in - _widest_legible_in(smallest)
+        if excess <= 1e-6:
+            too_tall = image_height_in - _tallest_printable_in(smallest)
+            if too_tall <= 1e-6:
+                return png, smallest
+            # so tall that printing shrinks its text below the minimum: make it shorter (rows get closer)
+            width, height = fig.get_size_inches()
+            fig.set_size_inches(width, height - too_tall * NARROWING_OVERSHOOT)
+            continue
+        if _rewrap_overflowing(fig):
+            continue
+        if narrowed_from is None or excess < narrowed_from / 2:
+            # labels reach past the figure's edge: narrow the plot by the excess. Its margins, fractions of
+            # the figure, narrow with it, so aim a little narrower.
+            width, height = fig.get_size_inches()
+            fig.set_size_inches(width - excess * NARROWING_OVERSHOOT, height)
+            narrowed_from = excess
+        else:  # something of fixed width sets the picture's width: text large enough for that width
+            _enlarge_text(fig, _needed_pt(image_in) * LEGIBILITY_HEADROOM)
+            _wrap_titles_and_axis_labels(fig)
+            narrowed_from = None
+    smallest = make_legible(fig, prepared=True)
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=FIGURE_DPI, bbox_inches="tight")
+    return buffer.getvalue(), smallest
+
+
+def make_legible(fig, max_rounds: int = 6, *, prepared: bool = False) -> float:
+    """Make ``fig`` readable on a phone and on paper; return its smallest font size in points.
+
+    Narrows it to MAX_FIGURE_WIDTH_IN, wraps long category labels and titles (so larger text does not just
+    widen the picture), balances multi-column legends (skipped when ``prepared``: done already), then
+    enlarges any text that would be smaller than MIN_PHONE_TEXT_PX once the image is shrunk to
+    PHONE_CONTENT_PX. The figure is saved with a tight bounding box, so the check uses the drawn box, and is
+    repeated if enlarging the text widened it. :func:`figure_png` tries a one-pass route first.
+    """
+    if not prepared:
+        _prepare_for_small_screens(fig)
     for _ in range(max_rounds):
         fig.draw_without_rendering()
-        drawn_in = fig.get_tightbbox(fig._get_renderer()).width
-        # text on the phone, px = pt * dpi / 72 * PHONE_CONTENT_PX / (drawn_in * dpi)
-        needed = max(MIN_FIGURE_FONT_PT, MIN_PHONE_TEXT_PX * 72 * drawn_in / PHONE_CONTENT_PX)
-        if all(t.get_fontsize() >= needed - 1e-6 for t in drawn_texts()):
+        needed = _needed_pt(fig.get_tightbbox(fig._get_renderer()).width)
+        if all(t.get_fontsize() >= needed - 1e-6 for t in _drawn_texts(fig)):
             break
         # enlarging text widens the drawn box, which raises what is needed: aim a little above it, so one
         # round nearly always settles it (each round is two full layout passes, the bulk of a chart's cost)
@@ -196,7 +426,7 @@ def make_legible(fig, max_rounds: int = 6) -> float:
             for axis in (ax.xaxis, ax.yaxis):
                 if axis.get_ticklabels() and min(t.get_fontsize() for t in axis.get_ticklabels()) < needed:
                     ax.tick_params(axis="x" if axis is ax.xaxis else "y", labelsize=needed)
-        for text in drawn_texts():
+        for text in _drawn_texts(fig):
             if text.get_fontsize() < needed:
                 text.set_fontsize(needed)
         _wrap_titles_and_axis_labels(fig)
@@ -204,7 +434,7 @@ def make_legible(fig, max_rounds: int = 6) -> float:
         _legends_below_axes(fig)
     else:  # rounds ran out: lay the figure out once more after the last change
         fig.draw_without_rendering()
-    return min((t.get_fontsize() for t in drawn_texts()), default=MIN_FIGURE_FONT_PT)
+    return min((t.get_fontsize() for t in _drawn_texts(fig)), default=MIN_FIGURE_FONT_PT)
 
 
 def theme_rc() -> dict:
