@@ -1143,6 +1143,8 @@ def _national_table_cached(root: str, _stamp, quarter_id: str, basis: str) -> pd
             "funnel": stats.classify_funnel(rows["charges"].to_numpy(), rows["assigned"].to_numpy(), target, phi=phi),
             "funnel_unadjusted": stats.classify_funnel(rows["charges"].to_numpy(), rows["assigned"].to_numpy(), target),
             "national_rate_pct": 100 * target,
+            "national_charges": nat["charges"],
+            "national_assigned": nat["assigned"],
             "phi": phi,
             "note": rows["note"].to_numpy(),
         }
@@ -1156,8 +1158,10 @@ def national_spc_table(quarter, data_dir=None, basis: str = "closed") -> pd.Data
     The same Laney p′ chart as the force reports (the last :data:`SPC_QUARTERS` quarters up to
     ``quarter``) with assurance against the England and Wales rate for ``quarter``. Columns: force_id,
     force_name, period, rate_pct, variation, assurance, rule (the latest point's rule, '' for none),
-    n_points. A force with too few quarters has variation 'too_few_points' and no assurance.
-    Rows are alphabetical by force name: this is not a league table.
+    n_points, and what the verdicts rest on (for the claims ledger): first_period, charges and assigned
+    (the latest quarter), centre_pct, lower_limit_pct and upper_limit_pct (the latest point's process
+    limits) and national_rate_pct (the comparator). A force with too few quarters has variation
+    'too_few_points' and no assurance. Rows are alphabetical by force name: this is not a league table.
     """
     q = parse_quarter(quarter)
     series = charge_rate_series(data_dir, as_at=q)
@@ -1180,6 +1184,13 @@ def national_spc_table(quarter, data_dir=None, basis: str = "closed") -> pd.Data
             "assurance": None,
             "rule": "",
             "n_points": len(periods),
+            "first_period": periods[0] if periods else "",
+            "charges": float("nan"),
+            "assigned": float("nan"),
+            "centre_pct": float("nan"),
+            "lower_limit_pct": float("nan"),
+            "upper_limit_pct": float("nan"),
+            "national_rate_pct": 100 * target,
         }
         if len(periods) >= spc.MIN_POINTS:
             used = mine.set_index("period").loc[periods]
@@ -1190,6 +1201,11 @@ def national_spc_table(quarter, data_dir=None, basis: str = "closed") -> pd.Data
                 variation=chart.variation,
                 assurance=chart.assurance(target),
                 rule="" if last["special_cause_type"] == "Common Cause" else last["special_cause_type"],
+                charges=float(last["numerator"]),
+                assigned=float(last["denominator"]),
+                centre_pct=100 * float(chart.mean),
+                lower_limit_pct=100 * float(last["lpl"]),
+                upper_limit_pct=100 * float(last["upl"]),
             )
         rows.append(row)
     return pd.DataFrame(rows).sort_values("force_name").reset_index(drop=True)

@@ -741,12 +741,27 @@ def observations(data_dir=None, as_at=None, audience: str = "internal") -> pd.Da
     return frame
 
 
-def later_periods(data_dir=None, as_at=None) -> bool:
+def later_periods(data_dir=None, as_at=None, audience: str = "internal") -> bool:
     """True when the data holds observations for periods after the end of quarter ``as_at``."""
-    if as_at is None:
-        return False
-    ends = _observation_ends(str(config.data_dir(data_dir)), _input_files(data_dir))
-    return bool((ends > as_at_end(as_at)).any())
+    return later_observations(data_dir, as_at, audience) > 0
+
+
+def later_observations(data_dir=None, as_at=None, audience: str = "internal") -> int:
+    """How many observations ``audience`` may see are for periods ending after the end of quarter ``as_at``.
+
+    A report for ``as_at`` leaves them out (:func:`observations`); it may say that they exist, never show
+    them. 0 when ``as_at`` is None or the data tree has no key-measures data.
+    """
+    if audience not in ("internal", "public"):
+        raise ValueError(f"audience must be internal or public, got {audience!r}")
+    if as_at is None or not config.measures_raw_dir(data_dir).exists():
+        return 0
+    root, key = str(config.data_dir(data_dir)), _input_files(data_dir)
+    later = _observation_ends(root, key) > as_at_end(as_at)
+    if audience == "public":
+        frame = _observations_cached(root, key)
+        later = later & public_mask(frame["marking"], "measure observations").to_numpy()
+    return int(later.sum())
 
 
 @lru_cache(maxsize=4)

@@ -14,6 +14,7 @@ from pathlib import Path
 import pandas as pd
 
 from analysis import __version__
+from analysis.compute.as_at import LaterData, later_data
 from analysis.compute.progress import (
     Summary,
     apply_audience,
@@ -68,6 +69,7 @@ class Report:
     withheld_parts: dict[str, int] = field(default_factory=dict)  # recommendation -> rows withheld from this audience
     parameters: dict = field(default_factory=dict)
     withheld_ids: list[str] = field(default_factory=list)  # recommendations withheld whole from the public version
+    later: LaterData | None = None  # data held for periods after the quarter, left out (counts only)
 
     def is_withheld(self, rec_id: str) -> bool:
         return rec_id in self.withheld_ids
@@ -155,6 +157,7 @@ def load_report(
                 if rec not in withheld_ids:  # a recommendation withheld whole says so in its own section
                     withheld_parts[rec] = withheld_parts.get(rec, 0) + 1
 
+    later = later_data(the_quarter, index, data_dir, audience, the_force.id, fw.id, fw.has_key_measures)
     snaps = index[(index["force_id"] == the_force.id)]
     snaps = snaps[snaps["quarter"].map(lambda q: parse_quarter(q).index) <= the_quarter.index]
     current_snap = snaps[snaps["quarter"] == the_quarter.id]
@@ -207,5 +210,6 @@ def load_report(
         inputs=inputs,
         withheld_ids=withheld_ids,
         withheld_parts=withheld_parts,
+        later=later,
         parameters={"force": the_force.id, "quarter": the_quarter.id, "audience": audience, "framework": fw.id},
     )

@@ -467,8 +467,10 @@ def provenance(report: Report, extra_inputs: list[dict] | None = None) -> str:
             f"<p>Tracker source: {esc(for_reader(snap.get('document')))}. "
             f"Dated to {esc(report.quarter.label)} because: {esc(snap.get('dated_because') or 'the file is filed under that quarter')}</p>"
         )
+    later = narrative.later_data_sentence(report.later)  # one line, no figure: what is held but left out
     return (
         heading("Sources and provenance", "sources")
+        + (paragraphs([later]) if later else "")
         + source
         + f"<h3>Parameters</h3><table class='meta'>{params}</table>"
         + f"<h3>Data files used</h3><table class='files'><thead><tr><th scope='col'>File</th><th scope='col'>SHA-256</th></tr></thead><tbody>{files}</tbody></table>"

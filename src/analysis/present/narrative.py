@@ -360,10 +360,47 @@ def _charge_claim(report: Report, section, ledger: ClaimLedger | None) -> None:
 
 
 def report_claims(report: Report) -> ClaimLedger:
-    """The claims of a report's interpretive sentences, collected by writing them."""
+    """The claims of a report's interpretive sentences, collected by writing them (in page order)."""
     ledger = ClaimLedger()
     executive_summary(report, ledger)
+    later_data_sentence(report.later, ledger)
     return ledger
+
+
+def later_data_sentence(later, ledger: ClaimLedger | None = None, whose: str = "the force's") -> str:
+    """One line saying that data for periods after the quarter are held but left out; '' when none are.
+
+    ``later`` is an :class:`analysis.compute.as_at.LaterData` (or None); ``whose`` names the trackers
+    ("the force's", or "forces'" in the national overview). The line counts nothing and names no later
+    period: a report may say later data exist, never show them."""
+    if later is None or not later.exist:
+        return ""
+    q = later.quarter
+    end = f"{q.end.day} {q.end:%B %Y}"
+    if later.observations:
+        held = f"Figures for periods after the end of {q.label} ({end})"
+        if later.trackers:
+            held += f", and {whose} trackers for later quarters,"
+        text = f"{held} are held but left out: this report covers periods up to the end of the quarter only."
+    else:
+        text = (
+            f"{whose[0].upper()}{whose[1:]} trackers for quarters after {q.label} are held but left out: this "
+            f"report covers periods up to the end of the quarter ({end}) only."
+        )
+    _claim(
+        ledger,
+        id="as_at.later_data",
+        sentence=text,
+        value={"observations": later.observations, "tracker_snapshots": later.trackers},
+        comparator=q.end.isoformat(),
+        method="observations the audience may see whose period ends after the quarter's last day, and tracker "
+        "snapshots for later quarters, counted and left out of the report (neither their periods nor their "
+        "values are shown)",
+        window=q.id,
+        source_file=later.observations_file if later.observations else later.trackers_file,
+        detail={"tracker_source_file": later.trackers_file},
+    )
+    return text
 
 
 def evidence_sentence(report: Report) -> str:

@@ -13,6 +13,12 @@ Everything is as at the overview's quarter: no figure from a later period is use
 Audience filtering comes first, as in :mod:`analysis.compute.report_model`: for the public, OFFICIAL-SENSITIVE
 tracker rows are dropped before anything is counted. Every string from data is escaped with
 :func:`analysis.present.fragments.esc`; charts carry alt text that states the numbers.
+
+Every interpretive sentence with a number or a verdict in it is written by a function that, given a
+:class:`~analysis.compute.claims.ClaimLedger`, also records the claim it makes from the same values
+(:func:`national_claims`); the renderer writes the ledger to ``national-overview.claims.json``, as for a
+force report. Those functions read only the :class:`Overview`, so the sentence on the page and the claim
+in the ledger cannot differ.
 """
 
 from __future__ import annotations
@@ -23,6 +29,8 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from analysis import __version__
+from analysis.compute.as_at import LaterData, later_data
+from analysis.compute.claims import CLAIMS_MIMETYPE, Claim, ClaimLedger
 from analysis.compute.progress import (
     APPLICABLE_STATUSES,
     apply_audience,
@@ -38,10 +46,16 @@ from analysis.compute.spc import RULE_WORDS as SPC_RULE_WORDS
 from analysis.core import config
 from analysis.core.forces import Force, all_forces
 from analysis.core.periods import Quarter, parse_quarter
-from analysis.core.settings import FUNNEL_LEVELS, LOW_EVIDENCE_SHARE
+from analysis.core.settings import (
+    FUNNEL_LEVELS,
+    LOW_EVIDENCE_SHARE,
+    SPC_MIN_POINTS,
+    SPC_QUARTERS,
+    STOP_SEARCH_PUBLICATION_LAG_MONTHS,
+)
 from analysis.present import style
 from analysis.present.fragments import esc, figure, heading, paragraphs, publish
-from analysis.present.narrative import plural
+from analysis.present.narrative import CHARGE_RATE_FILE, later_data_sentence, plural
 from analysis.present.style import STATUS_LABELS, STATUS_ORDER
 from analysis.sources.catalogue import Framework, load_framework
 from analysis.sources.trackers import file_sha256
@@ -64,9 +78,18 @@ class Overview:
     funnels: dict = field(default_factory=dict)  # basis -> measure_sections.national_measure_table frame
     measures_note: str = ""
     spc: pd.DataFrame | None = None  # measure_sections.national_spc_table for measure_quarter (closed basis)
-    look_at: pd.DataFrame | None = None  # force_id, force, reason
+    look_at: pd.DataFrame | None = None  # force_id, force, reason, kind, claim (the claim's fields)
     inputs: list[dict] = field(default_factory=list)
     generated_at: str = ""
+    # stop and search disparity for every force (measure_sections.national_fairness_table), Census 2021 ethnic
+    # minority share by force, or why there are none
+    fairness: pd.DataFrame | None = None
+    minority_share: pd.Series | None = None
+    fairness_error: str = ""
+    later: LaterData | None = None  # data held for periods after the quarter, left out (counts only)
+    # where the claims' rows are, relative to the data folder: tracker table and snapshot index, stop-search files
+    tracker_files: tuple[str, str] = ("", "")
+    stop_search_files: tuple[str, ...] = ()
 
     @property
     def submitted(self) -> int:
@@ -132,6 +155,7 @@ def load_overview(
     processed = config.processed_dir(data_dir) / "trackers"
     table_path, index_path = processed / f"{fw.id}.csv", processed / f"{fw.id}-snapshots.csv"
     table, index = _read(table_path), _read(index_path)
+    later = later_data(q, index, data_dir, audience, framework=fw.id)  # before the index is cut to the quarter
     table = table[_qindex(table["quarter"]) <= q.index] if len(table) else table
     index = index[_qindex(index["quarter"]) <= q.index] if len(index) else index
     visible, _withheld_all = apply_audience(table.reset_index(drop=True), audience)
@@ -200,16 +224,15 @@ def load_overview(
 
         spc_table = measure_sections.national_spc_table(measure_quarter, data_dir)
 
-    from analysis.compute import measures
+    from analysis.compute import disparity, measures
 
     root = config.data_dir(data_dir)
+    rel = lambda p: str(p.relative_to(root)) if p.is_relative_to(root) else str(p)  # noqa: E731
     files = [fw.source_file, table_path, index_path]
     if config.measures_raw_dir(data_dir).exists():
         files += measures.input_paths(data_dir)
-    inputs = [
-        {"file": str(p.relative_to(root)) if p.is_relative_to(root) else str(p), "sha256": file_sha256(p)}
-        for p in files
-    ]
+    inputs = [{"file": rel(p), "sha256": file_sha256(p)} for p in files]
+    fairness, minority_share, fairness_error = _fairness(q, data_dir)
     overview = Overview(
         quarter=q,
         audience=audience,
@@ -225,14 +248,54 @@ def load_overview(
         spc=spc_table,
         inputs=inputs,
         generated_at=(now or dt.datetime.now(dt.UTC)).strftime("%Y-%m-%d %H:%M UTC"),
+        fairness=fairness,
+        minority_share=minority_share,
+        fairness_error=fairness_error,
+        later=later,
+        tracker_files=(rel(table_path), rel(index_path)),
+        stop_search_files=tuple(rel(p) for p in disparity.stop_search_files(data_dir)),
     )
     overview.look_at = forces_to_look_at(overview)
     return overview
 
 
+def _fairness(quarter: Quarter, data_dir) -> tuple[pd.DataFrame | None, pd.Series | None, str]:
+    """Every force's stop and search disparity as at ``quarter`` and the Census 2021 minority shares, or why not."""
+    from analysis.compute import disparity, measure_sections
+
+    try:
+        table = measure_sections.national_fairness_table(quarter, data_dir)
+        census = disparity.census2021_by_force(data_dir).set_index("force_id")
+    except FileNotFoundError as error:
+        return None, None, f"No stop and search or Census 2021 data in this data tree ({error})."
+    return table, census["minority_share"], ""
+
+
+def _claim(ledger: ClaimLedger | None, **fields) -> None:
+    if ledger is not None:
+        ledger.add(Claim(**fields))
+
+
+def _outcome_rows(quarter: Quarter, slug: str = "") -> str:
+    """The rows of the outcomes table for one quarter: one force's, or every force's (the national rate)."""
+    who = f"slug={slug}" if slug else "every slug in raw/forces/forces.csv"
+    return f"{who}; fy={quarter.financial_year}; q={quarter.q}"
+
+
+RATE_METHOD = (
+    "charges and summonses (outcome type 1) as a percentage of all assigned outcomes for investigations "
+    "{basis} in the quarter"
+)
+BASIS_WORDS = {"closed": "closed", "recorded": "recorded (by the quarter the offence was recorded)"}
+
+
 def forces_to_look_at(overview: Overview) -> pd.DataFrame:
-    """Forces outside the 99.8% funnel limits, or whose tracker has blank evidence; alphabetical."""
+    """Forces outside the 99.8% funnel limits, or whose tracker has blank evidence; alphabetical.
+
+    Columns: force_id, force, reason (the sentence), kind (one per reason and force) and claim: the fields
+    of the claim the reason makes, from the same values (see :func:`look_at_claims`)."""
     found = []
+    mq = overview.measure_quarter
     for basis, table in overview.funnels.items():
         for row in table.itertuples(index=False):
             if str(row.funnel).endswith("99.8%"):
@@ -243,7 +306,26 @@ def forces_to_look_at(overview: Overview) -> pd.DataFrame:
                         row.force_id,
                         row.force_name,
                         f"charge rate ({basis} basis) {row.rate_pct:.1f}% is {side} the 99.8% funnel limit "
-                        f"around {row.national_rate_pct:.1f}% in {overview.measure_quarter.label}{caveat}",
+                        f"around {row.national_rate_pct:.1f}% in {mq.label}{caveat}",
+                        f"funnel_{basis}",
+                        {
+                            "value": round(float(row.rate_pct), 4),
+                            "comparator": round(float(row.national_rate_pct), 4),
+                            "method": RATE_METHOD.format(basis=BASIS_WORDS[basis])
+                            + f"; {side} the 99.8% funnel limit around the England and Wales rate, widened "
+                            f"for over-dispersion (phi {row.phi:.2f})",
+                            "window": mq.id,
+                            "source_file": CHARGE_RATE_FILE,
+                            "source_rows": (_outcome_rows(mq, row.force_id),),
+                            "detail": {
+                                "numerator": int(row.charges),
+                                "denominator": int(row.assigned),
+                                "numerator_column": f"{basis}_all_t1",
+                                "denominator_column": f"{basis}_all_assigned",
+                                "funnel": row.funnel,
+                                "comparator_rows": _outcome_rows(mq),
+                            },
+                        },
                     )
                 )
     if overview.spc is not None:
@@ -253,11 +335,15 @@ def forces_to_look_at(overview: Overview) -> pd.DataFrame:
                     row.force_id,
                     row.force_name,
                     f"charge rate (closed basis) shows special-cause variation of concern in "
-                    f"{overview.measure_quarter.label} ({SPC_RULE_WORDS.get(row.rule, row.rule)})",
+                    f"{mq.label} ({SPC_RULE_WORDS.get(row.rule, row.rule)})",
+                    "spc_concern",
+                    {**_spc_claim_fields(row), "value": row.variation},
                 )
             )
+    table_file = overview.tracker_files[0]
     for row in overview.status.itertuples(index=False):
         label = parse_quarter(row.snapshot).label
+        rows = (f"force_id={row.force_id}; quarter={row.snapshot}",)
         if row.applicable and row.evidenced / row.applicable < LOW_EVIDENCE_SHARE:
             found.append(
                 (
@@ -265,6 +351,17 @@ def forces_to_look_at(overview: Overview) -> pd.DataFrame:
                     row.force,
                     f"evidence is blank for all or part of {row.applicable - row.evidenced} of {row.applicable} "
                     f"applicable recommendations in its {label} tracker",
+                    "low_evidence",
+                    {
+                        "value": int(row.applicable - row.evidenced),
+                        "comparator": int(row.applicable),
+                        "method": "applicable recommendations without evidence for every applicable part, listed "
+                        f"when fewer than {LOW_EVIDENCE_SHARE:.0%} of the applicable ones are evidenced",
+                        "window": row.snapshot,
+                        "source_file": table_file,
+                        "source_rows": rows,
+                        "detail": {"evidenced": int(row.evidenced)},
+                    },
                 )
             )
         if row.complete_without_evidence:
@@ -273,10 +370,28 @@ def forces_to_look_at(overview: Overview) -> pd.DataFrame:
                     row.force_id,
                     row.force,
                     f"{row.complete_without_evidence} recommendation(s) marked complete without evidence ({label})",
+                    "complete_without_evidence",
+                    {
+                        "value": int(row.complete_without_evidence),
+                        "comparator": int(row.complete),
+                        "method": "applicable recommendations rolled up to complete with blank evidence in some "
+                        "applicable part; comparator: all complete ones",
+                        "window": row.snapshot,
+                        "source_file": table_file,
+                        "source_rows": rows,
+                    },
                 )
             )
-    frame = pd.DataFrame(found, columns=["force_id", "force", "reason"])
+    frame = pd.DataFrame(found, columns=["force_id", "force", "reason", "kind", "claim"])
     return frame.sort_values(["force", "reason"], kind="stable").reset_index(drop=True)
+
+
+def look_at_claims(o: Overview, ledger: ClaimLedger | None) -> None:
+    """A claim per reason a force is listed to look at: the reason is the sentence."""
+    if o.look_at is None:
+        return
+    for row in o.look_at.itertuples(index=False):
+        _claim(ledger, id=f"look_at.{row.force_id}.{row.kind}", sentence=row.reason, **row.claim)
 
 
 # --------------------------------------------------------------------------- charts
@@ -361,7 +476,8 @@ def funnel_chart(table: pd.DataFrame, quarter: Quarter, basis: str):
 
 # --------------------------------------------------------------------------- HTML pieces
 def publish_meta(overview: Overview) -> None:
-    """The banner's marking and identity, for the template (see ``fragments.publish``)."""
+    """The banner's marking and identity, for the template, and the overview's claims ledger, for the renderer
+    (which writes ``national-overview.claims.json``), via private mimetypes (see ``fragments.publish``)."""
     meta = {
         "force": "All forces",
         "force_id": config.NATIONAL_STEM,
@@ -372,7 +488,28 @@ def publish_meta(overview: Overview) -> None:
         "framework": overview.framework.short_title,
         "title": f"{overview.framework.short_title} progress: {TITLE.lower()}, {overview.quarter.label}",
     }
-    publish(meta)
+    ledger = national_claims(overview).to_dict({k: meta[k] for k in ("force_id", "quarter", "audience")})
+    publish(meta, {CLAIMS_MIMETYPE: ledger})
+
+
+def national_claims(o: Overview) -> ClaimLedger:
+    """The claims of the overview's interpretive sentences, in page order, collected by writing them: the same
+    functions write the sentences the sections show."""
+    ledger = ClaimLedger()
+    summary_sentences(o, ledger)
+    submissions_sentences(o, ledger)
+    status_sentences(o, ledger)
+    for basis, table in o.funnels.items():
+        funnel_position_sentences(table, ledger, basis, o.measure_quarter)
+    spc_sentences(o, ledger)
+    for row in o.spc.itertuples(index=False) if o.spc is not None else ():
+        spc_row_cells(row, ledger)
+    fairness_sentences(o, ledger)
+    fairness_outside_sentences(o, ledger)
+    look_at_sentences(o, ledger)
+    look_at_claims(o, ledger)
+    later_data_sentence(o.later, ledger, whose="forces'")
+    return ledger
 
 
 SECTIONS = [
@@ -418,32 +555,112 @@ def header(o: Overview) -> str:
     )
 
 
-def summary_sentences(o: Overview) -> list[str]:
+def summary_sentences(o: Overview, ledger: ClaimLedger | None = None) -> list[str]:
     n = len(o.forces)
+    submitted = list(o.submissions.loc[o.submissions["submitted"], "force_id"])
+    with_snapshot = list(o.status["force_id"])
+    index_file = o.tracker_files[1]
     out = [
-        f"{o.submitted} of {n} forces submitted a tracker for {o.quarter.label}; "
-        f"{len(o.status)} have at least one tracker snapshot up to this quarter."
+        f"{len(submitted)} of {n} forces submitted a tracker for {o.quarter.label}; "
+        f"{len(with_snapshot)} {'has' if len(with_snapshot) == 1 else 'have'} at least one tracker snapshot up to "
+        "this quarter."
     ]
-    out += snapshot_sentences(o)
-    if o.funnels:
-        closed = o.funnels.get("closed")
-        if closed is not None:
-            outside = int(closed["funnel"].astype(str).str.endswith("99.8%").sum())
-            out.append(
-                f"In {o.measure_quarter.label} the England and Wales charge rate (closed basis) was "
-                f"{closed['national_rate_pct'].iloc[0]:.1f}%; {outside} of {closed['assigned'].notna().sum()} forces "
-                f"{'was' if outside == 1 else 'were'} outside the 99.8% funnel limits."
-            )
+    _claim(
+        ledger,
+        id="summary.submitted",
+        sentence=out[-1],
+        value=len(submitted),
+        comparator=n,
+        method="forces in the force registry with a tracker snapshot for this quarter; detail: forces with a "
+        "snapshot for this quarter or an earlier one",
+        window=o.quarter.id,
+        source_file=index_file,
+        source_rows=tuple(f"force_id={f}; quarter={o.quarter.id}" for f in submitted),
+        detail={"submitted": submitted, "with_snapshot": len(with_snapshot), "with_snapshot_forces": with_snapshot},
+    )
+    out += snapshot_sentences(o, ledger)
+    closed = o.funnels.get("closed")
+    if closed is not None:
+        position = closed["funnel"].astype(str)
+        outside = closed[position.str.endswith("99.8%")]
+        rate, forces = float(closed["national_rate_pct"].iloc[0]), int(closed["assigned"].notna().sum())
+        mq = o.measure_quarter
+        out.append(
+            f"In {mq.label} the England and Wales charge rate (closed basis) was {rate:.1f}%; {len(outside)} of "
+            f"{forces} forces {'was' if len(outside) == 1 else 'were'} outside the 99.8% funnel limits."
+        )
+        _claim(
+            ledger,
+            id="summary.charge_rate",
+            sentence=out[-1],
+            value=round(rate, 4),
+            method=RATE_METHOD.format(basis="closed") + ", summed over the territorial forces with data (not British "
+            "Transport Police)",
+            window=mq.id,
+            source_file=CHARGE_RATE_FILE,
+            source_rows=(_outcome_rows(mq),),
+            detail={
+                "numerator": int(closed["national_charges"].iloc[0]),
+                "denominator": int(closed["national_assigned"].iloc[0]),
+                "numerator_column": "closed_all_t1",
+                "denominator_column": "closed_all_assigned",
+            },
+        )
+        _claim(
+            ledger,
+            id="summary.funnel_outside",
+            sentence=out[-1],
+            value=len(outside),
+            comparator=forces,
+            method="forces whose closed-basis charge rate lies outside the 99.8% funnel limits around the England "
+            f"and Wales rate, widened for over-dispersion (phi {float(closed['phi'].iloc[0]):.2f})",
+            window=mq.id,
+            source_file=CHARGE_RATE_FILE,
+            source_rows=tuple(_outcome_rows(mq, f) for f in outside["force_id"]),
+            detail={side: list(outside.loc[outside["funnel"] == f"{side} 99.8%", "force_id"]) for side in SIDES},
+        )
     if o.measures_note:
         out.append(o.measures_note)
-    n_look = len(o.look_at["force_id"].unique()) if o.look_at is not None else 0
-    out.append(f"{plural(n_look, 'force')} {'is' if n_look == 1 else 'are'} listed to look at.")
+        _claim(
+            ledger,
+            id="summary.measure_quarter",
+            sentence=o.measures_note,
+            value=o.measure_quarter.id if o.measure_quarter else None,
+            comparator=o.quarter.id,
+            method="the latest quarter up to this one with a closed-basis charge rate for England and Wales",
+            window=o.quarter.id,
+            source_file=CHARGE_RATE_FILE if o.measure_quarter else "",
+        )
+    looked = sorted(o.look_at["force_id"].unique()) if o.look_at is not None else []
+    out.append(f"{plural(len(looked), 'force')} {'is' if len(looked) == 1 else 'are'} listed to look at.")
+    _claim(
+        ledger,
+        id="summary.look_at",
+        sentence=out[-1],
+        value=len(looked),
+        comparator=len(o.forces),
+        method="forces with at least one reason under 'Forces to look at' (each reason has its own claim)",
+        window=o.quarter.id,
+        detail={"forces": looked},
+    )
     if o.withheld:
         out.append(f"{o.withheld} tracker item(s) marked OFFICIAL-SENSITIVE are withheld from this public version.")
+        _claim(
+            ledger,
+            id="summary.withheld",
+            sentence=out[-1],
+            value=o.withheld,
+            method="tracker rows marked OFFICIAL-SENSITIVE in the forces' latest snapshots up to the quarter, "
+            "dropped before anything is counted",
+            window=o.quarter.id,
+        )
     return out
 
 
-def snapshot_sentences(o: Overview) -> list[str]:
+SIDES = ("above", "below")
+
+
+def snapshot_sentences(o: Overview, ledger: ClaimLedger | None = None) -> list[str]:
     """Status totals for like with like: the forces whose trackers are for this quarter are added up; forces
     whose latest tracker is from an earlier quarter are counted per quarter, never pooled with this one."""
     out = []
@@ -466,24 +683,82 @@ def snapshot_sentences(o: Overview) -> list[str]:
                 f"{applicable} applicable {label}s were complete and {evidenced} ({share}%) had evidence "
                 "recorded for every applicable part. These are not added to this quarter's figures."
             )
+        if ledger is not None:
+            _claim(
+                ledger,
+                id=f"trackers.{snapshot}",
+                sentence=out[-1],
+                value=complete,
+                comparator=applicable,
+                method="summed over the forces whose latest tracker up to this quarter is for the snapshot quarter: "
+                "applicable recommendations whose rolled-up status is complete, of all applicable ones; "
+                "evidenced: those with evidence for every applicable part",
+                window=snapshot,
+                source_file=o.tracker_files[0],
+                source_rows=tuple(f"force_id={f}; quarter={snapshot}" for f in group["force_id"]),
+                detail={"forces": list(group["force_id"]), "evidenced": evidenced, "evidenced_pct": share},
+            )
     return out
 
 
-def funnel_position_sentences(table: pd.DataFrame) -> list[str]:
-    """Forces' funnel positions, one sentence per limit: 95% first, then the 99.8% limits (a subset of them)."""
+def funnel_position_sentences(
+    table: pd.DataFrame, ledger: ClaimLedger | None = None, basis: str = "closed", quarter: Quarter | None = None
+) -> list[str]:
+    """Forces' funnel positions, one sentence per limit: 95% first, then the 99.8% limits (a subset of them).
+    With a ``ledger``, a claim per sentence (``table`` being ``basis``'s funnel table for ``quarter``)."""
     position = table["funnel"].astype(str)
     above95, below95 = position.str.startswith("above").sum(), position.str.startswith("below").sum()
     above998, below998 = (position == "above 99.8%").sum(), (position == "below 99.8%").sum()
     n = int(position.isin(["within", "above 95%", "below 95%", "above 99.8%", "below 99.8%"]).sum())
-    return [
+    out = [
         f"Against the 95% limits: {above95 + below95} of {n} forces are outside ({above95} above, {below95} "
         f"below) and {n - above95 - below95} inside.",
-        f"Against the wider 99.8% limits: {above998 + below998} are outside ({above998} above, {below998} below).",
+        f"Against the wider 99.8% limits: {above998 + below998} {'is' if above998 + below998 == 1 else 'are'} "
+        f"outside ({above998} above, {below998} below).",
     ]
+    if ledger is not None:
+        for sentence, level, sides in (
+            (out[0], "95", {side: position.str.startswith(side) for side in SIDES}),
+            (out[1], "99.8", {side: position == f"{side} 99.8%" for side in SIDES}),
+        ):
+            _claim(
+                ledger,
+                id=f"funnel.{basis}.{level}",
+                sentence=sentence,
+                value={side: int(mask.sum()) for side, mask in sides.items()},
+                comparator=n,
+                method=RATE_METHOD.format(basis=BASIS_WORDS[basis])
+                + f", for each force, against {level}% funnel limits around the England and Wales rate "
+                f"({float(table['national_rate_pct'].iloc[0]):.4f}%) widened for over-dispersion "
+                f"(phi {float(table['phi'].iloc[0]):.2f})",
+                window=quarter.id if quarter else "",
+                source_file=CHARGE_RATE_FILE,
+                source_rows=(_outcome_rows(quarter),) if quarter else (),
+                detail={side: list(table.loc[mask, "force_id"]) for side, mask in sides.items()},
+            )
+    return out
 
 
 def summary_section(o: Overview) -> str:
     return heading("Summary", "summary") + paragraphs(summary_sentences(o))
+
+
+def submissions_sentences(o: Overview, ledger: ClaimLedger | None = None) -> list[str]:
+    text = f"{o.submitted} of {len(o.forces)} forces submitted a tracker for {o.quarter.label}."
+    _claim(
+        ledger,
+        id="submissions.submitted",
+        sentence=text,
+        value=o.submitted,
+        comparator=len(o.forces),
+        method="forces in the force registry with a tracker snapshot for this quarter",
+        window=o.quarter.id,
+        source_file=o.tracker_files[1],
+        source_rows=tuple(
+            f"force_id={f}; quarter={o.quarter.id}" for f in o.submissions.loc[o.submissions["submitted"], "force_id"]
+        ),
+    )
+    return [text]
 
 
 def submissions_section(o: Overview) -> str:
@@ -501,26 +776,38 @@ def submissions_section(o: Overview) -> str:
         )
     return (
         heading("Tracker submissions", "submissions")
-        + paragraphs([f"{o.submitted} of {len(o.forces)} forces submitted a tracker for {o.quarter.label}."])
+        + paragraphs(submissions_sentences(o))
         + "<table class='entries'><thead><tr><th scope='col'>Force</th><th scope='col'>Region</th>"
         f"<th scope='col'>Submitted for {esc(o.quarter.label)}</th><th scope='col'>Latest tracker</th>"
         f"<th scope='col'>Data as of</th></tr></thead><tbody>{''.join(rows)}</tbody></table>"
     )
 
 
-def status_section(o: Overview) -> str:
-    out = [heading("Status across forces", "status")]
-    if o.status.empty:
-        out.append(paragraphs([f"No force has submitted a tracker up to {o.quarter.label}."]))
-        return "".join(out)
-    out.append(
-        paragraphs(
-            [
-                "Each force is shown at its latest tracker snapshot up to this quarter; the table says which "
-                "quarter that is. Statuses are counted per recommendation."
-            ]
-        )
+def status_sentences(o: Overview, ledger: ClaimLedger | None = None) -> list[str]:
+    """The status section's words: what the chart and table cover, or that there is nothing to show."""
+    if not o.status.empty:
+        return [
+            "Each force is shown at its latest tracker snapshot up to this quarter; the table says which "
+            "quarter that is. Statuses are counted per recommendation."
+        ]
+    text = f"No force has submitted a tracker up to {o.quarter.label}."
+    _claim(
+        ledger,
+        id="status.none",
+        sentence=text,
+        value=0,
+        comparator=len(o.forces),
+        method="forces with a tracker snapshot for this quarter or an earlier one",
+        window=o.quarter.id,
+        source_file=o.tracker_files[1],
     )
+    return [text]
+
+
+def status_section(o: Overview) -> str:
+    out = [heading("Status across forces", "status"), paragraphs(status_sentences(o))]
+    if o.status.empty:
+        return "".join(out)
     fig, alt = status_chart(o)
     out.append(figure(fig, alt, "Recommendation status by force."))
     head = "".join(f"<th scope='col'>{esc(STATUS_LABELS[s])}</th>" for s in APPLICABLE_STATUSES)
@@ -576,50 +863,143 @@ def measures_section(o: Overview) -> str:
     return "".join(out)
 
 
-def spc_sentences(o: Overview) -> list[str]:
+def _spc_claim_fields(row) -> dict:
+    """What a force's process-behaviour verdicts rest on (a row of ``measure_sections.national_spc_table``)."""
+    first, last = (parse_quarter(p) if p else None for p in (row.first_period, row.period))
+    numbers = {
+        "rate_pct": row.rate_pct,
+        "centre_pct": row.centre_pct,
+        "lower_limit_pct": row.lower_limit_pct,
+        "upper_limit_pct": row.upper_limit_pct,
+    }
+    return {
+        "comparator": round(float(row.national_rate_pct), 4),
+        "method": f"Laney p′ chart of the force's closed-basis charge rate over its last {row.n_points} quarters "
+        f"(at most {SPC_QUARTERS}; a verdict needs {SPC_MIN_POINTS}), NHS England's Making Data Count rules: "
+        "variation is the rule the latest quarter meets, by direction (higher is better); assurance compares the "
+        "England and Wales rate for the latest quarter with that quarter's process limits (below the lower "
+        "limit: consistently above it; above the upper limit: consistently below it; otherwise hit and miss)",
+        "window": f"{first.id} to {last.id}" if first and last else "",
+        "source_file": CHARGE_RATE_FILE,
+        "source_rows": (
+            f"slug={row.force_id}; fy={first.financial_year} q={first.q} to fy={last.financial_year} q={last.q}",
+        )
+        if first and last
+        else (),
+        "detail": {
+            "variation": row.variation,
+            "assurance": row.assurance,
+            "rule": row.rule,
+            "n_points": int(row.n_points),
+            "numerator": None if pd.isna(row.charges) else int(row.charges),
+            "denominator": None if pd.isna(row.assigned) else int(row.assigned),
+            **{k: None if pd.isna(v) else round(float(v), 4) for k, v in numbers.items()},
+            "comparator_rows": _outcome_rows(last) if last else "",
+        },
+    }
+
+
+def spc_sentences(o: Overview, ledger: ClaimLedger | None = None) -> list[str]:
     """Counts of forces by variation and assurance verdict, and the forces of concern, in words."""
     if o.spc is None or o.spc.empty:
         return ["No charge-rate data is loaded, so there are no process-behaviour verdicts."]
-    t, label = o.spc, o.measure_quarter.label
+    t, mq = o.spc, o.measure_quarter
+    label = mq.label
     var = t["variation"].value_counts()
     ass = t["assurance"].value_counts()
-    concern = t[t["variation"] == "special_cause_concerning"]["force_name"].tolist()
+    concern = t[t["variation"] == "special_cause_concerning"]
+    national = float(t["national_rate_pct"].iloc[0])  # the comparator the verdicts were reached against
+    ids = lambda mask: list(t.loc[mask, "force_id"])  # noqa: E731
+    base = {"source_file": CHARGE_RATE_FILE, "window": mq.id}
     out = [
         f"Each force's charge rate (closed basis) is drawn on a Laney p′ process-behaviour chart of its last "
-        f"{int(t['n_points'].max())} quarters up to {label}, as in the force reports.",
+        f"{int(t['n_points'].max())} quarters up to {label}, as in the force reports."
+    ]
+    _claim(
+        ledger,
+        id="spc.quarters",
+        sentence=out[-1],
+        value=int(t["n_points"].max()),
+        comparator=SPC_QUARTERS,
+        method="the most quarters on any force's chart: its quarters with a closed-basis rate up to the latest, "
+        f"at most {SPC_QUARTERS}",
+        **base,
+    )
+    out.append(
         "Variation in the latest quarter: "
         + "; ".join(
             f"{VARIATION_LABELS[k].lower()}: {plural(int(var[k]), 'force')}" for k in VARIATION_LABELS if k in var
         )
-        + ".",
-        f"Assurance against the England and Wales rate for {label} "
-        f"({o.funnels['closed']['national_rate_pct'].iloc[0]:.1f}%): "
-        if "closed" in o.funnels
-        else f"Assurance against the England and Wales rate for {label}: ",
-    ]
-    out[-1] += (
-        "; ".join(
+        + "."
+    )
+    _claim(
+        ledger,
+        id="spc.variation",
+        sentence=out[-1],
+        value={k: int(var[k]) for k in VARIATION_LABELS if k in var},
+        comparator=len(t),
+        method="forces by the variation verdict of their latest quarter (each force's own claim says why)",
+        detail={k: ids(t["variation"] == k) for k in VARIATION_LABELS if k in var},
+        **base,
+    )
+    out.append(
+        f"Assurance against the England and Wales rate for {label} ({national:.1f}%): "
+        + "; ".join(
             f"{ASSURANCE_LABELS[k][0].lower()}{ASSURANCE_LABELS[k][1:]}: {plural(int(ass[k]), 'force')}"
             for k in ASSURANCE_LABELS
             if k in ass
         )
         + "."
     )
-    broke = int((t["variation"].astype(str).str.startswith("special_cause") & t["assurance"].notna()).sum())
-    if broke:
+    broke = t["variation"].astype(str).str.startswith("special_cause") & t["assurance"].notna()
+    if broke.any():
         out[-1] += (
-            f" For {plural(broke, 'force')} the latest quarter is itself special cause, so its assurance rests on "
-            "limits that quarter has broken out of and may no longer hold."
+            f" For {plural(int(broke.sum()), 'force')} the latest quarter is itself special cause, so its assurance "
+            "rests on limits that quarter has broken out of and may no longer hold."
         )
+    _claim(
+        ledger,
+        id="spc.assurance",
+        sentence=out[-1],
+        value={k: int(ass[k]) for k in ASSURANCE_LABELS if k in ass},
+        comparator=round(national, 4),
+        method="forces by the assurance verdict of their latest quarter against the England and Wales rate "
+        "(each force's own claim gives its limits); detail: the forces, and those whose latest quarter is "
+        "special cause",
+        detail={
+            **{k: ids(t["assurance"] == k) for k in ASSURANCE_LABELS if k in ass},
+            "latest_quarter_special_cause": ids(broke),
+        },
+        **base,
+    )
+    names = list(concern["force_name"])
     out.append(
-        f"Special-cause variation of concern: {', '.join(concern)}."
-        if concern
+        f"Special-cause variation of concern: {', '.join(names)}."
+        if names
         else "No force shows special-cause variation of concern in its latest quarter."
+    )
+    _claim(
+        ledger,
+        id="spc.concern",
+        sentence=out[-1],
+        value=list(concern["force_id"]),
+        comparator=len(t),
+        method="forces whose latest quarter meets a special-cause rule on the side of concern (a lower charge rate)",
+        **base,
     )
     if len(concern) > len(t) / 3:
         out.append(
             "When this many forces move together, look first for a common cause (for example a change in "
             "recording or in the courts) before a cause in each force."
+        )
+        _claim(
+            ledger,
+            id="spc.many_of_concern",
+            sentence=out[-1],
+            value=len(concern),
+            comparator=len(t),
+            method="said when more than a third of the forces show special-cause variation of concern",
+            **base,
         )
     return out
 
@@ -633,15 +1013,29 @@ def assurance_words(assurance: str | None, variation: str) -> str:
     return words
 
 
+def spc_row_cells(r, ledger: ClaimLedger | None = None) -> list[str]:
+    """One force's row of the verdicts table (plain text, one string per cell); with a ``ledger``, the claim its
+    verdicts make (the row's text is the claim's sentence)."""
+    cells = [
+        r.force_name,
+        "" if r.rate_pct != r.rate_pct else f"{r.rate_pct:.1f}%",
+        VARIATION_LABELS[r.variation],
+        SPC_RULE_WORDS.get(r.rule, r.rule) or "–",
+        assurance_words(r.assurance, r.variation),
+    ]
+    if ledger is not None:
+        sentence = " ".join(c for c in cells if c)
+        _claim(ledger, id=f"spc.force.{r.force_id}", sentence=sentence, value=r.assurance, **_spc_claim_fields(r))
+    return cells
+
+
 def spc_section(o: Overview) -> str:
     """Charge rates over time for all forces: verdict counts and a table, alphabetical, not ranked."""
     out = [heading("Charge rates over time", "spc"), paragraphs(spc_sentences(o))]
     if o.spc is None or o.spc.empty:
         return "".join(out)
     rows = "".join(
-        f"<tr><td>{esc(r.force_name)}</td><td>{'' if r.rate_pct != r.rate_pct else f'{r.rate_pct:.1f}%'}</td>"
-        f"<td>{esc(VARIATION_LABELS[r.variation])}</td><td>{esc(SPC_RULE_WORDS.get(r.rule, r.rule) or '–')}</td>"
-        f"<td>{esc(assurance_words(r.assurance, r.variation))}</td></tr>"
+        "<tr>" + "".join(f"<td>{esc(c)}</td>" for c in spc_row_cells(r)) + "</tr>"
         for r in o.spc.itertuples(index=False)
     )
     out.append(
@@ -653,26 +1047,37 @@ def spc_section(o: Overview) -> str:
     return "".join(out)
 
 
-def look_at_section(o: Overview) -> str:
-    out = [heading("Forces to look at", "look-at")]
+NO_ONE_TO_LOOK_AT = (
+    "No force is outside the 99.8% funnel limits, shows special-cause variation of concern "
+    "or has a tracker with mostly blank evidence."
+)
+
+
+def look_at_sentences(o: Overview, ledger: ClaimLedger | None = None) -> list[str]:
+    """The words above the list of forces to look at (each reason claims for itself: :func:`look_at_claims`)."""
     if o.look_at is None or o.look_at.empty:
-        out.append(
-            paragraphs(
-                [
-                    "No force is outside the 99.8% funnel limits, shows special-cause variation of concern "
-                    "or has a tracker with mostly blank evidence."
-                ]
-            )
+        _claim(
+            ledger,
+            id="look_at.none",
+            sentence=NO_ONE_TO_LOOK_AT,
+            value=0,
+            comparator=len(o.forces),
+            method="forces outside the 99.8% funnel limits of a charge rate, with special-cause variation of concern, "
+            f"with evidence for fewer than {LOW_EVIDENCE_SHARE:.0%} of their applicable recommendations, or with "
+            "recommendations complete without evidence",
+            window=o.quarter.id,
         )
+        return [NO_ONE_TO_LOOK_AT]
+    return [
+        "Listed alphabetically, not ranked. A point outside the 99.8% limits is unlikely to be "
+        "chance alone; it is a prompt for a question, not a verdict."
+    ]
+
+
+def look_at_section(o: Overview) -> str:
+    out = [heading("Forces to look at", "look-at"), paragraphs(look_at_sentences(o))]
+    if o.look_at is None or o.look_at.empty:
         return "".join(out)
-    out.append(
-        paragraphs(
-            [
-                "Listed alphabetically, not ranked. A point outside the 99.8% limits is unlikely to be "
-                "chance alone; it is a prompt for a question, not a verdict."
-            ]
-        )
-    )
     items = "".join(
         f"<li><strong>{esc(force)}</strong>: <ul>{''.join(f'<li>{esc(r)}</li>' for r in grp['reason'])}</ul></li>"
         for force, grp in o.look_at.groupby("force", sort=True)
@@ -688,8 +1093,10 @@ def provenance(o: Overview) -> str:
     files = "".join(
         f"<tr><td><code>{esc(i['file'])}</code></td><td><code>{esc(i['sha256'])}</code></td></tr>" for i in o.inputs
     )
+    later = later_data_sentence(o.later, whose="forces'")  # one line, no figure: what is held but left out
     return (
         heading("Sources and provenance", "sources")
+        + (paragraphs([later]) if later else "")
         + f"<h3>Parameters</h3><table class='meta'>{params}</table>"
         + "<h3>Data files used</h3><table class='files'><thead><tr><th scope='col'>File</th><th scope='col'>SHA-256</th>"
         f"</tr></thead><tbody>{files}</tbody></table>"
@@ -702,67 +1109,146 @@ def _fmt_number(value, pattern: str = "{:.1f}", missing: str = "no rate") -> str
     return missing if value is None or pd.isna(value) else pattern.format(value)
 
 
-def fairness_section(o: Overview, data_dir=None) -> str:
-    """Stop and search disparity for every force (a fairness indicator under 16.i), with Census 2021 shares:
-    a funnel chart and an alphabetical table (never a league table)."""
-    from analysis.compute import disparity, measure_sections
-    from analysis.present import measure_charts
+FAIRNESS_INTRO = (
+    "This is a fairness indicator, not the review's own measure: the review asks for a smaller gap in trust "
+    "between Black people and the population as a whole, a survey measure with no figure for each force. The "
+    "official figure that exists for every force is how often Black and White residents are stopped and searched."
+)
 
-    out = [heading("Fairness indicator: stop and search disparity (16.i)", "measures-fairness")]
-    try:
-        table = measure_sections.national_fairness_table(o.quarter, data_dir)
-        census = disparity.census2021_by_force(data_dir).set_index("force_id")
-    except FileNotFoundError as error:
-        out.append(paragraphs([f"No stop and search or Census 2021 data in this data tree ({error})."]))
-        return "".join(out)
+
+def _stop_search_rows(year: str, geography: str) -> tuple[str, ...]:
+    return tuple(
+        f"time={year}; geography={geography}; legislation_type=All; ethnicity_type=5+1 (newest); Ethnicity={group}"
+        for group in ("Black", "White", "Unknown")
+    )
+
+
+def fairness_sentences(o: Overview, ledger: ClaimLedger | None = None) -> list[str]:
+    """The words before the stop and search funnel chart: what the indicator is and the England and Wales ratio."""
+    from analysis.compute import disparity
+
+    if o.fairness is None:
+        return [o.fairness_error]
+    table = o.fairness
     if table.empty:
-        out.append(paragraphs([f"No year of stop and search data had been published by the end of {o.quarter.label}."]))
-        return "".join(out)
+        text = f"No year of stop and search data had been published by the end of {o.quarter.label}."
+        _claim(
+            ledger,
+            id="fairness.none",
+            sentence=text,
+            value=None,
+            comparator=o.quarter.end.isoformat(),
+            method=f"a financial year counts as published {STOP_SEARCH_PUBLICATION_LAG_MONTHS} months after it ends",
+            window=o.quarter.id,
+            source_file="; ".join(o.stop_search_files),
+        )
+        return [text]
     period = table["period"].iloc[0]
     year = period.replace("-", "/")
     nat = table[table["force_id"] == disparity.NATIONAL_ID].iloc[0]
-    no_rate = table[(table["force_id"] != disparity.NATIONAL_ID) & table["ratio"].isna()]["force_name"].tolist()
-    out.append(
-        paragraphs(
-            [
-                "This is a fairness indicator, not the review's own measure: the review asks for a smaller gap in trust "
-                "between Black people and the population as a whole, a survey measure with no figure for each force. The "
-                "official figure that exists for every force is how often Black and White residents are stopped and searched.",
-                f"{year} is the latest year published by the end of {o.quarter.label}. Across England and Wales Black "
-                f"residents were searched at {nat['ratio']:.2f} times the rate of White residents (95% confidence interval "
-                f"{nat['lower']:.2f} to {nat['upper']:.2f})"
-                + (
-                    f"; the ethnicity of {nat['unknown_share']:.1f}% of searches was not recorded, and those searches are in "
-                    f"neither rate."
-                    if pd.notna(nat["unknown_share"])
-                    else "."
-                ),
-                *(
-                    [f"No rate per 1,000 residents is published for {', '.join(no_rate)}, so no ratio is shown."]
-                    if no_rate
-                    else []
-                ),
-            ]
-        )
+    no_rate = table[(table["force_id"] != disparity.NATIONAL_ID) & table["ratio"].isna()]
+    out = [
+        FAIRNESS_INTRO,
+        f"{year} is the latest year published by the end of {o.quarter.label}. Across England and Wales Black "
+        f"residents were searched at {nat['ratio']:.2f} times the rate of White residents (95% confidence interval "
+        f"{nat['lower']:.2f} to {nat['upper']:.2f})"
+        + (
+            f"; the ethnicity of {nat['unknown_share']:.1f}% of searches was not recorded, and those searches are in "
+            f"neither rate."
+            if pd.notna(nat["unknown_share"])
+            else "."
+        ),
+    ]
+    counts = ("black_searches", "black_population", "white_searches", "white_population", "unknown_searches")
+    _claim(
+        ledger,
+        id="fairness.national_ratio",
+        sentence=out[-1],
+        value=round(float(nat["ratio"]), 4),
+        comparator=1.0,
+        method="Black searches per Black resident divided by White searches per White resident (Census 2021 "
+        "populations), stop and search under all legislation, 5+1 ethnic groups; 95% interval by Katz's log "
+        "method; the latest financial year counted as published "
+        f"{STOP_SEARCH_PUBLICATION_LAG_MONTHS} months after it ends; comparator: parity",
+        window=period,
+        source_file="; ".join(o.stop_search_files),
+        source_rows=_stop_search_rows(year, str(nat["geography"])),
+        detail={
+            "lower": round(float(nat["lower"]), 4),
+            "upper": round(float(nat["upper"]), 4),
+            "unknown_share_pct": None if pd.isna(nat["unknown_share"]) else round(float(nat["unknown_share"]), 4),
+            **{k: None if pd.isna(nat[k]) else int(nat[k]) for k in counts},
+        },
     )
-    fig, alt = measure_charts.chart_stop_search_funnel(None, period, data_dir)
-    out.append(figure(fig, alt))
+    if len(no_rate):
+        out.append(
+            f"No rate per 1,000 residents is published for {', '.join(no_rate['force_name'])}, so no ratio is shown."
+        )
+        _claim(
+            ledger,
+            id="fairness.no_rate",
+            sentence=out[-1],
+            value=list(no_rate["force_id"]),
+            method="forces whose stop and search rows give no resident population for the Black or White group",
+            window=period,
+            source_file="; ".join(o.stop_search_files),
+        )
+    return out
+
+
+def fairness_outside_sentences(o: Overview, ledger: ClaimLedger | None = None) -> list[str]:
+    """The forces outside the widened outer funnel limits around the England and Wales ratio, in words."""
+    from analysis.compute import disparity
+
+    if o.fairness is None or o.fairness.empty:
+        return []
+    table = o.fairness
     outer = f"{max(FUNNEL_LEVELS) * 100:g}%"
     outside = table[table["funnel"].str.endswith(outer)]
-    if len(outside):
-        listed = "; ".join(f"{r.force_name} ({r.funnel.split()[0]}, {r.ratio:.2f})" for r in outside.itertuples())
-        out.append(
-            paragraphs(
-                [
-                    f"Outside the widened {outer} limits around the England and Wales ratio, in "
-                    f"alphabetical order: {listed}. A point outside them is unlikely to be chance alone; "
-                    f"it is a prompt for a question, not a verdict."
-                ]
-            )
-        )
+    if not len(outside):
+        return []
+    listed = "; ".join(f"{r.force_name} ({r.funnel.split()[0]}, {r.ratio:.2f})" for r in outside.itertuples())
+    text = (
+        f"Outside the widened {outer} limits around the England and Wales ratio, in "
+        f"alphabetical order: {listed}. A point outside them is unlikely to be chance alone; "
+        f"it is a prompt for a question, not a verdict."
+    )
+    nat = table[table["force_id"] == disparity.NATIONAL_ID].iloc[0]
+    _claim(
+        ledger,
+        id="fairness.outside",
+        sentence=text,
+        value={r.force_id: round(float(r.ratio), 4) for r in outside.itertuples()},
+        comparator=round(float(nat["ratio"]), 4),
+        method=f"each force's Black/White ratio against {outer} funnel limits around the England and Wales ratio "
+        f"on the log scale, widened for over-dispersion (phi {float(table['phi'].iloc[0]):.2f})",
+        window=str(table["period"].iloc[0]),
+        source_file="; ".join(o.stop_search_files),
+        detail={side: list(outside.loc[outside["funnel"] == f"{side} {outer}", "force_id"]) for side in SIDES},
+    )
+    return [text]
+
+
+def fairness_section(o: Overview, data_dir=None) -> str:
+    """Stop and search disparity for every force (a fairness indicator under 16.i), with Census 2021 shares:
+    a funnel chart and an alphabetical table (never a league table)."""
+    from analysis.present import measure_charts
+
+    out = [heading("Fairness indicator: stop and search disparity (16.i)", "measures-fairness")]
+    out.append(paragraphs(fairness_sentences(o)))
+    if o.fairness is None or o.fairness.empty:
+        return "".join(out)
+    table = o.fairness
+    period = table["period"].iloc[0]
+    year = period.replace("-", "/")
+    fig, alt = measure_charts.chart_stop_search_funnel(None, period, data_dir)
+    out.append(figure(fig, alt))
+    outside = fairness_outside_sentences(o)
+    if outside:
+        out.append(paragraphs(outside))
     rows = []
     for r in table.itertuples(index=False):
-        share = census["minority_share"].get(r.force_id)
+        share = o.minority_share.get(r.force_id)
         ratio = "no rate" if pd.isna(r.ratio) else f"{r.ratio:.2f} ({r.lower:.2f} to {r.upper:.2f})"
         rows.append(
             f"<tr><td>{esc(r.force_name)}</td><td>{_fmt_number(r.black_rate)}</td>"

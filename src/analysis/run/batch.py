@@ -470,17 +470,21 @@ def plan(
     for quarter in quarters:
         upto = [r for r in rows if _not_after(r["quarter"], quarter)]
         idx_upto = [r for r in index_rows if _not_after(r["quarter"], quarter)]
+        idx_later = [r["force_id"] for r in index_rows if not _not_after(r["quarter"], quarter)]
         jobs, inputs, blocked = [], {}, {}
         work = [("national", NATIONAL)] if national else []
         work += [("force", f) for f in forces]
         for kind, force in work:
             mine = upto if kind == "national" else [r for r in upto if r["force_id"] == force]
             snaps = idx_upto if kind == "national" else [r for r in idx_upto if r["force_id"] == force]
+            # a report says (in one line) whether later trackers are held, and its claims count them
+            later = len(idx_later) if kind == "national" else idx_later.count(force)
             for audience in audiences:
                 seen = _audience_rows(mine, audience)
                 parts = {
                     "tracker_rows": _sha(*(json.dumps(list(r.values()), ensure_ascii=False) for r in seen)),
                     "tracker_row_count": len(seen),
+                    "later_snapshots": later,
                     "snapshot_rows": _sha(
                         *(json.dumps(_snapshot_fields(r, audience), ensure_ascii=False) for r in snaps)
                     ),

@@ -1,0 +1,349 @@
+"""The national overview's claims ledger, re-derived independently with the csv module (not the package).
+
+Quarters: 2023-24 Q1 (a past quarter: two forces' trackers, later data held), 2024-25 Q1 (one force's tracker
+this quarter, one from an earlier quarter) and 2025-26 Q4 (the last quarter of the bundled charge-rate data:
+nothing later is held). Each claim checked here is recomputed from data/raw (charge rates, trackers, stop and
+search) or data/processed (the observations table), and its numbers must also be in the sentence that makes it.
+"""
+
+import csv
+import datetime as dt
+import itertools
+import json
+import math
+import re
+import shutil
+from collections import Counter
+
+import pytest
+from conftest import ROOT
+from htmlcheck import Page
+from rederive import period_end, qkey, quarter_end
+from test_claims import raw_tracker_rollup
+
+from analysis.present import national
+from analysis.run.build import build_all
+
+RAW = ROOT / "data/raw"
+PAST, MIDDLE, LAST = "2023-24-Q1", "2024-25-Q1", "2025-26-Q4"
+QUARTERS = [PAST, MIDDLE, LAST]
+OUTCOMES = RAW / "measures/home-office-outcomes/force_quarter.csv"
+STOP_SEARCH = next((RAW / "measures/stop-search").glob("*.csv"))
+# quarters the outcomes source gives as near-empty for Greater Manchester (its PROVENANCE): not real rates
+GAPS = {("greater-manchester", f"2019/20:{q}") for q in ("2", "3", "4")}
+SPC_QUARTERS, SPC_MIN_POINTS = 20, 12  # the force reports' charge-rate chart: last 20 quarters, 12 for a verdict
+
+
+@pytest.fixture(scope="module")
+def real_data(tmp_path_factory):
+    data = tmp_path_factory.mktemp("national-claims") / "data"
+    for folder in ("forces", "frameworks", "trackers", "measures"):
+        shutil.copytree(RAW / folder, data / "raw" / folder)
+    assert build_all(data).problems == []
+    return data
+
+
+@pytest.fixture(scope="module")
+def ledgers(real_data):
+    return {q: national.national_claims(national.load_overview(q, data_dir=real_data)) for q in QUARTERS}
+
+
+# --- independent derivations (csv only) -------------------------------------------------------------------
+
+
+def territorial() -> list[str]:
+    with open(RAW / "forces/forces.csv", newline="") as f:
+        return [row["force_id"] for row in csv.DictReader(f)]
+
+
+def outcome_rows() -> list[dict]:
+    with open(OUTCOMES, newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def outcome_quarter(row: dict) -> tuple[int, int]:
+    return int(row["fy"][:4]), int(row["q"])
+
+
+def raw_national(quarter: str) -> tuple[int, int]:
+    forces = set(territorial())
+    rows = [r for r in outcome_rows() if r["slug"] in forces and outcome_quarter(r) == qkey(quarter)]
+    rows = [r for r in rows if int(r["closed_all_assigned"] or 0) > 0]
+    return sum(int(r["closed_all_t1"]) for r in rows), sum(int(r["closed_all_assigned"]) for r in rows)
+
+
+def tracker_quarters() -> dict[str, list[str]]:
+    """Force -> the quarters of its raw tracker files."""
+    folder = RAW / "trackers/casey-2023"
+    return {d.name: sorted(p.stem for p in d.glob("*.csv")) for d in folder.iterdir() if d.is_dir()}
+
+
+def laney_assurance(slug: str, quarter: str) -> tuple[str | None, float, float]:
+    """A Laney p′ chart of the force's closed-basis charge rate (last 20 quarters up to ``quarter``, moving ranges of z
+    screened at 3.267 x their mean) and the assurance verdict for the national rate against the latest limits."""
+    rows = [
+        r
+        for r in outcome_rows()
+        if r["slug"] == slug
+        and outcome_quarter(r) <= qkey(quarter)
+        and int(r["closed_all_assigned"] or 0) > 0
+        and (slug, f"{r['fy']}:{r['q']}") not in GAPS
+    ]
+    rows = sorted(rows, key=outcome_quarter)[-SPC_QUARTERS:]
+    if len(rows) < SPC_MIN_POINTS:
+        return None, math.nan, math.nan
+    x = [int(r["closed_all_t1"]) for r in rows]
+    n = [int(r["closed_all_assigned"]) for r in rows]
+    pbar = sum(x) / sum(n)
+    sigma = [math.sqrt(pbar * (1 - pbar) / ni) for ni in n]
+    z = [(xi / ni - pbar) / s for xi, ni, s in zip(x, n, sigma)]
+    mr = [abs(b - a) for a, b in itertools.pairwise(z)]
+    amr = sum(mr) / len(mr)
+    kept = [m for m in mr if m < 3.267 * amr]
+    sigma_z = (sum(kept) / len(kept)) / 1.128
+    lower = max(0.0, pbar - 3 * sigma[-1] * sigma_z)
+    upper = min(1.0, pbar + 3 * sigma[-1] * sigma_z)
+    charges, assigned = raw_national(quarter)
+    target = charges / assigned
+    verdict = "consistently_fails" if target > upper else "consistently_passes" if target < lower else "hit_and_miss"
+    return verdict, 100 * lower, 100 * upper
+
+
+def stop_search_year(quarter: str) -> str:
+    """The latest financial year published by the quarter's end: a year's figures come out by 31 October after
+    it ends (docs/assumptions.md)."""
+    with open(STOP_SEARCH, newline="") as f:
+        years = {row["time"] for row in csv.DictReader(f)}
+    published = [y for y in years if dt.date(int(y[:4]) + 1, 10, 31) <= quarter_end(quarter)]
+    return max(published)
+
+
+def raw_stop_search(year: str) -> dict[str, dict]:
+    with open(STOP_SEARCH, newline="") as f:
+        return {
+            row["Ethnicity"]: row
+            for row in csv.DictReader(f)
+            if (row["time"], row["geography"], row["legislation_type"]) == (year, "All - excluding BTP", "All")
+        }
+
+
+# --- tests -----------------------------------------------------------------------------------------------
+
+
+def test_quarter_end():
+    assert [quarter_end(q) for q in ("2023-24-Q1", "2023-24-Q3", "2025-26-Q4")] == [
+        dt.date(2023, 6, 30),
+        dt.date(2023, 12, 31),
+        dt.date(2026, 3, 31),
+    ]
+
+
+@pytest.mark.parametrize("quarter", QUARTERS)
+def test_submission_claims_match_the_raw_tracker_files(ledgers, quarter):
+    files = tracker_quarters()
+    submitted = sorted(f for f, quarters in files.items() if quarter in quarters)
+    with_snapshot = sorted(f for f, quarters in files.items() if any(qkey(q) <= qkey(quarter) for q in quarters))
+    forces = len(territorial())
+    claim = ledgers[quarter].get("summary.submitted")
+    assert (claim.value, claim.comparator) == (len(submitted), forces)
+    assert sorted(claim.detail["submitted"]) == submitted
+    assert sorted(claim.detail["with_snapshot_forces"]) == with_snapshot
+    assert claim.sentence.startswith(f"{len(submitted)} of {forces} forces submitted a tracker")
+    assert f"; {len(with_snapshot)} ha" in claim.sentence
+    section = ledgers[quarter].get("submissions.submitted")
+    assert (section.value, section.comparator) == (len(submitted), forces)
+
+
+@pytest.mark.parametrize("quarter", QUARTERS)
+def test_tracker_totals_match_the_raw_trackers(ledgers, quarter):
+    latest = {}
+    for force, quarters in tracker_quarters().items():
+        upto = [q for q in quarters if qkey(q) <= qkey(quarter)]
+        if upto:
+            latest[force] = max(upto, key=qkey)
+    for snapshot in set(latest.values()):
+        forces = sorted(f for f, q in latest.items() if q == snapshot)
+        rollups = [raw_tracker_rollup(f, snapshot) for f in forces]
+        complete = sum(r["counts"]["complete"] for r in rollups)
+        applicable = sum(r["applicable"] for r in rollups)
+        evidenced = sum(r["evidenced"] for r in rollups)
+        claim = ledgers[quarter].get(f"trackers.{snapshot}")
+        assert (claim.value, claim.comparator, claim.detail["evidenced"]) == (complete, applicable, evidenced)
+        assert sorted(claim.detail["forces"]) == forces
+        assert f"{complete} of {applicable} applicable recommendations" in claim.sentence
+        assert f"{evidenced} ({round(100 * evidenced / applicable)}%)" in claim.sentence
+    assert len([c for c in ledgers[quarter].ids() if c.startswith("trackers.")]) == len(set(latest.values()))
+
+
+@pytest.mark.parametrize("quarter", QUARTERS)
+def test_national_charge_rate_matches_the_raw_outcomes_table(ledgers, quarter):
+    claim = ledgers[quarter].get("summary.charge_rate")
+    charges, assigned = raw_national(quarter)
+    rate = 100 * charges / assigned
+    assert claim.window == quarter
+    assert (claim.detail["numerator"], claim.detail["denominator"]) == (charges, assigned)
+    assert claim.value == pytest.approx(rate, abs=1e-3)
+    assert f"charge rate (closed basis) was {rate:.1f}%" in claim.sentence
+    assert ledgers[quarter].get("spc.assurance").comparator == pytest.approx(rate, abs=1e-3)
+    assert f"({rate:.1f}%)" in ledgers[quarter].get("spc.assurance").sentence
+
+
+@pytest.mark.parametrize("quarter", QUARTERS)
+def test_assurance_verdicts_match_a_laney_chart_worked_from_the_raw_table(ledgers, quarter):
+    ledger = ledgers[quarter]
+    verdicts = Counter()
+    for force in territorial():
+        claim = ledger.get(f"spc.force.{force}")
+        verdict, lower, upper = laney_assurance(force, quarter)
+        assert claim.value == verdict, force
+        verdicts[verdict] += 1
+        if verdict is None:
+            continue
+        assert claim.detail["lower_limit_pct"] == pytest.approx(lower, abs=1e-3), force
+        assert claim.detail["upper_limit_pct"] == pytest.approx(upper, abs=1e-3), force
+        words = {
+            "consistently_fails": "Consistently below the England and Wales rate",
+            "consistently_passes": "Consistently above the England and Wales rate",
+            "hit_and_miss": "Hit and miss",
+        }[verdict]
+        assert words in claim.sentence, force
+    summary = ledger.get("spc.assurance")
+    assert summary.value == {k: v for k, v in verdicts.items() if k}
+    phrases = {
+        "consistently_passes": "consistently above the England and Wales rate",
+        "consistently_fails": "consistently below the England and Wales rate",
+        "hit_and_miss": "hit and miss (the national rate lies inside the limits)",
+    }
+    for verdict, n in verdicts.items():
+        if verdict:
+            assert f"{phrases[verdict]}: {n} force{'' if n == 1 else 's'}" in summary.sentence
+
+
+def test_the_cases_include_forces_consistently_below_the_national_rate(ledgers):
+    below = [
+        c
+        for q in QUARTERS
+        for c in ledgers[q].claims
+        if c.id.startswith("spc.force.") and c.value == "consistently_fails"
+    ]
+    assert below and all("Consistently below the England and Wales rate" in c.sentence for c in below)
+
+
+@pytest.mark.parametrize("quarter", QUARTERS)
+def test_the_disparity_ratio_matches_the_raw_stop_search_table(ledgers, quarter):
+    year = stop_search_year(quarter)
+    rows = raw_stop_search(year)
+    black, white, unknown = rows["Black"], rows["White"], rows["Unknown"]
+    black_rate = int(black["number_of_stop_and_searches"]) / int(black["population_by_ethnicity"])
+    white_rate = int(white["number_of_stop_and_searches"]) / int(white["population_by_ethnicity"])
+    ratio = black_rate / white_rate
+    known = int(
+        black[
+            "total_number_of_stop_and_search_carried_out_in_this_year_in_this_area_excluding_cases_where_the_ethnicity_was_unreported"
+        ]
+    )
+    unknown_share = (
+        100 * int(unknown["number_of_stop_and_searches"]) / (known + int(unknown["number_of_stop_and_searches"]))
+    )
+    claim = ledgers[quarter].get("fairness.national_ratio")
+    assert claim.window == year.replace("/", "-")
+    assert claim.value == pytest.approx(ratio, abs=1e-3)
+    assert claim.detail["black_searches"] == int(black["number_of_stop_and_searches"])
+    assert claim.detail["white_population"] == int(white["population_by_ethnicity"])
+    assert claim.detail["unknown_share_pct"] == pytest.approx(unknown_share, abs=1e-3)
+    assert claim.sentence.startswith(f"{year} is the latest year published by the end of")
+    assert f"searched at {ratio:.2f} times the rate of White residents" in claim.sentence
+    assert f"{unknown_share:.1f}% of searches" in claim.sentence
+
+
+@pytest.mark.parametrize("quarter", QUARTERS)
+def test_reasons_to_look_at_a_force_match_the_raw_data(ledgers, quarter):
+    reasons = [c for c in ledgers[quarter].claims if c.id.startswith("look_at.")]
+    assert reasons
+    by_slug = {(r["slug"], outcome_quarter(r)): r for r in outcome_rows()}
+    for claim in reasons:
+        _, force, kind = claim.id.split(".")
+        if kind == "spc_concern":  # the same verdict as the force's row of the verdicts table
+            row = ledgers[quarter].get(f"spc.force.{force}")
+            assert claim.value == row.detail["variation"] == "special_cause_concerning"
+        elif kind == "low_evidence":
+            rollup = raw_tracker_rollup(force, claim.window)
+            assert (claim.value, claim.comparator) == (rollup["applicable"] - rollup["evidenced"], rollup["applicable"])
+            assert f"{claim.value} of {claim.comparator} applicable" in claim.sentence
+        elif kind.startswith("funnel_"):
+            basis = kind.split("_")[1]
+            row = by_slug[(force, qkey(claim.window))]
+            charges, assigned = int(row[f"{basis}_all_t1"]), int(row[f"{basis}_all_assigned"])
+            assert (claim.detail["numerator"], claim.detail["denominator"]) == (charges, assigned)
+            assert claim.value == pytest.approx(100 * charges / assigned, abs=1e-3)
+            assert f"{100 * charges / assigned:.1f}%" in claim.sentence
+    summary = ledgers[quarter].get("summary.look_at")
+    assert summary.value == len({c.id.split(".")[1] for c in reasons})
+
+
+@pytest.mark.parametrize("quarter", [PAST, MIDDLE])
+def test_a_past_quarter_says_in_one_line_that_later_data_are_held(real_data, ledgers, quarter):
+    claim = ledgers[quarter].get("as_at.later_data")
+    end = quarter_end(quarter)
+    later_trackers = sum(qkey(q) > qkey(quarter) for quarters in tracker_quarters().values() for q in quarters)
+    with open(real_data / "processed/measures/observations.csv", newline="") as f:
+        later_obs = sum(period_end(r["period"], r["period_type"]) > end for r in csv.DictReader(f))
+    assert later_obs > 0
+    assert claim.value == {"observations": later_obs, "tracker_snapshots": later_trackers}
+    assert claim.comparator == end.isoformat()
+    label = f"{quarter[:4]}/{quarter[5:7]} Q{quarter[-1]}"
+    assert claim.sentence.startswith(f"Figures for periods after the end of {label} ({end.day} {end:%B %Y})")
+    assert ("forces' trackers for later quarters" in claim.sentence) == bool(later_trackers)
+    assert "are held but left out" in claim.sentence
+    # it names no later period, and no claim of the ledger rests on one
+    text = json.dumps(ledgers[quarter].to_dict({}))
+    for found in re.findall(r"\b(20\d\d)[-/](\d\d)[- ]Q([1-4])\b", text):
+        assert (int(found[0]), int(found[2])) <= qkey(quarter), found
+
+
+def test_the_latest_quarter_says_nothing_of_later_data(real_data, ledgers):
+    last = max((outcome_quarter(r) for r in outcome_rows()), default=None)
+    assert last == qkey(LAST)  # the bundled charge-rate data ends at the last quarter tested
+    assert "as_at.later_data" not in ledgers[LAST].ids()
+    overview = national.load_overview(LAST, data_dir=real_data)
+    assert not overview.later.exist
+    assert "held but left out" not in Page(national.provenance(overview)).text
+
+
+@pytest.mark.slow
+def test_render_writes_the_national_claims_beside_the_html(real_data, tmp_path):
+    from test_as_at_reports import later_labels
+
+    from analysis.run.render import checked_national_job, render_national
+
+    for quarter, audience in ((PAST, "internal"), (LAST, "public")):
+        job = checked_national_job(quarter, audience, data_dir=real_data)
+        html = render_national(job, real_data, tmp_path / "reports", engine="inprocess")
+        ledger = json.loads(html.with_suffix(".claims.json").read_text())
+        assert ledger["report"] == {"force_id": "national-overview", "quarter": quarter, "audience": audience}
+        page = Page(html.read_text()).text
+        for claim in ledger["claims"]:  # every claimed sentence is on the page, as the page says it
+            assert " ".join(claim["sentence"].split()) in page, claim["id"]
+        by_id = {c["id"]: c for c in ledger["claims"]}
+        assert by_id["summary.charge_rate"]["detail"]["numerator"] == raw_national(quarter)[0]
+        assert ("held but left out" in page) == (quarter == PAST)
+        if quarter == PAST:
+            assert later_labels(page, months=False) == []
+        else:
+            assert not re.search(r"\b2026/27\b", page)
+
+
+def test_the_public_ledger_carries_nothing_withheld(tmp_path):
+    """Leicestershire's 2024-25 Q1 fixture has one OFFICIAL-SENSITIVE row (recommendation 6): the public overview
+    counts without it, and its ledger holds none of its text."""
+    from conftest import make_data_tree
+
+    data = make_data_tree(tmp_path / "data", {"leicestershire/2024-25-Q1.csv": "leicestershire-2024-25-Q1.csv"})
+    assert build_all(data).problems == []
+    internal = national.national_claims(national.load_overview(MIDDLE, "internal", data_dir=data))
+    public = national.national_claims(national.load_overview(MIDDLE, "public", data_dir=data))
+    text = json.dumps(public.to_dict({}))
+    assert "SENSITIVE-TOKEN" not in text and "covert" not in text
+    assert "SENSITIVE-TOKEN" not in json.dumps(internal.to_dict({}))  # counts and keys only, even internally
+    assert public.get(f"trackers.{MIDDLE}").comparator == internal.get(f"trackers.{MIDDLE}").comparator - 1
+    assert public.get("summary.withheld").value == 1 and "summary.withheld" not in internal.ids()
