@@ -40,7 +40,7 @@ def chart_funnel(force_id: str, quarter, data_dir=None, basis: str = "closed"):
     force = get_force(force_id, data_dir)
     table = measure_sections.national_measure_table(quarter, data_dir, basis).dropna(subset=["assigned"])
     q = parse_quarter(quarter)
-    fig, ax = plt.subplots(figsize=(7.5, 4.8))
+    fig, ax = plt.subplots(figsize=(7.5, 5.6))
     target, phi = draw_funnel_limits(ax, table)
     others = table[table["force_id"] != force.id]
     ax.scatter(
@@ -67,8 +67,9 @@ def chart_funnel(force_id: str, quarter, data_dir=None, basis: str = "closed"):
     ax.set_xlabel(f"Assigned outcomes in the quarter ({basis} basis, log scale)")
     ax.set_ylabel("Charge rate (%)")
     ax.set_title(f"Charge rate by force, {q.label}: funnel plot")
-    ax.legend(fontsize=8, loc="upper right")
-    _fix_layout(fig, left=0.09, right=0.98, top=0.93, bottom=0.125)
+    # below the axes: inside them the legend hid forces' points
+    ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.2), ncols=2, frameon=False)
+    _fix_layout(fig, left=0.09, right=0.98, top=0.93, bottom=0.3)
     if mine.empty:
         alt = f"Funnel plot of charge rates for {len(table)} forces in {q.label}; {force.name} has no data."
     else:
@@ -341,7 +342,7 @@ def chart_stop_search_funnel(force_id: str | None, period: str, data_dir=None):
     se = disparity.log_ratio_se(ok["lower"], ok["upper"])
     precision = 1 / se
     label = measures.period_label(period, "financial_year")
-    fig, ax = plt.subplots(figsize=(7.5, 4.8))
+    fig, ax = plt.subplots(figsize=(7.5, 5.6))
     target = float(nat["ratio"].iloc[0]) if not nat.empty else float("nan")
     phi = 1.0
     if np.isfinite(target) and len(ok):
@@ -389,7 +390,8 @@ def chart_stop_search_funnel(force_id: str | None, period: str, data_dir=None):
     ax.set_xlabel("Precision of the ratio (1 / standard error of its log; grows with the number of searches)")
     ax.set_ylabel("Black/White stop and search rate ratio (log scale)")
     ax.set_title(f"Stop and search disparity by force, {label}: funnel plot (fairness indicator)")
-    ax.legend(fontsize=8, loc="upper right")
+    # below the axes: inside them the legend hid forces' points
+    ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.2), ncols=2, frameon=False)
     alt = (
         f"Funnel plot of the Black to White stop and search rate ratio for {len(ok)} territorial forces in {label}, "
         f"on a log scale, against the precision of each ratio, with 95% and 99.8% limits around the "

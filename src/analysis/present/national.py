@@ -428,7 +428,7 @@ def funnel_chart(table: pd.DataFrame, quarter: Quarter, basis: str):
     from analysis.present.measure_charts import draw_funnel_limits
 
     table = table.dropna(subset=["assigned"])
-    fig, ax = plt.subplots(figsize=(7.5, 4.8))
+    fig, ax = plt.subplots(figsize=(7.5, 5.6))
     target, phi = draw_funnel_limits(ax, table)
     outside = table["funnel"].astype(str).str.endswith("99.8%")
     ax.scatter(
@@ -462,7 +462,8 @@ def funnel_chart(table: pd.DataFrame, quarter: Quarter, basis: str):
     ax.set_xlabel(f"Assigned outcomes in the quarter ({basis} basis, log scale)")
     ax.set_ylabel("Charge rate (%)")
     ax.set_title(f"Charge rate by force ({basis} basis), {quarter.label}", loc="left")
-    ax.legend(fontsize=8, loc="upper right")
+    # below the axes: inside them the legend hid forces' points
+    ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.2), ncols=2, frameon=False)
     names = ", ".join(f"{r.force_name} {r.rate_pct:.1f}%" for r in table[outside].itertuples(index=False)) or "none"
     alt = (
         f"Funnel plot of the charge rate ({basis} basis) for {len(table)} forces in {quarter.label}, against the "
