@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 from scipy import stats as _st
@@ -33,6 +34,7 @@ from scipy import stats as _st
 from analysis.core.settings import CONFIDENCE, FUNNEL_LEVELS, OVERDISPERSION_WINSOR, PROJECTION_HORIZON_YEARS
 
 
+@lru_cache(maxsize=64)  # a handful of levels, asked for thousands of times a run
 def _z(confidence: float) -> float:
     if not 0 < confidence < 1:
         raise ValueError(f"confidence must be between 0 and 1, got {confidence}")

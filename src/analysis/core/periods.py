@@ -10,6 +10,7 @@ import calendar
 import datetime as dt
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from analysis.core.errors import UsageError
 
@@ -91,6 +92,11 @@ def parse_quarter(text: str | Quarter) -> Quarter:
         return text
     if not isinstance(text, str):
         raise PeriodError(f"a quarter must be text like 2024-25-Q1, got {text!r}")
+    return _parse_quarter_text(text)
+
+
+@lru_cache(maxsize=1024)  # Quarter is frozen; a report parses the same few quarters thousands of times
+def _parse_quarter_text(text: str) -> Quarter:
     match = _QUARTER_RE.match(text)
     if not match:
         raise PeriodError(f"{text!r} is not a financial quarter; write it like 2024-25-Q1 or 2024/25 Q1")
