@@ -301,7 +301,7 @@ def draw_funnel_limits(ax, table) -> tuple[float, float]:
     """The England and Wales line and the 95% and 99.8% limits, widened by the table's over-dispersion
     factor phi; returns (target proportion, phi)."""
     target, phi = table["national_rate_pct"].iloc[0] / 100, table["phi"].iloc[0]
-    n_grid = np.linspace(max(200, table["assigned"].min() * 0.8), table["assigned"].max() * 1.05, 300)
+    n_grid = np.geomspace(max(200, table["assigned"].min() * 0.8), table["assigned"].max() * 1.05, 120)
     limits = stats.funnel_limits(target, n_grid, phi=phi)
     for level, dash in ((0.95, "--"), (0.998, ":")):
         lo, hi = limits[level]
@@ -353,7 +353,7 @@ def chart_stop_search_funnel(force_id: str | None, period: str, data_dir=None):
     phi = 1.0
     if np.isfinite(target) and len(ok):
         phi = disparity.ratio_overdispersion(ok["ratio"], se, target)
-        grid = np.linspace(max(0.5, precision.min() * 0.8), precision.max() * 1.05, 300)
+        grid = np.geomspace(max(0.5, precision.min() * 0.8), precision.max() * 1.05, 120)
         for level, dash in zip(settings.FUNNEL_LEVELS, ("--", ":")):
             z = float(stats._z(level)) * np.sqrt(phi)
             ax.plot(
