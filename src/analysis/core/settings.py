@@ -128,8 +128,8 @@ FAST_RENDER_ATTEMPTS = 4
 # reach a little past its edge, and a second drawing costs as much as the first.
 FIRST_DRAW_HEADROOM = 1.04
 NARROWING_OVERSHOOT = 1.2
-# zlib level of chart PNGs: 1 saves about a quarter of a chart's drawing time over matplotlib's 6, for files
-# about a tenth larger (charts are flat colour, which compresses well at any level)
+# zlib level of chart PNGs: on a report's 8 charts, level 1 took 8 ms a chart against 12 ms at zlib's default 6, and
+# the files came out no larger (501 KB against 520 KB): charts are flat colour, which compresses well at any level
 PNG_COMPRESS_LEVEL = 1
 # --------------------------------------------------------------------------- hostile and broken input
 # Limits no real tracker comes near (the framework has under 100 items; the largest tracker on file is about

@@ -62,12 +62,7 @@ def chart_funnel(force_id: str, quarter, data_dir=None, basis: str = "closed"):
             xytext=(6, 6),
             textcoords="offset points",
             color=style.HIGHLIGHT,
-            bbox={
-                "boxstyle": "square,pad=0.1",
-                "facecolor": "white",
-                "edgecolor": "none",
-                "alpha": 0.8,
-            },  # readable over lines
+            bbox=style.LABEL_BOX,
         )
     style.plain_log_scale(ax, "x")
     ax.set_xlabel(f"Assigned outcomes in the quarter ({basis} basis, log scale)")
@@ -388,12 +383,7 @@ def chart_stop_search_funnel(force_id: str | None, period: str, data_dir=None):
             ha="right" if at_right else "left",
             textcoords="offset points",
             color=style.HIGHLIGHT,
-            bbox={
-                "boxstyle": "square,pad=0.1",
-                "facecolor": "white",
-                "edgecolor": "none",
-                "alpha": 0.8,
-            },  # readable over lines
+            bbox=style.LABEL_BOX,
         )
     style.plain_log_scale(ax, "y", subs=(1.0, 2.0, 5.0))
     if len(ok):
