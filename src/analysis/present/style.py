@@ -209,14 +209,16 @@ def _balance_legends(fig) -> None:
         if legend is None:
             continue
         n, cols = len(legend.legend_handles), getattr(legend, "_ncols", 1)
-        if cols > 1 and n > cols and n % cols == 1:
+        balanced = math.ceil(n / math.ceil(n / cols)) if cols > 1 else cols
+        # 5 entries in 2 columns are as balanced as they can be (3 and 2): only a changed count is worth a new legend
+        if cols > 1 and n > cols and n % cols == 1 and balanced != cols:
             # the legend's box is laid out when it is made, so make it again with the balanced column count
             anchor = legend.get_bbox_to_anchor().transformed(ax.transAxes.inverted())
             handles, labels = legend.legend_handles, [t.get_text() for t in legend.get_texts()]
             ax.legend(
                 handles,
                 labels,
-                ncols=math.ceil(n / math.ceil(n / cols)),
+                ncols=balanced,
                 loc=legend._loc,
                 bbox_to_anchor=(anchor.x0, anchor.y0, anchor.width, anchor.height),
                 frameon=legend.get_frame_on(),
