@@ -226,15 +226,6 @@ def _balance_legends(fig) -> None:
             )
 
 
-def smallest_font_pt(fig) -> float:
-    """The smallest size, in points, of any text drawn on ``fig``."""
-    from matplotlib.text import Text
-
-    fig.draw_without_rendering()
-    sizes = [t.get_fontsize() for t in fig.findobj(Text) if t.get_visible() and t.get_text().strip()]
-    return min(sizes, default=MIN_FIGURE_FONT_PT)
-
-
 def _prepare_for_small_screens(fig) -> None:
     """Narrow ``fig`` to MAX_FIGURE_WIDTH_IN, wrap long category labels (taller rows for them) and balance
     multi-column legends: the changes made before any text is enlarged."""
@@ -432,14 +423,7 @@ def make_legible(fig, max_rounds: int = 6, *, prepared: bool = False) -> float:
             break
         # enlarging text widens the drawn box, which raises what is needed: aim a little above it, so one
         # round nearly always settles it (each round is two full layout passes, the bulk of a chart's cost)
-        needed *= LEGIBILITY_HEADROOM
-        for ax in fig.axes:
-            for axis in (ax.xaxis, ax.yaxis):
-                if axis.get_ticklabels() and min(t.get_fontsize() for t in axis.get_ticklabels()) < needed:
-                    ax.tick_params(axis="x" if axis is ax.xaxis else "y", labelsize=needed)
-        for text in _drawn_texts(fig):
-            if text.get_fontsize() < needed:
-                text.set_fontsize(needed)
+        _enlarge_text(fig, needed * LEGIBILITY_HEADROOM)
         _wrap_titles_and_axis_labels(fig)
         fig.draw_without_rendering()
         _legends_below_axes(fig)
