@@ -250,8 +250,11 @@ def test_sigkill_of_the_batch_kills_its_workers_and_the_next_run_completes(tmp_p
     for pid in survivors:  # clean up before failing
         os.kill(pid, signal.SIGKILL)
     assert survivors == [], "worker processes outlived the killed batch"
+    (out / Q).mkdir(parents=True, exist_ok=True)
+    (out / Q / ".cheshire.html.x1y2z3.tmp").write_text("what a killed write leaves")
     again = subprocess.run(_casey(data, out), capture_output=True, text=True, env=env, timeout=300)
     assert again.returncode == 0, again.stdout + again.stderr
+    assert not list(out.rglob(".*.tmp")) and not list(out.rglob(".*.running.ipynb")), "leftovers survived"
     manifest = batch.read_manifest(out, Q)
     expected = {"national-overview.html", "leicestershire.html", "cheshire.html", "bedfordshire.html"}
     expected |= {f"public/{name}" for name in expected}

@@ -31,10 +31,27 @@ def current_umask() -> int:
     return mask
 
 
+# A temporary file is named ".<final name>.<random>.tmp" beside its destination.
+TEMPORARY_PATTERN = ".*.tmp"
+
+
+def remove_leftovers(folder, patterns=(TEMPORARY_PATTERN,)) -> list[Path]:
+    """Delete what killed writers left under ``folder``: files matching ``patterns`` (temporary files are
+    never renamed into place, so nothing reads them). Only while no writer can be at work there: the batch
+    calls it holding the folder's lock. Returns what was removed."""
+    removed = []
+    for pattern in patterns:
+        for leftover in sorted(Path(folder).rglob(pattern)):
+            if leftover.is_file():
+                leftover.unlink(missing_ok=True)
+                removed.append(leftover)
+    return removed
+
+
 def _temporary(path: Path, data: bytes) -> str:
     """A complete, synced temporary copy of ``data`` beside ``path``; returns its name."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=TEMPORARY_PATTERN[2:], dir=path.parent)
     try:
         os.fchmod(fd, 0o666 & ~current_umask())
         with os.fdopen(fd, "wb") as handle:

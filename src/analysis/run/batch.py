@@ -907,6 +907,14 @@ def _refresh_index(entries: dict, plans: list[Plan], out_dir, data_dir=None) -> 
     return None
 
 
+def remove_leftovers(out_dir) -> list[Path]:
+    """Temporary files and half-run notebooks a killed run left in the reports folder (never read: the
+    manifest and pages only ever point at files renamed into place). Call holding the folder's lock."""
+    from analysis.run.render import RUNNING_SUFFIX
+
+    return atomic.remove_leftovers(config.reports_dir(out_dir), (atomic.TEMPORARY_PATTERN, f".*{RUNNING_SUFFIX}"))
+
+
 def run_batch(options: BatchOptions, out=None, err=None) -> BatchResult:
     """Plan, skip what is unchanged, render the rest in parallel, write manifests and the index.
 
@@ -914,6 +922,7 @@ def run_batch(options: BatchOptions, out=None, err=None) -> BatchResult:
     workers = _checked_workers(options)
     lock = lock_reports_folder(options.out_dir)
     try:
+        remove_leftovers(options.out_dir)
         return _run_locked(options, out, err, workers)
     finally:
         lock.close()

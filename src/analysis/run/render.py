@@ -30,6 +30,8 @@ from analysis.sources.catalogue import UnknownFrameworkError, available_framewor
 
 KERNEL_NAME = "casey-progress"
 NOTEBOOK_PARAMETERS = ("force", "quarter", "audience", "framework", "data_dir")
+# an executing notebook is written to ".<stem>.running.ipynb" beside its HTML until it has finished
+RUNNING_SUFFIX = ".running.ipynb"
 
 
 class RenderError(RuntimeError):
@@ -231,7 +233,7 @@ def _execute_to_html(notebook, parameters, html_path, label, engine, kernel_name
 
     html_path = Path(html_path)
     html_path.parent.mkdir(parents=True, exist_ok=True)
-    work_path = html_path.with_name(f".{html_path.stem}.running.ipynb")
+    work_path = html_path.with_name(f".{html_path.stem}{RUNNING_SUFFIX}")
     failed_path = html_path.with_suffix(".failed.ipynb")
     try:
         nb = pm.execute_notebook(
