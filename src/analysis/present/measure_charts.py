@@ -25,11 +25,6 @@ def _plt():
     return plt
 
 
-def _fix_layout(fig, **margins) -> None:
-    """Set the figure's margins (fractions of the figure), made for the text sizes it is drawn with."""
-    fig.subplots_adjust(**margins)
-
-
 @style.themed
 def chart_funnel(force_id: str, quarter, data_dir=None, basis: str = "closed"):
     """Charge rate against outcomes assigned, for every force, with 95% and 99.8% limits.
@@ -70,7 +65,7 @@ def chart_funnel(force_id: str, quarter, data_dir=None, basis: str = "closed"):
     ax.set_title(f"Charge rate by force, {q.label}: funnel plot")
     # below the axes: inside them the legend hid forces' points
     ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.2), ncols=2, frameon=False)
-    _fix_layout(fig, left=0.09, right=0.98, top=0.93, bottom=0.3)
+    fig.subplots_adjust(left=0.09, right=0.98, top=0.93, bottom=0.3)  # room for the legend below
     if mine.empty:
         alt = f"Funnel plot of charge rates for {len(table)} forces in {q.label}; {force.name} has no data."
     else:
@@ -276,7 +271,7 @@ def chart_spc(summary, title: str, ylabel: str | None = None):
     method = "Laney p′ chart" if summary.method == "pprime" else "XmR chart"
     ax.set_title(f"{title}: {method}", fontsize=10)
     ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.3), ncol=2, frameon=False)
-    _fix_layout(fig, left=0.09, right=0.98, top=0.93, bottom=0.35)
+    fig.subplots_adjust(left=0.09, right=0.98, top=0.93, bottom=0.35)  # room for the legend below
     short = [lab.split(" (")[0] for lab in summary.period_labels]
     special = [
         f"{lab} ({POINT_STYLES[t][0].lower()})" for lab, t in zip(short, pts["point_type"]) if t != "common_cause"
