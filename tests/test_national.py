@@ -64,6 +64,24 @@ def test_public_withholds_sensitive_rows_before_counting(data):
     assert "withheld" in " ".join(national.summary_sentences(public))
 
 
+def test_public_overview_shows_no_hash_of_a_tracker_file(data):
+    """Issue 18, class 9: the force pages promise tracker file hashes are never shown publicly (a hash of a
+    file holding withheld rows lets a reader confirm a guess at them); the public overview printed them."""
+    from analysis.compute.report_model import WITHHELD_HASH
+
+    public = national.load_overview("2024-25-Q1", "public", data_dir=data)
+    internal = national.load_overview("2024-25-Q1", "internal", data_dir=data)
+    tracker_files = set(public.tracker_files)
+    assert tracker_files == {"processed/trackers/casey-2023.csv", "processed/trackers/casey-2023-snapshots.csv"}
+    shown = {i["file"]: i["sha256"] for i in public.inputs}
+    assert all(shown[f] == WITHHELD_HASH for f in tracker_files)
+    page = national.provenance(public)
+    assert all(i["sha256"] not in page for i in internal.inputs if i["file"] in tracker_files)
+    # the other files keep their hashes, and the internal overview shows every hash
+    assert all(len(h) == 64 for f, h in shown.items() if f not in tracker_files)
+    assert all(len(i["sha256"]) == 64 for i in internal.inputs)
+
+
 def test_funnels_cover_every_force_and_feed_forces_to_look_at(data):
     o = national.load_overview("2024-25-Q1", "internal", data_dir=data)
     closed = o.funnels["closed"]

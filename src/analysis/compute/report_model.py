@@ -108,6 +108,15 @@ def _read_processed(path: Path) -> pd.DataFrame:
     return frame
 
 
+def without_tracker_hashes(inputs: list[dict], tracker_files) -> list[dict]:
+    """The inputs list of a public page: the tracker files' hashes replaced by :data:`WITHHELD_HASH`.
+
+    A hash of a file holding withheld rows would let a reader confirm a guess at them, so no public page (a
+    force report or the national overview) shows one; the files are still named."""
+    tracker_files = set(tracker_files)
+    return [{**i, "sha256": WITHHELD_HASH} if i["file"] in tracker_files else i for i in inputs]
+
+
 def _key_measures(force_id: str, quarter: str, data_dir, audience: str = "internal") -> tuple[list, str, list[Path]]:
     """The key-measure sections, or the reason there are none (no measures data in this tree)."""
     from analysis.compute import measure_sections, measures
@@ -183,12 +192,12 @@ def load_report(
     ]
     if snapshot:
         inputs.append({"file": snapshot["source_file"], "sha256": snapshot["sha256"]})
-    if audience == "public":  # a hash of a file holding withheld rows would let a reader confirm a guess at them
+    if audience == "public":
         tracker_files = {
             str(p.relative_to(root)) if p.is_relative_to(root) else str(p) for p in (table_path, index_path)
         }
         tracker_files.add(snapshot["source_file"] if snapshot else "")
-        inputs = [{**i, "sha256": WITHHELD_HASH} if i["file"] in tracker_files else i for i in inputs]
+        inputs = without_tracker_hashes(inputs, tracker_files)
     return Report(
         force=the_force,
         quarter=the_quarter,

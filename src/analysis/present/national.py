@@ -41,7 +41,7 @@ from analysis.compute.progress import (
     withheld_recommendations,
     without_recommendations,
 )
-from analysis.compute.report_model import AUDIENCES, MissingProcessedData
+from analysis.compute.report_model import AUDIENCES, MissingProcessedData, without_tracker_hashes
 from analysis.compute.spc import RULE_WORDS as SPC_RULE_WORDS
 from analysis.core import config
 from analysis.core.forces import Force, all_forces
@@ -232,6 +232,9 @@ def load_overview(
     if config.measures_raw_dir(data_dir).exists():
         files += measures.input_paths(data_dir)
     inputs = [{"file": rel(p), "sha256": file_sha256(p)} for p in files]
+    tracker_files = (rel(table_path), rel(index_path))
+    if audience == "public":
+        inputs = without_tracker_hashes(inputs, tracker_files)
     fairness, minority_share, fairness_error = _fairness(q, data_dir)
     overview = Overview(
         quarter=q,
@@ -252,7 +255,7 @@ def load_overview(
         minority_share=minority_share,
         fairness_error=fairness_error,
         later=later,
-        tracker_files=(rel(table_path), rel(index_path)),
+        tracker_files=tracker_files,
         stop_search_files=tuple(rel(p) for p in disparity.stop_search_files(data_dir)),
     )
     overview.look_at = forces_to_look_at(overview)
