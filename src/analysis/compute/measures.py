@@ -31,7 +31,7 @@ from analysis.core.atomic import write_text
 from analysis.core.forces import all_forces
 from analysis.core.periods import Quarter, parse_quarter
 from analysis.core.settings import KNOWN_GAPS, TREND_QUARTERS  # noqa: F401 (re-exported)
-from analysis.sources import official_stats
+from analysis.sources import headers, official_stats
 from analysis.sources.markings import DEFAULT_MEASURE_MARKING, canonical_marking, marking_error, public_mask
 from analysis.sources.trackers import Problem, TrackerError, read_text
 
@@ -437,10 +437,22 @@ def check_local(path: Path, data_dir=None) -> tuple[pd.DataFrame, list[Problem]]
         return pd.DataFrame(columns=OBS_COLUMNS), [
             Problem(name, "file", "format", f"not readable as CSV: {' '.join(str(exc).split())}")
         ]
-    frame.columns = [str(c).strip() for c in frame.columns]
-    missing = [c for c in LOCAL_COLUMNS if c not in frame.columns]
-    if missing:
-        return frame, [Problem(name, "header", c, "required column is missing") for c in missing]
+    # one header rule (analysis.sources.headers): "Marking" is the marking column, and a heading that is not a
+    # known column refuses the file; it is never dropped, so a misspelt marking can never read as OFFICIAL
+    known = [*LOCAL_COLUMNS, "marking"]
+    columns, clashes = headers.match(frame.columns, known)
+    problems = [Problem(name, "header", h, message) for h, message in clashes]
+    expected = f"{', '.join(LOCAL_COLUMNS)} and optionally marking"
+    clashing = {h for h, _ in clashes}
+    problems += [
+        Problem(name, "header", str(h) or "(blank)", headers.unknown_message(h, known, expected))
+        for h, c in zip(frame.columns, columns)
+        if c not in known and str(h) not in clashing
+    ]
+    problems += [Problem(name, "header", c, "required column is missing") for c in LOCAL_COLUMNS if c not in columns]
+    if problems:
+        return frame, problems
+    frame.columns = columns
     if "marking" not in frame.columns:
         frame["marking"] = DEFAULT_MEASURE_MARKING
     owner = file_owner(path, data_dir)

@@ -28,6 +28,13 @@ NO_ROWS_STATUS = "not_assessed"
 # the status badge; a longer text belongs in evidence or actions.
 STATUS_REASON_MAX_CHARS = 220
 
+# --------------------------------------------------------------------------- reading files people send
+# A heading that matches no known column after folding case, spaces and Unicode forms is refused; when its
+# similarity (difflib ratio of the folded forms) to a known column is at least this, the message names that
+# column as the near miss ("Markng" -> marking). 0.75 catches one or two wrong letters in the short names used
+# here without offering unrelated columns; either way the file is refused, so this only shapes the message.
+HEADER_NEAR_MISS_CUTOFF = 0.75
+
 # National overview: a force is listed "to look at" when fewer than this share of its applicable
 # recommendations have evidence. Half: below it, evidence is the exception rather than the rule.
 LOW_EVIDENCE_SHARE = 0.5

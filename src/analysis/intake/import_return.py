@@ -14,7 +14,6 @@ summary against the force's previous snapshot.
 from __future__ import annotations
 
 import datetime as dt
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -29,6 +28,7 @@ from analysis.core.forces import Force, get_force
 from analysis.core.periods import PeriodError, Quarter, parse_quarter
 from analysis.intake.reference_matching import DEFAULT_THRESHOLD, Match, match_reference
 from analysis.intake.template import CONTEXT_COLUMNS, previous_snapshot, read_template_identity
+from analysis.sources import headers
 from analysis.sources.catalogue import Framework, load_framework
 from analysis.sources.trackers import (
     HEADER_ROW,
@@ -226,8 +226,7 @@ def snapshot_path(framework_id: str, force_id: str, quarter: Quarter, data_dir=N
 
 def _canonical_header(text: str) -> str:
     """Lenient canonical names for files without a mapping: 'Recommendation ID' -> recommendation_id."""
-    key = re.sub(r"[\s\-]+", "_", str(text).strip().lower())
-    return key if key in TRACKER_COLUMNS or key in CONTEXT_COLUMNS else str(text).strip()
+    return headers.canonical(text, [*TRACKER_COLUMNS, *CONTEXT_COLUMNS]) or str(text).strip()
 
 
 def apply_mapping(frame: pd.DataFrame, mapping: Mapping, name: str) -> tuple[pd.DataFrame, list[Problem], list[str]]:

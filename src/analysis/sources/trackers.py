@@ -25,6 +25,7 @@ from analysis.core.cells import is_formula_like, normalise_text
 from analysis.core.forces import UnknownForceError, get_force
 from analysis.core.periods import PeriodError, parse_quarter
 from analysis.core.settings import STATUS_REASON_MAX_CHARS
+from analysis.sources import headers
 from analysis.sources.catalogue import Framework
 from analysis.sources.markings import MARKINGS as MARKING_NAMES
 from analysis.sources.markings import SENSITIVE, canonical_marking  # noqa: F401  (SENSITIVE is re-exported)
@@ -386,7 +387,8 @@ def _read_xlsx(path: Path, raw: bytes) -> pd.DataFrame:
 
 def _normalise(frame: pd.DataFrame) -> pd.DataFrame:
     frame = frame.copy()
-    frame.columns = [normalise_text(c) for c in frame.columns]
+    # the one header rule: "Marking" or " Recommendation ID " are the columns they name, in build as in import
+    frame.columns = headers.match(frame.columns, TRACKER_COLUMNS)[0]
     for column in frame.columns:
         frame[column] = frame[column].fillna("").astype(str).map(normalise_text)
     if "status" in frame:
@@ -446,15 +448,15 @@ def validate_frame(frame: pd.DataFrame, framework: Framework, name: str) -> tupl
     extra = [c for c in frame.columns if c not in TRACKER_COLUMNS]
     for column in missing:
         problems.append(Problem(name, "header", column, "required column is missing"))
+    expected = f"only {', '.join(COLUMNS)} (and optionally {', '.join(OPTIONAL_COLUMNS)})"
     for column in extra:
-        problems.append(
-            Problem(
-                name,
-                "header",
-                column or "(blank)",
-                f"unexpected column; expected only {', '.join(COLUMNS)} (and optionally {', '.join(OPTIONAL_COLUMNS)})",
-            )
+        duplicate = headers.canonical(column, TRACKER_COLUMNS)  # a second heading for a column already read
+        message = (
+            f"names the same column as another heading ({duplicate})"
+            if duplicate
+            else headers.unknown_message(column, TRACKER_COLUMNS, expected)
         )
+        problems.append(Problem(name, "header", column or "(blank)", message))
     if missing or extra:
         return frame, problems
     for column in OPTIONAL_COLUMNS:
