@@ -43,3 +43,16 @@ def casey():
     from analysis.sources.catalogue import load_framework
 
     return load_framework("casey-2023", ROOT / "data")
+
+
+@pytest.fixture
+def measures_tree(tmp_path) -> Path:
+    """A data tree with Leicestershire's 2024/25 Q1 fixture tracker and a copy of the real measures data."""
+    import shutil
+
+    from analysis.compute import measures
+
+    root = make_data_tree(tmp_path / "data", {"leicestershire/2024-25-Q1.csv": "leicestershire-2024-25-Q1.csv"})
+    shutil.copytree(ROOT / "data/raw/measures", root / "raw/measures")
+    measures._observations_cached.cache_clear()
+    return root

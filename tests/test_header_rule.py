@@ -2,11 +2,8 @@
 a near miss or an unknown column refuses the file naming it (never dropped, never read as "no marking");
 build, validate and import give the same answer."""
 
-import shutil
-
 import pandas as pd
 import pytest
-from conftest import ROOT, make_data_tree
 
 from analysis.compute import measures
 from analysis.run.build import build_all
@@ -17,11 +14,8 @@ TRACKER = "raw/trackers/casey-2023/leicestershire/2024-25-Q1.csv"
 
 
 @pytest.fixture
-def data(tmp_path):
-    root = make_data_tree(tmp_path / "data", {"leicestershire/2024-25-Q1.csv": "leicestershire-2024-25-Q1.csv"})
-    shutil.copytree(ROOT / "data/raw/measures", root / "raw/measures")
-    measures._observations_cached.cache_clear()
-    return root
+def data(measures_tree):
+    return measures_tree
 
 
 def _rewrite(path, change):

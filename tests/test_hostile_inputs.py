@@ -1,11 +1,8 @@
 """Issue 14.2, 14.3 and 14.7: markings decided in one place, one force's file never writes into another's
 report, unknown measure ids and non-numbers rejected, encodings decided per file naming file and line."""
 
-import shutil
-
 import pandas as pd
 import pytest
-from conftest import ROOT, make_data_tree
 
 from analysis.compute import measures
 from analysis.compute.progress import apply_audience
@@ -18,11 +15,8 @@ LOCAL = "raw/measures/local/leicestershire.csv"
 
 
 @pytest.fixture
-def data(tmp_path):
-    root = make_data_tree(tmp_path / "data", {"leicestershire/2024-25-Q1.csv": "leicestershire-2024-25-Q1.csv"})
-    shutil.copytree(ROOT / "data/raw/measures", root / "raw/measures")
-    measures._observations_cached.cache_clear()
-    return root
+def data(measures_tree):
+    return measures_tree
 
 
 def _edit_local(data, change):
