@@ -14,7 +14,7 @@ import json
 from dataclasses import asdict, dataclass, field
 
 CLAIMS_MIMETYPE = "application/vnd.casey.claims+json"
-LEDGER_VERSION = 1
+LEDGER_VERSION = 2  # 2: each claim may name the rule that fired (``rule``); version 1 ledgers read as rule ''
 
 
 @dataclass(frozen=True)
@@ -28,6 +28,7 @@ class Claim:
     source_file: str = ""  # path relative to the data folder
     source_rows: tuple = ()  # which rows of source_file (ids, or "column=value" keys)
     detail: dict = field(default_factory=dict)  # further numbers: numerator, denominator, interval...
+    rule: str = ""  # the meaning rule that chose the words (e.g. 'status_change:reclassified_not_applicable')
 
 
 @dataclass

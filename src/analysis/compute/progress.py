@@ -217,30 +217,84 @@ def summarise(status_table: pd.DataFrame) -> Summary:
 def compare(current: pd.DataFrame, previous: pd.DataFrame | None) -> pd.DataFrame:
     """Change per recommendation between two status tables (from ``recommendation_status``).
 
-    A recommendation that had no status to judge before (``not_assessed``, or no row) and has one
-    now is ``first_assessed``, not ``moved``: a move is only claimed between two real statuses.
-    This matters when the earlier snapshot was reconstructed from a statement that the tracker was
-    blank (Leicestershire 2023-24 Q1).
+    ``change`` is the kind of status change (:func:`analysis.compute.meaning.tracker.status_change`):
+    a recommendation that had no status to judge before (``not_assessed``, or no row) and has one now is
+    ``first_assessed``, not ``moved``; one now treated as not applicable is ``reclassified_not_applicable``,
+    never "unchanged". ``moved`` is a change between two statuses where the earlier one could be judged.
+    ``newly_evidenced`` (gained evidence) and ``evidence_removed`` follow
+    :func:`analysis.compute.meaning.tracker.evidence_change`: any evidence in an applicable row now, none
+    before (and the other way round). This matters when the earlier snapshot was reconstructed from a
+    statement that the tracker was blank (Leicestershire 2023-24 Q1).
     """
+    from analysis.compute.meaning.tracker import EvidenceChange, StatusChange, evidence_change, status_change
+
     cur = current.set_index("recommendation_id")
     out = pd.DataFrame(index=cur.index)
     out["status"] = cur["status"]
     if previous is None:
         out["previous_status"] = None
-        for column in ("moved", "first_assessed", "newly_evidenced", "evidence_removed"):
+        out["change"] = None
+        for column in ("moved", "first_assessed", "reclassified", "newly_evidenced", "evidence_removed"):
             out[column] = False
         return out.reset_index()
     prev = previous.set_index("recommendation_id").reindex(cur.index)
     out["previous_status"] = prev["status"]
+    out["change"] = [str(status_change(a, b)) for a, b in zip(prev["status"], cur["status"])]
     unassessed_before = prev["status"].isna() | (prev["status"] == "not_assessed")
-    changed = out["status"] != out["previous_status"]
+    changed = out["change"] != StatusChange.UNCHANGED
     out["moved"] = changed & ~unassessed_before
-    out["first_assessed"] = changed & unassessed_before & ~out["status"].isin(["not_assessed", "not_applicable"])
-    out["newly_evidenced"] = cur["has_evidence"] & ~prev["has_evidence"].fillna(False).astype(bool)
+    out["first_assessed"] = out["change"] == StatusChange.FIRST_ASSESSED
+    out["reclassified"] = out["change"] == StatusChange.RECLASSIFIED_NOT_APPLICABLE
     before = prev["any_evidence"] if "any_evidence" in prev else prev["has_evidence"]
     now = cur["any_evidence"] if "any_evidence" in cur else cur["has_evidence"]
-    out["evidence_removed"] = ~now & before.fillna(False).astype(bool)
+    evidence = [evidence_change(bool(b), bool(n)) for b, n in zip(before.fillna(False), now.fillna(False))]
+    out["newly_evidenced"] = [e == EvidenceChange.GAINED for e in evidence]
+    out["evidence_removed"] = [e == EvidenceChange.REMOVED for e in evidence]
     return out.reset_index()
+
+
+@dataclass(frozen=True)
+class ChangeSummary:
+    """What changed since the previous snapshot, as lists of recommendation ids (numbers only, no words)."""
+
+    previous_quarter: str
+    moved: tuple  # (id, previous status, status) between two statuses that could be judged
+    backwards: tuple  # the moves that went down the STATUS_PROGRESS scale
+    first_assessed: tuple  # (id, status)
+    reclassified: tuple  # (id, previous status): now treated as not applicable
+    gained_evidence: tuple  # ids: evidence in an applicable row now, none before
+    gained_evidence_partly: tuple  # of those, the ids whose evidence is still blank for some parts
+    evidence_removed: tuple
+
+
+def change_summary(changes: pd.DataFrame, status_table: pd.DataFrame | None, previous_quarter: str) -> ChangeSummary:
+    """The counts behind "what changed", from :func:`compare` and this quarter's status table (without one,
+    no recommendation is counted as still partly blank)."""
+    changes = changes.assign(
+        **{c: changes.get(c, False) for c in ("first_assessed", "reclassified", "newly_evidenced", "evidence_removed")}
+    )
+    moved = changes[changes["moved"]]
+    triples = tuple(zip(moved["recommendation_id"], moved["previous_status"], moved["status"]))
+    steps = settings.STATUS_PROGRESS
+    back = tuple(t for t in triples if t[1] in steps and t[2] in steps and steps[t[2]] < steps[t[1]])
+    first = changes[changes["first_assessed"]]
+    reclassified = changes[changes["reclassified"]]
+    gained = tuple(changes.loc[changes["newly_evidenced"], "recommendation_id"])
+    full = (
+        dict(zip(status_table["recommendation_id"], status_table["has_evidence"]))
+        if status_table is not None
+        else dict.fromkeys(gained, True)
+    )
+    return ChangeSummary(
+        previous_quarter=previous_quarter,
+        moved=triples,
+        backwards=back,
+        first_assessed=tuple(zip(first["recommendation_id"], first["status"])),
+        reclassified=tuple(zip(reclassified["recommendation_id"], reclassified["previous_status"].fillna(""))),
+        gained_evidence=gained,
+        gained_evidence_partly=tuple(i for i in gained if not full.get(i, False)),
+        evidence_removed=tuple(changes.loc[changes["evidence_removed"], "recommendation_id"]),
+    )
 
 
 def quarters_since_change(history: pd.DataFrame, framework: Framework, quarter: str) -> pd.Series:
@@ -309,7 +363,6 @@ def flags(status_table: pd.DataFrame, stale: pd.Series) -> dict[str, list[Flag]]
             if since is not None and since == since and since >= STALE_AFTER_QUARTERS:
                 found.append(Flag(FlagKind.STALE, f"{FlagKind.STALE.value} for {int(since)} quarters"))
         out[row.recommendation_id] = [f for f in found if f]
-    return out
     return out
 
 

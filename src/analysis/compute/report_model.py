@@ -16,8 +16,10 @@ import pandas as pd
 from analysis import __version__
 from analysis.compute.as_at import LaterData, later_data
 from analysis.compute.progress import (
+    ChangeSummary,
     Summary,
     apply_audience,
+    change_summary,
     compare,
     flags,
     mark_withheld,
@@ -70,6 +72,7 @@ class Report:
     parameters: dict = field(default_factory=dict)
     withheld_ids: list[str] = field(default_factory=list)  # recommendations withheld whole from the public version
     later: LaterData | None = None  # data held for periods after the quarter, left out (counts only)
+    change: ChangeSummary | None = None  # what changed since the previous snapshot (ids and counts)
 
     def is_withheld(self, rec_id: str) -> bool:
         return rec_id in self.withheld_ids
@@ -175,11 +178,12 @@ def load_report(
     previous_quarter = earlier[0] if earlier else None
 
     status = mark_withheld(recommendation_status(fw, rows), withheld_ids)
-    changes = None
+    changes, change = None, None
     if snapshot and previous_quarter:
         prev_rows = visible_history[visible_history["quarter"] == previous_quarter.id]
         changes = compare(status, recommendation_status(fw, prev_rows))
         changes = changes[~changes["recommendation_id"].isin(withheld_ids)].reset_index(drop=True)
+        change = change_summary(changes, status, previous_quarter.id)
     stale = quarters_since_change(visible_history, fw, the_quarter.id) if snapshot else pd.Series(dtype=float)
 
     key_measures, measures_error, measure_files = (
@@ -220,5 +224,6 @@ def load_report(
         withheld_ids=withheld_ids,
         withheld_parts=withheld_parts,
         later=later,
+        change=change,
         parameters={"force": the_force.id, "quarter": the_quarter.id, "audience": audience, "framework": fw.id},
     )

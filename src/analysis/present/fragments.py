@@ -12,9 +12,10 @@ import math
 import re
 
 from analysis.compute import coverage
-from analysis.compute.claims import CLAIMS_MIMETYPE
+from analysis.compute.claims import CLAIMS_MIMETYPE, ClaimLedger
 from analysis.compute.report_model import Report
 from analysis.present import narrative
+from analysis.present.claim_markup import claimed
 from analysis.present.htmltext import esc
 from analysis.present.style import PIECE_CLASS, STATUS_LABELS, STATUS_ORDER, notebook_css
 
@@ -47,7 +48,8 @@ def for_reader(text) -> str:
 
 
 def multiline(value) -> str:
-    return "<br>".join(esc(line) for line in str(value or "").splitlines()) or ""
+    # a line break is also a space in the visible text, so a claimed cell reads as words, not run together
+    return "<br>\n".join(esc(line) for line in str(value or "").splitlines()) or ""
 
 
 def anchor(rec_id: str) -> str:
@@ -103,6 +105,19 @@ def publish(meta: dict, extra: dict | None = None) -> None:
     display({META_MIMETYPE: meta, **(extra or {}), "text/html": f"<style>{notebook_css()}</style>{strip}"}, raw=True)
 
 
+def report_claims(report: Report) -> ClaimLedger:
+    """The page's claims ledger: the tracker sections' claims, built by the very functions that render them,
+    around the narrative's (:func:`analysis.present.narrative.report_claims`), in page order."""
+    ledger = ClaimLedger()
+    status_mix(report, ledger)
+    what_changed_html(report, ledger)
+    questions_html(report, ledger)
+    for claim in narrative.report_claims(report).claims:
+        ledger.add(claim)
+    recommendations(report, ledger)
+    return ledger
+
+
 def publish_meta(report: Report) -> None:
     """Hand the report's marking and identity to the HTML template, and its claims ledger to the renderer
     (which writes ``<stem>.claims.json``), via private mimetypes (see :func:`publish`)."""
@@ -125,7 +140,7 @@ def publish_meta(report: Report) -> None:
             "withheld": len(report.withheld_ids),
         },
     }
-    ledger = narrative.report_claims(report).to_dict({k: meta[k] for k in ("force_id", "quarter", "audience")})
+    ledger = report_claims(report).to_dict({k: meta[k] for k in ("force_id", "quarter", "audience")})
     publish(meta, {CLAIMS_MIMETYPE: ledger})
 
 
@@ -150,15 +165,33 @@ def _status_var(status: str) -> str:
     return f"var(--status-{status.replace('_', '-')})"  # the page's palette (analysis.present.style.css_colours)
 
 
-def status_mix(report: Report) -> str:
+def _tracker_file(report: Report) -> tuple[str, tuple]:
+    """The tracker file of the quarter and the rows the page shows from it."""
+    snap = report.snapshot or {}
+    return str(snap.get("source_file", "")), tuple(report.rows["recommendation_id"]) if len(report.rows) else ()
+
+
+def status_mix(report: Report, ledger: ClaimLedger | None = None) -> str:
     """The status mix of the recommendations: counts in words and one stacked bar (colour never the only cue)."""
     label = report.framework.item_label.lower()
+    head = f'<div class="status-mix"><h2 id="status-mix">Status of the {esc(label)}s</h2>'
     if not report.has_tracker:
-        return (
-            f'<div class="status-mix"><h2 id="status-mix">Status of the {esc(label)}s</h2>'
-            f'<p class="no-tracker"><strong>No tracker was submitted for {esc(report.quarter.label)}.</strong> '
-            f"No {esc(label)} has a status this quarter.</p></div>"
+        inner = (
+            f"<strong>No tracker was submitted for {esc(report.quarter.label)}.</strong> "
+            f"No {esc(label)} has a status this quarter."
         )
+        note = claimed(
+            "p",
+            "tracker.mix.none",
+            inner,
+            ledger,
+            ' class="no-tracker"',
+            value=0,
+            window=report.quarter.id,
+            method="tracker snapshots on record for the force for the quarter",
+            rule="no_tracker",
+        )
+        return head + note + "</div>"
     s = report.summary
     counts = [(st, s.counts.get(st, 0)) for st in STATUS_ORDER if st != "not_applicable" and s.counts.get(st, 0)]
     total = sum(n for _, n in counts)
@@ -171,7 +204,7 @@ def status_mix(report: Report) -> str:
         else ""
     )
     words = ", ".join(f"{n} {STATUS_LABELS[st].lower()}" for st, n in counts)
-    legend = "".join(
+    legend = " ".join(
         f'<li><span class="swatch" style="background:{_status_var(st)}"></span>{esc(STATUS_LABELS[st])} '
         f"<strong>{n}</strong></li>"
         for st, n in counts
@@ -187,10 +220,35 @@ def status_mix(report: Report) -> str:
         )
     else:
         covers += "."
+    source_file, source_rows = _tracker_file(report)
+    common = {"window": report.quarter.id, "source_file": source_file, "source_rows": source_rows}
+    legend_html = claimed(
+        "ul",
+        "tracker.mix",
+        legend,
+        ledger,
+        ' class="legend"',
+        value=dict(counts),
+        comparator=s.applicable,
+        method=narrative.ROLLUP_METHOD,
+        **common,
+    )
+    covers_html = claimed(
+        "p",
+        "tracker.mix.covers",
+        esc(covers),
+        ledger,
+        ' class="covers"',
+        value=s.applicable,
+        comparator=len(report.framework.recommendations),
+        method="applicable recommendations (rolled-up status not 'not applicable'), withheld ones apart",
+        detail={"not_applicable": s.not_applicable, "withheld": s.withheld},
+        **common,
+    )
     return (
-        f'<div class="status-mix"><h2 id="status-mix">Status of the {esc(label)}s</h2>'
-        f'<div class="statusbar" role="img" aria-label="{esc(f"Status of {s.applicable} applicable {label}s: {words}")}">'
-        f'{segments}</div><ul class="legend">{legend}</ul><p class="covers">{esc(covers)}</p></div>'
+        head
+        + f'<div class="statusbar" role="img" aria-label="{esc(f"Status of {s.applicable} applicable {label}s: {words}")}">'
+        f"{segments}</div>{legend_html}{covers_html}</div>"
     )
 
 
@@ -250,62 +308,152 @@ def measure_tile(section, coverage_kind: str | None = None) -> str:
     return f'<li class="tile"><h3>{link}</h3>{value}{period}{comp_html}{verdicts}</li>'
 
 
-def what_changed(report: Report) -> list[str]:
-    """At most three short lines on what changed since the force's previous snapshot."""
+def _change_of(report: Report):
+    """``report.change``, or one worked out from ``report.changes`` (report stand-ins in tests)."""
+    from analysis.compute.progress import change_summary
+
+    change = getattr(report, "change", None)
+    if change is None and report.changes is not None:
+        change = change_summary(report.changes, getattr(report, "status", None), report.previous_quarter.id)
+    return change
+
+
+def changed_lines(report: Report) -> list[tuple[str, str, dict]]:
+    """At most three (claim id, line, claim fields) on what changed since the force's previous snapshot."""
     label = report.framework.item_label.lower()
     if not report.has_tracker:
         prev = report.previous_quarter
-        return [
+        line = (
             f"No tracker this quarter; the latest earlier tracker is for {prev.label}."
             if prev
             else "No tracker has been submitted by this force yet."
-        ]
+        )
+        return [("changed.none", line, {"value": prev.id if prev else None, "rule": "no_tracker"})]
     if report.changes is None:
-        return ["This is the force's first tracker on record: there is nothing earlier to compare with."]
-    from analysis.present.board_questions import moved_backwards
-
-    ch = report.changes
-    moved = ch[ch["moved"]]
-    back = moved_backwards(ch)
+        line = "This is the force's first tracker on record: there is nothing earlier to compare with."
+        return [("changed.first", line, {"value": 0, "rule": "no_earlier_snapshot"})]
+    ch = _change_of(report)
     prev = report.previous_quarter.label
     labels = report.framework.item_label_plural.lower()
-    lines = [
-        f"Since {prev}: {narrative.plural(len(moved), label, labels)} changed status"
-        + (f"; {len(back)} moved backwards." if back else "; none moved backwards." if len(moved) else ".")
-    ]
-    first = int(ch["first_assessed"].sum()) if "first_assessed" in ch else 0
-    if first:  # a status given where the earlier snapshot had nothing to judge is not a change
-        lines[0] += f" {narrative.plural(first, label, labels)} assessed for the first time."
-    newly, removed = int(ch["newly_evidenced"].sum()), int(ch["evidence_removed"].sum())
-    lines.append(
-        f"{narrative.plural(newly, label, labels)} gained evidence"
-        + (f"; evidence was removed from {removed}." if removed else ".")
+    window = f"{report.previous_quarter.id} to {report.quarter.id}"
+    moved = len(ch.moved)
+    status = f"Since {prev}: {narrative.plural(moved, label, labels)} changed status" + (
+        f"; {len(ch.backwards)} moved backwards." if ch.backwards else "; none moved backwards." if moved else "."
     )
-    return lines[:3]
+    if ch.first_assessed:  # a status given where the earlier snapshot had nothing to judge is not a change
+        status += f" {narrative.plural(len(ch.first_assessed), label, labels)} assessed for the first time."
+    if ch.reclassified:  # not assessed then, not applicable now: a change of kind, never "unchanged"
+        ids = [i for i, _ in ch.reclassified]
+        status += (
+            f" {narrative.plural(len(ids), label, labels)} ({narrative._join(ids)}) now treated as not applicable."
+        )
+    evidence = (
+        f"{narrative.plural(len(ch.gained_evidence), label, labels)} gained evidence where {prev} recorded none"
+        + (f" ({len(ch.gained_evidence_partly)} with some parts still blank)" if ch.gained_evidence_partly else "")
+        + (f"; evidence was removed from {len(ch.evidence_removed)}." if ch.evidence_removed else ".")
+    )
+    return [
+        (
+            "changed.status",
+            status,
+            {
+                "value": moved,
+                "window": window,
+                "detail": {
+                    "moved": [list(m) for m in ch.moved],
+                    "backwards": [list(m) for m in ch.backwards],
+                    "first_assessed": [list(m) for m in ch.first_assessed],
+                    "reclassified_not_applicable": [list(m) for m in ch.reclassified],
+                },
+                "method": "rolled-up statuses compared with the previous snapshot",
+                "rule": "meaning.tracker.status_change",
+            },
+        ),
+        (
+            "changed.evidence",
+            evidence,
+            {
+                "value": len(ch.gained_evidence),
+                "window": window,
+                "detail": {
+                    "gained": list(ch.gained_evidence),
+                    "gained_partly": list(ch.gained_evidence_partly),
+                    "removed": list(ch.evidence_removed),
+                },
+                "method": "applicable recommendations with evidence in at least one applicable row now and none "
+                "in the previous snapshot (removed: the other way round)",
+                "rule": "meaning.tracker.evidence_change",
+            },
+        ),
+    ]
+
+
+def what_changed(report: Report) -> list[str]:
+    """At most three short lines on what changed since the force's previous snapshot."""
+    return [line for _, line, _ in changed_lines(report)][:3]
+
+
+def what_changed_html(report: Report, ledger: ClaimLedger | None = None) -> str:
+    source_file, _ = _tracker_file(report) if report.has_tracker else ("", ())
+    return "".join(
+        claimed("li", claim_id, esc(line), ledger, source_file=source_file, **fields)
+        for claim_id, line, fields in changed_lines(report)[:3]
+    )
+
+
+def questions_html(report: Report, ledger: ClaimLedger | None = None) -> str:
+    """The board questions, each rendered from its claim; the sections it is about as a claimed 'See:' line."""
+    from analysis.present.board_questions import questions
+
+    asked = questions(report)
+    if not asked:
+        return claimed(
+            "p",
+            "board.none",
+            "Nothing in this quarter&#x27;s figures or tracker prompts a particular question.",
+            ledger,
+            value=0,
+            method="questions drawn from the page's flags of concern (analysis.compute.meaning.tracker)",
+            window=report.quarter.id,
+            rule="meaning.tracker.concerns",
+        )
+    items = []
+    for n, q in enumerate(asked, 1):
+        covers = [
+            {"kind": str(c.kind), "subject": c.subject, "parts": list(c.parts), "flag": c.flag, "detail": c.detail}
+            for c in q.covers
+        ]
+        text = claimed(
+            "span",
+            f"board.q{n}",
+            esc(q.text),
+            ledger,
+            value=covers,
+            window=report.quarter.id,
+            method="a question for each kind of concern the page flags; the last counts the rest when there "
+            "are more kinds than fit",
+            rule=f"meaning.tracker.concerns:{q.reason}",
+        )
+        see = ""
+        if q.links:
+            links = " ".join(f'<a href="#{esc(a)}">{esc(t)}</a>' for t, a in q.links)
+            see = " " + claimed(
+                "span",
+                f"board.q{n}.see",
+                f"See: {links}",
+                ledger,
+                " class='see'",
+                value=[a for _, a in q.links],
+                method="the sections of the page the question is about",
+            )
+        items.append(f"<li>{text}{see}</li>")
+    return f'<ol class="questions">{"".join(items)}</ol>'
 
 
 def first_screen(report: Report) -> str:
     """Where the force stands in thirty seconds: status mix, a tile per key measure, what changed, questions."""
-    from analysis.present.board_questions import questions
-
-    changed = "".join(f"<li>{esc(line)}</li>" for line in what_changed(report))
-    asked = questions(report)
-    if asked:
-        items = "".join(
-            f"<li>{esc(q.text)}"
-            + (
-                " <span class='see'>See: "
-                + " ".join(f'<a href="#{esc(a)}">{esc(t)}</a>' for t, a in q.links)
-                + "</span>"
-                if q.links
-                else ""
-            )
-            + "</li>"
-            for q in asked
-        )
-        question_html = f'<ol class="questions">{items}</ol>'
-    else:
-        question_html = "<p>Nothing in this quarter's figures or tracker prompts a particular question.</p>"
+    changed = what_changed_html(report)
+    question_html = questions_html(report)
     kinds = {c.key_measure: c.kind for c in coverage.key_measure_coverage(report.measures, narrative._data_dir(report))}
     tiles = "".join(measure_tile(m, kinds.get(m.key_measure)) for m in report.measures)
     tiles_html = (
@@ -372,77 +520,189 @@ def figure(fig, alt: str, caption: str | None = None) -> str:
     )
 
 
-def recommendation_section(report: Report, rec_id: str) -> str:
+def _entry_row(report: Report, row, ledger: ClaimLedger | None, source_file: str) -> str:
+    """One tracker entry as a table row, its cells the force's own words, claimed as quoted from the file."""
+    fw = report.framework
+    item = fw.item(row.recommendation_id)
+    name = "Whole recommendation" if item.parent_id is None else f"{item.id} {item.title}"
+    basis = narrative.status_basis_text(row.status_basis, getattr(row, "status_reason", ""))
+    basis = f' <span class="basis">({esc(basis)})</span>' if basis else ""
+    workstreams = f'<p class="linked">Linked: {esc(row.linked_workstreams)}</p>' if row.linked_workstreams else ""
+    cells = (
+        f"<td data-label='Item'>{esc(name)}</td> <td data-label='Status'>{badge(row.status)}{basis}</td> "
+        f"<td data-label='Owner'>{esc(row.owner) or '<em>none recorded</em>'}</td> "
+        f"<td data-label='Evidence'>{multiline(row.evidence) or BLANK}{workstreams}</td> "
+        f"<td data-label='Actions'>{multiline(row.actions) or BLANK}</td>"
+    )
+    return claimed(
+        "tr",
+        f"entry.{row.recommendation_id}",
+        cells,
+        ledger,
+        value={k: str(getattr(row, k) or "") for k in ("status", "owner", "evidence", "actions", "linked_workstreams")},
+        method="the tracker's entry, quoted as the force recorded it",
+        window=report.quarter.id,
+        source_file=source_file,
+        source_rows=(row.recommendation_id,),
+        rule="quoted",
+    )
+
+
+def recommendation_section(report: Report, rec_id: str, ledger: ClaimLedger | None = None) -> str:
     fw = report.framework
     rec = fw.item(rec_id)
     status_row = report.status.set_index("recommendation_id").loc[rec_id]
     parts = fw.parts_of(rec_id)
+    source_file, _ = _tracker_file(report)
+    rows = report.rows_for(rec_id)
+    ids = tuple(rows["recommendation_id"])
+    where = {"window": report.quarter.id, "source_file": source_file, "source_rows": ids}
+    framework_file = f"raw/frameworks/{fw.source_file.name}" if getattr(fw, "source_file", None) else ""
     out = [f'<section class="recommendation" aria-labelledby="{anchor(rec_id)}">']
     out.append(heading(f"{fw.item_label} {rec.id}: {rec.title}", anchor(rec_id), 3))
+    asked = claimed(
+        "p",
+        f"rec.{rec_id}.asked",
+        f"<strong>{esc('What the review asked' if report.is_withheld(rec_id) else fw.wording.asked_label)}:</strong> "
+        f"{esc(rec.summary)}",
+        ledger,
+        ' class="asked"',
+        value=rec.summary,
+        method="the review's recommendation, as summarised in the framework",
+        source_file=framework_file,
+        source_rows=(rec_id,),
+        rule="quoted",
+    )
     if report.is_withheld(rec_id):
-        out.append(f'<p class="asked"><strong>What the review asked:</strong> {esc(rec.summary)}</p>')
+        out.append(asked)
         out.append(f'<p class="withheld">{esc(WITHHELD_TEXT)}</p></section>')
         return "".join(out)
-    out.append(f'<p class="status-line">Status: {badge(status_row["status"])}')
+    line = [f"Status: {badge(status_row['status'])}"]
     hidden = getattr(report, "withheld_parts", {}).get(rec_id, 0)
     if hidden:  # the roll-up covers only what is shown; say so rather than misstate the whole
-        out.append(
+        line.append(
             f' <span class="note">This status covers the published tracker entries only: {hidden} '
             f"{'entry is' if hidden == 1 else 'entries are'} withheld from this public version.</span>"
         )
     if not rec.applies_beyond_met:
-        out.append(f' <span class="note">{esc(fw.wording.not_applicable_note)} {esc(rec.applicability_note)}</span>')
-    out.append("</p>")
-    out.append(f'<p class="asked"><strong>{esc(fw.wording.asked_label)}:</strong> {esc(rec.summary)}</p>')
+        line.append(f' <span class="note">{esc(fw.wording.not_applicable_note)} {esc(rec.applicability_note)}</span>')
+    out.append(
+        claimed(
+            "p",
+            f"rec.{rec_id}.status",
+            "".join(line),
+            ledger,
+            ' class="status-line"',
+            value=status_row["status"],
+            method=narrative.ROLLUP_METHOD,
+            detail={"withheld_entries": int(hidden)},
+            **where,
+        )
+    )
+    out.append(asked)
     if parts:
         items = "".join(f"<li><strong>{esc(p.id)}</strong> {esc(p.title)}</li>" for p in parts)
-        out.append(f'<details class="parts"><summary>Sub-parts ({len(parts)})</summary><ul>{items}</ul></details>')
-    rows = report.rows_for(rec_id)
+        listing = claimed(
+            "details",
+            f"rec.{rec_id}.parts",
+            f"<summary>Sub-parts ({len(parts)})</summary><ul>{items}</ul>",
+            ledger,
+            ' class="parts"',
+            value=[p.id for p in parts],
+            method="the parts the framework lists",
+            source_file=framework_file,
+            source_rows=tuple(p.id for p in parts),
+            rule="quoted",
+        )
+        out.append(listing)
     if report.has_tracker and len(rows):
         out.append(
             '<table class="entries"><thead><tr><th scope="col">Item</th><th scope="col">Status</th>'
             '<th scope="col">Owner</th><th scope="col">Evidence</th><th scope="col">Actions</th></tr></thead><tbody>'
         )
-        for row in rows.itertuples(index=False):
-            item = fw.item(row.recommendation_id)
-            name = "Whole recommendation" if item.parent_id is None else f"{item.id} {item.title}"
-            basis = narrative.status_basis_text(row.status_basis, getattr(row, "status_reason", ""))
-            basis = f' <span class="basis">({esc(basis)})</span>' if basis else ""
-            workstreams = (
-                f'<p class="linked">Linked: {esc(row.linked_workstreams)}</p>' if row.linked_workstreams else ""
-            )
-            out.append(
-                f"<tr><td data-label='Item'>{esc(name)}</td><td data-label='Status'>{badge(row.status)}{basis}</td>"
-                f"<td data-label='Owner'>{esc(row.owner) or '<em>none recorded</em>'}</td>"
-                f"<td data-label='Evidence'>{multiline(row.evidence) or BLANK}{workstreams}</td>"
-                f"<td data-label='Actions'>{multiline(row.actions) or BLANK}</td></tr>"
-            )
+        out.extend(_entry_row(report, row, ledger, source_file) for row in rows.itertuples(index=False))
         out.append("</tbody></table>")
     elif report.has_tracker:
         out.append('<p class="blank-entry">The tracker has no entry for this recommendation.</p>')
     if report.has_tracker:
-        out.append(f'<p class="change"><strong>Change:</strong> {esc(narrative.change_text(report, rec_id))}</p>')
+        change = narrative.change_text(report, rec_id)
+        kind = (
+            narrative.change_kind(report.changes.set_index("recommendation_id").loc[rec_id])
+            if (report.changes is not None)
+            else ""
+        )
+        out.append(
+            claimed(
+                "p",
+                f"rec.{rec_id}.change",
+                f"<strong>Change:</strong> {esc(change)}",
+                ledger,
+                ' class="change"',
+                value=kind or None,
+                comparator=report.previous_quarter.id if report.previous_quarter else None,
+                method="rolled-up status and evidence compared with the previous snapshot",
+                rule=f"meaning.tracker.status_change:{kind}" if kind else "no_earlier_snapshot",
+                **where,
+            )
+        )
     found = report.flags.get(rec_id, [])
     if found:
-        out.append('<ul class="flags" aria-label="Flags">' + "".join(f"<li>⚑ {esc(f)}</li>" for f in found) + "</ul>")
+        items = "".join(
+            "<li>⚑ "
+            + claimed(
+                "span",
+                f"rec.{rec_id}.flag.{n}",
+                esc(f),
+                ledger,
+                value=str(f.kind),
+                detail={"parts": list(f.parts)},
+                method="flags per applicable recommendation (analysis.compute.progress.flags)",
+                rule=f"flag:{f.kind.name.lower()}",
+                **where,
+            )
+            + "</li>"
+            for n, f in enumerate(found, 1)
+        )
+        out.append(f'<ul class="flags" aria-label="Flags">{items}</ul>')
     out.append("</section>")
     return "".join(out)
 
 
-def recommendations(report: Report) -> str:
+def recommendations(report: Report, ledger: ClaimLedger | None = None) -> str:
     """Every recommendation: a section each when there is a tracker, else one compact table (listed once)."""
     fw = report.framework
     out = [heading(fw.item_label_plural, "recommendations")]
     if report.has_tracker:
-        return "".join(out + [recommendation_section(report, rec.id) for rec in fw.recommendations])
+        return "".join(out + [recommendation_section(report, rec.id, ledger) for rec in fw.recommendations])
     out.append(
-        f"<p>No tracker was submitted for {esc(report.quarter.label)}, so no {esc(fw.item_label.lower())} "
-        "has a status, owner or evidence this quarter. The table lists what the review asked.</p>"
+        claimed(
+            "p",
+            "recommendations.none",
+            f"No tracker was submitted for {esc(report.quarter.label)}, so no {esc(fw.item_label.lower())} "
+            "has a status, owner or evidence this quarter. The table lists what the review asked.",
+            ledger,
+            value=0,
+            window=report.quarter.id,
+            method="tracker snapshots on record for the quarter",
+            rule="no_tracker",
+        )
     )
+    framework_file = f"raw/frameworks/{fw.source_file.name}" if getattr(fw, "source_file", None) else ""
     rows = "".join(
-        f'<tr id="{anchor(rec.id)}"><th scope="row">{esc(rec.id)}</th><td>{esc(rec.title)}</td>'
-        f"<td>{esc(fw.section_title(rec.section_id))}</td>"
-        f"<td>{'Yes' if rec.applies_beyond_met else 'Met, London or Government only'}</td></tr>"
+        claimed(
+            "tr",
+            f"rec.{rec.id}.listing",
+            f'<th scope="row">{esc(rec.id)}</th> <td>{esc(rec.title)}</td> '
+            f"<td>{esc(fw.section_title(rec.section_id))}</td> "
+            f"<td>{'Yes' if rec.applies_beyond_met else 'Met, London or Government only'}</td>",
+            ledger,
+            f' id="{anchor(rec.id)}"',
+            value=rec.applies_beyond_met,
+            method="the framework's listing",
+            source_file=framework_file,
+            source_rows=(rec.id,),
+            rule="quoted",
+        )
         for rec in fw.recommendations
     )
     out.append(
@@ -482,8 +742,15 @@ def has_charts(report: Report) -> bool:
     return report.has_tracker or bool(report.history["quarter"].nunique())
 
 
-def executive_summary(report: Report) -> str:
-    return heading("Executive summary", "summary") + paragraphs(narrative.executive_summary(report))
+def executive_summary(report: Report, ledger: ClaimLedger | None = None) -> str:
+    """The executive summary: each sentence inside an element carrying its claim (the claims are added to
+    ``ledger`` by :func:`analysis.present.narrative.summary_pieces`, which writes them)."""
+    paras = narrative.summary_pieces(report, ledger)
+    out = [heading("Executive summary", "summary")]
+    for para in paras:
+        spans = [f'<span data-claim="{esc(claim_id)}">{esc(sentence)}</span>' for claim_id, sentence in para]
+        out.append(f"<p>{' '.join(spans)}</p>")
+    return "".join(out)
 
 
 def tracker_charts(report: Report) -> str:

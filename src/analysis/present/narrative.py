@@ -55,10 +55,21 @@ def _claim(ledger: ClaimLedger | None, **fields) -> None:
 
 
 def executive_summary(report: Report, ledger: ClaimLedger | None = None) -> list[str]:
-    """Three or four short paragraphs: position, evidence, change, attention.
+    """Three or four short paragraphs: position, evidence, change, attention (see :func:`summary_pieces`)."""
+    return [" ".join(sentence for _, sentence in para) for para in summary_pieces(report, ledger)]
 
-    With a ``ledger``, each interpretive sentence also leaves a :class:`Claim` with the numbers and
-    rows behind it (the report's ``.claims.json``)."""
+
+def summary_pieces(report: Report, ledger: ClaimLedger | None = None) -> list[list[tuple[str, str]]]:
+    """The executive summary's paragraphs, each a list of (claim id, sentence): the page renders each
+    sentence inside an element carrying its claim id.
+
+    With a ``ledger``, each sentence also leaves a :class:`Claim` with the numbers and rows behind it
+    (the report's ``.claims.json``)."""
+    paras, ids = _summary(report, ledger)
+    return [piece if isinstance(piece, list) else [(piece, text)] for piece, text in zip(ids, paras)]
+
+
+def _summary(report: Report, ledger: ClaimLedger | None) -> tuple[list[str], list]:
     fw = report.framework
     label, labels = fw.item_label.lower(), fw.item_label_plural.lower()
     force = report.force.name
@@ -72,8 +83,20 @@ def executive_summary(report: Report, ledger: ClaimLedger | None = None) -> list
                 else ""
             )
         ]
+        _claim(
+            ledger,
+            id="tracker.none",
+            sentence=paras[0],
+            value=0,
+            comparator=report.previous_quarter.id if report.previous_quarter else None,
+            method="tracker snapshots on record for the force for the quarter; the latest earlier one",
+            window=report.quarter.id,
+            rule="no_tracker",
+        )
         # the charge-rate sentence is in its own section below: say it once
-        return paras + ([measures_summary(report, ledger, headline=False)] if report.measures else [])
+        if not report.measures:
+            return paras, ["tracker.none"]
+        return paras + [""], ["tracker.none", measures_pieces(report, ledger, headline=False)]
     s = report.summary
     c = s.counts
     paras = [
@@ -162,42 +185,41 @@ def executive_summary(report: Report, ledger: ClaimLedger | None = None) -> list
         paras.append(
             "This is the first tracker on record for the force, so there is no earlier snapshot to compare with."
         )
+        _claim(
+            ledger,
+            id="tracker.first_snapshot",
+            sentence=paras[-1],
+            value=0,
+            method="tracker snapshots on record for the force up to this quarter, other than this one",
+            window=window,
+            source_file=source_file,
+            rule="no_earlier_snapshot",
+        )
     else:
-        ch = report.changes
-        moved = ch[ch["moved"]]
-        newly = int(ch["newly_evidenced"].sum())
-        removed = int(ch["evidence_removed"].sum())
-        first = ch[ch["first_assessed"]] if "first_assessed" in ch else ch.iloc[0:0]
-        text = f"Since the previous snapshot ({report.previous_quarter.label}), {plural(len(moved), label, labels)} changed status"
-        if len(moved):
-            moves = moved.groupby(["previous_status", "status"]).size().sort_values(ascending=False)
-            parts = [f"{n} from {status_label(a).lower()} to {status_label(b).lower()}" for (a, b), n in moves.items()]
-            text += f" ({'; '.join(parts)})"
-        if len(first):
-            text += (
-                f"; {plural(len(first), label, labels)} had no status that could be judged then and "
-                f"{'is' if len(first) == 1 else 'are'} assessed for the first time now"
-            )
-        text += f", and {plural(newly, label, labels)} gained evidence"
-        text += f"; evidence was removed from {removed}." if removed else "."
-        paras.append(text)
+        ch = report.change
+        paras.append(change_sentence(report))
         _claim(
             ledger,
             id="tracker.changed_status",
-            sentence=text,
-            value=len(moved),
+            sentence=paras[-1],
+            value=len(ch.moved),
             comparator=report.previous_quarter.id,
-            method="recommendations whose rolled-up status differs from the previous snapshot, both being real "
-            "statuses (a status given after 'not assessed' is 'first assessed', not a change)",
+            method="recommendations whose rolled-up status differs from the previous snapshot, both being statuses "
+            "that could be judged (a status given after 'not assessed' is 'first assessed'; one now 'not "
+            "applicable' is reclassified, not a move); gained evidence: evidence in at least one applicable row "
+            "now, none in the previous snapshot",
             window=f"{report.previous_quarter.id} to {report.quarter.id}",
             source_file=source_file,
             source_rows=source_rows,
             detail={
-                "moved": list(moved["recommendation_id"]),
-                "first_assessed": list(first["recommendation_id"]),
-                "newly_evidenced": list(ch.loc[ch["newly_evidenced"], "recommendation_id"]),
-                "evidence_removed": list(ch.loc[ch["evidence_removed"], "recommendation_id"]),
+                "moved": [i for i, _, _ in ch.moved],
+                "first_assessed": [i for i, _ in ch.first_assessed],
+                "reclassified_not_applicable": [i for i, _ in ch.reclassified],
+                "newly_evidenced": list(ch.gained_evidence),
+                "newly_evidenced_partly": list(ch.gained_evidence_partly),
+                "evidence_removed": list(ch.evidence_removed),
             },
+            rule="meaning.tracker.status_change; meaning.tracker.evidence_change",
         )
     attention = needing_attention(report)
     if attention:
@@ -216,21 +238,30 @@ def executive_summary(report: Report, ledger: ClaimLedger | None = None) -> list
         source_file=source_file,
         source_rows=source_rows,
     )
+    ids = ["tracker.applicable", "tracker.evidenced", "tracker.first_snapshot", "tracker.attention"]
+    if report.changes is not None:
+        ids[2] = "tracker.changed_status"
     if report.measures:
-        paras.append(measures_summary(report, ledger))
-    return paras
+        paras.append("")
+        ids.append(measures_pieces(report, ledger))
+    return paras, ids
 
 
 def measures_summary(report: Report, ledger: ClaimLedger | None = None, headline: bool = True) -> str:
+    """The key-measures paragraph as one string (see :func:`measures_pieces`)."""
+    return " ".join(sentence for _, sentence in measures_pieces(report, ledger, headline))
+
+
+def measures_pieces(report: Report, ledger: ClaimLedger | None = None, headline: bool = True) -> list:
     """One paragraph on the key measures: the headline charge rate (unless ``headline`` is False: the
     no-tracker report, where the key-measures section right after says it) and which measures lack data."""
     if not report.measures:
-        return ""
+        return []
     charge = next((m for m in report.measures if m.key_measure == "charge-rate" and m.has_data), None)
-    text = (charge.sentences[0] + " ") if headline and charge and charge.sentences else ""
+    pieces = [("charge_rate.latest", charge.sentences[0])] if headline and charge and charge.sentences else []
     if charge is not None and charge.sentences:  # claimed either way: the sentence is on the page
         _charge_claim(report, charge, ledger)
-    text += coverage_sentence(report)
+    pieces.append(("key_measures.coverage", coverage_sentence(report)))
     if ledger is not None:
         kinds = coverage.counts(coverage.key_measure_coverage(report.measures, _data_dir(report)))
         _claim(
@@ -245,7 +276,7 @@ def measures_summary(report: Report, ledger: ClaimLedger | None = None, headline
             source_file="raw/measures/registry",
             source_rows=tuple(c.measure_id or "" for k in kinds.values() for c in k),
         )
-    return text
+    return pieces
 
 
 def _data_dir(report: Report):
@@ -360,7 +391,8 @@ def _charge_claim(report: Report, section, ledger: ClaimLedger | None) -> None:
 
 
 def report_claims(report: Report) -> ClaimLedger:
-    """The claims of a report's interpretive sentences, collected by writing them (in page order)."""
+    """The claims of the narrative's sentences, collected by writing them (in page order). The page's whole
+    ledger, with the tracker sections' claims, is :func:`analysis.present.fragments.report_claims`."""
     ledger = ClaimLedger()
     executive_summary(report, ledger)
     later_data_sentence(report.later, ledger)
@@ -459,22 +491,72 @@ def status_basis_text(basis: str, reason: str) -> str:
     return f"assessed by analyst: {reason}" if reason else "assessed by analyst"
 
 
+def change_kind(row) -> str:
+    """The status change of a row of ``report.changes`` (older tables without ``change``: from its flags)."""
+    from analysis.compute.meaning.tracker import StatusChange, status_change
+
+    kind = row.get("change")
+    if kind is None or kind != kind:
+        kind = status_change(row.get("previous_status"), row.get("status"))
+        if kind is StatusChange.MOVED and not row.get("moved", True):
+            kind = StatusChange.UNCHANGED
+    return str(kind)
+
+
+def change_sentence(report: Report) -> str:
+    """The executive summary's sentence on what changed since the previous snapshot (from ``report.change``)."""
+    ch, fw = report.change, report.framework
+    label, labels = fw.item_label.lower(), fw.item_label_plural.lower()
+    text = f"Since the previous snapshot ({report.previous_quarter.label}), {plural(len(ch.moved), label, labels)} changed status"
+    if ch.moved:
+        moves: dict[tuple, int] = {}
+        for _, a, b in ch.moved:
+            moves[(a, b)] = moves.get((a, b), 0) + 1
+        parts = [f"{n} from {status_label(a).lower()} to {status_label(b).lower()}" for (a, b), n in moves.items()]
+        text += f" ({'; '.join(parts)})"
+    if ch.first_assessed:
+        n = len(ch.first_assessed)
+        text += (
+            f"; {plural(n, label, labels)} had no status that could be judged then and "
+            f"{'is' if n == 1 else 'are'} assessed for the first time now"
+        )
+    if ch.reclassified:
+        ids = [i for i, _ in ch.reclassified]
+        text += (
+            f"; {plural(len(ids), label, labels)} ({_join(ids)}) {'is' if len(ids) == 1 else 'are'} now treated as "
+            "not applicable to the force"
+        )
+    gained = len(ch.gained_evidence)
+    text += f"; and {plural(gained, label, labels)} gained evidence where the earlier snapshot recorded none"
+    if ch.gained_evidence_partly:
+        partly = list(ch.gained_evidence_partly)
+        text += f" ({len(partly)} of them, {_join(partly)}, still with some parts blank)"
+    text += f"; evidence was removed from {len(ch.evidence_removed)}." if ch.evidence_removed else "."
+    return text
+
+
 def change_text(report: Report, rec_id: str) -> str:
+    """One line on what changed for a recommendation since the previous snapshot (rule: :func:`change_kind`)."""
+    from analysis.compute.meaning.tracker import StatusChange as C
+
     if not report.has_tracker:
         return "No tracker this quarter."
     if report.changes is None:
         return "No earlier snapshot to compare with."
     row = report.changes.set_index("recommendation_id").loc[rec_id]
     prev = report.previous_quarter.label
-    if row.get("first_assessed", False):
-        text = (
-            f"First assessed this quarter ({status_label(row['status']).lower()}); the {prev} snapshot "
-            f"gave no status that could be judged."
-        )
-    elif row["moved"]:
-        text = f"Moved from {status_label(row['previous_status']).lower()} ({prev}) to {status_label(row['status']).lower()}."
+    now, before = status_label(row["status"]).lower(), status_label(row.get("previous_status")).lower()
+    kind = change_kind(row)
+    if kind == C.FIRST_ASSESSED:
+        text = f"First assessed this quarter ({now}); the {prev} snapshot gave no status that could be judged."
+    elif kind == C.RECLASSIFIED_NOT_APPLICABLE:
+        text = f"Now treated as not applicable to the force; the {prev} snapshot had it as {before}."
+    elif kind == C.NO_LONGER_ASSESSED:
+        text = f"Was {before} in {prev}; now it cannot be assessed from what was recorded."
+    elif kind == C.MOVED:
+        text = f"Moved from {before} ({prev}) to {now}."
     else:
-        text = f"Status unchanged since {prev} ({status_label(row['status']).lower()})."
+        text = f"Status unchanged since {prev} ({now})."
     if row["newly_evidenced"]:
         text += " Evidence recorded for the first time."
     if row["evidence_removed"]:

@@ -1,0 +1,36 @@
+"""Markup that carries its claim: an element with ``data-claim="<id>"`` whose visible text is the claim's sentence.
+
+The sentence is read back from the very markup that is rendered (:func:`visible_text`, the way a browser and
+``tests/ledger_coverage.py`` read it), so the element's text and the ledger's sentence cannot drift apart.
+"""
+
+from __future__ import annotations
+
+from html.parser import HTMLParser
+
+from analysis.compute.claims import Claim, ClaimLedger
+from analysis.present.htmltext import esc
+
+
+class _Text(HTMLParser):
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+
+    def handle_data(self, data):
+        self.parts.append(data)
+
+
+def visible_text(markup: str) -> str:
+    """The text a reader sees in ``markup`` (entities decoded, tags dropped), with its spaces folded."""
+    reader = _Text()
+    reader.feed(markup)
+    reader.close()
+    return " ".join("".join(reader.parts).split())
+
+
+def claimed(tag: str, claim_id: str, inner: str, ledger: ClaimLedger | None, attrs: str = "", **fields) -> str:
+    """``<tag data-claim=id attrs>inner</tag>``; with a ``ledger``, also the claim whose sentence is its text."""
+    if ledger is not None:
+        ledger.add(Claim(id=claim_id, sentence=visible_text(inner), **fields))
+    return f'<{tag} data-claim="{esc(claim_id)}"{attrs}>{inner}</{tag}>'
