@@ -122,3 +122,57 @@ def test_the_ledger_holds_each_board_question_and_what_it_covers(real_data):
         assert {(c["subject"], c["flag"]) for c in claim.value} == {(c.subject, c.flag) for c in q.covers}
     assert ledger.get("changed.evidence").value == 14
     assert ledger.get("rec.5.change").rule == "meaning.tracker.status_change:reclassified_not_applicable"
+
+
+def test_the_public_page_ledger_quotes_no_withheld_entry(tmp_path):
+    import json
+
+    from conftest import make_data_tree
+
+    from analysis.sources.trackers import COLUMNS
+
+    data = make_data_tree(tmp_path / "data")
+    path = data / "raw/trackers/casey-2023/leicestershire/2024-25-Q1.csv"
+    path.parent.mkdir(parents=True)
+    rows = [
+        ["1", "in_progress", "PSD", "e", "a", "", "OFFICIAL", "stated", "doc"],
+        ["3", "complete", "CCU", "covert tactic", "", "", "OFFICIAL-SENSITIVE", "stated", "doc"],
+    ]
+    path.write_text("\n".join(",".join(r) for r in [COLUMNS, *rows]) + "\n")
+    assert build_all(data).problems == []
+    internal = fragments.report_claims(load_report("leicestershire", "2024-25-Q1", "internal", data_dir=data))
+    public = fragments.report_claims(load_report("leicestershire", "2024-25-Q1", "public", data_dir=data))
+    assert "covert tactic" in internal.get("entry.3").sentence
+    assert "covert" not in json.dumps(public.to_dict({})) and "entry.3" not in public.ids()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "force, quarter, audience",
+    [("leicestershire", "2024-25-Q1", "internal"), ("leicestershire", "2024-25-Q1", "public"), (*MET, "internal")],
+)
+def test_rendered_tracker_sections_are_covered_by_the_ledger(real_data, tmp_path, force, quarter, audience):
+    """A real papermill and nbconvert render: every number and verdict in the tracker's sections (first-screen
+    status mix, what changed, board questions; executive summary; recommendations) comes from a claim."""
+    import json
+
+    from ledger_coverage import uncovered
+
+    from analysis.run.render import checked_job, render_report
+
+    html_path = render_report(
+        checked_job(force, quarter, audience, data_dir=real_data), real_data, tmp_path, engine="inprocess"
+    )
+    html = html_path.read_text()
+    ledger = json.loads(html_path.with_suffix(".claims.json").read_text())
+    sections = {
+        "first screen (status, changes, questions)": ('<div class="glance">', ('id="tiles-heading"',)),
+        "executive summary": ('<h2 id="summary">', ('<h2 id="charts">', '<h2 id="measures">')),
+        "recommendations": ('<h2 id="recommendations">', ('<h2 id="sources">',)),
+    }
+    for name, (start, ends) in sections.items():
+        assert html.count(start) == 1, name
+        at = html.index(start)
+        piece = html[at : min(html.index(end, at) for end in ends if end in html[at:])]
+        assert len(piece) > 200, name
+        assert uncovered(piece, ledger) == [], name
