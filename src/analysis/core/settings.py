@@ -149,3 +149,9 @@ TRACKER_MAX_CELL_CHARS = 20_000  # about eight pages of text in one cell
 # First characters that make a spreadsheet cell a formula or a command (OWASP "CSV Injection"), with their
 # fullwidth forms, which some spreadsheet locales also accept; such text is written with a leading '.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
+
+# --------------------------------------------------------------------------- force tracker (issue 18)
+# Sides of the funnel limits on which a key measure's rate prompts a board question (compute.meaning.tracker).
+# Both: a rate far above other forces' can as well be a difference in recording as good practice, so caution
+# is not kept for bad news only.
+FUNNEL_QUESTION_SIDES = ("below", "above")

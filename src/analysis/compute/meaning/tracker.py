@@ -18,6 +18,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from analysis.core.settings import FUNNEL_QUESTION_SIDES
+
 REAL_STATUSES = frozenset({"complete", "in_progress", "not_started"})
 UNASSESSED = frozenset({None, "", "not_assessed"})
 
@@ -125,7 +127,7 @@ def funnel_concern(key_measure: str, classification: str | None) -> Concern | No
 
     Both sides are asked about (a rate well above other forces' can be a recording difference as much as
     good practice), which keeps the caution symmetric; the question's wording names the side."""
-    if not classification or classification == "within" or classification.split()[0] not in ("above", "below"):
+    if not classification or classification == "within" or classification.split()[0] not in FUNNEL_QUESTION_SIDES:
         return None
     return Concern(ConcernKind.FUNNEL_OUTSIDE, key_measure, flag="funnel_outside", detail=classification)
 
