@@ -527,7 +527,7 @@ def _entry_row(report: Report, row, ledger: ClaimLedger | None, source_file: str
     name = "Whole recommendation" if item.parent_id is None else f"{item.id} {item.title}"
     basis = narrative.status_basis_text(row.status_basis, getattr(row, "status_reason", ""))
     basis = f' <span class="basis">({esc(basis)})</span>' if basis else ""
-    workstreams = f'<p class="linked">Linked: {esc(row.linked_workstreams)}</p>' if row.linked_workstreams else ""
+    workstreams = f' <p class="linked">Linked: {esc(row.linked_workstreams)}</p>' if row.linked_workstreams else ""
     cells = (
         f"<td data-label='Item'>{esc(name)}</td> <td data-label='Status'>{badge(row.status)}{basis}</td> "
         f"<td data-label='Owner'>{esc(row.owner) or '<em>none recorded</em>'}</td> "
@@ -570,7 +570,8 @@ def recommendation_section(report: Report, rec_id: str, ledger: ClaimLedger | No
         value=rec.summary,
         method="the review's recommendation, as summarised in the framework",
         source_file=framework_file,
-        source_rows=(rec_id,),
+        # a withheld recommendation is named on the page only by its heading: the ledger lists no row of it
+        source_rows=() if report.is_withheld(rec_id) else (rec_id,),
         rule="quoted",
     )
     if report.is_withheld(rec_id):
@@ -601,11 +602,11 @@ def recommendation_section(report: Report, rec_id: str, ledger: ClaimLedger | No
     )
     out.append(asked)
     if parts:
-        items = "".join(f"<li><strong>{esc(p.id)}</strong> {esc(p.title)}</li>" for p in parts)
+        items = " ".join(f"<li><strong>{esc(p.id)}</strong> {esc(p.title)}</li>" for p in parts)
         listing = claimed(
             "details",
             f"rec.{rec_id}.parts",
-            f"<summary>Sub-parts ({len(parts)})</summary><ul>{items}</ul>",
+            f"<summary>Sub-parts ({len(parts)})</summary> <ul>{items}</ul>",
             ledger,
             ' class="parts"',
             value=[p.id for p in parts],
