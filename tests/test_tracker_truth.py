@@ -176,3 +176,11 @@ def test_rendered_tracker_sections_are_covered_by_the_ledger(real_data, tmp_path
         piece = html[at : min(html.index(end, at) for end in ends if end in html[at:])]
         assert len(piece) > 200, name
         assert uncovered(piece, ledger) == [], name
+
+
+def test_a_recommendation_evidenced_for_some_parts_only_says_so_in_its_change_line(real_data):
+    report = load_report("leicestershire", "2024-25-Q1", data_dir=real_data)
+    assert narrative.change_text(report, "7").endswith(
+        "Evidence recorded for the first time for some parts; others are still blank."
+    )
+    assert narrative.change_text(report, "4").endswith("Evidence recorded for the first time.")  # every part evidenced

@@ -558,7 +558,11 @@ def change_text(report: Report, rec_id: str) -> str:
     else:
         text = f"Status unchanged since {prev} ({now})."
     if row["newly_evidenced"]:
-        text += " Evidence recorded for the first time."
+        change = getattr(report, "change", None)
+        partly = change is not None and rec_id in change.gained_evidence_partly
+        text += " Evidence recorded for the first time" + (
+            " for some parts; others are still blank." if partly else "."
+        )
     if row["evidence_removed"]:
         text += " Evidence recorded earlier is now blank."
     return text
