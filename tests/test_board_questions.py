@@ -144,3 +144,33 @@ def test_a_tile_never_prints_nan_and_labels_a_proxy_once():
     )
     html = measure_tile(section, "proxy")
     assert "(fairness indicator)" in html and "(proxy)" not in html
+
+
+def test_a_whole_recommendation_among_parts_is_named_by_its_id_and_called_an_entry():
+    flags = {
+        "4": [Flag(K.ACTIONS_BLANK, parts=("4.iii", "4.iv"))],
+        "7": [Flag(K.ACTIONS_BLANK, parts=("the recommendation as a whole", "7.ii"))],
+        "14": [Flag(K.ACTIONS_BLANK)],
+    }
+    (asked,) = questions(report(flags=flags))
+    assert asked.text == (
+        "What actions are planned for 4.iii, 4.iv, 7, 7.ii and 14, and who owns them? "
+        "The tracker's actions are blank for these entries."
+    )
+    assert asked.reason == "blank-actions" and {c.subject for c in asked.covers} == {"4", "7", "14"}
+
+
+def test_more_kinds_than_fit_are_counted_in_the_last_question():
+    flags = {
+        "1": [Flag(K.COMPLETE_WITHOUT_EVIDENCE)],
+        "2": [Flag(K.EVIDENCE_BLANK)],
+        "3": [Flag(K.ACTIONS_BLANK)],
+        "4": [Flag(K.NO_ENTRY)],
+        "5": [Flag(K.PART_NOT_STARTED, parts=("5.i",))],
+        "6": [Flag(K.STALE, "not updated for 3 quarters")],
+    }
+    asked = questions(report(flags=flags, changes=_changes(("7", "complete", "in_progress"))))
+    assert len(asked) == board_questions.MAX_QUESTIONS and asked[-1].reason == "more-flags"
+    covered = {c.subject for q in asked for c in q.covers}
+    assert covered == {"1", "2", "3", "4", "5", "6", "7"}  # none dropped
+    assert asked[-1].text.startswith("Which of the 3 further matters the page flags will be dealt with first")

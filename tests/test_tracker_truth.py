@@ -108,7 +108,10 @@ def test_a_charge_rate_below_the_funnel_is_asked_about_without_a_tracker(real_da
     assert charge.funnel.classification == "below 99.8%"  # the computed funnel result the question reads
     asked = questions(report)
     assert [q.reason for q in asked][:2] == ["missing-tracker", "funnel-outside"]
-    assert "charge rates being below the 99.8% funnel limit" in asked[1].text
+    assert (
+        "charge rates lying below the range expected around the England and Wales rate (outside the 99.8% funnel limit"
+        in asked[1].text
+    )
     assert asked[1].links == [(charge.title, "measure-charge-rate")]
 
 

@@ -57,9 +57,19 @@ def _ids(concerns) -> list[str]:
     return list(dict.fromkeys(c.subject for c in concerns))
 
 
+WHOLE = "the recommendation as a whole"  # how analysis.compute.progress names a parent row among its parts
+
+
 def _parts(concerns) -> list[str]:
-    """The parts named by the concerns; a recommendation flagged as a whole stands for itself."""
-    return list(dict.fromkeys(p for c in concerns for p in (c.parts or (c.subject,))))
+    """The parts named by the concerns; a recommendation flagged as a whole stands for itself (its id)."""
+    return list(dict.fromkeys(c.subject if p == WHOLE else p for c in concerns for p in (c.parts or (c.subject,))))
+
+
+def _these(parts: list[str]) -> str:
+    """'this part' / 'these parts', or 'entries' when a whole recommendation is among them."""
+    if any("." not in p for p in parts):
+        return "this entry" if len(parts) == 1 else "these entries"
+    return "this part" if len(parts) == 1 else "these parts"
 
 
 def _links(ids: list[str]) -> list[tuple[str, str]]:
@@ -85,7 +95,7 @@ def _tracker_question(kind: ConcernKind, found: list, label: str) -> str:
         tail = (
             f"{'Its' if one else 'Their'} evidence is blank."
             if whole
-            else f"The tracker's evidence entry is blank for {'this part' if len(_parts(found)) == 1 else 'these parts'}."
+            else f"The tracker's evidence is blank for {_these(_parts(found))}."
         )
         return f"When will evidence be recorded for {which}? {tail}"
     if kind is ConcernKind.BLANK_ACTIONS:
@@ -93,7 +103,7 @@ def _tracker_question(kind: ConcernKind, found: list, label: str) -> str:
         tail = (
             f"{'Its' if one else 'Their'} actions are blank."
             if whole
-            else f"The tracker's actions entry is blank for {'this part' if len(_parts(found)) == 1 else 'these parts'}."
+            else f"The tracker's actions are blank for {_these(_parts(found))}."
         )
         return f"What actions are planned for {which}, and who owns them? {tail}"
     if kind is ConcernKind.NO_ENTRY:
@@ -123,8 +133,8 @@ def _measure_question(kind: ConcernKind, concern, report) -> Question:
         )
     side, level = concern.detail.split(" ", 1)
     return Question(
-        f"What explains the force's {title} being {side} the {level} funnel limit around the England and Wales "
-        f"rate, further from it than the usual variation between forces? "
+        f"What explains the force's {title} lying {side} the range expected around the England and Wales rate "
+        f"(outside the {level} funnel limit: more than the usual variation between forces)? "
         + (
             "What is being done about it?"
             if side == "below"
