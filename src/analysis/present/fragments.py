@@ -171,6 +171,19 @@ def _tracker_file(report: Report) -> tuple[str, tuple]:
     return str(snap.get("source_file", "")), tuple(report.rows["recommendation_id"]) if len(report.rows) else ()
 
 
+def _covers_text(report: Report) -> str:
+    """Which recommendations the status mix counts (and, on a public page, that withheld ones are not)."""
+    s, label = report.summary, report.framework.item_label.lower()
+    covers = f"Counts cover the {s.applicable} applicable {label}s"
+    if s.not_applicable:
+        covers += f" ({s.not_applicable} not applicable to the force)"
+    if report.audience != "public":
+        return covers + "."
+    if s.withheld:
+        return covers + f"; {s.withheld} withheld from this public version are not counted."
+    return covers + "; nothing is withheld from this public version."
+
+
 def status_mix(report: Report, ledger: ClaimLedger | None = None) -> str:
     """The status mix of the recommendations: counts in words and one stacked bar (colour never the only cue)."""
     label = report.framework.item_label.lower()
@@ -209,17 +222,7 @@ def status_mix(report: Report, ledger: ClaimLedger | None = None) -> str:
         f"<strong>{n}</strong></li>"
         for st, n in counts
     )
-    covers = f"Counts cover the {s.applicable} applicable {label}s"
-    if s.not_applicable:
-        covers += f" ({s.not_applicable} not applicable to the force)"
-    if report.audience == "public":
-        covers += (
-            f"; {s.withheld} withheld from this public version are not counted."
-            if s.withheld
-            else "; nothing is withheld from this public version."
-        )
-    else:
-        covers += "."
+    covers = _covers_text(report)
     source_file, source_rows = _tracker_file(report)
     common = {"window": report.quarter.id, "source_file": source_file, "source_rows": source_rows}
     legend_html = claimed(
@@ -548,38 +551,33 @@ def _entry_row(report: Report, row, ledger: ClaimLedger | None, source_file: str
     )
 
 
-def recommendation_section(report: Report, rec_id: str, ledger: ClaimLedger | None = None) -> str:
-    fw = report.framework
-    rec = fw.item(rec_id)
-    status_row = report.status.set_index("recommendation_id").loc[rec_id]
-    parts = fw.parts_of(rec_id)
-    source_file, _ = _tracker_file(report)
-    rows = report.rows_for(rec_id)
-    ids = tuple(rows["recommendation_id"])
-    where = {"window": report.quarter.id, "source_file": source_file, "source_rows": ids}
-    framework_file = f"raw/frameworks/{fw.source_file.name}" if getattr(fw, "source_file", None) else ""
-    out = [f'<section class="recommendation" aria-labelledby="{anchor(rec_id)}">']
-    out.append(heading(f"{fw.item_label} {rec.id}: {rec.title}", anchor(rec_id), 3))
-    asked = claimed(
+def _framework_file(fw) -> str:
+    return f"raw/frameworks/{fw.source_file.name}" if getattr(fw, "source_file", None) else ""
+
+
+def _asked(report: Report, rec, ledger: ClaimLedger | None) -> str:
+    """What the review asked, quoted from the framework."""
+    fw, withheld = report.framework, report.is_withheld(rec.id)
+    return claimed(
         "p",
-        f"rec.{rec_id}.asked",
-        f"<strong>{esc('What the review asked' if report.is_withheld(rec_id) else fw.wording.asked_label)}:</strong> "
-        f"{esc(rec.summary)}",
+        f"rec.{rec.id}.asked",
+        f"<strong>{esc('What the review asked' if withheld else fw.wording.asked_label)}:</strong> {esc(rec.summary)}",
         ledger,
         ' class="asked"',
         value=rec.summary,
         method="the review's recommendation, as summarised in the framework",
-        source_file=framework_file,
+        source_file=_framework_file(fw),
         # a withheld recommendation is named on the page only by its heading: the ledger lists no row of it
-        source_rows=() if report.is_withheld(rec_id) else (rec_id,),
+        source_rows=() if withheld else (rec.id,),
         rule="quoted",
     )
-    if report.is_withheld(rec_id):
-        out.append(asked)
-        out.append(f'<p class="withheld">{esc(WITHHELD_TEXT)}</p></section>')
-        return "".join(out)
-    line = [f"Status: {badge(status_row['status'])}"]
-    hidden = getattr(report, "withheld_parts", {}).get(rec_id, 0)
+
+
+def _status_line(report: Report, rec, ledger: ClaimLedger | None, where: dict) -> str:
+    fw = report.framework
+    status = report.status.set_index("recommendation_id").at[rec.id, "status"]
+    line = [f"Status: {badge(status)}"]
+    hidden = getattr(report, "withheld_parts", {}).get(rec.id, 0)
     if hidden:  # the roll-up covers only what is shown; say so rather than misstate the whole
         line.append(
             f' <span class="note">This status covers the published tracker entries only: {hidden} '
@@ -587,35 +585,96 @@ def recommendation_section(report: Report, rec_id: str, ledger: ClaimLedger | No
         )
     if not rec.applies_beyond_met:
         line.append(f' <span class="note">{esc(fw.wording.not_applicable_note)} {esc(rec.applicability_note)}</span>')
-    out.append(
-        claimed(
-            "p",
-            f"rec.{rec_id}.status",
-            "".join(line),
+    return claimed(
+        "p",
+        f"rec.{rec.id}.status",
+        "".join(line),
+        ledger,
+        ' class="status-line"',
+        value=status,
+        method=narrative.ROLLUP_METHOD,
+        detail={"withheld_entries": int(hidden)},
+        **where,
+    )
+
+
+def _parts_listing(report: Report, rec, ledger: ClaimLedger | None) -> str:
+    parts = report.framework.parts_of(rec.id)
+    if not parts:
+        return ""
+    items = " ".join(f"<li><strong>{esc(p.id)}</strong> {esc(p.title)}</li>" for p in parts)
+    return claimed(
+        "details",
+        f"rec.{rec.id}.parts",
+        f"<summary>Sub-parts ({len(parts)})</summary> <ul>{items}</ul>",
+        ledger,
+        ' class="parts"',
+        value=[p.id for p in parts],
+        method="the parts the framework lists",
+        source_file=_framework_file(report.framework),
+        source_rows=tuple(p.id for p in parts),
+        rule="quoted",
+    )
+
+
+def _change_line(report: Report, rec_id: str, ledger: ClaimLedger | None, where: dict) -> str:
+    """The change since the previous snapshot, its wording chosen by meaning.tracker.status_change."""
+    kind = (
+        narrative.change_kind(report.changes.set_index("recommendation_id").loc[rec_id])
+        if report.changes is not None
+        else ""
+    )
+    return claimed(
+        "p",
+        f"rec.{rec_id}.change",
+        f"<strong>Change:</strong> {esc(narrative.change_text(report, rec_id))}",
+        ledger,
+        ' class="change"',
+        value=kind or None,
+        comparator=report.previous_quarter.id if report.previous_quarter else None,
+        method="rolled-up status and evidence compared with the previous snapshot",
+        rule=f"meaning.tracker.status_change:{kind}" if kind else "no_earlier_snapshot",
+        **where,
+    )
+
+
+def _flag_list(report: Report, rec_id: str, ledger: ClaimLedger | None, where: dict) -> str:
+    found = report.flags.get(rec_id, [])
+    if not found:
+        return ""
+    items = "".join(
+        "<li>⚑ "
+        + claimed(
+            "span",
+            f"rec.{rec_id}.flag.{n}",
+            esc(f),
             ledger,
-            ' class="status-line"',
-            value=status_row["status"],
-            method=narrative.ROLLUP_METHOD,
-            detail={"withheld_entries": int(hidden)},
+            value=str(f.kind),
+            detail={"parts": list(f.parts)},
+            method="flags per applicable recommendation (analysis.compute.progress.flags)",
+            rule=f"flag:{f.kind.name.lower()}",
             **where,
         )
+        + "</li>"
+        for n, f in enumerate(found, 1)
     )
-    out.append(asked)
-    if parts:
-        items = " ".join(f"<li><strong>{esc(p.id)}</strong> {esc(p.title)}</li>" for p in parts)
-        listing = claimed(
-            "details",
-            f"rec.{rec_id}.parts",
-            f"<summary>Sub-parts ({len(parts)})</summary> <ul>{items}</ul>",
-            ledger,
-            ' class="parts"',
-            value=[p.id for p in parts],
-            method="the parts the framework lists",
-            source_file=framework_file,
-            source_rows=tuple(p.id for p in parts),
-            rule="quoted",
-        )
-        out.append(listing)
+    return f'<ul class="flags" aria-label="Flags">{items}</ul>'
+
+
+def recommendation_section(report: Report, rec_id: str, ledger: ClaimLedger | None = None) -> str:
+    """One recommendation: status, what was asked, parts, the tracker's entries, change and flags, each claimed."""
+    fw = report.framework
+    rec = fw.item(rec_id)
+    source_file, _ = _tracker_file(report)
+    rows = report.rows_for(rec_id)
+    where = {"window": report.quarter.id, "source_file": source_file, "source_rows": tuple(rows["recommendation_id"])}
+    out = [f'<section class="recommendation" aria-labelledby="{anchor(rec_id)}">']
+    out.append(heading(f"{fw.item_label} {rec.id}: {rec.title}", anchor(rec_id), 3))
+    if report.is_withheld(rec_id):
+        out.append(_asked(report, rec, ledger))
+        out.append(f'<p class="withheld">{esc(WITHHELD_TEXT)}</p></section>')
+        return "".join(out)
+    out += [_status_line(report, rec, ledger, where), _asked(report, rec, ledger), _parts_listing(report, rec, ledger)]
     if report.has_tracker and len(rows):
         out.append(
             '<table class="entries"><thead><tr><th scope="col">Item</th><th scope="col">Status</th>'
@@ -626,45 +685,8 @@ def recommendation_section(report: Report, rec_id: str, ledger: ClaimLedger | No
     elif report.has_tracker:
         out.append('<p class="blank-entry">The tracker has no entry for this recommendation.</p>')
     if report.has_tracker:
-        change = narrative.change_text(report, rec_id)
-        kind = (
-            narrative.change_kind(report.changes.set_index("recommendation_id").loc[rec_id])
-            if (report.changes is not None)
-            else ""
-        )
-        out.append(
-            claimed(
-                "p",
-                f"rec.{rec_id}.change",
-                f"<strong>Change:</strong> {esc(change)}",
-                ledger,
-                ' class="change"',
-                value=kind or None,
-                comparator=report.previous_quarter.id if report.previous_quarter else None,
-                method="rolled-up status and evidence compared with the previous snapshot",
-                rule=f"meaning.tracker.status_change:{kind}" if kind else "no_earlier_snapshot",
-                **where,
-            )
-        )
-    found = report.flags.get(rec_id, [])
-    if found:
-        items = "".join(
-            "<li>⚑ "
-            + claimed(
-                "span",
-                f"rec.{rec_id}.flag.{n}",
-                esc(f),
-                ledger,
-                value=str(f.kind),
-                detail={"parts": list(f.parts)},
-                method="flags per applicable recommendation (analysis.compute.progress.flags)",
-                rule=f"flag:{f.kind.name.lower()}",
-                **where,
-            )
-            + "</li>"
-            for n, f in enumerate(found, 1)
-        )
-        out.append(f'<ul class="flags" aria-label="Flags">{items}</ul>')
+        out.append(_change_line(report, rec_id, ledger, where))
+    out.append(_flag_list(report, rec_id, ledger, where))
     out.append("</section>")
     return "".join(out)
 
@@ -688,7 +710,7 @@ def recommendations(report: Report, ledger: ClaimLedger | None = None) -> str:
             rule="no_tracker",
         )
     )
-    framework_file = f"raw/frameworks/{fw.source_file.name}" if getattr(fw, "source_file", None) else ""
+    framework_file = _framework_file(fw)
     rows = "".join(
         claimed(
             "tr",
