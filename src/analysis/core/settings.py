@@ -149,3 +149,8 @@ TRACKER_MAX_CELL_CHARS = 20_000  # about eight pages of text in one cell
 # First characters that make a spreadsheet cell a formula or a command (OWASP "CSV Injection"), with their
 # fullwidth forms, which some spreadsheet locales also accept; such text is written with a leading '.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
+# --------------------------------------------------------------------------- national overview (issue 18)
+# More than this share of the forces showing special-cause variation in the same direction, worsening or
+# improving, is read as forces moving together: the overview says to look first for a common cause (a change
+# in recording, in the courts, in the national rate) before a cause in each force (compute.meaning.national).
+MOVING_TOGETHER_SHARE = 1 / 3
