@@ -84,6 +84,7 @@ class Overview:
     # where the claims' rows are, relative to the data folder: tracker table and snapshot index, stop-search files
     tracker_files: tuple[str, str] = ("", "")
     stop_search_files: tuple[str, ...] = ()
+    census_files: tuple[str, ...] = ()  # the Census 2021 table and lookup the minority shares are worked from
     data_dir: object = None  # the data tree, for the one chart that still reads its own table (stop and search)
 
     @property
@@ -237,6 +238,7 @@ def load_overview(
         later=later,
         tracker_files=tracker_files,
         stop_search_files=tuple(rel(p) for p in disparity.stop_search_files(data_dir)),
+        census_files=tuple(rel(p) for p in _census_files(data_dir)),
         data_dir=data_dir,
     )
     overview.look_at = forces_to_look_at(overview)
@@ -253,6 +255,15 @@ def _fairness(quarter: Quarter, data_dir) -> tuple[pd.DataFrame | None, pd.Serie
     except FileNotFoundError as error:
         return None, None, f"No stop and search or Census 2021 data in this data tree ({error})."
     return table, census["minority_share"], ""
+
+
+def _census_files(data_dir) -> tuple:
+    from analysis.compute import disparity
+
+    try:
+        return disparity.census_files(data_dir)
+    except FileNotFoundError:
+        return ()
 
 
 def _sexual_offences(quarter: Quarter, data_dir) -> pd.DataFrame | None:

@@ -805,8 +805,8 @@ def assurance_summary_claim(o: Overview) -> Claim:
 
 
 MOVING_WORDS = {
-    "special_cause_concerning": ("with special-cause variation of concern", "before a cause in each force"),
-    "special_cause_improving": ("with special-cause variation that is improving", "before credit to each force"),
+    "special_cause_concerning": ("show special-cause variation of concern", "before a cause in each force"),
+    "special_cause_improving": ("show special-cause variation that is improving", "before crediting each force"),
 }
 
 
@@ -821,7 +821,7 @@ def moving_together_claims(o: Overview) -> list[Claim]:
         out.append(
             Claim(
                 id=f"spc.moving_together.{direction.removeprefix('special_cause_')}",
-                sentence=f"{n} of {len(t)} forces are {which} in {mq.label}. When this many forces move together, "
+                sentence=f"{n} of {len(t)} forces {which} in {mq.label}. When this many forces move together, "
                 "look first for a common cause (for example a change in recording, in the courts or in the England "
                 f"and Wales rate itself) {instead}.",
                 value=n,
@@ -1115,8 +1115,8 @@ def fairness_cell_claims(o: Overview, r) -> list[Claim]:
             sentence=_fmt_number(share, "{:.1f}%", "not given"),
             value=number(share),
             method="ethnic minority share of residents, Census 2021 by police force area",
-            source_file="raw/measures/census-2021/DERIVED_census2021_ethnicity_by_pfa22.csv",
-            source_rows=(f"force_id={r.force_id}",),
+            source_file="; ".join(o.census_files),
+            source_rows=(f"the local authorities the lookup places in force_id={r.force_id}",),
         ),
     ]
 
