@@ -30,7 +30,9 @@ DIGIT = re.compile(r"\d")
 # elements whose text names things rather than states them
 EXEMPT_TAGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6", "style", "script", "title", "nav", "th", "caption"})
 # classes of elements that name, label or list provenance (no judgement, no figure about the force)
-EXEMPT_CLASSES = frozenset({"marking", "casey-marking", "toc", "provenance", "casey-provenance", "print-banner"})
+EXEMPT_CLASSES = frozenset(
+    {"banner", "marking", "casey-marking", "toc", "provenance", "casey-provenance", "print-banner"}
+)
 
 VOID = frozenset({"br", "img", "hr", "meta", "link", "input", "col", "area", "base", "source", "wbr"})
 

@@ -102,9 +102,17 @@ def test_a_stated_difference_agrees_with_the_printed_figures():
 
 
 def test_national_assurance_is_qualified_when_the_latest_quarter_broke_the_limits():
+    from types import SimpleNamespace
+
     from analysis.present.national import assurance_words
 
-    assert assurance_words("consistently_fails", "common_cause") == "Consistently below the England and Wales rate"
-    qualified = assurance_words("consistently_fails", "special_cause_improving")
+    def row(assurance, variation, rate=7.0, national=8.8):
+        return SimpleNamespace(assurance=assurance, variation=variation, rate_pct=rate, national_rate_pct=national)
+
+    assert assurance_words(row("consistently_fails", "common_cause")) == "Consistently below the England and Wales rate"
+    qualified = assurance_words(row("consistently_fails", "special_cause_improving", 8.5))
     assert qualified.startswith("Consistently below") and "may no longer hold" in qualified
-    assert assurance_words(None, "special_cause_improving") == "None"
+    # issue 18, class 2: above the national rate, the verdict is not stated beside it
+    above = assurance_words(row("consistently_fails", "special_cause_improving", 9.4))
+    assert above.startswith("Not stated") and "Consistently" not in above and "(9.4%)" in above
+    assert assurance_words(row(None, "special_cause_improving", None)) == "No verdict (too few quarters)"

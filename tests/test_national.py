@@ -7,6 +7,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from analysis.compute import overview_model
 from analysis.present import national
 from analysis.run.build import build_all
 
@@ -30,7 +31,7 @@ def data(tmp_path_factory):
 
 
 def test_submissions_and_status_across_forces(data):
-    o = national.load_overview("2024-25-Q1", "internal", data_dir=data)
+    o = overview_model.load_overview("2024-25-Q1", "internal", data_dir=data)
     assert len(o.submissions) == 43 and o.submitted == 1
     leics = o.submissions.set_index("force_id").loc["leicestershire"]
     assert leics["submitted"] and leics["latest_quarter"] == "2024-25-Q1"
@@ -48,20 +49,21 @@ def test_submissions_and_status_across_forces(data):
 
 
 def test_a_later_quarter_uses_each_forces_latest_snapshot(data):
-    o = national.load_overview("2026-27-Q2", "internal", data_dir=data)
+    o = overview_model.load_overview("2026-27-Q2", "internal", data_dir=data)
     assert o.submitted == 0
     assert o.status.iloc[0]["snapshot"] == "2024-25-Q1"
-    assert o.measure_quarter.id == "2025-26-Q4" and "not published yet" in o.measures_note
-    before = national.load_overview("2023-24-Q1", "internal", data_dir=data)
+    assert o.measure_quarter.id == "2025-26-Q4"
+    assert "not published yet" in " ".join(c.sentence for c in national.measure_quarter_claims(o))
+    before = overview_model.load_overview("2023-24-Q1", "internal", data_dir=data)
     assert before.status.iloc[0]["snapshot"] == "2023-24-Q1" and before.status.iloc[0]["evidenced"] == 1
 
 
 def test_public_withholds_sensitive_rows_before_counting(data):
-    internal = national.load_overview("2024-25-Q1", "internal", data_dir=data)
-    public = national.load_overview("2024-25-Q1", "public", data_dir=data)
+    internal = overview_model.load_overview("2024-25-Q1", "internal", data_dir=data)
+    public = overview_model.load_overview("2024-25-Q1", "public", data_dir=data)
     assert public.withheld == 1 and internal.withheld == 0
     assert public.marking == "OFFICIAL"
-    assert "withheld" in " ".join(national.summary_sentences(public))
+    assert "withheld" in " ".join(c.sentence for c in national.summary_claims(public))
 
 
 def test_public_overview_shows_no_hash_of_a_tracker_file(data):
@@ -69,8 +71,8 @@ def test_public_overview_shows_no_hash_of_a_tracker_file(data):
     file holding withheld rows lets a reader confirm a guess at them); the public overview printed them."""
     from analysis.compute.report_model import WITHHELD_HASH
 
-    public = national.load_overview("2024-25-Q1", "public", data_dir=data)
-    internal = national.load_overview("2024-25-Q1", "internal", data_dir=data)
+    public = overview_model.load_overview("2024-25-Q1", "public", data_dir=data)
+    internal = overview_model.load_overview("2024-25-Q1", "internal", data_dir=data)
     tracker_files = set(public.tracker_files)
     assert tracker_files == {"processed/trackers/casey-2023.csv", "processed/trackers/casey-2023-snapshots.csv"}
     shown = {i["file"]: i["sha256"] for i in public.inputs}
@@ -83,7 +85,7 @@ def test_public_overview_shows_no_hash_of_a_tracker_file(data):
 
 
 def test_funnels_cover_every_force_and_feed_forces_to_look_at(data):
-    o = national.load_overview("2024-25-Q1", "internal", data_dir=data)
+    o = overview_model.load_overview("2024-25-Q1", "internal", data_dir=data)
     closed = o.funnels["closed"]
     assert len(closed) == 43 and set(closed["funnel"]) <= {
         "within",
@@ -95,14 +97,13 @@ def test_funnels_cover_every_force_and_feed_forces_to_look_at(data):
     outside = set(closed.loc[closed["funnel"].str.endswith("99.8%"), "force_id"])
     look = o.look_at
     assert outside <= set(look["force_id"])
-    assert (
-        look["reason"].str.contains("evidence is blank for all or part of 10 of 14").any()
-    )  # leicestershire's tracker
+    reasons = [c.sentence for _, claims in national.look_at_reasons(o) for c in claims]
+    assert any("evidence is blank for all or part of 10 of 14" in r for r in reasons)  # leicestershire's tracker
     assert list(look["force"]) == sorted(look["force"])  # alphabetical, not ranked
 
 
 def test_markup_is_escaped_and_charts_have_alt_text(data):
-    o = national.load_overview("2024-25-Q1", "internal", data_dir=data)
+    o = overview_model.load_overview("2024-25-Q1", "internal", data_dir=data)
     o.status.loc[0, "force"] = "<script>alert(1)</script>"
     html = national.status_section(o) + national.measures_section(o) + national.submissions_section(o)
     assert "<script>" not in html and "&lt;script&gt;" in html
@@ -130,14 +131,17 @@ def test_headline_compares_like_with_like_and_funnel_levels_are_not_mixed():
 
     status = pd.DataFrame(
         [
-            {"force": "A", "snapshot": "2024-25-Q1", "applicable": 14, "complete": 2, "evidenced": 10},
-            {"force": "B", "snapshot": "2023-24-Q1", "applicable": 13, "complete": 0, "evidenced": 1},
+            {"force_id": "a", "force": "A", "snapshot": "2024-25-Q1", "applicable": 14, "complete": 2, "evidenced": 10},
+            {"force_id": "b", "force": "B", "snapshot": "2023-24-Q1", "applicable": 13, "complete": 0, "evidenced": 1},
         ]
     )
     o = SimpleNamespace(
-        status=status, quarter=parse_quarter("2024-25-Q1"), framework=SimpleNamespace(item_label="Recommendation")
+        status=status,
+        quarter=parse_quarter("2024-25-Q1"),
+        framework=SimpleNamespace(item_label="Recommendation"),
+        tracker_files=("processed/trackers/casey-2023.csv", ""),
     )
-    text = " ".join(national.snapshot_sentences(o))
+    text = " ".join(c.sentence for c in national.snapshot_claims(o))
     assert "In the trackers for 2024/25 Q1 (1 force), 2 of 14 applicable recommendations are complete" in text
     assert "1 force last submitted a tracker for 2023/24 Q1; as at that quarter, 0 of 13" in text
     assert "2 of 27" not in text  # never pooled across quarters
@@ -148,21 +152,22 @@ def test_headline_compares_like_with_like_and_funnel_levels_are_not_mixed():
 
 
 def test_spc_verdicts_for_all_43_forces_as_at_the_quarter(data):
-    o = national.load_overview("2023-24-Q1", "internal", data_dir=data)
+    o = overview_model.load_overview("2023-24-Q1", "internal", data_dir=data)
     t = o.spc
     assert len(t) == 43 and set(t["period"]) == {"2023-24-Q1"}  # nothing after the overview's quarter
     assert set(t["variation"]) <= {"common_cause", "special_cause_improving", "special_cause_concerning"}
-    sentences = " ".join(national.spc_sentences(o))
+    sentences = " ".join(c.sentence for c in national.spc_claims(o))
     counts = t["variation"].value_counts()
     assert f"special cause, concerning: {counts['special_cause_concerning']} forces" in sentences
     concern = t.loc[t["variation"] == "special_cause_concerning", "force_id"]
     assert set(concern) <= set(o.look_at["force_id"])
-    assert o.look_at["reason"].str.contains("special-cause variation of concern").sum() == len(concern)
+    reasons = [c.sentence for _, claims in national.look_at_reasons(o) for c in claims]
+    assert sum("special-cause variation of concern" in r for r in reasons) == len(concern)
     html = national.spc_section(o)
     assert html.count("<tr>") == 44  # header + 43 forces
 
 
 def test_spc_section_escapes_force_names(data):
-    o = national.load_overview("2024-25-Q1", "internal", data_dir=data)
+    o = overview_model.load_overview("2024-25-Q1", "internal", data_dir=data)
     o.spc.loc[0, "force_name"] = "<b>x</b>"
     assert "<b>x</b>" not in national.spc_section(o)

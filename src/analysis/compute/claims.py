@@ -2,7 +2,8 @@
 
 A :class:`Claim` records what a sentence asserts (``value``), what it is set against
 (``comparator``), how the value was worked out (``method``), the period it covers (``window``)
-and where it came from (``source_file`` and ``source_rows``). The narrative adds a claim as it
+and where it came from (``source_file`` and ``source_rows``); ``rule`` names the meaning rule
+(``compute/meaning/``) that chose its words, if any. The narrative adds a claim as it
 writes each sentence, so the claim and the sentence come from the same numbers; the renderer
 writes the claims of each report to ``<stem>.claims.json`` beside the HTML, where anyone can
 re-derive them from ``data/raw`` without this package.

@@ -111,6 +111,14 @@ def _read_processed(path: Path) -> pd.DataFrame:
     return frame
 
 
+def read_tracker_tables(framework_id: str, data_dir=None) -> tuple[pd.DataFrame, pd.DataFrame, Path, Path]:
+    """The processed tracker table and snapshot index of a framework, and their paths: the one loader that a
+    force report (:func:`load_report`) and the national overview (``compute.overview_model``) share."""
+    processed = config.processed_dir(data_dir) / "trackers"
+    table_path, index_path = processed / f"{framework_id}.csv", processed / f"{framework_id}-snapshots.csv"
+    return _read_processed(table_path), _read_processed(index_path), table_path, index_path
+
+
 def without_tracker_hashes(inputs: list[dict], tracker_files) -> list[dict]:
     """The inputs list of a public page: the tracker files' hashes replaced by :data:`WITHHELD_HASH`.
 
@@ -146,9 +154,7 @@ def load_report(
     the_force = get_force(force, data_dir)
     the_quarter = parse_quarter(quarter)
     fw = load_framework(framework, data_dir).for_force(the_force.id)
-    processed = config.processed_dir(data_dir) / "trackers"
-    table_path, index_path = processed / f"{fw.id}.csv", processed / f"{fw.id}-snapshots.csv"
-    table, index = _read_processed(table_path), _read_processed(index_path)
+    table, index, table_path, index_path = read_tracker_tables(fw.id, data_dir)
     table["item_order"] = pd.to_numeric(table["item_order"])
 
     mine = table[table["force_id"] == the_force.id]

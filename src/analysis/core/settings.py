@@ -155,3 +155,8 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", 
 # Both: a rate far above other forces' can as well be a difference in recording as good practice, so caution
 # is not kept for bad news only.
 FUNNEL_QUESTION_SIDES = ("below", "above")
+# --------------------------------------------------------------------------- national overview (issue 18)
+# More than this share of the forces showing special-cause variation in the same direction, worsening or
+# improving, is read as forces moving together: the overview says to look first for a common cause (a change
+# in recording, in the courts, in the national rate) before a cause in each force (compute.meaning.national).
+MOVING_TOGETHER_SHARE = 1 / 3
