@@ -2,8 +2,10 @@
 
 A :class:`Claim` records what a sentence asserts (``value``), what it is set against
 (``comparator``), how the value was worked out (``method``), the period it covers (``window``)
-and where it came from (``source_file`` and ``source_rows``). The narrative adds a claim as it
-writes each sentence, so the claim and the sentence come from the same numbers; the renderer
+and where it came from (``source_file`` and ``source_rows``), and since version 2 when the figures behind it
+became known (``known_at``: the latest publication date among them; '' where the claim does not record one).
+The narrative adds a claim as it writes each sentence, so the claim and the sentence come from the
+same numbers; the renderer
 writes the claims of each report to ``<stem>.claims.json`` beside the HTML, where anyone can
 re-derive them from ``data/raw`` without this package.
 """
@@ -14,7 +16,7 @@ import json
 from dataclasses import asdict, dataclass, field
 
 CLAIMS_MIMETYPE = "application/vnd.casey.claims+json"
-LEDGER_VERSION = 1
+LEDGER_VERSION = 2  # 2: each claim carries known_at (issue 18)
 
 
 @dataclass(frozen=True)
@@ -28,6 +30,7 @@ class Claim:
     source_file: str = ""  # path relative to the data folder
     source_rows: tuple = ()  # which rows of source_file (ids, or "column=value" keys)
     detail: dict = field(default_factory=dict)  # further numbers: numerator, denominator, interval...
+    known_at: str = ""  # when the figures behind the claim became known (ISO date; '' when not recorded)
 
 
 @dataclass

@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from analysis import __version__
-from analysis.compute.as_at import LaterData, later_data
+from analysis.compute.as_at import LaterData, known_rows, known_snapshots, later_data
 from analysis.compute.claims import CLAIMS_MIMETYPE, Claim, ClaimLedger
 from analysis.compute.progress import (
     APPLICABLE_STATUSES,
@@ -156,8 +156,7 @@ def load_overview(
     table_path, index_path = processed / f"{fw.id}.csv", processed / f"{fw.id}-snapshots.csv"
     table, index = _read(table_path), _read(index_path)
     later = later_data(q, index, data_dir, audience, framework=fw.id)  # before the index is cut to the quarter
-    table = table[_qindex(table["quarter"]) <= q.index] if len(table) else table
-    index = index[_qindex(index["quarter"]) <= q.index] if len(index) else index
+    table, index = known_rows(table, index, q), known_snapshots(index, q)  # known by the quarter's end
     visible, _withheld_all = apply_audience(table.reset_index(drop=True), audience)
 
     latest = {}
