@@ -156,7 +156,8 @@ def status_mix(report: Report) -> str:
     if not report.has_tracker:
         return (
             f'<div class="status-mix"><h2 id="status-mix">Status of the {esc(label)}s</h2>'
-            f'<p class="no-tracker"><strong>No tracker was submitted for {esc(report.quarter.label)}.</strong> '
+            f'<p class="no-tracker"><strong>No tracker for {esc(report.quarter.label)} was received or published '
+            "by the end of the quarter.</strong> "
             f"No {esc(label)} has a status this quarter.</p></div>"
         )
     s = report.summary
@@ -436,7 +437,8 @@ def recommendations(report: Report) -> str:
     if report.has_tracker:
         return "".join(out + [recommendation_section(report, rec.id) for rec in fw.recommendations])
     out.append(
-        f"<p>No tracker was submitted for {esc(report.quarter.label)}, so no {esc(fw.item_label.lower())} "
+        f"<p>No tracker for {esc(report.quarter.label)} was received or published by the end of the quarter, so no "
+        f"{esc(fw.item_label.lower())} "
         "has a status, owner or evidence this quarter. The table lists what the review asked.</p>"
     )
     rows = "".join(
