@@ -57,7 +57,8 @@ def known_rows(table: pd.DataFrame, index: pd.DataFrame, quarter) -> pd.DataFram
     """The tracker-table rows of the snapshots a report for ``quarter`` may use (by force and quarter)."""
     if not len(table):
         return table
-    known = known_snapshots(index, quarter)
+    # only these forces' index rows: a damaged row of another force's must not spoil this report
+    known = known_snapshots(index[index["force_id"].isin(set(table["force_id"]))], quarter)
     keys = set(zip(known["force_id"], known["quarter"])) if len(known) else set()
     return table[[k in keys for k in zip(table["force_id"], table["quarter"])]]
 
