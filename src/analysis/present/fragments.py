@@ -259,7 +259,7 @@ def what_changed(report: Report) -> list[str]:
         return [
             f"No tracker this quarter; the latest earlier tracker is for {prev.label}."
             if prev
-            else "No tracker has been submitted by this force yet."
+            else "No tracker from this force was received or published by the end of the quarter."
         ]
     if report.changes is None:
         return ["This is the force's first tracker on record: there is nothing earlier to compare with."]
