@@ -32,3 +32,21 @@ def period_end(period: str, period_type: str) -> dt.date:
         start, _, end = period.partition("/")
         return dt.date.fromisoformat(end if end and end != ".." else start)
     return dt.date.fromisoformat(period[:10])  # reported_at, rolling_12_months: a date
+
+
+def published_quarter(quarter: str) -> str:
+    """The latest Home Office outcomes quarter published by the end of ``quarter``: a quarter counts as published at
+    the end of the second quarter after it (settings.OFFICIAL_RELEASE_QUARTERS_AFTER), so two quarters back."""
+    year, q = qkey(quarter)
+    index = year * 4 + q - 1 - 2
+    start = index // 4
+    return f"{start}-{(start + 1) % 100:02d}-Q{index % 4 + 1}"
+
+
+def snapshot_known(meta_text: str, quarter: str) -> bool:
+    """Whether a snapshot's .meta.yaml (its text) has it published by the end of ``quarter`` (a line
+    ``published: YYYY-MM-DD``; none: known in its own quarter, as for a force's return)."""
+    for line in meta_text.splitlines():
+        if line.startswith("published:"):
+            return dt.date.fromisoformat(line.split(":", 1)[1].strip()) <= quarter_end(quarter)
+    return True

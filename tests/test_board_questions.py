@@ -59,7 +59,7 @@ def test_statuses_that_moved_backwards_are_found_and_not_assessed_is_not_a_step(
 def test_missing_tracker_is_the_first_question():
     asked = questions(report(has_tracker=False))
     assert [q.reason for q in asked] == ["missing-tracker"]
-    assert "Why was no tracker submitted for 2024/25 Q1" in asked[0].text
+    assert "Why had no tracker for 2024/25 Q1 been received or published by the end of the quarter" in asked[0].text
     assert "latest earlier tracker is for 2023/24 Q1" in asked[0].text
 
 

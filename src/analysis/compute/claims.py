@@ -3,8 +3,10 @@
 A :class:`Claim` records what a sentence asserts (``value``), what it is set against
 (``comparator``), how the value was worked out (``method``), the period it covers (``window``)
 and where it came from (``source_file`` and ``source_rows``); ``rule`` names the meaning rule
-(``compute/meaning/``) that chose its words, if any. The narrative adds a claim as it
-writes each sentence, so the claim and the sentence come from the same numbers; the renderer
+(``compute/meaning/``) that chose its words, if any, and ``known_at`` when the figures behind it became
+known (the latest publication date among them; '' where the claim does not record one).
+The narrative adds a claim as it writes each sentence, so the claim and the sentence come from the
+same numbers; the renderer
 writes the claims of each report to ``<stem>.claims.json`` beside the HTML, where anyone can
 re-derive them from ``data/raw`` without this package.
 """
@@ -15,7 +17,7 @@ import json
 from dataclasses import asdict, dataclass, field
 
 CLAIMS_MIMETYPE = "application/vnd.casey.claims+json"
-LEDGER_VERSION = 2  # 2: each claim may name the rule that fired (``rule``); version 1 ledgers read as rule ''
+LEDGER_VERSION = 2  # 2: claims may name the meaning rule that chose their words (``rule``) and when their figures became known (``known_at``); version 1 ledgers read both as ''
 
 
 @dataclass(frozen=True)
@@ -30,6 +32,7 @@ class Claim:
     source_rows: tuple = ()  # which rows of source_file (ids, or "column=value" keys)
     detail: dict = field(default_factory=dict)  # further numbers: numerator, denominator, interval...
     rule: str = ""  # the meaning rule that chose the words (e.g. 'status_change:reclassified_not_applicable')
+    known_at: str = ""  # when the figures behind the claim became known (ISO date; '' when not recorded)
 
 
 @dataclass

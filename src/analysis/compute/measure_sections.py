@@ -1164,9 +1164,9 @@ def national_spc_table(quarter, data_dir=None, basis: str = "closed") -> pd.Data
     'too_few_points' and no assurance. Rows are alphabetical by force name: this is not a league table.
     """
     q = parse_quarter(quarter)
-    series = charge_rate_series(data_dir, as_at=q)
+    series = charge_rate_series(data_dir, through=q)  # q is the data's quarter, already known by the report's end
     series = series[series["basis"] == basis].dropna(subset=["assigned"])
-    national = national_series(data_dir, as_at=q)
+    national = national_series(data_dir, through=q)
     nat = national[(national["basis"] == basis) & (national["period"] == q.id)]
     if nat.empty:
         raise KeyError(f"no {basis}-basis national charge rate for {q.label}")

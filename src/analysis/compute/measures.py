@@ -26,7 +26,7 @@ import pandas as pd
 import yaml
 
 from analysis.compute import disparity, stats
-from analysis.core import config
+from analysis.core import config, settings
 from analysis.core.atomic import write_text
 from analysis.core.forces import all_forces
 from analysis.core.periods import Quarter, parse_quarter
@@ -97,6 +97,7 @@ OBS_COLUMNS = [
     "source",
     "note",
     "marking",
+    "known_at",  # the date the figure became known (published): issue 18, see as_at and data/raw/README.md
 ]
 LOCAL_COLUMNS = [
     "force_id",
@@ -320,28 +321,35 @@ def as_at_end(as_at) -> dt.date | None:
     return None if as_at is None else parse_quarter(as_at).end
 
 
-def _quarters_up_to(frame: pd.DataFrame, as_at) -> pd.DataFrame:
-    """Rows of a quarterly frame whose quarter ends on or before the end of ``as_at``."""
-    if as_at is None:
+def _quarters_up_to(frame: pd.DataFrame, as_at, through=None) -> pd.DataFrame:
+    """Rows of a quarterly outcomes frame known by the end of quarter ``as_at`` (its quarter ended and was
+    published by then: :func:`analysis.sources.official_stats.release_known_at`), or, with ``through``, every
+    quarter ending by the end of ``through`` (for a caller that has already chosen a known quarter)."""
+    if as_at is None and through is None:
         return frame
-    last = parse_quarter(as_at)
-    return frame[[parse_quarter(p).index <= last.index for p in frame["period"]]].reset_index(drop=True)
+    if through is not None:
+        last = parse_quarter(through)
+        keep = [parse_quarter(p).index <= last.index for p in frame["period"]]
+    else:
+        end = parse_quarter(as_at).end
+        keep = [official_stats.release_known_at(parse_quarter(p).end) <= end for p in frame["period"]]
+    return frame[keep].reset_index(drop=True)
 
 
-def charge_rate_series(data_dir=None, as_at=None) -> pd.DataFrame:
+def charge_rate_series(data_dir=None, as_at=None, through=None) -> pd.DataFrame:
     """Every force's quarterly charge rate on both bases, with Wilson 95% intervals.
 
     Columns: force_id, period, basis ('closed'|'recorded'), charges, assigned, rate,
     lower, upper (proportions 0–1), note. Missing quarters (all-zero recorded basis,
     known gaps) are kept with NaN counts and a note. BTP is excluded.
-    ``as_at`` (a quarter) keeps only quarters ending on or before its end: a report for
-    that quarter never sees later data.
+    ``as_at`` (a quarter) keeps only quarters known (ended and published) by its end: a report for
+    that quarter never sees later data. ``through`` keeps quarters ending by its end, known or not.
     """
     path = _outcomes_dir(data_dir) / "force_quarter.csv"
-    return _quarters_up_to(_charge_series_cached(path, _stamp(path)), as_at).copy()
+    return _quarters_up_to(_charge_series_cached(path, _stamp(path)), as_at, through).copy()
 
 
-def national_series(data_dir=None, as_at=None) -> pd.DataFrame:
+def national_series(data_dir=None, as_at=None, through=None) -> pd.DataFrame:
     """England and Wales: the sum over the 43 territorial forces (BTP excluded).
 
     The published ``national_quarter.csv`` includes British Transport Police, so it is
@@ -351,7 +359,7 @@ def national_series(data_dir=None, as_at=None) -> pd.DataFrame:
     """
     path, forces = _outcomes_dir(data_dir) / "force_quarter.csv", config.forces_file(data_dir)
     cached = _national_cached(str(config.data_dir(data_dir)), path, _stamp(path), _stamp(forces))
-    return _quarters_up_to(cached, as_at).copy()
+    return _quarters_up_to(cached, as_at, through).copy()
 
 
 @lru_cache(maxsize=4)
@@ -439,10 +447,10 @@ def check_local(path: Path, data_dir=None) -> tuple[pd.DataFrame, list[Problem]]
         ]
     # one header rule (analysis.sources.headers): "Marking" is the marking column, and a heading that is not a
     # known column refuses the file; it is never dropped, so a misspelt marking can never read as OFFICIAL
-    known = [*LOCAL_COLUMNS, "marking"]
+    known = [*LOCAL_COLUMNS, "marking", "known_at"]
     columns, clashes = headers.match(frame.columns, known)
     problems = [Problem(name, "header", h, message) for h, message in clashes]
-    expected = f"{', '.join(LOCAL_COLUMNS)} and optionally marking"
+    expected = f"{', '.join(LOCAL_COLUMNS)} and optionally marking and known_at"
     clashing = {h for h, _ in clashes}
     problems += [
         Problem(name, "header", str(h) or "(blank)", headers.unknown_message(h, known, expected))
@@ -455,6 +463,8 @@ def check_local(path: Path, data_dir=None) -> tuple[pd.DataFrame, list[Problem]]
     frame.columns = columns
     if "marking" not in frame.columns:
         frame["marking"] = DEFAULT_MEASURE_MARKING
+    if "known_at" not in frame.columns:
+        frame["known_at"] = ""
     owner = file_owner(path, data_dir)
     if owner is None:
         return frame, [
@@ -479,11 +489,42 @@ def check_local(path: Path, data_dir=None) -> tuple[pd.DataFrame, list[Problem]]
                 problems.append(Problem(name, row, column, f"{getattr(r, column)!r} is not a number"))
         if canonical_marking(r.marking) is None:
             problems.append(Problem(name, row, "marking", marking_error(r.marking)))
+        problems += _known_at_problems(name, row, r)
     frame = frame[OBS_COLUMNS].copy()
+    frame["known_at"] = [
+        _figure_known_at(k, p, t) for k, p, t in zip(frame["known_at"], frame["period"], frame["period_type"])
+    ]
     frame["marking"] = frame["marking"].map(lambda m: canonical_marking(m) or m)
     for column in ("numerator", "denominator", "value"):
         frame[column] = pd.to_numeric(frame[column].str.replace(",", ""), errors="coerce")
     return frame, problems
+
+
+def _known_at_problems(name: str, row: int, r) -> list[Problem]:
+    """A known_at that is not an ISO date, or falls before the end of the figure's own period."""
+    text = str(r.known_at).strip()
+    if not text:
+        return []
+    try:
+        known = dt.date.fromisoformat(text)
+    except ValueError:
+        return [Problem(name, row, "known_at", f"{r.known_at!r} is not a date (YYYY-MM-DD)")]
+    end = period_end(r.period.strip(), r.period_type.strip())
+    if end != dt.date.min and known < end:
+        return [Problem(name, row, "known_at", f"{text} is before the period ends ({end.isoformat()})")]
+    return []
+
+
+def _figure_known_at(known_at: str, period: str, period_type: str) -> str:
+    """A force-supplied figure's known_at as given, else the end of the quarter
+    :data:`~analysis.core.settings.UNDATED_FIGURE_QUARTERS_AFTER` after its period ends ('' when the period
+    cannot be read: such a row is never shown as known)."""
+    if str(known_at).strip():
+        return str(known_at).strip()
+    end = period_end(str(period).strip(), str(period_type).strip())
+    if end == dt.date.min:
+        return ""
+    return official_stats.quarters_after(end, settings.UNDATED_FIGURE_QUARTERS_AFTER).isoformat()
 
 
 def local_problems(data_dir=None) -> list[Problem]:
@@ -497,7 +538,10 @@ def _read_local(path: Path, data_dir=None) -> pd.DataFrame | None:
     return None if problems else frame
 
 
-def _obs(force_id, period, period_type, measure_id, num, den, value, source, note=""):
+def _obs(force_id, period, period_type, measure_id, num, den, value, source, note="", known_at=None):
+    """One observation row; ``known_at`` (a date) defaults to the Home Office release rule for its period."""
+    if known_at is None:
+        known_at = official_stats.release_known_at(period_end(period, period_type))
     return {
         "force_id": force_id,
         "period": period,
@@ -509,6 +553,7 @@ def _obs(force_id, period, period_type, measure_id, num, den, value, source, not
         "source": source,
         "note": note,
         "marking": DEFAULT_MEASURE_MARKING,
+        "known_at": known_at.isoformat() if hasattr(known_at, "isoformat") else str(known_at),
     }  # official statistics are published: OFFICIAL
 
 
@@ -601,6 +646,10 @@ def _open_data_workforce(data_dir, census: pd.DataFrame) -> list[dict]:
                     f"{source}; {census_source}",
                     f"whole officer workforce at 31 March {r.year}: officer share {share:.2f}% / "
                     f"Census {census_year} population share {pop_share:.2f}%",
+                    max(
+                        official_stats.release_known_at(dt.date(r.year, 3, 31)),
+                        _census_known_at(f"census_{census_year}_ethnic_minority_share", census_year, data_dir),
+                    ),
                 )
             )
     return rows
@@ -640,11 +689,14 @@ def census_stop_search_observations(data_dir=None) -> list[dict]:
                 r.minority_share,
                 disparity.CENSUS_2021_SOURCE,
                 "Census 2021 usual residents; ethnic minority = every group except White",
+                _census_known_at("census_2021_ethnic_minority_share", "2021", data_dir),
             )
         )
+    lag = settings.STOP_SEARCH_PUBLICATION_LAG_MONTHS
     for r in disparity.stop_search_disparity(data_dir).itertuples(index=False):
         if r.force_id == "british-transport-police":
             continue  # not a territorial force (it has no resident rate either)
+        published = disparity.available_from(r.period, lag)  # the stop and search release rule
         census_note = f"rates per 1,000 residents of each group (Census {r.census_year})"
         for measure_id, num, den, value in (
             ("stop_search_rate_black", r.black_searches, r.black_population, r.black_rate),
@@ -661,6 +713,7 @@ def census_stop_search_observations(data_dir=None) -> list[dict]:
                     value,
                     disparity.STOP_SEARCH_SOURCE,
                     r.note or census_note,
+                    published,
                 )
             )
         rows.append(
@@ -674,6 +727,7 @@ def census_stop_search_observations(data_dir=None) -> list[dict]:
                 r.ratio,
                 disparity.STOP_SEARCH_SOURCE,
                 r.note or f"Katz 95% interval {r.lower:.2f} to {r.upper:.2f}; {census_note}",
+                published,
             )
         )
         rows.append(
@@ -687,6 +741,7 @@ def census_stop_search_observations(data_dir=None) -> list[dict]:
                 r.unknown_share,
                 disparity.STOP_SEARCH_SOURCE,
                 "searches whose ethnicity was not recorded, of all searches (vehicle-only excluded)",
+                published,
             )
         )
     charges_file = folder / "home-office-outcomes" / disparity.OFFENCE_YEAR_FILE
@@ -712,6 +767,14 @@ def census_stop_search_observations(data_dir=None) -> list[dict]:
     return rows
 
 
+def _census_known_at(measure_id: str, year: str, data_dir) -> dt.date:
+    """A census table's publication date from ``measures/releases.csv``; where the file does not list it, the
+    end of the quarter :data:`~analysis.core.settings.CENSUS_RELEASE_QUARTERS_AFTER` after census day."""
+    return official_stats.read_releases(data_dir).get(measure_id) or official_stats.quarters_after(
+        period_end(year, "census_year"), settings.CENSUS_RELEASE_QUARTERS_AFTER
+    )
+
+
 def _census_with_national(data_dir) -> pd.DataFrame:
     census = census_table(data_dir)
     national = pd.DataFrame(
@@ -735,7 +798,8 @@ def observations(data_dir=None, as_at=None, audience: str = "internal") -> pd.Da
     """The long observations table (:data:`OBS_COLUMNS`), sorted; cached until inputs change.
 
     ``as_at`` (a quarter) keeps only observations whose period ends on or before the end of that
-    quarter (:func:`period_end`), so a report for a past quarter never shows later data. This is the
+    quarter (:func:`period_end`) and that were known by then (``known_at``: published on or before its
+    last day), so a report for a past quarter never shows later data nor hindsight. This is the
     one place reports are limited to their quarter; sections, charts and tables pass ``as_at`` on.
     ``audience="public"`` keeps only the rows the public may see (the one public filter,
     :func:`analysis.sources.markings.public_mask`).
@@ -746,8 +810,7 @@ def observations(data_dir=None, as_at=None, audience: str = "internal") -> pd.Da
     if as_at is None:
         frame = frame.copy()
     else:
-        ends = _observation_ends(str(config.data_dir(data_dir)), _input_files(data_dir))
-        frame = frame[ends <= as_at_end(as_at)].reset_index(drop=True)
+        frame = frame[~_after(str(config.data_dir(data_dir)), _input_files(data_dir), as_at)].reset_index(drop=True)
     if audience == "public":
         frame = frame[public_mask(frame["marking"], "measure observations")].reset_index(drop=True)
     return frame
@@ -759,7 +822,8 @@ def later_periods(data_dir=None, as_at=None, audience: str = "internal") -> bool
 
 
 def later_observations(data_dir=None, as_at=None, audience: str = "internal") -> int:
-    """How many observations ``audience`` may see are for periods ending after the end of quarter ``as_at``.
+    """How many observations ``audience`` may see are for periods ending after the end of quarter ``as_at``,
+    or became known after it (a later paper's figures for an earlier period count too).
 
     A report for ``as_at`` leaves them out (:func:`observations`); it may say that they exist, never show
     them. 0 when ``as_at`` is None or the data tree has no key-measures data.
@@ -769,17 +833,31 @@ def later_observations(data_dir=None, as_at=None, audience: str = "internal") ->
     if as_at is None or not config.measures_raw_dir(data_dir).exists():
         return 0
     root, key = str(config.data_dir(data_dir)), _input_files(data_dir)
-    later = _observation_ends(root, key) > as_at_end(as_at)
+    later = _after(root, key, as_at)
     if audience == "public":
         frame = _observations_cached(root, key)
         later = later & public_mask(frame["marking"], "measure observations").to_numpy()
     return int(later.sum())
 
 
+def _after(root: str, stamp_key, as_at) -> np.ndarray:
+    """True for each observation a report for quarter ``as_at`` leaves out: its period ends after the quarter's
+    last day, or it was not known by then (a blank known_at is never known)."""
+    end = as_at_end(as_at)
+    return (_observation_ends(root, stamp_key) > end) | (_observation_known(root, stamp_key) > end.isoformat())
+
+
 @lru_cache(maxsize=4)
 def _observation_ends(root: str, stamp_key) -> np.ndarray:
     frame = _observations_cached(root, stamp_key)
     return np.array([period_end(p, t) for p, t in zip(frame["period"], frame["period_type"])])
+
+
+@lru_cache(maxsize=4)
+def _observation_known(root: str, stamp_key) -> np.ndarray:
+    """Each observation's known_at as ISO text ('9999-12-31' where blank), for comparing with a date's."""
+    known = _observations_cached(root, stamp_key)["known_at"].fillna("").astype(str)
+    return np.where(known.str.strip() == "", "9999-12-31", known).astype(str)
 
 
 @lru_cache(maxsize=4)
@@ -804,6 +882,7 @@ def _observations_cached(root: str, _stamp_key) -> pd.DataFrame:
                 100 * r.minority / r.total,
                 CENSUS_SOURCE,
                 "2011 not 2021; summed from local authorities, approximate where boundaries differ",
+                _census_known_at("census_2011_ethnic_minority_share", "2011", data_dir),
             )
         )
     rows += _open_data_outcomes(data_dir)

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from analysis.compute.as_at import LaterData, later_data
+from analysis.compute.as_at import LaterData, known_rows, known_snapshots, later_data
 from analysis.compute.meaning import national as meaning
 from analysis.compute.progress import (
     APPLICABLE_STATUSES,
@@ -97,10 +97,6 @@ class Overview:
 
     def looked_at(self) -> list[str]:
         return sorted(self.look_at["force_id"].unique()) if self.look_at is not None else []
-
-
-def _qindex(series: pd.Series) -> pd.Series:
-    return series.map(lambda q: parse_quarter(q).index)
 
 
 def _funnels(quarter: Quarter, data_dir) -> tuple[Quarter | None, dict, str]:
@@ -193,8 +189,7 @@ def load_overview(
     forces = all_forces(data_dir)
     table, index, table_path, index_path = read_tracker_tables(fw.id, data_dir)
     later = later_data(q, index, data_dir, audience, framework=fw.id)  # before the index is cut to the quarter
-    table = table[_qindex(table["quarter"]) <= q.index] if len(table) else table
-    index = index[_qindex(index["quarter"]) <= q.index] if len(index) else index
+    table, index = known_rows(table, index, q), known_snapshots(index, q)  # known by the quarter's end
     submissions, status, shown, withheld = _trackers(q, fw, forces, table, index, audience)
 
     measure_quarter, funnels, missing = _funnels(q, data_dir)

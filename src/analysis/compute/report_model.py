@@ -14,7 +14,7 @@ from pathlib import Path
 import pandas as pd
 
 from analysis import __version__
-from analysis.compute.as_at import LaterData, later_data
+from analysis.compute.as_at import LaterData, known_rows, known_snapshots, later_data
 from analysis.compute.progress import (
     ChangeSummary,
     Summary,
@@ -157,8 +157,7 @@ def load_report(
     table, index, table_path, index_path = read_tracker_tables(fw.id, data_dir)
     table["item_order"] = pd.to_numeric(table["item_order"])
 
-    mine = table[table["force_id"] == the_force.id]
-    mine = mine[mine["quarter"].map(lambda q: parse_quarter(q).index) <= the_quarter.index]
+    mine = known_rows(table[table["force_id"] == the_force.id], index, the_quarter)  # known by the quarter's end
     current_all = mine[mine["quarter"] == the_quarter.id]
     # a recommendation with any OFFICIAL-SENSITIVE row this quarter is withheld whole, in every snapshot,
     # so neither its remaining parts nor its history can hint at what was withheld
@@ -176,8 +175,7 @@ def load_report(
                     withheld_parts[rec] = withheld_parts.get(rec, 0) + 1
 
     later = later_data(the_quarter, index, data_dir, audience, the_force.id, fw.id, fw.has_key_measures)
-    snaps = index[(index["force_id"] == the_force.id)]
-    snaps = snaps[snaps["quarter"].map(lambda q: parse_quarter(q).index) <= the_quarter.index]
+    snaps = known_snapshots(index[index["force_id"] == the_force.id], the_quarter)
     current_snap = snaps[snaps["quarter"] == the_quarter.id]
     snapshot = current_snap.iloc[0].to_dict() if len(current_snap) else None
     earlier = sorted((parse_quarter(q) for q in snaps["quarter"] if q != the_quarter.id), reverse=True)

@@ -160,3 +160,21 @@ FUNNEL_QUESTION_SIDES = ("below", "above")
 # improving, is read as forces moving together: the overview says to look first for a common cause (a change
 # in recording, in the courts, in the national rate) before a cause in each force (compute.meaning.national).
 MOVING_TOGETHER_SHARE = 1 / 3
+# --------------------------------------------------------------------------- known-at (issue 18)
+# A report for a quarter keeps only what was known (published) by the quarter's last day. Where a source does
+# not record when a figure or a tracker became known, these rules date it, each erring late.
+# Quarters after the quarter in which a Home Office outcomes or workforce period ends, at whose last day the
+# period counts as published. The open data tables are refreshed with each quarterly crime release about four
+# months after the quarter (the user guide was updated on 24 July 2024 for March and 24 October 2024 for
+# June); the end of the second quarter after (June -> 31 December) covers that with two months to spare.
+OFFICIAL_RELEASE_QUARTERS_AFTER = 2
+# A force-supplied figure whose file gives no known_at counts as known at the end of the quarter after the one
+# in which its period ends: papers reach a panel a few months after their data.
+UNDATED_FIGURE_QUARTERS_AFTER = 1
+# A tracker snapshot whose .meta.yaml gives no `published` date (a return imported with casey import) counts as
+# known at the end of this many quarters after its own: 0, its own quarter, because a return for a quarter is the
+# force's own statement of its position in that quarter, made for this report.
+UNDATED_SNAPSHOT_QUARTERS_AFTER = 0
+# Quarters after census day at whose end a census table counts as published when measures/releases.csv does not
+# date it: ethnic group came 20 months after census day in 2021 and 22 months after in 2011; two years errs late.
+CENSUS_RELEASE_QUARTERS_AFTER = 8

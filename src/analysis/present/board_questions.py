@@ -173,7 +173,8 @@ def questions(report) -> list[Question]:
         )
         out.append(
             Question(
-                f"Why was no tracker submitted for {quarter}, and when will the board see one?{earlier}",
+                f"Why had no tracker for {quarter} been received or published by the end of the quarter, and when will the "
+                f"board see one?{earlier}",
                 [(f"{label.lower()}s", "recommendations")],
                 "missing-tracker",
                 (meaning.Concern(ConcernKind.MISSING_TRACKER, report.quarter.id),),

@@ -190,7 +190,7 @@ def status_mix(report: Report, ledger: ClaimLedger | None = None) -> str:
     head = f'<div class="status-mix"><h2 id="status-mix">Status of the {esc(label)}s</h2>'
     if not report.has_tracker:
         inner = (
-            f"<strong>No tracker was submitted for {esc(report.quarter.label)}.</strong> "
+            f"<strong>No tracker for {esc(report.quarter.label)} was received or published by the end of the quarter.</strong> "
             f"No {esc(label)} has a status this quarter."
         )
         note = claimed(
@@ -329,7 +329,7 @@ def changed_lines(report: Report) -> list[tuple[str, str, dict]]:
         line = (
             f"No tracker this quarter; the latest earlier tracker is for {prev.label}."
             if prev
-            else "No tracker has been submitted by this force yet."
+            else "No tracker from this force was received or published by the end of the quarter."
         )
         return [("changed.none", line, {"value": prev.id if prev else None, "rule": "no_tracker"})]
     if report.changes is None:
@@ -701,7 +701,8 @@ def recommendations(report: Report, ledger: ClaimLedger | None = None) -> str:
         claimed(
             "p",
             "recommendations.none",
-            f"No tracker was submitted for {esc(report.quarter.label)}, so no {esc(fw.item_label.lower())} "
+            f"No tracker for {esc(report.quarter.label)} was received or published by the end of the quarter, so no "
+            f"{esc(fw.item_label.lower())} "
             "has a status, owner or evidence this quarter. The table lists what the review asked.",
             ledger,
             value=0,

@@ -75,7 +75,8 @@ def _summary(report: Report, ledger: ClaimLedger | None) -> tuple[list[str], lis
     force = report.force.name
     if not report.has_tracker:
         paras = [
-            f"No {fw.short_title} tracker was submitted for {force} for {report.quarter.label}, so this report "
+            f"No {fw.short_title} tracker for {force} for {report.quarter.label} was received or published by the end "
+            f"of the quarter, so this report "
             f"carries no {label} statuses for the quarter."
             + (
                 f" The most recent earlier tracker is for {report.previous_quarter.label}."
@@ -409,15 +410,15 @@ def later_data_sentence(later, ledger: ClaimLedger | None = None, whose: str = "
         return ""
     q = later.quarter
     end = f"{q.end.day} {q.end:%B %Y}"
+    # "or published after it": a later paper's figure, or a tracker known later, for an earlier period counts too
+    known = "this report shows only what was known by the end of the quarter."
     if later.observations:
-        held = f"Figures for periods after the end of {q.label} ({end})"
-        if later.trackers:
-            held += f", and {whose} trackers for later quarters,"
-        text = f"{held} are held but left out: this report covers periods up to the end of the quarter only."
+        held = "Figures" + (f", and {whose} trackers," if later.trackers else "")
+        text = f"{held} for periods after the end of {q.label} ({end}) or published after it are held but left out: {known}"
     else:
         text = (
-            f"{whose[0].upper()}{whose[1:]} trackers for quarters after {q.label} are held but left out: this "
-            f"report covers periods up to the end of the quarter ({end}) only."
+            f"{whose[0].upper()}{whose[1:]} trackers for quarters after {q.label}, or published after its end "
+            f"({end}), are held but left out: {known}"
         )
     _claim(
         ledger,
@@ -425,9 +426,9 @@ def later_data_sentence(later, ledger: ClaimLedger | None = None, whose: str = "
         sentence=text,
         value={"observations": later.observations, "tracker_snapshots": later.trackers},
         comparator=q.end.isoformat(),
-        method="observations the audience may see whose period ends after the quarter's last day, and tracker "
-        "snapshots for later quarters, counted and left out of the report (neither their periods nor their "
-        "values are shown)",
+        method="observations the audience may see whose period ends after the quarter's last day or whose known_at "
+        "(publication date) is after it, and tracker snapshots for later quarters or known after it, counted and "
+        "left out of the report (neither their periods nor their values are shown)",
         window=q.id,
         source_file=later.observations_file if later.observations else later.trackers_file,
         detail={"tracker_source_file": later.trackers_file},

@@ -34,6 +34,8 @@ SNAPSHOT_COLUMNS = [
     "source_file",
     "sha256",
     "rows",
+    "known_at",  # when the snapshot's document became known (issue 18): as_at keeps a snapshot only once known
+    "known_because",
 ]
 TRACKER_TABLE_COLUMNS = ["framework", "force_id", "quarter", "as_of", *TRACKER_COLUMNS, "item_order"]
 
@@ -114,6 +116,8 @@ def build_trackers(data_dir=None) -> BuildResult:
                     "source_file": _relative(snap.path, data_dir),
                     "sha256": file_sha256(snap.path),
                     "rows": len(frame),
+                    "known_at": snap.known_at,
+                    "known_because": snap.known_because,
                 }
             )
         table = pd.concat(tables, ignore_index=True) if tables else pd.DataFrame(columns=TRACKER_TABLE_COLUMNS)

@@ -8,17 +8,22 @@ missing columns when a file is not in the expected layout.
   outcomes per force per quarter, on both bases (closed / recorded).
 * :func:`read_workforce` and :func:`workforce_ethnic_minority` — police
   workforce open data -> headcount by ethnic group per force per year.
+* Known-at (issue 18): :func:`release_known_at` dates a Home Office period by the release rule in settings,
+  :func:`quarters_after` is the shared "end of the n-th quarter after" rule, and :func:`read_releases` reads
+  ``measures/releases.csv``, the publication dates of the other official tables.
 """
 
 from __future__ import annotations
 
+import csv
+import datetime as dt
 import re
 from pathlib import Path
 
 import pandas as pd
 
-from analysis.core import config
-from analysis.core.periods import from_fy_q
+from analysis.core import config, settings
+from analysis.core.periods import from_fy_q, quarter_of
 
 OUTCOME_COLUMNS = (
     "Financial Year",
@@ -313,3 +318,46 @@ def workforce_ethnic_minority(workforce: pd.DataFrame, worker_type: str | None =
     )
     out = frame.groupby(["force_id", "year"], as_index=False)[["ethnic_minority", "stated", "headcount"]].sum()
     return out.sort_values(["force_id", "year"]).reset_index(drop=True)
+
+
+# --------------------------------------------------------------------------- when a release became known
+RELEASES_FILE = "releases.csv"
+RELEASE_COLUMNS = ("source", "measure_ids", "published", "basis")
+
+
+def quarters_after(day: dt.date, quarters: int) -> dt.date:
+    """The last day of the financial quarter ``quarters`` after the one holding ``day`` (0: its own)."""
+    return quarter_of(day).minus(-quarters).end
+
+
+def release_known_at(period_end: dt.date) -> dt.date:
+    """When a Home Office outcomes or workforce period ending on ``period_end`` counts as published: the end of
+    the quarter :data:`~analysis.core.settings.OFFICIAL_RELEASE_QUARTERS_AFTER` after (the copies we hold do not
+    record release dates; the rule errs late)."""
+    return quarters_after(period_end, settings.OFFICIAL_RELEASE_QUARTERS_AFTER)
+
+
+def read_releases(data_dir=None) -> dict[str, dt.date]:
+    """Measure id -> publication date, from ``data/raw/measures/releases.csv`` (empty when the file is absent).
+
+    Raises ValueError naming the file, row and field for a missing column or a date that is not ISO."""
+    path = config.measures_raw_dir(data_dir) / RELEASES_FILE
+    if not path.exists():
+        return {}
+    out: dict[str, dt.date] = {}
+    with open(path, newline="", encoding="utf-8") as f:
+        reader = csv.DictReader(f)
+        missing = [c for c in RELEASE_COLUMNS if c not in (reader.fieldnames or [])]
+        if missing:
+            raise ValueError(f"{path}: header: missing column(s) {', '.join(missing)}")
+        for row_no, row in enumerate(reader, start=2):
+            try:
+                published = dt.date.fromisoformat(row["published"].strip())
+            except ValueError:
+                raise ValueError(
+                    f"{path}: row {row_no}: published: {row['published']!r} is not a date (YYYY-MM-DD)"
+                ) from None
+            for measure_id in row["measure_ids"].split(";"):
+                if measure_id.strip():
+                    out[measure_id.strip()] = published
+    return out

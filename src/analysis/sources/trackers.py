@@ -9,6 +9,7 @@ it: the header is row 1) and the field.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import io
 import re
@@ -540,6 +541,20 @@ class Snapshot:
     def as_of(self) -> str:
         return str(self.meta.get("as_of") or parse_quarter(self.quarter).end.isoformat())
 
+    @property
+    def known_at(self) -> str:
+        """When the snapshot became known: its document's ``published`` date, else the end of the quarter
+        :data:`~analysis.core.settings.UNDATED_SNAPSHOT_QUARTERS_AFTER` after its own (a force's return)."""
+        if self.meta.get("published"):
+            return str(self.meta["published"])
+        return parse_quarter(self.quarter).minus(-settings.UNDATED_SNAPSHOT_QUARTERS_AFTER).end.isoformat()
+
+    @property
+    def known_because(self) -> str:
+        if self.meta.get("published"):
+            return " ".join(str(self.meta.get("published_because", "")).split())
+        return "no published date in the .meta.yaml: taken as known by the end of its quarter (a force's return)"
+
 
 def read_meta(tracker_path: Path) -> dict:
     meta_path = tracker_path.with_name(tracker_path.stem + ".meta.yaml")
@@ -551,7 +566,32 @@ def read_meta(tracker_path: Path) -> dict:
         raise TrackerError([Problem(str(meta_path), "file", "content", f"not valid YAML: {exc}")]) from exc
     if not isinstance(meta, dict):
         raise TrackerError([Problem(str(meta_path), "file", "content", "expected a mapping of keys")])
-    return {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in meta.items()}
+    meta = {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in meta.items()}
+    problems = _published_problems(meta, str(meta_path))
+    if problems:
+        raise TrackerError(problems)
+    return meta
+
+
+def _published_problems(meta: dict, where: str) -> list[Problem]:
+    """``published`` (when the source document became known) must be a date, and not before ``as_of``."""
+    if "published" not in meta or meta["published"] in (None, ""):
+        return []
+    try:
+        published = dt.date.fromisoformat(str(meta["published"]))
+    except ValueError:
+        return [Problem(where, "file", "published", f"{meta['published']!r} is not a date (YYYY-MM-DD)")]
+    try:
+        as_of = dt.date.fromisoformat(str(meta.get("as_of", "")))
+    except ValueError:
+        return []
+    if published < as_of:
+        return [
+            Problem(
+                where, "file", "published", f"{published} is before as_of {as_of}: a position is known after it holds"
+            )
+        ]
+    return []
 
 
 def locate(path: Path, data_dir=None) -> tuple[str, str, str] | None:
