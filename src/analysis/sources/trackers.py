@@ -44,6 +44,9 @@ COLUMNS = [
 # Optional: a short reason for the status in the analyst's or force's own words, printed beside it.
 OPTIONAL_COLUMNS = ["status_reason"]
 TRACKER_COLUMNS = [*COLUMNS, *OPTIONAL_COLUMNS]  # what a validated tracker holds, optional columns filled
+# The template's grey context columns (written from the catalogue, never read back): every reader drops them, so a
+# returned template gives one answer whether it is imported or placed in data/raw by hand.
+CONTEXT_COLUMNS = ["section", "title", "casey_summary", "previous_status"]
 STATUSES = ["not_started", "in_progress", "complete", "not_applicable", "not_assessed"]
 MARKINGS = list(MARKING_NAMES)
 STATUS_BASES = ["stated", "assessed"]
@@ -385,10 +388,27 @@ def _read_xlsx(path: Path, raw: bytes) -> pd.DataFrame:
 # --- normalising and validating ------------------------------------------------------------
 
 
-def _normalise(frame: pd.DataFrame) -> pd.DataFrame:
+def canonical_headings(columns, name: str, known=(*TRACKER_COLUMNS, *CONTEXT_COLUMNS)):
+    """The one header rule for trackers (:mod:`analysis.sources.headers`): each heading as the column it names
+    (or as written, when it names none), and a problem for every second heading naming a column already named.
+    Build, validate and import all read headings through here, so a file gets one answer."""
+    renamed, clashes = headers.match(columns, list(known))
+    problems = [Problem(name, "header", heading, message) for heading, message in clashes]
+    seen = {heading for heading, _ in clashes}  # each clash reported once
+    for heading in renamed:  # the same name twice (a mapping that renamed two columns to one)
+        if heading in seen and heading in known and not any(p.field == heading for p in problems):
+            problems.append(Problem(name, "header", heading, "two columns give this field; keep one"))
+        seen.add(heading)
+    return renamed, problems
+
+
+def _normalise(frame: pd.DataFrame, name: str) -> tuple[pd.DataFrame, list[Problem]]:
     frame = frame.copy()
     # the one header rule: "Marking" or " Recommendation ID " are the columns they name, in build as in import
-    frame.columns = headers.match(frame.columns, TRACKER_COLUMNS)[0]
+    frame.columns, problems = canonical_headings(frame.columns, name)
+    if problems:
+        return frame, problems
+    frame = frame.drop(columns=[c for c in CONTEXT_COLUMNS if c in frame.columns])
     for column in frame.columns:
         frame[column] = frame[column].fillna("").astype(str).map(normalise_text)
     if "status" in frame:
@@ -398,7 +418,7 @@ def _normalise(frame: pd.DataFrame) -> pd.DataFrame:
     if "status_basis" in frame:
         frame["status_basis"] = frame["status_basis"].str.lower()
     # Drop rows that are entirely blank (trailing rows left in spreadsheets).
-    return frame[(frame != "").any(axis=1)]
+    return frame[(frame != "").any(axis=1)], []
 
 
 def _schema(framework: Framework) -> pa.DataFrameSchema:
@@ -442,21 +462,18 @@ def _schema(framework: Framework) -> pa.DataFrameSchema:
 
 def validate_frame(frame: pd.DataFrame, framework: Framework, name: str) -> tuple[pd.DataFrame, list[Problem]]:
     """Normalise and check a tracker; return the clean frame and every problem found."""
-    frame = _normalise(frame)
-    problems: list[Problem] = []
+    frame, problems = _normalise(frame, name)
+    if problems:
+        return frame, problems
     missing = [c for c in COLUMNS if c not in frame.columns]
     extra = [c for c in frame.columns if c not in TRACKER_COLUMNS]
     for column in missing:
         problems.append(Problem(name, "header", column, "required column is missing"))
     expected = f"only {', '.join(COLUMNS)} (and optionally {', '.join(OPTIONAL_COLUMNS)})"
     for column in extra:
-        duplicate = headers.canonical(column, TRACKER_COLUMNS)  # a second heading for a column already read
-        message = (
-            f"names the same column as another heading ({duplicate})"
-            if duplicate
-            else headers.unknown_message(column, TRACKER_COLUMNS, expected)
+        problems.append(
+            Problem(name, "header", column or "(blank)", headers.unknown_message(column, TRACKER_COLUMNS, expected))
         )
-        problems.append(Problem(name, "header", column or "(blank)", message))
     if missing or extra:
         return frame, problems
     for column in OPTIONAL_COLUMNS:
