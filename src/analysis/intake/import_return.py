@@ -267,7 +267,11 @@ def apply_mapping(frame: pd.DataFrame, mapping: Mapping, name: str) -> tuple[pd.
     frame = frame[[c for c in frame.columns if c not in ignored]]
     renamed, problems = canonical_headings([rename.get(c, c) for c in frame.columns], name)
     if problems:  # two of the force's columns give one field (both a "Protective Marking" and a "marking")
-        return frame, [Problem(p.file, p.row, _source_heading(frame, renamed, p.field), p.message) for p in problems], []
+        return (
+            frame,
+            [Problem(p.file, p.row, _source_heading(frame, renamed, p.field), p.message) for p in problems],
+            [],
+        )
     frame = frame.set_axis(renamed, axis=1)
     for column, default in mapping.defaults.items():
         if column not in frame.columns:
