@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
-import io
 import math
 from dataclasses import dataclass
 from functools import lru_cache
@@ -33,7 +32,7 @@ from analysis.core.periods import Quarter, parse_quarter
 from analysis.core.settings import KNOWN_GAPS, TREND_QUARTERS  # noqa: F401 (re-exported)
 from analysis.sources import headers, official_stats
 from analysis.sources.markings import DEFAULT_MEASURE_MARKING, canonical_marking, marking_error, public_mask
-from analysis.sources.trackers import Problem, TrackerError, read_text
+from analysis.sources.trackers import Problem, TrackerError, read_raw
 
 NATIONAL_ID = "england-and-wales"
 NATIONAL_NAME = "England and Wales"
@@ -427,16 +426,12 @@ def check_local(path: Path, data_dir=None) -> tuple[pd.DataFrame, list[Problem]]
     protective marking (default OFFICIAL when the column is absent).
     """
     name = str(path)
-    try:
-        text = read_text(path)
+    try:  # the one reader of files people send: bounded, sniffed, decoded per file (analysis.sources.trackers)
+        frame = read_raw(path, what="a measures file")
     except TrackerError as exc:
         return pd.DataFrame(columns=OBS_COLUMNS), exc.problems
-    try:
-        frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
-    except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-        return pd.DataFrame(columns=OBS_COLUMNS), [
-            Problem(name, "file", "format", f"not readable as CSV: {' '.join(str(exc).split())}")
-        ]
+    frame = frame.fillna("")
+    frame = frame[(frame != "").any(axis=1)]  # blank lines dropped; the index keeps the file's row numbers
     # one header rule (analysis.sources.headers): "Marking" is the marking column, and a heading that is not a
     # known column refuses the file; it is never dropped, so a misspelt marking can never read as OFFICIAL
     known = [*LOCAL_COLUMNS, "marking"]
@@ -467,8 +462,8 @@ def check_local(path: Path, data_dir=None) -> tuple[pd.DataFrame, list[Problem]]
         ]
     registry = load_registry(data_dir)
     problems = []
-    for i, r in enumerate(frame.itertuples(index=False)):
-        row = i + 2  # the header is row 1
+    for i, r in zip(frame.index, frame.itertuples(index=False)):
+        row = int(i) + 2  # the header is row 1
         if r.force_id.strip() != owner:
             problems.append(Problem(name, row, "force_id", f"{r.force_id!r}: this file holds {owner}'s measures only"))
         if r.measure_id.strip() not in registry:

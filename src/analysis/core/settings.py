@@ -141,8 +141,8 @@ PNG_COMPRESS_LEVEL = 1
 # --------------------------------------------------------------------------- hostile and broken input
 # Limits no real tracker comes near (the framework has under 100 items; the largest tracker on file is about
 # 20 KB), checked before a file is read or parsed in full, so any input costs bounded time and memory.
-TRACKER_MAX_FILE_BYTES = 20 * 1024 * 1024  # a CSV, or an .xlsx as stored
-TRACKER_MAX_UNZIPPED_BYTES = 50 * 1024 * 1024  # an .xlsx once unzipped (a zip bomb stops here)
+TRACKER_MAX_FILE_BYTES = 20 * 1024 * 1024  # a CSV, or an .xlsx or .ods as stored
+TRACKER_MAX_UNZIPPED_BYTES = 50 * 1024 * 1024  # an .xlsx or .ods once unzipped (a zip bomb stops here)
 TRACKER_MAX_ROWS = 2_000
 TRACKER_MAX_COLUMNS = 60
 TRACKER_MAX_CELL_CHARS = 20_000  # about eight pages of text in one cell

@@ -504,7 +504,7 @@ def import_tracker(
         return result
     _summarise_change(checked, framework, the_force, the_quarter, data_dir, result)
 
-    existing = [p for p in (target, target.with_suffix(".xlsx")) if p.exists()]
+    existing = [p for p in (target, target.with_suffix(".xlsx"), target.with_suffix(".ods")) if p.exists()]
     if existing and not replace:
         raise SnapshotExists(
             f"{existing[0]} already exists; give --replace to replace it (the current file is kept in {target.parent / '.replaced'})"
@@ -568,5 +568,5 @@ def _write(
         )
     )
     for old in existing:
-        if old != target:  # an .xlsx snapshot replaced by the .csv (its copy is kept)
+        if old != target:  # an .xlsx or .ods snapshot replaced by the .csv (its copy is kept)
             old.unlink()
