@@ -116,3 +116,26 @@ def test_a_measures_file_is_read_by_the_same_bounded_reader(measures_tree):
     assert problems == [
         f"{path}: file: format: this is a zip file (an Excel workbook?) with a .csv name; save it as CSV, or name it .xlsx"
     ]
+
+
+@pytest.mark.parametrize(
+    ("column", "text", "message"),
+    [
+        ("value", "nan", "'nan' is not a number"),
+        ("value", "inf", "'inf' is not a number"),
+        ("value", "-Infinity", "'-Infinity' is not a number"),
+        ("numerator", "1e308", "'1e308' is not a count from 0 to 1,000,000,000,000"),
+        ("numerator", "-5", "'-5' is not a count from 0"),
+        ("denominator", "-1", "'-1' is not a count from 0"),
+        ("denominator", "0", "'0': a denominator of 0 gives no rate"),
+    ],
+)
+def test_impossible_figures_in_a_measures_file_refuse_it(measures_tree, column, text, message):
+    from analysis.compute import measures
+
+    path = measures_tree / "raw/measures/local/leicestershire.csv"
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    frame.loc[0, column] = text
+    frame.to_csv(path, index=False)
+    problems = [str(p) for p in measures.check_local(path, measures_tree)[1]]
+    assert len(problems) == 1 and problems[0].startswith(f"{path}: row 2: {column}: {message}"), problems

@@ -29,7 +29,7 @@ from analysis.core import config
 from analysis.core.atomic import write_text
 from analysis.core.forces import all_forces
 from analysis.core.periods import Quarter, parse_quarter
-from analysis.core.settings import KNOWN_GAPS, TREND_QUARTERS  # noqa: F401 (re-exported)
+from analysis.core.settings import KNOWN_GAPS, MEASURE_MAX_COUNT, TREND_QUARTERS  # noqa: F401 (re-exported)
 from analysis.sources import headers, official_stats
 from analysis.sources.markings import DEFAULT_MEASURE_MARKING, canonical_marking, marking_error, public_mask
 from analysis.sources.trackers import Problem, TrackerError, read_raw
@@ -469,9 +469,9 @@ def check_local(path: Path, data_dir=None) -> tuple[pd.DataFrame, list[Problem]]
         if r.measure_id.strip() not in registry:
             problems.append(Problem(name, row, "measure_id", f"{r.measure_id!r} is not in the measure registry"))
         for column in ("numerator", "denominator", "value"):
-            cell = getattr(r, column).replace(",", "").strip()
-            if cell and pd.isna(pd.to_numeric(cell, errors="coerce")):
-                problems.append(Problem(name, row, column, f"{getattr(r, column)!r} is not a number"))
+            message = _number_problem(column, getattr(r, column))
+            if message:
+                problems.append(Problem(name, row, column, message))
         if canonical_marking(r.marking) is None:
             problems.append(Problem(name, row, "marking", marking_error(r.marking)))
     frame = frame[OBS_COLUMNS].copy()
@@ -479,6 +479,22 @@ def check_local(path: Path, data_dir=None) -> tuple[pd.DataFrame, list[Problem]]
     for column in ("numerator", "denominator", "value"):
         frame[column] = pd.to_numeric(frame[column].str.replace(",", ""), errors="coerce")
     return frame, problems
+
+
+def _number_problem(column: str, text: str) -> str | None:
+    """Why a figure in a force-supplied file cannot be used, or None: blank, or a finite number; a count (numerator,
+    denominator) from 0 to MEASURE_MAX_COUNT, a denominator above 0 (NaN, inf, 1e308, -5 and a zero base refused)."""
+    cell = text.replace(",", "").strip()
+    if not cell:
+        return None
+    number = pd.to_numeric(cell, errors="coerce")
+    if pd.isna(number) or not math.isfinite(number):
+        return f"{text!r} is not a number"
+    if column in ("numerator", "denominator") and not 0 <= number <= MEASURE_MAX_COUNT:
+        return f"{text!r} is not a count from 0 to {MEASURE_MAX_COUNT:,}"
+    if column == "denominator" and number == 0:
+        return f"{text!r}: a denominator of 0 gives no rate; leave it blank if there is none"
+    return None
 
 
 def local_problems(data_dir=None) -> list[Problem]:
