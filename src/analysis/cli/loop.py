@@ -126,9 +126,9 @@ def register(subparsers) -> None:
     p.set_defaults(func=cmd_template)
 
     p = subparsers.add_parser(
-        "import", help="check a returned tracker (xlsx or csv) and file it as the force's snapshot"
+        "import", help="check a returned tracker (xlsx, ods or csv) and file it as the force's snapshot"
     )
-    p.add_argument("path", help="the returned workbook or CSV")
+    p.add_argument("path", help="the returned workbook (.xlsx or .ods) or CSV")
     p.add_argument("--force", required=True)
     p.add_argument("--quarter", required=True)
     p.add_argument("--framework", default=config.DEFAULT_FRAMEWORK)

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
-import io
 import math
 from dataclasses import dataclass
 from functools import lru_cache
@@ -30,10 +29,10 @@ from analysis.core import config, settings
 from analysis.core.atomic import write_text
 from analysis.core.forces import all_forces
 from analysis.core.periods import Quarter, parse_quarter
-from analysis.core.settings import KNOWN_GAPS, TREND_QUARTERS  # noqa: F401 (re-exported)
+from analysis.core.settings import KNOWN_GAPS, MEASURE_MAX_COUNT, TREND_QUARTERS  # noqa: F401 (re-exported)
 from analysis.sources import headers, official_stats
 from analysis.sources.markings import DEFAULT_MEASURE_MARKING, canonical_marking, marking_error, public_mask
-from analysis.sources.trackers import Problem, TrackerError, read_text
+from analysis.sources.trackers import Problem, TrackerError, read_raw
 
 NATIONAL_ID = "england-and-wales"
 NATIONAL_NAME = "England and Wales"
@@ -435,16 +434,12 @@ def check_local(path: Path, data_dir=None) -> tuple[pd.DataFrame, list[Problem]]
     protective marking (default OFFICIAL when the column is absent).
     """
     name = str(path)
-    try:
-        text = read_text(path)
+    try:  # the one reader of files people send: bounded, sniffed, decoded per file (analysis.sources.trackers)
+        frame = read_raw(path, what="a measures file")
     except TrackerError as exc:
         return pd.DataFrame(columns=OBS_COLUMNS), exc.problems
-    try:
-        frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
-    except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-        return pd.DataFrame(columns=OBS_COLUMNS), [
-            Problem(name, "file", "format", f"not readable as CSV: {' '.join(str(exc).split())}")
-        ]
+    frame = frame.fillna("")
+    frame = frame[(frame != "").any(axis=1)]  # blank lines dropped; the index keeps the file's row numbers
     # one header rule (analysis.sources.headers): "Marking" is the marking column, and a heading that is not a
     # known column refuses the file; it is never dropped, so a misspelt marking can never read as OFFICIAL
     known = [*LOCAL_COLUMNS, "marking", "known_at"]
@@ -477,16 +472,16 @@ def check_local(path: Path, data_dir=None) -> tuple[pd.DataFrame, list[Problem]]
         ]
     registry = load_registry(data_dir)
     problems = []
-    for i, r in enumerate(frame.itertuples(index=False)):
-        row = i + 2  # the header is row 1
+    for i, r in zip(frame.index, frame.itertuples(index=False)):
+        row = int(i) + 2  # the header is row 1
         if r.force_id.strip() != owner:
             problems.append(Problem(name, row, "force_id", f"{r.force_id!r}: this file holds {owner}'s measures only"))
         if r.measure_id.strip() not in registry:
             problems.append(Problem(name, row, "measure_id", f"{r.measure_id!r} is not in the measure registry"))
         for column in ("numerator", "denominator", "value"):
-            cell = getattr(r, column).replace(",", "").strip()
-            if cell and pd.isna(pd.to_numeric(cell, errors="coerce")):
-                problems.append(Problem(name, row, column, f"{getattr(r, column)!r} is not a number"))
+            message = _number_problem(column, getattr(r, column))
+            if message:
+                problems.append(Problem(name, row, column, message))
         if canonical_marking(r.marking) is None:
             problems.append(Problem(name, row, "marking", marking_error(r.marking)))
         problems += _known_at_problems(name, row, r)
@@ -525,6 +520,22 @@ def _figure_known_at(known_at: str, period: str, period_type: str) -> str:
     if end == dt.date.min:
         return ""
     return official_stats.quarters_after(end, settings.UNDATED_FIGURE_QUARTERS_AFTER).isoformat()
+
+
+def _number_problem(column: str, text: str) -> str | None:
+    """Why a figure in a force-supplied file cannot be used, or None: blank, or a finite number; a count (numerator,
+    denominator) from 0 to MEASURE_MAX_COUNT, a denominator above 0 (NaN, inf, 1e308, -5 and a zero base refused)."""
+    cell = text.replace(",", "").strip()
+    if not cell:
+        return None
+    number = pd.to_numeric(cell, errors="coerce")
+    if pd.isna(number) or not math.isfinite(number):
+        return f"{text!r} is not a number"
+    if column in ("numerator", "denominator") and not 0 <= number <= MEASURE_MAX_COUNT:
+        return f"{text!r} is not a count from 0 to {MEASURE_MAX_COUNT:,}"
+    if column == "denominator" and number == 0:
+        return f"{text!r}: a denominator of 0 gives no rate; leave it blank if there is none"
+    return None
 
 
 def local_problems(data_dir=None) -> list[Problem]:

@@ -141,11 +141,14 @@ PNG_COMPRESS_LEVEL = 1
 # --------------------------------------------------------------------------- hostile and broken input
 # Limits no real tracker comes near (the framework has under 100 items; the largest tracker on file is about
 # 20 KB), checked before a file is read or parsed in full, so any input costs bounded time and memory.
-TRACKER_MAX_FILE_BYTES = 20 * 1024 * 1024  # a CSV, or an .xlsx as stored
-TRACKER_MAX_UNZIPPED_BYTES = 50 * 1024 * 1024  # an .xlsx once unzipped (a zip bomb stops here)
+TRACKER_MAX_FILE_BYTES = 20 * 1024 * 1024  # a CSV, or an .xlsx or .ods as stored
+TRACKER_MAX_UNZIPPED_BYTES = 50 * 1024 * 1024  # an .xlsx or .ods once unzipped (a zip bomb stops here)
 TRACKER_MAX_ROWS = 2_000
 TRACKER_MAX_COLUMNS = 60
 TRACKER_MAX_CELL_CHARS = 20_000  # about eight pages of text in one cell
+# A count in a force-supplied measures file above this is a typing or export error (England and Wales record about
+# 7 million crimes a year); 1e308 would overflow every sum and chart it reached.
+MEASURE_MAX_COUNT = 10**12
 # First characters that make a spreadsheet cell a formula or a command (OWASP "CSV Injection"), with their
 # fullwidth forms, which some spreadsheet locales also accept; such text is written with a leading '.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")

@@ -27,14 +27,16 @@ from analysis.core.errors import UsageError
 from analysis.core.forces import Force, get_force
 from analysis.core.periods import PeriodError, Quarter, parse_quarter
 from analysis.intake.reference_matching import DEFAULT_THRESHOLD, Match, match_reference
-from analysis.intake.template import CONTEXT_COLUMNS, previous_snapshot, read_template_identity
+from analysis.intake.template import previous_snapshot, read_template_identity
 from analysis.sources import headers
 from analysis.sources.catalogue import Framework, load_framework
 from analysis.sources.trackers import (
+    CONTEXT_COLUMNS,
     HEADER_ROW,
     TRACKER_COLUMNS,
     Problem,
     TrackerError,
+    canonical_headings,
     formula_cells,
     load_tracker,
     read_raw,
@@ -224,18 +226,16 @@ def snapshot_path(framework_id: str, force_id: str, quarter: Quarter, data_dir=N
     return config.trackers_dir(data_dir) / framework_id / force_id / f"{quarter.id}.csv"
 
 
-def _canonical_header(text: str) -> str:
-    """Lenient canonical names for files without a mapping: 'Recommendation ID' -> recommendation_id."""
-    return headers.canonical(text, [*TRACKER_COLUMNS, *CONTEXT_COLUMNS]) or str(text).strip()
-
-
 def apply_mapping(frame: pd.DataFrame, mapping: Mapping, name: str) -> tuple[pd.DataFrame, list[Problem], list[str]]:
-    """Rename a force's own columns to the canonical ones; return the frame, problems and the reference-text columns used."""
-    headers = {_key(c): c for c in frame.columns}
+    """Rename a force's own columns to the canonical ones; return the frame, problems and the reference-text columns used.
+
+    The mapping's headings are matched by the one header rule (:func:`analysis.sources.headers.fold`); a heading it
+    does not name is refused unless it already names a tracker column under the same rule ("Marking")."""
+    by_fold = {headers.fold(c): c for c in frame.columns}
     problems: list[Problem] = []
     rename = {}
     for canonical, heading in mapping.columns.items():
-        actual = headers.get(_key(heading))
+        actual = by_fold.get(headers.fold(heading))
         if actual is None:
             if canonical in mapping.defaults:
                 continue
@@ -244,10 +244,13 @@ def apply_mapping(frame: pd.DataFrame, mapping: Mapping, name: str) -> tuple[pd.
             )
         else:
             rename[actual] = canonical
-    also = [headers[_key(c)] for c in mapping.also if _key(c) in headers]
-    ignored = {headers[_key(c)] for c in mapping.ignore if _key(c) in headers}
+    also = [by_fold[headers.fold(c)] for c in mapping.also if headers.fold(c) in by_fold]
+    ignored = {by_fold[headers.fold(c)] for c in mapping.ignore if headers.fold(c) in by_fold}
     for column in frame.columns:
-        if column in rename or column in ignored or column in also or column in TRACKER_COLUMNS:
+        if column in rename or column in ignored or column in also:
+            continue
+        if headers.canonical(column, TRACKER_COLUMNS):
+            rename[column] = headers.canonical(column, TRACKER_COLUMNS)
             continue
         if str(column).startswith("Unnamed: ") and (frame[column].astype(str).str.strip() == "").all():
             continue  # an empty column with no heading
@@ -261,8 +264,15 @@ def apply_mapping(frame: pd.DataFrame, mapping: Mapping, name: str) -> tuple[pd.
         )
     if problems:
         return frame, problems, []
-    frame = frame.rename(columns=rename)
     frame = frame[[c for c in frame.columns if c not in ignored]]
+    renamed, problems = canonical_headings([rename.get(c, c) for c in frame.columns], name)
+    if problems:  # two of the force's columns give one field (both a "Protective Marking" and a "marking")
+        return (
+            frame,
+            [Problem(p.file, p.row, _source_heading(frame, renamed, p.field), p.message) for p in problems],
+            [],
+        )
+    frame = frame.set_axis(renamed, axis=1)
     for column, default in mapping.defaults.items():
         if column not in frame.columns:
             frame[column] = default
@@ -272,6 +282,11 @@ def apply_mapping(frame: pd.DataFrame, mapping: Mapping, name: str) -> tuple[pd.
         if column in frame.columns:
             frame[column] = frame[column].map(lambda v, t=table: t.get(_key(v), v))
     return frame, [], also
+
+
+def _source_heading(frame: pd.DataFrame, renamed: list[str], field_name: str) -> str:
+    """The headings in the force's file that became ``field_name``, for a message the force can act on."""
+    return " and ".join(repr(str(c)) for c, r in zip(frame.columns, renamed) if r == field_name) or field_name
 
 
 def _wrong_template(
@@ -319,7 +334,11 @@ def _canonical_columns(frame: pd.DataFrame, mapping: Mapping | None, name: str, 
         frame = data
         result.notes.append(f"columns mapped with {mapping.path or mapping.id}")
     else:
-        frame.columns = [c if c == "_row" else _canonical_header(c) for c in frame.columns]
+        renamed, problems = canonical_headings(frame.columns, name)
+        if problems:
+            result.problems = problems
+            return None
+        frame.columns = renamed
     return frame.drop(columns=[c for c in CONTEXT_COLUMNS if c in frame.columns]), also
 
 
@@ -485,7 +504,7 @@ def import_tracker(
         return result
     _summarise_change(checked, framework, the_force, the_quarter, data_dir, result)
 
-    existing = [p for p in (target, target.with_suffix(".xlsx")) if p.exists()]
+    existing = [p for p in (target, target.with_suffix(".xlsx"), target.with_suffix(".ods")) if p.exists()]
     if existing and not replace:
         raise SnapshotExists(
             f"{existing[0]} already exists; give --replace to replace it (the current file is kept in {target.parent / '.replaced'})"
@@ -549,5 +568,5 @@ def _write(
         )
     )
     for old in existing:
-        if old != target:  # an .xlsx snapshot replaced by the .csv (its copy is kept)
+        if old != target:  # an .xlsx or .ods snapshot replaced by the .csv (its copy is kept)
             old.unlink()

@@ -30,11 +30,19 @@ from analysis.core.palette import WORKBOOK
 from analysis.core.periods import Quarter, parse_quarter
 from analysis.core.settings import TEMPLATE_EXTRA_ROWS
 from analysis.sources.catalogue import Framework, load_framework
-from analysis.sources.trackers import MARKINGS, STATUS_BASES, STATUSES, Snapshot, TrackerError, discover, load_tracker
+from analysis.sources.trackers import (
+    CONTEXT_COLUMNS,
+    MARKINGS,
+    STATUS_BASES,
+    STATUSES,
+    Snapshot,
+    TrackerError,
+    discover,
+    load_tracker,
+)
 
 TEMPLATE_VERSION = "1"
 TRACKER_SHEET, INSTRUCTIONS_SHEET, LISTS_SHEET = "Tracker", "Instructions", "Lists"
-CONTEXT_COLUMNS = ["section", "title", "casey_summary", "previous_status"]
 EDITABLE_COLUMNS = [
     "status",
     "status_basis",

@@ -26,10 +26,11 @@ from analysis.core.cells import is_formula_like, normalise_text
 from analysis.core.forces import UnknownForceError, get_force
 from analysis.core.periods import PeriodError, parse_quarter
 from analysis.core.settings import STATUS_REASON_MAX_CHARS
-from analysis.sources import headers
+from analysis.sources import headers, ods
 from analysis.sources.catalogue import Framework
 from analysis.sources.markings import MARKINGS as MARKING_NAMES
 from analysis.sources.markings import SENSITIVE, canonical_marking  # noqa: F401  (SENSITIVE is re-exported)
+from analysis.sources.ods import OPENDOCUMENT_SPREADSHEET
 
 COLUMNS = [
     "recommendation_id",
@@ -45,10 +46,13 @@ COLUMNS = [
 # Optional: a short reason for the status in the analyst's or force's own words, printed beside it.
 OPTIONAL_COLUMNS = ["status_reason"]
 TRACKER_COLUMNS = [*COLUMNS, *OPTIONAL_COLUMNS]  # what a validated tracker holds, optional columns filled
+# The template's grey context columns (written from the catalogue, never read back): every reader drops them, so a
+# returned template gives one answer whether it is imported or placed in data/raw by hand.
+CONTEXT_COLUMNS = ["section", "title", "casey_summary", "previous_status"]
 STATUSES = ["not_started", "in_progress", "complete", "not_applicable", "not_assessed"]
 MARKINGS = list(MARKING_NAMES)
 STATUS_BASES = ["stated", "assessed"]
-TRACKER_SUFFIXES = (".csv", ".xlsx")
+TRACKER_SUFFIXES = (".csv", ".xlsx", ".ods")
 HEADER_ROW = 1  # rows are reported as a spreadsheet shows them: data starts at row 2
 MAX_FILE_BYTES = settings.TRACKER_MAX_FILE_BYTES
 MAX_UNZIPPED_BYTES = settings.TRACKER_MAX_UNZIPPED_BYTES
@@ -141,7 +145,7 @@ def read_text(path: Path, raw: bytes | None = None) -> str:
     return _decode(raw, name)
 
 
-def read_bounded(path: Path, limit: int = MAX_FILE_BYTES) -> bytes:
+def read_bounded(path: Path, limit: int = MAX_FILE_BYTES, what: str = "a tracker") -> bytes:
     """A file's bytes, refusing (before reading them all) anything that is not a regular file or is too big."""
     name = str(path)
     try:
@@ -160,20 +164,20 @@ def read_bounded(path: Path, limit: int = MAX_FILE_BYTES) -> bytes:
                     name,
                     "file",
                     "size",
-                    f"larger than {limit // (1024 * 1024)} MB; a tracker is far smaller: is this the right file?",
+                    f"larger than {limit // (1024 * 1024)} MB; {what} is far smaller: is this the right file?",
                 )
             ]
         )
     return raw
 
 
-def check_shape(frame: pd.DataFrame, name: str) -> None:
+def check_shape(frame: pd.DataFrame, name: str, what: str = "a tracker") -> None:
     """Refuse a sheet with more rows, columns or longer cells than a real tracker has."""
     if len(frame) > MAX_ROWS:
-        raise TrackerError([Problem(name, "file", "rows", f"{len(frame)} rows; a tracker has at most {MAX_ROWS}")])
+        raise TrackerError([Problem(name, "file", "rows", f"{len(frame)} rows; {what} has at most {MAX_ROWS}")])
     if len(frame.columns) > MAX_COLUMNS:
         raise TrackerError(
-            [Problem(name, "header", "columns", f"{len(frame.columns)} columns; a tracker has at most {MAX_COLUMNS}")]
+            [Problem(name, "header", "columns", f"{len(frame.columns)} columns; {what} has at most {MAX_COLUMNS}")]
         )
     problems = []
     for column in frame.columns:
@@ -191,36 +195,85 @@ def check_shape(frame: pd.DataFrame, name: str) -> None:
         raise TrackerError(problems)
 
 
-def read_raw(path: Path) -> pd.DataFrame:
-    """Read a tracker file as text cells, without judging its content."""
+def sniff(raw: bytes) -> str:
+    """What a file's bytes are, whatever its name says: xlsx, ods, zip, xls (the old binary Excel), html or text."""
+    if raw.startswith(b"PK\x03\x04"):
+        try:
+            names = zipfile.ZipFile(io.BytesIO(raw)).namelist()
+        except (zipfile.BadZipFile, OSError):
+            return "zip"
+        if (
+            "mimetype" in names
+            and zipfile.ZipFile(io.BytesIO(raw)).read("mimetype").strip() == OPENDOCUMENT_SPREADSHEET
+        ):
+            return "ods"
+        return "xlsx" if "xl/workbook.xml" in names else "zip"
+    if raw.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):  # OLE2: .xls, or an old .doc
+        return "xls"
+    head = raw.lstrip(b"\xef\xbb\xbf \t\r\n")[:200].lower()
+    if head.startswith((b"<!doctype", b"<html", b"<?xml", b"<table")):
+        return "html"
+    return "text"
+
+
+SPREADSHEET_SUFFIXES = {".xlsx": "xlsx", ".ods": "ods"}
+WHAT_IT_IS = {
+    "xlsx": "an Excel workbook; name it .xlsx",
+    "ods": "an OpenDocument spreadsheet (LibreOffice); name it .ods",
+    "xls": "an old Excel 97-2003 workbook (.xls); open it and save it as .xlsx or .ods",
+    "html": "an HTML or XML page (was a web page saved by mistake?); export the sheet itself",
+    "text": "text (a CSV file?); name it .csv",
+    "zip": "a zip file that is not a spreadsheet",
+}
+
+
+def read_raw(path: Path, what: str = "a tracker") -> pd.DataFrame:
+    """Read a tracker (or another table people send: ``what`` names it in messages) as text cells, without judging
+    its content: the one reader of .csv, .xlsx and .ods, with the same limits and messages for each."""
     path = Path(path)
     name = str(path)
-    raw = read_bounded(path)
+    raw = read_bounded(path, what=what)
     if not raw.strip():
         raise TrackerError([Problem(name, "file", "content", "the file is empty")])
-    if path.suffix.lower() == ".xlsx":
-        return _read_xlsx(path, raw)
-    if path.suffix.lower() != ".csv":
+    suffix = path.suffix.lower()
+    if suffix not in (".csv", *SPREADSHEET_SUFFIXES):
         raise TrackerError(
-            [Problem(name, "file", "format", f"expected .csv or .xlsx, got {path.suffix or 'no extension'}")]
+            [Problem(name, "file", "format", f"expected .csv, .xlsx or .ods, got {path.suffix or 'no extension'}")]
         )
-    if raw.startswith(b"PK\x03\x04"):
-        raise TrackerError(
-            [
-                Problem(
-                    name,
-                    "file",
-                    "format",
-                    "this is a zip file (an Excel workbook?) with a .csv name; save it as CSV, or name it .xlsx",
-                )
-            ]
-        )
+    kind = sniff(raw)
+    expected = SPREADSHEET_SUFFIXES.get(suffix, "text")
+    if kind != expected and not (expected == "xlsx" and kind == "zip"):  # a damaged .xlsx is reported as such below
+        if expected == "text" and kind == "html":
+            raise TrackerError(
+                [
+                    Problem(
+                        name,
+                        "file",
+                        "format",
+                        "this looks like HTML or XML, not CSV (was a web page saved by mistake?)",
+                    )
+                ]
+            )
+        if expected == "text" and kind == "xlsx":
+            raise TrackerError(
+                [
+                    Problem(
+                        name,
+                        "file",
+                        "format",
+                        "this is a zip file (an Excel workbook?) with a .csv name; save it as CSV, or name it .xlsx",
+                    )
+                ]
+            )
+        raise TrackerError([Problem(name, "file", "format", f"named {suffix} but this is {WHAT_IT_IS[kind]}")])
+    if expected != "text":
+        return _read_spreadsheet(path, raw, kind, what)
+    return _read_csv(path, raw, what)
+
+
+def _read_csv(path: Path, raw: bytes, what: str) -> pd.DataFrame:
+    name = str(path)
     text = read_text(path, raw)
-    head = text.lstrip()[:200].lower()
-    if head.startswith(("<!doctype", "<html", "<?xml", "<table")):
-        raise TrackerError(
-            [Problem(name, "file", "format", "this looks like HTML or XML, not CSV (was a web page saved by mistake?)")]
-        )
     try:
         # keep blank lines so that row numbers in messages match the file; _normalise drops them
         frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, skip_blank_lines=False)
@@ -230,7 +283,7 @@ def read_raw(path: Path) -> pd.DataFrame:
         ) from exc
     except pd.errors.EmptyDataError as exc:
         raise TrackerError([Problem(name, "file", "content", "the file has no header row")]) from exc
-    check_shape(frame, name)
+    check_shape(frame, name, what)
     if len(frame.columns) == 1:
         for sep, label in ((";", "semicolons"), ("\t", "tabs")):
             if sep in str(frame.columns[0]):
@@ -273,24 +326,12 @@ def tracker_sheet(workbook):
     return (visible or workbook.worksheets)[0]
 
 
-def _read_xlsx(path: Path, raw: bytes) -> pd.DataFrame:
-    """Read the tracker sheet with openpyxl: cached values of formulas, dates as ISO text.
-
-    Merged cells and formulas with no saved value are reported (naming row and column)
-    rather than read as blanks, which would give misleading "is blank" problems.
-    """
-    import openpyxl
-    from openpyxl.utils import get_column_letter
-
-    name = str(path)
-    if not zipfile.is_zipfile(io.BytesIO(raw)):
-        raise TrackerError(
-            [Problem(name, "file", "format", "not a readable Excel workbook (corrupt or truncated .xlsx)")]
-        )
+def _check_unzipped(raw: bytes, name: str, label: str, what: str) -> None:
+    """Refuse a workbook whose parts unzip to more than the limit, from the zip directory (before unzipping)."""
     try:
         unzipped = sum(info.file_size for info in zipfile.ZipFile(io.BytesIO(raw)).infolist())
     except (zipfile.BadZipFile, OSError) as exc:
-        raise TrackerError([Problem(name, "file", "format", f"not a readable Excel workbook: {exc}")]) from exc
+        raise TrackerError([Problem(name, "file", "format", f"not a readable {label}: {exc}")]) from exc
     if unzipped > MAX_UNZIPPED_BYTES:
         raise TrackerError(
             [
@@ -298,11 +339,54 @@ def _read_xlsx(path: Path, raw: bytes) -> pd.DataFrame:
                     name,
                     "file",
                     "size",
-                    f"{unzipped // (1024 * 1024)} MB once unzipped; a tracker workbook "
+                    f"{unzipped // (1024 * 1024)} MB once unzipped; {what} workbook "
                     f"is far smaller (limit {MAX_UNZIPPED_BYTES // (1024 * 1024)} MB)",
                 )
             ]
         )
+
+
+def _too_big(name: str, title: str, rows, columns, what: str) -> TrackerError:
+    return TrackerError(
+        [
+            Problem(
+                name,
+                "file",
+                "rows",
+                f"sheet {title!r} spans {rows} rows and {columns} columns; "
+                f"{what} has at most {MAX_ROWS} rows and {MAX_COLUMNS} columns",
+            )
+        ]
+    )
+
+
+def _read_spreadsheet(path: Path, raw: bytes, kind: str, what: str) -> pd.DataFrame:
+    """An .xlsx or .ods tracker sheet as text cells, with the same limits, messages and formula rules."""
+    name = str(path)
+    label = "Excel workbook" if kind != "ods" else "OpenDocument spreadsheet"
+    if not zipfile.is_zipfile(io.BytesIO(raw)):
+        raise TrackerError(
+            [Problem(name, "file", "format", "not a readable Excel workbook (corrupt or truncated .xlsx)")]
+        )
+    _check_unzipped(raw, name, label, what)
+    if kind == "ods":
+        try:
+            doc_table = ods.load(raw)[1]
+        except ods.OdsError as exc:
+            raise TrackerError([Problem(name, "file", exc.what, str(exc))]) from exc
+        rows, columns = ods.extent(doc_table)  # before expanding repeated rows and cells
+        if rows > MAX_ROWS + 1 or columns > MAX_COLUMNS:
+            raise _too_big(name, ods.sheet_title(doc_table), rows, columns, what)
+        sheet = ods.read_sheet(doc_table)
+    else:
+        sheet = _xlsx_sheet(name, raw, what)
+    return _sheet_frame(name, sheet, what)
+
+
+def _xlsx_sheet(name: str, raw: bytes, what: str) -> ods.SheetCells:
+    """The tracker sheet of an .xlsx: cached values of formulas, each cell's type as the file records it."""
+    import openpyxl
+
     try:
         values = openpyxl.load_workbook(io.BytesIO(raw), data_only=True)
         formulas = openpyxl.load_workbook(io.BytesIO(raw), data_only=False)
@@ -311,24 +395,29 @@ def _read_xlsx(path: Path, raw: bytes) -> pd.DataFrame:
     if not values.worksheets:
         raise TrackerError([Problem(name, "file", "format", "the workbook has no worksheets")])
     ws = tracker_sheet(values)
-    wf = formulas[ws.title]
     if ws.max_row > MAX_ROWS + 1 or ws.max_column > MAX_COLUMNS:
-        raise TrackerError(
-            [
-                Problem(
-                    name,
-                    "file",
-                    "rows",
-                    f"sheet {ws.title!r} spans {ws.max_row} rows and {ws.max_column} columns; "
-                    f"a tracker has at most {MAX_ROWS} rows and {MAX_COLUMNS} columns",
-                )
-            ]
-        )
-    rows = [[_cell_text(v) for v in row] for row in ws.iter_rows(values_only=True)]
+        raise _too_big(name, ws.title, ws.max_row, ws.max_column, what)
+    sheet = ods.SheetCells(ws.title, [[_cell_text(v) for v in row] for row in ws.iter_rows(values_only=True)])
+    sheet.merged = [(m.min_row, m.min_col, m.max_row, m.max_col) for m in ws.merged_cells.ranges]
+    # a formula is a cell the file types as one (openpyxl's data_type "f", from the <f> element), never text that
+    # starts with "=": an inline or shared string "=1+1" is text, kept and neutralised like any other
+    for row in formulas[ws.title].iter_rows():
+        for cell in row:
+            if cell.data_type == "f" and _cell_text(values[ws.title].cell(cell.row, cell.column).value) == "":
+                sheet.unsaved_formulas.append((cell.row, cell.column, str(cell.value)))
+    return sheet
+
+
+def _sheet_frame(name: str, sheet: ods.SheetCells, what: str) -> pd.DataFrame:
+    """A sheet's cells as a frame of text, refusing merged cells and formulas with no saved value (naming row and
+    column) rather than reading them as blanks, which would give misleading "is blank" problems."""
+    from openpyxl.utils import get_column_letter
+
+    rows = [list(r) for r in sheet.rows]
     while rows and not any(c.strip() for c in rows[-1]):
         rows.pop()
     if not rows:
-        raise TrackerError([Problem(name, "file", "content", f"sheet {ws.title!r} is empty")])
+        raise TrackerError([Problem(name, "file", "content", f"sheet {sheet.title!r} is empty")])
     width = max(len(r) for r in rows)
     rows = [r + [""] * (width - len(r)) for r in rows]
     used = [j for j in range(width) if any(r[j].strip() for r in rows)]
@@ -339,34 +428,20 @@ def _read_xlsx(path: Path, raw: bytes) -> pd.DataFrame:
         text = header_cells[col - 1] if col - 1 < len(header_cells) else ""
         return text or f"column {get_column_letter(col)}"
 
+    def where(row: int):
+        return "header" if row == 1 else row
+
     problems: list[Problem] = []
-    for merged in sorted(ws.merged_cells.ranges, key=lambda r: (r.min_row, r.min_col)):
-        if merged.min_col > width:
+    for min_row, min_col, max_row, max_col in sorted(sheet.merged):
+        if min_col > width:
             continue
-        where = "header" if merged.min_row == 1 else merged.min_row
-        problems.append(
-            Problem(
-                name,
-                where,
-                field(merged.min_col),
-                f"cells {merged.coord} are merged; unmerge them and give every row its own value",
-            )
-        )
-    for row in wf.iter_rows(min_row=1, max_row=len(rows), max_col=width):
-        for cell in row:
-            if cell.data_type == "f" or (isinstance(cell.value, str) and cell.value.startswith("=")):
-                if rows[cell.row - 1][cell.column - 1] == "" or str(rows[cell.row - 1][cell.column - 1]).startswith(
-                    "="
-                ):
-                    where = "header" if cell.row == 1 else cell.row
-                    problems.append(
-                        Problem(
-                            name,
-                            where,
-                            field(cell.column),
-                            f"holds the formula {str(cell.value)[:60]!r} with no saved value; type the value itself",
-                        )
-                    )
+        coord = f"{get_column_letter(min_col)}{min_row}:{get_column_letter(max_col)}{max_row}"
+        message = f"cells {coord} are merged; unmerge them and give every row its own value"
+        problems.append(Problem(name, where(min_row), field(min_col), message))
+    for row, col, formula in sorted(sheet.unsaved_formulas):
+        if row <= len(rows) and col <= width:
+            message = f"holds the formula {formula[:60]!r} with no saved value; type the value itself"
+            problems.append(Problem(name, where(row), field(col), message))
     if problems:
         raise TrackerError(problems)
     columns, seen = [], {}
@@ -379,17 +454,34 @@ def _read_xlsx(path: Path, raw: bytes) -> pd.DataFrame:
             seen[text] = 0
         columns.append(text)
     frame = pd.DataFrame([r[:width] for r in rows[1:]], columns=columns, dtype=str)
-    check_shape(frame, name)
+    check_shape(frame, name, what)
     return frame
 
 
 # --- normalising and validating ------------------------------------------------------------
 
 
-def _normalise(frame: pd.DataFrame) -> pd.DataFrame:
+def canonical_headings(columns, name: str, known=(*TRACKER_COLUMNS, *CONTEXT_COLUMNS)):
+    """The one header rule for trackers (:mod:`analysis.sources.headers`): each heading as the column it names
+    (or as written, when it names none), and a problem for every second heading naming a column already named.
+    Build, validate and import all read headings through here, so a file gets one answer."""
+    renamed, clashes = headers.match(columns, list(known))
+    problems = [Problem(name, "header", heading, message) for heading, message in clashes]
+    seen = {heading for heading, _ in clashes}  # each clash reported once
+    for heading in renamed:  # the same name twice (a mapping that renamed two columns to one)
+        if heading in seen and heading in known and not any(p.field == heading for p in problems):
+            problems.append(Problem(name, "header", heading, "two columns give this field; keep one"))
+        seen.add(heading)
+    return renamed, problems
+
+
+def _normalise(frame: pd.DataFrame, name: str) -> tuple[pd.DataFrame, list[Problem]]:
     frame = frame.copy()
     # the one header rule: "Marking" or " Recommendation ID " are the columns they name, in build as in import
-    frame.columns = headers.match(frame.columns, TRACKER_COLUMNS)[0]
+    frame.columns, problems = canonical_headings(frame.columns, name)
+    if problems:
+        return frame, problems
+    frame = frame.drop(columns=[c for c in CONTEXT_COLUMNS if c in frame.columns])
     for column in frame.columns:
         frame[column] = frame[column].fillna("").astype(str).map(normalise_text)
     if "status" in frame:
@@ -399,7 +491,7 @@ def _normalise(frame: pd.DataFrame) -> pd.DataFrame:
     if "status_basis" in frame:
         frame["status_basis"] = frame["status_basis"].str.lower()
     # Drop rows that are entirely blank (trailing rows left in spreadsheets).
-    return frame[(frame != "").any(axis=1)]
+    return frame[(frame != "").any(axis=1)], []
 
 
 def _schema(framework: Framework) -> pa.DataFrameSchema:
@@ -443,21 +535,18 @@ def _schema(framework: Framework) -> pa.DataFrameSchema:
 
 def validate_frame(frame: pd.DataFrame, framework: Framework, name: str) -> tuple[pd.DataFrame, list[Problem]]:
     """Normalise and check a tracker; return the clean frame and every problem found."""
-    frame = _normalise(frame)
-    problems: list[Problem] = []
+    frame, problems = _normalise(frame, name)
+    if problems:
+        return frame, problems
     missing = [c for c in COLUMNS if c not in frame.columns]
     extra = [c for c in frame.columns if c not in TRACKER_COLUMNS]
     for column in missing:
         problems.append(Problem(name, "header", column, "required column is missing"))
     expected = f"only {', '.join(COLUMNS)} (and optionally {', '.join(OPTIONAL_COLUMNS)})"
     for column in extra:
-        duplicate = headers.canonical(column, TRACKER_COLUMNS)  # a second heading for a column already read
-        message = (
-            f"names the same column as another heading ({duplicate})"
-            if duplicate
-            else headers.unknown_message(column, TRACKER_COLUMNS, expected)
+        problems.append(
+            Problem(name, "header", column or "(blank)", headers.unknown_message(column, TRACKER_COLUMNS, expected))
         )
-        problems.append(Problem(name, "header", column or "(blank)", message))
     if missing or extra:
         return frame, problems
     for column in OPTIONAL_COLUMNS:
