@@ -70,6 +70,7 @@ class Report:
     parameters: dict = field(default_factory=dict)
     withheld_ids: list[str] = field(default_factory=list)  # recommendations withheld whole from the public version
     later: LaterData | None = None  # data held for periods after the quarter, left out (counts only)
+    data_dir: str | Path | None = None  # as given to load_report: charts read their data from it (charts.block)
 
     def is_withheld(self, rec_id: str) -> bool:
         return rec_id in self.withheld_ids
@@ -221,4 +222,5 @@ def load_report(
         withheld_parts=withheld_parts,
         later=later,
         parameters={"force": the_force.id, "quarter": the_quarter.id, "audience": audience, "framework": fw.id},
+        data_dir=data_dir,
     )
