@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from analysis import __version__
+import analysis
 from analysis.compute.as_at import LaterData, later_data
 from analysis.compute.progress import (
     Summary,
@@ -85,7 +85,7 @@ class Report:
 
     @property
     def package_version(self) -> str:
-        return __version__
+        return analysis.code_version()
 
     def rows_for(self, recommendation_id: str) -> pd.DataFrame:
         mask = self.rows["recommendation_id"].map(self.framework.recommendation_of) == recommendation_id
