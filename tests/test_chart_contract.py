@@ -8,7 +8,9 @@ import matplotlib.pyplot as plt
 from analysis.core.periods import parse_quarter
 from analysis.present import charts, style
 
-REPORT = SimpleNamespace(force=SimpleNamespace(id="leicestershire"), quarter=parse_quarter("2026-27-Q2"))
+REPORT = SimpleNamespace(
+    force=SimpleNamespace(id="leicestershire"), quarter=parse_quarter("2026-27-Q2"), audience="internal"
+)
 
 
 @style.themed
@@ -42,3 +44,11 @@ def test_a_chart_that_raises_is_logged_and_stated_not_fatal(caplog):
         html = charts.block(chart_that_raises, REPORT)
     assert html == '<p class="no-data">The chart chart_that_raises could not be drawn for this report.</p>'
     assert "chart_that_raises failed for leicestershire, 2026-27-Q2" in caplog.text and "KeyError" in caplog.text
+
+
+def test_a_public_report_logs_no_traceback(caplog):
+    public = SimpleNamespace(**{**vars(REPORT), "audience": "public"})
+    with caplog.at_level(logging.ERROR, logger="analysis.present.charts"):
+        charts.block(chart_that_raises, public)
+    assert "chart_that_raises failed for leicestershire, 2026-27-Q2: KeyError" in caplog.text
+    assert "Traceback" not in caplog.text

@@ -10,7 +10,7 @@ A report chart is a function ``chart_x(report)`` that gets the report's data (an
 
 The report notebook shows it with one line, ``show(charts.block(measure_charts.chart_x, report))``.
 :func:`block` embeds the figure, or writes the sentence. A chart that raises anyway (a bug, not missing
-data) is logged with its traceback and replaced by a sentence saying it could not be drawn, so one chart
+data) is logged (with its traceback in internal reports only) and replaced by a sentence saying it could not be drawn, so one chart
 never withdraws a quarter's public pages; the unit test the README asks for, and the promotion test
 (``tests/test_chart_promotion.py``), make sure a chart states its missing data rather than relying on that.
 """
@@ -45,8 +45,16 @@ def block(chart, report, caption: str | None = None) -> str:
 
     try:
         result = chart(report)
-    except Exception:
-        log.exception("%s failed for %s, %s", getattr(chart, "__name__", chart), report.force.id, report.quarter.id)
+    except Exception as exc:
+        # the log reaches the executed notebook's stderr: a public one gets no traceback (it names server folders)
+        log.error(
+            "%s failed for %s, %s: %s",
+            getattr(chart, "__name__", chart),
+            report.force.id,
+            report.quarter.id,
+            type(exc).__name__,
+            exc_info=getattr(report, "audience", "public") != "public",
+        )
         return f'<p class="no-data">{esc(could_not_draw(chart))}</p>'
     if isinstance(result, NoData):
         return f'<p class="no-data">{esc(result.sentence)}</p>'
