@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help env lock build reports quarter benchmark test test-fast lint fix clean-reports lab
+.PHONY: help env lock build reports quarter benchmark test test-fast lint fix clean-reports lab release
 
 help: ## Show this list of targets
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  make %-14s %s\n", $$1, $$2}'
@@ -54,6 +54,13 @@ fix: env ## ruff: apply safe lint fixes and format the tree
 LAB_ARGS ?=
 lab: build ## JupyterLab on notebooks/ with the project's kernel (headless: LAB_ARGS="--no-browser --ip=0.0.0.0")
 	$(BIN)/jupyter lab --ServerApp.root_dir=notebooks --MappingKernelManager.default_kernel_name=casey-progress $(LAB_ARGS)
+
+release: ## Tag release VERSION=X.Y.Z (clean tree, a CHANGELOG.md section for it); then `git push origin vX.Y.Z`
+	@test -n "$(VERSION)" || { echo "release: say which, e.g. make release VERSION=0.2.0"; exit 2; }
+	@git diff --quiet HEAD || { echo "release: commit or stash your changes first"; exit 1; }
+	@grep -q '^## \[$(VERSION)\]' CHANGELOG.md || { echo "release: CHANGELOG.md has no '## [$(VERSION)]' section"; exit 1; }
+	git tag -a v$(VERSION) -m "casey-progress $(VERSION)"
+	@$(BIN)/python -c "import analysis; print('reports now record version', analysis.__version__)"
 
 clean-reports: ## Delete rendered reports (keeps reports/README.md)
 	find reports -mindepth 1 ! -name README.md -exec rm -rf {} +

@@ -12,9 +12,44 @@ The package is laid out by pipeline stage; each stage imports only the stages be
 - ``cli``: the ``casey`` command.
 """
 
+import tomllib
+from functools import cache
 from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
 
-try:
-    __version__ = version("casey-progress")
-except PackageNotFoundError:  # running from a source tree without an install
-    __version__ = "0.0.0+source"
+UNKNOWN_VERSION = "0+unknown"  # neither installed nor in a git checkout: nothing says which code this is
+
+
+def __getattr__(name: str):
+    # worked out on first use, not on import: asking git costs about a fifth of a second
+    if name == "__version__":
+        return code_version()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+@cache
+def code_version() -> str:
+    """The version of the code running, as setuptools-scm names it: at a tag ``v0.2.0``, ``0.2.0``; after it
+    ``0.2.1.devN+g<commit>`` (N commits on); before any tag ``0.2.devN+g<commit>``; ``.d<date>`` is added
+    when the tree has uncommitted changes.
+
+    In a git checkout (an editable install, as ``make env`` makes) the checkout is asked each run: the
+    version recorded at install time would name an older commit. Elsewhere it is the installed
+    distribution's version, fixed when it was built."""
+    checkout = Path(__file__).resolve().parents[2]
+    pyproject = checkout / "pyproject.toml"
+    if (checkout / ".git").exists() and pyproject.is_file():
+        try:
+            from setuptools_scm import get_version
+        except ImportError:  # a checkout without the dev tools: the install-time version is all there is
+            pass
+        else:
+            try:  # the build's own settings, so the run and `pip install` agree
+                settings = tomllib.loads(pyproject.read_text())["tool"]["setuptools_scm"]
+                return get_version(root=str(checkout), fallback_version=settings["fallback_version"])
+            except Exception:  # git missing or refusing the folder: the installed metadata below
+                pass
+    try:
+        return version("casey-progress")
+    except PackageNotFoundError:  # running from a source tree without an install
+        return UNKNOWN_VERSION

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from analysis import __version__
+import analysis
 from analysis.compute.as_at import LaterData, known_rows, known_snapshots, later_data
 from analysis.compute.progress import (
     ChangeSummary,
@@ -73,6 +73,7 @@ class Report:
     withheld_ids: list[str] = field(default_factory=list)  # recommendations withheld whole from the public version
     later: LaterData | None = None  # data held for periods after the quarter, left out (counts only)
     change: ChangeSummary | None = None  # what changed since the previous snapshot (ids and counts)
+    data_dir: str | Path | None = None  # as given to load_report: charts read their data from it (charts.block)
 
     def is_withheld(self, rec_id: str) -> bool:
         return rec_id in self.withheld_ids
@@ -87,7 +88,7 @@ class Report:
 
     @property
     def package_version(self) -> str:
-        return __version__
+        return analysis.code_version()
 
     def rows_for(self, recommendation_id: str) -> pd.DataFrame:
         mask = self.rows["recommendation_id"].map(self.framework.recommendation_of) == recommendation_id
@@ -230,4 +231,5 @@ def load_report(
         later=later,
         change=change,
         parameters={"force": the_force.id, "quarter": the_quarter.id, "audience": audience, "framework": fw.id},
+        data_dir=data_dir,
     )

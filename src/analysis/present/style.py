@@ -481,7 +481,8 @@ def theme():
 
 
 def themed(chart):
-    """Decorator for chart functions returning ``(figure, alt_text)`` or a figure: build it in :func:`theme`.
+    """Decorator for chart functions returning ``(figure, alt_text)``, a figure, or a
+    :class:`analysis.present.charts.NoData` (returned as it is): build it in :func:`theme`.
 
     Tick marks are created lazily when a figure is first drawn, reading matplotlib's settings then;
     they are created here, inside the theme, so the figure looks the same wherever it is drawn later.
@@ -492,7 +493,7 @@ def themed(chart):
         with theme():
             result = chart(*args, **kwargs)
             fig = result[0] if isinstance(result, tuple) else result
-            for ax in fig.axes:
+            for ax in getattr(fig, "axes", ()):  # NoData has no figure
                 for axis in (ax.xaxis, ax.yaxis):
                     axis.get_major_ticks()
                     axis.get_minor_ticks()
