@@ -3,7 +3,8 @@
 Wired into :mod:`analysis.cli` by ``register(subparsers)``. Exit codes: 0 every report is rendered
 or unchanged; 1 a report failed (its notebook is kept as ``<name>.failed.ipynb``) or, with
 ``--build``, the data build found problems; 2 usage errors (unknown force, quarter, framework,
-executor; processed data missing); 130 interrupted.
+executor; processed data missing; an unreachable Dask scheduler or a worker on other code); 75 a Dask cluster
+failed some reports (their pages are kept; run again); 130 interrupted.
 """
 
 from __future__ import annotations
@@ -63,8 +64,8 @@ def cmd_batch(args) -> int:
         print(f"casey: {exc}", file=sys.stderr)
         return EXIT_BUSY  # try again when the other run has finished
     if args.pdf:
-        status = max(status, _print_pdfs(results, args.out, args.data_dir))
-    return EXIT_DATA if status else EXIT_OK
+        status = _print_pdfs(results, args.out, args.data_dir) or status
+    return status if status in (EXIT_OK, EXIT_BUSY) else EXIT_DATA  # 75: the Dask cluster failed, try again
 
 
 def _print_pdfs(results, out_dir, data_dir=None) -> int:

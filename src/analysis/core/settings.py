@@ -96,6 +96,10 @@ TEMPLATE_EXTRA_ROWS = 15
 REPORT_TIMEOUT_SECONDS = 900.0
 # Reports a worker renders before it is replaced, so memory stays flat over a long run.
 MAX_TASKS_PER_WORKER = 25
+# Seconds to reach a Dask scheduler (and for it to have a worker) before the run stops with one line.
+DASK_CONNECT_TIMEOUT_SECONDS = 10.0
+# Times Dask runs a report again, on whichever worker is free, after an infrastructure failure.
+DASK_RETRIES = 2
 
 # --------------------------------------------------------------------------- the first screen and charts
 # Questions for the board shown on a report's first screen: a panel can press on a handful, not on twenty.

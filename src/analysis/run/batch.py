@@ -36,9 +36,15 @@ from pathlib import Path
 
 from analysis import __version__
 from analysis.core import atomic, config
-from analysis.core.errors import EXIT_DATA, EXIT_OK, MissingInputs, OutputFolderLocked, UsageError
+from analysis.core.errors import EXIT_BUSY, EXIT_DATA, EXIT_OK, MissingInputs, OutputFolderLocked, UsageError
 from analysis.core.periods import Quarter, latest_complete_quarter, parse_quarter
-from analysis.core.settings import MAX_TASKS_PER_WORKER, REPORT_TIMEOUT_SECONDS
+from analysis.core.settings import (
+    DASK_CONNECT_TIMEOUT_SECONDS,
+    DASK_RETRIES,
+    MAX_TASKS_PER_WORKER,
+    REPORT_TIMEOUT_SECONDS,
+)
+from analysis.run.remote import NOTEBOOK_FILES
 
 AUDIENCES = config.AUDIENCES
 EXECUTORS = ("local", "dask")
@@ -49,6 +55,10 @@ DEFAULT_TIMEOUT = REPORT_TIMEOUT_SECONDS
 DEFAULT_MAX_TASKS_PER_CHILD = MAX_TASKS_PER_WORKER
 QUARTER_KEYWORDS = ("latest", "tracker-quarters")
 OK_STATUSES = ("rendered", "unchanged")
+# a report not rendered for a reason that is not its inputs' (a worker lost, on other code, too slow):
+# its pages stay as they were, public ones too, and the next run tries again
+INFRASTRUCTURE = "infrastructure_failed"
+EXIT_INFRASTRUCTURE = EXIT_BUSY  # EX_TEMPFAIL: nothing is wrong with the data; try again
 
 csv.field_size_limit(sys.maxsize)
 
@@ -214,6 +224,7 @@ class JobSpec:
     engine: str = "inprocess"
     timeout: float | None = DEFAULT_TIMEOUT
     input_sha256: str = ""
+    notebooks_dir: str = ""  # empty: the repository's notebooks (a Dask worker runs the copies it was sent)
 
     @property
     def relpath(self) -> str:
@@ -243,15 +254,18 @@ def run_job(spec: JobSpec) -> dict:
     try:
         from analysis.run import render
 
+        notebook = Path(spec.notebooks_dir) / NOTEBOOK_FILES[spec.kind] if spec.notebooks_dir else None
+        how = {"engine": spec.engine, "timeout": spec.timeout, "notebook": notebook}
         if spec.kind == "national":
             job = render.checked_national_job(spec.quarter, spec.audience, spec.framework, spec.data_dir)
-            render.render_national(job, spec.data_dir, spec.out_dir, engine=spec.engine, timeout=spec.timeout)
+            render.render_national(job, spec.data_dir, spec.out_dir, **how)
         else:
             job = render.checked_job(spec.force, spec.quarter, spec.audience, spec.framework, spec.data_dir)
-            render.render_report(job, spec.data_dir, spec.out_dir, engine=spec.engine, timeout=spec.timeout)
+            render.render_report(job, spec.data_dir, spec.out_dir, **how)
         result["status"] = "rendered"
     except Exception as exc:
         result["error"] = str(exc).strip().splitlines()[-1] if str(exc).strip() else type(exc).__name__
+        result["timed_out"] = bool(getattr(exc, "timed_out", False))
         failed = getattr(exc, "failed_notebook", None)
         if failed:
             result["failed_notebook"] = str(failed)
@@ -608,42 +622,198 @@ def _local_results(specs: list[JobSpec], workers: int, max_tasks_per_child: int 
             pool.shutdown(wait=True)
 
 
-def _dask_results(specs: list[JobSpec], workers: int, scheduler: str | None):
-    """Yield ``(spec, result)`` from a Dask cluster: ``scheduler`` address, or a LocalCluster."""
-    from distributed import Client, LocalCluster, as_completed
+class SchedulerUnreachable(BatchUsageError):
+    """``--scheduler`` names no Dask scheduler that answers (closed port, wrong address); exit 2."""
 
-    cluster = None
-    if scheduler:
-        client = Client(scheduler, timeout="30s")
-    else:
+
+class WorkerMismatch(BatchUsageError):
+    """A Dask worker cannot run this client's code (another version, or no package at all); exit 2."""
+
+
+def worker_identity() -> dict:
+    """Run on each Dask worker on connect: the package version and source hash it would render with."""
+    version = code_version()
+    return {"package_version": version["package_version"], "source_sha256": version["source_sha256"]}
+
+
+def check_workers(client, mine: dict | None = None) -> list[str]:
+    """Refuse the run, before any task, if a worker runs other code than this client; the workers' addresses."""
+    mine = mine or worker_identity()
+    try:
+        client.wait_for_workers(1, timeout=DASK_CONNECT_TIMEOUT_SECONDS)
+    except TimeoutError:
+        raise SchedulerUnreachable(
+            f"the Dask scheduler has no workers after {DASK_CONNECT_TIMEOUT_SECONDS:g}s: start `dask worker` on a host"
+        ) from None
+    theirs = client.run(worker_identity, on_error="return")
+    for address, found in sorted(theirs.items()):
+        if isinstance(found, BaseException):
+            raise WorkerMismatch(
+                f"Dask worker {address} cannot run casey ({type(found).__name__}: {found}): install "
+                f"casey-progress {mine['package_version']} there, as on this client"
+            )
+        if found["package_version"] != mine["package_version"]:
+            raise WorkerMismatch(
+                f"Dask worker {address} runs casey-progress {found['package_version']}, this client "
+                f"{mine['package_version']}: install the same version on every worker"
+            )
+        if found["source_sha256"] != mine["source_sha256"]:
+            raise WorkerMismatch(
+                f"Dask worker {address} runs casey-progress {found['package_version']} built from other source files "
+                f"(source sha256 {found['source_sha256'][:12]}, this client {mine['source_sha256'][:12]}): "
+                "install the same build on every worker"
+            )
+    return sorted(theirs)
+
+
+def render_remote(spec: JobSpec, bundle, source_sha256: str) -> dict:
+    """A Dask task: render one report from the shipped bundle into a temporary folder; return its files.
+
+    Raises :class:`~analysis.run.remote.InfrastructureError` (so Dask retries it) for what is not the
+    report's fault; a report's own failure is a result like any other, with its failed notebook."""
+    import shutil
+    import tempfile
+    from dataclasses import replace
+
+    from analysis.run import remote
+
+    if worker_identity()["source_sha256"] != source_sha256:  # a worker that joined after the check on connect
+        raise remote.InfrastructureError(f"this worker runs other code than the client (pid {os.getpid()})")
+    root = remote.materialise(bundle)
+    work = Path(tempfile.mkdtemp(prefix="casey-render-"))
+    try:
+        local = replace(spec, data_dir=str(root / "data"), out_dir=str(work), notebooks_dir=str(root / "notebooks"))
+        result = run_job(local)
+        if result.get("timed_out"):
+            raise remote.InfrastructureError(f"{spec.label}: {result['error']}")
+        mapping = {
+            str(root / "data"): spec.data_dir,
+            str(work): spec.out_dir,
+            str(root / "notebooks"): str(config.NOTEBOOKS_DIR),
+        }
+        result["files"] = remote.collect_outputs(local.html_path(), mapping)
+        result["failed_notebook"] = None  # the client says where it keeps it
+        return result
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def _connect(scheduler: str | None, workers: int):
+    """A Dask client (and the LocalCluster it started, if no scheduler was named); one-line errors."""
+    import logging
+
+    from distributed import Client, LocalCluster
+
+    if not scheduler:
         cluster = LocalCluster(
             n_workers=max(1, workers), threads_per_worker=1, processes=True, dashboard_address=None, silence_logs=40
         )
-        client = Client(cluster)
+        return Client(cluster), cluster
+    quiet = logging.getLogger("distributed")
+    level, quiet.level = quiet.level, logging.CRITICAL  # the one line below says it; no traceback in the log
     try:
+        return Client(scheduler, timeout=f"{DASK_CONNECT_TIMEOUT_SECONDS}s"), None
+    except (OSError, ValueError, TypeError) as exc:
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise SchedulerUnreachable(
+            f"no Dask scheduler answers at {scheduler!r} ({reason}); check --scheduler or $CASEY_DASK_SCHEDULER"
+        ) from None
+    finally:
+        quiet.level = level
+
+
+def _dask_results(specs: list[JobSpec], workers: int, scheduler: str | None, data_dir, timeout: float | None):
+    """Yield ``(spec, result)`` from a Dask cluster: ``scheduler`` address, or a LocalCluster.
+
+    Connecting, checking the workers' code and shipping the inputs happen at the first ``next()``, before
+    any report is submitted. A task that raises (worker lost, inputs not unpackable, other code) is
+    retried by Dask; if it still fails, or no report finishes for ``timeout`` seconds, its result says
+    :data:`INFRASTRUCTURE`, which never touches its pages."""
+    from distributed import wait
+
+    from analysis.run import remote
+
+    client, cluster = _connect(scheduler, workers)
+    try:
+        mine = worker_identity()
+        check_workers(client, mine)
+        shipped = client.scatter(remote.make_bundle(data_dir), broadcast=True)
         futures = {
             client.submit(
-                run_job, spec, pure=False, key=f"casey-{spec.quarter}-{spec.relpath}-{os.getpid()}-{time.time_ns()}"
+                render_remote,
+                spec,
+                shipped,
+                mine["source_sha256"],
+                pure=False,
+                retries=DASK_RETRIES,
+                key=f"casey-{spec.quarter}-{spec.relpath}-{os.getpid()}-{time.time_ns()}",
             ): spec
             for spec in specs
         }
-        for future in as_completed(list(futures)):
-            spec = futures[future]
+        pending = set(futures)
+        while pending:
             try:
-                yield spec, future.result()
-            except Exception as exc:  # KilledWorker, lost connection...
-                yield spec, _failure(spec, f"{type(exc).__name__}: {exc}")
+                done, pending = wait(pending, timeout=timeout or None, return_when="FIRST_COMPLETED")
+            except TimeoutError:
+                client.cancel(list(pending))
+                for future in pending:
+                    yield (
+                        futures[future],
+                        _failure(
+                            futures[future], f"no report finished within {timeout:g}s on the cluster", INFRASTRUCTURE
+                        ),
+                    )
+                return
+            for future in done:
+                spec = futures[future]
+                try:
+                    yield spec, future.result()
+                except Exception as exc:  # KilledWorker, lost connection, InfrastructureError after retries...
+                    reason = str(exc).strip().splitlines()[-1] if str(exc).strip() else ""
+                    yield spec, _failure(spec, f"{type(exc).__name__}: {reason}".rstrip(": "), INFRASTRUCTURE)
     finally:
         client.close()
         if cluster is not None:
             cluster.close()
 
 
-def _failure(spec: JobSpec, message: str) -> dict:
+def accept_result(spec: JobSpec, result: dict) -> dict:
+    """The one step on the client every result goes through, from the local pool or from Dask.
+
+    A Dask result brings its files as bytes: checked against their sha256 and written atomically into
+    the client's reports folder, in the order a local render writes them (claims, page, notebook), the
+    failed notebook kept as ``<name>.failed.ipynb``. A local worker has already written its files."""
+    from analysis.run import remote
+
+    files = result.pop("files", None)
+    if files is None or result["status"] == INFRASTRUCTURE:
+        return result
+    html = spec.html_path()
+    try:
+        outputs = remote.checked_outputs(files)
+        html.parent.mkdir(parents=True, exist_ok=True)
+        if result["status"] == "rendered":
+            claims = html.with_suffix(".claims.json")
+            if ".claims.json" in outputs:  # first: a page on disk always has the claims of the same run beside it
+                atomic.write_bytes(claims, outputs[".claims.json"])
+            else:
+                claims.unlink(missing_ok=True)
+            atomic.write_together({html: outputs[".html"], html.with_suffix(".ipynb"): outputs[".ipynb"]})
+            html.with_suffix(".failed.ipynb").unlink(missing_ok=True)
+        elif ".failed.ipynb" in outputs:
+            result["failed_notebook"] = str(
+                atomic.write_bytes(html.with_suffix(".failed.ipynb"), outputs[".failed.ipynb"])
+            )
+    except (remote.InfrastructureError, KeyError) as exc:
+        return _failure(spec, f"the returned files cannot be used: {exc}", INFRASTRUCTURE)
+    return result
+
+
+def _failure(spec: JobSpec, message: str, status: str = "failed") -> dict:
     return {
         "key": spec.relpath,
         "quarter": spec.quarter,
-        "status": "failed",
+        "status": status,
         "error": message,
         "failed_notebook": None,
         "duration_s": None,
@@ -684,8 +854,15 @@ class BatchResult:
         return [e for e in self.entries.values() if e["status"] == "failed"]
 
     @property
+    def infrastructure_failed(self) -> list[dict]:
+        return [e for e in self.entries.values() if e["status"] == INFRASTRUCTURE]
+
+    @property
     def exit_code(self) -> int:
-        return EXIT_DATA if self.failed else EXIT_OK
+        """1 when a report's inputs failed it (a person must look); else 75 when the cluster did (try again)."""
+        if self.failed:
+            return EXIT_DATA
+        return EXIT_INFRASTRUCTURE if self.infrastructure_failed else EXIT_OK
 
     def count(self, status: str) -> int:
         return sum(1 for e in self.entries.values() if e["status"] == status)
@@ -807,19 +984,21 @@ def _render_all(
         leave=True,
     )
     if options.executor == "dask":
-        results = _dask_results(to_run, workers, options.scheduler)
+        results = _dask_results(to_run, workers, options.scheduler, options.data_dir, options.timeout)
     else:
         results = _local_results(to_run, workers, options.max_tasks_per_child, str(config.data_dir(options.data_dir)))
     try:
         for spec, result in results:
-            entry = _entry(spec, parts_of[spec], result, None)
+            entry = _entry(spec, parts_of[spec], accept_result(spec, result), None)
             entries[f"{spec.quarter}/{spec.relpath}"] = entry
-            mark = "ok  " if entry["status"] == "rendered" else "FAIL"
+            mark = {"rendered": "ok  ", INFRASTRUCTURE: "INFRA"}.get(entry["status"], "FAIL")
             line = f"{mark} {spec.quarter}/{spec.relpath} ({entry['duration_s'] or 0:.1f}s)"
             if entry["status"] == "failed":
                 kept = entry.get("failed_notebook")
                 line += f": {entry['error']}" + (f" (notebook kept: {kept})" if kept else "")
-            if note or entry["status"] == "failed":  # a failure is always said, as it happens
+            elif entry["status"] == INFRASTRUCTURE:
+                line += f": not rendered, the cluster failed ({entry['error']}); its pages are kept as they were"
+            if note or entry["status"] != "rendered":  # a failure is always said, as it happens
                 bar.write(line, file=out)
             bar.set_postfix_str(spec.force, refresh=False)
             bar.update(1)
@@ -841,7 +1020,8 @@ def _write_manifests(plans: list[Plan], previous: dict, entries: dict, run: dict
             if key in entries:
                 reports[spec.relpath] = entries[key]
         counts = {
-            s: sum(1 for r in reports.values() if r.get("status") == s) for s in ("rendered", "unchanged", "failed")
+            s: sum(1 for r in reports.values() if r.get("status") == s)
+            for s in ("rendered", "unchanged", "failed", INFRASTRUCTURE)
         }
         manifest = {
             "schema": MANIFEST_SCHEMA,
@@ -1003,12 +1183,16 @@ def print_summary(result: BatchResult, plans: list[Plan], out) -> None:
     for entry in result.failed:
         kept = f" (notebook kept: {entry['failed_notebook']})" if entry.get("failed_notebook") else ""
         print(f"FAILED {entry['html']}: {entry['error']}{kept}", file=out)
+    for entry in result.infrastructure_failed:
+        print(f"NOT RENDERED (infrastructure) {entry['html']}: {entry['error']}", file=out)
     print(f"\nmanifest: {', '.join(str(m) for m in result.manifests)}", file=out)
 
 
 def summary_line(result: BatchResult, index_html: Path) -> str:
     """The one line a scheduled run always ends with: the counts, then where to look."""
+    infra = len(result.infrastructure_failed)
     return (
-        f"{result.count('rendered')} rendered, {result.count('unchanged')} unchanged, {len(result.failed)} failed "
-        f"in {result.duration_s:.1f}s; index: {index_html}"
+        f"{result.count('rendered')} rendered, {result.count('unchanged')} unchanged, {len(result.failed)} failed"
+        + (f", {infra} not rendered because the cluster failed (pages kept; run again)" if infra else "")
+        + f" in {result.duration_s:.1f}s; index: {index_html}"
     )

@@ -37,9 +37,10 @@ RUNNING_SUFFIX = ".running.ipynb"
 class RenderError(RuntimeError):
     """The notebook failed; ``failed_notebook`` is kept for inspection."""
 
-    def __init__(self, message: str, failed_notebook: Path | None = None):
+    def __init__(self, message: str, failed_notebook: Path | None = None, timed_out: bool = False):
         super().__init__(message)
         self.failed_notebook = failed_notebook
+        self.timed_out = timed_out  # the time limit, not the notebook's own code, stopped it
 
 
 @dataclass(frozen=True)
@@ -228,6 +229,11 @@ def execute_to_html(
         raise
 
 
+def _timed_out(exc: BaseException) -> bool:
+    """The engine's time limit stopped the notebook (in-process: a TimeoutError in a cell; kernel: nbclient's)."""
+    return isinstance(exc, TimeoutError) or getattr(exc, "ename", "") in ("TimeoutError", "CellTimeoutError")
+
+
 def _execute_to_html(notebook, parameters, html_path, label, engine, kernel_name, timeout, public) -> Path:
     import papermill as pm
 
@@ -253,6 +259,7 @@ def _execute_to_html(notebook, parameters, html_path, label, engine, kernel_name
         raise RenderError(
             f"{label}: notebook failed: {reason[-1] if reason else type(exc).__name__}",
             failed_path if failed_path.exists() else None,
+            timed_out=_timed_out(exc),
         ) from exc
     try:
         if not isinstance(nb, nbformat.NotebookNode):  # papermill returns the executed notebook; be safe
@@ -283,11 +290,13 @@ def render_report(
     kernel_name: str | None = None,
     engine: str = "kernel",
     timeout: float | None = None,
+    notebook: Path | None = None,
 ) -> Path:
     """Execute the notebook for one checked job; write ``.ipynb`` and ``.html`` atomically.
 
     ``engine="kernel"`` runs a fresh Jupyter kernel (full fidelity); ``engine="inprocess"`` runs the
     cells in this process with a fresh namespace (:mod:`analysis.run.engine`, what ``casey batch`` uses).
+    ``notebook`` replaces the repository's report notebook (a Dask worker runs the copy it was sent).
     """
     out_dir = config.reports_dir(out_dir)
     parameters = {
@@ -299,7 +308,7 @@ def render_report(
     }
     assert set(parameters) == set(NOTEBOOK_PARAMETERS)
     return execute_to_html(
-        config.report_notebook(),
+        notebook or config.report_notebook(),
         parameters,
         job.html_path(out_dir),
         f"{job.force} {job.quarter} ({job.audience})",
@@ -345,6 +354,7 @@ def render_national(
     kernel_name: str | None = None,
     engine: str = "kernel",
     timeout: float | None = None,
+    notebook: Path | None = None,
 ) -> Path:
     """The national overview for one quarter and audience (``notebooks/national_overview.ipynb``)."""
     out_dir = config.reports_dir(out_dir)
@@ -356,7 +366,7 @@ def render_national(
     }
     assert set(parameters) == set(NATIONAL_PARAMETERS)
     return execute_to_html(
-        config.NOTEBOOKS_DIR / "national_overview.ipynb",
+        notebook or config.NOTEBOOKS_DIR / "national_overview.ipynb",
         parameters,
         job.html_path(out_dir),
         f"national overview {job.quarter} ({job.audience})",
