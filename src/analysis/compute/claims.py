@@ -2,7 +2,8 @@
 
 A :class:`Claim` records what a sentence asserts (``value``), what it is set against
 (``comparator``), how the value was worked out (``method``), the period it covers (``window``)
-and where it came from (``source_file`` and ``source_rows``). The narrative adds a claim as it
+and where it came from (``source_file`` and ``source_rows``), and the meaning rule that chose its
+words (``rule``). The narrative adds a claim as it
 writes each sentence, so the claim and the sentence come from the same numbers; the renderer
 writes the claims of each report to ``<stem>.claims.json`` beside the HTML, where anyone can
 re-derive them from ``data/raw`` without this package.
@@ -14,7 +15,7 @@ import json
 from dataclasses import asdict, dataclass, field
 
 CLAIMS_MIMETYPE = "application/vnd.casey.claims+json"
-LEDGER_VERSION = 1
+LEDGER_VERSION = 2  # 2: each claim records the meaning rule that fired (`rule`)
 
 
 @dataclass(frozen=True)
@@ -28,6 +29,7 @@ class Claim:
     source_file: str = ""  # path relative to the data folder
     source_rows: tuple = ()  # which rows of source_file (ids, or "column=value" keys)
     detail: dict = field(default_factory=dict)  # further numbers: numerator, denominator, interval...
+    rule: str = ""  # the meaning rule that chose the words (analysis.compute.meaning), "" for a plain figure
 
 
 @dataclass
