@@ -185,3 +185,17 @@ UNDATED_SNAPSHOT_QUARTERS_AFTER = 0
 # Quarters after census day at whose end a census table counts as published when measures/releases.csv does not
 # date it: ethnic group came 20 months after census day in 2021 and 22 months after in 2011; two years errs late.
 CENSUS_RELEASE_QUARTERS_AFTER = 8
+# --------------------------------------------------------------------------- force measures (issue 18)
+# A run of this many latest points all on one side of their comparator is what a page reports when the process
+# limits are too wide to judge (the comparator inside them, "hit and miss"): by chance alone, a process that
+# really sat on both sides would give 6 in a row on one side about 3% of the time (2 x 0.5^6).
+RECENT_RUN_MIN_POINTS = 6
+# A figure whose period ended more than this many months before the end of the report's quarter is stale: its
+# tile and sentence say how old it is, and a verdict on it is dated.
+STALE_MEASURE_MONTHS = 12
+# Recorded-basis charge rates for the latest quarters up to a report's quarter are undercounted (investigations
+# still open when the figures were taken): no verdict is drawn from them; the closed basis is the verdict.
+RECORDED_INCOMPLETE_QUARTERS = 4
+# The Crime Survey's national perception figures for the survey year ending in March appear some months later
+# (ONS's perceptions tables come out in the summer or autumn); a report uses a survey year only this long after it.
+CSEW_PUBLICATION_LAG_MONTHS = 7

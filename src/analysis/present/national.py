@@ -21,7 +21,7 @@ from collections.abc import Iterable
 
 import pandas as pd
 
-from analysis import __version__
+import analysis
 from analysis.compute.claims import CLAIMS_MIMETYPE, Claim, ClaimLedger
 from analysis.compute.meaning import national as meaning
 from analysis.compute.overview_model import Overview
@@ -1420,7 +1420,7 @@ def provenance(o: Overview) -> str:
         + f"<h3>Parameters</h3><table class='meta'>{params}</table>"
         + "<h3>Data files used</h3><table class='files'><thead><tr><th scope='col'>File</th><th scope='col'>SHA-256</th>"
         f"</tr></thead><tbody>{files}</tbody></table>"
-        + f"<p>Produced by the <code>analysis</code> package version {esc(__version__)}.</p></section>"
+        + f"<p>Produced by the <code>analysis</code> package version {esc(analysis.__version__)}.</p></section>"
     )
 
 
