@@ -23,6 +23,8 @@ class MissingInputs(FileNotFoundError, UsageError):
 
 
 EXIT_BUSY = 75  # EX_TEMPFAIL: another casey batch holds the reports folder; try again later
+# EX_TEMPFAIL too: the Dask cluster failed (lost workers, timeouts), nothing is wrong with the data; try again
+EXIT_INFRASTRUCTURE = EXIT_BUSY
 
 
 class UnknownMarking(ValueError):

@@ -36,7 +36,14 @@ from pathlib import Path
 
 from analysis import __version__
 from analysis.core import atomic, config
-from analysis.core.errors import EXIT_BUSY, EXIT_DATA, EXIT_OK, MissingInputs, OutputFolderLocked, UsageError
+from analysis.core.errors import (
+    EXIT_DATA,
+    EXIT_INFRASTRUCTURE,
+    EXIT_OK,
+    MissingInputs,
+    OutputFolderLocked,
+    UsageError,
+)
 from analysis.core.periods import Quarter, latest_complete_quarter, parse_quarter
 from analysis.core.settings import (
     DASK_CONNECT_TIMEOUT_SECONDS,
@@ -58,7 +65,6 @@ OK_STATUSES = ("rendered", "unchanged")
 # a report not rendered for a reason that is not its inputs' (a worker lost, on other code, too slow):
 # its pages stay as they were, public ones too, and the next run tries again
 INFRASTRUCTURE = "infrastructure_failed"
-EXIT_INFRASTRUCTURE = EXIT_BUSY  # EX_TEMPFAIL: nothing is wrong with the data; try again
 
 csv.field_size_limit(sys.maxsize)
 
