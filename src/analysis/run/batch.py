@@ -29,6 +29,7 @@ import datetime as dt
 import hashlib
 import json
 import os
+import re
 import sys
 import time
 from dataclasses import dataclass, field
@@ -642,6 +643,12 @@ def worker_identity() -> dict:
     return {"package_version": version["package_version"], "source_sha256": version["source_sha256"]}
 
 
+def _release(version: str) -> str:
+    """A version without setuptools-scm's dirty-tree date (``.d20261207``): that names the state of a checkout's
+    files, data folders included (hidden on a worker with none), not the code; the source hash checks the code."""
+    return re.sub(r"\.d\d{8}$", "", version)
+
+
 def check_workers(client, mine: dict | None = None) -> list[str]:
     """Refuse the run, before any task, if a worker runs other code than this client; the workers' addresses."""
     mine = mine or worker_identity()
@@ -658,7 +665,7 @@ def check_workers(client, mine: dict | None = None) -> list[str]:
                 f"Dask worker {address} cannot run casey ({type(found).__name__}: {found}): install "
                 f"casey-progress {mine['package_version']} there, as on this client"
             )
-        if found["package_version"] != mine["package_version"]:
+        if _release(found["package_version"]) != _release(mine["package_version"]):
             raise WorkerMismatch(
                 f"Dask worker {address} runs casey-progress {found['package_version']}, this client "
                 f"{mine['package_version']}: install the same version on every worker"
