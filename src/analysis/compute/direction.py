@@ -144,3 +144,44 @@ def assurance_text(assurance: str | None, direction: str, subject: str, comparat
             f"so {subject} will sometimes be on one side of it and sometimes on the other (hit and miss)."
         )
     raise ValueError(f"unknown assurance verdict {assurance!r}")
+
+
+def _side_words(where: str) -> str:
+    return "level with" if where == "level" else where
+
+
+def reading_text(
+    rule: str,
+    subject: str,
+    comparator_label: str,
+    limits_text: str,
+    limits_side: str,
+    latest_side: str,
+    latest_text: str,
+    run_text: str = "",
+) -> str:
+    """The sentence for a meaning rule that overrides the SPC assurance verdict (issue 18, classes 1 and 2;
+    rules from :func:`analysis.compute.meaning.measures.assurance_reading`). ``run_text`` says the recent
+    run ("the last 8 quarters (2022/23 Q2 to 2024/25 Q1) were all below the England and Wales rate of the
+    same quarter")."""
+    if rule == "latest_contradicts":
+        return (
+            f"{subject}'s process limits ({limits_text}) lie wholly {limits_side} {comparator_label}, but its "
+            f"latest figure ({latest_text}) is {_side_words(latest_side)} it, so the limits do not support a "
+            f"verdict that it will consistently be {limits_side} it."
+        )
+    if rule == "too_wide_recent_run":
+        return (
+            f"{comparator_label[0].upper()}{comparator_label[1:]} lies inside {subject}'s process limits "
+            f"({limits_text}), which are too wide to judge against it; but {run_text}."
+        )
+    raise ValueError(f"no sentence for meaning rule {rule!r}")
+
+
+def reading_tile_words(rule: str, latest_side: str, run_length=0, run_side="", run_comparator="the comparator") -> str:
+    """The first-screen words for the same rules, in plain terms (no SPC vocabulary)."""
+    if rule == "latest_contradicts":
+        return f"No steady verdict: the latest figure is {_side_words(latest_side)} the comparator"
+    if rule == "too_wide_recent_run":
+        return f"Too variable to judge, but the last {run_length} quarters were all {run_side} {run_comparator}"
+    raise ValueError(f"no tile words for meaning rule {rule!r}")

@@ -26,6 +26,7 @@ import pandas as pd
 from analysis.compute import direction as dn
 from analysis.compute import disparity, spc, stats
 from analysis.compute.disparity import census2021_by_force
+from analysis.compute.meaning import measures as meaning
 from analysis.compute.measures import (
     CONTEXT_MEASURES,
     FUNNEL_NOTE,
@@ -255,7 +256,8 @@ def _charge_rate_section(force_id, quarter: Quarter, data_dir, measures, audienc
                 f"outside the 95% funnel limit around the {NATIONAL_NAME} rate ({FUNNEL_NOTE})",
             )
         )
-    section.spc = _charge_rate_spc(mine, name, measure, nat, latest_q)
+    national_rates = national[national["basis"] == "closed"].set_index("period")["rate"]
+    section.spc = _charge_rate_spc(mine, name, measure, nat, latest_q, national_rates)
     section.sentences = _charge_sentences(section, name, latest_q, measure.direction)
     section.figure, section.figure_kwargs = (
         Chart.FUNNEL,
@@ -273,8 +275,12 @@ def _charge_rate_section(force_id, quarter: Quarter, data_dir, measures, audienc
     return section
 
 
-def _charge_rate_spc(mine: pd.DataFrame, name: str, measure, nat, latest_q: Quarter) -> spc.SpcSummary | None:
-    """A Laney p′ chart of the force's last :data:`SPC_QUARTERS` quarters, against the national rate."""
+def _charge_rate_spc(
+    mine: pd.DataFrame, name: str, measure, nat, latest_q: Quarter, national_rates: pd.Series
+) -> spc.SpcSummary | None:
+    """A Laney p′ chart of the force's last :data:`SPC_QUARTERS` quarters, against the national rate; the
+    assurance sentence follows the meaning rules (:func:`_apply_reading`), the recent run taken against
+    ``national_rates`` (the England and Wales rate of each quarter, as proportions by period id)."""
     periods = sorted(mine.index, key=lambda p: parse_quarter(p).index)[-SPC_QUARTERS:]
     subject = f"{name}'s charge rate"
     if len(periods) < spc.MIN_POINTS:
@@ -282,17 +288,57 @@ def _charge_rate_spc(mine: pd.DataFrame, name: str, measure, nat, latest_q: Quar
     used = mine.loc[periods]
     chart = spc.pprime(used["charges"], used["assigned"], dn.spc_direction(measure.direction), labels=periods)
     comparator_label = f"the {NATIONAL_NAME} rate for {latest_q.label} ({100 * nat['rate']:.1f}%)"
-    return spc.summarise(
+    labels = [parse_quarter(p).label for p in periods]
+    summary = spc.summarise(
         chart,
         measure.direction,
         subject,
-        [parse_quarter(p).label for p in periods],
+        labels,
         float(nat["rate"]),
         comparator_label,
         lambda v: format_value(v, "percent"),
         100.0,
         "percent",
     )
+    run = meaning.recent_run(used["charges"] / used["assigned"], national_rates.reindex(periods), labels)
+    return _apply_reading(summary, run, f"the {NATIONAL_NAME} rate of the same quarter")
+
+
+def _apply_reading(summary: spc.SpcSummary, run: meaning.RecentRun | None, run_comparator: str) -> spc.SpcSummary:
+    """Replace the assurance sentence and tile words where a meaning rule says the SPC verdict cannot stand:
+    a "consistently" verdict beside a latest figure on the other side (class 2 of issue 18), or "hit and
+    miss" while the recent run sits wholly on one side (class 1)."""
+    if summary.assurance is None or summary.comparator is None or summary.chart is None:
+        return summary
+    last = summary.chart.points.iloc[-1]
+    reading = meaning.assurance_reading(
+        summary.assurance, last["lpl"], last["upl"], last["value"], summary.comparator, summary.measure_direction, run
+    )
+    if reading.rule not in (meaning.LATEST_CONTRADICTS, meaning.TOO_WIDE_RECENT_RUN):
+        return summary
+    shown = lambda v: format_value(summary.scale * v, summary.unit)  # noqa: E731
+    run_text = ""
+    if reading.rule == meaning.TOO_WIDE_RECENT_RUN:
+        run_text = f"the last {run.length} quarters ({run.first} to {run.last}) were all {run.side} {run_comparator}"
+    summary.assurance_rule = reading.rule
+    summary.assurance_text = dn.reading_text(
+        reading.rule,
+        summary.subject,
+        summary.comparator_label,
+        f"{shown(last['lpl'])} to {shown(last['upl'])}",
+        reading.limits_side,
+        reading.latest_side,
+        shown(last["value"]),
+        run_text,
+    )
+    summary.assurance_words = dn.reading_tile_words(
+        reading.rule,
+        reading.latest_side,
+        run.length if run else 0,
+        run.side if run else "",
+        f"the {NATIONAL_NAME} rate",
+    )
+    return summary
 
 
 def _charge_sentences(section: MeasureSection, name: str, q: Quarter, measure_direction: str) -> list[str]:

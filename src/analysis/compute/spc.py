@@ -364,6 +364,10 @@ class SpcSummary:
     scale: float = 1.0
     unit: str = ""
     subject: str = ""
+    # set when a meaning rule overrides the assurance sentence (analysis.compute.meaning.measures): its code,
+    # for the claim, and the first-screen words that replace the verdict's icon label
+    assurance_rule: str = ""
+    assurance_words: str = ""
 
 
 def summarise(

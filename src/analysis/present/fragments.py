@@ -263,6 +263,15 @@ def _verdict(icons: dict, value, text: str | None) -> str:
     return f'<li{title}><span class="icon" aria-hidden="true">{icon}</span> {esc(words)}</li>'
 
 
+def _assurance_item(spc) -> str:
+    """The assurance line of a tile: the SPC verdict's words, or, where a meaning rule overrode the verdict
+    (``assurance_words``, issue 18 classes 1 and 2), those words, so the tile never contradicts the figure."""
+    words = getattr(spc, "assurance_words", "")
+    if not words:
+        return _verdict(ASSURANCE_ICONS, getattr(spc, "assurance", None), getattr(spc, "assurance_text", None))
+    return _verdict({"override": ("≈", words)}, "override", getattr(spc, "assurance_text", None))
+
+
 def measure_tile(section, coverage_kind: str | None = None) -> str:
     """One key measure on the first screen: latest value and period, comparator, process-behaviour verdicts."""
     from analysis.compute.measure_sections import format_value
@@ -306,7 +315,7 @@ def measure_tile(section, coverage_kind: str | None = None) -> str:
     else:
         items = _verdict(
             VARIATION_ICONS, getattr(spc, "variation", None), getattr(spc, "variation_text", None)
-        ) + _verdict(ASSURANCE_ICONS, getattr(spc, "assurance", None), getattr(spc, "assurance_text", None))
+        ) + _assurance_item(spc)
         verdicts = f'<ul class="verdict">{items}</ul>' if items else f'<p class="verdict none">{esc(NO_VERDICT)}</p>'
     return f'<li class="tile"><h3>{link}</h3>{value}{period}{comp_html}{verdicts}</li>'
 

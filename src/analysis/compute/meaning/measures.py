@@ -1,7 +1,8 @@
 """Meaning rules for the key measures of a force page: which verdict the numbers support (issue 18).
 
 Each rule takes numbers and returns a code (the ``rule`` a claim records); the words are written from
-the code in :mod:`analysis.present.measure_text`. Thresholds are in :mod:`analysis.core.settings`.
+the code (for the force page's charge rate: :func:`analysis.compute.direction.reading_text`, applied in
+:func:`analysis.compute.measure_sections._apply_reading`). Thresholds are in :mod:`analysis.core.settings`.
 
 * :func:`assurance_reading`: what may be said of a process against its comparator. A "consistently"
   verdict never stands beside a latest figure on the other side of the comparator (class 2); "hit and
