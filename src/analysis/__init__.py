@@ -18,13 +18,21 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 UNKNOWN_VERSION = "0+unknown"  # neither installed nor in a git checkout: nothing says which code this is
+_pinned: str | None = None  # set by pin_version: a Dask worker renders as its client's version
 
 
 def __getattr__(name: str):
     # worked out on first use, not on import: asking git costs about a fifth of a second
     if name == "__version__":
-        return code_version()
+        return _pinned or code_version()
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def pin_version(version: str) -> None:
+    """Name the code ``version`` from now on in this process. For a Dask worker whose source files hash the same
+    as its client's: the worker's checkout may look changed (its data folders hidden), the code is not."""
+    global _pinned
+    _pinned = version
 
 
 @cache

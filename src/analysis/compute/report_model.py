@@ -88,7 +88,7 @@ class Report:
 
     @property
     def package_version(self) -> str:
-        return analysis.code_version()
+        return analysis.__version__  # the pinned version on a Dask worker (analysis.pin_version)
 
     def rows_for(self, recommendation_id: str) -> pd.DataFrame:
         mask = self.rows["recommendation_id"].map(self.framework.recommendation_of) == recommendation_id

@@ -35,6 +35,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import analysis
 from analysis import __version__
 from analysis.core import atomic, config
 from analysis.core.errors import (
@@ -679,7 +680,7 @@ def check_workers(client, mine: dict | None = None) -> list[str]:
     return sorted(theirs)
 
 
-def render_remote(spec: JobSpec, bundle, source_sha256: str) -> dict:
+def render_remote(spec: JobSpec, bundle, source_sha256: str, client_version: str = "") -> dict:
     """A Dask task: render one report from the shipped bundle into a temporary folder; return its files.
 
     Raises :class:`~analysis.run.remote.InfrastructureError` (so Dask retries it) for what is not the
@@ -692,6 +693,8 @@ def render_remote(spec: JobSpec, bundle, source_sha256: str) -> dict:
 
     if worker_identity()["source_sha256"] != source_sha256:  # a worker that joined after the check on connect
         raise remote.InfrastructureError(f"this worker runs other code than the client (pid {os.getpid()})")
+    if client_version:  # the same source (hash checked above): the page names the client's version, whose
+        analysis.pin_version(client_version)  # checkout is clean where a worker's hidden folders look "dirty"
     root = remote.materialise(bundle)
     work = Path(tempfile.mkdtemp(prefix="casey-render-"))
     try:
@@ -757,6 +760,7 @@ def _dask_results(specs: list[JobSpec], workers: int, scheduler: str | None, dat
                 spec,
                 shipped,
                 mine["source_sha256"],
+                mine["package_version"],
                 pure=False,
                 retries=DASK_RETRIES,
                 key=f"casey-{spec.quarter}-{spec.relpath}-{os.getpid()}-{time.time_ns()}",
