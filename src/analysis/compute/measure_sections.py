@@ -147,12 +147,15 @@ def _change_clause(comp: Comparison, unit: str = "percent") -> str:
     No significance is claimed: whether the series has changed is the process-behaviour chart's call."""
     unit_word = _diff_unit(unit)
     where = f"{comp.label} ({comp.period_label}: {format_value(comp.value, unit)})"
-    # the difference of the figures as printed (one decimal), so a reader's own subtraction agrees
-    shown = round(round(comp.value + comp.difference, 1) - round(comp.value, 1), 1)
+    # the difference of the unrounded figures (issue 18, class 8); where subtracting the printed figures would
+    # give another answer, the clause says which figures it was worked from, so both readings are true
+    shown = round(comp.difference, 1)
+    printed = round(round(comp.value + comp.difference, 1) - round(comp.value, 1), 1)
+    note = " (worked from the unrounded figures)" if shown != printed else ""
     if shown == 0:
-        return f"about the same as {where}"
+        return f"about the same as {where}{note}"
     side = "higher" if shown > 0 else "lower"
-    return f"{abs(shown):.1f} {unit_word} {side} than {where}".replace("  ", " ")
+    return f"{abs(shown):.1f} {unit_word} {side} than {where}{note}".replace("  ", " ")
 
 
 def _funnel_for(series_q: pd.DataFrame, national_row, force_id: str) -> FunnelPosition | None:
