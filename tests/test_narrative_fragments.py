@@ -92,13 +92,21 @@ def test_summary_and_sections_from_a_real_report(report):
     assert '<a href="#measures">Key measures</a>' in toc and '<a href="#recommendations">Recommendations</a>' in toc
 
 
-def test_a_stated_difference_agrees_with_the_printed_figures():
-    """9.26% then 8.44%: printed as 9.3% and 8.4%, so the difference reads 0.9 points, not 0.8."""
+def test_a_stated_difference_is_the_unrounded_one_and_says_so_when_the_printed_figures_differ():
+    """9.26% then 8.44%: 0.82 points apart, printed as 9.3% and 8.4% (which subtract to 0.9): the clause states
+    0.8 and names the unrounded figures; where the printed figures agree, no note (issue 18, class 8)."""
     from analysis.compute.measure_sections import Comparison, _change_clause
 
     comp = Comparison("the previous quarter", "2023/24 Q4", 9.26, 8.44 - 9.26, None, None, None, "difference")
     text = _change_clause(comp)
-    assert text.startswith("0.9 percentage points lower than the previous quarter (2023/24 Q4: 9.3%)"), text
+    assert (
+        text
+        == "0.8 percentage points lower than the previous quarter (2023/24 Q4: 9.3%) (worked from the unrounded figures)"
+    )
+    plain = _change_clause(
+        Comparison("the previous quarter", "2023/24 Q4", 9.2, 8.4 - 9.2, None, None, None, "difference")
+    )
+    assert plain == "0.8 percentage points lower than the previous quarter (2023/24 Q4: 9.2%)"
 
 
 def test_national_assurance_is_qualified_when_the_latest_quarter_broke_the_limits():
