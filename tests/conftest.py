@@ -56,3 +56,18 @@ def measures_tree(tmp_path) -> Path:
     shutil.copytree(ROOT / "data/raw/measures", root / "raw/measures")
     measures._observations_cached.cache_clear()
     return root
+
+
+@pytest.fixture(scope="module")
+def real_data(tmp_path_factory) -> Path:
+    """A copy of the bundled data/raw (forces, frameworks, trackers, measures) built into data/processed: one per
+    test module, so a module may change its copy without touching another's."""
+    import shutil
+
+    from analysis.run.build import build_all
+
+    data = tmp_path_factory.mktemp("real") / "data"
+    for folder in ("forces", "frameworks", "trackers", "measures"):
+        shutil.copytree(ROOT / "data/raw" / folder, data / "raw" / folder)
+    assert build_all(data).problems == []
+    return data

@@ -8,7 +8,6 @@ raw CSV files and must also appear in the sentence that makes the claim.
 
 import csv
 import json
-import shutil
 from collections import Counter
 
 import pytest
@@ -29,15 +28,6 @@ CASES = [
     ("avon-and-somerset", "2024-25-Q1"),
     ("west-midlands", "2022-23-Q3"),
 ]
-
-
-@pytest.fixture(scope="module")
-def real_data(tmp_path_factory):
-    data = tmp_path_factory.mktemp("claims") / "data"
-    for folder in ("forces", "frameworks", "trackers", "measures"):
-        shutil.copytree(RAW / folder, data / "raw" / folder)
-    assert build_all(data).problems == []
-    return data
 
 
 # --- independent derivations (csv and yaml only) ------------------------------------------------

@@ -11,7 +11,6 @@ The expectations are worked from data/raw with the ``csv`` module, not from the 
 import csv
 import datetime as dt
 import json
-import shutil
 
 import pytest
 from conftest import ROOT, make_data_tree
@@ -26,15 +25,6 @@ from analysis.sources import official_stats
 RAW = ROOT / "data/raw"
 PAST, PAST_END = "2023-24-Q1", dt.date(2023, 6, 30)
 PACK = "9 October 2023"  # the LLR Police and Crime Panel pack (seed 003)
-
-
-@pytest.fixture(scope="module")
-def real_data(tmp_path_factory):
-    data = tmp_path_factory.mktemp("known-at") / "data"
-    for folder in ("forces", "frameworks", "trackers", "measures"):
-        shutil.copytree(RAW / folder, data / "raw" / folder)
-    assert build_all(data).problems == []
-    return data
 
 
 def pack_rows() -> list[dict]:

@@ -4,7 +4,6 @@ tests/test_national_claims.py); it must not appear where nothing later is held."
 
 import csv
 import re
-import shutil
 
 import pytest
 import yaml
@@ -21,15 +20,6 @@ RAW = ROOT / "data/raw"
 PAST, LAST = "2023-24-Q1", "2025-26-Q4"  # LAST: the last quarter of the bundled charge-rate data
 KNOWN = "2026-27-Q2"  # LAST counts as published at the end of the second quarter after it
 LATER_QUARTER = re.compile(r"\b(20\d\d)[-/](\d\d)[- ]Q([1-4])\b")
-
-
-@pytest.fixture(scope="module")
-def real_data(tmp_path_factory):
-    data = tmp_path_factory.mktemp("later") / "data"
-    for folder in ("forces", "frameworks", "trackers", "measures"):
-        shutil.copytree(RAW / folder, data / "raw" / folder)
-    assert build_all(data).problems == []
-    return data
 
 
 def later_observations(data, quarter: str) -> int:

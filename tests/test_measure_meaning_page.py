@@ -1,23 +1,8 @@
 """Issue 18 classes 1 and 2 on force pages: the charge-rate assurance sentence and first-screen tile follow
 the meaning rules (analysis.compute.meaning.measures) on the bundled data, built through load_report."""
 
-import shutil
-
-import pytest
-from conftest import ROOT
-
 from analysis.compute.report_model import load_report
 from analysis.present.fragments import measure_tile
-from analysis.run.build import build_all
-
-
-@pytest.fixture(scope="module")
-def real_data(tmp_path_factory):
-    data = tmp_path_factory.mktemp("real") / "data"
-    for folder in ("forces", "frameworks", "trackers", "measures"):
-        shutil.copytree(ROOT / "data/raw" / folder, data / "raw" / folder)
-    assert build_all(data).problems == []
-    return data
 
 
 def charge_rate(data, force, quarter):

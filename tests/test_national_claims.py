@@ -12,7 +12,6 @@ import itertools
 import json
 import math
 import re
-import shutil
 from collections import Counter
 
 import pytest
@@ -33,15 +32,6 @@ STOP_SEARCH = next((RAW / "measures/stop-search").glob("*.csv"))
 # quarters the outcomes source gives as near-empty for Greater Manchester (its PROVENANCE): not real rates
 GAPS = {("greater-manchester", f"2019/20:{q}") for q in ("2", "3", "4")}
 SPC_QUARTERS, SPC_MIN_POINTS = 20, 12  # the force reports' charge-rate chart: last 20 quarters, 12 for a verdict
-
-
-@pytest.fixture(scope="module")
-def real_data(tmp_path_factory):
-    data = tmp_path_factory.mktemp("national-claims") / "data"
-    for folder in ("forces", "frameworks", "trackers", "measures"):
-        shutil.copytree(RAW / folder, data / "raw" / folder)
-    assert build_all(data).problems == []
-    return data
 
 
 @pytest.fixture(scope="module")

@@ -1,22 +1,10 @@
 """Sentences of real reports (the bundled trackers and measures) checked against what the body shows."""
 
-import shutil
-
 import pytest
 from conftest import ROOT
 
 from analysis.compute.report_model import load_report
 from analysis.present import narrative
-from analysis.run.build import build_all
-
-
-@pytest.fixture(scope="module")
-def real_data(tmp_path_factory):
-    data = tmp_path_factory.mktemp("real") / "data"
-    for folder in ("forces", "frameworks", "trackers", "measures"):
-        shutil.copytree(ROOT / "data/raw" / folder, data / "raw" / folder)
-    assert build_all(data).problems == []
-    return data
 
 
 def summary_text(data, force, quarter, audience="internal"):

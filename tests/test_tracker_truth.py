@@ -8,7 +8,6 @@ never "unchanged".
 """
 
 import csv
-import shutil
 
 import pytest
 from conftest import ROOT
@@ -21,15 +20,6 @@ from analysis.run.build import build_all
 RAW = ROOT / "data/raw"
 TRACKER_PAGES = [("leicestershire", "2024-25-Q1"), ("leicestershire", "2023-24-Q1"), ("city-of-london", "2023-24-Q1")]
 MET = ("metropolitan-police", "2024-25-Q1")  # no tracker; charge rate below the 99.8% funnel limit
-
-
-@pytest.fixture(scope="module")
-def real_data(tmp_path_factory):
-    data = tmp_path_factory.mktemp("tracker-truth") / "data"
-    for folder in ("forces", "frameworks", "trackers", "measures"):
-        shutil.copytree(RAW / folder, data / "raw" / folder)
-    assert build_all(data).problems == []
-    return data
 
 
 def _raw(force, quarter):
