@@ -13,6 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from analysis.compute import direction as dn
+from analysis.compute.spc import MIN_POINTS
+from analysis.core.settings import STALE_MEASURE_MONTHS
 
 # the icon beside each verdict (never alone: the words are always there)
 VARIATION_ICONS = {
@@ -98,7 +100,7 @@ def _comparator_line(section, fmt, common) -> TileLine | None:
 def _verdict_lines(section, facts, common) -> list[TileLine]:
     key, spc = section.key_measure, section.spc
     if spc is None:
-        few = facts is not None and facts.points is not None and facts.points < dn_min_points()
+        few = facts is not None and facts.points is not None and facts.points < MIN_POINTS
         words = dn.TOO_FEW_WORDS if few else dn.NOT_JUDGED_WORDS
         return [
             TileLine(
@@ -108,7 +110,7 @@ def _verdict_lines(section, facts, common) -> list[TileLine]:
                 {
                     **common,
                     "value": None if facts is None else facts.points,
-                    "comparator": dn_min_points(),
+                    "comparator": MIN_POINTS,
                     "method": "periods of the series known by the quarter's end, against the points a "
                     "process-behaviour chart needs",
                     "rule": "spc.too_few_points" if few else "spc.not_charted",
@@ -152,12 +154,6 @@ def _verdict_lines(section, facts, common) -> list[TileLine]:
     return lines
 
 
-def dn_min_points() -> int:
-    from analysis.compute.spc import MIN_POINTS
-
-    return MIN_POINTS
-
-
 def tile_lines(section, what: str, fmt, facts=None) -> list[TileLine]:
     """The lines of a tile with a figure, in the order shown. ``what`` is the figure's name as the tile gives it
     ('' for none), ``fmt`` formats a value in a unit, ``facts`` the :class:`FigureFacts` of the figure."""
@@ -195,7 +191,7 @@ def tile_lines(section, what: str, fmt, facts=None) -> list[TileLine]:
                 {
                     **common,
                     "value": facts.staleness.months,
-                    "comparator": _stale_threshold(),
+                    "comparator": STALE_MEASURE_MONTHS,
                     "method": "whole months from the end of the figure's period to the end of the report's quarter",
                     "rule": "meaning.measures.staleness",
                 },
@@ -214,9 +210,3 @@ def tile_lines(section, what: str, fmt, facts=None) -> list[TileLine]:
             )
         )
     return lines + _verdict_lines(section, facts, common)
-
-
-def _stale_threshold() -> int:
-    from analysis.core.settings import STALE_MEASURE_MONTHS
-
-    return STALE_MEASURE_MONTHS
