@@ -152,7 +152,8 @@ def test_first_screen_shows_where_the_force_stands_above_the_fold(browser, real)
     )
     for href, text in tiles:
         assert page.query_selector(href) is not None, href
-        assert "process-behaviour verdict" in text or "variation" in text.lower() or "No data loaded" in text
+        plain = ("No sign of change", "A real change", "Too few figures", "not judged", "No data loaded")
+        assert any(words in text for words in plain), text
     page.close()
 
 

@@ -22,7 +22,7 @@ def test_no_consistently_below_beside_a_latest_rate_above_it(real_data):
     assert section.spc.assurance_rule == "latest_contradicts"
     assert f"latest figure ({section.latest.value:.1f}%) is above it" in section.spc.assurance_text
     assert "do not support a verdict" in section.spc.assurance_text
-    assert "the latest figure is above the comparator" in tile
+    assert "the latest figure is above the England and Wales rate" in tile
 
 
 def test_wide_limits_with_a_long_run_below_say_the_run(real_data):
@@ -39,7 +39,7 @@ def test_wide_limits_with_a_long_run_below_say_the_run(real_data):
         "the last 6 quarters (2022/23 Q3 to 2023/24 Q4) were all below the England and Wales rate of the same quarter"
         in text
     )
-    assert "the last 6 quarters were all below the England and Wales rate" in tile
+    assert "Below the England and Wales rate in each of the last 6 quarters" in tile
 
 
 def test_a_short_run_keeps_the_hit_and_miss_sentence(real_data):

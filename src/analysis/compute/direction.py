@@ -181,7 +181,46 @@ def reading_text(
 def reading_tile_words(rule: str, latest_side: str, run_length=0, run_side="", run_comparator="the comparator") -> str:
     """The first-screen words for the same rules, in plain terms (no SPC vocabulary)."""
     if rule == "latest_contradicts":
-        return f"No steady verdict: the latest figure is {_side_words(latest_side)} the comparator"
+        return f"No steady verdict: the latest figure is {_side_words(latest_side)} {run_comparator}"
     if rule == "too_wide_recent_run":
-        return f"Too variable to judge, but the last {run_length} quarters were all {run_side} {run_comparator}"
+        return f"{run_side.capitalize()} {run_comparator} in each of the last {run_length} quarters"
     raise ValueError(f"no tile words for meaning rule {rule!r}")
+
+
+# The first screen's plain words for the SPC verdicts (issue 18, class 10): for a reader who has never heard of
+# SPC. The exact terms stay in the body; docs/statistics.md maps one to the other.
+TOO_FEW_WORDS = "Too few figures to judge change"
+NOT_JUDGED_WORDS = "Change over time not judged for this figure"
+
+
+def plain_variation_words(variation: str | None, direction: str, high: bool | None = None) -> str:
+    """The tile's words for a variation verdict (``None``: no chart, too few points)."""
+    if variation is None:
+        return TOO_FEW_WORDS
+    d = normalise(direction)
+    if variation == "common_cause":
+        return "No sign of change"
+    if variation == "special_cause_improving":
+        return "A real change, closer to parity" if d == PARITY else "A real change, for the better"
+    if variation == "special_cause_concerning":
+        return "A real change, further from parity" if d == PARITY else "A real change, for the worse"
+    if variation == "special_cause_neutral":
+        way = " upwards" if high else " downwards" if high is not None else ""
+        return f"A real change{way}, neither better nor worse in itself"
+    raise ValueError(f"unknown variation verdict {variation!r}")
+
+
+def plain_assurance_words(assurance: str | None, spc_direction_: str, comparator_name: str) -> str:
+    """The tile's words for an assurance verdict; ``spc_direction_`` is the chart's ("increase"/"decrease"), so
+    "consistently passes" is "consistently above" where higher is better, as the body says it ("above", never
+    "meets")."""
+    if assurance is None:
+        return ""
+    if assurance == "hit_and_miss":
+        return f"Could be above or below {comparator_name}"
+    up = spc_direction_ == "increase"
+    if assurance == "consistently_passes":
+        return f"Consistently {'above' if up else 'below'} {comparator_name}"
+    if assurance == "consistently_fails":
+        return f"Consistently {'below' if up else 'above'} {comparator_name}"
+    raise ValueError(f"unknown assurance verdict {assurance!r}")

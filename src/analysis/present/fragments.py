@@ -22,21 +22,6 @@ from analysis.present.style import PIECE_CLASS, STATUS_LABELS, STATUS_ORDER, not
 META_MIMETYPE = "application/vnd.casey.report+json"
 BLANK = '<em class="blank">blank</em>'
 WITHHELD_TEXT = "Details of this recommendation are withheld from the public version under its protective marking."
-NO_VERDICT = "no process-behaviour verdict"
-# icon and words for each process-behaviour verdict (analysis.compute.spc); the icon never stands alone
-VARIATION_ICONS = {
-    "common_cause": ("●", "Common cause variation"),
-    "special_cause_improving": ("▲", "Special cause: improving"),
-    "special_cause_concerning": ("▼", "Special cause: concerning"),
-    "special_cause_neutral": ("◆", "Special cause: neither better nor worse"),
-}
-ASSURANCE_ICONS = {
-    "consistently_passes": ("✔", "Consistently meets the comparator"),
-    "consistently_fails": ("✖", "Consistently misses the comparator"),
-    "hit_and_miss": ("≈", "Hit and miss against the comparator"),
-}
-
-
 # internal catalogue labels of source documents ("(seed 003)"): the reader gets the document's title, which
 # always comes before the label
 _INTERNAL_LABELS = re.compile(r"\s*\(seed \d+\)")
@@ -109,9 +94,8 @@ def report_claims(report: Report) -> ClaimLedger:
     """The page's claims ledger: the tracker sections' claims, built by the very functions that render them,
     around the narrative's (:func:`analysis.present.narrative.report_claims`), in page order."""
     ledger = ClaimLedger()
-    status_mix(report, ledger)
-    what_changed_html(report, ledger)
-    questions_html(report, ledger)
+    header(report, ledger)
+    first_screen(report, ledger)
     for claim in narrative.report_claims(report).claims:
         ledger.add(claim)
     recommendations(report, ledger)
@@ -144,17 +128,40 @@ def publish_meta(report: Report) -> None:
     publish(meta, {CLAIMS_MIMETYPE: ledger})
 
 
-def header(report: Report) -> str:
-    """Title and one line of identity: force, quarter, marking, audience, data date (the details are in Sources)."""
+def header(report: Report, ledger: ClaimLedger | None = None) -> str:
+    """Title and one line of identity: force, quarter, marking, audience, data date (the details are in Sources).
+    The quarter and the data date are claims; the field labels are names."""
     r = report
+    snap = r.snapshot or {}
+    quarter = claimed(
+        "dd",
+        "header.quarter",
+        esc(f"{r.quarter.label} ({r.quarter.months})"),
+        ledger,
+        value=r.quarter.id,
+        method="the report's quarter (financial year, April to March)",
+        window=f"{r.quarter.start.isoformat()}/{r.quarter.end.isoformat()}",
+    )
+    as_of = claimed(
+        "dd",
+        "header.as_of",
+        esc(r.as_of or "no tracker for this quarter"),
+        ledger,
+        value=r.as_of or None,
+        method="the position date of the force's tracker for the quarter",
+        window=r.quarter.id,
+        source_file=str(snap.get("source_file", "")),
+        known_at=str(snap.get("known_at", "") or ""),
+        rule="" if r.as_of else "no_tracker",
+    )
     rows = [
-        ("Force", f"{r.force.name} ({r.force.region})"),
-        ("Quarter", f"{r.quarter.label} ({r.quarter.months})"),
-        ("Protective marking", r.marking),
-        ("Audience", "Public" if r.audience == "public" else "Internal"),
-        ("Data as of", r.as_of or "no tracker for this quarter"),
+        ("Force", f"<dd>{esc(f'{r.force.name} ({r.force.region})')}</dd>"),
+        ("Quarter", quarter),
+        ("Protective marking", f"<dd>{esc(r.marking)}</dd>"),
+        ("Audience", f"<dd>{'Public' if r.audience == 'public' else 'Internal'}</dd>"),
+        ("Data as of", as_of),
     ]
-    cells = "".join(f"<div><dt>{esc(k)}</dt> <dd>{esc(v)}</dd></div>" for k, v in rows)
+    cells = "".join(f"<div><dt>{esc(k)}</dt> {v}</div>" for k, v in rows)
     return (
         f'<h1 id="top">{esc(r.framework.short_title)} progress: {esc(r.force.name)}, {esc(r.quarter.label)}</h1>'
         f'<dl class="identity">{cells}</dl>'
@@ -255,39 +262,19 @@ def status_mix(report: Report, ledger: ClaimLedger | None = None) -> str:
     )
 
 
-def _verdict(icons: dict, value, text: str | None) -> str:
-    icon, words = icons.get(value, ("", ""))
-    if not words:
-        return ""
-    title = f' title="{esc(text)}"' if text else ""
-    return f'<li{title}><span class="icon" aria-hidden="true">{icon}</span> {esc(words)}</li>'
+def _tile_line(line, ledger: ClaimLedger | None) -> str:
+    """One line of a tile from its claim; a verdict line keeps its icon outside the claimed words."""
+    text = claimed("span", line.claim_id, esc(line.words), ledger, **line.fields)
+    if line.part in ("variation", "assurance"):
+        icon = f'<span class="icon" aria-hidden="true">{esc(line.icon)}</span> ' if line.icon else ""
+        return f"<li>{icon}{text}</li>"
+    tag_class = {"verdict": "verdict none", "stale": "stale", "incomplete": "stale"}.get(line.part, line.part)
+    return f'<p class="{tag_class}">{text}</p>'
 
 
-def _assurance_item(spc) -> str:
-    """The assurance line of a tile: the SPC verdict's words, or, where a meaning rule overrode the verdict
-    (``assurance_words``, issue 18 classes 1 and 2), those words, so the tile never contradicts the figure."""
-    words = getattr(spc, "assurance_words", "")
-    if not words:
-        return _verdict(ASSURANCE_ICONS, getattr(spc, "assurance", None), getattr(spc, "assurance_text", None))
-    return _verdict({"override": ("≈", words)}, "override", getattr(spc, "assurance_text", None))
-
-
-def measure_tile(section, coverage_kind: str | None = None) -> str:
-    """One key measure on the first screen: latest value and period, comparator, process-behaviour verdicts."""
-    from analysis.compute.measure_sections import format_value
-
-    link = f'<a href="#measure-{esc(section.key_measure)}">{esc(section.title)}</a>'
-    if not section.has_data or section.latest is None:
-        return f'<li class="tile tile-empty"><h3>{link}</h3><p class="value-none">No data loaded</p></li>'
-    if not math.isfinite(section.latest.value):  # loaded, but no figure can be given (a rate with no population)
-        return (
-            f'<li class="tile tile-empty"><h3>{link}</h3><p class="value-none">No figure can be given for this '
-            f"force for {esc(section.latest.period_label)}: the section says why</p></li>"
-        )
-    latest = section.latest
-    value = f'<p class="value">{esc(format_value(latest.value, latest.unit))}</p>'
+def _tile_what(section, coverage_kind: str | None) -> str:
+    """What kind of figure the tile shows: a proxy is never shown as the review's own measure."""
     what = section.measure_title if section.measure_title and section.measure_title != section.title else ""
-    # the tile says what kind of figure it is: a proxy is never shown as the review's own measure
     kind = {"proxy": "proxy", "force-supplied": "force-supplied"}.get(coverage_kind or "")
     if kind is None and section.force_supplied:
         kind = "force-supplied"
@@ -298,26 +285,40 @@ def measure_tile(section, coverage_kind: str | None = None) -> str:
     )
     if kind and not already:
         what = f"{what} ({kind})" if what else f"{kind.capitalize()} figure"
-    value = (f'<p class="what">{esc(what)}</p>' if what else "") + value
-    period = f'<p class="period">{esc(latest.period_label)}</p>'
-    spc = getattr(section, "spc", None)
-    comparator = ""
-    if spc is not None and getattr(spc, "comparator_label", None):
-        comparator = spc.comparator_label
-    elif section.comparisons:
-        comp = section.comparisons[0]
-        comparator = f"{comp.label} ({comp.period_label}): {format_value(comp.value, latest.unit)}"
-    elif section.funnel is not None:
-        comparator = f"{section.funnel.classification} the funnel limits around England and Wales"
-    comp_html = f'<p class="comparator">vs {esc(comparator)}</p>' if comparator else ""
-    if spc is None:
-        verdicts = f'<p class="verdict none">{esc(NO_VERDICT)}</p>'
-    else:
-        items = _verdict(
-            VARIATION_ICONS, getattr(spc, "variation", None), getattr(spc, "variation_text", None)
-        ) + _assurance_item(spc)
-        verdicts = f'<ul class="verdict">{items}</ul>' if items else f'<p class="verdict none">{esc(NO_VERDICT)}</p>'
-    return f'<li class="tile"><h3>{link}</h3>{value}{period}{comp_html}{verdicts}</li>'
+    return what
+
+
+def measure_tile(section, coverage_kind: str | None = None, ledger: ClaimLedger | None = None, facts=None) -> str:
+    """One key measure on the first screen: what the figure is, its value and period, how old it is when stale,
+    its comparator and verdicts in plain words (:mod:`analysis.present.tile_text`), each line from a claim.
+    ``facts``: the :class:`analysis.compute.measure_facts.FigureFacts` of its figure (known-at, source, age)."""
+    from analysis.compute.measure_sections import format_value
+    from analysis.present import tile_text
+
+    link = f'<a href="#measure-{esc(section.key_measure)}">{esc(section.title)}</a>'
+    if not section.has_data or section.latest is None:
+        return f'<li class="tile tile-empty"><h3>{link}</h3><p class="value-none">No data loaded</p></li>'
+    if not math.isfinite(section.latest.value):  # loaded, but no figure can be given (a rate with no population)
+        none = claimed(
+            "p",
+            f"tile.{section.key_measure}.none",
+            esc(f"No figure can be given for this force for {section.latest.period_label}: the section says why"),
+            ledger,
+            ' class="value-none"',
+            value=None,
+            window=str(section.latest.period),
+            method="the latest figure is not a number (a rate with no population)",
+        )
+        return f'<li class="tile tile-empty"><h3>{link}</h3>{none}</li>'
+    lines = tile_text.tile_lines(section, _tile_what(section, coverage_kind), format_value, facts)
+    plain = "".join(_tile_line(x, ledger) for x in lines if x.part not in ("variation", "assurance"))
+    verdicts = "".join(_tile_line(x, ledger) for x in lines if x.part in ("variation", "assurance"))
+    stale = " tile-stale" if any(x.part in ("stale", "incomplete") for x in lines) else ""
+    return (
+        f'<li class="tile{stale}"><h3>{link}</h3>{plain}'
+        + (f'<ul class="verdict">{verdicts}</ul>' if verdicts else "")
+        + "</li>"
+    )
 
 
 def _change_of(report: Report):
@@ -462,12 +463,25 @@ def questions_html(report: Report, ledger: ClaimLedger | None = None) -> str:
     return f'<ol class="questions">{"".join(items)}</ol>'
 
 
-def first_screen(report: Report) -> str:
-    """Where the force stands in thirty seconds: status mix, a tile per key measure, what changed, questions."""
-    changed = what_changed_html(report)
-    question_html = questions_html(report)
-    kinds = {c.key_measure: c.kind for c in coverage.key_measure_coverage(report.measures, narrative._data_dir(report))}
-    tiles = "".join(measure_tile(m, kinds.get(m.key_measure)) for m in report.measures)
+def first_screen(report: Report, ledger: ClaimLedger | None = None) -> str:
+    """Where the force stands in thirty seconds: status mix, what changed, questions, a tile per key measure,
+    each piece from its claim (with ``ledger``, the claims are added to it, in page order)."""
+    from analysis.compute.measure_facts import figure_facts
+
+    mix = status_mix(report, ledger)
+    changed = what_changed_html(report, ledger)
+    question_html = questions_html(report, ledger)
+    data_dir = narrative._data_dir(report)
+    kinds = {c.key_measure: c.kind for c in coverage.key_measure_coverage(report.measures, data_dir)}
+    tiles = "".join(
+        measure_tile(
+            m,
+            kinds.get(m.key_measure),
+            ledger,
+            figure_facts(m, report.quarter, data_dir, report.audience, report.force.id),
+        )
+        for m in report.measures
+    )
     tiles_html = (
         (
             f'<h2 id="tiles-heading" class="visually-hidden">Key measures at a glance</h2>'
@@ -478,7 +492,7 @@ def first_screen(report: Report) -> str:
     )
     return (
         '<section class="first-screen" aria-label="Where the force stands">'
-        f'<div class="glance">{status_mix(report)}'
+        f'<div class="glance">{mix}'
         f'<div class="changed"><h2 id="changed">What changed</h2><ul>{changed}</ul></div>'
         f'<div class="board"><h2 id="questions">Questions for the board</h2>{question_html}</div></div>'
         f"{tiles_html}</section>"

@@ -276,8 +276,19 @@ def measures_pieces(report: Report, ledger: ClaimLedger | None = None, headline:
             window=report.quarter.id,
             source_file="raw/measures/registry",
             source_rows=tuple(c.measure_id or "" for k in kinds.values() for c in k),
+            known_at=max((f.known_at for f in _figure_facts(report) if f is not None), default=""),
         )
     return pieces
+
+
+def _figure_facts(report: Report, sections=None) -> list:
+    """The facts behind each section's headline figure (known-at, source rows, age): the tiles read the same."""
+    from analysis.compute.measure_facts import figure_facts
+
+    return [
+        figure_facts(m, report.quarter, _data_dir(report), report.audience, report.force.id)
+        for m in (report.measures if sections is None else sections)
+    ]
 
 
 def _data_dir(report: Report):
@@ -370,6 +381,7 @@ def _charge_claim(report: Report, section, ledger: ClaimLedger | None) -> None:
         national = section.funnel.target
     period = str(latest.period)
     fy, q = period[:7].replace("-", "/"), period[-1]
+    (facts,) = _figure_facts(report, [section])
     _claim(
         ledger,
         id="charge_rate.latest",
@@ -388,6 +400,7 @@ def _charge_claim(report: Report, section, ledger: ClaimLedger | None) -> None:
             "denominator_column": "closed_all_assigned",
             "comparator_rows": f"every slug in raw/forces/forces.csv; fy={fy}; q={q}",
         },
+        known_at=facts.known_at if facts is not None else "",
     )
 
 

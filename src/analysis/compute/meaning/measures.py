@@ -141,3 +141,17 @@ def recorded_incomplete(period: Quarter, report_quarter: Quarter) -> bool:
     """True for a recorded-basis quarter among the last :data:`RECORDED_INCOMPLETE_QUARTERS` up to the
     report's quarter: its outcomes were still coming in, so it is undercounted and not judged."""
     return 0 <= report_quarter.index - period.index < RECORDED_INCOMPLETE_QUARTERS
+
+
+# --------------------------------------------------------------------------- tiles (first screen)
+def recorded_basis(measure_id: str) -> bool:
+    """A figure counted by the quarter the offence was recorded (``*_recorded``): its recent quarters fill in later."""
+    return str(measure_id).endswith("_recorded")
+
+
+def figure_incomplete(measure_id: str, period_end: dt.date, report_quarter: Quarter) -> bool:
+    """True for a recorded-basis figure whose period ends in one of the quarters :func:`recorded_incomplete`
+    calls undercounted: a verdict on it says so, or the closed basis is used instead (class 5)."""
+    from analysis.core.periods import quarter_of
+
+    return recorded_basis(measure_id) and recorded_incomplete(quarter_of(period_end), report_quarter)
