@@ -54,6 +54,7 @@ from analysis.core.settings import (
     SPC_MAX_POINTS,
     SPC_QUARTERS,
 )
+from analysis.sources import official_stats
 
 
 # --------------------------------------------------------------------------- sections
@@ -80,6 +81,7 @@ class Latest:
     numerator: float | None = None
     denominator: float | None = None
     note: str = ""
+    known_at: str = ""  # ISO date the figure became known (published), for its claims (issue 18)
 
 
 @dataclass
@@ -223,6 +225,7 @@ def _charge_rate_section(force_id, quarter: Quarter, data_dir, measures, audienc
         row["charges"],
         row["assigned"],
         row["note"],
+        official_stats.release_known_at(latest_q.end).isoformat(),
     )
     for label, other in (
         ("the previous quarter", latest_q.previous()),
@@ -413,6 +416,7 @@ def _extras(force_id, key, exclude, data_dir, measures, quarter, audience="inter
                 "source": r["source"],
                 "registry": m.registry,
                 "note": r["note"],
+                "known_at": str(r.get("known_at", "") or ""),
             }
         )
     return out
@@ -464,6 +468,7 @@ def _generic_section(
         top["period_label"],
         top["source"],
         note=top["note"],
+        known_at=top.get("known_at", ""),
     )
     section.extra = [e for e in extras if e is not top]
     # the title may hold a colon itself ("Police-perpetrated VAWG: allegations"), so it is quoted, not followed by one

@@ -1,0 +1,248 @@
+"""The words of a force page's key-measure sections, each sentence a :class:`Claim` (issue 18, part "body").
+
+Compute (:mod:`analysis.compute.measure_sections`) gives each key measure a summary; this module turns its
+pieces into claims (sentence, value, comparator, method, window, the meaning rule that fired, known-at
+date, source), which :func:`analysis.present.fragments.key_measures` renders with
+:func:`analysis.present.claim_markup.claimed`, so every element's text is its claim's sentence.
+
+Two meaning rules (:mod:`analysis.compute.meaning.measures`) change the words of a verdict sentence:
+
+* staleness (class 4): a process-behaviour verdict on a figure whose period ended more than
+  ``STALE_MEASURE_MONTHS`` before the end of the report's quarter says how old it is, so "a concern" or
+  "improving" is never read as current;
+* incomplete recorded basis (class 5): a verdict on a recorded-basis series whose latest quarter is among
+  the last ``RECORDED_INCOMPLETE_QUARTERS`` carries the caveat that those quarters are undercounted.
+
+TODO (issue 18, body): the sentences themselves are still written in ``compute/measure_sections.py``
+(``_charge_sentences``, ``_funnel_sentence``, ``_change_clause``, ``_generic_section``'s first two,
+``_other_series``, ``_context_sentence``, the sexual-offences proxy, the no-data texts) and read here from
+``section.sentences``; the claims are built from them with their numbers. Moving the prose here needs
+``narrative._charge_claim`` (engineer "tiles") to read the charge sentence from this module.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from analysis.compute.claims import Claim
+from analysis.compute.meaning import measures as meaning
+from analysis.compute.measures import period_end
+from analysis.core.periods import Quarter, parse_quarter
+from analysis.core.settings import RECORDED_INCOMPLETE_QUARTERS, STALE_MEASURE_MONTHS
+
+CHARGE_RATE_FILE = "raw/measures/home-office-outcomes/force_quarter.csv"
+OBSERVATIONS = "raw/measures (observations as at the report's quarter)"
+# series counted by the quarter the offence was recorded: their recent quarters are still filling up
+RECORDED_BASIS = frozenset({"charge_rate_recorded"})
+STALE_RULE = "meaning.measures.staleness:stale"
+INCOMPLETE_RULE = "meaning.measures.recorded_incomplete"
+OTHER_PREFIX = "Among the other figures: "
+
+
+def claim_prefix(section) -> str:
+    """``measure.<key_measure>``, the key measure's id with underscores (``measure.charge_rate``)."""
+    return "measure." + str(section.key_measure).replace("-", "_")
+
+
+@dataclass(frozen=True)
+class Figure:
+    """What a verdict sentence is about: the latest point of one series."""
+
+    measure_id: str
+    period: str
+    period_type: str
+    period_label: str
+    known_at: str
+
+
+def _figure_of(section) -> Figure | None:
+    lt = section.latest
+    if lt is None:
+        return None
+    return Figure(section.measure_id or "", str(lt.period), lt.period_type, lt.period_label, lt.known_at)
+
+
+def _figure_of_extra(e: dict) -> Figure:
+    return Figure(e["measure_id"], str(e["period"]), e["period_type"], e["period_label"], e.get("known_at", ""))
+
+
+def staleness_clause(figure: Figure, quarter: Quarter) -> str:
+    """'As of March 2023, 15 months before the end of 2024/25 Q1 (so not a current reading)', or '' when the
+    figure is not stale (:func:`analysis.compute.meaning.measures.staleness`)."""
+    age = meaning.staleness(period_end(figure.period, figure.period_type), quarter.end)
+    if not age.stale:
+        return ""
+    return (
+        f"As of {figure.period_label}, {age.months} months before the end of {quarter.label} "
+        f"(older than {STALE_MEASURE_MONTHS} months, so not a current reading)"
+    )
+
+
+def incomplete_caveat(figure: Figure, quarter: Quarter) -> str:
+    """The caveat a verdict on a recent recorded-basis quarter carries, or '' when none is needed."""
+    if figure.measure_id not in RECORDED_BASIS or figure.period_type != "quarter":
+        return ""
+    if not meaning.recorded_incomplete(parse_quarter(figure.period), quarter):
+        return ""
+    last = figure.period_label.split(" (")[0]
+    return (
+        f" Caution: the latest quarters of this series (to {last}) are among the last "
+        f"{RECORDED_INCOMPLETE_QUARTERS} up to {quarter.label}, and on the recorded basis their outcomes are "
+        "still coming in (investigations still open), so they are undercounted and this verdict may not hold; "
+        "the charge rate of closed investigations is the one to judge."
+    )
+
+
+def verdict_sentence(sentence: str, figure: Figure | None, quarter: Quarter) -> tuple[str, str]:
+    """A verdict sentence with its age and completeness said where the meaning rules ask: (text, rule)."""
+    if figure is None:
+        return sentence, ""
+    rules = []
+    stale = staleness_clause(figure, quarter)
+    if stale:
+        rules.append(STALE_RULE)
+        if sentence.startswith(OTHER_PREFIX):
+            body = sentence[len(OTHER_PREFIX) :]
+            sentence = f"{OTHER_PREFIX[:-2]}, {stale[0].lower()}{stale[1:]}: {body}"
+        else:
+            sentence = f"{stale}: {sentence}"
+    caveat = incomplete_caveat(figure, quarter)
+    if caveat:
+        rules.append(INCOMPLETE_RULE)
+        sentence += caveat
+    return sentence, "; ".join(rules)
+
+
+def _source(section, figure: Figure | None, force_id: str = "") -> tuple[str, tuple]:
+    if section.key_measure == "charge-rate" and figure is not None and figure.measure_id == "charge_rate_closed":
+        return CHARGE_RATE_FILE, (f"force={force_id}; period={figure.period}",)
+    if figure is None:
+        return "", ()
+    return OBSERVATIONS, (f"measure_id={figure.measure_id}; period={figure.period}",)
+
+
+def _kinds(section) -> dict[str, tuple[str, Figure | None]]:
+    """Sentences compute wrote whose kind is known: text -> (what, figure it is about)."""
+    kinds: dict[str, tuple[str, Figure | None]] = {}
+    fig = _figure_of(section)
+    if section.sentences:
+        kinds.setdefault(section.sentences[0], ("latest_sentence", fig))
+    spc_summary = getattr(section, "spc", None)
+    if spc_summary is not None:
+        kinds[spc_summary.variation_text] = ("variation", fig)
+        kinds[spc_summary.assurance_text] = ("assurance", fig)
+    for e in section.extra:
+        summary = e.get("spc")
+        if summary is not None:
+            kinds[OTHER_PREFIX + summary.variation_text] = (f"other.{e['measure_id']}", _figure_of_extra(e))
+    return kinds
+
+
+def sentence_claims(section, quarter: Quarter, force_id: str = "") -> list[Claim]:
+    """One claim per sentence of the section's paragraph (``section.sentences``), verdicts with their age and
+    completeness caveats (classes 4 and 5)."""
+    prefix, kinds = claim_prefix(section), _kinds(section)
+    fig = _figure_of(section)
+    claims, used = [], set()
+    for n, text in enumerate(section.sentences, 1):
+        what, about = kinds.get(text, (f"sentence.{n}", fig))
+        if what in used:  # the same text twice (never expected): keep ids unique
+            what = f"{what}.{n}"
+        used.add(what)
+        verdict = what in ("variation", "assurance") or what.startswith("other.")
+        sentence, rule = verdict_sentence(text, about, quarter) if verdict else (text, "")
+        if verdict and not rule:
+            rule = _spc_rule(section, what)
+        source_file, rows = _source(section, about, force_id)
+        claims.append(
+            Claim(
+                id=f"{prefix}.{what}",
+                sentence=sentence,
+                value=_value(section, about),
+                method=_method(section, what),
+                window=about.period if about else quarter.id,
+                source_file=source_file,
+                source_rows=rows,
+                rule=rule,
+                known_at=about.known_at if about else "",
+            )
+        )
+    return claims
+
+
+def _spc_rule(section, what: str) -> str:
+    summary = getattr(section, "spc", None)
+    if what.startswith("other."):
+        e = next((x for x in section.extra if f"other.{x['measure_id']}" == what), None)
+        summary = e.get("spc") if e else None
+    if summary is None:
+        return ""
+    if what == "assurance":
+        return f"spc.assurance:{getattr(summary, 'assurance_rule', '') or summary.assurance}"
+    return f"spc.variation:{summary.variation}"
+
+
+def _value(section, about: Figure | None):
+    if about is None:
+        return None
+    if section.latest is not None and about.measure_id == (section.measure_id or ""):
+        return _plain(section.latest.value)
+    e = next((x for x in section.extra if x["measure_id"] == about.measure_id), None)
+    return _plain(e["value"]) if e else None
+
+
+def _plain(v):
+    return round(float(v), 4) if v is not None and v == v else None
+
+
+def _method(section, what: str) -> str:
+    if what in ("variation", "assurance") or what.startswith("other."):
+        return "process-behaviour chart (analysis.compute.spc): variation and assurance verdicts"
+    if what == "latest_sentence":
+        return "latest observation as at the report's quarter"
+    return "written from the section's figures (analysis.compute.measure_sections)"
+
+
+def extra_row_claim(section, e: dict, sentence: str) -> dict:
+    """Claim fields for one row of the "Other figures" table (its sentence is the row's text)."""
+    fig = _figure_of_extra(e)
+    return {
+        "value": _plain(e["value"]),
+        "method": f"latest observation of {e['measure_id']} as at the report's quarter",
+        "window": fig.period,
+        "source_file": OBSERVATIONS,
+        "source_rows": (f"measure_id={e['measure_id']}; period={fig.period}",),
+        "known_at": fig.known_at,
+        "detail": {"source": str(e.get("source", "")), "unit": e.get("unit", "")},
+        "rule": "quoted",
+    }
+
+
+def section_fields(section, quarter: Quarter, what: str, force_id: str = "") -> dict:
+    """Claim fields (no id, no sentence) for a section-level line: trend, method note, source, no data."""
+    fig = _figure_of(section)
+    source_file, rows = _source(section, fig, force_id)
+    fields = {
+        "value": _plain(section.latest.value) if section.latest is not None else None,
+        "window": fig.period if fig else quarter.id,
+        "source_file": source_file,
+        "source_rows": rows,
+        "known_at": fig.known_at if fig else "",
+    }
+    methods = {
+        "trend": "the section's trend line (parity projection or listed counts)",
+        "method_note": "the process-behaviour method the verdicts above rest on",
+        "official_source": "the registry's official source for the measure",
+        "no_data": "observations on record for the force and measure as at the report's quarter",
+        "force_supplied": "the registry: the measure is supplied by the force",
+        "proxy_note": "the registry's proxy note for the measure leading the section",
+        "series_text": "the force-supplied series as at the report's quarter (analysis.compute.coverage)",
+    }
+    fields["method"] = methods.get(what, "")
+    if what in ("official_source", "force_supplied", "proxy_note"):
+        fields["rule"] = "quoted"
+        fields["value"] = section.official_source if what == "official_source" else fields["value"]
+    if what == "no_data":
+        fields["value"] = None
+        fields["rule"] = "no_data"
+    return fields
