@@ -3,7 +3,7 @@
 Real pages (papermill + nbconvert) for Leicestershire 2024/25 Q1 and Metropolitan Police 2024/25 Q2: inside
 ``section.measure`` elements and the provenance piece, no text with a digit or verdict word is left uncovered.
 And two meaning rules on the bundled data: a stale verdict says how old it is (class 4); a verdict on recent
-recorded-basis quarters carries the incomplete-data caveat (class 5).
+recorded-basis quarters is not drawn, and the sentence says why (class 5).
 """
 
 import json
@@ -34,14 +34,18 @@ def test_a_stale_verdict_says_how_old_it_is(real_data):
     assert claim.rule == measure_text.STALE_RULE and claim.known_at
 
 
-def test_a_recent_recorded_basis_verdict_carries_the_incomplete_caveat(real_data):
+def test_no_verdict_rests_on_incomplete_recorded_basis_quarters(real_data):
     # Metropolitan Police 2024/25 Q1: the recorded-basis charge rate "in the worse direction ... a concern", its
     # latest quarter 2023/24 Q3 among the last RECORDED_INCOMPLETE_QUARTERS (outcomes still coming in; class 5)
     claim = _claims(real_data, "metropolitan-police", "2024-25-Q1", "charge-rate")[
         "measure.charge_rate.other.charge_rate_recorded"
     ]
-    assert "worse direction" in claim.sentence
-    assert "undercounted and this verdict may not hold" in claim.sentence
+    assert "worse direction" not in claim.sentence and "concern" not in claim.sentence
+    assert (
+        "Metropolitan Police's charge rate (offences recorded in the quarter) is not judged for change"
+        in claim.sentence
+    )
+    assert "undercounted; the charge rate of closed investigations is the one judged" in claim.sentence
     assert claim.rule == measure_text.INCOMPLETE_RULE
 
 

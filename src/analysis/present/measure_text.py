@@ -10,8 +10,9 @@ Two meaning rules (:mod:`analysis.compute.meaning.measures`) change the words of
 * staleness (class 4): a process-behaviour verdict on a figure whose period ended more than
   ``STALE_MEASURE_MONTHS`` before the end of the report's quarter says how old it is, so "a concern" or
   "improving" is never read as current;
-* incomplete recorded basis (class 5): a verdict on a recorded-basis series whose latest quarter is among
-  the last ``RECORDED_INCOMPLETE_QUARTERS`` carries the caveat that those quarters are undercounted.
+* incomplete recorded basis (class 5): a recorded-basis series whose latest quarter is among the last
+  ``RECORDED_INCOMPLETE_QUARTERS`` is not judged for change (those quarters are undercounted); the sentence
+  says why and points to the closed basis.
 
 TODO (issue 18, body): the sentences themselves are still written in ``compute/measure_sections.py``
 (``_charge_sentences``, ``_funnel_sentence``, ``_change_clause``, ``_generic_section``'s first two,
@@ -79,38 +80,36 @@ def staleness_clause(figure: Figure, quarter: Quarter) -> str:
 
 
 def incomplete_caveat(figure: Figure, quarter: Quarter) -> str:
-    """The caveat a verdict on a recent recorded-basis quarter carries, or '' when none is needed."""
+    """Why a recent recorded-basis series is not judged, or '' when its latest quarter is complete enough."""
     if figure.measure_id not in RECORDED_BASIS or figure.period_type != "quarter":
         return ""
     if not meaning.recorded_incomplete(parse_quarter(figure.period), quarter):
         return ""
     last = figure.period_label.split(" (")[0]
     return (
-        f" Caution: the latest quarters of this series (to {last}) are among the last "
-        f"{RECORDED_INCOMPLETE_QUARTERS} up to {quarter.label}, and on the recorded basis their outcomes are "
-        "still coming in (investigations still open), so they are undercounted and this verdict may not hold; "
-        "the charge rate of closed investigations is the one to judge."
+        f"its latest quarters (to {last}) are among the last {RECORDED_INCOMPLETE_QUARTERS} up to {quarter.label}, "
+        "and on the recorded basis their outcomes are still coming in (investigations still open), so they are "
+        "undercounted; the charge rate of closed investigations is the one judged"
     )
 
 
-def verdict_sentence(sentence: str, figure: Figure | None, quarter: Quarter) -> tuple[str, str]:
-    """A verdict sentence with its age and completeness said where the meaning rules ask: (text, rule)."""
+def verdict_sentence(sentence: str, figure: Figure | None, quarter: Quarter, subject: str = "") -> tuple[str, str]:
+    """A verdict sentence as the meaning rules allow it: (text, rule). On incomplete recorded-basis quarters no
+    verdict is drawn (class 5); on a stale figure the verdict says how old it is (class 4)."""
     if figure is None:
         return sentence, ""
-    rules = []
-    stale = staleness_clause(figure, quarter)
-    if stale:
-        rules.append(STALE_RULE)
-        if sentence.startswith(OTHER_PREFIX):
-            body = sentence[len(OTHER_PREFIX) :]
-            sentence = f"{OTHER_PREFIX[:-2]}, {stale[0].lower()}{stale[1:]}: {body}"
-        else:
-            sentence = f"{stale}: {sentence}"
+    other = sentence.startswith(OTHER_PREFIX)
     caveat = incomplete_caveat(figure, quarter)
-    if caveat:
-        rules.append(INCOMPLETE_RULE)
-        sentence += caveat
-    return sentence, "; ".join(rules)
+    if caveat and subject:
+        head = OTHER_PREFIX if other else ""
+        return f"{head}{subject} is not judged for change: {caveat}.", INCOMPLETE_RULE
+    stale = staleness_clause(figure, quarter)
+    if not stale:
+        return sentence, ""
+    if other:
+        body = sentence[len(OTHER_PREFIX) :]
+        return f"{OTHER_PREFIX[:-2]}, {stale[0].lower()}{stale[1:]}: {body}", STALE_RULE
+    return f"{stale}: {sentence}", STALE_RULE
 
 
 def _source(section, figure: Figure | None, force_id: str = "") -> tuple[str, tuple]:
@@ -150,7 +149,7 @@ def sentence_claims(section, quarter: Quarter, force_id: str = "") -> list[Claim
             what = f"{what}.{n}"
         used.add(what)
         verdict = what in ("variation", "assurance") or what.startswith("other.")
-        sentence, rule = verdict_sentence(text, about, quarter) if verdict else (text, "")
+        sentence, rule = verdict_sentence(text, about, quarter, _subject(section, what)) if verdict else (text, "")
         if verdict and not rule:
             rule = _spc_rule(section, what)
         source_file, rows = _source(section, about, force_id)
@@ -170,11 +169,20 @@ def sentence_claims(section, quarter: Quarter, force_id: str = "") -> list[Claim
     return claims
 
 
-def _spc_rule(section, what: str) -> str:
-    summary = getattr(section, "spc", None)
+def _summary(section, what: str):
     if what.startswith("other."):
         e = next((x for x in section.extra if f"other.{x['measure_id']}" == what), None)
-        summary = e.get("spc") if e else None
+        return e.get("spc") if e else None
+    return getattr(section, "spc", None)
+
+
+def _subject(section, what: str) -> str:
+    summary = _summary(section, what)
+    return str(getattr(summary, "subject", "") or "")
+
+
+def _spc_rule(section, what: str) -> str:
+    summary = _summary(section, what)
     if summary is None:
         return ""
     if what == "assurance":
