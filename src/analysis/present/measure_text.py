@@ -25,9 +25,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from analysis.compute import direction as dn
 from analysis.compute.claims import Claim
 from analysis.compute.meaning import measures as meaning
-from analysis.compute.measures import period_end
+from analysis.compute.measure_sections import format_value
+from analysis.compute.measures import NATIONAL_NAME, period_end
 from analysis.core.periods import Quarter, parse_quarter
 from analysis.core.settings import RECORDED_INCOMPLETE_QUARTERS, STALE_MEASURE_MONTHS
 
@@ -166,7 +168,7 @@ def sentence_claims(section, quarter: Quarter, force_id: str = "") -> list[Claim
                 known_at=about.known_at if about else "",
             )
         )
-    return claims
+    return _with_change_and_funnel(claims, section, prefix, quarter, force_id)
 
 
 def _summary(section, what: str):
@@ -254,3 +256,134 @@ def section_fields(section, quarter: Quarter, what: str, force_id: str = "") -> 
         fields["value"] = None
         fields["rule"] = "no_data"
     return fields
+
+
+def diff_unit(unit: str) -> str:
+    return {"percent": "percentage points", "minutes": "minutes", "seconds": "seconds"}.get(unit, "")
+
+
+def change_clause(comp, unit: str = "percent") -> str:
+    """'0.8 percentage points lower than the previous quarter (2023/24 Q4: 9.3%)': a plain difference.
+
+    No significance is claimed: whether the series has changed is the process-behaviour chart's call."""
+    unit_word = diff_unit(unit)
+    where = f"{comp.label} ({comp.period_label}: {format_value(comp.value, unit)})"
+    # the difference of the unrounded figures (issue 18, class 8); where subtracting the printed figures would
+    # give another answer, the clause says which figures it was worked from, so both readings are true
+    shown = round(comp.difference, 1)
+    printed = round(round(comp.value + comp.difference, 1) - round(comp.value, 1), 1)
+    note = " (worked from the unrounded figures)" if shown != printed else ""
+    if shown == 0:
+        return f"about the same as {where}{note}"
+    side = "higher" if shown > 0 else "lower"
+    return f"{abs(shown):.1f} {unit_word} {side} than {where}{note}".replace("  ", " ")
+
+
+def funnel_sentence(f, value: float, name: str, measure_direction: str) -> str:
+    position = dn.position_words(measure_direction, round(value, 1), round(f.target, 1))
+    head = f"The {NATIONAL_NAME} rate was {f.target:.1f}%; {name} is {position}."
+    lo, hi = f.limits_95
+    if f.cannot_see and f.classification == "within":
+        low, high = f.force_range
+        return (
+            f"{head} This comparison can see little for a force of this size: the funnel limits, widened for "
+            f"the usual variation between forces, run from {lo:.1f}% to {hi:.1f}%, while the forces' rates this "
+            f"quarter ran from {low:.1f}% to {high:.1f}%, so almost any rate {name} could plausibly have would "
+            f"fall inside them."
+        )
+    if f.classification == "within":
+        return (
+            f"{head} It is inside the 95% funnel limits ({lo:.1f}% to {hi:.1f}% for a force of this size): "
+            f"the difference is within the usual variation between forces."
+        )
+    level = f.classification.split()[-1]
+    return (
+        f"{head} It is outside the {level} funnel limit (95% limits {lo:.1f}% to {hi:.1f}% for a force of "
+        f"this size): more than the usual variation between forces would produce."
+    )
+
+
+# the comparisons whose sentence this module writes (the fairness indicator and the sexual-offences proxy still
+# write their own "previous year" sentences in compute)
+CHANGE_LABELS = ("the previous quarter", "the same quarter a year earlier", "the previous period")
+
+
+def _changes(section) -> list:
+    return [c for c in section.comparisons if c.label in CHANGE_LABELS]
+
+
+def change_sentence(section) -> str:
+    """'That is 0.7 percentage points higher than the previous quarter (...)': the plain differences from earlier
+    periods (``section.comparisons`` labelled as in :data:`CHANGE_LABELS`), or '' when there is none."""
+    changes = _changes(section)
+    if not changes or section.latest is None:
+        return ""
+    return "That is " + "; and ".join(change_clause(c, section.latest.unit) for c in changes) + "."
+
+
+def _change_claim(section, prefix: str, quarter: Quarter, force_id: str) -> Claim | None:
+    text = change_sentence(section)
+    if not text:
+        return None
+    changes = _changes(section)
+    fig = _figure_of(section)
+    source_file, rows = _source(section, fig, force_id)
+    return Claim(
+        id=f"{prefix}.change",
+        sentence=text,
+        value=[_plain(c.difference) for c in changes],
+        comparator=[_plain(c.value) for c in changes],
+        method="; ".join(sorted({c.method for c in changes})) + " (differences of the unrounded figures)",
+        window=fig.period if fig else quarter.id,
+        source_file=source_file,
+        source_rows=rows,
+        detail={"compared_with": [c.period_label for c in changes]},
+        known_at=fig.known_at if fig else "",
+    )
+
+
+def _funnel_claim(section, prefix: str, quarter: Quarter, force_id: str) -> Claim | None:
+    f = section.funnel
+    if f is None or section.latest is None:
+        return None
+    fig = _figure_of(section)
+    source_file, rows = _source(section, fig, force_id)
+    text = funnel_sentence(f, section.latest.value, section.force_name, section.direction)
+    verdict, rule = verdict_sentence(text, fig, quarter)
+    return Claim(
+        id=f"{prefix}.funnel",
+        sentence=verdict,
+        value=_plain(section.latest.value),
+        comparator=_plain(f.target),
+        method=f"funnel plot: 95% and 99.8% limits around the {NATIONAL_NAME} rate, widened for over-dispersion",
+        window=fig.period if fig else quarter.id,
+        source_file=source_file,
+        source_rows=rows,
+        detail={
+            "classification": f.classification,
+            "phi": _plain(f.phi),
+            "limits_95": [_plain(v) for v in f.limits_95],
+        },
+        rule=rule or f"funnel:{f.classification}" + (":cannot_see" if f.cannot_see else ""),
+        known_at=fig.known_at if fig else "",
+    )
+
+
+def _with_change_and_funnel(claims: list[Claim], section, prefix, quarter, force_id) -> list[Claim]:
+    """The change sentence after the latest figure's; the funnel sentence after the section's own verdicts
+    (before the other figures' sentences)."""
+    change = _change_claim(section, prefix, quarter, force_id)
+    if change is not None:
+        at = next((i + 1 for i, c in enumerate(claims) if c.id == f"{prefix}.latest_sentence"), 0)
+        claims.insert(at, change)
+    funnel = _funnel_claim(section, prefix, quarter, force_id)
+    if funnel is not None:
+        later = (OTHER_PREFIX, "Too short for a process-behaviour chart")
+        at = next((i for i, c in enumerate(claims) if c.sentence.startswith(later)), len(claims))
+        claims.insert(at, funnel)
+    return claims
+
+
+def section_sentences(section, quarter, force_id: str = "") -> list[str]:
+    """The sentences of a section's paragraph as the page shows them (``quarter``: the report's quarter)."""
+    return [c.sentence for c in sentence_claims(section, parse_quarter(quarter), force_id)]
