@@ -14,11 +14,13 @@ Two meaning rules (:mod:`analysis.compute.meaning.measures`) change the words of
   ``RECORDED_INCOMPLETE_QUARTERS`` is not judged for change (those quarters are undercounted); the sentence
   says why and points to the closed basis.
 
-TODO (issue 18, body): the sentences themselves are still written in ``compute/measure_sections.py``
-(``_charge_sentences``, ``_funnel_sentence``, ``_change_clause``, ``_generic_section``'s first two,
-``_other_series``, ``_context_sentence``, the sexual-offences proxy, the no-data texts) and read here from
-``section.sentences``; the claims are built from them with their numbers. Moving the prose here needs
-``narrative._charge_claim`` (engineer "tiles") to read the charge sentence from this module.
+Written here from the section's numbers: the change from earlier periods (:func:`change_sentence`) and the
+funnel position (:func:`funnel_sentence`). TODO (issue 18, body): the other sentences are still written in
+``compute/measure_sections.py`` (``_charge_sentences``'s first, ``_generic_section``'s first two,
+``_other_series``, ``_context_sentence``, ``sexual_offences_proxy_section``, the no-data texts; the
+fairness section's are engineer "fair"'s) and read here from ``section.sentences``, each claim built from
+the sentence with its numbers. Moving the charge sentence needs ``narrative._charge_claim`` (engineer
+"tiles") to read it from this module.
 """
 
 from __future__ import annotations
@@ -122,6 +124,22 @@ def _source(section, figure: Figure | None, force_id: str = "") -> tuple[str, tu
     return OBSERVATIONS, (f"measure_id={figure.measure_id}; period={figure.period}",)
 
 
+# names for sentences compute still writes, by how they open (claim ids stay stable when a figure changes)
+OPENINGS = (
+    ("Too short for a process-behaviour chart", "other_too_short"),
+    ("For comparison, Census", "context"),
+    ("This comes from the force's own reporting", "source_sentence"),
+    ("Source: ", "source_sentence"),
+    ("Proxy, not the review's measure", "proxy_intro"),
+    ("Latest year ending on or before", "latest_note"),
+    ("No rate is given", "no_rate"),
+)
+
+
+def _named(text: str, n: int) -> str:
+    return next((what for opening, what in OPENINGS if text.startswith(opening)), f"sentence.{n}")
+
+
 def _kinds(section) -> dict[str, tuple[str, Figure | None]]:
     """Sentences compute wrote whose kind is known: text -> (what, figure it is about)."""
     kinds: dict[str, tuple[str, Figure | None]] = {}
@@ -146,7 +164,7 @@ def sentence_claims(section, quarter: Quarter, force_id: str = "") -> list[Claim
     fig = _figure_of(section)
     claims, used = [], set()
     for n, text in enumerate(section.sentences, 1):
-        what, about = kinds.get(text, (f"sentence.{n}", fig))
+        what, about = kinds.get(text, (_named(text, n), fig))
         if what in used:  # the same text twice (never expected): keep ids unique
             what = f"{what}.{n}"
         used.add(what)
