@@ -95,7 +95,8 @@ def test_summary_and_sections_from_a_real_report(report):
 def test_a_stated_difference_is_the_unrounded_one_and_says_so_when_the_printed_figures_differ():
     """9.26% then 8.44%: 0.82 points apart, printed as 9.3% and 8.4% (which subtract to 0.9): the clause states
     0.8 and names the unrounded figures; where the printed figures agree, no note (issue 18, class 8)."""
-    from analysis.compute.measure_sections import Comparison, _change_clause
+    from analysis.compute.measure_sections import Comparison
+    from analysis.present.measure_text import change_clause as _change_clause
 
     comp = Comparison("the previous quarter", "2023/24 Q4", 9.26, 8.44 - 9.26, None, None, None, "difference")
     text = _change_clause(comp)

@@ -54,6 +54,7 @@ from analysis.core.settings import (
     SPC_MAX_POINTS,
     SPC_QUARTERS,
 )
+from analysis.sources import official_stats
 
 
 # --------------------------------------------------------------------------- sections
@@ -80,6 +81,7 @@ class Latest:
     numerator: float | None = None
     denominator: float | None = None
     note: str = ""
+    known_at: str = ""  # ISO date the figure became known (published), for its claims (issue 18)
 
 
 @dataclass
@@ -135,27 +137,12 @@ class MeasureSection:
     figure: Chart | None = None  # drawn by analysis.present.measure_charts.DRAWERS
     figure_kwargs: dict = field(default_factory=dict)
     extra_figures: list[tuple[Chart, dict]] = field(default_factory=list)
+    force_name: str = ""  # for the words (analysis.present.measure_text)
+    direction: str = ""  # the headline measure's direction (higher_is_better, ...), for the funnel's words
 
 
 def _pct(p: float) -> str:
     return f"{100 * p:.1f}%"
-
-
-def _change_clause(comp: Comparison, unit: str = "percent") -> str:
-    """'0.8 percentage points lower than the previous quarter (2023/24 Q4: 9.3%)': a plain difference.
-
-    No significance is claimed: whether the series has changed is the process-behaviour chart's call."""
-    unit_word = _diff_unit(unit)
-    where = f"{comp.label} ({comp.period_label}: {format_value(comp.value, unit)})"
-    # the difference of the unrounded figures (issue 18, class 8); where subtracting the printed figures would
-    # give another answer, the clause says which figures it was worked from, so both readings are true
-    shown = round(comp.difference, 1)
-    printed = round(round(comp.value + comp.difference, 1) - round(comp.value, 1), 1)
-    note = " (worked from the unrounded figures)" if shown != printed else ""
-    if shown == 0:
-        return f"about the same as {where}{note}"
-    side = "higher" if shown > 0 else "lower"
-    return f"{abs(shown):.1f} {unit_word} {side} than {where}{note}".replace("  ", " ")
 
 
 def _funnel_for(series_q: pd.DataFrame, national_row, force_id: str) -> FunnelPosition | None:
@@ -223,6 +210,7 @@ def _charge_rate_section(force_id, quarter: Quarter, data_dir, measures, audienc
         row["charges"],
         row["assigned"],
         row["note"],
+        official_stats.release_known_at(latest_q.end).isoformat(),
     )
     for label, other in (
         ("the previous quarter", latest_q.previous()),
@@ -261,6 +249,7 @@ def _charge_rate_section(force_id, quarter: Quarter, data_dir, measures, audienc
         )
     national_rates = national[national["basis"] == "closed"].set_index("period")["rate"]
     section.spc = _charge_rate_spc(mine, name, measure, nat, latest_q, national_rates)
+    section.force_name, section.direction = name, measure.direction
     section.sentences = _charge_sentences(section, name, latest_q, measure.direction)
     section.figure, section.figure_kwargs = (
         Chart.FUNNEL,
@@ -354,41 +343,14 @@ def _charge_sentences(section: MeasureSection, name: str, q: Quarter, measure_di
     if section.latest_note:
         first = f"{section.latest_note} {first}"
     sentences = [first]
-    changes = [c for c in section.comparisons if c.label.startswith("the ")]
-    if changes:
-        sentences.append("That is " + "; and ".join(_change_clause(c) for c in changes) + ".")
+    # the change from earlier quarters and the funnel position are written from section.comparisons and
+    # section.funnel by analysis.present.measure_text (change_sentence, funnel_sentence)
     if section.spc:
         sentences += [section.spc.variation_text, section.spc.assurance_text]
     else:
         quarters = sum(1 for c in section.comparisons if c.label.startswith("the "))
         sentences.append(spc.too_few_points_text(f"{name}'s charge rate", quarters + 1, "quarter"))
-    if section.funnel:
-        sentences.append(_funnel_sentence(section.funnel, lt.value, name, measure_direction))
     return sentences
-
-
-def _funnel_sentence(f: FunnelPosition, value: float, name: str, measure_direction: str) -> str:
-    position = dn.position_words(measure_direction, round(value, 1), round(f.target, 1))
-    head = f"The {NATIONAL_NAME} rate was {f.target:.1f}%; {name} is {position}."
-    lo, hi = f.limits_95
-    if f.cannot_see and f.classification == "within":
-        low, high = f.force_range
-        return (
-            f"{head} This comparison can see little for a force of this size: the funnel limits, widened for "
-            f"the usual variation between forces, run from {lo:.1f}% to {hi:.1f}%, while the forces' rates this "
-            f"quarter ran from {low:.1f}% to {high:.1f}%, so almost any rate {name} could plausibly have would "
-            f"fall inside them."
-        )
-    if f.classification == "within":
-        return (
-            f"{head} It is inside the 95% funnel limits ({lo:.1f}% to {hi:.1f}% for a force of this size): "
-            f"the difference is within the usual variation between forces."
-        )
-    level = f.classification.split()[-1]
-    return (
-        f"{head} It is outside the {level} funnel limit (95% limits {lo:.1f}% to {hi:.1f}% for a force of "
-        f"this size): more than the usual variation between forces would produce."
-    )
 
 
 def _extras(force_id, key, exclude, data_dir, measures, quarter, audience="internal") -> list[dict]:
@@ -413,6 +375,7 @@ def _extras(force_id, key, exclude, data_dir, measures, quarter, audience="inter
                 "source": r["source"],
                 "registry": m.registry,
                 "note": r["note"],
+                "known_at": str(r.get("known_at", "") or ""),
             }
         )
     return out
@@ -452,6 +415,7 @@ def _generic_section(
     top = ranked[0]
     measure = measures[top["measure_id"]]
     section.has_data = True
+    section.force_name, section.direction = name, measure.direction
     section.measure_id, section.measure_title = top["measure_id"], top["title"]
     section.force_supplied = measure.registry != "official"
     section.latest = Latest(
@@ -464,6 +428,7 @@ def _generic_section(
         top["period_label"],
         top["source"],
         note=top["note"],
+        known_at=top.get("known_at", ""),
     )
     section.extra = [e for e in extras if e is not top]
     # the title may hold a colon itself ("Police-perpetrated VAWG: allegations"), so it is quoted, not followed by one
@@ -474,7 +439,6 @@ def _generic_section(
     comp = _previous_comparison(force_id, top, data_dir, quarter, audience)
     if comp:
         section.comparisons.append(comp)
-        first += f" That is {_change_clause(comp, top['unit'])}."
     if section.force_supplied:
         second = (
             f"This comes from the force's own reporting ({top['source']}), not from an official statistic; "
@@ -645,10 +609,6 @@ def _headline_rank(extra: dict, key: str, measures) -> tuple:
         -period_end(extra["period"], extra["period_type"]).toordinal(),
         m.id,
     )
-
-
-def _diff_unit(unit: str) -> str:
-    return {"percent": "percentage points", "minutes": "minutes", "seconds": "seconds"}.get(unit, "")
 
 
 def _previous_comparison(force_id, top: dict, data_dir, quarter, audience="internal") -> Comparison | None:

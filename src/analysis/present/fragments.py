@@ -98,7 +98,9 @@ def report_claims(report: Report) -> ClaimLedger:
     first_screen(report, ledger)
     for claim in narrative.report_claims(report).claims:
         ledger.add(claim)
+    key_measures(report, ledger)
     recommendations(report, ledger)
+    provenance(report, ledger=ledger)
     return ledger
 
 
@@ -759,7 +761,9 @@ def recommendations(report: Report, ledger: ClaimLedger | None = None) -> str:
     return "".join(out)
 
 
-def provenance(report: Report, extra_inputs: list[dict] | None = None) -> str:
+def provenance(report: Report, extra_inputs: list[dict] | None = None, ledger: ClaimLedger | None = None) -> str:
+    """Sources: what is held but left out and the tracker's source (claims); the parameters, files and version
+    (names, not statements) inside ``class="provenance"``, which the coverage check treats as exempt."""
     params = "".join(
         f"<tr><th scope='row'>{esc(k)}</th><td><code>{esc(v)}</code></td></tr>" for k, v in report.parameters.items()
     )
@@ -770,18 +774,32 @@ def provenance(report: Report, extra_inputs: list[dict] | None = None) -> str:
     snap = report.snapshot or {}
     source = ""
     if snap:
-        source = (
-            f"<p>Tracker source: {esc(for_reader(snap.get('document')))}. "
-            f"Dated to {esc(report.quarter.label)} because: {esc(snap.get('dated_because') or 'the file is filed under that quarter')}</p>"
+        source = claimed(
+            "p",
+            "provenance.tracker_source",
+            f"Tracker source: {esc(for_reader(snap.get('document')))}. "
+            f"Dated to {esc(report.quarter.label)} because: "
+            f"{esc(snap.get('dated_because') or 'the file is filed under that quarter')}",
+            ledger,
+            value=for_reader(snap.get("document")),
+            method="the tracker snapshot's record (its .meta.yaml): document and why it is dated to the quarter",
+            window=report.quarter.id,
+            source_file=str(snap.get("source_file", "")),
+            known_at=str(snap.get("published", "") or ""),
+            rule="quoted",
         )
-    later = narrative.later_data_sentence(report.later)  # one line, no figure: what is held but left out
+    # one line, no figure: what is held but left out; its claim (as_at.later_data) is the narrative's
+    later = narrative.later_data_sentence(report.later)
+    later_html = f'<p data-claim="as_at.later_data">{esc(for_reader(later))}</p>' if later else ""
     return (
         heading("Sources and provenance", "sources")
-        + (paragraphs([later]) if later else "")
+        + later_html
         + source
+        + '<div class="provenance">'
         + f"<h3>Parameters</h3><table class='meta'>{params}</table>"
         + f"<h3>Data files used</h3><table class='files'><thead><tr><th scope='col'>File</th><th scope='col'>SHA-256</th></tr></thead><tbody>{files}</tbody></table>"
         + f"<p>Produced by the <code>analysis</code> package version {esc(report.package_version)}.</p>"
+        + "</div>"
     )
 
 
@@ -822,53 +840,114 @@ def tracker_charts(report: Report) -> str:
     return "".join(out)
 
 
-def key_measures(report: Report) -> str:
-    """A section per Casey key measure: latest figure, comparisons, charts, sentences from the numbers."""
-    from analysis.compute.measure_sections import format_value
-    from analysis.present import measure_charts
+def _claim_p(claim, ledger: ClaimLedger | None, attrs: str = "") -> str:
+    """A paragraph whose text is ``claim``'s sentence (internal document labels removed), claimed."""
+    fields = {k: getattr(claim, k) for k in ("value", "comparator", "method", "window", "source_file")}
+    fields.update(source_rows=claim.source_rows, detail=claim.detail, rule=claim.rule, known_at=claim.known_at)
+    return claimed("p", claim.id, esc(for_reader(claim.sentence)), ledger, attrs, **fields)
 
+
+def _extra_table(report: Report, section, prefix: str, ledger: ClaimLedger | None) -> str:
+    """The "Other figures" table: one claim per row (the row's cells are its sentence)."""
+    from analysis.compute.measure_sections import format_value
+    from analysis.present import measure_text
+
+    rows = []
+    for e in section.extra:
+        cells = (
+            f"<td>{esc(e['title'])}</td> <td>{esc(format_value(e['value'], e['unit']))}</td> "
+            f"<td>{esc(e['period_label'])}</td> <td>{esc(for_reader(e['source']))}</td>"
+        )
+        fields = measure_text.extra_row_claim(section, e, cells)
+        rows.append(claimed("tr", f"{prefix}.extra.{e['measure_id']}", cells, ledger, **fields))
+    return (
+        "<details><summary>Other figures for this measure</summary><table class='extra'><thead><tr>"
+        "<th scope='col'>Measure</th><th scope='col'>Value</th><th scope='col'>Period</th><th scope='col'>Source</th>"
+        f"</tr></thead><tbody>{''.join(rows)}</tbody></table></details>"
+    )
+
+
+def _measure_line(report: Report, section, what: str, inner: str, ledger, attrs: str = "") -> str:
+    """A section-level line (trend, method note, official source, no data) as one claim."""
+    from analysis.present import measure_text
+
+    fields = measure_text.section_fields(section, report.quarter, what, report.force.id)
+    return claimed("p", f"{measure_text.claim_prefix(section)}.{what}", inner, ledger, attrs, **fields)
+
+
+def measure_section(report: Report, section, ledger: ClaimLedger | None = None, charts: bool = True) -> str:
+    """One key measure's section, every sentence, row and line from a claim (:mod:`analysis.present.measure_text`).
+
+    ``charts`` False leaves the charts out (the ledger pass: charts state nothing the claims do not)."""
+    from analysis.present import measure_charts, measure_text
+
+    prefix = measure_text.claim_prefix(section)
+    out = [f'<section class="measure" aria-labelledby="measure-{esc(section.key_measure)}">']
+    out.append(heading(section.title, f"measure-{section.key_measure}", 3))
+    if not section.has_data:
+        text = esc(for_reader(section.no_data_text))
+        out.append(_measure_line(report, section, "no_data", text, ledger, ' class="no-data"') + "</section>")
+        return "".join(out)
+    if section.force_supplied:
+        out.append(
+            _measure_line(
+                report,
+                section,
+                "force_supplied",
+                "Figures supplied by the force in its own papers, not official statistics.",
+                ledger,
+                ' class="note"',
+            )
+        )
+    out.extend(_claim_p(c, ledger) for c in measure_text.sentence_claims(section, report.quarter, report.force.id))
+    for what, text in (
+        ("proxy_note", narrative.proxy_note(report, section)),
+        ("series_text", narrative.series_text(report, section)),
+    ):
+        if text:
+            out.append(_measure_line(report, section, what, esc(for_reader(text)), ledger))
+    if section.trend_text:
+        trend = f"<strong>Trend:</strong> {esc(section.trend_text)}"
+        out.append(_measure_line(report, section, "trend", trend, ledger, ' class="trend"'))
+    if charts:
+        for fig, alt in measure_charts.draw_section(section):
+            out.append(figure(fig, alt))
+    spc_summary = getattr(section, "spc", None)
+    if spc_summary is not None:
+        note = (
+            f"<strong>How change is judged:</strong> {esc(spc_summary.method_text)} "
+            "Points are marked when they meet a special-cause rule (NHS England's Making Data Count)."
+        )
+        out.append(_measure_line(report, section, "method_note", note, ledger, ' class="note"'))
+    if section.extra:
+        out.append(_extra_table(report, section, prefix, ledger))
+    if section.official_source and not section.force_supplied:  # force-supplied sentences already name it
+        source = f"Official source: {esc(for_reader(section.official_source))}"
+        out.append(_measure_line(report, section, "official_source", source, ledger, ' class="source"'))
+    out.append("</section>")
+    return "".join(out)
+
+
+def key_measures(report: Report, ledger: ClaimLedger | None = None) -> str:
+    """A section per Casey key measure: latest figure, comparisons, charts, sentences from claims. With a
+    ``ledger`` (the ledger pass of :func:`report_claims`) the claims are added and the charts not drawn."""
     if not report.framework.has_key_measures:
         return ""
     out = [heading("Key measures", "measures")]
     if not report.measures:
-        out.append(f"<p>{esc(report.measures_error or 'No key-measures data.')}</p>")
-        return "".join(out)
-    for section in report.measures:
-        out.append(f'<section class="measure" aria-labelledby="measure-{esc(section.key_measure)}">')
-        out.append(heading(section.title, f"measure-{section.key_measure}", 3))
-        if not section.has_data:
-            out.append(f'<p class="no-data">{esc(section.no_data_text)}</p></section>')
-            continue
-        if section.force_supplied:
-            out.append('<p class="note">Figures supplied by the force in its own papers, not official statistics.</p>')
+        text = esc(report.measures_error or "No key-measures data.")
         out.append(
-            paragraphs(
-                section.sentences
-                + [t for t in (narrative.proxy_note(report, section), narrative.series_text(report, section)) if t]
+            claimed(
+                "p",
+                "measure.none",
+                text,
+                ledger,
+                value=None,
+                window=report.quarter.id,
+                method="the key-measures data the report could load",
+                rule="no_data",
             )
         )
-        if section.trend_text:
-            out.append(f'<p class="trend"><strong>Trend:</strong> {esc(section.trend_text)}</p>')
-        for fig, alt in measure_charts.draw_section(section):
-            out.append(figure(fig, alt))
-        spc_summary = getattr(section, "spc", None)
-        if spc_summary is not None:
-            out.append(
-                f'<p class="note"><strong>How change is judged:</strong> {esc(spc_summary.method_text)} '
-                "Points are marked when they meet a special-cause rule (NHS England's Making Data Count).</p>"
-            )
-        if section.extra:
-            rows = "".join(
-                f"<tr><td>{esc(e['title'])}</td><td>{esc(format_value(e['value'], e['unit']))}</td>"
-                f"<td>{esc(e['period_label'])}</td><td>{esc(for_reader(e['source']))}</td></tr>"
-                for e in section.extra
-            )
-            out.append(
-                "<details><summary>Other figures for this measure</summary><table class='extra'><thead><tr>"
-                "<th scope='col'>Measure</th><th scope='col'>Value</th><th scope='col'>Period</th><th scope='col'>Source</th>"
-                f"</tr></thead><tbody>{rows}</tbody></table></details>"
-            )
-        if section.official_source and not section.force_supplied:  # force-supplied sentences already name it
-            out.append(f'<p class="source">Official source: {esc(for_reader(section.official_source))}</p>')
-        out.append("</section>")
+        return "".join(out)
+    out.extend(measure_section(report, section, ledger, charts=ledger is None) for section in report.measures)
     return "".join(out)
