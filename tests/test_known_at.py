@@ -150,3 +150,17 @@ def test_claims_carry_known_at_and_the_ledger_says_its_version():
     out = json.loads(json.dumps(ledger.to_dict({"force": "x"})))
     assert LEDGER_VERSION == 2 and out["version"] == 2
     assert [c["known_at"] for c in out["claims"]] == ["2023-10-09", ""]
+
+
+def test_a_year_of_sexual_offence_charges_counts_only_once_published():
+    """Issue 18 class 3: the 2023/24 outcomes (published, by the release rule, at the end of 2024/25 Q2) were on
+    Leicestershire's 2024/25 Q1 page (332 charges) and in that quarter's overview."""
+    from analysis.compute.measure_sections import sexual_offences_proxy_section
+    from analysis.compute.overview_model import _sexual_offences
+    from analysis.core.periods import parse_quarter
+
+    q1 = sexual_offences_proxy_section("leicestershire", "2024-25-Q1")
+    assert q1.latest.period == "2022-23" and q1.latest.value == 309
+    assert "published by the end of 2024/25 Q1: 2022/23" in q1.latest_note
+    assert sexual_offences_proxy_section("leicestershire", "2024-25-Q2").latest.period == "2023-24"
+    assert list(_sexual_offences(parse_quarter("2024-25-Q1"), None).columns) == ["2021-22", "2022-23"]

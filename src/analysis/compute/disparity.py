@@ -410,6 +410,15 @@ def latest_as_at(frame: pd.DataFrame, quarter, force_id: str | None = None, lag_
     return usable[usable["period"] == usable["period"].max()].reset_index(drop=True)
 
 
+def year_published_by(period: str, day: dt.date) -> bool:
+    """Whether the Home Office outcomes for financial year ``period`` ('2023-24') were published by ``day``
+    (the release rule of :func:`analysis.sources.official_stats.release_known_at`): a year that has ended but
+    was not yet published is not known to a report for a quarter ending on ``day``."""
+    from analysis.sources.official_stats import release_known_at
+
+    return release_known_at(financial_year_end(period)) <= day
+
+
 def available_from(period: str, lag_months: int = 0) -> dt.date:
     """The year's end plus ``lag_months`` (to the last day of that month)."""
     end = financial_year_end(period)

@@ -998,15 +998,16 @@ def sexual_offences_proxy_section(force_id, quarter, data_dir=None, measures=Non
     )
     charges = disparity.sexual_offence_charges(data_dir)
     mine = charges[charges["force_id"] == force.id]
-    usable = mine[[disparity.financial_year_end(p) <= quarter.end for p in mine["period"]]].sort_values("period")
+    # a year counts only once it is published (the release rule of official_stats), not once it has ended
+    usable = mine[[disparity.year_published_by(p, quarter.end) for p in mine["period"]]].sort_values("period")
     if usable.empty:
-        section.no_data_text = f"{intro} No year of sexual-offence charges ending by {quarter.label} is loaded."
+        section.no_data_text = f"{intro} No year of sexual-offence charges published by the end of {quarter.label} is loaded."
         section.sentences = [section.no_data_text]
         return section
     row = usable.iloc[-1]
     year = period_label(row["period"], "financial_year")
     section.has_data = True
-    section.latest_note = f"Latest year ending on or before {quarter.label}: {year}."
+    section.latest_note = f"Latest year published by the end of {quarter.label}: {year}."
     section.latest = Latest(
         float(row["charges"]),
         None,

@@ -263,14 +263,14 @@ def _census_files(data_dir) -> tuple:
 
 def _sexual_offences(quarter: Quarter, data_dir) -> pd.DataFrame | None:
     """Sexual-offence charges per force (rows, England and Wales included) for the last two financial years
-    ending by the quarter (columns); None without the data."""
+    published by the quarter's end (columns); None without the data."""
     from analysis.compute import disparity
 
     try:
         charges = disparity.sexual_offence_charges(data_dir)
     except FileNotFoundError:
         return None
-    charges = charges[[disparity.financial_year_end(p) <= quarter.end for p in charges["period"]]]
+    charges = charges[[disparity.year_published_by(p, quarter.end) for p in charges["period"]]]  # known by then
     years = sorted(charges["period"].unique())[-2:]
     wide = charges[charges["period"].isin(years)].pivot(index="force_id", columns="period", values="charges")
     return wide.reindex(columns=years)

@@ -131,7 +131,7 @@ OPENINGS = (
     ("This comes from the force's own reporting", "source_sentence"),
     ("Source: ", "source_sentence"),
     ("Proxy, not the review's measure", "proxy_intro"),
-    ("Latest year ending on or before", "latest_note"),
+    ("Latest year published by the end of", "latest_note"),
     ("No rate is given", "no_rate"),
 )
 
