@@ -65,14 +65,16 @@ def cmd_batch(args) -> int:
         return EXIT_BUSY  # try again when the other run has finished
     if args.pdf:
         status = _print_pdfs(results, args.out, args.data_dir) or status
-    return status if status in (EXIT_OK, EXIT_BUSY) else EXIT_DATA  # 75: the Dask cluster failed, try again
+    return (
+        status if status in (EXIT_OK, EXIT_BUSY, EXIT_USAGE) else EXIT_DATA
+    )  # 75: Dask failed, try again; 2: no Chromium
 
 
 def _print_pdfs(results, out_dir, data_dir=None) -> int:
     """A PDF beside every rendered report, and beside any unchanged one that has none yet (one browser for all)."""
     from pathlib import Path
 
-    from analysis.run.render import PdfError, html_to_pdf
+    from analysis.run.render import ChromiumMissing, PdfError, html_to_pdf
 
     root = config.reports_dir(out_dir)
     todo = []
@@ -84,9 +86,9 @@ def _print_pdfs(results, out_dir, data_dir=None) -> int:
             todo.append(html)
     try:
         written = html_to_pdf(todo)
-    except PdfError as exc:
+    except PdfError as exc:  # the HTML reports, manifest and index are already written
         print(f"casey: {exc}", file=sys.stderr)
-        return EXIT_DATA
+        return EXIT_USAGE if isinstance(exc, ChromiumMissing) else EXIT_DATA
     print(f"printed {len(written)} PDF(s) beside their HTML")
     if written:
         from analysis.run.site_index import write_index

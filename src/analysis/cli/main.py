@@ -92,13 +92,13 @@ def cmd_report(args) -> int:
         return EXIT_DATA
     print(f"wrote {path} in {time.perf_counter() - started:.1f}s")
     if args.pdf:
-        from analysis.run.render import PdfError, html_to_pdf
+        from analysis.run.render import ChromiumMissing, PdfError, html_to_pdf
 
         try:
             (pdf,) = html_to_pdf([path])
-        except PdfError as exc:
+        except PdfError as exc:  # the HTML is already written
             _err(str(exc))
-            return EXIT_DATA
+            return EXIT_USAGE if isinstance(exc, ChromiumMissing) else EXIT_DATA
         print(f"wrote {pdf}")
     return EXIT_OK
 

@@ -16,6 +16,26 @@ import tempfile
 from pathlib import Path
 
 from analysis.core.cells import neutralise_frame
+from analysis.core.errors import UsageError
+
+
+class LinkedFolder(UsageError):
+    """A folder inside the reports folder is a symbolic link: writing there would write outside it."""
+
+
+def refuse_linked_folders(root) -> None:
+    """Refuse a reports folder holding a linked folder (``reports/2024-25-Q1 -> /elsewhere``), naming the link.
+
+    A linked *file* is harmless (a write replaces the link itself), but a file written into a linked folder
+    lands outside the reports folder; ``root`` itself may be a link (where the user chose to put the reports)."""
+    for folder, subfolders, _files in os.walk(root):  # os.walk never descends into a linked folder
+        for name in subfolders:
+            path = Path(folder) / name
+            if path.is_symlink():
+                raise LinkedFolder(
+                    f"{path} is a symbolic link to {os.readlink(path)}; casey never writes through a link out of "
+                    "the reports folder: replace the link with a real folder"
+                )
 
 
 def current_umask() -> int:
@@ -58,8 +78,10 @@ def _temporary(path: Path, data: bytes) -> str:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
-    except BaseException:
+    except BaseException as exc:
         Path(tmp).unlink(missing_ok=True)
+        if isinstance(exc, OSError) and not exc.filename:
+            exc.filename = str(path)  # a full disk fails the write, whose error names no file
         raise
     return tmp
 

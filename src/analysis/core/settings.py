@@ -150,6 +150,13 @@ TRACKER_MAX_UNZIPPED_BYTES = 50 * 1024 * 1024  # an .xlsx or .ods once unzipped 
 TRACKER_MAX_ROWS = 2_000
 TRACKER_MAX_COLUMNS = 60
 TRACKER_MAX_CELL_CHARS = 20_000  # about eight pages of text in one cell
+# A framework file (data/raw/frameworks/*.yaml) is checked from its YAML events before it is built into objects,
+# so a file of millions of items, an alias bomb ("billion laughs") or a deeply nested list costs bounded time and
+# memory. The bundled casey-2023 is 24 KB, 718 nodes, 6 levels deep and 54 items.
+FRAMEWORK_MAX_FILE_BYTES = 1024 * 1024
+FRAMEWORK_MAX_NODES = 100_000  # values once every alias is expanded
+FRAMEWORK_MAX_DEPTH = 20
+FRAMEWORK_MAX_ITEMS = 1_000  # recommendations and their parts
 # A count in a force-supplied measures file above this is a typing or export error (England and Wales record about
 # 7 million crimes a year); 1e308 would overflow every sum and chart it reached.
 MEASURE_MAX_COUNT = 10**12

@@ -1119,6 +1119,7 @@ def run_batch(options: BatchOptions, out=None, err=None) -> BatchResult:
     workers = _checked_workers(options)
     lock = lock_reports_folder(options.out_dir)
     try:
+        atomic.refuse_linked_folders(config.reports_dir(options.out_dir))
         remove_leftovers(options.out_dir)
         return _run_locked(options, out, err, workers)
     finally:

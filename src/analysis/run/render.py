@@ -393,15 +393,28 @@ class PdfError(RuntimeError):
     """No browser to print with, or printing failed."""
 
 
+class ChromiumMissing(PdfError):
+    """No Chromium to print with: a setup problem, not a data one (exit 2)."""
+
+
+INSTALL_CHROMIUM = (
+    "install Debian's chromium package (apt-get install chromium) or set CASEY_CHROMIUM to a Chromium binary"
+)
+
+
 def chromium_path() -> str:
     import shutil
 
-    found = os.environ.get("CASEY_CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
+    named = os.environ.get("CASEY_CHROMIUM")
+    if named:
+        if not (os.path.isfile(named) and os.access(named, os.X_OK)):
+            raise ChromiumMissing(
+                f"printing to PDF: CASEY_CHROMIUM names {named}, which is not a program; {INSTALL_CHROMIUM}"
+            )
+        return named
+    found = shutil.which("chromium") or shutil.which("chromium-browser")
     if not found:
-        raise PdfError(
-            "printing to PDF needs Chromium: install Debian's chromium package (apt-get install chromium) "
-            "or set CASEY_CHROMIUM to a Chromium binary"
-        )
+        raise ChromiumMissing(f"printing to PDF needs Chromium, and there is no chromium on PATH: {INSTALL_CHROMIUM}")
     return found
 
 
@@ -416,10 +429,11 @@ def html_to_pdf(html_paths: list[Path]) -> list[Path]:
         from playwright.sync_api import sync_playwright
     except ImportError as exc:  # pragma: no cover - playwright is a declared dependency
         raise PdfError("printing to PDF needs the playwright package") from exc
+    executable = chromium_path()  # before starting playwright's driver, so a missing browser is one clear line
     written = []
     try:
         with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_FLAGS)
+            browser = p.chromium.launch(executable_path=executable, args=CHROMIUM_FLAGS)
             try:
                 page = browser.new_page()
                 # the reports load nothing; a request would mean a broken page, so refuse it

@@ -276,6 +276,7 @@ def _mirror_public(root: Path, quarters: list[str]) -> Path:
 def write_index(out_dir=None, data_dir=None) -> Path:
     root = config.reports_dir(out_dir)
     root.mkdir(parents=True, exist_ok=True)
+    atomic.refuse_linked_folders(root)
     names, titles = _force_names(data_dir), _framework_titles(data_dir)
     quarters = _quarters(root)
     counts = {q: _with_trackers(root / q) for q in quarters}

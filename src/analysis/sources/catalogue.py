@@ -14,7 +14,7 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
-from analysis.core import config
+from analysis.core import config, settings
 from analysis.core.errors import UsageError
 
 
@@ -166,11 +166,52 @@ def _item(raw: dict, parent: Item | None, path: Path, order: int, section_ids: s
     )
 
 
+def _check_yaml_bounds(text: str, path: Path) -> None:
+    """Refuse a YAML document too big or too deep to build, from its parser events (a stream: nothing is built, so
+    an alias bomb is counted by what its aliases would expand to, and deep nesting never reaches the recursive
+    composer)."""
+    values = depth = 0
+    expanded: dict[str, int] = {}  # anchor -> values it stands for
+    open_collections: list[tuple[str | None, int]] = []
+    for event in yaml.parse(text, Loader=yaml.SafeLoader):
+        if isinstance(event, yaml.AliasEvent):
+            values += expanded.get(event.anchor, 1)
+        elif isinstance(event, yaml.ScalarEvent):
+            values += 1
+            if event.anchor:
+                expanded[event.anchor] = 1
+        elif isinstance(event, yaml.CollectionStartEvent):
+            open_collections.append((event.anchor, values))
+            values, depth = values + 1, depth + 1
+            if depth > settings.FRAMEWORK_MAX_DEPTH:
+                raise FrameworkError(
+                    f"{path}: line {event.start_mark.line + 1}: nested more than {settings.FRAMEWORK_MAX_DEPTH} "
+                    "levels deep, the limit for a framework file"
+                )
+        elif isinstance(event, yaml.CollectionEndEvent):
+            anchor, start = open_collections.pop()
+            depth -= 1
+            if anchor:
+                expanded[anchor] = values - start
+        if values > settings.FRAMEWORK_MAX_NODES:
+            raise FrameworkError(
+                f"{path}: line {event.start_mark.line + 1}: more than {settings.FRAMEWORK_MAX_NODES:,} values once "
+                "its YAML aliases are expanded, the limit for a framework file"
+            )
+
+
 def parse_framework(path: Path) -> Framework:
     """Read and check one framework file."""
     path = Path(path)
     try:
-        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+        if path.stat().st_size > settings.FRAMEWORK_MAX_FILE_BYTES:
+            raise FrameworkError(
+                f"{path}: file: size: larger than {settings.FRAMEWORK_MAX_FILE_BYTES // 1024} KB, the limit for a "
+                "framework file"
+            )
+        text = path.read_text(encoding="utf-8")
+        _check_yaml_bounds(text, path)
+        doc = yaml.safe_load(text)
     except FileNotFoundError as exc:
         raise FrameworkError(f"{path}: framework file not found") from exc
     except yaml.YAMLError as exc:
@@ -187,6 +228,11 @@ def parse_framework(path: Path) -> Framework:
         items.append(parent)
         for raw_part in raw.get("parts") or []:
             items.append(_item(raw_part, parent, path, len(items), section_ids))
+    if len(items) > settings.FRAMEWORK_MAX_ITEMS:
+        raise FrameworkError(
+            f"{path}: field 'recommendations': {len(items)} recommendations and parts, more than the limit of "
+            f"{settings.FRAMEWORK_MAX_ITEMS}"
+        )
     ids = [i.id for i in items]
     duplicates = sorted({i for i in ids if ids.count(i) > 1})
     if duplicates:
