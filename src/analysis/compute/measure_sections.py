@@ -1001,7 +1001,9 @@ def sexual_offences_proxy_section(force_id, quarter, data_dir=None, measures=Non
     # a year counts only once it is published (the release rule of official_stats), not once it has ended
     usable = mine[[disparity.year_published_by(p, quarter.end) for p in mine["period"]]].sort_values("period")
     if usable.empty:
-        section.no_data_text = f"{intro} No year of sexual-offence charges published by the end of {quarter.label} is loaded."
+        section.no_data_text = (
+            f"{intro} No year of sexual-offence charges published by the end of {quarter.label} is loaded."
+        )
         section.sentences = [section.no_data_text]
         return section
     row = usable.iloc[-1]
