@@ -54,6 +54,7 @@ from analysis.core.settings import (
     SPC_MAX_POINTS,
     SPC_QUARTERS,
 )
+from analysis.sources import csew
 
 
 # --------------------------------------------------------------------------- sections
@@ -135,6 +136,7 @@ class MeasureSection:
     figure: Chart | None = None  # drawn by analysis.present.measure_charts.DRAWERS
     figure_kwargs: dict = field(default_factory=dict)
     extra_figures: list[tuple[Chart, dict]] = field(default_factory=list)
+    national_context: list[dict] = field(default_factory=list)  # England and Wales figures beside the force's
 
 
 def _pct(p: float) -> str:
@@ -752,9 +754,11 @@ FAIRNESS_IDS = frozenset(
 
 
 def fairness_section(force_id, quarter, data_dir=None, measures=None, audience="internal") -> MeasureSection:
-    """Recommendation 16.i. When the force has other figures for trust and confidence (its own survey, say),
-    they lead as before and the stop and search fairness indicator follows them; otherwise the fairness
-    indicator is the section."""
+    """Recommendation 16.i. The stop and search fairness indicator leads for every force (so the section's
+    latest figure, and the trust tile drawn from it, is the same kind of figure for all 43 forces in every
+    quarter: issue 18 class 10); any other trust and confidence figures the force supplies (its own survey,
+    say) follow it as other figures. The national survey (CSEW) series is attached as England and Wales
+    context (``national_context``), never as the force's figure."""
     force = get_force(force_id, data_dir)
     measures = measures or load_registry(data_dir)
     generic = _generic_section(
@@ -769,13 +773,83 @@ def fairness_section(force_id, quarter, data_dir=None, measures=None, audience="
     if FAIRNESS_MEASURE not in measures:
         return generic
     fair = stop_search_fairness(force.id, quarter, data_dir, measures)
-    if not generic.has_data:
-        return fair
-    generic.sentences = [*generic.sentences, *fair.sentences]
-    generic.extra = [*generic.extra, *fair.extra]
-    if fair.figure:
-        generic.extra_figures = [*generic.extra_figures, (fair.figure, fair.figure_kwargs)]
-    return generic
+    fair.national_context = csew_context(quarter, data_dir)
+    if fair.national_context:  # TODO(fair): this sentence moves to present/fairness_text.py as a claim
+        fair.sentences.append(_csew_sentence(fair.national_context, force.name))
+    if generic.has_data:
+        _follow_with(fair, generic, measures)
+    return fair
+
+
+def csew_context(quarter, data_dir=None) -> list[dict]:
+    """The national survey figures known by the end of ``quarter``: for each CSEW series, its latest survey
+    year published by then (``known_at``: the year's end plus ``CSEW_PUBLICATION_LAG_MONTHS``), with the
+    previous survey year. England and Wales only, never a force's figure; empty before any year is known."""
+    table = csew.read_csew(data_dir=data_dir)
+    end = parse_quarter(quarter).end
+    lag = settings.CSEW_PUBLICATION_LAG_MONTHS
+    out = []
+    for series, rows in table.groupby("series", sort=True):
+        known = rows.assign(known_at=[disparity.available_from(p, lag) for p in rows["period"]])
+        known = known[known["known_at"] <= end].sort_values("period")
+        if known.empty:
+            continue
+        now = known.iloc[-1]
+        prev = known.iloc[-2] if len(known) > 1 else None
+        out.append(
+            {
+                "series": series,
+                "title": now["title"],
+                "geography": NATIONAL_NAME,
+                "value": float(now["value"]),
+                "unit": "percent",
+                "period": now["period"],
+                "period_label": f"year ending March {now['survey_year']}",
+                "known_at": now["known_at"].isoformat(),
+                "previous_value": float(prev["value"]) if prev is not None else None,
+                "previous_period_label": f"year ending March {prev['survey_year']}" if prev is not None else "",
+                "source": CSEW_SOURCE,
+                "source_file": f"{csew.CSEW_DIR}/{now['source_file']}",
+                "source_rows": now["source_rows"],
+            }
+        )
+    return out
+
+
+def _csew_sentence(context: list[dict], name: str) -> str:
+    figures = "; ".join(f"{c['title']} {c['value']:.1f}% ({c['period_label']})" for c in context)
+    return (
+        f"National context from the Crime Survey for England and Wales, adults in England and Wales as a whole, "
+        f"not {name}: {figures}. The survey figure is not broken down by force here, so it cannot show whether "
+        f"trust in {name} differs from the national figure, nor the gap between Black people and the population "
+        f"as a whole that the review asks about; the stop and search ratio above is a proxy for fairness, not "
+        f"a measure of trust."
+    )
+
+
+CSEW_SOURCE = "ONS, Crime Survey for England and Wales: perceptions of the police (national figures)"
+
+
+def _follow_with(fair: MeasureSection, generic: MeasureSection, measures) -> None:
+    """The force's other trust figures after the fairness indicator: its headline becomes an other figure."""
+    top = generic.latest
+    lead = {
+        "measure_id": generic.measure_id,
+        "title": generic.measure_title,
+        "value": top.value,
+        "unit": top.unit,
+        "period": top.period,
+        "period_type": top.period_type,
+        "period_label": top.period_label,
+        "source": top.source,
+        "registry": measures[generic.measure_id].registry,
+        "note": top.note,
+    }
+    if generic.spc is not None:
+        lead["spc"] = generic.spc
+    fair.extra = [*fair.extra, lead, *generic.extra]
+    fair.sentences = [*fair.sentences, *generic.sentences]  # TODO(fair): prose to fairness_text with claims
+    fair.extra_figures = [*fair.extra_figures, *generic.extra_figures]
 
 
 def stop_search_fairness(force_id, quarter, data_dir=None, measures=None) -> MeasureSection:
