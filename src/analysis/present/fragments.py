@@ -14,7 +14,7 @@ import re
 from analysis.compute import coverage
 from analysis.compute.claims import CLAIMS_MIMETYPE, ClaimLedger
 from analysis.compute.report_model import Report
-from analysis.present import narrative
+from analysis.present import fairness_text, narrative
 from analysis.present.claim_markup import claimed
 from analysis.present.htmltext import esc
 from analysis.present.style import PIECE_CLASS, STATUS_LABELS, STATUS_ORDER, notebook_css
@@ -114,6 +114,7 @@ def report_claims(report: Report) -> ClaimLedger:
     questions_html(report, ledger)
     for claim in narrative.report_claims(report).claims:
         ledger.add(claim)
+    key_measures(report, ledger)
     recommendations(report, ledger)
     return ledger
 
@@ -808,7 +809,7 @@ def tracker_charts(report: Report) -> str:
     return "".join(out)
 
 
-def key_measures(report: Report) -> str:
+def key_measures(report: Report, ledger: ClaimLedger | None = None) -> str:
     """A section per Casey key measure: latest figure, comparisons, charts, sentences from the numbers."""
     from analysis.compute.measure_sections import format_value
     from analysis.present import measure_charts
@@ -820,6 +821,10 @@ def key_measures(report: Report) -> str:
         out.append(f"<p>{esc(report.measures_error or 'No key-measures data.')}</p>")
         return "".join(out)
     for section in report.measures:
+        if fairness_text.is_fairness(section):  # part "fair": the trust section renders itself from claims
+            draw = lambda s: "".join(figure(f, a) for f, a in measure_charts.draw_section(s))  # noqa: E731
+            out.append(fairness_text.section_markup(report, section, ledger, draw))
+            continue
         out.append(f'<section class="measure" aria-labelledby="measure-{esc(section.key_measure)}">')
         out.append(heading(section.title, f"measure-{section.key_measure}", 3))
         if not section.has_data:
@@ -835,7 +840,7 @@ def key_measures(report: Report) -> str:
         )
         if section.trend_text:
             out.append(f'<p class="trend"><strong>Trend:</strong> {esc(section.trend_text)}</p>')
-        for fig, alt in measure_charts.draw_section(section):
+        for fig, alt in measure_charts.draw_section(section) if ledger is None else ():  # no claims in charts
             out.append(figure(fig, alt))
         spc_summary = getattr(section, "spc", None)
         if spc_summary is not None:
