@@ -114,3 +114,19 @@ def test_rendered_trust_section_has_no_uncovered_items(real_data, tmp_path, forc
     assert uncovered(part, ledger) == []
     claims = {c["id"]: c for c in ledger["claims"] if c["id"].startswith("fairness.")}
     assert claims and all(c["known_at"] and c["known_at"] <= "2024-09-30" for c in claims.values() if c["window"])
+
+
+def test_each_trust_claim_names_where_its_figure_came_from_and_when(real_data):
+    from analysis.compute.report_model import load_report
+    from analysis.present import fragments
+
+    report = load_report("leicestershire", "2024-25-Q1", data_dir=real_data)
+    claims = [c for c in fragments.report_claims(report).claims if c.id.startswith("fairness.")]
+    ratio = next(c for c in claims if "times the rate of White residents" in c.sentence)
+    assert (ratio.known_at, ratio.window) == ("2023-10-31", "2022/23")
+    assert ratio.source_file.startswith("raw/measures/stop-search")
+    own = next(c for c in claims if c.sentence.startswith("The most recent figure loaded for Leicestershire"))
+    assert own.known_at == "2023-10-09" and own.source_file == "processed/measures/observations.csv"
+    survey = next(c for c in claims if "Crime Survey for England and Wales, adults" in c.sentence)
+    assert survey.known_at == "2023-10-31" and "Table 4" in " ".join(survey.source_rows)
+    assert claims and all(c.method for c in claims)

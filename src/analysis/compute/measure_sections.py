@@ -847,6 +847,7 @@ def _follow_with(fair: MeasureSection, generic: MeasureSection, measures) -> Non
     }
     if generic.spc is not None:
         lead["spc"] = generic.spc
+    lead["sentences_from"] = len(fair.sentences)  # the sentences from here on are about this figure
     fair.extra = [*fair.extra, lead, *generic.extra]
     fair.sentences = [*fair.sentences, *generic.sentences]  # TODO(fair): prose to fairness_text with claims
     fair.extra_figures = [*fair.extra_figures, *generic.extra_figures]

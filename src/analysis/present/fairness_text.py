@@ -70,10 +70,14 @@ def _sentence_fields(section, text: str) -> dict:
     return _stop_search_fields(section)
 
 
-def _sentences(section, ledger) -> str:
+def _sentences(report, section, ledger) -> str:
+    own = next((e for e in section.extra if "sentences_from" in e), None)  # the force's own trust figures
     out = []
     for i, text in enumerate(section.sentences):
-        fields = _sentence_fields(section, text)
+        if own is not None and i >= own["sentences_from"]:
+            fields = _observation_fields(report, own)
+        else:
+            fields = _sentence_fields(section, text)
         out.append(claimed("p", f"fairness.sentence.{i}", esc(for_reader(text)), ledger, value=text, **fields))
     return "".join(out)
 
@@ -133,13 +137,33 @@ def section_markup(report, section, ledger: ClaimLedger | None = None, draw=None
     out.append(heading(section.title, f"measure-{section.key_measure}", 3))
     if not section.has_data:
         text = section.no_data_text
-        out.append(claimed("p", "fairness.no_data", esc(text), ledger, value=None, attrs=' class="no-data"'))
+        out.append(
+            claimed(
+                "p",
+                "fairness.no_data",
+                esc(text),
+                ledger,
+                value=None,
+                attrs=' class="no-data"',
+                method="no stop and search year published by the end of the quarter",
+            )
+        )
         return "".join(out) + "</section>"
-    out.append(_sentences(section, ledger))
+    out.append(_sentences(report, section, ledger))
     out.append(draw(section) if draw is not None and ledger is None else "")
     out.append(_extras(report, section, ledger))
     if section.official_source:
         line = f"Official source: {esc(for_reader(section.official_source))}"
-        out.append(claimed("p", "fairness.official_source", line, ledger, value=None, attrs=' class="source"'))
+        out.append(
+            claimed(
+                "p",
+                "fairness.official_source",
+                line,
+                ledger,
+                value=None,
+                attrs=' class="source"',
+                method="the official publication named in the measures registry",
+            )
+        )
     out.append("</section>")
     return "".join(out)
