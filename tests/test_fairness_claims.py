@@ -58,7 +58,9 @@ def test_no_csew_context_before_the_first_survey_year_is_known(real_data):
 
 
 def test_the_section_says_the_survey_figure_is_national_not_the_force(real_data):
-    text = " ".join(ms.fairness_section("cumbria", "2024-25-Q1", real_data).sentences)
+    from analysis.present import fairness_text
+
+    text = fairness_text.csew_sentence(ms.csew_context("2024-25-Q1", real_data), "Cumbria")
     assert "England and Wales as a whole, not Cumbria" in text
     assert "a proxy for fairness, not a measure of trust" in text
 

@@ -774,8 +774,6 @@ def fairness_section(force_id, quarter, data_dir=None, measures=None, audience="
         return generic
     fair = stop_search_fairness(force.id, quarter, data_dir, measures)
     fair.national_context = csew_context(quarter, data_dir)
-    if fair.national_context:  # TODO(fair): this sentence moves to present/fairness_text.py as a claim
-        fair.sentences.append(_csew_sentence(fair.national_context, force.name))
     if generic.has_data:
         _follow_with(fair, generic, measures)
     return fair
@@ -814,17 +812,6 @@ def csew_context(quarter, data_dir=None) -> list[dict]:
             }
         )
     return out
-
-
-def _csew_sentence(context: list[dict], name: str) -> str:
-    figures = "; ".join(f"{c['title']} {c['value']:.1f}% ({c['period_label']})" for c in context)
-    return (
-        f"National context from the Crime Survey for England and Wales, adults in England and Wales as a whole, "
-        f"not {name}: {figures}. The survey figure is not broken down by force here, so it cannot show whether "
-        f"trust in {name} differs from the national figure, nor the gap between Black people and the population "
-        f"as a whole that the review asks about; the stop and search ratio above is a proxy for fairness, not "
-        f"a measure of trust."
-    )
 
 
 CSEW_SOURCE = "ONS, Crime Survey for England and Wales: perceptions of the police (national figures)"

@@ -2,9 +2,10 @@
 indicator, the force's other trust figures and the national survey context, each sentence and table row
 rendered from a :class:`~analysis.compute.claims.Claim` (issue 18, part "fair").
 
-TODO(fair): the sentences are still written in ``compute.measure_sections.stop_search_fairness`` and
-``_csew_sentence``; here each is rendered as a claim with its known-at date, source file, rows and window.
-Moving the wording here from a numbers-only summary is what is left.
+The national survey sentence is written here from ``section.national_context`` (numbers only).
+TODO(fair): the stop and search sentences are still written in ``compute.measure_sections.stop_search_fairness``
+(and the force's own figures' in ``_generic_section``, body's); here each is rendered as a claim with its
+known-at date, source file, rows and window. Moving that wording here is what is left.
 """
 
 from __future__ import annotations
@@ -57,28 +58,51 @@ def section_force(section) -> str:
     return str(kwargs.get("force_id", ""))
 
 
-def _sentence_fields(section, text: str) -> dict:
-    for c in section.national_context:
-        if c["period_label"] in text and "Crime Survey" in text:
-            return {
-                "known_at": c["known_at"],
-                "source_file": f"raw/measures/{c['source_file']}",
-                "source_rows": tuple(x["source_rows"] for x in section.national_context),
-                "window": c["period_label"],
-                "method": "England and Wales survey figure, not the force's",
-            }
-    return _stop_search_fields(section)
+def csew_sentence(context: list[dict], name: str) -> str:
+    figures = "; ".join(f"{c['title']} {c['value']:.1f}% ({c['period_label']})" for c in context)
+    return (
+        f"National context from the Crime Survey for England and Wales, adults in England and Wales as a whole, "
+        f"not {name}: {figures}. The survey figure is not broken down by force here, so it cannot show whether "
+        f"trust in {name} differs from the national figure, nor the gap between Black people and the population "
+        f"as a whole that the review asks about; the stop and search ratio above is a proxy for fairness, not "
+        f"a measure of trust."
+    )
+
+
+def _csew_markup(report, section, ledger) -> str:
+    """The England and Wales survey figures known by the quarter's end, said to be national, not the force's."""
+    context = section.national_context
+    if not context:
+        return ""
+    text = csew_sentence(context, report.force.name)
+    return claimed(
+        "p",
+        "fairness.csew_context",
+        esc(text),
+        ledger,
+        value={c["series"]: c["value"] for c in context},
+        known_at=max(c["known_at"] for c in context),
+        source_file=f"raw/measures/{context[0]['source_file']}",
+        source_rows=tuple(c["source_rows"] for c in context),
+        window="; ".join(sorted({c["period_label"] for c in context})),
+        method="England and Wales survey figure (CSEW), not the force's; latest survey year known by the quarter's end",
+    )
 
 
 def _sentences(report, section, ledger) -> str:
     own = next((e for e in section.extra if "sentences_from" in e), None)  # the force's own trust figures
     out = []
+    split = own["sentences_from"] if own is not None else len(section.sentences)
     for i, text in enumerate(section.sentences):
+        if i == split:
+            out.append(_csew_markup(report, section, ledger))
         if own is not None and i >= own["sentences_from"]:
             fields = _observation_fields(report, own)
         else:
-            fields = _sentence_fields(section, text)
+            fields = _stop_search_fields(section)
         out.append(claimed("p", f"fairness.sentence.{i}", esc(for_reader(text)), ledger, value=text, **fields))
+    if split == len(section.sentences):
+        out.append(_csew_markup(report, section, ledger))
     return "".join(out)
 
 
