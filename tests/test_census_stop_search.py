@@ -359,22 +359,20 @@ def test_registry_entries_carry_coverage_direction_and_proxy_note():
     )
 
 
-def test_force_supplied_trust_figures_still_lead_and_the_fairness_indicator_follows():
+def test_the_fairness_indicator_leads_and_force_supplied_trust_figures_follow():
+    """Issue 18 class 10: the section's figure is the fairness indicator for every force (it was Leicestershire's
+    own victim survey for Leicestershire alone); the force's own trust figures follow it."""
     section = next(
         s
         for s in measure_sections.measure_sections("leicestershire", "2024-25-Q1")
         if s.key_measure == "trust-confidence"
     )
-    assert section.has_data and section.force_supplied  # Leicestershire's own confidence figures (seed 003)
+    assert section.has_data and not section.force_supplied
+    assert section.measure_id == "stop_search_black_white_ratio" and section.latest.period == "2022-23"
     text = " ".join(section.sentences)
-    assert text.index("The most recent figure loaded for Leicestershire") < text.index("Fairness indicator, not")
-    assert (
-        "stop_search_caterpillar",
-        {"force_id": "leicestershire", "period": "2022-23", "data_dir": None},
-    ) in section.extra_figures
-    assert not any(
-        e["measure_id"] == "stop_search_black_white_ratio" and e["period"] != "2022-23" for e in section.extra
-    )
+    assert text.index("Fairness indicator, not") < text.index("The most recent figure loaded for Leicestershire")
+    assert section.figure == "stop_search_caterpillar"
+    assert "da_victim_confidence" in {e["measure_id"] for e in section.extra}
     met = next(
         s
         for s in measure_sections.measure_sections("metropolitan-police", "2024-25-Q1")

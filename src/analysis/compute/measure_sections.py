@@ -54,7 +54,7 @@ from analysis.core.settings import (
     SPC_MAX_POINTS,
     SPC_QUARTERS,
 )
-from analysis.sources import official_stats
+from analysis.sources import csew, official_stats
 
 
 # --------------------------------------------------------------------------- sections
@@ -139,6 +139,7 @@ class MeasureSection:
     extra_figures: list[tuple[Chart, dict]] = field(default_factory=list)
     force_name: str = ""  # for the words (analysis.present.measure_text)
     direction: str = ""  # the headline measure's direction (higher_is_better, ...), for the funnel's words
+    national_context: list[dict] = field(default_factory=list)  # England and Wales figures beside the force's
 
 
 def _pct(p: float) -> str:
@@ -712,9 +713,11 @@ FAIRNESS_IDS = frozenset(
 
 
 def fairness_section(force_id, quarter, data_dir=None, measures=None, audience="internal") -> MeasureSection:
-    """Recommendation 16.i. When the force has other figures for trust and confidence (its own survey, say),
-    they lead as before and the stop and search fairness indicator follows them; otherwise the fairness
-    indicator is the section."""
+    """Recommendation 16.i. The stop and search fairness indicator leads for every force (so the section's
+    latest figure, and the trust tile drawn from it, is the same kind of figure for all 43 forces in every
+    quarter: issue 18 class 10); any other trust and confidence figures the force supplies (its own survey,
+    say) follow it as other figures. The national survey (CSEW) series is attached as England and Wales
+    context (``national_context``), never as the force's figure."""
     force = get_force(force_id, data_dir)
     measures = measures or load_registry(data_dir)
     generic = _generic_section(
@@ -729,13 +732,71 @@ def fairness_section(force_id, quarter, data_dir=None, measures=None, audience="
     if FAIRNESS_MEASURE not in measures:
         return generic
     fair = stop_search_fairness(force.id, quarter, data_dir, measures)
-    if not generic.has_data:
-        return fair
-    generic.sentences = [*generic.sentences, *fair.sentences]
-    generic.extra = [*generic.extra, *fair.extra]
-    if fair.figure:
-        generic.extra_figures = [*generic.extra_figures, (fair.figure, fair.figure_kwargs)]
-    return generic
+    fair.national_context = csew_context(quarter, data_dir)
+    if generic.has_data:
+        _follow_with(fair, generic, measures)
+    return fair
+
+
+def csew_context(quarter, data_dir=None) -> list[dict]:
+    """The national survey figures known by the end of ``quarter``: for each CSEW series, its latest survey
+    year published by then (``known_at``: the year's end plus ``CSEW_PUBLICATION_LAG_MONTHS``), with the
+    previous survey year. England and Wales only, never a force's figure; empty before any year is known."""
+    table = csew.read_csew(data_dir=data_dir)
+    end = parse_quarter(quarter).end
+    lag = settings.CSEW_PUBLICATION_LAG_MONTHS
+    out = []
+    for series, rows in table.groupby("series", sort=True):
+        known = rows.assign(known_at=[disparity.available_from(p, lag) for p in rows["period"]])
+        known = known[known["known_at"] <= end].sort_values("period")
+        if known.empty:
+            continue
+        now = known.iloc[-1]
+        prev = known.iloc[-2] if len(known) > 1 else None
+        out.append(
+            {
+                "series": series,
+                "title": now["title"],
+                "geography": NATIONAL_NAME,
+                "value": float(now["value"]),
+                "unit": "percent",
+                "period": now["period"],
+                "period_label": f"year ending March {now['survey_year']}",
+                "known_at": now["known_at"].isoformat(),
+                "previous_value": float(prev["value"]) if prev is not None else None,
+                "previous_period_label": f"year ending March {prev['survey_year']}" if prev is not None else "",
+                "source": CSEW_SOURCE,
+                "source_file": f"{csew.CSEW_DIR}/{now['source_file']}",
+                "source_rows": now["source_rows"],
+            }
+        )
+    return out
+
+
+CSEW_SOURCE = "ONS, Crime Survey for England and Wales: perceptions of the police (national figures)"
+
+
+def _follow_with(fair: MeasureSection, generic: MeasureSection, measures) -> None:
+    """The force's other trust figures after the fairness indicator: its headline becomes an other figure."""
+    top = generic.latest
+    lead = {
+        "measure_id": generic.measure_id,
+        "title": generic.measure_title,
+        "value": top.value,
+        "unit": top.unit,
+        "period": top.period,
+        "period_type": top.period_type,
+        "period_label": top.period_label,
+        "source": top.source,
+        "registry": measures[generic.measure_id].registry,
+        "note": top.note,
+    }
+    if generic.spc is not None:
+        lead["spc"] = generic.spc
+    lead["sentences_from"] = len(fair.sentences)  # the sentences from here on are about this figure
+    fair.extra = [*fair.extra, lead, *generic.extra]
+    fair.sentences = [*fair.sentences, *generic.sentences]  # TODO(fair): prose to fairness_text with claims
+    fair.extra_figures = [*fair.extra_figures, *generic.extra_figures]
 
 
 def stop_search_fairness(force_id, quarter, data_dir=None, measures=None) -> MeasureSection:
@@ -753,13 +814,7 @@ def stop_search_fairness(force_id, quarter, data_dir=None, measures=None) -> Mea
         measure.title,
         official_source=measure.official_source,
     )
-    intro = (
-        f"{FAIRNESS_LABEL}, not the review's own measure. The review asks for a smaller gap in trust between "
-        f"Black people and the population as a whole; that is a survey measure (the Crime Survey for England "
-        f"and Wales) with no figure for {name} loaded here. The official figure that exists for every force "
-        f"is the stop and search disparity between Black and White residents, shown here as a "
-        f"{FAIRNESS_LABEL.lower()}."
-    )
+    intro = _fairness_intro(name)
     table = _fairness_table(data_dir)
     lag = settings.STOP_SEARCH_PUBLICATION_LAG_MONTHS
     latest = disparity.latest_as_at(table, quarter, force.id, lag)
@@ -776,9 +831,42 @@ def stop_search_fairness(force_id, quarter, data_dir=None, measures=None) -> Mea
     section.latest_note = (
         f"Latest year published on or before {quarter.label}: {year} (financial year, April to March)."
     )
-    sentences = [intro, section.latest_note]
     national = disparity.latest_as_at(table, quarter, disparity.NATIONAL_ID, lag)
     nat = national.iloc[0] if not national.empty else None
+    unrecorded = _unrecorded_sentence(row, nat, name, year)
+    section.figure, section.figure_kwargs = (
+        Chart.STOP_SEARCH_FUNNEL,
+        {"force_id": force.id, "period": row["period"], "data_dir": data_dir},
+    )
+    if not math.isfinite(row["ratio"]):
+        section.sentences = [intro, section.latest_note, *_no_ratio(section, row, name, year), unrecorded]
+        return section
+    section.latest = _ratio_latest(row, year)
+    section.sentences = [
+        intro,
+        section.latest_note,
+        _rates_sentence(row, name, year),
+        *_against_national(section, row, nat, force.id, name, year, quarter, data_dir),
+        *_against_previous_year(section, row, table, force.id, year),
+        unrecorded,
+        "The rates count searches, not people, and set them against the people who live in the area, "
+        "not those who were there when searched.",
+    ]
+    section.extra = _fairness_extras(row, year, measures)
+    return section
+
+
+def _fairness_intro(name: str) -> str:
+    return (
+        f"{FAIRNESS_LABEL}, not the review's own measure. The review asks for a smaller gap in trust between "
+        f"Black people and the population as a whole; that is a survey measure (the Crime Survey for England "
+        f"and Wales) with no figure for {name} loaded here. The official figure that exists for every force "
+        f"is the stop and search disparity between Black and White residents, shown here as a "
+        f"{FAIRNESS_LABEL.lower()}."
+    )
+
+
+def _unrecorded_sentence(row, nat, name: str, year: str) -> str:
     if math.isfinite(row["unknown_share"]):
         unrecorded = (
             f"The ethnicity of {row['unknown_share']:.1f}% of {name}'s {int(row['all_searches']):,} "
@@ -792,34 +880,34 @@ def stop_search_fairness(force_id, quarter, data_dir=None, measures=None) -> Mea
         )
     if nat is not None and math.isfinite(nat["unknown_share"]):
         unrecorded += f" (England and Wales: {nat['unknown_share']:.1f}% not recorded)"
-    if not math.isfinite(row["ratio"]):
-        section.latest = Latest(
-            float("nan"),
-            None,
-            None,
-            "ratio",
-            row["period"],
-            "financial_year",
-            year,
-            disparity.STOP_SEARCH_SOURCE,
-            note=row["note"],
-        )
-        counts = ""
-        if math.isfinite(row["black_searches"]) and math.isfinite(row["white_searches"]):
-            counts = (
-                f" In {year} {name} recorded {int(row['black_searches']):,} searches of people who described "
-                f"themselves as Black and {int(row['white_searches']):,} of people who described themselves as "
-                f"White."
-            )
-        sentences.append(f"{row['note']}{counts} No Black/White rate ratio can be given.")
-        sentences.append(unrecorded + ".")
-        section.sentences = sentences
-        section.figure, section.figure_kwargs = (
-            Chart.STOP_SEARCH_FUNNEL,
-            {"force_id": force.id, "period": row["period"], "data_dir": data_dir},
-        )
-        return section
+    return unrecorded + "."
+
+
+def _no_ratio(section: MeasureSection, row, name: str, year: str) -> list[str]:
+    """A year with no ratio (no resident rate, or no searches of one group): the counts, and why."""
     section.latest = Latest(
+        float("nan"),
+        None,
+        None,
+        "ratio",
+        row["period"],
+        "financial_year",
+        year,
+        disparity.STOP_SEARCH_SOURCE,
+        note=row["note"],
+    )
+    counts = ""
+    if math.isfinite(row["black_searches"]) and math.isfinite(row["white_searches"]):
+        counts = (
+            f" In {year} {name} recorded {int(row['black_searches']):,} searches of people who described "
+            f"themselves as Black and {int(row['white_searches']):,} of people who described themselves as "
+            f"White."
+        )
+    return [f"{row['note']}{counts} No Black/White rate ratio can be given."]
+
+
+def _ratio_latest(row, year: str) -> Latest:
+    return Latest(
         float(row["ratio"]),
         float(row["lower"]),
         float(row["upper"]),
@@ -830,75 +918,84 @@ def stop_search_fairness(force_id, quarter, data_dir=None, measures=None) -> Mea
         disparity.STOP_SEARCH_SOURCE,
         note=f"Census {row['census_year']} populations",
     )
-    sentences.append(
+
+
+def _rates_sentence(row, name: str, year: str) -> str:
+    return (
         f"In {year} {name} stop-searched {row['black_rate']:.1f} in every 1,000 Black residents and "
         f"{row['white_rate']:.1f} in every 1,000 White residents (Census {row['census_year']} populations): "
         f"Black residents were searched at {row['ratio']:.2f} times the rate of White residents (95% confidence "
         f"interval {row['lower']:.2f} to {row['upper']:.2f}; 1 would mean the same rate)."
     )
-    if nat is not None and math.isfinite(nat["ratio"]):
-        if row["lower"] > nat["ratio"]:
-            where = f"{name}'s whole interval is above the England and Wales ratio"
-        elif row["upper"] < nat["ratio"]:
-            where = f"{name}'s whole interval is below the England and Wales ratio"
-        else:
-            where = f"{name}'s interval includes the England and Wales ratio"
-        sentences.append(
-            f"Across England and Wales (the 43 territorial forces) the ratio was {nat['ratio']:.2f} "
-            f"({nat['lower']:.2f} to {nat['upper']:.2f}); {where}."
+
+
+def _against_national(section, row, nat, force_id, name, year, quarter, data_dir) -> list[str]:
+    """The England and Wales ratio against the force's interval, and the funnel position."""
+    if nat is None or not math.isfinite(nat["ratio"]):
+        return []
+    if row["lower"] > nat["ratio"]:
+        where = f"{name}'s whole interval is above the England and Wales ratio"
+    elif row["upper"] < nat["ratio"]:
+        where = f"{name}'s whole interval is below the England and Wales ratio"
+    else:
+        where = f"{name}'s interval includes the England and Wales ratio"
+    out = [
+        f"Across England and Wales (the 43 territorial forces) the ratio was {nat['ratio']:.2f} "
+        f"({nat['lower']:.2f} to {nat['upper']:.2f}); {where}."
+    ]
+    placed = national_fairness_table(quarter, data_dir).set_index("force_id")
+    if force_id in placed.index and placed.at[force_id, "funnel"] not in ("", "no ratio"):
+        place = placed.at[force_id, "funnel"]
+        words = (
+            "inside the funnel limits"
+            if place == "within"
+            else f"{place.split()[0]} the {place.split()[1]} funnel limit"
         )
-        placed = national_fairness_table(quarter, data_dir).set_index("force_id")
-        if force.id in placed.index and placed.at[force.id, "funnel"] not in ("", "no ratio"):
-            place = placed.at[force.id, "funnel"]
-            words = (
-                "inside the funnel limits"
-                if place == "within"
-                else f"{place.split()[0]} the {place.split()[1]} funnel limit"
-            )
-            sentences.append(
-                f"Against limits widened for the variation between forces (the funnel plot), {name} is {words}."
-            )
-        section.comparisons.append(
-            Comparison(
-                NATIONAL_NAME,
-                year,
-                float(nat["ratio"]),
-                float(row["ratio"] - nat["ratio"]),
-                None,
-                None,
-                not (row["lower"] <= nat["ratio"] <= row["upper"]),
-                "England and Wales ratio against the force's 95% interval",
-            )
+        out.append(f"Against limits widened for the variation between forces (the funnel plot), {name} is {words}.")
+    section.comparisons.append(
+        Comparison(
+            NATIONAL_NAME,
+            year,
+            float(nat["ratio"]),
+            float(row["ratio"] - nat["ratio"]),
+            None,
+            None,
+            not (row["lower"] <= nat["ratio"] <= row["upper"]),
+            "England and Wales ratio against the force's 95% interval",
         )
-    earlier = table[(table["force_id"] == force.id) & (table["period"] < row["period"])].dropna(subset=["ratio"])
-    if not earlier.empty:
-        prev = earlier.sort_values("period").iloc[-1]
-        significant, method = _ratio_change(row, prev)
-        prev_year = period_label(prev["period"], "financial_year")
-        side = "closer to 1" if abs(math.log(row["ratio"])) < abs(math.log(prev["ratio"])) else "further from 1"
-        sig = "a statistically significant change" if significant else "not a statistically significant change"
-        if prev["census_year"] != row["census_year"]:
-            sig += f" (the {prev_year} rates use Census {prev['census_year']} populations)"
-        sentences.append(f"In {prev_year} the ratio was {prev['ratio']:.2f}; {year} is {side}, {sig}.")
-        section.comparisons.append(
-            Comparison(
-                "the previous year",
-                prev_year,
-                float(prev["ratio"]),
-                float(row["ratio"] - prev["ratio"]),
-                None,
-                None,
-                significant,
-                method,
-            )
-        )
-    sentences.append(unrecorded + ".")
-    sentences.append(
-        "The rates count searches, not people, and set them against the people who live in the area, "
-        "not those who were there when searched."
     )
-    section.sentences = sentences
-    section.extra = [
+    return out
+
+
+def _against_previous_year(section, row, table, force_id, year) -> list[str]:
+    """The force's previous year with a ratio, and whether the change is statistically significant."""
+    earlier = table[(table["force_id"] == force_id) & (table["period"] < row["period"])].dropna(subset=["ratio"])
+    if earlier.empty:
+        return []
+    prev = earlier.sort_values("period").iloc[-1]
+    significant, method = _ratio_change(row, prev)
+    prev_year = period_label(prev["period"], "financial_year")
+    side = "closer to 1" if abs(math.log(row["ratio"])) < abs(math.log(prev["ratio"])) else "further from 1"
+    sig = "a statistically significant change" if significant else "not a statistically significant change"
+    if prev["census_year"] != row["census_year"]:
+        sig += f" (the {prev_year} rates use Census {prev['census_year']} populations)"
+    section.comparisons.append(
+        Comparison(
+            "the previous year",
+            prev_year,
+            float(prev["ratio"]),
+            float(row["ratio"] - prev["ratio"]),
+            None,
+            None,
+            significant,
+            method,
+        )
+    )
+    return [f"In {prev_year} the ratio was {prev['ratio']:.2f}; {year} is {side}, {sig}."]
+
+
+def _fairness_extras(row, year: str, measures) -> list[dict]:
+    return [
         {
             "measure_id": mid,
             "title": measures[mid].title,
@@ -917,11 +1014,6 @@ def stop_search_fairness(force_id, quarter, data_dir=None, measures=None) -> Mea
             ("stop_search_ethnicity_unrecorded_share", row["unknown_share"]),
         )
     ]
-    section.figure, section.figure_kwargs = (
-        Chart.STOP_SEARCH_FUNNEL,
-        {"force_id": force.id, "period": row["period"], "data_dir": data_dir},
-    )
-    return section
 
 
 def national_fairness_table(quarter, data_dir=None) -> pd.DataFrame:

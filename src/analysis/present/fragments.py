@@ -14,7 +14,7 @@ import re
 from analysis.compute import coverage
 from analysis.compute.claims import CLAIMS_MIMETYPE, ClaimLedger
 from analysis.compute.report_model import Report
-from analysis.present import narrative
+from analysis.present import fairness_text, narrative
 from analysis.present.claim_markup import claimed
 from analysis.present.htmltext import esc
 from analysis.present.style import PIECE_CLASS, STATUS_LABELS, STATUS_ORDER, notebook_css
@@ -881,6 +881,9 @@ def measure_section(report: Report, section, ledger: ClaimLedger | None = None, 
     ``charts`` False leaves the charts out (the ledger pass: charts state nothing the claims do not)."""
     from analysis.present import measure_charts, measure_text
 
+    if fairness_text.is_fairness(section):  # the trust section renders itself from claims (present/fairness_text)
+        draw = (lambda s: "".join(figure(f, a) for f, a in measure_charts.draw_section(s))) if charts else None
+        return fairness_text.section_markup(report, section, ledger, draw)
     prefix = measure_text.claim_prefix(section)
     out = [f'<section class="measure" aria-labelledby="measure-{esc(section.key_measure)}">']
     out.append(heading(section.title, f"measure-{section.key_measure}", 3))
