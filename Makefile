@@ -52,8 +52,10 @@ fix: env ## ruff: apply safe lint fixes and format the tree
 	$(BIN)/ruff format .
 
 LAB_ARGS ?=
-lab: build ## JupyterLab on notebooks/ with the project's kernel (headless: LAB_ARGS="--no-browser --ip=0.0.0.0")
-	$(BIN)/jupyter lab --ServerApp.root_dir=notebooks --MappingKernelManager.default_kernel_name=casey-progress $(LAB_ARGS)
+lab: build ## JupyterLab on notebooks/ with the project's kernel, autosave off (headless: LAB_ARGS="--no-browser --ip=0.0.0.0")
+# lab/settings/overrides.json turns autosave off, so a tracked notebook changes only when the analyst saves it;
+# the kernel's sockets are CurveZMQ-encrypted (no "running over TCP without encryption" warning)
+	$(BIN)/jupyter lab --ServerApp.root_dir=notebooks --MappingKernelManager.default_kernel_name=casey-progress --LabApp.app_settings_dir=lab/settings --KernelManager.transport_encryption=auto $(LAB_ARGS)
 
 release: ## Tag release VERSION=X.Y.Z (clean tree, a CHANGELOG.md section for it); then `git push origin vX.Y.Z`
 	@test -n "$(VERSION)" || { echo "release: say which, e.g. make release VERSION=0.2.0"; exit 2; }

@@ -2,6 +2,8 @@
 
 import datetime as dt
 import json
+import logging
+import re
 import shutil
 import subprocess
 import sys
@@ -107,7 +109,8 @@ def test_cli_usage_errors_exit_2(data, tmp_path):
 
 # --------------------------------------------------------------------------- real runs (slow)
 @pytest.mark.slow
-def test_incremental_runs_manifest_and_index(tmp_path, capsys):
+def test_incremental_runs_manifest_and_index(tmp_path, caplog):
+    caplog.set_level(logging.INFO, logger="analysis")  # what run_batch says goes to logging, not to stdout
     data = _tree(tmp_path)
     out = tmp_path / "reports"
     options = {
@@ -136,7 +139,7 @@ def test_incremental_runs_manifest_and_index(tmp_path, capsys):
     index = (folder / "index.html").read_text()
     assert index.index("national-overview.html") < index.index("cheshire.html")
     assert (out / "index.html").exists()
-    printed = capsys.readouterr().out
+    printed = "\n".join(caplog.messages)
     assert "6 rendered, 0 unchanged, 0 failed" in printed and "national-overview" in printed
 
     mtimes = {p: p.stat().st_mtime_ns for p in folder.rglob("*.html")}
@@ -163,7 +166,8 @@ def test_incremental_runs_manifest_and_index(tmp_path, capsys):
 
 
 @pytest.mark.slow
-def test_one_failing_force_spoils_nothing_else(tmp_path, capsys):
+def test_one_failing_force_spoils_nothing_else(tmp_path, caplog):
+    caplog.set_level(logging.INFO, logger="analysis")
     data = _tree(tmp_path, measures=False)
     # corrupt Cheshire's line of the snapshot index: its report cannot be built, the others can
     index = data / "processed/trackers/casey-2023-snapshots.csv"
@@ -196,8 +200,10 @@ def test_one_failing_force_spoils_nothing_else(tmp_path, capsys):
         and "2023-24-Q9" in entry["error"]
         and entry["failed_notebook"] == "cheshire.failed.ipynb"
     )
-    printed = capsys.readouterr().out
+    printed = "\n".join(caplog.messages)
     assert "FAILED cheshire.html" in printed and "2 rendered, 0 unchanged, 1 failed" in printed
+    assert any(r.levelno == logging.ERROR and r.getMessage().startswith("FAILED cheshire.html") for r in caplog.records)
+    caplog.clear()
     # a failed report is retried next time; the good ones are not
     again = run_batch(
         BatchOptions(
@@ -214,7 +220,8 @@ def test_one_failing_force_spoils_nothing_else(tmp_path, capsys):
     assert {e["html"]: e["status"] for e in again.entries.values()}["cheshire.html"] == "failed"
     assert again.count("unchanged") == 2
     # quiet (the default): the failure as it happens, then the one summary line; nothing about the good reports
-    lines = capsys.readouterr().out.splitlines()
+    lines = caplog.messages
+    assert [r.levelname for r in caplog.records] == ["ERROR", "INFO"]
     assert (
         len(lines) == 2
         and lines[0].startswith(f"FAIL {Q}/cheshire.html")
@@ -271,13 +278,13 @@ def test_cli_exit_code_and_summary(tmp_path):
     ]
     done = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
-    # not on a terminal (cron): no bar, no per-report lines, one line ending with where the index is
+    # not on a terminal (cron): no bar, no per-report lines, one line with its UTC time and level, ending with
+    # where the index is
     assert done.stdout.splitlines() == [done.stdout.strip()] and "cheshire" not in done.stdout
-    assert (
-        done.stdout.startswith("1 rendered, 0 unchanged, 0 failed")
-        and done.stdout.strip().endswith(f"index: {out / 'index.html'}")
-        and "casey batch" not in done.stderr
+    assert re.match(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ INFO 1 rendered, 0 unchanged, 0 failed in ", done.stdout), (
+        done.stdout
     )
+    assert done.stdout.strip().endswith(f"index: {out / 'index.html'}") and "casey batch" not in done.stderr
     again = subprocess.run([*cmd, "-v"], capture_output=True, text=True, timeout=60)
     assert again.returncode == 0 and "0 rendered, 1 unchanged, 0 failed" in again.stdout
     assert "cheshire" in again.stdout and "report(s) planned" in again.stdout

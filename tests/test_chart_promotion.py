@@ -19,6 +19,7 @@ import textwrap
 import nbformat
 import pytest
 from conftest import ROOT
+from logline import messages
 
 pytestmark = pytest.mark.slow
 
@@ -124,7 +125,7 @@ def test_batch_renders_latest_and_a_tracker_quarter_with_0_failed(promoted):
     batch = [sys.executable, "-m", "analysis", "--data-dir", str(copy / "data"), "batch", "--build"]
     batch += ["--quarter", "latest", TRACKER_QUARTER, "--forces", *FORCES, "--no-national", "--no-progress"]
     done = run(batch + ["--workers", "1", "--out", str(out)], copy, env)
-    last = done.stdout.strip().splitlines()[-1]
+    last = messages(done.stdout.strip())[-1]  # without the log line's time and level
     assert re.match(r"8 rendered, 0 unchanged, 0 failed", last), last
 
     manifests = {p.parent.name: json.loads(p.read_text()) for p in out.glob("*/manifest.json")}

@@ -17,6 +17,7 @@ import time
 from pathlib import Path
 
 import pytest
+from logline import levels, messages
 
 from analysis.run.batch import BatchOptions, SchedulerUnreachable, WorkerMismatch, read_manifest, run_batch
 
@@ -185,4 +186,5 @@ def test_a_closed_scheduler_address_is_one_line_and_exit_2(tmp_path):
         timeout=120,
     )
     assert done.returncode == 2 and done.stderr.count("\n") == 1, done.stderr
-    assert done.stderr.startswith("casey: no Dask scheduler answers at 'nonsense::address'")
+    assert messages(done.stderr)[0].startswith("casey: no Dask scheduler answers at 'nonsense::address'")
+    assert levels(done.stderr) == ["ERROR"]

@@ -1,4 +1,5 @@
-"""environment.yml (conda) and pyproject.toml (pip) must declare the same dependencies."""
+"""environment.yml (conda) declares the dependencies pyproject.toml (pip) declares, each pinned to exactly the
+version requirements.lock pins (issue 21.5: conda users render with what `make env` installs)."""
 
 import re
 import tomllib
@@ -31,8 +32,31 @@ def _conda() -> dict[str, str]:
     return dict(_split(d) for d in deps if isinstance(d, str) and not d.startswith(("python=", "pip")))
 
 
-def test_same_packages_and_versions():
-    assert _pyproject() == _conda()
+def _lock() -> dict[str, str]:
+    pins = {}
+    for line in (ROOT / "requirements.lock").read_text().splitlines():
+        spec = line.split("#")[0].strip()
+        if spec:
+            name, version = spec.split("==")
+            pins[_split(name)[0]] = version
+    return pins
+
+
+def test_same_packages():
+    assert set(_pyproject()) == set(_conda())
+
+
+def test_conda_pins_exactly_what_the_lock_pins():
+    lock = _lock()
+    assert {name: f"=={lock[name]}" for name in _pyproject()} == _conda()
+
+
+def test_the_locked_versions_satisfy_pyproject():
+    from packaging.specifiers import SpecifierSet
+
+    lock = _lock()
+    for name, spec in _pyproject().items():
+        assert lock[name] in SpecifierSet(spec), f"{name}=={lock[name]} is outside pyproject's {spec}"
 
 
 def test_nbconvert_is_pinned_past_the_advisories():
@@ -42,3 +66,4 @@ def test_nbconvert_is_pinned_past_the_advisories():
 def test_dependency_parser_sees_a_difference():
     # guard against a checker that could not fail
     assert _split("pandas>=2.2") != _split("pandas>=2.1")
+    assert _split("pandas==3.1.1") != _split("pandas==3.1.0")

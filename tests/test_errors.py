@@ -7,6 +7,7 @@ import importlib
 from pathlib import Path
 
 import pytest
+from logline import levels, messages
 
 from analysis.core import errors
 
@@ -53,7 +54,7 @@ def test_a_library_value_error_is_not_called_a_usage_error(monkeypatch, capsys):
     # issue 14.9: never a traceback and never exit 2; one line, exit 1, the detail with CASEY_DEBUG=1
     assert cli_main.main(["list"]) == errors.EXIT_DATA
     err = capsys.readouterr().err
-    assert err.startswith("casey: unexpected error: ValueError: a bug deep") and "Traceback" not in err
+    assert messages(err)[0].startswith("casey: unexpected error: ValueError: a bug deep") and "Traceback" not in err
     monkeypatch.setenv("CASEY_DEBUG", "1")
     with pytest.raises(ValueError, match="a bug deep"):
         cli_main.main(["list"])
@@ -65,7 +66,9 @@ def test_a_usage_error_exits_2_with_one_line(monkeypatch, capsys):
 
     monkeypatch.setattr(cli_main, "cmd_list", unknown)
     assert cli_main.main(["list"]) == errors.EXIT_USAGE
-    assert capsys.readouterr().err == "casey: unknown thing 'x'; choose one of: a, b\n"
+    err = capsys.readouterr().err  # one line, with its UTC time and level (not on a terminal)
+    assert err.endswith("\n") and messages(err) == ["casey: unknown thing 'x'; choose one of: a, b"]
+    assert levels(err) == ["ERROR"]
 
 
 def test_domain_errors_that_mean_a_bad_choice_are_usage_errors():

@@ -7,6 +7,7 @@
 """
 
 import json
+import logging
 
 import pytest
 from test_batch import Q, _tree
@@ -85,7 +86,8 @@ def test_rejected_tracker_blocks_its_force_and_the_national_overview_from_its_qu
 
 
 @pytest.mark.slow
-def test_invalid_tracker_keeps_the_last_good_report_and_exits_1(tmp_path, capsys):
+def test_invalid_tracker_keeps_the_last_good_report_and_exits_1(tmp_path, caplog):
+    caplog.set_level(logging.INFO, logger="analysis")
     data = _tree(tmp_path, measures=False)
     out = tmp_path / "reports"
     first = run_batch(_options(data, out))
@@ -98,7 +100,7 @@ def test_invalid_tracker_keeps_the_last_good_report_and_exits_1(tmp_path, capsys
     raw = data / RAW
     raw.write_text(raw.read_text().replace("in_progress", "finished", 1))
     assert build_all(data).problems  # the bad tracker is left out of processed
-    capsys.readouterr()
+    caplog.clear()
     second = run_batch(_options(data, out))
     assert second.exit_code == 1
     assert {e["html"]: e["status"] for e in second.entries.values()} == {
@@ -115,7 +117,7 @@ def test_invalid_tracker_keeps_the_last_good_report_and_exits_1(tmp_path, capsys
     assert manifest["reports"]["leicestershire.html"]["status"] == "failed"
     assert f"{RAW} is invalid" in manifest["reports"]["leicestershire.html"]["error"]
     assert "public/leicestershire.html" not in (folder / "index.html").read_text()
-    printed = capsys.readouterr().out
+    printed = "\n".join(caplog.messages)
     assert (
         "0 rendered, 0 unchanged, 4 failed" in printed
         and f"FAIL {Q}/leicestershire.html: not rendered: {RAW}" in printed

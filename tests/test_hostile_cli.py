@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 
 import pytest
+from logline import messages
 from test_bad_input import run_casey
 from test_batch import Q, _tree
 
@@ -63,7 +64,7 @@ def test_unwritable_outputs_give_one_line_not_a_traceback(tmp_path, capsys):
     assert (
         code == 1
         and "Traceback" not in out + err
-        and err.startswith("casey: could not read or write")
+        and messages(err)[0].startswith("casey: could not read or write")
         and "a-file" in err
     )
     code, out, err = run_casey(
@@ -81,7 +82,7 @@ def test_unwritable_processed_folder_gives_one_line(tmp_path, capsys):
     assert (
         code == 1
         and "Traceback" not in out + err
-        and err.startswith("casey: could not read or write")
+        and messages(err)[0].startswith("casey: could not read or write")
         and "casey-2023" in err
     )
 
@@ -324,6 +325,6 @@ def test_report_out_to_a_file_gives_one_line(fixture_data, tmp_path, capsys):
     assert (
         code == 1
         and "Traceback" not in out + err
-        and err.startswith("casey: could not read or write")
+        and messages(err)[0].startswith("casey: could not read or write")
         and "a-file" in err
     )

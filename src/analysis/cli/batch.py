@@ -9,11 +9,13 @@ failed some reports (their pages are kept; run again); 130 interrupted.
 
 from __future__ import annotations
 
+import logging
 import os
-import sys
 
 from analysis.core import config, settings
 from analysis.core.errors import EXIT_BUSY, EXIT_DATA, EXIT_OK, EXIT_USAGE, UsageError
+
+log = logging.getLogger("analysis.cli")
 
 HELP = "render every force (and the national overview) for a quarter, in parallel and incrementally"
 
@@ -58,10 +60,10 @@ def cmd_batch(args) -> int:
             results.append(result)
             status = status or result.exit_code
     except UsageError as exc:
-        print(f"casey: {exc}", file=sys.stderr)
+        log.error("casey: %s", exc)
         return EXIT_USAGE
     except OutputFolderLocked as exc:
-        print(f"casey: {exc}", file=sys.stderr)
+        log.error("casey: %s", exc)
         return EXIT_BUSY  # try again when the other run has finished
     if args.pdf:
         status = _print_pdfs(results, args.out, args.data_dir) or status
@@ -87,9 +89,9 @@ def _print_pdfs(results, out_dir, data_dir=None) -> int:
     try:
         written = html_to_pdf(todo)
     except PdfError as exc:  # the HTML reports, manifest and index are already written
-        print(f"casey: {exc}", file=sys.stderr)
+        log.error("casey: %s", exc)
         return EXIT_USAGE if isinstance(exc, ChromiumMissing) else EXIT_DATA
-    print(f"printed {len(written)} PDF(s) beside their HTML")
+    log.info("printed %d PDF(s) beside their HTML", len(written))
     if written:
         from analysis.run.site_index import write_index
 

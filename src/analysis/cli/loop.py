@@ -9,15 +9,18 @@ Problems print one per line as ``file: row N: field: message``; no traceback rea
 
 from __future__ import annotations
 
+import logging
 import sys
 from pathlib import Path
 
 from analysis.core import config, settings
 from analysis.core.errors import EXIT_DATA, EXIT_OK, EXIT_USAGE, UsageError
 
+log = logging.getLogger("analysis.cli")
+
 
 def _err(message: str) -> None:
-    print(f"casey: {message}", file=sys.stderr)
+    log.error("casey: %s", message)
 
 
 def _display(path: Path) -> str:
@@ -39,9 +42,9 @@ def cmd_template(args) -> int:
         _err(f"could not write the template: {exc}")
         return EXIT_DATA
     for note in result.notes:
-        _err(note)
+        log.warning("casey: %s", note)
     source = f"pre-filled from {result.previous.quarter}" if result.previous else "no earlier snapshot to pre-fill from"
-    print(f"wrote {_display(result.path)}: {result.rows} rows ({result.prefilled} {source})")
+    log.info("wrote %s: %s rows (%s %s)", _display(result.path), result.rows, result.prefilled, source)
     return EXIT_OK
 
 
@@ -82,9 +85,9 @@ def cmd_import(args) -> int:
     matched_text = f", {matched} reference(s) matched to catalogue ids" if result.matches else ""
     print(f"{args.path}: ok: {result.rows} rows{skipped}{matched_text}")
     for copy in result.kept:
-        print(f"kept the replaced file as {_display(copy)}")
+        log.info("kept the replaced file as %s", _display(copy))
     for path in result.written:
-        print(f"wrote {_display(path)}")
+        log.info("wrote %s", _display(path))
     if result.summary is not None:
         for line in result.summary.lines():
             print(line)

@@ -8,18 +8,22 @@ data): only :class:`~analysis.core.errors.UsageError` becomes 2, so a bug is nev
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import sys
 import time
 from pathlib import Path
 
 from analysis import __version__
+from analysis.cli import logs
 from analysis.core import config
 from analysis.core.errors import EXIT_DATA, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, UsageError
 
+log = logging.getLogger("analysis.cli")
+
 
 def _err(message: str) -> None:
-    print(f"casey: {message}", file=sys.stderr)
+    log.error("casey: %s", message)
 
 
 def cmd_build(args) -> int:
@@ -90,7 +94,7 @@ def cmd_report(args) -> int:
         if exc.failed_notebook:
             _err(f"the failed notebook is kept at {exc.failed_notebook}")
         return EXIT_DATA
-    print(f"wrote {path} in {time.perf_counter() - started:.1f}s")
+    log.info("wrote %s in %.1fs", path, time.perf_counter() - started)
     if args.pdf:
         from analysis.run.render import ChromiumMissing, PdfError, html_to_pdf
 
@@ -99,7 +103,7 @@ def cmd_report(args) -> int:
         except PdfError as exc:  # the HTML is already written
             _err(str(exc))
             return EXIT_USAGE if isinstance(exc, ChromiumMissing) else EXIT_DATA
-        print(f"wrote {pdf}")
+        log.info("wrote %s", pdf)
     return EXIT_OK
 
 
@@ -128,6 +132,12 @@ def cmd_list(args) -> int:
     return EXIT_OK
 
 
+LOG_FORMAT_HELP = (
+    "text: the message alone on a terminal, else with an ISO 8601 UTC time and the level; "
+    "json: one JSON object per line (time, level, logger, message) for journald or ELK"
+)
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="casey", description="Casey progress reporting: build data, validate trackers, render reports."
@@ -137,6 +147,12 @@ def _parser() -> argparse.ArgumentParser:
         "--data-dir",
         default=os.environ.get("CASEY_DATA_DIR"),
         help="data root holding raw/ and processed/ (default: $CASEY_DATA_DIR or the repository's data/)",
+    )
+    parser.add_argument(
+        "--log-format",
+        choices=logs.FORMATS,
+        default=os.environ.get("CASEY_LOG_FORMAT") or "text",
+        help=LOG_FORMAT_HELP + " (default: $CASEY_LOG_FORMAT or text)",
     )
     sub = parser.add_subparsers(dest="command", required=True)
 
@@ -180,6 +196,8 @@ def _parser() -> argparse.ArgumentParser:
     from analysis.cli.batch import register as register_batch
 
     register_batch(sub)
+    for command in sub.choices.values():  # `casey batch --log-format json` as well as `casey --log-format json batch`
+        command.add_argument("--log-format", choices=logs.FORMATS, default=argparse.SUPPRESS, help=LOG_FORMAT_HELP)
     return parser
 
 
@@ -191,6 +209,13 @@ def _os_error_text(exc: OSError) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
+    if args.log_format not in logs.FORMATS:  # from $CASEY_LOG_FORMAT, which argparse does not check
+        parser.error(f"$CASEY_LOG_FORMAT={args.log_format!r}: choose one of {', '.join(logs.FORMATS)}")
+    with logs.configured(args.log_format):
+        return _dispatch(args)
+
+
+def _dispatch(args) -> int:
     if args.command == "validate":
         args.framework_given = args.framework is not None
         args.framework = args.framework or config.DEFAULT_FRAMEWORK

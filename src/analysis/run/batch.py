@@ -28,6 +28,7 @@ import csv
 import datetime as dt
 import hashlib
 import json
+import logging
 import os
 import re
 import sys
@@ -54,6 +55,9 @@ from analysis.core.settings import (
     REPORT_TIMEOUT_SECONDS,
 )
 from analysis.run.remote import NOTEBOOK_FILES
+
+# what the run says goes to this logger; only the command line (analysis.cli.logs) decides where it is written
+log = logging.getLogger(__name__)
 
 AUDIENCES = config.AUDIENCES
 EXECUTORS = ("local", "dask")
@@ -946,23 +950,23 @@ def _checked_workers(options: BatchOptions) -> int:
     return workers
 
 
-def _say_plan(plans: list[Plan], options: BatchOptions, latest: Quarter, note) -> None:
+def _say_plan(plans: list[Plan], options: BatchOptions, latest: Quarter) -> None:
     """With -v: the latest complete quarter and, per quarter, which forces have a tracker."""
-    if not note:
+    if not options.verbose:
         return
     if "latest" in options.quarters:
-        print(f"latest complete quarter: {latest.id} ({latest.label}, {latest.months})", file=note)
+        log.info("latest complete quarter: %s (%s, %s)", latest.id, latest.label, latest.months)
     for p in plans:
-        print(
+        log.info(
             f"{p.quarter.id}: {len(p.with_tracker)} of {len(select_forces(None, options.data_dir))} forces have a tracker "
             f"for this quarter"
             + (f" ({', '.join(p.with_tracker)})" if 0 < len(p.with_tracker) <= 5 else "")
             + ("; key measures are shown at their latest published period up to it" if p.quarter == latest else ""),
-            file=note,
+            extra={"quarter": p.quarter.id, "forces_with_tracker": len(p.with_tracker)},
         )
 
 
-def _triage(plans: list[Plan], previous: dict, options: BatchOptions, out) -> tuple[list, dict, dict]:
+def _triage(plans: list[Plan], previous: dict, options: BatchOptions) -> tuple[list, dict, dict]:
     """Split the planned jobs: blocked by invalid input (failed now), unchanged (skipped), or to render."""
     to_run, entries, parts_of = [], {}, {}
     for p in plans:
@@ -972,7 +976,13 @@ def _triage(plans: list[Plan], previous: dict, options: BatchOptions, out) -> tu
             if spec.relpath in p.blocked:  # invalid input: keep the last good output, never re-render
                 result = _failure(spec, p.blocked[spec.relpath])
                 entries[f"{spec.quarter}/{spec.relpath}"] = _entry(spec, parts_of[spec], result, None)
-                print(f"FAIL {spec.quarter}/{spec.relpath}: {p.blocked[spec.relpath]}", file=out)
+                log.error(
+                    "FAIL %s/%s: %s",
+                    spec.quarter,
+                    spec.relpath,
+                    p.blocked[spec.relpath],
+                    extra={"report": f"{spec.quarter}/{spec.relpath}", "status": "failed"},
+                )
             elif not options.force_rerun and is_unchanged(spec, previous[p.quarter.id]):
                 entries[f"{spec.quarter}/{spec.relpath}"] = _entry(
                     spec, parts_of[spec], None, prev_reports.get(spec.relpath)
@@ -982,9 +992,7 @@ def _triage(plans: list[Plan], previous: dict, options: BatchOptions, out) -> tu
     return to_run, entries, parts_of
 
 
-def _render_all(
-    to_run: list, parts_of: dict, entries: dict, options: BatchOptions, workers: int, out, err, note
-) -> bool:
+def _render_all(to_run: list, parts_of: dict, entries: dict, options: BatchOptions, workers: int, err) -> bool:
     """Render the jobs (longest first) in parallel, recording each entry; True if interrupted."""
     # longest first: national overviews, then forces with trackers (they have more to draw)
     to_run.sort(key=lambda s: (s.kind != "national", -parts_of[s]["tracker_row_count"]))
@@ -1015,8 +1023,18 @@ def _render_all(
                 line += f": {entry['error']}" + (f" (notebook kept: {kept})" if kept else "")
             elif entry["status"] == INFRASTRUCTURE:
                 line += f": not rendered, the cluster failed ({entry['error']}); its pages are kept as they were"
-            if note or entry["status"] != "rendered":  # a failure is always said, as it happens
-                bar.write(line, file=out)
+            if options.verbose or entry["status"] != "rendered":  # a failure is always said, as it happens
+                # the command line's handler writes through tqdm.write, so the bar is redrawn below the line
+                log.log(
+                    logging.INFO if entry["status"] == "rendered" else logging.ERROR,
+                    "%s",
+                    line,
+                    extra={
+                        "report": f"{spec.quarter}/{spec.relpath}",
+                        "status": entry["status"],
+                        "duration_s": entry["duration_s"],
+                    },
+                )
             bar.set_postfix_str(spec.force, refresh=False)
             bar.update(1)
     except KeyboardInterrupt:
@@ -1112,22 +1130,24 @@ def remove_leftovers(out_dir) -> list[Path]:
     return atomic.remove_leftovers(config.reports_dir(out_dir), (atomic.TEMPORARY_PATTERN, f".*{RUNNING_SUFFIX}"))
 
 
-def run_batch(options: BatchOptions, out=None, err=None) -> BatchResult:
+def run_batch(options: BatchOptions, err=None) -> BatchResult:
     """Plan, skip what is unchanged, render the rest in parallel, write manifests and the index.
 
-    One batch per reports folder at a time: a second one raises :class:`OutputFolderLocked`."""
+    What it says goes to the ``analysis.run.batch`` logger (failures at ERROR, the rest at INFO; the plan,
+    one line per report and the status table only with ``options.verbose``); the progress bar goes to
+    ``err`` (default stderr). One batch per reports folder at a time: a second one raises
+    :class:`OutputFolderLocked`."""
     workers = _checked_workers(options)
     lock = lock_reports_folder(options.out_dir)
     try:
         atomic.refuse_linked_folders(config.reports_dir(options.out_dir))
         remove_leftovers(options.out_dir)
-        return _run_locked(options, out, err, workers)
+        return _run_locked(options, err, workers)
     finally:
         lock.close()
 
 
-def _run_locked(options: BatchOptions, out, err, workers: int) -> BatchResult:
-    out = out or sys.stdout
+def _run_locked(options: BatchOptions, err, workers: int) -> BatchResult:
     err = err or sys.stderr
     started_at = dt.datetime.now(dt.UTC)
     started = time.perf_counter()
@@ -1147,20 +1167,18 @@ def _run_locked(options: BatchOptions, out, err, workers: int) -> BatchResult:
         rejected,
     )
     latest = latest_complete_quarter(options.today)
-    note = out if options.verbose else None  # what only -v prints (print(file=None) would go to stdout)
-    _say_plan(plans, options, latest, note)
+    _say_plan(plans, options, latest)
 
     previous = {p.quarter.id: read_manifest(options.out_dir, p.quarter.id) for p in plans}
-    to_run, entries, parts_of = _triage(plans, previous, options, out)
-    if note:
+    to_run, entries, parts_of = _triage(plans, previous, options)
+    if options.verbose:
         total = sum(len(p.jobs) for p in plans)
-        print(
+        log.info(
             f"{total} report(s) planned for {', '.join(p.quarter.id for p in plans)}: {len(to_run)} to render, "
             f"{total - len(to_run)} unchanged (skipped)"
-            + (f"; {min(workers, len(to_run))} {options.executor} worker(s)" if to_run else ""),
-            file=note,
+            + (f"; {min(workers, len(to_run))} {options.executor} worker(s)" if to_run else "")
         )
-    interrupted = _render_all(to_run, parts_of, entries, options, workers, out, err, note) if to_run else False
+    interrupted = _render_all(to_run, parts_of, entries, options, workers, err) if to_run else False
 
     for key, entry in entries.items():  # a public page whose update failed must not stay published
         if entry["status"] == "failed" and entry["audience"] == "public":
@@ -1170,22 +1188,30 @@ def _run_locked(options: BatchOptions, out, err, workers: int) -> BatchResult:
     manifests = _write_manifests(plans, previous, entries, run, options.out_dir)
     index = _refresh_index(entries, plans, options.out_dir, options.data_dir)
     result = BatchResult(entries, manifests, index, round(time.perf_counter() - started, 3))
-    if note:
-        print_summary(result, plans, note)
-    print(summary_line(result, config.reports_dir(options.out_dir) / "index.html"), file=out)
+    if options.verbose:
+        print_summary(result, plans)
+    log.info(
+        "%s",
+        summary_line(result, config.reports_dir(options.out_dir) / "index.html"),
+        extra={
+            "counts": {s: result.count(s) for s in ("rendered", "unchanged", "failed", INFRASTRUCTURE)},
+            "duration_s": result.duration_s,
+        },
+    )
     if interrupted:
         raise KeyboardInterrupt
     return result
 
 
-def print_summary(result: BatchResult, plans: list[Plan], out) -> None:
-    """One row per force (and the national overview): status and seconds per audience."""
+def print_summary(result: BatchResult, plans: list[Plan]) -> None:
+    """One row per force (and the national overview): status and seconds per audience, one record per quarter."""
     for p in plans:
+        rows = []
         audiences = list(dict.fromkeys(s.audience for s in p.jobs))
         names = list(dict.fromkeys(s.force for s in p.jobs))
         width = max([len(n) for n in names] + [6])
-        print(f"\n{p.quarter.id} ({p.quarter.label})", file=out)
-        print(f"  {'report':<{width}}  " + "  ".join(f"{a:<18}" for a in audiences), file=out)
+        rows.append(f"{p.quarter.id} ({p.quarter.label})")
+        rows.append(f"  {'report':<{width}}  " + "  ".join(f"{a:<18}" for a in audiences))
         for name in names:
             cells = []
             for audience in audiences:
@@ -1197,13 +1223,16 @@ def print_summary(result: BatchResult, plans: list[Plan], out) -> None:
                     cells.append(f"{'unchanged':<18}")
                 else:
                     cells.append(f"{entry['status'] + ' ' + format(entry['duration_s'] or 0, '.1f') + 's':<18}")
-            print(f"  {name:<{width}}  " + "  ".join(cells), file=out)
+            rows.append(f"  {name:<{width}}  " + "  ".join(cells))
+        log.info("%s", "\n".join(rows), extra={"quarter": p.quarter.id})
     for entry in result.failed:
         kept = f" (notebook kept: {entry['failed_notebook']})" if entry.get("failed_notebook") else ""
-        print(f"FAILED {entry['html']}: {entry['error']}{kept}", file=out)
+        log.error("FAILED %s: %s%s", entry["html"], entry["error"], kept, extra={"report": entry["html"]})
     for entry in result.infrastructure_failed:
-        print(f"NOT RENDERED (infrastructure) {entry['html']}: {entry['error']}", file=out)
-    print(f"\nmanifest: {', '.join(str(m) for m in result.manifests)}", file=out)
+        log.error(
+            "NOT RENDERED (infrastructure) %s: %s", entry["html"], entry["error"], extra={"report": entry["html"]}
+        )
+    log.info("manifest: %s", ", ".join(str(m) for m in result.manifests))
 
 
 def summary_line(result: BatchResult, index_html: Path) -> str:

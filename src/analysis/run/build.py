@@ -138,17 +138,22 @@ def build_trackers(data_dir=None) -> BuildResult:
 
 
 def build_and_report(data_dir=None) -> BuildResult:
-    """``casey build``: build everything, print each problem to stderr and a one-line summary."""
-    import sys
+    """``casey build``: build everything, log each problem (WARNING) and a one-line summary (INFO)."""
+    import logging
     import time
 
+    log = logging.getLogger(__name__)
     started = time.perf_counter()
     result = build_all(data_dir)
     for problem in result.problems:
-        print(problem, file=sys.stderr)
-    print(
-        f"built {len(result.written)} processed files from {result.snapshots} valid tracker snapshots "
-        f"in {time.perf_counter() - started:.1f}s; {len(result.problems)} problem(s)"
+        log.warning("%s", problem)
+    log.info(
+        "built %d processed files from %d valid tracker snapshots in %.1fs; %d problem(s)",
+        len(result.written),
+        result.snapshots,
+        time.perf_counter() - started,
+        len(result.problems),
+        extra={"problems": len(result.problems)},
     )
     return result
 

@@ -169,9 +169,27 @@ def claims_of(nb: nbformat.NotebookNode) -> dict | None:
 ENGINES = ("kernel", "inprocess")
 
 
+def _encrypted_kernel_manager():
+    """nbclient's kernel manager, asking for CurveZMQ keys when the kernelspec says the kernel takes them (ours
+    does): the kernel's sockets are then encrypted, and ipykernel has no "running over TCP without encryption"
+    warning to print. A kernelspec that does not declare it still starts, unencrypted, and still warns."""
+    from jupyter_client.manager import AsyncKernelManager
+
+    class EncryptedKernelManager(AsyncKernelManager):
+        def __init__(self, **kwargs):
+            kwargs.setdefault("transport_encryption", "auto")
+            super().__init__(**kwargs)
+
+    return EncryptedKernelManager
+
+
 def _papermill_kwargs(engine: str, kernel_name: str | None, timeout: float | None) -> dict:
     if engine == "kernel":
-        return {"kernel_name": kernel_name or ensure_kernel(), "execution_timeout": timeout}
+        return {
+            "kernel_name": kernel_name or ensure_kernel(),
+            "execution_timeout": timeout,
+            "kernel_manager_class": _encrypted_kernel_manager(),
+        }
     if engine == "inprocess":
         from analysis.run.engine import ENGINE_NAME
 
