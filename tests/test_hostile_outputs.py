@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 from conftest import ROOT
+from logline import messages
 from test_bad_input import run_casey
 from test_batch import Q, _tree
 
@@ -59,7 +60,7 @@ def _hashes(folder: Path) -> dict[str, str]:
 def test_pdf_without_chromium_is_one_line_exit_2_and_the_html_is_kept(first_run):
     code, out, err, _data, reports = first_run
     assert code == 2, out + err
-    assert err.strip().splitlines() == [
+    assert messages(err.strip()) == [
         "casey: printing to PDF needs Chromium, and there is no chromium on PATH: install Debian's chromium package "
         "(apt-get install chromium) or set CASEY_CHROMIUM to a Chromium binary"
     ]
@@ -89,7 +90,7 @@ def test_a_linked_quarter_folder_is_refused_naming_the_link_and_nothing_is_writt
     (reports / Q).symlink_to(elsewhere, target_is_directory=True)
     code, out, err = run_casey(["--data-dir", data, *BATCH, "--out", reports], capsys)
     assert code == 2 and "Traceback" not in out + err
-    assert err.strip() == (
+    assert "\n".join(messages(err.strip())) == (
         f"casey: {reports / Q} is a symbolic link to {elsewhere}; casey never writes through a link out of the "
         "reports folder: replace the link with a real folder"
     )
@@ -126,9 +127,8 @@ def test_a_read_only_reports_folder_gives_one_line_and_changes_nothing(first_run
     done = _in_private_mounts(f"mount --bind -o ro {folder} {folder}\n{argv} --out {folder}")
     assert done.returncode == 1, done.stdout + done.stderr
     assert "Traceback" not in done.stdout + done.stderr
-    assert (
-        done.stderr.startswith(f"casey: could not read or write {folder}/") and "Read-only file system" in done.stderr
-    )
+    (line,) = messages(done.stderr.strip())
+    assert line.startswith(f"casey: could not read or write {folder}/") and "Read-only file system" in line
     assert len(done.stderr.strip().splitlines()) == 1
     assert _hashes(folder) == before
 
