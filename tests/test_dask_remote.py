@@ -119,6 +119,18 @@ def _options(data, out, **kw) -> BatchOptions:
     )
 
 
+def _assert_same_outputs(local_out: Path, dask_out: Path) -> None:
+    made = sorted(p.relative_to(local_out).as_posix() for p in (local_out / Q).rglob("*") if p.is_file())
+    got = sorted(p.relative_to(dask_out).as_posix() for p in (dask_out / Q).rglob("*") if p.is_file())
+    assert got == made and f"{Q}/manifest.json" in got and f"{Q}/index.html" in got
+    assert (dask_out / "index.html").exists()
+    for rel in made:
+        if rel.endswith(".html") and "index" not in rel:  # the pages themselves: byte for byte
+            assert (dask_out / rel).read_bytes() == (local_out / rel).read_bytes(), rel
+        elif not rel.endswith("manifest.json"):
+            assert _normalised(dask_out / rel, dask_out) == _normalised(local_out / rel, local_out), rel
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("isolation", ["unshare", "temp-cwd"])
 def test_workers_without_the_data_or_reports_folders_render_what_the_local_pool_renders(tmp_path, isolation):
@@ -139,15 +151,7 @@ def test_workers_without_the_data_or_reports_folders_render_what_the_local_pool_
     finally:
         cluster.close()
     assert result.exit_code == 0 and result.count("rendered") == 4, result.entries
-    made = sorted(p.relative_to(local_out).as_posix() for p in (local_out / Q).rglob("*") if p.is_file())
-    got = sorted(p.relative_to(dask_out).as_posix() for p in (dask_out / Q).rglob("*") if p.is_file())
-    assert got == made and f"{Q}/manifest.json" in got and f"{Q}/index.html" in got
-    assert (dask_out / "index.html").exists()
-    for rel in made:
-        if rel.endswith(".html") and "index" not in rel:  # the pages themselves: byte for byte
-            assert (dask_out / rel).read_bytes() == (local_out / rel).read_bytes(), rel
-        elif not rel.endswith("manifest.json"):
-            assert _normalised(dask_out / rel, dask_out) == _normalised(local_out / rel, local_out), rel
+    _assert_same_outputs(local_out, dask_out)
     manifest = read_manifest(dask_out, Q)
     assert manifest["run"]["parameters"]["executor"] == "dask"
     assert {e["status"] for e in manifest["reports"].values()} == {"rendered"}
@@ -188,3 +192,21 @@ def test_a_closed_scheduler_address_is_one_line_and_exit_2(tmp_path):
     assert done.returncode == 2 and done.stderr.count("\n") == 1, done.stderr
     assert messages(done.stderr)[0].startswith("casey: no Dask scheduler answers at 'nonsense::address'")
     assert levels(done.stderr) == ["ERROR"]
+
+
+def test_casey_dask_scheduler_at_a_closed_port_is_the_same_one_line_as_the_flag(tmp_path):
+    from test_batch import _tree
+
+    data = _tree(tmp_path, measures=False)
+    cmd = [BIN / "casey", "--data-dir", str(data), "batch", "--quarter", Q, "--forces", "cheshire", "--no-national"]
+    cmd += ["--executor", "dask", "--out", str(tmp_path / "out")]
+    closed = "tcp://127.0.0.1:9"
+    by_env = subprocess.run(
+        cmd, capture_output=True, text=True, timeout=120, env={**os.environ, "CASEY_DASK_SCHEDULER": closed}
+    )
+    by_flag = subprocess.run(cmd + ["--scheduler", closed], capture_output=True, text=True, timeout=120)
+    assert by_env.returncode == by_flag.returncode == 2, by_env.stderr
+    assert messages(by_env.stderr) == messages(by_flag.stderr) and by_env.stderr.count("\n") == 1, by_env.stderr
+    assert messages(by_env.stderr)[0].startswith(f"casey: no Dask scheduler answers at '{closed}'")
+    assert "$CASEY_DASK_SCHEDULER" in by_env.stderr
+    assert not (tmp_path / "out" / Q).exists()

@@ -742,13 +742,26 @@ def _connect(scheduler: str | None, workers: int):
         quiet.level = level
 
 
+_DASK_POLL_SECONDS = 1.0  # how often the client looks whether the cluster still has a worker
+
+
+def _no_workers_left(client, seen: set) -> str:
+    """The one line for a cluster whose every worker is gone: the scheduler and the workers it had."""
+    lost = ", ".join(sorted(seen)) or "none ever joined"
+    return (
+        f"the Dask scheduler at {client.scheduler.address} has had no workers for "
+        f"{DASK_CONNECT_TIMEOUT_SECONDS:g}s (lost: {lost}); start `dask worker` again and rerun"
+    )
+
+
 def _dask_results(specs: list[JobSpec], workers: int, scheduler: str | None, data_dir, timeout: float | None):
     """Yield ``(spec, result)`` from a Dask cluster: ``scheduler`` address, or a LocalCluster.
 
     Connecting, checking the workers' code and shipping the inputs happen at the first ``next()``, before
     any report is submitted. A task that raises (worker lost, inputs not unpackable, other code) is
-    retried by Dask; if it still fails, or no report finishes for ``timeout`` seconds, its result says
-    :data:`INFRASTRUCTURE`, which never touches its pages."""
+    retried by Dask, and a lost worker's tasks are rerun by the scheduler on the others; if it still fails,
+    no report finishes for ``timeout`` seconds, or the scheduler has had no worker for
+    ``DASK_CONNECT_TIMEOUT_SECONDS``, its result says :data:`INFRASTRUCTURE`, which never touches its pages."""
     from distributed import wait
 
     from analysis.run import remote
@@ -771,19 +784,29 @@ def _dask_results(specs: list[JobSpec], workers: int, scheduler: str | None, dat
             ): spec
             for spec in specs
         }
-        pending = set(futures)
+        pending, last_done, workerless_since = set(futures), time.monotonic(), None
+        seen = set(client.scheduler_info().get("workers", {}))
         while pending:
             try:
-                done, pending = wait(pending, timeout=timeout or None, return_when="FIRST_COMPLETED")
+                done, pending = wait(pending, timeout=_DASK_POLL_SECONDS, return_when="FIRST_COMPLETED")
             except TimeoutError:
+                done = set()
+            now = time.monotonic()
+            stopped = None
+            if done:
+                last_done = now
+            elif timeout and now - last_done > timeout:
+                stopped = f"no report finished within {timeout:g}s on the cluster"
+            else:
+                workers_now = set(client.scheduler_info().get("workers", {}))
+                seen |= workers_now
+                workerless_since = None if workers_now else (workerless_since or now)
+                if workerless_since and now - workerless_since > DASK_CONNECT_TIMEOUT_SECONDS:
+                    stopped = _no_workers_left(client, seen)
+            if stopped:
                 client.cancel(list(pending))
                 for future in pending:
-                    yield (
-                        futures[future],
-                        _failure(
-                            futures[future], f"no report finished within {timeout:g}s on the cluster", INFRASTRUCTURE
-                        ),
-                    )
+                    yield futures[future], _failure(futures[future], stopped, INFRASTRUCTURE)
                 return
             for future in done:
                 spec = futures[future]
