@@ -28,10 +28,15 @@ def test_hit_and_miss_with_a_long_run_on_one_side_says_the_limits_are_too_wide()
     assert r.rule == meaning.TOO_WIDE_RECENT_RUN and r.limits_side == "straddle" and r.good is False
 
 
-def test_hit_and_miss_with_a_short_run_stays_hit_and_miss():
+def test_hit_and_miss_with_a_short_run_states_the_run_as_too_short():
+    # Metropolitan Police 2024/25 Q1 (class 1): 5 quarters below, one short of RECENT_RUN_MIN_POINTS; "hit and
+    # miss" alone read as if the force had lately been on both sides
     run = meaning.RecentRun(RECENT_RUN_MIN_POINTS - 1, "below", "a", "b", 20)
+    r = meaning.assurance_reading("hit_and_miss", 1.6, 11.2, 3.8, 8.8, "higher_is_better", run)
+    assert r.rule == meaning.TOO_WIDE_SHORT_RUN and r.good is None  # too short to call better or worse
+    one = meaning.RecentRun(1, "below", "b", "b", 20)
     assert (
-        meaning.assurance_reading("hit_and_miss", 1.6, 11.2, 3.8, 8.8, "higher_is_better", run).rule == "hit_and_miss"
+        meaning.assurance_reading("hit_and_miss", 1.6, 11.2, 3.8, 8.8, "higher_is_better", one).rule == "hit_and_miss"
     )
 
 

@@ -42,11 +42,19 @@ def test_wide_limits_with_a_long_run_below_say_the_run(real_data):
     assert "Below the England and Wales rate in each of the last 6 quarters" in tile
 
 
-def test_a_short_run_keeps_the_hit_and_miss_sentence(real_data):
-    # the same force a quarter earlier: a run of 5 is below RECENT_RUN_MIN_POINTS, so no run is claimed
+def test_a_short_run_is_stated_as_too_short_beside_hit_and_miss(real_data):
+    # the same force a quarter earlier: a run of 5 is below RECENT_RUN_MIN_POINTS, so the run is not the reading,
+    # but the page says the limits are too wide and what the run shows (issue 18 class 1's own example page)
     section = charge_rate(real_data, "metropolitan-police", "2024-25-Q1")
-    assert section.spc.assurance_rule == ""
-    assert "were all below" not in " ".join(section.sentences)
+    assert section.spc.assurance_rule == "too_wide_short_run"
+    assert "will sometimes be on one side of it" not in section.spc.assurance_text
+    assert "too wide to say on which side of it future quarters will fall" in section.spc.assurance_text
+    assert "the last 5 quarters (2022/23 Q3 to 2023/24 Q3) were all below" in section.spc.assurance_text
+    assert "a run too short to rely on (6 in a row are needed)" in section.spc.assurance_text
+    assert (
+        section.spc.assurance_words
+        == "Could be above or below the England and Wales rate (below it in the last 5 quarters)"
+    )
 
 
 def test_a_difference_is_worked_from_the_unrounded_figures(real_data):

@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import math
 
+from analysis.core.settings import RECENT_RUN_MIN_POINTS
+
 HIGHER, LOWER, PARITY, NEUTRAL = "higher_is_better", "lower_is_better", "closer_to_one_is_better", "neutral"
 DIRECTIONS = (HIGHER, LOWER, PARITY, NEUTRAL)
 _ALIASES = {"closer_to_1_is_better": PARITY, "parity": PARITY}
@@ -175,6 +177,12 @@ def reading_text(
             f"{comparator_label[0].upper()}{comparator_label[1:]} lies inside {subject}'s process limits "
             f"({limits_text}), which are too wide to judge against it; but {run_text}."
         )
+    if rule == "too_wide_short_run":
+        return (
+            f"{comparator_label[0].upper()}{comparator_label[1:]} lies inside {subject}'s process limits "
+            f"({limits_text}), which are too wide to say on which side of it future quarters will fall (hit "
+            f"and miss); {run_text}, a run too short to rely on ({RECENT_RUN_MIN_POINTS} in a row are needed)."
+        )
     raise ValueError(f"no sentence for meaning rule {rule!r}")
 
 
@@ -184,6 +192,8 @@ def reading_tile_words(rule: str, latest_side: str, run_length=0, run_side="", r
         return f"No steady verdict: the latest figure is {_side_words(latest_side)} {run_comparator}"
     if rule == "too_wide_recent_run":
         return f"{run_side.capitalize()} {run_comparator} in each of the last {run_length} quarters"
+    if rule == "too_wide_short_run":
+        return f"Could be above or below {run_comparator} ({run_side} it in the last {run_length} quarters)"
     raise ValueError(f"no tile words for meaning rule {rule!r}")
 
 

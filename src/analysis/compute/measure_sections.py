@@ -307,11 +307,11 @@ def _apply_reading(summary: spc.SpcSummary, run: meaning.RecentRun | None, run_c
     reading = meaning.assurance_reading(
         summary.assurance, last["lpl"], last["upl"], last["value"], summary.comparator, summary.measure_direction, run
     )
-    if reading.rule not in (meaning.LATEST_CONTRADICTS, meaning.TOO_WIDE_RECENT_RUN):
+    if reading.rule not in (meaning.LATEST_CONTRADICTS, meaning.TOO_WIDE_RECENT_RUN, meaning.TOO_WIDE_SHORT_RUN):
         return summary
     shown = lambda v: format_value(summary.scale * v, summary.unit)  # noqa: E731
     run_text = ""
-    if reading.rule == meaning.TOO_WIDE_RECENT_RUN:
+    if reading.rule in (meaning.TOO_WIDE_RECENT_RUN, meaning.TOO_WIDE_SHORT_RUN):
         run_text = f"the last {run.length} quarters ({run.first} to {run.last}) were all {run.side} {run_comparator}"
     summary.assurance_rule = reading.rule
     summary.assurance_text = dn.reading_text(

@@ -7,7 +7,8 @@ the code (for the force page's charge rate: :func:`analysis.compute.direction.re
 * :func:`assurance_reading`: what may be said of a process against its comparator. A "consistently"
   verdict never stands beside a latest figure on the other side of the comparator (class 2); "hit and
   miss" is not said when the recent run sits wholly on one side: the limits are too wide to judge and
-  the run is what the page reports (class 1).
+  the run is what the page reports (class 1); a shorter run of two or more is stated beside "hit and
+  miss" as too short to rely on.
 * :func:`recent_run`: how many latest points in a row lie on one side of their own comparator.
 * :func:`staleness`: how old a figure is at the end of the report's quarter, and whether it is stale (class 4).
 * :func:`recorded_incomplete`: whether a recorded-basis quarter is too recent to judge (class 5).
@@ -25,6 +26,7 @@ from analysis.core.settings import RECENT_RUN_MIN_POINTS, RECORDED_INCOMPLETE_QU
 
 # the rules assurance_reading can fire, besides the plain SPC verdicts
 TOO_WIDE_RECENT_RUN = "too_wide_recent_run"
+TOO_WIDE_SHORT_RUN = "too_wide_short_run"
 LATEST_CONTRADICTS = "latest_contradicts"
 NO_COMPARATOR = "no_comparator"
 ASSURANCE_RULES = (
@@ -32,6 +34,7 @@ ASSURANCE_RULES = (
     "consistently_fails",
     "hit_and_miss",
     TOO_WIDE_RECENT_RUN,
+    TOO_WIDE_SHORT_RUN,
     LATEST_CONTRADICTS,
     NO_COMPARATOR,
 )
@@ -108,6 +111,10 @@ def assurance_reading(
         return AssuranceReading(LATEST_CONTRADICTS, limits, now, run, _good(direction, now))
     if assurance == "hit_and_miss" and run is not None and run.length >= RECENT_RUN_MIN_POINTS:
         return AssuranceReading(TOO_WIDE_RECENT_RUN, limits, now, run, _good(direction, run.side))
+    if assurance == "hit_and_miss" and run is not None and run.length >= 2:
+        # a run too short to report as the reading, but a page that said only "hit and miss" beside it would
+        # read as if the force had been on both sides lately (class 1): the run is stated, as too short
+        return AssuranceReading(TOO_WIDE_SHORT_RUN, limits, now, run, None)
     return AssuranceReading(assurance, limits, now, run, _good(direction, limits if limits != "straddle" else now))
 
 
