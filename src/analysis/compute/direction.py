@@ -143,7 +143,8 @@ def assurance_text(assurance: str | None, direction: str, subject: str, comparat
     if assurance == "hit_and_miss":
         return (
             f"{comparator_label[0].upper()}{comparator_label[1:]} lies inside the process limits ({limits_text}), "
-            f"so {subject} will sometimes be on one side of it and sometimes on the other (hit and miss)."
+            f"so, if nothing changes, {subject} will sometimes be on one side of it and sometimes on the other "
+            "(hit and miss)."
         )
     raise ValueError(f"unknown assurance verdict {assurance!r}")
 
