@@ -38,7 +38,9 @@ def _audited(out):
 
 def test_make_reports_writes_what_this_test_reads(every_page):
     pages = _audited(every_page)
-    kinds = Counter(("public" if p.parent.name == "public" else "internal", p.stem == "national-overview") for p in pages)
+    kinds = Counter(
+        ("public" if p.parent.name == "public" else "internal", p.stem == "national-overview") for p in pages
+    )
     # 43 forces and the overview, both audiences, in each tracker quarter
     quarters = {p.relative_to(every_page).parts[0] for p in pages}
     assert len(quarters) >= 2

@@ -28,7 +28,8 @@ def test_a_stale_verdict_says_how_old_it_is(real_data):
     claim = _claims(real_data, "leicestershire", "2024-25-Q1", "charge-rate")[
         "measure.charge_rate.other.dvpn_to_dvpo_conversion"
     ]
-    assert "a concern to look into" in claim.sentence
+    assert "a concern to look into" not in claim.sentence  # a current alarm about a 15-month-old point
+    assert "a concern at the time; no later figure is loaded" in claim.sentence
     assert "as of March 2023, 15 months before the end of 2024/25 Q1" in claim.sentence
     assert "not a current reading" in claim.sentence
     assert claim.rule == measure_text.STALE_RULE and claim.known_at

@@ -194,8 +194,8 @@ def _charge_rate_section(force_id, quarter: Quarter, data_dir, measures, audienc
     latest_q = parse_quarter(max(mine.index, key=lambda p: parse_quarter(p).index))
     if latest_q != quarter:
         section.latest_note = (
-            f"The data has no usable charge rate for {name} in {quarter.label}; the latest "
-            f"quarter before it with one is {latest_q.label}."
+            f"No charge rate for {name} for {quarter.label} had been published by the end of the quarter; "
+            f"the latest quarter with one published by then is {latest_q.label}."
         )
     row = mine.loc[latest_q.id]
     section.has_data = True

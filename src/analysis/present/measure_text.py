@@ -110,6 +110,9 @@ def verdict_sentence(sentence: str, figure: Figure | None, quarter: Quarter, sub
     stale = staleness_clause(figure, quarter)
     if not stale:
         return sentence, ""
+    # a verdict on an old figure was a verdict then: "a concern to look into" would read as a current alarm
+    sentence = sentence.replace(": a concern to look into.", ": a concern at the time; no later figure is loaded.")
+    sentence = sentence.replace(": the process has improved.", ": it had improved then; no later figure is loaded.")
     if other:
         body = sentence[len(OTHER_PREFIX) :]
         return f"{OTHER_PREFIX[:-2]}, {stale[0].lower()}{stale[1:]}: {body}", STALE_RULE
