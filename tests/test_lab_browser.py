@@ -197,6 +197,21 @@ def _errors(page) -> list[str]:
     ).all_text_contents()
 
 
+def _header_overlaps(outputs) -> list[str]:
+    """Each label of the report header (``dl.identity``: "Protective marking", "Quarter", ...) whose box
+    overlaps its value's box, as Lab's own ``dt``/``dd`` styles once drew them."""
+    return outputs.locator("dl.identity").first.evaluate(
+        """dl => Array.from(dl.querySelectorAll('div')).flatMap(row => {
+               const dt = row.querySelector('dt'), dd = row.querySelector('dd');
+               if (!dt || !dd) return [];
+               const a = dt.getBoundingClientRect(), b = dd.getBoundingClientRect();
+               const apart = a.right <= b.left + 0.5 || b.right <= a.left + 0.5
+                          || a.bottom <= b.top + 0.5 || b.bottom <= a.top + 0.5;
+               return apart ? [] : [dt.textContent + ' over ' + dd.textContent];
+           })"""
+    )
+
+
 def test_template_notebook_runs_and_looks_like_the_report(browser, lab, shots):
     page = _open(browser, lab, "force_report.ipynb")
     _assert_opens_unmodified(page, "force_report.ipynb")
@@ -212,6 +227,13 @@ def test_template_notebook_runs_and_looks_like_the_report(browser, lab, shots):
     badge = outputs.locator(".badge").first
     assert badge.evaluate("b => getComputedStyle(b).borderRadius") not in ("", "0px")
     page.screenshot(path=str(shots / "lab-force-report.png"))
+    for width in (1280, 900, 700):  # Lab at full width, beside a side panel, and narrow (issue 21)
+        page.set_viewport_size({"width": width, "height": 900})
+        page.wait_for_timeout(300)
+        assert _header_overlaps(outputs) == [], f"header labels drawn over values at {width} px"
+        heading.scroll_into_view_if_needed()
+        page.screenshot(path=str(shots / f"lab-force-report-header-{width}.png"))
+    page.set_viewport_size({"width": 1280, "height": 900})
     heading.scroll_into_view_if_needed()
     page.locator(".jp-NotebookPanel:visible img[src^='data:image/png']").first.scroll_into_view_if_needed()
     page.screenshot(path=str(shots / "lab-force-report-chart.png"))

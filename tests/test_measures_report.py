@@ -72,7 +72,11 @@ def test_a_report_without_a_tracker_is_short_and_says_nothing_twice(pages):
     import re
 
     html = pages["avon-and-somerset:html"]
-    paras = [" ".join(re.sub(r"<[^>]+>", " ", p).split()) for p in re.findall(r"<p\b[^>]*>(.*?)</p>", html, re.S)]
+    # a tile's age line is said once per tile (each tile is its own measure), so tiles' lines are left out
+    paras = [
+        " ".join(re.sub(r"<[^>]+>", " ", p).split())
+        for p in re.findall(r"<p\b(?![^>]*class=\"stale\")[^>]*>(.*?)</p>", html, re.S)
+    ]
     repeated = {p for p in paras if paras.count(p) > 1 and len(p) > 40}
     assert repeated == set()
     sentences = [s for p in paras for s in re.split(r"(?<=\.) ", p) if len(s) > 60]

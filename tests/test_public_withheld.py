@@ -51,7 +51,6 @@ def _run(data, out):
             national=False,
             progress=False,
         ),
-        out=open("/dev/null", "w"),
     )
     assert result.exit_code == 0
     return json.loads((out / Q / "manifest.json").read_text())
