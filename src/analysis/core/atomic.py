@@ -53,6 +53,9 @@ def current_umask() -> int:
 
 # A temporary file is named ".<final name>.<random>.tmp" beside its destination.
 TEMPORARY_PATTERN = ".*.tmp"
+# a notebook being executed, beside its report (analysis.run.render); named here so that cleaning up after a
+# killed run (run.batch.remove_leftovers) need not import the rendering stack, which takes seconds
+RUNNING_SUFFIX = ".running.ipynb"
 
 
 def remove_leftovers(folder, patterns=(TEMPORARY_PATTERN,)) -> list[Path]:

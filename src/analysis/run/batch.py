@@ -1148,9 +1148,8 @@ def _refresh_index(entries: dict, plans: list[Plan], out_dir, data_dir=None) -> 
 def remove_leftovers(out_dir) -> list[Path]:
     """Temporary files and half-run notebooks a killed run left in the reports folder (never read: the
     manifest and pages only ever point at files renamed into place). Call holding the folder's lock."""
-    from analysis.run.render import RUNNING_SUFFIX
-
-    return atomic.remove_leftovers(config.reports_dir(out_dir), (atomic.TEMPORARY_PATTERN, f".*{RUNNING_SUFFIX}"))
+    patterns = (atomic.TEMPORARY_PATTERN, f".*{atomic.RUNNING_SUFFIX}")
+    return atomic.remove_leftovers(config.reports_dir(out_dir), patterns)
 
 
 def run_batch(options: BatchOptions, err=None) -> BatchResult:

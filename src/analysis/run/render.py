@@ -31,7 +31,7 @@ from analysis.sources.catalogue import UnknownFrameworkError, available_framewor
 KERNEL_NAME = "casey-progress"
 NOTEBOOK_PARAMETERS = ("force", "quarter", "audience", "framework", "data_dir")
 # an executing notebook is written to ".<stem>.running.ipynb" beside its HTML until it has finished
-RUNNING_SUFFIX = ".running.ipynb"
+RUNNING_SUFFIX = atomic.RUNNING_SUFFIX  # the half-run notebook beside a report
 
 
 class RenderError(RuntimeError):
