@@ -13,6 +13,7 @@ import uuid
 from pathlib import Path
 
 import pytest
+from test_lab_browser import stop_server
 
 ROOT = Path(__file__).resolve().parents[1]
 PLUGIN = "@jupyterlab/docmanager-extension:plugin"
@@ -62,9 +63,4 @@ def test_make_lab_serves_autosave_off_and_an_encrypted_kernel_transport(tmp_path
         assert served["schema"]["properties"]["autosave"]["default"] is False
         assert "autosave" not in served["settings"]
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            server.kill()
-        log.close()
+        stop_server(server, log)

@@ -101,6 +101,11 @@ def lab(tmp_path_factory):
             pytest.fail(f"JupyterLab did not start: {(root / 'lab.log').read_text()[-3000:]}")
         time.sleep(0.5)
     yield {"base": base, "token": token, "work": work, "log": root / "lab.log"}
+    stop_server(server, log)
+
+
+def stop_server(server: subprocess.Popen, log) -> None:
+    """Stop a JupyterLab server (killed if it does not stop within 20 s) and close its log."""
     server.terminate()
     try:
         server.wait(timeout=20)
