@@ -3,6 +3,7 @@ the meaning rules (analysis.compute.meaning.measures) on the bundled data, built
 
 from analysis.compute.report_model import load_report
 from analysis.present.fragments import measure_tile
+from analysis.present.measure_charts import chart_spc
 
 
 def charge_rate(data, force, quarter):
@@ -23,6 +24,12 @@ def test_no_consistently_below_beside_a_latest_rate_above_it(real_data):
     assert f"latest figure ({section.latest.value:.1f}%) is above it" in section.spc.assurance_text
     assert "do not support a verdict" in section.spc.assurance_text
     assert "the latest figure is above the England and Wales rate" in tile
+    fig, alt = chart_spc(section.spc, "Leicestershire: charge rate")
+    import matplotlib.pyplot as plt
+
+    plt.close(fig)
+    assert "consistently fails" not in alt  # the chart's alt text follows the same rule as the body
+    assert "Assurance against the England and Wales rate for 2025/26 Q4 (11.5%): no steady verdict: the latest" in alt
 
 
 def test_wide_limits_with_a_long_run_below_say_the_run(real_data):

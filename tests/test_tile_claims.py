@@ -77,6 +77,16 @@ def test_a_stale_figure_says_how_old_it_is_on_its_tile(real_data):
     assert "Old figure" not in tiles["charge-rate"]  # 2023/24 Q3: 6 months, not stale
 
 
+def test_a_stale_figure_that_states_no_period_says_when_it_was_reported(real_data):
+    # Leicestershire's grade 1 response time is a figure a board paper reported on 17 July 2023, with no period
+    # of its own: "its period ended July 2023" would claim a period nobody stated
+    report = load_report("leicestershire", "2024-25-Q4", data_dir=real_data)
+    tile = _tiles(report)["response-times"]
+    assert "reported on 17 July 2023" in tile
+    assert "Old figure: reported in July 2023, 20 months before this quarter&#x27;s end" in tile
+    assert "its period ended" not in tile
+
+
 def test_the_first_screen_speaks_plain_words_and_agrees_with_the_body(real_data):
     report = load_report("leicestershire", "2024-25-Q1", data_dir=real_data)
     charge = next(m for m in report.measures if m.key_measure == "charge-rate")

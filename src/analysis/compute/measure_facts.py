@@ -27,6 +27,7 @@ class FigureFacts:
     period_end: dt.date
     staleness: meaning.Staleness
     incomplete: bool  # a recorded-basis figure among the quarters still undercounted
+    period_type: str = ""  # 'reported_at': the figure states no period, only the day it was reported
 
 
 def figure_facts(section, quarter, data_dir=None, audience: str = "internal", force_id: str = "") -> FigureFacts | None:
@@ -72,4 +73,5 @@ def figure_facts(section, quarter, data_dir=None, audience: str = "internal", fo
         end,
         meaning.staleness(end, quarter.end),
         meaning.figure_incomplete(section.measure_id or "", end, quarter),
+        str(latest.period_type),
     )

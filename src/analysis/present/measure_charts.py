@@ -227,6 +227,15 @@ ASSURANCE_WORDS = {
 }
 
 
+def _assurance_alt(summary) -> str:
+    """The alt text's assurance words: the meaning rule's words where one overrides the SPC verdict (issue 18,
+    classes 1 and 2), so a screen reader never hears "consistently fails" beside a body that says the limits
+    do not support that verdict."""
+    if summary.assurance_rule and summary.assurance_words:
+        return f"{summary.assurance_words[0].lower()}{summary.assurance_words[1:]}"
+    return ASSURANCE_WORDS[summary.assurance]
+
+
 @style.themed
 def chart_spc(summary, title: str, ylabel: str | None = None):
     """A process-behaviour chart (XmR or Laney p′) from an :class:`analysis.compute.spc.SpcSummary`:
@@ -281,7 +290,7 @@ def chart_spc(summary, title: str, ylabel: str | None = None):
         f"with the centre line at {k * summary.chart.mean:.1f}{unit} and process limits "
         f"{k * pts['lpl'].iloc[-1]:.1f}{unit} to {k * pts['upl'].iloc[-1]:.1f}{unit} for the latest point. "
         f"Variation verdict: {VARIATION_WORDS[summary.variation]}. "
-        f"Assurance against {summary.comparator_label or 'a comparator'}: {ASSURANCE_WORDS[summary.assurance]}. "
+        f"Assurance against {summary.comparator_label or 'a comparator'}: {_assurance_alt(summary)}. "
     )
     alt += f"Special-cause points: {'; '.join(special)}." if special else "No point meets a special-cause rule."
     return fig, alt

@@ -45,10 +45,11 @@ def month_year(day) -> str:
 
 
 def stale_words(facts) -> str:
-    """'Old figure: its period ended March 2023, 15 months before this quarter's end' (class 4)."""
+    """'Old figure: its period ended March 2023, 15 months before this quarter's end' (class 4). A figure that
+    states no period, only the day a paper reported it, says so: its period may have ended earlier."""
+    when = "reported in" if facts.period_type == "reported_at" else "its period ended"
     return (
-        f"Old figure: its period ended {month_year(facts.period_end)}, {facts.staleness.months} months "
-        "before this quarter's end"
+        f"Old figure: {when} {month_year(facts.period_end)}, {facts.staleness.months} months before this quarter's end"
     )
 
 
