@@ -155,3 +155,16 @@ def test_render_and_ledger_calls_give_the_same_first_screen(real_data):
     report = load_report("metropolitan-police", "2024-25-Q2", data_dir=real_data)
     assert fragments.first_screen(report) == fragments.first_screen(report, ClaimLedger())
     assert fragments.header(report) == fragments.header(report, ClaimLedger())
+
+
+def test_a_tile_is_no_firmer_than_its_body_when_the_latest_point_is_itself_a_change(real_data):
+    # Metropolitan Police 2026/27 Q2: limits wholly below the England and Wales rate, but the latest quarter
+    # (2025/26 Q4) is above the upper process limit; the body says the verdict "may no longer hold", so the tile
+    # may not say a bare "Consistently below"
+    report = load_report("metropolitan-police", "2026-27-Q2", data_dir=real_data)
+    section = next(m for m in report.measures if m.key_measure == "charge-rate")
+    assert section.spc.variation == "special_cause_improving" and section.spc.assurance == "consistently_fails"
+    assert "may no longer hold" in section.spc.assurance_text
+    tile = _tiles(report)["charge-rate"]
+    assert "Consistently below the England and Wales rate, judged on the quarters before the latest change" in tile
+    assert dn.plain_assurance_words("hit_and_miss", "increase", "X") == "Could be above or below X"

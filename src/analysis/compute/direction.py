@@ -221,17 +221,26 @@ def plain_variation_words(variation: str | None, direction: str, high: bool | No
     raise ValueError(f"unknown variation verdict {variation!r}")
 
 
-def plain_assurance_words(assurance: str | None, spc_direction_: str, comparator_name: str) -> str:
+# a tile's assurance words when the latest point is itself special cause: the limits then describe the process
+# before that change (the body says "this may no longer hold"), and the tile must not read as firmer than the body
+BEFORE_CHANGE_WORDS = ", judged on the quarters before the latest change"
+
+
+def plain_assurance_words(
+    assurance: str | None, spc_direction_: str, comparator_name: str, latest_changed: bool = False
+) -> str:
     """The tile's words for an assurance verdict; ``spc_direction_`` is the chart's ("increase"/"decrease"), so
     "consistently passes" is "consistently above" where higher is better, as the body says it ("above", never
-    "meets")."""
+    "meets"). ``latest_changed``: the latest point signals a change, so the verdict rests on the process before
+    it (:data:`BEFORE_CHANGE_WORDS`)."""
     if assurance is None:
         return ""
+    after = BEFORE_CHANGE_WORDS if latest_changed else ""
     if assurance == "hit_and_miss":
-        return f"Could be above or below {comparator_name}"
+        return f"Could be above or below {comparator_name}{after}"
     up = spc_direction_ == "increase"
     if assurance == "consistently_passes":
-        return f"Consistently {'above' if up else 'below'} {comparator_name}"
+        return f"Consistently {'above' if up else 'below'} {comparator_name}{after}"
     if assurance == "consistently_fails":
-        return f"Consistently {'below' if up else 'above'} {comparator_name}"
+        return f"Consistently {'below' if up else 'above'} {comparator_name}{after}"
     raise ValueError(f"unknown assurance verdict {assurance!r}")

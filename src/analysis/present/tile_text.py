@@ -132,8 +132,9 @@ def _verdict_lines(section, facts, common) -> list[TileLine]:
         )
     ]
     chart_direction = spc.chart.direction if spc.chart is not None else ""
+    latest_changed = spc.variation not in (None, "common_cause")  # as the body's "this may no longer hold"
     words = spc.assurance_words or dn.plain_assurance_words(
-        spc.assurance, chart_direction, comparator_name(spc.comparator_label)
+        spc.assurance, chart_direction, comparator_name(spc.comparator_label), latest_changed
     )
     if words:
         rule = spc.assurance_rule or spc.assurance
@@ -149,7 +150,7 @@ def _verdict_lines(section, facts, common) -> list[TileLine]:
                     "method": spc.method_text,
                     "rule": f"meaning.measures.assurance_reading:{rule}",
                 },
-                "≈" if spc.assurance_rule else ASSURANCE_ICONS.get(spc.assurance or "", ""),
+                "≈" if spc.assurance_rule or latest_changed else ASSURANCE_ICONS.get(spc.assurance or "", ""),
             )
         )
     return lines
