@@ -129,3 +129,50 @@ def test_notebooks_are_thin():
         tree = ast.parse("\n".join(code))
         assert not [n for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.ClassDef, ast.Lambda))], path.name
         assert sum(len(c.splitlines()) for c in code) <= 40, f"{path.name} has grown: move logic into analysis"
+
+
+# modules that read data files (or work on what they read); a present module that draws from a model imports none
+DATA_LOADERS = ("analysis.sources", "analysis.compute.measures", "analysis.compute.disparity")
+DATA_LOADERS += ("analysis.compute.measure_sections", "analysis.compute.report_model", "analysis.compute.measure_facts")
+# present modules that take everything they show from a model they are given (issue 18)
+MODEL_ONLY = ("present/national.py",)
+
+
+def _loaders_imported(path: Path) -> list[str]:
+    """The data loaders ``path`` imports, at the top or inside a function (the package uses absolute imports)."""
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.ImportFrom) and node.module:
+            found.update({node.module} | {f"{node.module}.{a.name}" for a in node.names})
+        elif isinstance(node, ast.Import):
+            found.update(a.name for a in node.names)
+    return sorted(m for m in found if m.startswith(DATA_LOADERS))
+
+
+def _data_dir_names(path: Path) -> list[int]:
+    """Lines that name a data folder (an argument or attribute ``data_dir``): a model-only module needs none."""
+    tree = ast.parse(path.read_text())
+    return sorted(
+        node.lineno
+        for node in ast.walk(tree)
+        if (isinstance(node, ast.arg) and node.arg == "data_dir")
+        or (isinstance(node, ast.Attribute) and node.attr == "data_dir")
+        or (isinstance(node, ast.Name) and node.id == "data_dir")
+    )
+
+
+def test_model_only_present_modules_load_no_data():
+    for rel in MODEL_ONLY:
+        path = PACKAGE / rel
+        assert not _loaders_imported(path), f"{rel} imports {_loaders_imported(path)}: draw from the Overview instead"
+        assert not _data_dir_names(path), f"{rel} names a data folder on lines {_data_dir_names(path)}"
+
+
+def test_the_loader_check_catches_a_chart_that_reads_data_again(tmp_path):
+    module = tmp_path / "national.py"
+    module.write_text(
+        "def chart(o, data_dir=None):\n    from analysis.compute import disparity\n"
+        "    return disparity.stop_search_disparity(data_dir)\n"
+    )
+    assert _loaders_imported(module) == ["analysis.compute.disparity"]
+    assert _data_dir_names(module) == [1, 3]

@@ -67,3 +67,40 @@ def test_each_publishable_copy_is_the_audited_page(every_page):
         quarter = copy.relative_to(every_page / "public").parts[0]
         audited = every_page / quarter / "public" / copy.name
         assert audited.read_bytes() == copy.read_bytes(), copy
+
+
+def test_every_index_page_is_in_its_ledger(every_page):
+    """The landing pages and quarter indexes (internal and public) state their numbers from claims too."""
+    indexes = sorted(every_page.rglob("index.html"))
+    quarters = {p.relative_to(every_page).parts[0] for p in _audited(every_page)}
+    assert len(indexes) == 2 * (1 + len(quarters))
+    missing = {}
+    for index in indexes:
+        ledger = index.with_name("index.claims.json")
+        assert ledger.exists(), f"{index.relative_to(every_page)} has no claims ledger"
+        gaps = uncovered(index.read_text(encoding="utf-8"), json.loads(ledger.read_text(encoding="utf-8")))
+        if gaps:
+            missing[str(index.relative_to(every_page))] = gaps[:5]
+    assert not missing, missing
+
+
+def test_an_index_row_states_what_the_reports_own_ledger_states(every_page):
+    """Each row's counts and data date agree with the claims ``tracker.mix`` and ``header.as_of`` of the report
+    it names (for the public site, the audited public page it copies)."""
+    checked = 0
+    for ledger_path in every_page.rglob("index.claims.json"):
+        site = every_page / "public" if ledger_path.is_relative_to(every_page / "public") else every_page
+        for claim in json.loads(ledger_path.read_text(encoding="utf-8"))["claims"]:
+            if not claim["id"].endswith((".status", ".as_of")) or not claim["source_file"]:
+                continue
+            page = site / claim["source_file"]
+            if site != every_page:  # the copy public/<quarter>/[<framework>/]<stem>.html audits as .../public/<stem>
+                page = every_page / page.relative_to(site).parent / "public" / page.name
+            report = {c["id"]: c for c in json.loads(page.with_suffix(".claims.json").read_text())["claims"]}
+            (source,) = claim["source_rows"]
+            if source == "tracker.mix.none":
+                assert claim["value"] is None and source in report, claim["id"]
+            else:
+                assert report[source]["value"] == claim["value"], (ledger_path, claim["id"])
+            checked += 1
+    assert checked > 4 * 43

@@ -80,3 +80,56 @@ def test_public_site_links_only_public_pages_and_stands_alone(tmp_path):
     (reports / "2024-25-Q1/public/cheshire.html").unlink()
     write_index(reports)
     assert not (site / "2024-25-Q1/cheshire.html").exists()
+
+
+def _uncovered(index: Path) -> list[str]:
+    from ledger_coverage import uncovered
+
+    ledger = index.with_name("index.claims.json")
+    assert ledger.exists(), f"{index} has no ledger"
+    return uncovered(index.read_text(), json.loads(ledger.read_text()))
+
+
+def test_every_number_on_every_index_page_is_a_claim_in_its_ledger(tmp_path):
+    reports = _site(tmp_path)
+    indexes = sorted(reports.rglob("index.html"))
+    assert len(indexes) == 6  # landing and two quarters, internal and public
+    assert {str(p.relative_to(reports)): _uncovered(p) for p in indexes} == {
+        str(p.relative_to(reports)): [] for p in indexes
+    }
+    ledger = json.loads((reports / "index.claims.json").read_text())
+    claims = {c["id"]: c for c in ledger["claims"]}
+    status = claims["2024-25-Q1.casey-2023.leicestershire.status"]
+    assert status["value"] == {"complete": 1, "in_progress": 13} and status["sentence"] == "1 complete, 13 in progress"
+    assert status["source_file"] == "2024-25-Q1/leicestershire.html" and status["source_rows"] == ["tracker.mix"]
+    assert claims["2024-25-Q1.casey-2023.leicestershire.as_of"]["value"] == "2024-06-01"
+    assert claims["lede.opening_quarter"]["value"] == "2024-25-Q1"
+    assert claims["lede.opening_quarter"]["comparator"] == {"2026-27-Q2": 0, "2024-25-Q1": 1}
+    assert claims["nav.2024-25-Q1.with_tracker"]["sentence"] == "(1 with a tracker)"
+
+
+def test_the_checker_finds_an_index_number_without_its_claim(tmp_path):
+    reports = _site(tmp_path)
+    index = reports / "2024-25-Q1/index.html"
+    page = index.read_text()
+    index.write_text(page.replace('data-claim="2024-25-Q1.casey-2023.leicestershire.as_of"', "", 1))
+    assert _uncovered(index) == ["no claim: '2024-06-01'"]
+
+
+def test_a_public_index_ledger_reads_only_public_pages(tmp_path):
+    reports = tmp_path / "reports"
+    # the internal report counts a recommendation the public one withholds
+    _report(reports / "2024-25-Q1/leicestershire.html", True, {"complete": 2, "in_progress": 13}, "2024-06-01")
+    _report(reports / "2024-25-Q1/public/leicestershire.html", True, {"complete": 1, "in_progress": 13}, "2024-06-01")
+    write_index(reports)
+    site = reports / "public"
+    for ledger_path in [site / "index.claims.json", site / "2024-25-Q1/index.claims.json"]:
+        claims = {c["id"]: c for c in json.loads(ledger_path.read_text())["claims"]}
+        status = claims["2024-25-Q1.casey-2023.leicestershire.status"]
+        assert status["value"] == {"complete": 1, "in_progress": 13}
+        assert status["source_file"] == "2024-25-Q1/leicestershire.html"  # the public copy, below public/
+        assert "2 complete" not in ledger_path.read_text()
+    assert "2 complete" in (reports / "2024-25-Q1/index.claims.json").read_text()
+    # the mirror's clean-up of withdrawn pages keeps the index ledgers
+    write_index(reports)
+    assert (site / "2024-25-Q1/index.claims.json").exists() and (site / "index.claims.json").exists()

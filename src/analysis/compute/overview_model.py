@@ -6,6 +6,8 @@
 * the status counts per force (each force's latest snapshot up to the quarter);
 * every force's charge rate on funnel plots (closed and recorded bases) and its Laney p′ verdicts;
 * every force's stop and search disparity and Census 2021 minority share; sexual-offence charges by year;
+* the series the page's charts draw (the funnel tables above, and the stop and search rows of the year shown), so
+  ``present/national.py`` reads no data of its own;
 * the forces to look at, one row per reason, with the numbers the reason rests on
   (rules in :mod:`analysis.compute.meaning.national`).
 
@@ -85,7 +87,12 @@ class Overview:
     tracker_files: tuple[str, str] = ("", "")
     stop_search_files: tuple[str, ...] = ()
     census_files: tuple[str, ...] = ()  # the Census 2021 table and lookup the minority shares are worked from
-    data_dir: object = None  # the data tree, for the one chart that still reads its own table (stop and search)
+    # the stop and search funnel chart's series: the rows of disparity.stop_search_disparity for the year the
+    # fairness table shows, in that table's order (British Transport Police included, as the force pages' chart has)
+    stop_search_year: pd.DataFrame | None = None
+    national_name: str = ""  # what the charts call England and Wales (measures.NATIONAL_NAME)
+    national_id: str = ""  # the England and Wales row's force_id in the fairness and offence tables
+    sexual_offences_file: str = ""  # the outcomes-by-offence file's name (in raw/measures/home-office-outcomes)
 
     @property
     def submitted(self) -> int:
@@ -210,7 +217,7 @@ def load_overview(
     tracker_files = (rel(table_path), rel(index_path))
     if audience == "public":
         inputs = without_tracker_hashes(inputs, tracker_files)
-    fairness, minority_share, fairness_error = _fairness(q, data_dir)
+    fairness, minority_share, fairness_error, stop_search_year = _fairness(q, data_dir)
     overview = Overview(
         quarter=q,
         audience=audience,
@@ -234,22 +241,30 @@ def load_overview(
         tracker_files=tracker_files,
         stop_search_files=tuple(rel(p) for p in disparity.stop_search_files(data_dir)),
         census_files=tuple(rel(p) for p in _census_files(data_dir)),
-        data_dir=data_dir,
+        stop_search_year=stop_search_year,
+        national_name=measures.NATIONAL_NAME,
+        national_id=disparity.NATIONAL_ID,
+        sexual_offences_file=disparity.OFFENCE_YEAR_FILE,
     )
     overview.look_at = forces_to_look_at(overview)
     return overview
 
 
-def _fairness(quarter: Quarter, data_dir) -> tuple[pd.DataFrame | None, pd.Series | None, str]:
-    """Every force's stop and search disparity as at ``quarter`` and the Census 2021 minority shares, or why not."""
+def _fairness(quarter: Quarter, data_dir) -> tuple[pd.DataFrame | None, pd.Series | None, str, pd.DataFrame | None]:
+    """Every force's stop and search disparity as at ``quarter`` and the Census 2021 minority shares, or why not;
+    and the chart's rows for the year shown (None without one)."""
     from analysis.compute import disparity, measure_sections
 
     try:
         table = measure_sections.national_fairness_table(quarter, data_dir)
         census = disparity.census2021_by_force(data_dir).set_index("force_id")
     except FileNotFoundError as error:
-        return None, None, f"No stop and search or Census 2021 data in this data tree ({error})."
-    return table, census["minority_share"], ""
+        return None, None, f"No stop and search or Census 2021 data in this data tree ({error}).", None
+    year = None
+    if not table.empty:
+        every_year = disparity.stop_search_disparity(data_dir)
+        year = every_year[every_year["period"] == table["period"].iloc[0]]
+    return table, census["minority_share"], "", year
 
 
 def _census_files(data_dir) -> tuple:

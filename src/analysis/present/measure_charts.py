@@ -335,12 +335,23 @@ def chart_stop_search_funnel(force_id: str | None, period: str, data_dir=None):
     Forces are not ranked: position across the chart reflects size, not order. ``force_id`` None
     highlights no force (the national overview).
     """
-    plt = _plt()
     from analysis.compute import disparity
 
     force = get_force(force_id, data_dir) if force_id else None
     table = disparity.stop_search_disparity(data_dir)
-    year = table[table["period"] == period]
+    return _draw_stop_search_funnel(
+        table[table["period"] == period], period, force, lambda f: get_force(f, data_dir).name
+    )
+
+
+def _draw_stop_search_funnel(year, period: str, force=None, name_of=None):
+    """The stop and search funnel plot of :func:`chart_stop_search_funnel`, drawn from ``year``: the rows of
+    :func:`analysis.compute.disparity.stop_search_disparity` for ``period``, in that table's order (the national
+    overview passes the rows its model holds). ``name_of`` gives a force's name for the alt text when no force
+    is highlighted."""
+    plt = _plt()
+    from analysis.compute import disparity
+
     nat = year[year["force_id"] == disparity.NATIONAL_ID]
     forces = year[~year["force_id"].isin([disparity.NATIONAL_ID, "british-transport-police"])]
     ok = forces.dropna(subset=["ratio", "lower", "upper"])
@@ -409,7 +420,7 @@ def chart_stop_search_funnel(force_id: str | None, period: str, data_dir=None):
         classes = disparity.classify_ratio_funnel(ok["ratio"], ok["lower"], ok["upper"], target, phi)
         outside = sum(c.endswith(f"{100 * outer:g}%") for c in classes)
         alt += f"{outside} of {len(ok)} forces lie outside the widened {100 * outer:g}% limits."
-        missing = [get_force(f, data_dir).name for f in forces.loc[forces["ratio"].isna(), "force_id"]]
+        missing = [name_of(f) for f in forces.loc[forces["ratio"].isna(), "force_id"]]
         if missing:
             alt += f" Not plotted, for want of a resident rate: {', '.join(missing)}."
     elif mine.any():
@@ -421,6 +432,9 @@ def chart_stop_search_funnel(force_id: str | None, period: str, data_dir=None):
     else:
         alt += f"{force.name} has no ratio for {label}: it has no resident rate, so it is not plotted."
     return fig, alt
+
+
+draw_stop_search_funnel = style.themed(_draw_stop_search_funnel)
 
 
 # each chart a section can name, by reference (a new Chart without a drawer fails the tests, not a report)

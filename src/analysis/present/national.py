@@ -12,7 +12,8 @@ window, rule and rows behind it), and the section renders each claim's sentence 
 Sections: tracker submissions and status across forces (each force's latest snapshot up to the quarter); the
 charge rate on funnel plots (not league tables) and on Laney p′ process-behaviour charts; stop and search
 disparity (a fairness indicator) and sexual-offence charges (a proxy); forces to look at. Every string from data
-is escaped with :func:`analysis.present.fragments.esc`; charts carry alt text that states the numbers.
+is escaped with :func:`analysis.present.fragments.esc`; charts carry alt text that states the numbers, and draw
+from the series the Overview holds (``tests/test_architecture.py`` keeps data loaders out of this module).
 """
 
 from __future__ import annotations
@@ -576,7 +577,7 @@ def measures_section(o: Overview) -> str:
     for basis, table in o.funnels.items():
         out.append(f'<section class="measure" aria-labelledby="measure-charge-{esc(basis)}">')
         out.append(heading(f"Charge rate ({basis} basis)", f"measure-charge-{basis}", 3))
-        fig, alt = funnel_chart(table, o.measure_quarter, basis)
+        fig, alt = funnel_chart(o, basis)
         out.append(figure(fig, alt))
         words = [*funnel_position_claims(table, basis, o.measure_quarter)]
         out.append(claimed_paragraphs(words + ([RECORDED_CAVEAT] if basis == "recorded" else [])))
@@ -888,14 +889,14 @@ def status_chart(overview: Overview):
 
 
 @style.themed
-def funnel_chart(table: pd.DataFrame, quarter: Quarter, basis: str):
+def funnel_chart(o: Overview, basis: str):
     """Every force's charge rate against its number of assigned outcomes, with 95% and 99.8% limits."""
     import matplotlib.pyplot as plt
 
-    from analysis.compute import measures
     from analysis.present.measure_charts import draw_funnel_limits
 
-    table = table.dropna(subset=["assigned"])
+    quarter = o.measure_quarter
+    table = o.funnels[basis].dropna(subset=["assigned"])
     fig, ax = plt.subplots(figsize=(7.5, 5.6))
     target, phi = draw_funnel_limits(ax, table)
     outside = table["funnel"].astype(str).str.endswith("99.8%")
@@ -935,7 +936,7 @@ def funnel_chart(table: pd.DataFrame, quarter: Quarter, basis: str):
     names = ", ".join(f"{r.force_name} {r.rate_pct:.1f}%" for r in table[outside].itertuples(index=False)) or "none"
     alt = (
         f"Funnel plot of the charge rate ({basis} basis) for {len(table)} forces in {quarter.label}, against the "
-        f"number of assigned outcomes, with 95% and 99.8% limits around the {measures.NATIONAL_NAME} rate of "
+        f"number of assigned outcomes, with 95% and 99.8% limits around the {o.national_name} rate of "
         f"{100 * target:.1f}% (widened for over-dispersion, phi {phi:.0f}). "
         + " ".join(funnel_position_sentences(table))
         + f" Outside the 99.8% limits: {names}."
@@ -958,16 +959,12 @@ def _stop_search_rows(year: str, geography: str) -> tuple[str, ...]:
     )
 
 
-def _national_fairness_row(table: pd.DataFrame):
-    from analysis.compute.disparity import NATIONAL_ID
-
-    return table[table["force_id"] == NATIONAL_ID].iloc[0]
+def _national_fairness_row(o: Overview):
+    return o.fairness[o.fairness["force_id"] == o.national_id].iloc[0]
 
 
 def fairness_claims(o: Overview) -> list[Claim | str]:
     """The words before the stop and search funnel chart: what the indicator is and the England and Wales ratio."""
-    from analysis.compute.disparity import NATIONAL_ID
-
     if o.fairness is None:
         return [o.fairness_error]
     table = o.fairness
@@ -987,8 +984,8 @@ def fairness_claims(o: Overview) -> list[Claim | str]:
         ]
     period = table["period"].iloc[0]
     year = period.replace("-", "/")
-    nat = _national_fairness_row(table)
-    no_rate = table[(table["force_id"] != NATIONAL_ID) & table["ratio"].isna()]
+    nat = _national_fairness_row(o)
+    no_rate = table[(table["force_id"] != o.national_id) & table["ratio"].isna()]
     counts = ("black_searches", "black_population", "white_searches", "white_population", "unknown_searches")
     out: list[Claim | str] = [
         FAIRNESS_INTRO,
@@ -1052,7 +1049,7 @@ def fairness_outside_claims(o: Overview) -> list[Claim]:
             f"{listed}. A point outside them is unlikely to be chance alone; it is a prompt for a question, not a "
             "verdict.",
             value={r.force_id: round(float(r.ratio), 4) for r in outside.itertuples()},
-            comparator=round(float(_national_fairness_row(table)["ratio"]), 4),
+            comparator=round(float(_national_fairness_row(o)["ratio"]), 4),
             method=f"each force's Black/White ratio against {OUTER} funnel limits around the England and Wales ratio "
             f"on the log scale, widened for over-dispersion (phi {float(table['phi'].iloc[0]):.2f})",
             window=str(table["period"].iloc[0]),
@@ -1127,9 +1124,9 @@ def fairness_table_claims(o: Overview) -> list[Claim]:
     return [c for r in o.fairness.itertuples(index=False) for c in fairness_cell_claims(o, r)]
 
 
-def fairness_section(o: Overview, data_dir=None) -> str:
+def fairness_section(o: Overview) -> str:
     """Stop and search disparity for every force (a fairness indicator under 16.i), with Census 2021 shares:
-    a funnel chart and an alphabetical table (never a league table)."""
+    a funnel chart (drawn from ``o.stop_search_year``) and an alphabetical table (never a league table)."""
     from analysis.present import measure_charts
 
     out = [heading("Fairness indicator: stop and search disparity (16.i)", "measures-fairness")]
@@ -1139,8 +1136,8 @@ def fairness_section(o: Overview, data_dir=None) -> str:
     table = o.fairness
     period = table["period"].iloc[0]
     year = period.replace("-", "/")
-    # the one chart that still reads its table again (measure_charts is shared with the force pages)
-    fig, alt = measure_charts.chart_stop_search_funnel(None, period, data_dir if data_dir is not None else o.data_dir)
+    names = {f.id: f.name for f in o.forces}
+    fig, alt = measure_charts.draw_stop_search_funnel(o.stop_search_year, period, name_of=names.__getitem__)
     out.append(figure(fig, alt))
     out.append(claimed_paragraphs(fairness_outside_claims(o)))
     rows = "".join(
@@ -1188,14 +1185,12 @@ def sexual_offences_claims(o: Overview) -> list[Claim | str]:
 
 def sexual_offences_rows(o: Overview) -> list[tuple[str, list[Claim]]]:
     """The table's rows: a name and a claim per year's count, forces alphabetical, England and Wales last."""
-    from analysis.compute.disparity import NATIONAL_ID, OFFENCE_YEAR_FILE
-
     wide = o.sexual_offences
     if wide is None or not len(wide.columns):
         return []
     names = {f.id: f.name for f in o.forces}
     method = "investigations of sexual offences closed in the financial year with a charge or summons (closed basis)"
-    source = f"{SEXUAL_OFFENCES_FILE}/{OFFENCE_YEAR_FILE}"
+    source = f"{SEXUAL_OFFENCES_FILE}/{o.sexual_offences_file}"
 
     def counts(force_id: str, method: str) -> list[Claim]:
         return [
@@ -1207,21 +1202,21 @@ def sexual_offences_rows(o: Overview) -> list[tuple[str, list[Claim]]]:
                 window=y,
                 source_file=source,
                 source_rows=(f"slug={force_id}; fy={y.replace('-', '/')}; offence_group=sexual offences",)
-                if force_id != NATIONAL_ID
+                if force_id != o.national_id
                 else (),
             )
             for y in wide.columns
         ]
 
     rows = [(names[f], counts(f, method)) for f in sorted(names, key=names.get) if f in wide.index]
-    rows.append((NATIONAL_NAME, counts(NATIONAL_ID, method + ", summed over the 43 territorial forces")))
+    rows.append((NATIONAL_NAME, counts(o.national_id, method + ", summed over the 43 territorial forces")))
     return rows
 
 
 NATIONAL_NAME = "England and Wales (all territorial forces)"
 
 
-def sexual_offences_proxy_section(o: Overview, data_dir=None) -> str:
+def sexual_offences_proxy_section(o: Overview) -> str:
     """Sexual-offence charges per force for the last two years ending by the quarter: a proxy under 16.v."""
     out = [
         heading("Proxy: sexual offences charged or summonsed (16.v)", "measures-sexual-offences"),
@@ -1322,7 +1317,7 @@ def _fairness_reason(o: Overview, row, n: dict) -> Claim:
         sentence=f"the Black/White stop and search ratio {n['ratio']:.2f} is {n['side']} the widened {OUTER} funnel "
         f"limit around the England and Wales ratio in {year}",
         value=round(n["ratio"], 4),
-        comparator=round(float(_national_fairness_row(o.fairness)["ratio"]), 4),
+        comparator=round(float(_national_fairness_row(o)["ratio"]), 4),
         method=f"the force's Black/White ratio against {OUTER} funnel limits around the England and Wales ratio on "
         f"the log scale, widened for over-dispersion (phi {n['phi']:.2f})",
         window=n["period"],

@@ -9,6 +9,12 @@
 
 What a row says comes from the report itself (a ``casey-index`` meta tag written by the template), so the
 public index shows exactly the public report's counts, which already leave out anything withheld.
+
+Every number on an index page (a row's status counts and data date, the lede's quarter, the quarter list's
+counts) is rendered from a :class:`~analysis.compute.claims.Claim` with
+:func:`analysis.present.claim_markup.claimed`, and each ``index.html`` has its ledger, ``index.claims.json``,
+beside it (issue 18). A row's claim names the report it was read from and the claims of that report's own
+ledger that state the same figures (``tracker.mix``, ``header.as_of``).
 """
 
 from __future__ import annotations
@@ -20,14 +26,19 @@ import shutil
 from html.parser import HTMLParser
 from pathlib import Path
 
+from analysis.compute.claims import ClaimLedger, dumps
 from analysis.core import atomic, config
 from analysis.core.periods import PeriodError, parse_quarter
+from analysis.present.claim_markup import claimed
 from analysis.present.htmltext import esc
 from analysis.present.style import STATUS_LABELS, css_custom_properties
 
 NATIONAL_STEM = config.NATIONAL_STEM
 PUBLIC_SITE = "public"  # reports/public/: the publishable copy
 BAR_STATUSES = ("complete", "in_progress", "not_started", "not_assessed")
+INDEX = "index.html"
+LEDGER_NAME = "index.claims.json"  # beside each index.html
+FACTS_METHOD = "as the report states it about itself (its casey-index facts, written from the same numbers as its page)"
 
 _PAGE = """<!DOCTYPE html><html lang="en-GB"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -126,7 +137,7 @@ def status_cell(facts: dict) -> str:
         return '<span class="muted">not known</span>'
     if not facts.get("has_tracker"):
         return '<span class="muted">no tracker this quarter</span>'
-    counts = {s: int(facts.get("counts", {}).get(s, 0)) for s in BAR_STATUSES}
+    counts = _bar_counts(facts)
     total = sum(counts.values())
     if not total:
         return '<span class="muted">no applicable recommendations</span>'
@@ -138,6 +149,46 @@ def status_cell(facts: dict) -> str:
     )
     withheld = f"; {facts['withheld']} withheld" if facts.get("withheld") else ""
     return f'<div class="bar" aria-hidden="true">{segments}</div><span class="counts">{esc(words + withheld)}</span>'
+
+
+def _bar_counts(facts: dict) -> dict[str, int]:
+    return {s: int(facts.get("counts", {}).get(s, 0)) for s in BAR_STATUSES}
+
+
+def _row_claims(facts: dict, claim_id: str, source: str, window: str, ledger: ClaimLedger) -> tuple[str, str]:
+    """A force row's status cell and data date, each rendered from a claim read from the report at ``source``."""
+    common = {"window": window, "source_file": source}
+    if not facts:
+        detail = {"reason": "the report states no facts for the index (no casey-index tag)"}
+        return claimed("div", f"{claim_id}.status", status_cell(facts), ledger, value=None, detail=detail, **common), ""
+    counts = _bar_counts(facts) if facts.get("has_tracker") else {}
+    status = claimed(
+        "div",
+        f"{claim_id}.status",
+        status_cell(facts),
+        ledger,
+        value={s: n for s, n in counts.items() if n} if facts.get("has_tracker") else None,
+        method="recommendations by status (not applicable ones apart), " + FACTS_METHOD,
+        source_rows=("tracker.mix",) if facts.get("has_tracker") else ("tracker.mix.none",),
+        detail={"has_tracker": bool(facts.get("has_tracker")), "withheld": int(facts.get("withheld") or 0)},
+        **common,
+    )
+    as_of = facts.get("as_of", "")
+    date = (
+        claimed(
+            "span",
+            f"{claim_id}.as_of",
+            esc(as_of),
+            ledger,
+            value=as_of,
+            method="the date of the tracker's data, " + FACTS_METHOD,
+            source_rows=("header.as_of",),
+            **common,
+        )
+        if as_of
+        else ""
+    )
+    return status, date
 
 
 def _groups(folder: Path, public_site: bool) -> dict[str, dict[str, dict[str, Path]]]:
@@ -157,9 +208,15 @@ def _groups(folder: Path, public_site: bool) -> dict[str, dict[str, dict[str, Pa
 
 
 def _quarter_table(
-    folder: Path, names: dict, titles: dict, public_site: bool = False, link_base: Path | None = None
+    folder: Path,
+    names: dict,
+    titles: dict,
+    ledger: ClaimLedger,
+    public_site: bool = False,
+    link_base: Path | None = None,
 ) -> str:
-    """One table per framework: the national overview, then a row per force (alphabetical)."""
+    """One table per framework: the national overview, then a row per force (alphabetical). Each row's numbers
+    are added to ``ledger`` as claims; their source is the report's path below the reports (or public) folder."""
     link_base = link_base or folder
     groups = _groups(folder, public_site)
     out = []
@@ -191,11 +248,12 @@ def _quarter_table(
                 submitted, as_of, status = "", "", '<span class="muted">all forces</span>'
             else:
                 submitted = ("Yes" if facts.get("has_tracker") else "No") if facts else ""
-                as_of, status = facts.get("as_of", ""), status_cell(facts)
+                source = shown.relative_to(folder.parent).as_posix() if shown else ""
+                status, as_of = _row_claims(facts, f"{folder.name}.{framework}.{stem}", source, folder.name, ledger)
             rows.append(
                 f"<tr><td>{esc(name)}<br><span class='muted'>{esc(region)}</span></td><td>{status}</td>"
                 f"<td data-label='Tracker submitted'>{esc(submitted)}</td><td data-label='Data as of'>"
-                f"{esc(as_of)}</td><td>{' · '.join(links)}</td></tr>"
+                f"{as_of}</td><td>{' · '.join(links)}</td></tr>"
             )
         out.append(
             f"<h2>{esc(titles.get(framework, framework))}</h2><table><thead><tr><th scope='col'>Report</th>"
@@ -218,16 +276,35 @@ def _with_trackers(folder: Path) -> int:
     return len({p.stem for p in paths if report_facts(p).get("has_tracker")})
 
 
-def _quarter_nav(quarters: list[str], counts: dict[str, int], current: str | None, href) -> str:
+def _quarter_nav(quarters: list[str], counts: dict[str, int], current: str | None, href, ledger: ClaimLedger) -> str:
+    def count(q: str) -> str:
+        return claimed(
+            "span",
+            f"nav.{q}.with_tracker",
+            esc(f"({counts[q]} with a tracker)"),
+            ledger,
+            ' class="muted"',
+            value=counts[q],
+            method=WITH_TRACKER_METHOD,
+            window=q,
+            source_file=f"{q}/",
+        )
+
     items = "".join(
         f'<li><a href="{esc(href(q))}"{" aria-current=page" if q == current else ""}>{esc(parse_quarter(q).label)}</a> '
-        f'<span class="muted">({counts[q]} with a tracker)</span></li>'
+        f"{count(q)}</li>"
         for q in quarters
     )
     return f'<nav class="quarters" aria-label="Quarters"><h2>All quarters</h2><ul>{items}</ul></nav>'
 
 
-def _landing(quarters: list[str], counts: dict[str, int], table_for, href, public: bool) -> str:
+WITH_TRACKER_METHOD = (
+    "forces whose report for the quarter states that a tracker was submitted (internal reports; on the public "
+    "site, the public copies)"
+)
+
+
+def _landing(quarters: list[str], counts: dict[str, int], table_for, href, public: bool, ledger: ClaimLedger) -> str:
     if not quarters:
         return "<p>No reports have been rendered yet.</p>"
     with_trackers = [q for q in quarters if counts[q]]
@@ -243,11 +320,20 @@ def _landing(quarters: list[str], counts: dict[str, int], table_for, href, publi
         if public
         else ""
     )
-    return (
-        f'<p class="lede">{esc(lede)}.{esc(note)}</p>'
-        + table_for(opening)
-        + _quarter_nav(quarters, counts, opening, href)
+    lede_html = claimed(
+        "p",
+        "lede.opening_quarter",
+        f"{esc(lede)}.{esc(note)}",
+        ledger,
+        ' class="lede"',
+        value=opening,
+        comparator={q: counts[q] for q in quarters},
+        method="the latest quarter with at least one force whose report states a tracker (else the latest "
+        "quarter); comparator: " + WITH_TRACKER_METHOD + ", by quarter",
+        window=opening,
+        source_file=f"{opening}/",
     )
+    return lede_html + table_for(opening) + _quarter_nav(quarters, counts, opening, href, ledger)
 
 
 def _mirror_public(root: Path, quarters: list[str]) -> Path:
@@ -268,9 +354,44 @@ def _mirror_public(root: Path, quarters: list[str]) -> Path:
             if pdf.exists():
                 wanted.add(target.with_suffix(".pdf"))
                 shutil.copyfile(pdf, target.with_suffix(".pdf"))
-    for stale in [p for p in site.rglob("*") if p.is_file() and p.name != "index.html" and p not in wanted]:
+    for stale in [p for p in site.rglob("*") if p.is_file() and p.name not in (INDEX, LEDGER_NAME) and p not in wanted]:
         stale.unlink()  # a report withdrawn from the run is withdrawn from the public site too
     return site
+
+
+def _write_page(folder: Path, title: str, body: str, ledger: ClaimLedger, identity: dict) -> Path:
+    """``index.html`` and its ledger, written as one unit (a failure leaves both as they were)."""
+    page, ledger_text = _page(title=title, body=body), dumps(ledger.to_dict({"page": "index", **identity}))
+    atomic.write_together({folder / INDEX: page.encode("utf-8"), folder / LEDGER_NAME: ledger_text.encode("utf-8")})
+    return folder / INDEX
+
+
+def _write_site(root: Path, quarters: list[str], names: dict, titles: dict, public: bool) -> Path:
+    """The quarter indexes and the landing page of ``root`` (the reports folder, or the public site)."""
+    audience = "public" if public else "internal"
+    suffix = " (public)" if public else ""
+    for quarter in quarters:
+        ledger = ClaimLedger()
+        body = '<p class="lede"><a href="../index.html">All quarters</a></p>' + _quarter_table(
+            root / quarter, names, titles, ledger, public_site=public
+        )
+        title = f"Casey progress reports{suffix}, {esc(parse_quarter(quarter).label)}"
+        _write_page(root / quarter, title, body, ledger, {"quarter": quarter, "audience": audience})
+    counts = {q: _with_trackers(root / q) for q in quarters}
+    ledger = ClaimLedger()
+    landing = _landing(
+        quarters,
+        counts,
+        lambda q: _quarter_table(root / q, names, titles, ledger, public_site=public, link_base=root),
+        lambda q: f"{q}/index.html",
+        public=public,
+        ledger=ledger,
+    )
+    if not public:
+        landing += (
+            f'<p><a href="{PUBLIC_SITE}/index.html">The public site</a> (public versions only, ready to publish).</p>'
+        )
+    return _write_page(root, f"Casey progress reports{suffix}", landing, ledger, {"quarter": "", "audience": audience})
 
 
 def write_index(out_dir=None, data_dir=None) -> Path:
@@ -279,44 +400,7 @@ def write_index(out_dir=None, data_dir=None) -> Path:
     atomic.refuse_linked_folders(root)
     names, titles = _force_names(data_dir), _framework_titles(data_dir)
     quarters = _quarters(root)
-    counts = {q: _with_trackers(root / q) for q in quarters}
-    for quarter in quarters:
-        label = parse_quarter(quarter).label
-        body = '<p class="lede"><a href="../index.html">All quarters</a></p>' + _quarter_table(
-            root / quarter, names, titles
-        )
-        atomic.write_text(
-            root / quarter / "index.html", _page(title=f"Casey progress reports, {esc(label)}", body=body)
-        )
-    landing = _landing(
-        quarters,
-        counts,
-        lambda q: _quarter_table(root / q, names, titles, link_base=root),
-        lambda q: f"{q}/index.html",
-        public=False,
-    )
-    landing += (
-        f'<p><a href="{PUBLIC_SITE}/index.html">The public site</a> (public versions only, ready to publish).</p>'
-    )
-    index = atomic.write_text(root / "index.html", _page(title="Casey progress reports", body=landing))
-
+    index = _write_site(root, quarters, names, titles, public=False)
     site = _mirror_public(root, quarters)
-    public_quarters = [q for q in quarters if (site / q).exists()]
-    public_counts = {q: _with_trackers(site / q) for q in public_quarters}
-    for quarter in public_quarters:
-        label = parse_quarter(quarter).label
-        body = '<p class="lede"><a href="../index.html">All quarters</a></p>' + _quarter_table(
-            site / quarter, names, titles, public_site=True
-        )
-        atomic.write_text(
-            site / quarter / "index.html", _page(title=f"Casey progress reports (public), {esc(label)}", body=body)
-        )
-    public_landing = _landing(
-        public_quarters,
-        public_counts,
-        lambda q: _quarter_table(site / q, names, titles, public_site=True, link_base=site),
-        lambda q: f"{q}/index.html",
-        public=True,
-    )
-    atomic.write_text(site / "index.html", _page(title="Casey progress reports (public)", body=public_landing))
+    _write_site(site, [q for q in quarters if (site / q).exists()], names, titles, public=True)
     return index
