@@ -262,11 +262,12 @@ def measure_quarter_claims(o: Overview) -> list[Claim]:
     if o.measures_missing == "no_data":
         return []  # said in plain words by the measures section: nothing to claim
     if o.measures_missing == "none_published":
-        sentence = f"No charge-rate data is published for {o.quarter.label} or any earlier quarter."
+        sentence = f"No charge-rate data for {o.quarter.label} or any earlier quarter had been published by its end."
     elif o.measure_quarter is not None and o.measure_quarter != o.quarter:
         sentence = (
-            f"Charge-rate figures for {o.quarter.label} are not published yet; the funnel plots use "
-            f"{o.measure_quarter.label}, the most recent quarter with data."
+            # as known at the quarter's end: "not published yet" would be a claim about today
+            f"Charge-rate figures for {o.quarter.label} had not been published by the end of the quarter; the "
+            f"funnel plots use {o.measure_quarter.label}, the most recent quarter published by then."
         )
     else:
         return []
@@ -991,7 +992,8 @@ def fairness_claims(o: Overview) -> list[Claim | str]:
         FAIRNESS_INTRO,
         Claim(
             id="fairness.national_ratio",
-            sentence=f"{year} is the latest year published by the end of {o.quarter.label}. Across England and Wales "
+            sentence=f"Of the years loaded here, {year} is the latest published by the end of {o.quarter.label}. "
+            "Across England and Wales "
             f"Black residents were searched at {nat['ratio']:.2f} times the rate of White residents (95% confidence "
             f"interval {nat['lower']:.2f} to {nat['upper']:.2f})"
             + (
