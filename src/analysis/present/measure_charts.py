@@ -2,7 +2,8 @@
 
 Figure functions start with ``chart_`` (data functions are nouns in :mod:`analysis.compute.access`).
 The alt text says in words what the chart shows, with the numbers, so a screen
-reader user gets the same information. Charts are drawn in :func:`analysis.present.style.theme`, never a global theme.
+reader user gets the same information. Charts are drawn in the house theme
+(:func:`analysis.present.style.house_theme.theme`), never a global theme.
 The funnel plot is deliberately not a league table: forces are not ranked.
 """
 

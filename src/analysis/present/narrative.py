@@ -7,7 +7,7 @@ from analysis.compute.claims import Claim, ClaimLedger
 from analysis.compute.progress import FlagKind
 from analysis.compute.report_model import Report
 from analysis.core.settings import SERIES_SUMMARY_MIN_POINTS, STALE_AFTER_QUARTERS
-from analysis.present.style import STATUS_LABELS
+from analysis.present.style.house_theme import STATUS_LABELS
 
 
 def plural(n: int, singular: str, plural_form: str | None = None) -> str:
