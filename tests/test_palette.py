@@ -8,6 +8,7 @@ from pathlib import Path
 import nbformat
 
 from analysis.core import palette
+from analysis.present import style
 from analysis.present.style import house_theme
 from analysis.present.style.css import css_colours, css_custom_properties
 
@@ -62,6 +63,6 @@ def test_workbook_fills_come_from_the_palette():
 
 
 def test_charts_use_roles():
-    assert house_theme.HIGHLIGHT == palette.HIGHLIGHT and house_theme.CATEGORICAL == list(palette.CATEGORICAL)
+    assert style.HIGHLIGHT == palette.HIGHLIGHT and house_theme.CATEGORICAL == list(palette.CATEGORICAL)
     for module in ("measure_charts.py", "national.py", "tracker_charts.py"):
         assert "GAF_" not in (PACKAGE / "present" / module).read_text(encoding="utf-8"), module

@@ -1,4 +1,4 @@
-"""analysis.present.style is three modules by idea (house_theme, legibility, css); ``style.X`` keeps working.
+"""analysis.present.style is three modules by idea (house_theme, legibility, css, palette); ``style.X`` keeps working.
 
 Analysts' notebooks, the README and some package modules write ``from analysis.present import style`` and
 then ``style.themed``, ``style.HIGHLIGHT``: every such name must still be there, and be the owner's object
@@ -8,6 +8,7 @@ then ``style.themed``, ``style.HIGHLIGHT``: every such name must still be there,
 import re
 from pathlib import Path
 
+from analysis.core import palette
 from analysis.present import style
 from analysis.present.style import css, house_theme, legibility
 
@@ -37,5 +38,5 @@ def test_every_style_name_written_anywhere_is_on_the_facade():
 
 def test_the_facade_hands_out_the_owners_objects():
     for name in style.__all__:
-        owner = next((m for m in (house_theme, legibility, css) if name in vars(m)), None)
+        owner = next((m for m in (house_theme, legibility, css, palette) if name in vars(m)), None)
         assert owner is not None and getattr(style, name) is getattr(owner, name), name

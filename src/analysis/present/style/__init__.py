@@ -7,18 +7,15 @@
 * :mod:`~analysis.present.style.css`: the colours as CSS custom properties and the report's stylesheet
   scoped for JupyterLab.
 
-``from analysis.present import style`` then ``style.themed``, ``style.HIGHLIGHT`` keeps working: analysts'
-notebooks write charts that way, and :mod:`analysis.present.measure_charts` keeps it so such a chart can be
-pasted in as it is (README, *Promote a chart into the report*). Other package code imports from the module that owns the name.
+``from analysis.present import style`` then ``style.themed``, ``style.HIGHLIGHT`` (colours by role, from
+:mod:`analysis.core.palette`) keeps working: analysts' notebooks write charts that way, and
+:mod:`analysis.present.measure_charts` keeps it so such a chart can be pasted in as it is (README, *Promote a
+chart into the report*). Other package code imports from the module that owns the name.
 """
 
-from analysis.present.style.css import PIECE_CLASS, css_colours, css_custom_properties, notebook_css
-from analysis.present.style.house_theme import (
-    CATEGORICAL,
+from analysis.core.palette import (
     COMPARATOR,
-    FIGURE_DPI,
     HIGHLIGHT,
-    LABEL_BOX,
     LIMITS,
     OTHERS,
     PRIMARY,
@@ -30,6 +27,12 @@ from analysis.present.style.house_theme import (
     SPC_CONCERNING,
     SPC_IMPROVING,
     SPC_NEUTRAL,
+)
+from analysis.present.style.css import PIECE_CLASS, css_colours, css_custom_properties, notebook_css
+from analysis.present.style.house_theme import (
+    CATEGORICAL,
+    FIGURE_DPI,
+    LABEL_BOX,
     STATUS_COLOURS,
     STATUS_LABELS,
     STATUS_ORDER,

@@ -1,8 +1,9 @@
 """The house theme: colours by role, status labels and the matplotlib look every chart shares.
 
-Colours are named by role and their values live in :mod:`analysis.core.palette` (the one palette
-file, shared with the Excel templates); this module gives them to the charts (:func:`theme`,
-:func:`themed`). Status colours are never the only cue: badges always carry their text label.
+Colours are named by role and their values live in :mod:`analysis.core.palette` (the one palette file,
+shared with the Excel templates; :mod:`analysis.present.style` hands them to charts by role); this module
+holds the look charts are drawn in (:func:`theme`, :func:`themed`). Status colours are never the only cue:
+badges always carry their text label.
 """
 
 from __future__ import annotations
@@ -11,27 +12,12 @@ import contextlib
 import functools
 
 from analysis.core import palette
-from analysis.core.palette import (  # noqa: F401
-    COMPARATOR,
-    HIGHLIGHT,
-    LIMITS,
-    OTHERS,
-    PRIMARY,
-    REFERENCE,
-    SECONDARY,
-    SPC_CENTRE,
-    SPC_COMMON,
-    SPC_COMPARATOR,
-    SPC_CONCERNING,
-    SPC_IMPROVING,
-    SPC_NEUTRAL,
-)
 
 CATEGORICAL = list(palette.CATEGORICAL)
 # the hue names used before colours were named by role (kept for code written against them)
 GAF_CATEGORICAL = CATEGORICAL
 GAF_DARK_BLUE, GAF_TURQUOISE, GAF_DARK_PINK, GAF_ORANGE, GAF_DARK_GREY, GAF_LIGHT_PURPLE = GAF_CATEGORICAL
-GAF_LIGHT_GREY = OTHERS
+GAF_LIGHT_GREY = palette.OTHERS
 
 STATUS_ORDER = ["complete", "in_progress", "not_started", "not_assessed", "not_applicable"]
 STATUS_LABELS = {
