@@ -1,4 +1,5 @@
-"""Compare two rendered report trees byte for byte, ignoring generated timestamps and durations.
+"""Compare two rendered report trees byte for byte, ignoring generated timestamps, durations and the
+package version.
 
 Used to show that a refactor changes no report: render the bundled data before and after into two
 folders (``CASEY_REPORTS_DIR=/tmp/before casey batch --build --quarter tracker-quarters``), then
@@ -16,6 +17,8 @@ VOLATILE = [
     re.compile(rb"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?"),  # timestamps
     re.compile(rb"\d{1,2} [A-Z][a-z]+ \d{4},? \d{2}:\d{2}( UTC)?"),  # "29 November 2026 12:40 UTC"
     re.compile(rb"in \d+(\.\d+)? ?s\b"),  # durations
+    # the code version the page names: a refactor is a new commit, so it always differs
+    re.compile(rb"package version [0-9A-Za-z.+-]+"),
 ]
 
 
