@@ -1,4 +1,6 @@
-"""analysis.compute.measures (and a smoke test of analysis.present.measure_charts) on the real raw data.
+"""analysis.compute.measures, with its raw files and registry (analysis.sources.measure_files and
+measure_registry, analysis.run.build.build_measures), and a smoke test of analysis.present.measure_charts, on the
+real raw data.
 
 Each test builds its own data root in a temporary folder holding only the files this
 layer owns, so force-supplied files added later cannot change the answers.
@@ -117,12 +119,14 @@ def test_census_share_and_names(root):
 
 
 def test_build_is_deterministic_and_atomic(tmp_path):
+    from analysis.run.build import build_measures
+
     data = _make_root(tmp_path)
-    first = {p.name: p.read_bytes() for p in measures.build_processed(data)}
+    first = {p.name: p.read_bytes() for p in build_measures(data)}
     assert set(first) == {"observations.csv", "charge_rate_force_quarter.csv", "national.csv"}
     measures._observations_cached.cache_clear()
     measures._charge_series_cached.cache_clear()
-    second = {p.name: p.read_bytes() for p in measures.build_processed(data)}
+    second = {p.name: p.read_bytes() for p in build_measures(data)}
     assert first == second
     out_dir = data / "processed" / "measures"
     assert sorted(p.name for p in out_dir.iterdir()) == sorted(first)  # no temp files left

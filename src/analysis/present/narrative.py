@@ -340,7 +340,7 @@ def series_text(report: Report, section) -> str:
     if not section.has_data or not getattr(section, "force_supplied", False) or latest is None:
         return ""
     from analysis.compute.measure_sections import format_value
-    from analysis.compute.measures import period_label
+    from analysis.core.periods import period_label
 
     summary = coverage.series_summary(
         report.force.id, section.measure_id, latest.period_type, report.quarter.end, _data_dir(report)
