@@ -1,4 +1,5 @@
-"""Compare two rendered report trees byte for byte, ignoring generated timestamps and durations.
+"""Compare two rendered report trees byte for byte, ignoring generated timestamps, durations and the
+package version.
 
 Used to show that a refactor changes no report: render the bundled data before and after into two
 folders (``CASEY_REPORTS_DIR=/tmp/before casey batch --build --quarter tracker-quarters``), then

@@ -6,21 +6,22 @@ from types import SimpleNamespace
 import matplotlib.pyplot as plt
 
 from analysis.core.periods import parse_quarter
-from analysis.present import charts, style
+from analysis.present import charts
+from analysis.present.style.house_theme import themed
 
 REPORT = SimpleNamespace(
     force=SimpleNamespace(id="leicestershire"), quarter=parse_quarter("2026-27-Q2"), audience="internal"
 )
 
 
-@style.themed
+@themed
 def chart_with_data(report):
     fig, ax = plt.subplots()
     ax.plot([1, 2], [3, 4])
     return fig, f"A line for {report.force.id}."
 
 
-@style.themed
+@themed
 def chart_without_data(report):
     return charts.NoData(f"No <figures> for {report.quarter.label}.")
 

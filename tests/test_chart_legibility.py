@@ -4,7 +4,8 @@ import io
 
 import matplotlib
 
-from analysis.present import style
+from analysis.core import config, settings
+from analysis.present.style import house_theme, legibility
 
 
 def _figure():
@@ -23,43 +24,43 @@ def _figure():
 
 def test_text_meets_the_phone_minimum_for_the_drawn_width():
     fig, ax = _figure()
-    smallest = style.make_legible(fig)
+    smallest = legibility.make_legible(fig)
     drawn_in = fig.get_tightbbox(fig._get_renderer()).width
-    on_phone_px = smallest * style.PHONE_CONTENT_PX / (72 * drawn_in)
-    assert on_phone_px >= style.MIN_PHONE_TEXT_PX - 0.05
-    assert fig.get_size_inches()[0] <= style.MAX_FIGURE_WIDTH_IN
+    on_phone_px = smallest * settings.PHONE_CONTENT_PX / (72 * drawn_in)
+    assert on_phone_px >= settings.MIN_PHONE_TEXT_PX - 0.05
+    assert fig.get_size_inches()[0] <= settings.MAX_FIGURE_WIDTH_IN
     assert all("\n" in t.get_text() for t in ax.get_yticklabels() if len(t.get_text().replace("\n", " ")) > 20)
 
 
 def test_a_legend_never_leaves_one_entry_alone_on_a_row():
     fig, ax = _figure()
-    style.make_legible(fig)
+    legibility.make_legible(fig)
     assert ax.get_legend()._ncols == 2  # four entries: two rows of two, not three and one
 
 
-# ---------------------------------------------------------------- the one-drawing route (style.figure_png)
+# ---------------------------------------------------------------- the one-drawing route (legibility.figure_png)
 def _png_width_in(png: bytes) -> float:
     from PIL import Image
 
-    return Image.open(io.BytesIO(png)).size[0] / style.FIGURE_DPI
+    return Image.open(io.BytesIO(png)).size[0] / house_theme.FIGURE_DPI
 
 
 def _tight_width_in(fig) -> float:
     """What savefig(bbox_inches="tight") would make of the figure as it now is, in inches."""
     buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=style.FIGURE_DPI, bbox_inches="tight")
+    fig.savefig(buffer, format="png", dpi=house_theme.FIGURE_DPI, bbox_inches="tight")
     return _png_width_in(buffer.getvalue())
 
 
 def test_figure_png_text_meets_the_phone_minimum_for_the_picture_it_makes():
     fig, _ax = _figure()
-    with style.theme():
-        png, smallest = style.figure_png(fig)
-        on_phone_px = smallest * style.PHONE_CONTENT_PX / (72 * _png_width_in(png))
-        assert on_phone_px >= style.MIN_PHONE_TEXT_PX - 0.05
+    with house_theme.theme():
+        png, smallest = legibility.figure_png(fig)
+        on_phone_px = smallest * settings.PHONE_CONTENT_PX / (72 * _png_width_in(png))
+        assert on_phone_px >= settings.MIN_PHONE_TEXT_PX - 0.05
         # the crop is the tight bounding box, padded, less any blank edge of a text's box: nothing drawn is
         # cut off, no margin is wasted
-        assert -8 / style.FIGURE_DPI <= _png_width_in(png) - _tight_width_in(fig) <= 1 / style.FIGURE_DPI
+        assert -8 / house_theme.FIGURE_DPI <= _png_width_in(png) - _tight_width_in(fig) <= 1 / house_theme.FIGURE_DPI
 
 
 def test_labels_far_past_the_canvas_go_the_slow_way_and_are_not_cut(monkeypatch):
@@ -67,30 +68,30 @@ def test_labels_far_past_the_canvas_go_the_slow_way_and_are_not_cut(monkeypatch)
     import matplotlib.pyplot as plt
 
     calls = []
-    real = style.make_legible
-    monkeypatch.setattr(style, "make_legible", lambda fig, **kw: calls.append(1) or real(fig, **kw))
-    with style.theme():
+    real = legibility.make_legible
+    monkeypatch.setattr(legibility, "make_legible", lambda fig, **kw: calls.append(1) or real(fig, **kw))
+    with house_theme.theme():
         fig, ax = plt.subplots(figsize=(4, 3))
         ax.plot([0, 1], [0, 1])
         # wholly beyond the canvas's margin, so it leaves no pixel on the canvas
         ax.annotate("far away " * 8, (0, 0), xytext=(-600, 0), textcoords="offset points")
-        png, smallest = style.figure_png(fig)
+        png, smallest = legibility.figure_png(fig)
         assert calls, "the fast route cropped a picture whose text reached the canvas's edge"
-        assert abs(_png_width_in(png) - _tight_width_in(fig)) <= 1 / style.FIGURE_DPI
-        assert smallest * style.PHONE_CONTENT_PX / (72 * _png_width_in(png)) >= style.MIN_PHONE_TEXT_PX - 0.05
+        assert abs(_png_width_in(png) - _tight_width_in(fig)) <= 1 / house_theme.FIGURE_DPI
+        assert smallest * settings.PHONE_CONTENT_PX / (72 * _png_width_in(png)) >= settings.MIN_PHONE_TEXT_PX - 0.05
         plt.close(fig)
 
 
 def test_long_category_labels_get_a_margin_not_a_wider_picture():
     import matplotlib.pyplot as plt
 
-    with style.theme():
+    with house_theme.theme():
         fig, ax = plt.subplots(figsize=(6, 3))
         ax.barh(["A very long category label about vetting and misconduct", "Short"], [3, 4])
-        png, smallest = style.figure_png(fig)
+        png, smallest = legibility.figure_png(fig)
         plt.close(fig)
     assert _png_width_in(png) <= 6 + 2 * 0.1 + 0.05  # the labels fit inside the figure's width
-    assert smallest * style.PHONE_CONTENT_PX / (72 * _png_width_in(png)) >= style.MIN_PHONE_TEXT_PX - 0.05
+    assert smallest * settings.PHONE_CONTENT_PX / (72 * _png_width_in(png)) >= settings.MIN_PHONE_TEXT_PX - 0.05
 
 
 def test_log_axes_are_labelled_in_plain_numbers():
@@ -104,7 +105,7 @@ def test_log_axes_are_labelled_in_plain_numbers():
 
     try:
         for f in (fig, fig2):
-            with style.theme():
+            with house_theme.theme():
                 f.draw_without_rendering()
             labels = [t.get_text() for ax in f.axes for t in ax.get_xticklabels() + ax.get_yticklabels()]
             assert any(t.strip() for t in labels)
@@ -117,10 +118,7 @@ def test_log_axes_are_labelled_in_plain_numbers():
 def test_print_height_setting_matches_the_report_css():
     """The chart height the print check assumes is the height the print style allows."""
     import re
-    from pathlib import Path
 
-    from analysis.core import settings
-
-    css = (Path(style.__file__).parents[1] / "templates/casey/report.css").read_text(encoding="utf-8")
+    css = (config.TEMPLATES_DIR / "casey" / "report.css").read_text(encoding="utf-8")
     heights = re.findall(r"figure img\s*\{[^}]*max-height:\s*(\d+)mm", css)
     assert heights == [str(settings.PRINT_MAX_CHART_HEIGHT_MM)]

@@ -3,7 +3,7 @@
 import pytest
 
 from analysis.compute import direction as dn
-from analysis.compute.measures import DIRECTIONS as REGISTRY_DIRECTIONS
+from analysis.sources.measure_registry import DIRECTIONS as REGISTRY_DIRECTIONS
 
 
 def test_every_registry_direction_is_known():

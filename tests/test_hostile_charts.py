@@ -8,9 +8,9 @@ import pytest
 @pytest.mark.parametrize("text", [r"Cost $\notacommand{x}$ saved", "Team $A$ and $B$ ^_^", r"$\frac{1}$"])
 def test_dollar_text_in_a_chart_label_is_drawn_literally(text):
 
-    from analysis.present import style
+    from analysis.present.style.house_theme import theme
 
-    with style.theme():
+    with theme():
         import matplotlib.pyplot as plt
 
         fig, ax = plt.subplots()
@@ -25,7 +25,7 @@ def test_dollar_text_in_a_chart_label_is_drawn_literally(text):
 
 
 def test_representation_chart_with_a_dollar_period_renders(tmp_path):
-    """A force-supplied period text with $...$ reaches a chart label through measures.period_label."""
+    """A force-supplied period text with $...$ reaches a chart label through core.periods.period_label."""
     import shutil
 
     import matplotlib

@@ -17,8 +17,8 @@ from conftest import ROOT
 from hypothesis import HealthCheck, event, given, seed, settings
 from hypothesis import strategies as st
 
-from analysis.compute import measures
 from analysis.compute.progress import apply_audience, withheld_recommendations, without_recommendations
+from analysis.sources import measure_files
 from analysis.sources.catalogue import load_framework
 from analysis.sources.markings import public_mask
 from analysis.sources.trackers import COLUMNS, Problem, TrackerError, read_raw, validate_frame
@@ -171,7 +171,7 @@ def measures_files(draw, owner="leicestershire"):
                 marking,
             ]
         )
-    frame = pd.DataFrame(rows, columns=[*measures.LOCAL_COLUMNS, marking_heading])
+    frame = pd.DataFrame(rows, columns=[*measure_files.LOCAL_COLUMNS, marking_heading])
     return frame, secrets
 
 
@@ -182,7 +182,7 @@ def test_generated_measures_files_give_a_clean_error_or_leak_nothing(measures_tr
     frame, secrets = case
     path = measures_tree / "raw/measures/local/leicestershire.csv"
     path.write_bytes(frame.to_csv(index=False).encode("utf-8"))
-    read, problems = measures.check_local(path, measures_tree)
+    read, problems = measure_files.check_local(path, measures_tree)
     if problems:
         event("refused")
         return _clean(problems, path)

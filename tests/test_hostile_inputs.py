@@ -8,6 +8,7 @@ from analysis.compute import measures
 from analysis.compute.progress import apply_audience
 from analysis.run import batch
 from analysis.run.build import build_all
+from analysis.sources import measure_files
 from analysis.sources.markings import SENSITIVE, UnknownMarking, canonical_marking
 from analysis.sources.trackers import TrackerError, read_raw
 
@@ -89,7 +90,7 @@ def test_unknown_measure_id_and_non_numeric_values_are_rejected(data):
         frame.loc[2, "numerator"] = "12 (est)"
 
     path = _edit_local(data, spoil)
-    problems = [str(p) for p in measures.local_problems(data)]
+    problems = [str(p) for p in measure_files.local_problems(data)]
     assert problems == [
         f"{path}: row 2: measure_id: 'made_up_measure' is not in the measure registry",
         f"{path}: row 3: value: 'n/a' is not a number",
@@ -163,7 +164,7 @@ def test_windows_1252_byte_in_a_measures_file_is_decided_per_file(data):
     original = path.read_bytes()
     assert original.isascii()
     path.write_bytes(original.replace(b"Panel pack", b"Panel pack \x96", 1))  # an en dash saved by Excel (cp1252)
-    assert measures.local_problems(data) == []
+    assert measure_files.local_problems(data) == []
     obs = measures.observations(data)
     assert obs["source"].str.contains("Panel pack \u2013").any()
     # the same byte in a file that is otherwise UTF-8 is refused, naming file and line; other files still load
@@ -171,7 +172,7 @@ def test_windows_1252_byte_in_a_measures_file_is_decided_per_file(data):
         original.replace(b"Panel pack", "Caf\u00e9 pack".encode(), 1).replace(b"Panel pack", b"Panel pack \x96", 1)
     )
     measures._observations_cached.cache_clear()
-    problems = [str(p) for p in measures.local_problems(data)]
+    problems = [str(p) for p in measure_files.local_problems(data)]
     assert len(problems) == 1 and problems[0].startswith(f"{path}: file: encoding: line 3: byte 0x96 is not UTF-8")
     assert (
         measures.observations(data)["force_id"] == "leicestershire"

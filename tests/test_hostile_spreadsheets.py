@@ -12,6 +12,7 @@ import pytest
 from test_cli import run
 
 from analysis.intake.import_return import import_tracker
+from analysis.sources import measure_files
 from analysis.sources.trackers import read_raw
 
 CORPUS = Path(__file__).resolve().parent / "fixtures" / "bad_inputs"
@@ -102,17 +103,16 @@ def test_an_ods_return_imports_and_replaces_an_ods_snapshot(capsys, fixture_data
 def test_a_measures_file_is_read_by_the_same_bounded_reader(measures_tree):
     """Force-supplied measures files go through the tracker reader: sniffed, size-limited, blank lines skipped with
     the file's row numbers kept."""
-    from analysis.compute import measures
 
     path = measures_tree / "raw/measures/local/leicestershire.csv"
     lines = path.read_text().splitlines()
     path.write_text(
         "\n".join([lines[0], "", lines[1].replace(lines[1].split(",")[3], "no_such_measure", 1), *lines[2:]])
     )
-    problems = [str(p) for p in measures.check_local(path, measures_tree)[1]]
+    problems = [str(p) for p in measure_files.check_local(path, measures_tree)[1]]
     assert problems == [f"{path}: row 3: measure_id: 'no_such_measure' is not in the measure registry"]
     path.write_bytes((CORPUS / "xlsx_named_csv.csv").read_bytes())
-    problems = [str(p) for p in measures.check_local(path, measures_tree)[1]]
+    problems = [str(p) for p in measure_files.check_local(path, measures_tree)[1]]
     assert problems == [
         f"{path}: file: format: this is a zip file (an Excel workbook?) with a .csv name; save it as CSV, or name it .xlsx"
     ]
@@ -131,11 +131,10 @@ def test_a_measures_file_is_read_by_the_same_bounded_reader(measures_tree):
     ],
 )
 def test_impossible_figures_in_a_measures_file_refuse_it(measures_tree, column, text, message):
-    from analysis.compute import measures
 
     path = measures_tree / "raw/measures/local/leicestershire.csv"
     frame = pd.read_csv(path, dtype=str, keep_default_na=False)
     frame.loc[0, column] = text
     frame.to_csv(path, index=False)
-    problems = [str(p) for p in measures.check_local(path, measures_tree)[1]]
+    problems = [str(p) for p in measure_files.check_local(path, measures_tree)[1]]
     assert len(problems) == 1 and problems[0].startswith(f"{path}: row 2: {column}: {message}"), problems

@@ -20,7 +20,7 @@ from analysis.compute import measures
 from analysis.compute.claims import LEDGER_VERSION, Claim, ClaimLedger
 from analysis.compute.report_model import load_report
 from analysis.run.build import build_all
-from analysis.sources import official_stats
+from analysis.sources import measure_files, official_stats
 
 RAW = ROOT / "data/raw"
 PAST, PAST_END = "2023-24-Q1", dt.date(2023, 6, 30)
@@ -104,7 +104,7 @@ def test_a_bad_known_at_names_file_row_and_field(measures_tree):
     text[1] = text[1].rsplit(",", 1)[0] + ",9/10/2023"
     text[2] = text[2].rsplit(",", 1)[0] + ",2019-06-30"  # before the end of its period (calendar 2020)
     path.write_text("\n".join(text) + "\n", encoding="utf-8")
-    _, problems = measures.check_local(path, measures_tree)
+    _, problems = measure_files.check_local(path, measures_tree)
     found = {(p.row, p.field): p.message for p in problems}
     assert "'9/10/2023' is not a date" in found[(2, "known_at")]
     assert "before the period ends (2020-12-31)" in found[(3, "known_at")]
@@ -115,7 +115,7 @@ def test_a_blank_known_at_takes_the_quarter_after_its_period(measures_tree):
     lines = path.read_text(encoding="utf-8").splitlines()
     lines[1] = lines[1].rsplit(",", 1)[0] + ","  # calendar 2019: the quarter after December 2019 ends 31 March 2020
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    frame, problems = measures.check_local(path, measures_tree)
+    frame, problems = measure_files.check_local(path, measures_tree)
     assert problems == [] and frame["known_at"].iloc[0] == "2020-03-31"
 
 

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from analysis.compute import measure_sections, measures, spc
-from analysis.core import settings
+from analysis.core import periods, settings
 from analysis.core.periods import parse_quarter
 
 REPO_DATA = Path(__file__).resolve().parent.parent / "data"
@@ -113,7 +113,7 @@ def test_short_headline_series_gets_a_plain_sentence_not_a_verdict(root):
 def test_as_at_drops_every_later_period(root):
     quarter = parse_quarter("2023-24-Q1")
     obs = measures.observations(root, as_at=quarter.id)
-    ends = [measures.period_end(p, t) for p, t in zip(obs["period"], obs["period_type"])]
+    ends = [periods.period_end(p, t) for p, t in zip(obs["period"], obs["period_type"])]
     assert max(ends) <= quarter.end
     assert len(obs) < len(measures.observations(root))
     assert measures.later_periods(root, as_at=quarter.id) and not measures.later_periods(root, as_at=None)
@@ -129,9 +129,9 @@ def test_no_section_of_a_past_quarter_holds_a_later_period(root, force):
     quarter = parse_quarter("2023-24-Q1")
     for section in measure_sections.measure_sections(force, quarter.id, root):
         for e in section.extra:
-            assert measures.period_end(e["period"], e["period_type"]) <= quarter.end, e["title"]
+            assert periods.period_end(e["period"], e["period_type"]) <= quarter.end, e["title"]
         if section.latest is not None:
-            assert measures.period_end(section.latest.period, section.latest.period_type) <= quarter.end
+            assert periods.period_end(section.latest.period, section.latest.period_type) <= quarter.end
         if section.spc is not None:
             assert parse_quarter(section.spc.chart.points.index[-1]).index <= quarter.index
 

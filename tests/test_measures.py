@@ -1,4 +1,6 @@
-"""analysis.compute.measures (and a smoke test of analysis.present.measure_charts) on the real raw data.
+"""analysis.compute.measures, with its raw files and registry (analysis.sources.measure_files and
+measure_registry, analysis.run.build.build_measures), and a smoke test of analysis.present.measure_charts, on the
+real raw data.
 
 Each test builds its own data root in a temporary folder holding only the files this
 layer owns, so force-supplied files added later cannot change the answers.
@@ -11,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from analysis.compute import measure_sections, measures, stats
+from analysis.sources import measure_files, measure_registry
 
 REPO_DATA = Path(__file__).resolve().parent.parent / "data"
 FIX = Path(__file__).parent / "fixtures" / "measures"
@@ -39,9 +42,9 @@ def _raw_rows():
 
 
 def test_official_registry_is_valid_and_covers_every_key_measure(root):
-    assert measures.registry_problems(root) == []
-    registry = measures.load_registry(root)
-    assert {m.key_measure for m in registry.values()} == {k for k, _ in measures.KEY_MEASURES}
+    assert measure_registry.registry_problems(root) == []
+    registry = measure_registry.load_registry(root)
+    assert {m.key_measure for m in registry.values()} == {k for k, _ in measure_registry.KEY_MEASURES}
     assert set(measures.HEADLINE.values()) <= set(registry)
 
 
@@ -50,8 +53,8 @@ def test_bad_registry_entry_is_reported(tmp_path):
     (data / "raw" / "measures" / "registry" / "bad.yaml").write_text(
         "measures:\n- id: x\n  key_measure: vibes\n  unit: percent\n"
     )
-    with pytest.raises(measures.RegistryError, match="key_measure 'vibes'"):
-        measures.load_registry(data)
+    with pytest.raises(measure_registry.RegistryError, match="key_measure 'vibes'"):
+        measure_registry.load_registry(data)
 
 
 def test_headline_charge_rate_matches_raw_csv_read_independently(root):
@@ -105,29 +108,31 @@ def test_missing_quarters_are_missing_not_zero(root):
 
 
 def test_census_share_and_names(root):
-    census = measures.census_table(root)
+    census = measure_files.census_table(root)
     assert len(census) == 43 and census["force_id"].notna().all()
     obs = measures.observations(root)
     leics = obs[(obs.force_id == "leicestershire") & (obs.measure_id == "census_2011_ethnic_minority_share")].iloc[0]
     # Leicestershire 2011: (All - White) / All, read from the raw CSV
     with open(REPO_DATA / "raw/measures/census-2011/force-demographics.csv", newline="") as handle:
         raw = next(r for r in csv.DictReader(handle) if r["PFA16NM"] == "Leicestershire")
-    total, white = int(raw[measures.CENSUS_ALL]), int(raw[measures.CENSUS_WHITE])
+    total, white = int(raw[measure_files.CENSUS_ALL]), int(raw[measure_files.CENSUS_WHITE])
     assert leics["value"] == pytest.approx(100 * (total - white) / total)
 
 
 def test_build_is_deterministic_and_atomic(tmp_path):
+    from analysis.run.build import build_measures
+
     data = _make_root(tmp_path)
-    first = {p.name: p.read_bytes() for p in measures.build_processed(data)}
+    first = {p.name: p.read_bytes() for p in build_measures(data)}
     assert set(first) == {"observations.csv", "charge_rate_force_quarter.csv", "national.csv"}
     measures._observations_cached.cache_clear()
     measures._charge_series_cached.cache_clear()
-    second = {p.name: p.read_bytes() for p in measures.build_processed(data)}
+    second = {p.name: p.read_bytes() for p in build_measures(data)}
     assert first == second
     out_dir = data / "processed" / "measures"
     assert sorted(p.name for p in out_dir.iterdir()) == sorted(first)  # no temp files left
     header = first["observations.csv"].decode().splitlines()[0]
-    assert header == ",".join(measures.OBS_COLUMNS)
+    assert header == ",".join(measure_files.OBS_COLUMNS)
     series = first["charge_rate_force_quarter.csv"].decode().splitlines()
     assert len(series) == 1 + 43 * 48 * 2
 
@@ -159,7 +164,7 @@ def test_force_supplied_and_open_data_files_are_loaded(tmp_path):
 
 def test_sections_order_sentences_and_no_data_text(root):
     sections = measure_sections.measure_sections("leicestershire", "2024-25-Q1", root)
-    assert [s.key_measure for s in sections] == [k for k, _ in measures.KEY_MEASURES]
+    assert [s.key_measure for s in sections] == [k for k, _ in measure_registry.KEY_MEASURES]
     by_key = {s.key_measure: s for s in sections}
     charge = by_key["charge-rate"]
     # the latest quarter published by 30 June 2024 (two quarters after it ends), and the page says it is not the quarter

@@ -5,7 +5,8 @@ import re
 
 import nbformat
 
-from analysis.present import fragments, style
+from analysis.present import fragments
+from analysis.present.style.css import notebook_css
 from analysis.run.render import to_html
 
 META = {
@@ -30,14 +31,14 @@ def test_identity_output_is_a_styled_marking_strip_not_json(monkeypatch):
     ((bundle, kw),) = displayed(monkeypatch, lambda: fragments.publish(META))
     assert kw == {"raw": True} and set(bundle) == {fragments.META_MIMETYPE, "text/html"}
     html = bundle["text/html"]
-    assert html.startswith("<style>") and style.notebook_css() in html
+    assert html.startswith("<style>") and notebook_css() in html
     assert "OFFICIAL-SENSITIVE" in html and "&lt;Leicestershire&gt;" in html and "{" not in html.split("</style>")[1]
 
 
 def test_pieces_are_wrapped_and_the_stylesheet_touches_nothing_else(monkeypatch):
     ((obj, _),) = displayed(monkeypatch, lambda: fragments.show("<h2>Charts</h2>"))
     assert obj.data == '<div class="casey-piece"><h2>Charts</h2></div>'
-    css = style.notebook_css()
+    css = notebook_css()
     rules = re.findall(r"([^{}]+)\{[^{}]*\}", re.sub(r"@media[^{]*\{", "", css))
     selectors = [s.strip() for rule in rules for s in rule.split(",") if s.strip()]
     assert selectors and all(s.startswith(".casey-piece.casey-piece") for s in selectors), selectors

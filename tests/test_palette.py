@@ -9,6 +9,8 @@ import nbformat
 
 from analysis.core import palette
 from analysis.present import style
+from analysis.present.style import house_theme
+from analysis.present.style.css import css_colours, css_custom_properties
 
 PACKAGE = Path(__file__).resolve().parents[1] / "src" / "analysis"
 CSS = PACKAGE / "templates" / "casey" / "report.css"
@@ -31,11 +33,11 @@ def test_the_check_sees_a_colour():
 
 def test_css_uses_only_palette_colours_with_the_palette_values():
     used = set(re.findall(r"var\(--([a-z-]+)\)", CSS.read_text(encoding="utf-8")))
-    colours = style.css_colours()
+    colours = css_colours()
     assert used and used <= set(colours), used - set(colours)
     assert colours["text"] == palette.INTERFACE["text"]
-    assert colours["status-in-progress"] == palette.STATUS["in_progress"] == style.STATUS_COLOURS["in_progress"]
-    root = style.css_custom_properties()
+    assert colours["status-in-progress"] == palette.STATUS["in_progress"] == house_theme.STATUS_COLOURS["in_progress"]
+    root = css_custom_properties()
     for name, value in colours.items():
         assert f"--{name}: {value};" in root
 
@@ -45,12 +47,12 @@ def test_rendered_page_and_index_carry_the_palette(tmp_path):
     from analysis.run.site_index import write_index
 
     html = to_html(nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("Hello")]))
-    assert style.css_custom_properties() in html and "var(--status-complete)" in html
+    assert css_custom_properties() in html and "var(--status-complete)" in html
     (tmp_path / "2024-25-Q1").mkdir()
     (tmp_path / "2024-25-Q1" / "leicestershire.html").write_text("<html></html>")
     write_index(tmp_path)
     index = (tmp_path / "index.html").read_text(encoding="utf-8")
-    assert style.css_custom_properties() in index and "var(--link)" in index
+    assert css_custom_properties() in index and "var(--link)" in index
 
 
 def test_workbook_fills_come_from_the_palette():
@@ -61,6 +63,6 @@ def test_workbook_fills_come_from_the_palette():
 
 
 def test_charts_use_roles():
-    assert style.HIGHLIGHT == palette.HIGHLIGHT and style.CATEGORICAL == list(palette.CATEGORICAL)
+    assert style.HIGHLIGHT == palette.HIGHLIGHT and house_theme.CATEGORICAL == list(palette.CATEGORICAL)
     for module in ("measure_charts.py", "national.py", "tracker_charts.py"):
         assert "GAF_" not in (PACKAGE / "present" / module).read_text(encoding="utf-8"), module

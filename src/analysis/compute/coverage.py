@@ -106,7 +106,8 @@ def series_summary(
 ) -> SeriesSummary | None:
     """Latest value and a summary over a force-supplied series (periods ending by ``quarter_end``); None when
     the series has no point by then. Callers check ``points`` against SERIES_SUMMARY_MIN_POINTS."""
-    from analysis.compute.measures import observations, period_end
+    from analysis.compute.measures import observations
+    from analysis.core.periods import period_end
 
     obs = observations(data_dir)
     same = obs[

@@ -11,8 +11,8 @@ import datetime as dt
 from dataclasses import dataclass
 
 from analysis.compute.meaning import measures as meaning
-from analysis.compute.measures import observations, period_end
-from analysis.core.periods import Quarter, parse_quarter
+from analysis.compute.measures import observations
+from analysis.core.periods import Quarter, parse_quarter, period_end
 
 CHARGE_RATE_FILE = "raw/measures/home-office-outcomes/force_quarter.csv"
 OBSERVATIONS_FILE = "processed/measures/observations.csv"

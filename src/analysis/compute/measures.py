@@ -1,10 +1,11 @@
-"""The Casey key measures: registry, observations, processed tables and per-force summaries.
+"""The Casey key measures computed: charge-rate series, observations and what a quarter may show.
 
-* Registry: every ``data/raw/measures/registry/*.yaml`` (``measures:`` list).
 * Observations: one long table (:data:`OBS_COLUMNS`) built from the Home Office
   outcomes aggregate, the 2011 Census by police force area, optional Home Office
   open-data workbooks, and force-supplied files (``local/*.csv``, ``workforce/*.csv``).
-* :func:`build_processed` writes ``data/processed/measures/*.csv`` deterministically.
+* The registry and the raw files are read in :mod:`analysis.sources.measure_registry` and
+  :mod:`analysis.sources.measure_files`; period helpers are in :mod:`analysis.core.periods`;
+  :func:`analysis.run.build.build_measures` writes ``data/processed/measures/*.csv``.
 * The per-force summaries the reports show are in :mod:`analysis.compute.measure_sections`.
 
 Rates are stored in observations as percentages (``unit: percent``); the statistics
@@ -13,38 +14,53 @@ in :mod:`analysis.compute.stats` work on proportions, so values are divided by 1
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
-import math
-from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import yaml
 
 from analysis.compute import disparity, stats
 from analysis.core import config, settings
-from analysis.core.atomic import write_text
 from analysis.core.forces import all_forces
-from analysis.core.periods import Quarter, parse_quarter
+
+# "moved": defined here until issue 22 split this module by idea, re-exported for the callers other branches are
+# editing (as_at_end, decimal_year, period_label; the registry; the raw files' names); import from the owner.
+from analysis.core.periods import as_at_end, decimal_year, parse_quarter, period_end, period_label  # noqa: F401 (moved)
 from analysis.core.settings import KNOWN_GAPS, MEASURE_MAX_COUNT, TREND_QUARTERS  # noqa: F401 (re-exported)
-from analysis.sources import headers, official_stats
-from analysis.sources.markings import DEFAULT_MEASURE_MARKING, canonical_marking, marking_error, public_mask
-from analysis.sources.trackers import Problem, TrackerError, read_raw
+from analysis.sources import measure_files, official_stats
+from analysis.sources.markings import DEFAULT_MEASURE_MARKING, public_mask
+from analysis.sources.measure_files import (  # noqa: F401 (moved; some are used here too)
+    CENSUS_ALL,
+    CENSUS_WHITE,
+    LOCAL_COLUMNS,
+    OBS_COLUMNS,
+    census_table,
+    check_local,
+    file_owner,
+    input_files,
+    input_paths,
+    local_files,
+    local_problems,
+    outcomes_dir,
+    read_local,
+)
+from analysis.sources.measure_registry import (  # noqa: F401 (moved, all of them)
+    DIRECTIONS,
+    KEY_MEASURES,
+    PERIOD_TYPES,
+    REGISTRY_FIELDS,
+    UNITS,
+    Measure,
+    RegistryError,
+    load_registry,
+    registry_entry,
+    registry_problems,
+)
 
 NATIONAL_ID = "england-and-wales"
 NATIONAL_NAME = "England and Wales"
-KEY_MEASURES = (  # recommendation 16, in the order the report presents them
-    ("trust-confidence", "Trust and confidence in the police"),
-    ("misconduct-action", "Action on misconduct"),
-    ("misconduct-disparity", "Racial disparity in misconduct"),
-    ("charge-rate", "Charge rates"),
-    ("rape-to-court", "Adult rape cases reaching court"),
-    ("response-times", "Response rates and times"),
-    ("workforce-representation", "Workforce representation of the population"),
-)
 HEADLINE = {  # the official measure that leads each section when it has data
     "trust-confidence": "csew_confidence_local_police",
     "misconduct-action": "misconduct_proceedings_rate",
@@ -58,227 +74,18 @@ CONTEXT_MEASURES = {
     "census_2011_ethnic_minority_share",  # shown alongside, never the headline
     "census_2021_ethnic_minority_share",
 }
-UNITS = {"percent", "ratio", "count", "minutes", "seconds", "rate_per_1000"}
-DIRECTIONS = {"higher_is_better", "lower_is_better", "closer_to_one_is_better", "neutral"}
-PERIOD_TYPES = {
-    "quarter",
-    "financial_year",
-    "month",
-    "year_ending_march",
-    "census_year",
-    # used by force-supplied papers, which rarely follow national periods
-    "calendar_year",
-    "date_range",
-    "rolling_12_months",
-    "reported_at",
-}
-REGISTRY_FIELDS = (
-    "id",
-    "key_measure",
-    "title",
-    "definition",
-    "numerator",
-    "denominator",
-    "unit",
-    "direction",
-    "period_type",
-    "source",
-    "official_source",
-)
-OBS_COLUMNS = [
-    "force_id",
-    "period",
-    "period_type",
-    "measure_id",
-    "numerator",
-    "denominator",
-    "value",
-    "source",
-    "note",
-    "marking",
-    "known_at",  # the date the figure became known (published): issue 18, see as_at and data/raw/README.md
-]
-LOCAL_COLUMNS = [
-    "force_id",
-    "period",
-    "period_type",
-    "measure_id",
-    "numerator",
-    "denominator",
-    "value",
-    "unit",
-    "source",
-    "note",
-]
-
 OUTCOMES_SOURCE = (
     "Home Office, police recorded crime and outcomes open data tables "
     "(per-force quarterly aggregate from SGilr/oocd-dashboard)"
 )
 CENSUS_SOURCE = "ONS Census 2011 QS201EW by police force area (Resistance-Lab/resistancelab_data)"
-CENSUS_ALL = "Ethnic Group: All categories: Ethnic group; measures: Value"
-CENSUS_WHITE = "Ethnic Group: White; measures: Value"
 FUNNEL_NOTE = "limits widened for the extra variation between forces (Spiegelhalter over-dispersion)"
 
 
-class RegistryError(ValueError):
-    """A registry file that is missing fields or uses values outside the allowed lists."""
-
-
-# --------------------------------------------------------------------------- registry
-@dataclass(frozen=True)
-class Measure:
-    id: str
-    key_measure: str
-    title: str
-    definition: str
-    numerator: str
-    denominator: str
-    unit: str
-    direction: str
-    period_type: str
-    source: str
-    official_source: str
-    registry: str  # the YAML file it came from, e.g. "official"
-
-
-def _registry_dir(data_dir=None) -> Path:
-    return config.measures_raw_dir(data_dir) / "registry"
-
-
-def registry_problems(data_dir=None) -> list[str]:
-    """Every problem in the registry files (missing fields, unknown enums, duplicate ids)."""
-    problems, seen = [], {}
-    keys = {k for k, _ in KEY_MEASURES}
-    for path in sorted(_registry_dir(data_dir).glob("*.yaml")):
-        entries = (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("measures") or []
-        for i, entry in enumerate(entries):
-            where = f"{path.name} entry {i} ({entry.get('id', '?')})"
-            missing = [f for f in REGISTRY_FIELDS if entry.get(f) in (None, "")]
-            if missing:
-                problems.append(f"{where}: missing {', '.join(missing)}")
-            for name, allowed in (
-                ("key_measure", keys),
-                ("unit", UNITS),
-                ("direction", DIRECTIONS),
-                ("period_type", PERIOD_TYPES),
-            ):
-                if entry.get(name) not in allowed:
-                    problems.append(f"{where}: {name} {entry.get(name)!r} is not one of {sorted(allowed)}")
-            if entry.get("id") in seen:
-                problems.append(f"{where}: id also defined in {seen[entry['id']]}")
-            seen[entry.get("id")] = path.name
-    return problems
-
-
-def load_registry(data_dir=None) -> dict[str, Measure]:
-    """All measures by id; raises :class:`RegistryError` listing every problem.
-
-    Cached until a registry file changes (reports call this several times each)."""
-    paths = sorted(_registry_dir(data_dir).glob("*.yaml"))
-    return dict(_registry_cached(str(config.data_dir(data_dir)), tuple((str(p), *_stamp(p)) for p in paths)))
-
-
-@lru_cache(maxsize=4)
-def _registry_cached(root: str, _stamp_key) -> dict[str, Measure]:
-    problems = registry_problems(root)
-    if problems:
-        raise RegistryError("measure registry problems:\n  " + "\n  ".join(problems))
-    out = {}
-    for path in sorted(_registry_dir(root).glob("*.yaml")):
-        for entry in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("measures") or []:
-            out[entry["id"]] = Measure(**{f: str(entry[f]).strip() for f in REGISTRY_FIELDS}, registry=path.stem)
-    return out
-
-
-def registry_entry(measure_id: str, data_dir=None) -> dict:
-    """The registry's YAML entry for ``measure_id`` as written, with fields :class:`Measure` does not carry
-    (``{}`` if there is none). Cached until a registry file changes."""
-    paths = sorted(_registry_dir(data_dir).glob("*.yaml"))
-    entries = _registry_entries_cached(str(config.data_dir(data_dir)), tuple((str(p), *_stamp(p)) for p in paths))
-    return dict(entries.get(measure_id, {}))
-
-
-@lru_cache(maxsize=4)
-def _registry_entries_cached(root: str, _stamp_key) -> dict[str, dict]:
-    out = {}
-    for path in sorted(_registry_dir(root).glob("*.yaml")):
-        for entry in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("measures") or []:
-            out.setdefault(entry.get("id"), entry)
-    return out
-
-
-# --------------------------------------------------------------------------- periods
-def period_end(period: str, period_type: str) -> dt.date:
-    """The last day a period covers, for ordering periods of any type (unknown -> date.min)."""
-    text = str(period)
-    try:
-        if period_type == "quarter":
-            return parse_quarter(text).end
-        if period_type == "financial_year":
-            return dt.date(int(text[:4]) + 1, 3, 31)
-        if period_type in ("year_ending_march",):
-            return dt.date(int(text[:4]), 3, 31)
-        if period_type == "month":
-            y, m = int(text[:4]), int(text[5:7])
-            return dt.date(y, m, calendar.monthrange(y, m)[1])
-        if period_type == "census_year":
-            return dt.date(int(text[:4]), 3, 27)  # census day
-        if period_type == "calendar_year":
-            return dt.date(int(text[:4]), 12, 31)
-        if period_type == "date_range":
-            start, _, end = text.partition("/")
-            return dt.date.fromisoformat(end) if end and end != ".." else dt.date.fromisoformat(start)
-        return dt.date.fromisoformat(text[:10])
-    except (ValueError, TypeError):
-        return dt.date.min
-
-
-def period_label(period: str, period_type: str) -> str:
-    """How a report writes a period: '2024/25 Q1 (April–June 2024)', '2023/24', 'July 2023'."""
-    text = str(period)
-    try:
-        if period_type == "quarter":
-            q = parse_quarter(text)
-            return f"{q.label} ({q.months})"
-        if period_type == "financial_year":
-            return text.replace("-", "/")
-        if period_type == "year_ending_march":
-            return f"the year ending March {text}"
-        if period_type == "month":
-            return dt.date(int(text[:4]), int(text[5:7]), 1).strftime("%B %Y")
-        if period_type == "census_year":
-            return f"Census {text}"
-        if period_type == "date_range":
-            start, _, end = text.partition("/")
-            return f"{start} to {end}" if end and end != ".." else f"from {start}"
-        if period_type == "rolling_12_months":
-            day = dt.date.fromisoformat(text[:10])
-            return f"the 12 months to {day.day} {day:%B %Y}"
-        if period_type == "reported_at":
-            day = dt.date.fromisoformat(text[:10])
-            return f"reported on {day.day} {day:%B %Y}"
-    except ValueError:
-        pass
-    return text
-
-
-def decimal_year(q: Quarter) -> float:
-    """Mid-quarter as a decimal calendar year (2024-25 Q1 -> 2024.375)."""
-    return q.start.year + (q.start.month - 1) / 12 + 1.5 / 12
-
-
-# --------------------------------------------------------------------------- sources
-def _outcomes_dir(data_dir=None) -> Path:
-    return config.measures_raw_dir(data_dir) / "home-office-outcomes"
-
-
+# --------------------------------------------------------------------------- the charge-rate series
 @lru_cache(maxsize=4)
 def _charge_series_cached(path: Path, stamp) -> pd.DataFrame:
-    raw = pd.read_csv(path, dtype={"fy": str})
-    raw = raw[raw["slug"] != "british-transport-police"]  # not a territorial force
-    quarters = [parse_quarter(f"{fy} Q{q}") for fy, q in zip(raw["fy"], raw["q"])]
-    raw = raw.assign(period=[q.id for q in quarters])
+    raw = measure_files.read_force_quarter(path)
     last_periods = set(sorted(raw["period"].unique())[-4:])
     parts = []
     for basis in ("closed", "recorded"):
@@ -310,16 +117,6 @@ def _charge_series_cached(path: Path, stamp) -> pd.DataFrame:
     return out.sort_values(["force_id", "basis", "period"]).reset_index(drop=True)
 
 
-def _stamp(path: Path):
-    st = path.stat()
-    return (st.st_mtime_ns, st.st_size)
-
-
-def as_at_end(as_at) -> dt.date | None:
-    """The last day a report for quarter ``as_at`` may show data for (None: no limit)."""
-    return None if as_at is None else parse_quarter(as_at).end
-
-
 def _quarters_up_to(frame: pd.DataFrame, as_at, through=None) -> pd.DataFrame:
     """Rows of a quarterly outcomes frame known by the end of quarter ``as_at`` (its quarter ended and was
     published by then: :func:`analysis.sources.official_stats.release_known_at`), or, with ``through``, every
@@ -344,8 +141,8 @@ def charge_rate_series(data_dir=None, as_at=None, through=None) -> pd.DataFrame:
     ``as_at`` (a quarter) keeps only quarters known (ended and published) by its end: a report for
     that quarter never sees later data. ``through`` keeps quarters ending by its end, known or not.
     """
-    path = _outcomes_dir(data_dir) / "force_quarter.csv"
-    return _quarters_up_to(_charge_series_cached(path, _stamp(path)), as_at, through).copy()
+    path = outcomes_dir(data_dir) / "force_quarter.csv"
+    return _quarters_up_to(_charge_series_cached(path, measure_files.file_stamp(path)), as_at, through).copy()
 
 
 def national_series(data_dir=None, as_at=None, through=None) -> pd.DataFrame:
@@ -356,8 +153,10 @@ def national_series(data_dir=None, as_at=None, through=None) -> pd.DataFrame:
     and say so in ``note``. Cached until the outcomes or forces file changes (every report
     needs it; it used to be recomputed per report). ``as_at`` as in :func:`charge_rate_series`.
     """
-    path, forces = _outcomes_dir(data_dir) / "force_quarter.csv", config.forces_file(data_dir)
-    cached = _national_cached(str(config.data_dir(data_dir)), path, _stamp(path), _stamp(forces))
+    path, forces = outcomes_dir(data_dir) / "force_quarter.csv", config.forces_file(data_dir)
+    cached = _national_cached(
+        str(config.data_dir(data_dir)), path, measure_files.file_stamp(path), measure_files.file_stamp(forces)
+    )
     return _quarters_up_to(cached, as_at, through).copy()
 
 
@@ -391,164 +190,6 @@ def _national_cached(root: str, path: Path, _stamp_outcomes, _stamp_forces) -> p
     return out
 
 
-def census_table(data_dir=None) -> pd.DataFrame:
-    """Census 2011 ethnic minority population per force: force_id, minority, total."""
-    path = config.measures_raw_dir(data_dir) / "census-2011" / "force-demographics.csv"
-    raw = pd.read_csv(path)
-    missing = [c for c in ("PFA16NM", CENSUS_ALL, CENSUS_WHITE) if c not in raw.columns]
-    if missing:
-        raise official_stats.LayoutError(path, missing, "Census 2011 by police force area")
-    mapping, _ = official_stats.map_force_names(raw["PFA16NM"], data_dir, path)
-    return (
-        pd.DataFrame(
-            {
-                "force_id": raw["PFA16NM"].map(mapping),
-                "minority": raw[CENSUS_ALL] - raw[CENSUS_WHITE],
-                "total": raw[CENSUS_ALL],
-            }
-        )
-        .sort_values("force_id")
-        .reset_index(drop=True)
-    )
-
-
-def local_files(data_dir=None) -> list[Path]:
-    """Force-supplied measures files: ``local/<force>.csv`` and ``workforce/<force>.csv``."""
-    root = config.measures_raw_dir(data_dir)
-    return [p for sub in ("local", "workforce") for p in sorted((root / sub).glob("*.csv"))]
-
-
-def file_owner(path: Path, data_dir=None) -> str | None:
-    """The force a force-supplied file belongs to, from its name: ``<slug>.csv`` or ``<slug>-<anything>.csv``."""
-    stem = Path(path).stem
-    slugs = [f.id for f in all_forces(data_dir) if stem == f.id or stem.startswith(f"{f.id}-")]
-    return max(slugs, key=len) if slugs else None
-
-
-def check_local(path: Path, data_dir=None) -> tuple[pd.DataFrame, list[Problem]]:
-    """Read one force-supplied measures file and every problem in it (file, row, field).
-
-    The file belongs to the force its name gives (``leicestershire.csv``, ``leicestershire-vawg.csv``): a row for any other
-    force is refused, never filed into that force's report. Measure ids must be in the registry,
-    numbers must be numbers (or blank), and the optional ``marking`` column must hold a known
-    protective marking (default OFFICIAL when the column is absent).
-    """
-    name = str(path)
-    try:  # the one reader of files people send: bounded, sniffed, decoded per file (analysis.sources.trackers)
-        frame = read_raw(path, what="a measures file")
-    except TrackerError as exc:
-        return pd.DataFrame(columns=OBS_COLUMNS), exc.problems
-    frame = frame.fillna("")
-    frame = frame[(frame != "").any(axis=1)]  # blank lines dropped; the index keeps the file's row numbers
-    # one header rule (analysis.sources.headers): "Marking" is the marking column, and a heading that is not a
-    # known column refuses the file; it is never dropped, so a misspelt marking can never read as OFFICIAL
-    known = [*LOCAL_COLUMNS, "marking", "known_at"]
-    columns, clashes = headers.match(frame.columns, known)
-    problems = [Problem(name, "header", h, message) for h, message in clashes]
-    expected = f"{', '.join(LOCAL_COLUMNS)} and optionally marking and known_at"
-    clashing = {h for h, _ in clashes}
-    problems += [
-        Problem(name, "header", str(h) or "(blank)", headers.unknown_message(h, known, expected))
-        for h, c in zip(frame.columns, columns)
-        if c not in known and str(h) not in clashing
-    ]
-    problems += [Problem(name, "header", c, "required column is missing") for c in LOCAL_COLUMNS if c not in columns]
-    if problems:
-        return frame, problems
-    frame.columns = columns
-    if "marking" not in frame.columns:
-        frame["marking"] = DEFAULT_MEASURE_MARKING
-    if "known_at" not in frame.columns:
-        frame["known_at"] = ""
-    owner = file_owner(path, data_dir)
-    if owner is None:
-        return frame, [
-            Problem(
-                name,
-                "file",
-                "name",
-                "name a force-supplied measures file after its force: <force slug>.csv or <force slug>-<anything>.csv",
-            )
-        ]
-    registry = load_registry(data_dir)
-    problems = []
-    for i, r in zip(frame.index, frame.itertuples(index=False)):
-        row = int(i) + 2  # the header is row 1
-        if r.force_id.strip() != owner:
-            problems.append(Problem(name, row, "force_id", f"{r.force_id!r}: this file holds {owner}'s measures only"))
-        if r.measure_id.strip() not in registry:
-            problems.append(Problem(name, row, "measure_id", f"{r.measure_id!r} is not in the measure registry"))
-        for column in ("numerator", "denominator", "value"):
-            message = _number_problem(column, getattr(r, column))
-            if message:
-                problems.append(Problem(name, row, column, message))
-        if canonical_marking(r.marking) is None:
-            problems.append(Problem(name, row, "marking", marking_error(r.marking)))
-        problems += _known_at_problems(name, row, r)
-    frame = frame[OBS_COLUMNS].copy()
-    frame["known_at"] = [
-        _figure_known_at(k, p, t) for k, p, t in zip(frame["known_at"], frame["period"], frame["period_type"])
-    ]
-    frame["marking"] = frame["marking"].map(lambda m: canonical_marking(m) or m)
-    for column in ("numerator", "denominator", "value"):
-        frame[column] = pd.to_numeric(frame[column].str.replace(",", ""), errors="coerce")
-    return frame, problems
-
-
-def _known_at_problems(name: str, row: int, r) -> list[Problem]:
-    """A known_at that is not an ISO date, or falls before the end of the figure's own period."""
-    text = str(r.known_at).strip()
-    if not text:
-        return []
-    try:
-        known = dt.date.fromisoformat(text)
-    except ValueError:
-        return [Problem(name, row, "known_at", f"{r.known_at!r} is not a date (YYYY-MM-DD)")]
-    end = period_end(r.period.strip(), r.period_type.strip())
-    if end != dt.date.min and known < end:
-        return [Problem(name, row, "known_at", f"{text} is before the period ends ({end.isoformat()})")]
-    return []
-
-
-def _figure_known_at(known_at: str, period: str, period_type: str) -> str:
-    """A force-supplied figure's known_at as given, else the end of the quarter
-    :data:`~analysis.core.settings.UNDATED_FIGURE_QUARTERS_AFTER` after its period ends ('' when the period
-    cannot be read: such a row is never shown as known)."""
-    if str(known_at).strip():
-        return str(known_at).strip()
-    end = period_end(str(period).strip(), str(period_type).strip())
-    if end == dt.date.min:
-        return ""
-    return official_stats.quarters_after(end, settings.UNDATED_FIGURE_QUARTERS_AFTER).isoformat()
-
-
-def _number_problem(column: str, text: str) -> str | None:
-    """Why a figure in a force-supplied file cannot be used, or None: blank, or a finite number; a count (numerator,
-    denominator) from 0 to MEASURE_MAX_COUNT, a denominator above 0 (NaN, inf, 1e308, -5 and a zero base refused)."""
-    cell = text.replace(",", "").strip()
-    if not cell:
-        return None
-    number = pd.to_numeric(cell, errors="coerce")
-    if pd.isna(number) or not math.isfinite(number):
-        return f"{text!r} is not a number"
-    if column in ("numerator", "denominator") and not 0 <= number <= MEASURE_MAX_COUNT:
-        return f"{text!r} is not a count from 0 to {MEASURE_MAX_COUNT:,}"
-    if column == "denominator" and number == 0:
-        return f"{text!r}: a denominator of 0 gives no rate; leave it blank if there is none"
-    return None
-
-
-def local_problems(data_dir=None) -> list[Problem]:
-    """Every problem in the force-supplied measures files (``casey build`` reports them)."""
-    return [p for path in local_files(data_dir) for p in check_local(path, data_dir)[1]]
-
-
-def _read_local(path: Path, data_dir=None) -> pd.DataFrame | None:
-    """A valid force-supplied file's observations, or None: a bad file is left out (the build names why)."""
-    frame, problems = check_local(path, data_dir)
-    return None if problems else frame
-
-
 def _obs(force_id, period, period_type, measure_id, num, den, value, source, note="", known_at=None):
     """One observation row; ``known_at`` (a date) defaults to the Home Office release rule for its period."""
     if known_at is None:
@@ -578,14 +219,10 @@ def _rate_obs(frame, measure_id, source, x="charges", n="assigned"):
     return rows
 
 
-def _open_data_files(folder: Path) -> list[Path]:
-    return sorted(p for p in folder.glob("*") if p.suffix.lower() in (".csv", ".xlsx", ".ods"))
-
-
 def _open_data_outcomes(data_dir) -> list[dict]:
     """Sexual offences and rape charge rates from Home Office workbooks, when present."""
     rows = []
-    files = _open_data_files(_outcomes_dir(data_dir) / "open-data")
+    files = measure_files.open_data_files(outcomes_dir(data_dir) / "open-data")
     for measure_id, kwargs in (
         ("sexual_offences_charge_rate_closed", {"offence_groups": ["Sexual offences"]}),
         ("rape_charge_rate_closed", {"offence_subgroups": ["Rape"]}),
@@ -607,7 +244,7 @@ def _open_data_outcomes(data_dir) -> list[dict]:
 
 def _open_data_workforce(data_dir, census: pd.DataFrame) -> list[dict]:
     """Officer ethnic minority share and representation ratio from Home Office workforce tables."""
-    files = _open_data_files(config.measures_raw_dir(data_dir) / "home-office-workforce")
+    files = measure_files.open_data_files(config.measures_raw_dir(data_dir) / "home-office-workforce")
     if not files:
         return []
     em = (
@@ -681,6 +318,15 @@ def census_stop_search_observations(data_dir=None) -> list[dict]:
     Every series has a financial-year or census period, so the as-at rule (period end on or
     before the report quarter's end) applies to it like any other measure.
     """
+    return (
+        _census_2021_observations(data_dir)
+        + _stop_search_observations(data_dir)
+        + _sexual_offence_charge_observations(data_dir)
+    )
+
+
+def _census_2021_observations(data_dir) -> list[dict]:
+    """Each force's (and England and Wales's) ethnic minority share in Census 2021, when its files are there."""
     rows = []
     folder = config.measures_raw_dir(data_dir)
     census = (
@@ -703,6 +349,12 @@ def census_stop_search_observations(data_dir=None) -> list[dict]:
                 _census_known_at("census_2021_ethnic_minority_share", "2021", data_dir),
             )
         )
+    return rows
+
+
+def _stop_search_observations(data_dir) -> list[dict]:
+    """Stop and search rates by ethnicity, their ratio and the unrecorded share, per force and financial year."""
+    rows = []
     lag = settings.STOP_SEARCH_PUBLICATION_LAG_MONTHS
     for r in disparity.stop_search_disparity(data_dir).itertuples(index=False):
         if r.force_id == "british-transport-police":
@@ -755,6 +407,13 @@ def census_stop_search_observations(data_dir=None) -> list[dict]:
                 published,
             )
         )
+    return rows
+
+
+def _sexual_offence_charge_observations(data_dir) -> list[dict]:
+    """Sexual-offence charges (closed basis) per force and financial year, when the offence-year file is there."""
+    rows = []
+    folder = config.measures_raw_dir(data_dir)
     charges_file = folder / "home-office-outcomes" / disparity.OFFENCE_YEAR_FILE
     charges = (
         disparity.sexual_offence_charges(data_dir)
@@ -794,17 +453,6 @@ def _census_with_national(data_dir) -> pd.DataFrame:
     return pd.concat([census, national], ignore_index=True)
 
 
-def _input_files(data_dir) -> tuple:
-    root = config.measures_raw_dir(data_dir)
-    files = [config.forces_file(data_dir)] + sorted(p for p in root.rglob("*") if p.is_file())
-    return tuple((str(p), *_stamp(p)) for p in files)
-
-
-def input_paths(data_dir=None) -> list[Path]:
-    """Every raw file the measures are computed from (for the report's provenance)."""
-    return [Path(entry[0]) for entry in _input_files(data_dir)]
-
-
 def observations(data_dir=None, as_at=None, audience: str = "internal") -> pd.DataFrame:
     """The long observations table (:data:`OBS_COLUMNS`), sorted; cached until inputs change.
 
@@ -817,11 +465,11 @@ def observations(data_dir=None, as_at=None, audience: str = "internal") -> pd.Da
     """
     if audience not in ("internal", "public"):
         raise ValueError(f"audience must be internal or public, got {audience!r}")
-    frame = _observations_cached(str(config.data_dir(data_dir)), _input_files(data_dir))
+    frame = _observations_cached(str(config.data_dir(data_dir)), input_files(data_dir))
     if as_at is None:
         frame = frame.copy()
     else:
-        frame = frame[~_after(str(config.data_dir(data_dir)), _input_files(data_dir), as_at)].reset_index(drop=True)
+        frame = frame[~_after(str(config.data_dir(data_dir)), input_files(data_dir), as_at)].reset_index(drop=True)
     if audience == "public":
         frame = frame[public_mask(frame["marking"], "measure observations")].reset_index(drop=True)
     return frame
@@ -843,7 +491,7 @@ def later_observations(data_dir=None, as_at=None, audience: str = "internal") ->
         raise ValueError(f"audience must be internal or public, got {audience!r}")
     if as_at is None or not config.measures_raw_dir(data_dir).exists():
         return 0
-    root, key = str(config.data_dir(data_dir)), _input_files(data_dir)
+    root, key = str(config.data_dir(data_dir)), input_files(data_dir)
     later = _after(root, key, as_at)
     if audience == "public":
         frame = _observations_cached(root, key)
@@ -900,65 +548,7 @@ def _observations_cached(root: str, _stamp_key) -> pd.DataFrame:
     rows += _open_data_workforce(data_dir, _census_2021_for_workforce(data_dir))
     rows += census_stop_search_observations(data_dir)
     frame = pd.DataFrame(rows, columns=OBS_COLUMNS)
-    local = [f for f in (_read_local(p, data_dir) for p in local_files(data_dir)) if f is not None]
+    local = [f for f in (read_local(p, data_dir) for p in local_files(data_dir)) if f is not None]
     frame = pd.concat([frame, *local], ignore_index=True) if local else frame
     frame["note"] = frame["note"].fillna("")
     return frame.sort_values(["measure_id", "force_id", "period_type", "period", "source"]).reset_index(drop=True)
-
-
-# --------------------------------------------------------------------------- processed files
-def _fmt(value) -> str:
-    """Fixed formatting: blank for missing, integers without decimals, else up to 6 decimals."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return ""
-    if isinstance(value, (int, np.integer)):
-        return str(int(value))
-    if isinstance(value, (float, np.floating)):
-        if float(value).is_integer() and abs(value) < 1e15:
-            return str(int(value))
-        return f"{value:.6f}".rstrip("0").rstrip(".")
-    return str(value)
-
-
-def _to_csv_text(frame: pd.DataFrame) -> str:
-    formatted = frame.apply(lambda col: col.map(_fmt))
-    return formatted.to_csv(index=False, lineterminator="\n")
-
-
-def build_processed(data_dir=None) -> list[Path]:
-    """Write observations.csv, charge_rate_force_quarter.csv and national.csv atomically.
-
-    Output is sorted and formatted with fixed rules, so rebuilding from the same
-    inputs gives byte-identical files.
-    """
-    out_dir = config.processed_dir(data_dir) / "measures"
-    obs = observations(data_dir)
-    series = charge_rate_series(data_dir)
-    national = national_series(data_dir)
-    pct = {"rate": "rate_pct", "lower": "lower_pct", "upper": "upper_pct"}
-    for frame in (series, national):
-        for col in pct:
-            frame[col] = frame[col] * 100
-    series = series.rename(columns=pct)[
-        ["force_id", "period", "basis", "charges", "assigned", "rate_pct", "lower_pct", "upper_pct", "note"]
-    ]
-    national = national.rename(columns=pct)[
-        [
-            "force_id",
-            "period",
-            "basis",
-            "charges",
-            "assigned",
-            "rate_pct",
-            "lower_pct",
-            "upper_pct",
-            "forces_included",
-            "note",
-        ]
-    ]
-    outputs = {
-        "observations.csv": obs,
-        "charge_rate_force_quarter.csv": series.sort_values(["force_id", "basis", "period"]),
-        "national.csv": national.sort_values(["basis", "period"]),
-    }
-    return [write_text(out_dir / name, _to_csv_text(frame)) for name, frame in outputs.items()]

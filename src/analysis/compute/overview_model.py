@@ -206,13 +206,14 @@ def load_overview(
 
         spc_table = measure_sections.national_spc_table(measure_quarter, data_dir)
 
-    from analysis.compute import disparity, measures
+    from analysis.compute import disparity
+    from analysis.sources.measure_files import input_paths
 
     root = config.data_dir(data_dir)
     rel = lambda p: str(p.relative_to(root)) if p.is_relative_to(root) else str(p)  # noqa: E731
     files = [fw.source_file, table_path, index_path]
     if config.measures_raw_dir(data_dir).exists():
-        files += measures.input_paths(data_dir)
+        files += input_paths(data_dir)
     inputs = [{"file": rel(p), "sha256": file_sha256(p)} for p in files]
     tracker_files = (rel(table_path), rel(index_path))
     if audience == "public":

@@ -131,11 +131,12 @@ def without_tracker_hashes(inputs: list[dict], tracker_files) -> list[dict]:
 
 def _key_measures(force_id: str, quarter: str, data_dir, audience: str = "internal") -> tuple[list, str, list[Path]]:
     """The key-measure sections, or the reason there are none (no measures data in this tree)."""
-    from analysis.compute import measure_sections, measures
+    from analysis.compute import measure_sections
+    from analysis.sources.measure_files import input_paths
 
     if not config.measures_raw_dir(data_dir).exists():
         return [], "No key-measures data is present in this data tree (data/raw/measures).", []
-    return measure_sections.measure_sections(force_id, quarter, data_dir, audience), "", measures.input_paths(data_dir)
+    return measure_sections.measure_sections(force_id, quarter, data_dir, audience), "", input_paths(data_dir)
 
 
 def _without(history: pd.DataFrame, rec_ids: list[str]) -> pd.DataFrame:

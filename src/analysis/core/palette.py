@@ -3,7 +3,7 @@
 It sits in ``core`` so that both the report side (``present.style``: charts, report CSS, the index)
 and the Excel templates (``intake.template``) can read it without breaking the layer order; the
 report CSS takes these as CSS custom properties generated at render time
-(:func:`analysis.present.style.css_custom_properties`). ``tests/test_palette.py`` checks that no
+(:func:`analysis.present.style.css.css_custom_properties`). ``tests/test_palette.py`` checks that no
 other source or template file writes a colour, and that the CSS uses only these.
 
 Chart colours come from the Government Analysis Function's accessible categorical palette (dark

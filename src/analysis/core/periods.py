@@ -124,3 +124,68 @@ def latest_complete_quarter(today: dt.date | None = None) -> Quarter:
 def from_fy_q(fy: str, q: int | str) -> Quarter:
     """From the Home Office layout: financial year ``2014/15`` and quarter ``1``."""
     return parse_quarter(f"{fy} Q{int(q)}")
+
+
+# --------------------------------------------------------------------------- periods of any type
+def as_at_end(as_at) -> dt.date | None:
+    """The last day a report for quarter ``as_at`` may show data for (None: no limit)."""
+    return None if as_at is None else parse_quarter(as_at).end
+
+
+def period_end(period: str, period_type: str) -> dt.date:
+    """The last day a period covers, for ordering periods of any type (unknown -> date.min)."""
+    text = str(period)
+    try:
+        if period_type == "quarter":
+            return parse_quarter(text).end
+        if period_type == "financial_year":
+            return dt.date(int(text[:4]) + 1, 3, 31)
+        if period_type in ("year_ending_march",):
+            return dt.date(int(text[:4]), 3, 31)
+        if period_type == "month":
+            y, m = int(text[:4]), int(text[5:7])
+            return dt.date(y, m, calendar.monthrange(y, m)[1])
+        if period_type == "census_year":
+            return dt.date(int(text[:4]), 3, 27)  # census day
+        if period_type == "calendar_year":
+            return dt.date(int(text[:4]), 12, 31)
+        if period_type == "date_range":
+            start, _, end = text.partition("/")
+            return dt.date.fromisoformat(end) if end and end != ".." else dt.date.fromisoformat(start)
+        return dt.date.fromisoformat(text[:10])
+    except (ValueError, TypeError):
+        return dt.date.min
+
+
+def period_label(period: str, period_type: str) -> str:
+    """How a report writes a period: '2024/25 Q1 (April–June 2024)', '2023/24', 'July 2023'."""
+    text = str(period)
+    try:
+        if period_type == "quarter":
+            q = parse_quarter(text)
+            return f"{q.label} ({q.months})"
+        if period_type == "financial_year":
+            return text.replace("-", "/")
+        if period_type == "year_ending_march":
+            return f"the year ending March {text}"
+        if period_type == "month":
+            return dt.date(int(text[:4]), int(text[5:7]), 1).strftime("%B %Y")
+        if period_type == "census_year":
+            return f"Census {text}"
+        if period_type == "date_range":
+            start, _, end = text.partition("/")
+            return f"{start} to {end}" if end and end != ".." else f"from {start}"
+        if period_type == "rolling_12_months":
+            day = dt.date.fromisoformat(text[:10])
+            return f"the 12 months to {day.day} {day:%B %Y}"
+        if period_type == "reported_at":
+            day = dt.date.fromisoformat(text[:10])
+            return f"reported on {day.day} {day:%B %Y}"
+    except ValueError:
+        pass
+    return text
+
+
+def decimal_year(q: Quarter) -> float:
+    """Mid-quarter as a decimal calendar year (2024-25 Q1 -> 2024.375)."""
+    return q.start.year + (q.start.month - 1) / 12 + 1.5 / 12

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field, replace
 from analysis.compute.meaning import tracker as meaning
 from analysis.compute.meaning.tracker import ConcernKind
 from analysis.core.settings import MAX_BOARD_QUESTIONS, STATUS_PROGRESS
-from analysis.present.style import STATUS_LABELS
+from analysis.present.style.house_theme import STATUS_LABELS
 
 MAX_QUESTIONS = MAX_BOARD_QUESTIONS
 

@@ -17,7 +17,8 @@ from analysis.compute.report_model import Report
 from analysis.present import fairness_text, narrative
 from analysis.present.claim_markup import claimed
 from analysis.present.htmltext import esc
-from analysis.present.style import PIECE_CLASS, STATUS_LABELS, STATUS_ORDER, notebook_css
+from analysis.present.style.css import PIECE_CLASS, notebook_css
+from analysis.present.style.house_theme import STATUS_LABELS, STATUS_ORDER
 
 META_MIMETYPE = "application/vnd.casey.report+json"
 BLANK = '<em class="blank">blank</em>'
@@ -171,7 +172,7 @@ def header(report: Report, ledger: ClaimLedger | None = None) -> str:
 
 
 def _status_var(status: str) -> str:
-    return f"var(--status-{status.replace('_', '-')})"  # the page's palette (analysis.present.style.css_colours)
+    return f"var(--status-{status.replace('_', '-')})"  # the page's palette (analysis.present.style.css.css_colours)
 
 
 def _tracker_file(report: Report) -> tuple[str, tuple]:
@@ -530,10 +531,11 @@ def figure(fig, alt: str, caption: str | None = None) -> str:
     """Embed a matplotlib figure as a PNG data URI with alt text, then close it.
 
     Every figure is first made legible on a phone and on paper (larger text, wrapped labels) and cropped to
-    what was drawn, so the larger text is never cut off (:func:`analysis.present.style.figure_png`)."""
+    what was drawn, so the larger text is never cut off (:func:`analysis.present.style.legibility.figure_png`)."""
     import matplotlib.pyplot as plt
 
-    from analysis.present.style import FIGURE_DPI, figure_png, theme
+    from analysis.present.style.house_theme import FIGURE_DPI, theme
+    from analysis.present.style.legibility import figure_png
 
     with theme():  # the theme's settings while drawing, without a global theme
         png, smallest_pt = figure_png(fig)

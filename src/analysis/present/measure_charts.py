@@ -2,7 +2,8 @@
 
 Figure functions start with ``chart_`` (data functions are nouns in :mod:`analysis.compute.access`).
 The alt text says in words what the chart shows, with the numbers, so a screen
-reader user gets the same information. Charts are drawn in :func:`analysis.present.style.theme`, never a global theme.
+reader user gets the same information. Charts are drawn in the house theme
+(:func:`analysis.present.style.house_theme.theme`), never a global theme.
 The funnel plot is deliberately not a league table: forces are not ranked.
 """
 
@@ -14,9 +15,10 @@ from analysis.compute import measure_sections, measures, stats
 from analysis.compute.measure_sections import Chart
 from analysis.core import settings
 from analysis.core.forces import get_force
-from analysis.core.periods import parse_quarter
+from analysis.core.periods import parse_quarter, period_label
 from analysis.core.settings import TREND_QUARTERS
 from analysis.present import style
+from analysis.sources.measure_registry import load_registry
 
 
 def _plt():
@@ -150,11 +152,9 @@ def chart_representation(force_id: str, data_dir=None, quarter=None, audience: s
                 continue
             r = hit.sort_values("period").iloc[-1]
             p, lo, hi = stats.wilson_interval(r["numerator"], r["denominator"])
-            rows.append(
-                (label, f"{what}, {measures.period_label(r['period'], r['period_type'])}", 100 * p, 100 * lo, 100 * hi)
-            )
+            rows.append((label, f"{what}, {period_label(r['period'], r['period_type'])}", 100 * p, 100 * lo, 100 * hi))
     # the force's own ethnic minority shares (joiners, recruits...) where its papers give them
-    registry = measures.load_registry(data_dir)
+    registry = load_registry(data_dir)
     shares = [
         m.id
         for m in registry.values()
@@ -174,7 +174,7 @@ def chart_representation(force_id: str, data_dir=None, quarter=None, audience: s
         rows.append(
             (
                 force.name,
-                f"{title}, {measures.period_label(r.period, r.period_type)} (force-supplied)",
+                f"{title}, {period_label(r.period, r.period_type)} (force-supplied)",
                 value,
                 value,
                 value,
@@ -357,7 +357,7 @@ def _draw_stop_search_funnel(year, period: str, force=None, name_of=None):
     ok = forces.dropna(subset=["ratio", "lower", "upper"])
     se = disparity.log_ratio_se(ok["lower"], ok["upper"])
     precision = 1 / se
-    label = measures.period_label(period, "financial_year")
+    label = period_label(period, "financial_year")
     fig, ax = plt.subplots(figsize=(7.5, 5.6))
     target = float(nat["ratio"].iloc[0]) if not nat.empty else float("nan")
     phi = 1.0

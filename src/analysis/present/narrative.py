@@ -7,7 +7,7 @@ from analysis.compute.claims import Claim, ClaimLedger
 from analysis.compute.progress import FlagKind
 from analysis.compute.report_model import Report
 from analysis.core.settings import SERIES_SUMMARY_MIN_POINTS, STALE_AFTER_QUARTERS
-from analysis.present.style import STATUS_LABELS
+from analysis.present.style.house_theme import STATUS_LABELS
 
 
 def plural(n: int, singular: str, plural_form: str | None = None) -> str:
@@ -340,7 +340,7 @@ def series_text(report: Report, section) -> str:
     if not section.has_data or not getattr(section, "force_supplied", False) or latest is None:
         return ""
     from analysis.compute.measure_sections import format_value
-    from analysis.compute.measures import period_label
+    from analysis.core.periods import period_label
 
     summary = coverage.series_summary(
         report.force.id, section.measure_id, latest.period_type, report.quarter.end, _data_dir(report)

@@ -1,6 +1,6 @@
 """Tracker charts. Each ``chart_*`` function returns ``(figure, alt_text)``; alt text says what the chart shows.
 
-Charts are drawn in the house theme (:func:`analysis.present.style.theme`) without touching the
+Charts are drawn in the house theme (:func:`analysis.present.style.house_theme.theme`) without touching the
 matplotlib backend or global settings: importing this module changes nothing.
 """
 
@@ -9,7 +9,7 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 import pandas as pd
 
-from analysis.present.style import STATUS_COLOURS, STATUS_LABELS, STATUS_ORDER, themed
+from analysis.present.style.house_theme import STATUS_COLOURS, STATUS_LABELS, STATUS_ORDER, themed
 
 
 def _stacked(table: pd.DataFrame, ax, horizontal: bool) -> None:

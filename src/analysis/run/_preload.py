@@ -15,7 +15,7 @@ import os
 os.environ.setdefault("MPLBACKEND", "agg")
 
 import nbformat
-import seaborn  # noqa: F401  (style.theme imports it on first use)
+import seaborn  # noqa: F401  (style.house_theme.theme_rc imports it on first use)
 
 from analysis.compute import (
     measure_sections,  # noqa: F401

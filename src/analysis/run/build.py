@@ -1,4 +1,4 @@
-"""raw -> processed: validate every tracker and write the combined tables reports read.
+"""raw -> processed: validate every tracker and write the combined tables reports read, then the key measures.
 
 A bad tracker is reported and left out; it never stops the other forces' data being built.
 Output is deterministic: the same raw data gives byte-identical processed files.
@@ -6,13 +6,16 @@ Output is deterministic: the same raw data gives byte-identical processed files.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from analysis.core import atomic, config
 from analysis.run.batch import BUILD_INPUT_COLUMNS, build_inputs_path, data_relpath, tracker_input_files
+from analysis.sources import measure_files
 from analysis.sources.catalogue import FrameworkError, available_frameworks, load_framework
 from analysis.sources.trackers import (
     TRACKER_COLUMNS,
@@ -161,14 +164,10 @@ def build_and_report(data_dir=None) -> BuildResult:
 def build_all(data_dir=None) -> BuildResult:
     """Everything ``casey build`` does: trackers, then the key measures."""
     result = build_trackers(data_dir)
-    try:
-        from analysis.compute import measures  # the measures layer is optional until its raw data exists
-    except ImportError:  # pragma: no cover - measures module always ships
-        return result
     if config.measures_raw_dir(data_dir).exists():
-        bad = measures.local_problems(data_dir)  # a bad force-supplied file is left out and holds back its force
+        bad = measure_files.local_problems(data_dir)  # a bad force-supplied file is left out and holds back its force
         result.problems.extend(bad)
-        result.written.extend(measures.build_processed(data_dir))
+        result.written.extend(build_measures(data_dir))
         _record_rejected_measures(bad, data_dir)
     return result
 
@@ -176,8 +175,6 @@ def build_all(data_dir=None) -> BuildResult:
 def _record_rejected_measures(problems: list[Problem], data_dir) -> None:
     """Add rejected force-supplied measures files to every framework's build record: the batch holds
     back that force's reports (every quarter), as it does for a rejected tracker."""
-    from analysis.compute import measures
-
     files: dict[str, list[Problem]] = {}
     for problem in problems:
         files.setdefault(problem.file, []).append(problem)
@@ -187,7 +184,7 @@ def _record_rejected_measures(problems: list[Problem], data_dir) -> None:
         {
             "file": data_relpath(Path(f), data_dir),
             "sha256": file_sha256(Path(f)),
-            "force_id": measures.file_owner(Path(f), data_dir) or Path(f).stem,
+            "force_id": measure_files.file_owner(Path(f), data_dir) or Path(f).stem,
             "quarter": "",
             "status": "rejected",
             "problem": _short(found[0], len(found)),
@@ -200,3 +197,63 @@ def _record_rejected_measures(problems: list[Problem], data_dir) -> None:
             record = pd.read_csv(path, dtype=str, keep_default_na=False)
             record = pd.concat([record, pd.DataFrame(rows, columns=BUILD_INPUT_COLUMNS)], ignore_index=True)
             atomic.write_csv(path, record)
+
+
+# --------------------------------------------------------------------------- key measures
+def _fmt(value) -> str:
+    """Fixed formatting: blank for missing, integers without decimals, else up to 6 decimals."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    if isinstance(value, (int, np.integer)):
+        return str(int(value))
+    if isinstance(value, (float, np.floating)):
+        if float(value).is_integer() and abs(value) < 1e15:
+            return str(int(value))
+        return f"{value:.6f}".rstrip("0").rstrip(".")
+    return str(value)
+
+
+def _to_csv_text(frame: pd.DataFrame) -> str:
+    formatted = frame.apply(lambda col: col.map(_fmt))
+    return formatted.to_csv(index=False, lineterminator="\n")
+
+
+def build_measures(data_dir=None) -> list[Path]:
+    """Write observations.csv, charge_rate_force_quarter.csv and national.csv atomically.
+
+    Output is sorted and formatted with fixed rules, so rebuilding from the same
+    inputs gives byte-identical files.
+    """
+    from analysis.compute import measures  # imported only when the measures are built, as before the split
+
+    out_dir = config.processed_dir(data_dir) / "measures"
+    obs = measures.observations(data_dir)
+    series = measures.charge_rate_series(data_dir)
+    national = measures.national_series(data_dir)
+    pct = {"rate": "rate_pct", "lower": "lower_pct", "upper": "upper_pct"}
+    for frame in (series, national):
+        for col in pct:
+            frame[col] = frame[col] * 100
+    series = series.rename(columns=pct)[
+        ["force_id", "period", "basis", "charges", "assigned", "rate_pct", "lower_pct", "upper_pct", "note"]
+    ]
+    national = national.rename(columns=pct)[
+        [
+            "force_id",
+            "period",
+            "basis",
+            "charges",
+            "assigned",
+            "rate_pct",
+            "lower_pct",
+            "upper_pct",
+            "forces_included",
+            "note",
+        ]
+    ]
+    outputs = {
+        "observations.csv": obs,
+        "charge_rate_force_quarter.csv": series.sort_values(["force_id", "basis", "period"]),
+        "national.csv": national.sort_values(["basis", "period"]),
+    }
+    return [atomic.write_text(out_dir / name, _to_csv_text(frame)) for name, frame in outputs.items()]

@@ -25,7 +25,7 @@ from analysis.core.errors import UsageError
 from analysis.core.forces import get_force
 from analysis.core.periods import parse_quarter
 from analysis.present.fragments import META_MIMETYPE
-from analysis.present.style import css_custom_properties
+from analysis.present.style.css import css_custom_properties
 from analysis.sources.catalogue import UnknownFrameworkError, available_frameworks
 
 KERNEL_NAME = "casey-progress"
