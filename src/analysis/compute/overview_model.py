@@ -206,7 +206,7 @@ def load_overview(
 
         spc_table = measure_sections.national_spc_table(measure_quarter, data_dir)
 
-    from analysis.compute import disparity
+    from analysis.compute import disparity, measures
     from analysis.sources.measure_files import input_paths
 
     root = config.data_dir(data_dir)
