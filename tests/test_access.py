@@ -255,7 +255,10 @@ def test_an_empty_answer_keeps_the_schema(built_with_measures):
 def test_old_argument_names_and_positions_warn_and_still_work(built_with_measures):
     d = built_with_measures
     new = access.tracker_rows("leicestershire", "2024-25-Q1", audience="public", data_dir=d)
-    with pytest.warns(DeprecationWarning, match=r"tracker_rows\(force=\.\.\.\) is now tracker_rows\(force_id"):
+    with (
+        pytest.warns(DeprecationWarning, match=r"tracker_rows\(force=\.\.\.\) is now tracker_rows\(force_id"),
+        pytest.warns(DeprecationWarning, match=r"tracker_rows\(quarter=\.\.\.\) is now tracker_rows\(period"),
+    ):
         old = access.tracker_rows(force="leicestershire", quarter="2024-25-Q1", audience="public", data_dir=d)
     pd.testing.assert_frame_equal(old, new)
     with pytest.warns(DeprecationWarning, match="pass audience by keyword"):
