@@ -210,6 +210,18 @@ def test_phone_width_has_no_sideways_scroll(browser, report_url):
     page.close()
 
 
+def test_phone_width_no_tracker_page_has_no_sideways_scroll(browser, real):
+    """Issue 21: the no-tracker listing (one table.compact) was 458 px wide at 390 px; stacked, it fits."""
+    page, _ = open_page(
+        browser, (real / "2024-25-Q1/avon-and-somerset.html").as_uri(), viewport={"width": 390, "height": 844}
+    )
+    assert page.query_selector("table.compact"), "the page should be the no-tracker listing"
+    assert page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 1
+    assert page.evaluate("document.querySelector('table.compact').getBoundingClientRect().right") <= 390
+    page.query_selector("table.compact").screenshot(path=str(ARTIFACTS / "phone-390-no-tracker-listing.png"))
+    page.close()
+
+
 def test_index_opens_on_the_latest_quarter_with_trackers(browser, real):
     page, _ = open_page(browser, (real / "index.html").as_uri(), viewport={"width": 1280, "height": 800})
     page.screenshot(path=str(ARTIFACTS / "index-1280.png"), full_page=True)

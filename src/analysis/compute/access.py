@@ -6,35 +6,53 @@
 
     access.tracker_rows("leicestershire")                  # every snapshot's rows for one force
     access.statuses("leicestershire", "2024-25-Q1")        # one row per recommendation (rolled up)
-    access.observations("charge_rate_closed", "leicestershire")   # any measure, any force
+    access.observations("leicestershire", "charge_rate_closed")   # any measure, any force
     access.charge_rates("leicestershire")                  # quarterly charge rate with its 95% interval
     access.national_table("2024-25-Q1")                    # all forces for one quarter (funnel classes)
     access.process_behaviour("leicestershire", "2024-25-Q1")      # SPC results per key measure
 
-Three rules hold for every function here:
+Four rules hold for every function here:
 
 * **Names.** Data functions are nouns and return a DataFrame, one row per observation; figure
   functions live in ``analysis.present.*_charts`` and start with ``chart_`` (they return
-  ``(figure, alt_text)``).
-* **Units.** A rate's unit is in its column name: ``_pct`` is a percentage (0-100), ``_prop`` a
-  proportion (0-1). ``observations`` mixes measures, so its ``value``, ``lower`` and ``upper`` are
-  in the unit named in its ``unit`` column (``percent`` means 0-100).
+  ``(figure, alt_text)``). One name per thing, in columns and arguments alike: ``force_id``,
+  ``force_name``, ``measure_id``, ``period`` (a financial quarter such as ``"2024-25-Q1"``, or a
+  measure's own period) and ``period_label``.
+* **Order.** Positional arguments, where a function takes them, come in the order ``force_id``,
+  ``period``, ``measure_id``; everything else (``audience``, ``framework``, ``basis``, ``up_to``,
+  ``data_dir``...) is keyword-only.
+* **Types.** Dates are pandas datetimes (``as_of``, ``known_at``, ``period_end``); counts are
+  integers (nullable ``Int64`` where a count can be missing); rates are floats. A rate's unit is in
+  its column name: ``_pct`` is a percentage (0-100), ``_prop`` a proportion (0-1). ``observations``
+  mixes measures, so its ``value``, ``lower`` and ``upper`` are in the unit named in its ``unit``
+  column (``percent`` means 0-100). Every returned frame is checked against a pandera schema (its
+  columns and dtypes are listed in each function's docstring).
 * **Audience.** ``audience="public"`` never returns an OFFICIAL-SENSITIVE row (the same filter the
   public reports use); the default, ``"internal"``, returns everything.
 
-Arguments: ``force`` is a slug, ONS code or name (``None``: every force); ``quarter`` a financial
-quarter such as ``"2024-25-Q1"``; ``up_to`` keeps only periods ending on or before the end of that
-quarter (what a report for that quarter may show); ``data_dir`` another data tree (default:
-``CASEY_DATA_DIR`` or the repository's ``data/``). Tracker functions read ``data/processed``:
-run ``casey build`` first.
+Arguments: ``force_id`` is a slug, ONS code or name (``None``: every force); ``up_to`` keeps only
+periods ending on or before the end of that quarter (what a report for that quarter may show);
+``data_dir`` another data tree (default: ``CASEY_DATA_DIR`` or the repository's ``data/``). Tracker
+functions read ``data/processed``: run ``casey build`` first.
+
+**Deprecated names (kept until the next release).** The old argument names (:data:`RENAMED_ARGUMENTS`:
+``force``, ``quarter``, ``measure``), options passed by position, and ``observations(measure, force)``
+in that order still work with a ``DeprecationWarning``. Returned frames still answer ``frame[old]``
+for the old column names in :data:`RENAMED_COLUMNS` (``quarter``, ``quarter_label``, ``name``,
+``id``), with a ``DeprecationWarning``; other ways of naming a column (``groupby``, ``query``,
+attribute access) need the new names.
 """
 
 from __future__ import annotations
 
+import functools
 import importlib.util
+import inspect
+import warnings
 
 import numpy as np
 import pandas as pd
+import pandera.pandas as pa
 
 from analysis.compute import measure_sections, measures, progress, stats
 from analysis.compute.report_model import AUDIENCES, MissingProcessedData
@@ -44,70 +62,248 @@ from analysis.core.periods import parse_quarter
 from analysis.sources.catalogue import load_framework
 from analysis.sources.trackers import SENSITIVE
 
-TRACKER_COLUMNS = [
-    "framework",
-    "force_id",
-    "force_name",
-    "quarter",
-    "quarter_label",
-    "as_of",
-    "recommendation_id",
-    "item_id",
-    "status",
-    "status_basis",
-    "owner",
-    "evidence",
-    "actions",
-    "linked_workstreams",
-    "marking",
-    "source",
-    "item_order",
-]
-OBSERVATION_COLUMNS = [
-    "measure_id",
-    "title",
-    "key_measure",
-    "unit",
-    "direction",
-    "force_id",
-    "force_name",
-    "period",
-    "period_type",
-    "period_label",
-    "period_end",
-    "value",
-    "numerator",
-    "denominator",
-    "lower",
-    "upper",
-    "source",
-    "note",
-    "marking",
-]
-CHARGE_RATE_COLUMNS = [
-    "force_id",
-    "force_name",
-    "period",
-    "period_label",
-    "basis",
-    "charges",
-    "assigned",
-    "rate_pct",
-    "lower_pct",
-    "upper_pct",
-    "note",
-]
-SPC_COLUMNS = [
-    "force_id",
-    "quarter",
-    "key_measure",
-    "title",
-    "variation",
-    "assurance",
-    "variation_text",
-    "assurance_text",
-    "comparator_label",
-]
+RENAMED_ARGUMENTS = {"force": "force_id", "quarter": "period", "measure": "measure_id"}
+"""Old argument name -> new; the old one still works, with a DeprecationWarning, until the next release."""
+RENAMED_COLUMNS = {"quarter": "period", "quarter_label": "period_label", "name": "force_name", "id": "measure_id"}
+"""Old column name -> new; ``frame[old]`` still works, with a DeprecationWarning, until the next release."""
+
+
+def _deprecated(message: str, stacklevel: int = 3) -> None:
+    warnings.warn(f"{message} (deprecated; the old form goes in the next release)", DeprecationWarning, stacklevel)
+
+
+class AccessFrame(pd.DataFrame):
+    """A DataFrame that still answers ``frame[old_name]`` (:data:`RENAMED_COLUMNS`) for one release, with a warning."""
+
+    @property
+    def _constructor(self):
+        return AccessFrame
+
+    def __getitem__(self, key):
+        if isinstance(key, str) and key in RENAMED_COLUMNS and key not in self.columns:
+            _deprecated(f"column {key!r} is now {RENAMED_COLUMNS[key]!r}")
+            key = RENAMED_COLUMNS[key]
+        elif isinstance(key, list) and any(isinstance(k, str) and k in RENAMED_COLUMNS for k in key):
+            old = [k for k in key if isinstance(k, str) and k in RENAMED_COLUMNS and k not in self.columns]
+            if old:
+                _deprecated(", ".join(f"column {k!r} is now {RENAMED_COLUMNS[k]!r}" for k in old))
+                key = [RENAMED_COLUMNS[k] if k in old else k for k in key]
+        return super().__getitem__(key)
+
+
+def _schema(name: str, **columns: tuple) -> pa.DataFrameSchema:
+    """A strict, ordered schema: each column ``name=(dtype, nullable)``."""
+    return pa.DataFrameSchema(
+        {c: pa.Column(dtype, nullable=nullable) for c, (dtype, nullable) in columns.items()},
+        strict=True,
+        ordered=True,
+        name=name,
+    )
+
+
+TEXT, TEXT_OR_BLANK = (str, False), (str, True)
+DATE_OR_MISSING = (pa.DateTime, True)
+COUNT, COUNT_OR_MISSING = ("int64", False), ("Int64", True)
+FLAG, NUMBER_OR_MISSING = (bool, False), (float, True)
+
+FORCE_SCHEMA = _schema("forces", force_id=TEXT, pfa_code=TEXT, force_name=TEXT, region=TEXT, country=TEXT)
+MEASURE_SCHEMA = _schema(
+    "measure_registry",
+    measure_id=TEXT,
+    key_measure=TEXT,
+    title=TEXT,
+    definition=TEXT,
+    numerator=TEXT_OR_BLANK,
+    denominator=TEXT_OR_BLANK,
+    unit=TEXT,
+    direction=TEXT,
+    period_type=TEXT,
+    source=TEXT,
+    official_source=TEXT_OR_BLANK,
+    registry=TEXT,
+)
+TRACKER_SCHEMA = _schema(
+    "tracker_rows",
+    framework=TEXT,
+    force_id=TEXT,
+    force_name=TEXT,
+    period=TEXT,
+    period_label=TEXT,
+    as_of=DATE_OR_MISSING,
+    recommendation_id=TEXT,
+    item_id=TEXT,
+    status=TEXT,
+    status_basis=TEXT,
+    owner=TEXT_OR_BLANK,
+    evidence=TEXT_OR_BLANK,
+    actions=TEXT_OR_BLANK,
+    linked_workstreams=TEXT_OR_BLANK,
+    marking=TEXT,
+    source=TEXT,
+    item_order=COUNT,
+)
+STATUS_SCHEMA = _schema(
+    "statuses",
+    force_id=TEXT,
+    force_name=TEXT,
+    period=TEXT,
+    period_label=TEXT,
+    recommendation_id=TEXT,
+    section=TEXT,
+    title=TEXT,
+    status=TEXT,
+    applicable=FLAG,
+    rows=COUNT,
+    in_tracker=FLAG,
+    has_evidence=FLAG,
+    has_actions=FLAG,
+    owner=TEXT_OR_BLANK,
+)
+OBSERVATION_SCHEMA = _schema(
+    "observations",
+    measure_id=TEXT,
+    title=TEXT,
+    key_measure=TEXT,
+    unit=TEXT,
+    direction=TEXT,
+    force_id=TEXT,
+    force_name=TEXT,
+    period=TEXT,
+    period_type=TEXT,
+    period_label=TEXT,
+    period_end=DATE_OR_MISSING,
+    known_at=DATE_OR_MISSING,
+    value=NUMBER_OR_MISSING,
+    numerator=COUNT_OR_MISSING,
+    denominator=COUNT_OR_MISSING,
+    lower=NUMBER_OR_MISSING,
+    upper=NUMBER_OR_MISSING,
+    source=TEXT_OR_BLANK,
+    note=TEXT_OR_BLANK,
+    marking=TEXT,
+)
+CHARGE_RATE_SCHEMA = _schema(
+    "charge_rates",
+    force_id=TEXT,
+    force_name=TEXT,
+    period=TEXT,
+    period_label=TEXT,
+    basis=TEXT,
+    charges=COUNT_OR_MISSING,
+    assigned=COUNT_OR_MISSING,
+    rate_pct=NUMBER_OR_MISSING,
+    lower_pct=NUMBER_OR_MISSING,
+    upper_pct=NUMBER_OR_MISSING,
+    note=TEXT_OR_BLANK,
+)
+NATIONAL_SCHEMA = _schema(
+    "national_table",
+    force_id=TEXT,
+    force_name=TEXT,
+    period=TEXT,
+    basis=TEXT,
+    charges=COUNT_OR_MISSING,
+    assigned=COUNT_OR_MISSING,
+    rate_pct=NUMBER_OR_MISSING,
+    lower_pct=NUMBER_OR_MISSING,
+    upper_pct=NUMBER_OR_MISSING,
+    funnel=TEXT_OR_BLANK,
+    funnel_unadjusted=TEXT_OR_BLANK,
+    national_rate_pct=(float, False),
+    national_charges=COUNT_OR_MISSING,
+    national_assigned=COUNT_OR_MISSING,
+    phi=(float, False),
+    note=TEXT_OR_BLANK,
+)
+SPC_SCHEMA = _schema(
+    "process_behaviour",
+    force_id=TEXT,
+    period=TEXT,
+    key_measure=TEXT,
+    title=TEXT,
+    variation=TEXT,
+    assurance=TEXT_OR_BLANK,
+    variation_text=TEXT_OR_BLANK,
+    assurance_text=TEXT_OR_BLANK,
+    comparator_label=TEXT_OR_BLANK,
+)
+TRACKER_COLUMNS = list(TRACKER_SCHEMA.columns)
+OBSERVATION_COLUMNS = list(OBSERVATION_SCHEMA.columns)
+CHARGE_RATE_COLUMNS = list(CHARGE_RATE_SCHEMA.columns)
+SPC_COLUMNS = list(SPC_SCHEMA.columns)
+
+
+def dtype_name(column: pa.Column) -> str:
+    """The dtype as pandas names it (pandera calls pandas 3's ``str`` dtype ``string[python]``, and any
+    datetime resolution ``datetime64[ns]``)."""
+    name = str(column.dtype)
+    if name.startswith("string"):
+        return "str"
+    return "datetime64 (pandas Timestamps)" if name.startswith("datetime64") else name
+
+
+def _columns_doc(schema: pa.DataFrameSchema) -> str:
+    lines = [
+        f"    * ``{c}``: {dtype_name(col)}{' (may be missing)' if col.nullable else ''}"
+        for c, col in schema.columns.items()
+    ]
+    return (
+        "\n\n    Returns a DataFrame with these columns, in this order (checked by a pandera schema):\n\n"
+        + "\n".join(lines)
+        + "\n"
+    )
+
+
+def _returns(schema: pa.DataFrameSchema, old_order: tuple[str, ...] = ()):
+    """Validate the result against ``schema`` (and list its columns in the docstring); accept the old
+    argument names and, for the old positional order ``old_order``, options passed by position."""
+
+    def wrap(func):
+        params = inspect.signature(func).parameters.values()
+        positional = sum(p.kind is p.POSITIONAL_OR_KEYWORD for p in params)
+
+        @functools.wraps(func)
+        def inner(*args, **kwargs):
+            for old, new in RENAMED_ARGUMENTS.items():
+                if old in kwargs:
+                    if new in kwargs:
+                        raise TypeError(f"{func.__name__}() got both {old}= and {new}=")
+                    _deprecated(f"{func.__name__}({old}=...) is now {func.__name__}({new}=...)")
+                    kwargs[new] = kwargs.pop(old)
+            if len(args) > positional and len(args) <= len(old_order):
+                extra = [RENAMED_ARGUMENTS.get(n, n) for n in old_order[positional : len(args)]]
+                _deprecated(f"{func.__name__}(): pass {', '.join(extra)} by keyword")
+                for name, value in zip(extra, args[positional:]):
+                    if name in kwargs:
+                        raise TypeError(f"{func.__name__}() got {name} both by position and by keyword")
+                    kwargs[name] = value
+                args = args[:positional]
+            return AccessFrame(schema.validate(func(*args, **kwargs)))
+
+        inner.__doc__ = (func.__doc__ or "").rstrip() + _columns_doc(schema)
+        inner.schema = schema
+        return inner
+
+    return wrap
+
+
+def _empty(schema: pa.DataFrameSchema) -> pd.DataFrame:
+    """No rows, but the schema's columns and dtypes (so an empty answer still validates and concatenates)."""
+    return pd.DataFrame({c: pd.Series(dtype=col.dtype.type) for c, col in schema.columns.items()})
+
+
+def _counts(frame: pd.DataFrame, columns, what: str) -> pd.DataFrame:
+    """Counts as nullable integers; a fractional count is a data error, named with its row."""
+    frame = frame.copy()
+    for column in columns:
+        values = pd.to_numeric(frame[column])
+        fractional = values.notna() & (values % 1 != 0)
+        if fractional.any():
+            row = frame[fractional].iloc[0]
+            where = ", ".join(f"{k}={row[k]}" for k in ("measure_id", "force_id", "period") if k in frame.columns)
+            raise ValueError(f"{what}: {column} is a count but is {values[fractional].iloc[0]} ({where})")
+        frame[column] = values.astype("Int64")
+    return frame
 
 
 def _check_audience(audience: str) -> None:
@@ -127,27 +323,37 @@ def _force_names(data_dir) -> dict[str, str]:
     return {f.id: f.name for f in all_forces(data_dir)} | {measures.NATIONAL_ID: measures.NATIONAL_NAME}
 
 
-def _force_id(force, data_dir) -> str | None:
-    if force is None:
+def _resolve_force(force_id, data_dir) -> str | None:
+    if force_id is None:
         return None
-    if str(force).strip().lower() in (measures.NATIONAL_ID, measures.NATIONAL_NAME.lower()):
+    if str(force_id).strip().lower() in (measures.NATIONAL_ID, measures.NATIONAL_NAME.lower()):
         return measures.NATIONAL_ID
-    return get_force(force, data_dir).id
+    return get_force(force_id, data_dir).id
 
 
-def forces(data_dir=None) -> pd.DataFrame:
-    """The 43 territorial forces: force_id (slug), pfa_code (ONS), name, region, country."""
-    return pd.DataFrame([f.__dict__ for f in all_forces(data_dir)]).rename(columns={"id": "force_id"})
+def _quarter_index(period: str) -> int:
+    return parse_quarter(period).index
 
 
-def measure_registry(data_dir=None) -> pd.DataFrame:
-    """Every measure the reports know: id, key_measure, title, definition, unit, direction, source..."""
-    return pd.DataFrame([m.__dict__ for m in measures.load_registry(data_dir).values()])
+@_returns(FORCE_SCHEMA, old_order=("data_dir",))
+def forces(*, data_dir=None) -> pd.DataFrame:
+    """The 43 territorial forces: slug, ONS code, name, region, country."""
+    frame = pd.DataFrame([f.__dict__ for f in all_forces(data_dir)])
+    return frame.rename(columns={"id": "force_id", "name": "force_name"})[list(FORCE_SCHEMA.columns)]
 
 
+@_returns(MEASURE_SCHEMA, old_order=("data_dir",))
+def measure_registry(*, data_dir=None) -> pd.DataFrame:
+    """Every measure the reports know: id, key measure, title, definition, unit, better direction, source..."""
+    frame = pd.DataFrame([m.__dict__ for m in measures.load_registry(data_dir).values()])
+    return frame.rename(columns={"id": "measure_id"})[list(MEASURE_SCHEMA.columns)]
+
+
+@_returns(TRACKER_SCHEMA, old_order=("force", "quarter", "audience", "framework", "data_dir", "up_to"))
 def tracker_rows(
-    force=None,
-    quarter=None,
+    force_id=None,
+    period=None,
+    *,
     audience: str = "internal",
     framework: str = config.DEFAULT_FRAMEWORK,
     data_dir=None,
@@ -155,38 +361,42 @@ def tracker_rows(
 ) -> pd.DataFrame:
     """Tracker rows as the forces wrote them, one row per recommendation or sub-part per snapshot.
 
-    ``quarter`` picks one snapshot; leave it out for all snapshots (``up_to`` to stop at a quarter).
-    ``recommendation_id`` is the top-level recommendation, ``item_id`` the row's own id (a sub-part
-    such as ``"4(ii)"`` or the recommendation itself). Columns: :data:`TRACKER_COLUMNS`.
+    ``period`` picks one snapshot's quarter; leave it out for all snapshots (``up_to`` to stop at a
+    quarter). ``recommendation_id`` is the top-level recommendation, ``item_id`` the row's own id (a
+    sub-part such as ``"4(ii)"`` or the recommendation itself); ``as_of`` the date the snapshot
+    describes.
     """
     _check_audience(audience)
     fw = load_framework(framework, data_dir)
     path = config.processed_dir(data_dir) / "trackers" / f"{fw.id}.csv"
     if not path.exists():
         raise MissingProcessedData(f"{path} is missing: run `casey build` first to build data/processed from data/raw")
-    table = pd.read_csv(path, dtype=str, keep_default_na=False)
-    force_id = _force_id(force, data_dir)
-    if force_id:
-        table = table[table["force_id"] == force_id]
-    if quarter is not None:
-        table = table[table["quarter"] == parse_quarter(quarter).id]
+    table = pd.read_csv(path, dtype=str, keep_default_na=False).rename(columns={"quarter": "period"})
+    force = _resolve_force(force_id, data_dir)
+    if force:
+        table = table[table["force_id"] == force]
+    if period is not None:
+        table = table[table["period"] == parse_quarter(period).id]
     if up_to is not None:
-        last = parse_quarter(up_to).index
-        table = table[table["quarter"].map(lambda q: parse_quarter(q).index) <= last]
+        table = table[table["period"].map(_quarter_index) <= parse_quarter(up_to).index]
     table = _visible(table, audience)
     table = table.rename(columns={"recommendation_id": "item_id"})
     table["recommendation_id"] = table["item_id"].map(fw.recommendation_of)
     table["force_name"] = table["force_id"].map(_force_names(data_dir))
-    table["quarter_label"] = table["quarter"].map(lambda q: parse_quarter(q).label)
-    table["item_order"] = pd.to_numeric(table["item_order"])
-    order = table["quarter"].map(lambda q: parse_quarter(q).index)
-    table = table.assign(_q=order).sort_values(["force_id", "_q", "item_order"], kind="stable")
+    table["period_label"] = table["period"].map(lambda q: parse_quarter(q).label)
+    table["as_of"] = pd.to_datetime(table["as_of"].replace("", None), format="ISO8601")
+    table["item_order"] = pd.to_numeric(table["item_order"]).astype("int64")
+    table = table.assign(_q=table["period"].map(_quarter_index)).sort_values(
+        ["force_id", "_q", "item_order"], kind="stable"
+    )
     return table[TRACKER_COLUMNS].reset_index(drop=True)
 
 
+@_returns(STATUS_SCHEMA, old_order=("force", "quarter", "audience", "framework", "data_dir", "up_to"))
 def statuses(
-    force=None,
-    quarter=None,
+    force_id=None,
+    period=None,
+    *,
     audience: str = "internal",
     framework: str = config.DEFAULT_FRAMEWORK,
     data_dir=None,
@@ -194,64 +404,62 @@ def statuses(
 ) -> pd.DataFrame:
     """One row per recommendation per snapshot, rolled up from its parts as the reports do.
 
-    Columns: force_id, force_name, quarter, quarter_label, recommendation_id, section, title, status,
-    applicable, rows, in_tracker, has_evidence, has_actions, owner. For the public, the roll-up uses
-    only the rows the public may see.
+    For the public, the roll-up uses only the rows the public may see. ``rows`` counts the tracker
+    rows behind the recommendation; ``section`` is the framework's neutral section name.
     """
-    rows = tracker_rows(force, quarter, audience, framework, data_dir, up_to)
+    rows = tracker_rows(force_id, period, audience=audience, framework=framework, data_dir=data_dir, up_to=up_to)
     fw = load_framework(framework, data_dir)
     frames = []
-    for (force_id, snapshot), group in rows.groupby(["force_id", "quarter"], sort=False):
+    for (force, snapshot), group in rows.groupby(["force_id", "period"], sort=False):
         table = progress.recommendation_status(fw, group.assign(recommendation_id=group["item_id"]))
         frames.append(
             table.assign(
-                force_id=force_id,
+                force_id=force,
                 force_name=group["force_name"].iloc[0],
-                quarter=snapshot,
-                quarter_label=group["quarter_label"].iloc[0],
+                period=snapshot,
+                period_label=group["period_label"].iloc[0],
             )
         )
-    columns = [
-        "force_id",
-        "force_name",
-        "quarter",
-        "quarter_label",
-        "recommendation_id",
-        "section",
-        "title",
-        "status",
-        "applicable",
-        "rows",
-        "in_tracker",
-        "has_evidence",
-        "has_actions",
-        "owner",
-    ]
+    columns = list(STATUS_SCHEMA.columns)
     if not frames:
-        return pd.DataFrame(columns=columns)
-    return pd.concat(frames, ignore_index=True)[columns]
+        return _empty(STATUS_SCHEMA)
+    frame = pd.concat(frames, ignore_index=True)[columns]
+    return frame.astype(
+        {"rows": "int64", "applicable": bool, "in_tracker": bool, "has_evidence": bool, "has_actions": bool}
+    )
 
 
-def observations(measure=None, force=None, audience: str = "internal", data_dir=None, up_to=None) -> pd.DataFrame:
-    """Measure observations: any measure (a measure id, or a key measure such as ``"charge-rate"``
-    for all of its measures), any force (``"england-and-wales"`` for the national figure).
+def _measure_ids(measure_id, registry, obs) -> set[str]:
+    keys = {m.id for m in registry.values() if m.key_measure == measure_id} or {measure_id}
+    if keys - set(registry) - set(obs["measure_id"]):
+        raise KeyError(f"unknown measure {measure_id!r}; see access.measure_registry() for the ids")
+    return keys
+
+
+@_returns(OBSERVATION_SCHEMA, old_order=("measure", "force", "audience", "data_dir", "up_to"))
+def observations(
+    force_id=None, measure_id=None, *, audience: str = "internal", data_dir=None, up_to=None
+) -> pd.DataFrame:
+    """Measure observations: any force (``"england-and-wales"`` for the national figure), any measure (a
+    measure id, or a key measure such as ``"charge-rate"`` for all of its measures).
 
     ``value``, ``lower`` and ``upper`` are in the unit named in ``unit`` (``percent`` is 0-100);
     ``lower``/``upper`` are a 95% Wilson interval where the value is a percentage of counts, else
-    empty. ``period_end`` is the last day the period covers. ``marking`` is the protective marking
-    (published statistics are OFFICIAL). Columns: :data:`OBSERVATION_COLUMNS`.
+    missing. ``period_end`` is the last day the period covers, ``known_at`` the day the figure was
+    published (or the documented rule's date where none is recorded). ``marking`` is the protective
+    marking (published statistics are OFFICIAL).
     """
     obs = measures.observations(data_dir)
     registry = measures.load_registry(data_dir)
-    if measure is not None:
-        keys = {m.id for m in registry.values() if m.key_measure == measure} or {measure}
-        unknown = keys - set(registry) - set(obs["measure_id"])
-        if unknown:
-            raise KeyError(f"unknown measure {measure!r}; see access.measure_registry() for the ids")
-        obs = obs[obs["measure_id"].isin(keys)]
-    force_id = _force_id(force, data_dir)
-    if force_id:
-        obs = obs[obs["force_id"] == force_id]
+    if force_id is not None and _names_a_measure(force_id, registry):
+        # the old order was observations(measure, force): keep it working for one release
+        _deprecated("observations(measure, force) is now observations(force_id, measure_id)", stacklevel=4)
+        force_id, measure_id = measure_id, force_id
+    if measure_id is not None:
+        obs = obs[obs["measure_id"].isin(_measure_ids(measure_id, registry, obs))]
+    force = _resolve_force(force_id, data_dir)
+    if force:
+        obs = obs[obs["force_id"] == force]
     obs = obs.copy()
     if "marking" not in obs.columns:
         obs["marking"] = "OFFICIAL"
@@ -263,13 +471,10 @@ def observations(measure=None, force=None, audience: str = "internal", data_dir=
     obs["period_end"] = pd.to_datetime(
         [measures.period_end(p, t) for p, t in zip(obs["period"], obs["period_type"])], errors="coerce"
     )
+    obs["known_at"] = pd.to_datetime(obs["known_at"].replace("", None), format="ISO8601")
     if up_to is not None:
         obs = obs[obs["period_end"] <= pd.Timestamp(parse_quarter(up_to).end)]
-    counted = (obs["unit"] == "percent") & obs["numerator"].notna() & (obs["denominator"] > 0)
-    obs["lower"], obs["upper"] = np.nan, np.nan
-    if counted.any():
-        _, lower, upper = stats.wilson_interval(obs.loc[counted, "numerator"], obs.loc[counted, "denominator"])
-        obs.loc[counted, "lower"], obs.loc[counted, "upper"] = 100 * np.asarray(lower), 100 * np.asarray(upper)
+    obs = _with_intervals(_counts(obs, ("numerator", "denominator"), "observations"))
     obs = _visible(obs, audience)
     return (
         obs[OBSERVATION_COLUMNS]
@@ -278,15 +483,31 @@ def observations(measure=None, force=None, audience: str = "internal", data_dir=
     )
 
 
+def _names_a_measure(value, registry) -> bool:
+    return str(value) in registry or any(m.key_measure == value for m in registry.values())
+
+
+def _with_intervals(obs: pd.DataFrame) -> pd.DataFrame:
+    """95% Wilson intervals, in percent, where the value is a percentage of counts."""
+    counted = (obs["unit"] == "percent") & obs["numerator"].notna() & (obs["denominator"].fillna(0) > 0)
+    obs["lower"], obs["upper"] = np.nan, np.nan
+    if counted.any():
+        num, den = (obs.loc[counted, c].astype("int64").to_numpy() for c in ("numerator", "denominator"))
+        _, lower, upper = stats.wilson_interval(num, den)
+        obs.loc[counted, "lower"], obs.loc[counted, "upper"] = 100 * np.asarray(lower), 100 * np.asarray(upper)
+    return obs
+
+
+@_returns(CHARGE_RATE_SCHEMA, old_order=("force", "basis", "data_dir", "national", "up_to"))
 def charge_rates(
-    force=None, basis: str | None = "closed", data_dir=None, national: bool = True, up_to=None
+    force_id=None, *, basis: str | None = "closed", national: bool = True, data_dir=None, up_to=None
 ) -> pd.DataFrame:
     """Quarterly charge rate per force (Home Office outcomes), with its 95% Wilson interval, in percent.
 
     ``basis`` is ``"closed"`` (outcomes assigned in the quarter) or ``"recorded"`` (crimes recorded
     in the quarter; recent quarters incomplete), ``None`` for both. ``national=True`` adds the
     England and Wales rows (``force_id == "england-and-wales"``). Quarters with no usable data are
-    kept with empty counts and a ``note`` saying why. Columns: :data:`CHARGE_RATE_COLUMNS`.
+    kept with missing counts and a ``note`` saying why.
     """
     if basis not in (None, "closed", "recorded"):
         raise ValueError(f"basis must be 'closed', 'recorded' or None, got {basis!r}")
@@ -294,14 +515,13 @@ def charge_rates(
     if national:
         frames.append(measures.national_series(data_dir))
     series = pd.concat(frames, ignore_index=True)
-    force_id = _force_id(force, data_dir)
-    if force_id:
-        series = series[series["force_id"].isin({force_id, measures.NATIONAL_ID} if national else {force_id})]
+    force = _resolve_force(force_id, data_dir)
+    if force:
+        series = series[series["force_id"].isin({force, measures.NATIONAL_ID} if national else {force})]
     if basis:
         series = series[series["basis"] == basis]
     if up_to is not None:
-        last = parse_quarter(up_to).index
-        series = series[series["period"].map(lambda p: parse_quarter(p).index) <= last]
+        series = series[series["period"].map(_quarter_index) <= parse_quarter(up_to).index]
     series = series.assign(
         force_name=series["force_id"].map(_force_names(data_dir)),
         period_label=series["period"].map(lambda p: parse_quarter(p).label),
@@ -309,42 +529,48 @@ def charge_rates(
         lower_pct=100 * series["lower"],
         upper_pct=100 * series["upper"],
     )
+    series = _counts(series, ("charges", "assigned"), "charge_rates")
     return series[CHARGE_RATE_COLUMNS].sort_values(["force_id", "basis", "period"]).reset_index(drop=True)
 
 
-def national_table(quarter, basis: str = "closed", data_dir=None) -> pd.DataFrame:
+@_returns(NATIONAL_SCHEMA, old_order=("quarter", "basis", "data_dir"))
+def national_table(period, *, basis: str = "closed", data_dir=None) -> pd.DataFrame:
     """Every force's charge rate for one quarter, with intervals and funnel-plot class, in percent.
 
     Rows are in force-name order, not ranked (this is not a league table). ``funnel`` uses limits
-    widened for over-dispersion (``phi``); ``funnel_unadjusted`` plain binomial limits.
+    widened for over-dispersion (``phi``); ``funnel_unadjusted`` plain binomial limits. Raises
+    ``KeyError`` when no charge rates are published for the quarter.
     """
-    return measure_sections.national_measure_table(quarter, data_dir, basis)
+    table = measure_sections.national_measure_table(period, data_dir, basis)
+    return _counts(table, ("charges", "assigned", "national_charges", "national_assigned"), "national_table")
 
 
-def process_behaviour(force, quarter, data_dir=None) -> pd.DataFrame:
+@_returns(SPC_SCHEMA, old_order=("force", "quarter", "data_dir"))
+def process_behaviour(force_id, period, *, data_dir=None) -> pd.DataFrame:
     """Process-behaviour (SPC) results per key measure for one force and quarter, as the report shows them.
 
-    Columns: :data:`SPC_COLUMNS` (``variation`` is common_cause or special_cause_improving/concerning/
-    neutral; ``assurance`` consistently_passes/consistently_fails/hit_and_miss or empty). Needs
-    ``analysis.compute.spc``; raises ``NotImplementedError`` saying so where this version lacks it.
+    ``variation`` is common_cause or special_cause_improving/concerning/neutral; ``assurance``
+    consistently_passes/consistently_fails/hit_and_miss or missing. Needs ``analysis.compute.spc``;
+    raises ``NotImplementedError`` saying so where this version lacks it.
     """
     if importlib.util.find_spec("analysis.compute.spc") is None:
         raise NotImplementedError(
             "process-behaviour results need analysis.compute.spc, which this version of the package does not have yet"
         )
-    force_id, q = get_force(force, data_dir).id, parse_quarter(quarter)
+    force, q = get_force(force_id, data_dir).id, parse_quarter(period)
     rows = []
-    for section in measure_sections.measure_sections(force_id, q.id, data_dir):
+    for section in measure_sections.measure_sections(force, q.id, data_dir):
         spc = getattr(section, "spc", None)
         if spc is None:
             continue
         rows.append(
             {
-                "force_id": force_id,
-                "quarter": q.id,
+                "force_id": force,
+                "period": q.id,
                 "key_measure": section.key_measure,
                 "title": section.title,
                 **{c: getattr(spc, c, None) for c in SPC_COLUMNS[4:]},
             }
         )
-    return pd.DataFrame(rows, columns=SPC_COLUMNS)
+    frame = pd.DataFrame(rows, columns=SPC_COLUMNS)
+    return frame.astype(dict.fromkeys(SPC_COLUMNS, "str")) if rows else _empty(SPC_SCHEMA)

@@ -743,9 +743,10 @@ def recommendations(report: Report, ledger: ClaimLedger | None = None) -> str:
         claimed(
             "tr",
             f"rec.{rec.id}.listing",
-            f'<th scope="row">{esc(rec.id)}</th> <td>{esc(rec.title)}</td> '
-            f"<td>{esc(fw.section_title(rec.section_id))}</td> "
-            f"<td>{'Yes' if rec.applies_beyond_met else 'Met, London or Government only'}</td>",
+            f'<th scope="row" data-label="{esc(fw.item_label)}">{esc(rec.id)}</th> <td data-label="Title">{esc(rec.title)}</td> '
+            # the framework's neutral name unless the report is for the force the review was written for
+            f'<td data-label="Section">{esc(fw.section_label(rec.section_id, report.force.id))}</td> '
+            f'<td data-label="Applies to forces">{"Yes" if rec.applies_beyond_met else "Met, London or Government only"}</td>',
             ledger,
             f' id="{anchor(rec.id)}"',
             value=rec.applies_beyond_met,
