@@ -53,7 +53,9 @@ def test_a_later_quarter_uses_each_forces_latest_snapshot(data):
     assert o.submitted == 0
     assert o.status.iloc[0]["snapshot"] == "2024-25-Q1"
     assert o.measure_quarter.id == "2025-26-Q4"
-    assert "had not been published by the end of the quarter" in " ".join(c.sentence for c in national.measure_quarter_claims(o))
+    assert "had not been published by the end of the quarter" in " ".join(
+        c.sentence for c in national.measure_quarter_claims(o)
+    )
     before = overview_model.load_overview("2023-24-Q1", "internal", data_dir=data)
     assert before.status.iloc[0]["snapshot"] == "2023-24-Q1" and before.status.iloc[0]["evidenced"] == 1
 
