@@ -7,18 +7,22 @@ data and reports trees, as on a host that has none of them.
 """
 
 import json
+import logging
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
 import pytest
 from logline import levels, messages
 
+from analysis.core.settings import DASK_CONNECT_TIMEOUT_SECONDS
 from analysis.run.batch import BatchOptions, SchedulerUnreachable, WorkerMismatch, read_manifest, run_batch
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -72,15 +76,17 @@ class Cluster:
         self.homes.append(home)
         return home
 
-    def add_worker(self, preload: Path | None = None) -> subprocess.Popen:
+    def add_worker(self, preload: Path | None = None, nanny: bool = True, env: dict | None = None) -> subprocess.Popen:
+        """A ``dask worker``; ``nanny=False``: no nanny process restarts it when it is killed (a host gone)."""
         home = self._home()
         cmd = [str(BIN / "dask"), "worker", self.address, "--nthreads", "1", "--no-dashboard", "--nworkers", "1"]
         cmd += ["--preload", str(preload)] if preload else []
+        cmd += [] if nanny else ["--no-nanny"]
         if self.hide is not None:  # as on a host without these folders: empty tmpfs over each
             mounts = " && ".join(f"mount -t tmpfs none '{p}'" for p in self.hide if p.is_dir())
             cmd = ["unshare", "-m", "--propagation", "private", "sh", "-c", f'{mounts} && exec "$@"', "sh", *cmd]
         proc = subprocess.Popen(
-            cmd, cwd=home, env=_clean_env(home), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+            cmd, cwd=home, env={**_clean_env(home), **(env or {})}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
         )
         self.procs.append(proc)
         return proc
@@ -210,3 +216,191 @@ def test_casey_dask_scheduler_at_a_closed_port_is_the_same_one_line_as_the_flag(
     assert messages(by_env.stderr)[0].startswith(f"casey: no Dask scheduler answers at '{closed}'")
     assert "$CASEY_DASK_SCHEDULER" in by_env.stderr
     assert not (tmp_path / "out" / Q).exists()
+
+
+# --------------------------------------------------------------------------- a worker lost, a report too slow
+MARK_STARTED = '''
+import os
+from pathlib import Path
+
+from distributed import WorkerPlugin
+
+
+class MarkStarted(WorkerPlugin):
+    """Touch <markers>/<pid>.started when this worker starts rendering a report (not the bundle task)."""
+
+    def transition(self, key, start, finish, **kwargs):
+        if finish == "executing" and str(key).startswith("casey-") and "-bundle-" not in str(key):
+            (Path(os.environ["CASEY_TEST_MARKERS"]) / f"{os.getpid()}.started").touch()
+
+
+async def dask_setup(worker):
+    await worker.plugin_add(MarkStarted(), name="casey-test-mark-started")
+'''
+RUN_LIMIT_SECONDS = 150  # a run that has not ended by then hangs: the test fails instead of blocking CI
+
+
+def _run_in_thread(options: BatchOptions) -> threading.Thread:
+    """``run_batch`` in a daemon thread; its result (or exception) lands in ``thread.outcome``."""
+
+    def run() -> None:
+        try:
+            thread.outcome = run_batch(options)
+        except BaseException as exc:
+            thread.outcome = exc
+
+    thread = threading.Thread(target=run, name="casey-batch-under-test", daemon=True)
+    thread.outcome = None
+    thread.start()
+    return thread
+
+
+def _finished(thread: threading.Thread):
+    thread.join(RUN_LIMIT_SECONDS)
+    assert not thread.is_alive(), f"casey batch on Dask had not ended after {RUN_LIMIT_SECONDS}s (hangs)"
+    if isinstance(thread.outcome, BaseException):
+        raise thread.outcome
+    return thread.outcome
+
+
+def _kill_the_first_worker_to_start(markers: Path, workers: list[subprocess.Popen]) -> int:
+    """Wait for a worker to start a report, SIGKILL it (no nanny brings it back: a host gone); its pid."""
+    deadline = time.monotonic() + RUN_LIMIT_SECONDS
+    while not list(markers.glob("*.started")):
+        assert time.monotonic() < deadline, "no worker started a report"
+        time.sleep(0.05)
+    pid = int(sorted(markers.glob("*.started"))[0].name.split(".")[0])
+    assert pid in {w.pid for w in workers}  # --no-nanny: the worker is the process we started
+    os.kill(pid, signal.SIGKILL)
+    return pid
+
+
+def _summary(caplog) -> str:
+    return [r.getMessage() for r in caplog.records if r.name == "analysis.run.batch" and " in " in r.getMessage()][-1]
+
+
+def _stale_public_page(out: Path, force: str) -> bytes:
+    page = out / Q / "public" / f"{force}.html"
+    page.parent.mkdir(parents=True, exist_ok=True)
+    page.write_bytes(b"<html>last quarter's published page</html>")
+    return page.read_bytes()
+
+
+@pytest.mark.slow
+def test_a_worker_killed_mid_run_loses_no_report_and_withdraws_nothing(tmp_path, caplog):
+    from test_batch import _tree
+
+    caplog.set_level(logging.INFO, logger="analysis.run.batch")
+    data, out, markers = _tree(tmp_path, measures=False), tmp_path / "out", tmp_path / "markers"
+    markers.mkdir()
+    (tmp_path / "mark_started.py").write_text(MARK_STARTED)
+    forces = ["leicestershire", "cheshire", "kent"]
+    old = {force: _stale_public_page(out, force) for force in forces}
+    cluster = Cluster()
+    try:
+        env = {"CASEY_TEST_MARKERS": str(markers)}
+        workers = [cluster.add_worker(tmp_path / "mark_started.py", nanny=False, env=env) for _ in range(2)]
+        cluster.wait_for(2)
+        options = _options(data, out, executor="dask", scheduler=cluster.address)
+        options.forces = forces
+        run = _run_in_thread(options)
+        killed = _kill_the_first_worker_to_start(markers, workers)
+        result = _finished(run)
+    finally:
+        cluster.close()
+    assert result.exit_code == 0 and result.count("rendered") == 6, result.entries
+    reports = read_manifest(out, Q)["reports"]
+    assert sorted(reports) == sorted(f"{a}{f}.html" for f in forces for a in ("", "public/"))
+    assert {e["status"] for e in reports.values()} == {"rendered"}
+    assert killed not in {e["worker_pid"] for e in reports.values()}  # its report was rerun on the other worker
+    for force in forces:  # every public page is there, and it is this run's, not last quarter's
+        page = (out / Q / "public" / f"{force}.html").read_bytes()
+        assert page != old[force] and b"<html" in page and (out / Q / f"{force}.html").exists()
+    assert not list(out.rglob("*.failed.ipynb")) and not list(out.rglob("*.tmp"))
+    assert _summary(caplog).startswith("6 rendered, 0 unchanged, 0 failed in "), _summary(caplog)
+
+
+@pytest.mark.slow
+def test_the_last_worker_killed_ends_the_run_as_the_clusters_failure_keeping_every_page(tmp_path, caplog):
+    from test_batch import _tree
+
+    caplog.set_level(logging.INFO, logger="analysis.run.batch")
+    data, out, markers = _tree(tmp_path, measures=False), tmp_path / "out", tmp_path / "markers"
+    markers.mkdir()
+    (tmp_path / "mark_started.py").write_text(MARK_STARTED)
+    old = {force: _stale_public_page(out, force) for force in FORCES}
+    cluster = Cluster()
+    try:
+        env = {"CASEY_TEST_MARKERS": str(markers)}
+        workers = [cluster.add_worker(tmp_path / "mark_started.py", nanny=False, env=env)]
+        cluster.wait_for(1)
+        run = _run_in_thread(_options(data, out, executor="dask", scheduler=cluster.address))
+        _kill_the_first_worker_to_start(markers, workers)
+        started = time.monotonic()
+        result = _finished(run)
+        waited = time.monotonic() - started
+    finally:
+        cluster.close()
+    assert result.exit_code == 75 and result.count("infrastructure_failed") == 4, result.entries
+    assert waited < DASK_CONNECT_TIMEOUT_SECONDS + 15  # the no-worker stop, not the 900 s report limit
+    for entry in read_manifest(out, Q)["reports"].values():
+        assert entry["status"] == "infrastructure_failed"
+        assert "has had no workers for" in entry["error"] and cluster.address in entry["error"]
+    for force in FORCES:  # not withdrawn, not replaced
+        assert (out / Q / "public" / f"{force}.html").read_bytes() == old[force]
+    assert not list(out.rglob("*.failed.ipynb"))
+    assert _summary(caplog).startswith("0 rendered, 0 unchanged, 0 failed, 4 not rendered because the cluster failed")
+
+
+@pytest.mark.slow
+def test_a_report_over_the_time_limit_in_a_dask_worker_is_the_clusters_failure_and_keeps_its_pages(tmp_path):
+    """A Dask worker runs reports in a thread, where the engine's signal cannot stop them: the worker's own
+    limit does, the report is retried, then listed as not rendered for the cluster's reason, pages kept."""
+    from distributed import LocalCluster
+    from test_batch import _tree
+
+    data, out = _tree(tmp_path, measures=True), tmp_path / "out"
+    old = _stale_public_page(out, "leicestershire")
+    with LocalCluster(n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+        options = _options(data, out, executor="dask", scheduler=cluster.scheduler_address, timeout=0.2)
+        options.forces = ["leicestershire"]
+        result = _finished(_run_in_thread(options))
+    assert result.exit_code == 75 and result.count("infrastructure_failed") == 2, result.entries
+    assert not result.failed  # not the force's inputs
+    for entry in read_manifest(out, Q)["reports"].values():
+        assert entry["status"] == "infrastructure_failed"
+        assert re.search(r"the report took longer than 0\.2s on Dask worker pid \d+", entry["error"]), entry["error"]
+    assert (out / Q / "public/leicestershire.html").read_bytes() == old
+    assert not (out / Q / "leicestershire.html").exists() and not list(out.rglob("*.failed.ipynb"))
+
+
+def test_the_inprocess_engine_stops_a_slow_notebook_between_cells_off_the_main_thread(tmp_path):
+    """Where a Dask worker runs a report (not the main thread, so no SIGALRM) the time limit still holds."""
+    import nbformat
+    import papermill as pm
+
+    from analysis.run.engine import ENGINE_NAME
+
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("import time; time.sleep(0.3)")] * 4)
+    nbformat.write(notebook, tmp_path / "slow.ipynb")
+    outcome = {}
+
+    def run(limit) -> None:
+        try:
+            pm.execute_notebook(
+                str(tmp_path / "slow.ipynb"),
+                None,
+                engine_name=ENGINE_NAME,
+                kernel_name="python3",
+                progress_bar=False,
+                execution_timeout=limit,
+            )
+            outcome[limit] = "finished"
+        except TimeoutError as exc:
+            outcome[limit] = str(exc)
+
+    for limit in (0.5, 5):
+        thread = threading.Thread(target=run, args=(limit,))
+        thread.start()
+        thread.join(30)
+    assert outcome == {0.5: "the notebook took longer than 0.5s", 5: "finished"}

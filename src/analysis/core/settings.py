@@ -100,6 +100,9 @@ MAX_TASKS_PER_WORKER = 25
 DASK_CONNECT_TIMEOUT_SECONDS = 10.0
 # Times Dask runs a report again, on whichever worker is free, after an infrastructure failure.
 DASK_RETRIES = 2
+# Seconds a Dask worker may take to start its first report (imports, unpacking the inputs) beyond the time limit,
+# before a client that has seen no report finish stops the run.
+DASK_WORKER_START_SECONDS = 120.0
 
 # --------------------------------------------------------------------------- the first screen and charts
 # Questions for the board shown on a report's first screen: a panel can press on a handful, not on twenty.

@@ -51,6 +51,7 @@ from analysis.core.periods import Quarter, latest_complete_quarter, parse_quarte
 from analysis.core.settings import (
     DASK_CONNECT_TIMEOUT_SECONDS,
     DASK_RETRIES,
+    DASK_WORKER_START_SECONDS,
     MAX_TASKS_PER_WORKER,
     REPORT_TIMEOUT_SECONDS,
 )
@@ -689,6 +690,7 @@ def render_remote(spec: JobSpec, bundle, source_sha256: str, client_version: str
 
     Raises :class:`~analysis.run.remote.InfrastructureError` (so Dask retries it) for what is not the
     report's fault; a report's own failure is a result like any other, with its failed notebook."""
+    import importlib
     import shutil
     import tempfile
     from dataclasses import replace
@@ -703,9 +705,12 @@ def render_remote(spec: JobSpec, bundle, source_sha256: str, client_version: str
     work = Path(tempfile.mkdtemp(prefix="casey-render-"))
     try:
         local = replace(spec, data_dir=str(root / "data"), out_dir=str(work), notebooks_dir=str(root / "notebooks"))
-        result = run_job(local)
-        if result.get("timed_out"):
-            raise remote.InfrastructureError(f"{spec.label}: {result['error']}")
+        importlib.import_module("analysis.run._preload")  # imports: the worker's start, not the report's time
+        result = run_job(local)  # in this thread the engine stops a slow report between cells (no signal here)
+        if result.get("timed_out"):  # too slow on this worker: retried, then reported as the cluster's failure
+            raise remote.InfrastructureError(
+                f"{spec.label}: the report took longer than {spec.timeout:g}s on Dask worker pid {os.getpid()}"
+            )
         mapping = {
             str(root / "data"): spec.data_dir,
             str(work): spec.out_dir,
@@ -745,6 +750,18 @@ def _connect(scheduler: str | None, workers: int):
 _DASK_POLL_SECONDS = 1.0  # how often the client looks whether the cluster still has a worker
 
 
+def _carry(bundle):
+    """A Dask task that hands on the input bundle: every report depends on it, and the scheduler can rerun it."""
+    return bundle
+
+
+def _stall_limit(timeout: float | None) -> float | None:
+    """Seconds the client waits with no report finished before it stops the run: each report is stopped by its
+    worker after ``timeout`` and tried ``DASK_RETRIES + 1`` times, so something finishes within that unless a
+    worker is stuck where its own limit cannot reach (one cell that never ends), allowing a cold worker its start."""
+    return timeout * (DASK_RETRIES + 1) + DASK_WORKER_START_SECONDS if timeout else None
+
+
 def _no_workers_left(client, seen: set) -> str:
     """The one line for a cluster whose every worker is gone: the scheduler and the workers it had."""
     lost = ", ".join(sorted(seen)) or "none ever joined"
@@ -759,10 +776,12 @@ def _dask_results(specs: list[JobSpec], workers: int, scheduler: str | None, dat
 
     Connecting, checking the workers' code and shipping the inputs happen at the first ``next()``, before
     any report is submitted. A task that raises (worker lost, inputs not unpackable, other code) is
-    retried by Dask, and a lost worker's tasks are rerun by the scheduler on the others; if it still fails,
-    no report finishes for ``timeout`` seconds, or the scheduler has had no worker for
+    retried by Dask, and a lost worker's tasks are rerun by the scheduler on the others; a report still running
+    after ``timeout`` seconds is stopped by its worker at its next cell and retried. If it still fails, no report
+    finishes for :func:`_stall_limit` seconds, or the scheduler has had no worker for
     ``DASK_CONNECT_TIMEOUT_SECONDS``, its result says :data:`INFRASTRUCTURE`, which never touches its pages."""
     from distributed import wait
+    from distributed.client import FuturesCancelledError
 
     from analysis.run import remote
 
@@ -770,7 +789,10 @@ def _dask_results(specs: list[JobSpec], workers: int, scheduler: str | None, dat
     try:
         mine = worker_identity()
         check_workers(client, mine)
-        shipped = client.scatter(remote.make_bundle(data_dir), broadcast=True)
+        # a task, not scattered data: scattered data lost with the last worker that held it cancels every
+        # report waiting on it, whereas the scheduler keeps a task's spec and reruns it on a worker left
+        bundle = remote.make_bundle(data_dir)
+        shipped = client.submit(_carry, bundle, pure=False, key=f"casey-bundle-{bundle.sha256[:16]}-{time.time_ns()}")
         futures = {
             client.submit(
                 render_remote,
@@ -786,17 +808,21 @@ def _dask_results(specs: list[JobSpec], workers: int, scheduler: str | None, dat
         }
         pending, last_done, workerless_since = set(futures), time.monotonic(), None
         seen = set(client.scheduler_info().get("workers", {}))
+        stall = _stall_limit(timeout)
         while pending:
             try:
                 done, pending = wait(pending, timeout=_DASK_POLL_SECONDS, return_when="FIRST_COMPLETED")
             except TimeoutError:
                 done = set()
+            except FuturesCancelledError:  # the scheduler forgot some (a lost input): each is a result
+                done = {f for f in pending if f.status in ("cancelled", "error", "finished")}
+                pending -= done
             now = time.monotonic()
             stopped = None
             if done:
                 last_done = now
-            elif timeout and now - last_done > timeout:
-                stopped = f"no report finished within {timeout:g}s on the cluster"
+            elif stall and now - last_done > stall:
+                stopped = f"no report finished within {stall:g}s on the cluster"
             else:
                 workers_now = set(client.scheduler_info().get("workers", {}))
                 seen |= workers_now

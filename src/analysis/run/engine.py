@@ -34,6 +34,7 @@ import os
 import signal
 import sys
 import threading
+import time
 import warnings
 
 import nbformat
@@ -292,7 +293,11 @@ class InProcessEngine(Engine):
             sess.fresh_report()
             try:
                 with _time_limit(execution_timeout):
+                    deadline = time.monotonic() + execution_timeout if execution_timeout else None
                     for index, cell in enumerate(nb_man.nb.cells):
+                        # off the main thread (a Dask worker's task) there is no signal: stop between cells
+                        if deadline is not None and time.monotonic() > deadline:
+                            raise TimeoutError(f"the notebook took longer than {execution_timeout:g}s")
                         try:
                             nb_man.cell_start(cell, index)
                             if cell.cell_type == "code" and not sess.run_cell(cell):

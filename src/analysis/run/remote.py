@@ -5,8 +5,9 @@ repository checkout, no paths in common with the client. So
 
 * **inputs go out as one bundle**: the data root the reports read (``processed/`` and ``raw/``
   without the force-submitted tracker files, which only the build reads) and the two report
-  notebooks, as one deterministic tar archive named by its sha256. The client scatters it once per
-  run; each worker unpacks it once into its own temporary folder (:func:`materialise`);
+  notebooks, as one deterministic tar archive named by its sha256. The client sends it once per
+  run as a task every report depends on (the scheduler can rerun it if every worker holding it is
+  lost); each worker unpacks it once into its own temporary folder (:func:`materialise`);
 * **results come back as bytes**: the rendered HTML, executed notebook and claims ledger (or the
   failed notebook), each with its sha256 (:func:`collect_outputs`). The worker renders into a
   temporary folder it removes afterwards, and the paths of that folder and of its bundle are put
