@@ -108,3 +108,28 @@ def test_variation_text_rejects_unknown_verdict():
 )
 def test_assurance_text(direction, verdict, expected):
     assert expected in dn.assurance_text(verdict, direction, "the rate", "the national rate", "6% to 9%")
+
+
+def test_variation_text_on_a_stale_figure_is_a_verdict_of_its_time():
+    """Issue 18 class 4: staleness is an argument of the wording, not a string replace of its output."""
+    concern = dn.variation_text("special_cause_concerning", "higher_is_better", "X's rate", stale=True)
+    assert concern.endswith(": a concern at the time; no later figure is loaded.")
+    improved = dn.variation_text("special_cause_improving", "lower_is_better", "X's time", "a rule", stale=True)
+    assert (
+        improved
+        == "X's time shows special-cause variation in the better direction (a rule): it had improved then; no later figure is loaded."
+    )
+    assert dn.variation_text("special_cause_concerning", "higher_is_better", "X's rate").endswith(
+        ": a concern to look into."
+    )
+    # common cause and neutral signals make no claim of improvement or concern, stale or not
+    for verdict in ("common_cause", "special_cause_neutral"):
+        assert dn.variation_text(verdict, "neutral", "X", stale=True) == dn.variation_text(verdict, "neutral", "X")
+
+
+def test_significance_and_parity_distance_words():
+    assert dn.significance_words(True) == "a statistically significant change"
+    assert dn.significance_words(False) == dn.significance_words(None) == "not a statistically significant change"
+    assert dn.parity_distance_words(1.5, 2.5) == "closer to 1"
+    assert dn.parity_distance_words(0.4, 0.5) == "further from 1"
+    assert dn.parity_distance_words(0.5, 1.8) == "further from 1"  # on the log scale: 0.5 is further than 1.8

@@ -4,6 +4,7 @@ the meaning rules (analysis.compute.meaning.measures) on the bundled data, built
 from analysis.compute.report_model import load_report
 from analysis.present.fragments import measure_tile
 from analysis.present.measure_charts import chart_spc
+from analysis.present.measure_text import section_sentences
 
 
 def charge_rate(data, force, quarter):
@@ -16,7 +17,7 @@ def test_no_consistently_below_beside_a_latest_rate_above_it(real_data):
     section = charge_rate(real_data, "leicestershire", "2026-27-Q2")
     national = next(c.value for c in section.comparisons if c.label == "England and Wales")
     assert section.latest.value > national  # the case occurs on the bundled data
-    text = " ".join(section.sentences)
+    text = " ".join(section_sentences(section, "2026-27-Q2"))
     tile = measure_tile(section)
     assert "will consistently be below the England and Wales rate" not in text
     assert "Consistently misses" not in tile
@@ -36,7 +37,7 @@ def test_wide_limits_with_a_long_run_below_say_the_run(real_data):
     # Metropolitan Police 2024/25 Q2: E&W rate inside wide limits, the last 6 quarters all below it
     # (2024/25 Q1, the example, now has a run of 5 since figures follow their known-at dates)
     section = charge_rate(real_data, "metropolitan-police", "2024-25-Q2")
-    text = " ".join(section.sentences)
+    text = " ".join(section_sentences(section, "2024-25-Q2"))
     tile = measure_tile(section)
     assert section.spc.assurance == "hit_and_miss"
     assert section.spc.assurance_rule == "too_wide_recent_run"

@@ -18,6 +18,15 @@ REPO_DATA = Path(__file__).resolve().parent.parent / "data"
 OUTCOMES_CSV = REPO_DATA / "raw" / "measures" / "home-office-outcomes" / "force_quarter.csv"
 
 
+def _words(section, quarter="2024-25-Q1"):
+    """The section's paragraph as the page writes it (present/measure_text, present/fairness_text)."""
+    from analysis.present import fairness_text, measure_text
+
+    if section.key_measure == "trust-confidence":
+        return fairness_text.paragraph(section, quarter)[0]
+    return measure_text.paragraph(section, quarter)
+
+
 @pytest.fixture(scope="module")
 def root(tmp_path_factory):
     """The official data plus Leicestershire's force-supplied files (the repository's own)."""
@@ -95,10 +104,10 @@ def test_force_supplied_monthly_series_gets_an_xmr_chart_and_short_ones_say_so(r
     section = _section(root, "leicestershire", "2024-25-Q1")
     monthly = next(e for e in section.extra if e["measure_id"] == "dvpn_to_dvpo_conversion")
     assert monthly["spc"].method == "xmr" and len(monthly["spc"].chart.points) == 24
-    assert monthly["spc"].variation_text in " ".join(section.sentences)
+    assert monthly["spc"].variation_text in " ".join(_words(section))
     assert any(
         s.startswith("Too short for a process-behaviour chart") and "VAWG recorded crime volume (4 years)" in s
-        for s in section.sentences
+        for s in _words(section)
     )
     names = [kwargs["summary"].subject for name, kwargs in section.extra_figures if name == "spc_chart"]
     assert "Leicestershire's DVPN to DVPO conversion" in names
@@ -107,7 +116,7 @@ def test_force_supplied_monthly_series_gets_an_xmr_chart_and_short_ones_say_so(r
 def test_short_headline_series_gets_a_plain_sentence_not_a_verdict(root):
     section = _section(root, "leicestershire", "2024-25-Q1", "response-times")
     assert section.spc is None
-    assert any("a process-behaviour chart needs at least 12" in s for s in section.sentences)
+    assert any("a process-behaviour chart needs at least 12" in s for s in _words(section))
 
 
 def test_as_at_drops_every_later_period(root):
@@ -150,14 +159,23 @@ def _history(values):
 
 
 def test_parity_projection_needs_eight_points_and_movement_towards_parity():
-    subject = "the representation ratio"
-    trend, text = measure_sections._parity_projection(_history([0.5, 0.55, 0.6]), subject)
+    from analysis.compute.measure_sections import MeasureSection
+    from analysis.present.measure_text import parity_text
+
+    def projected(values):
+        trend, interval = measure_sections._parity_projection(_history(values))
+        section = MeasureSection("workforce-representation", "t", True, measure_title="Representation ratio")
+        section.force_name, section.points, section.trend, section.parity_interval = "X", len(values), trend, interval
+        return trend, parity_text(section)
+
+    trend, text = projected([0.5, 0.55, 0.6])
     assert trend is None and "3 points are loaded and a projection needs at least 8" in text
     towards = [0.50, 0.53, 0.57, 0.60, 0.62, 0.66, 0.69, 0.72]
-    trend, text = measure_sections._parity_projection(_history(towards), subject)
-    assert trend.parity_year is not None and "would reach parity around" in text and "95% interval" in text
+    trend, text = projected(towards)
+    assert trend.parity_year is not None and "X's representation ratio would reach parity around" in text
+    assert "95% interval" in text
     away = [0.72, 0.69, 0.66, 0.62, 0.60, 0.57, 0.53, 0.50]
-    trend, text = measure_sections._parity_projection(_history(away), subject)
+    trend, text = projected(away)
     assert trend.parity_year is None and text.startswith("No year of parity is projected")
 
 

@@ -20,6 +20,15 @@ FIX = Path(__file__).parent / "fixtures" / "measures"
 OUTCOMES_CSV = REPO_DATA / "raw" / "measures" / "home-office-outcomes" / "force_quarter.csv"
 
 
+def _words(section, quarter="2024-25-Q1"):
+    """The section's paragraph as the page writes it (present/measure_text, present/fairness_text)."""
+    from analysis.present import fairness_text, measure_text
+
+    if section.key_measure == "trust-confidence":
+        return fairness_text.paragraph(section, quarter)[0]
+    return measure_text.paragraph(section, quarter)
+
+
 def _make_root(tmp: Path) -> Path:
     raw = tmp / "data" / "raw"
     shutil.copytree(REPO_DATA / "raw" / "forces", raw / "forces")
@@ -168,26 +177,33 @@ def test_sections_order_sentences_and_no_data_text(root):
     by_key = {s.key_measure: s for s in sections}
     charge = by_key["charge-rate"]
     # the latest quarter published by 30 June 2024 (two quarters after it ends), and the page says it is not the quarter
-    assert charge.has_data and charge.latest.period == "2023-24-Q3" and "2023/24 Q3" in charge.latest_note
-    from analysis.present.measure_text import section_sentences
+    from analysis.present.measure_text import no_data_text, section_sentences, trend_text
+
+    assert charge.has_data and charge.latest.period == "2023-24-Q3"
+    assert _words(charge)[0].startswith("No charge rate for Leicestershire for 2024/25 Q1 had been published")
 
     shown = section_sentences(charge, "2024-25-Q1")
     assert not any("significant" in c for c in shown)  # one standard: the process chart
-    assert charge.spc.variation_text in charge.sentences and charge.spc.assurance_text in charge.sentences
+    assert charge.spc.variation_text in _words(charge) and charge.spc.assurance_text in _words(charge)
     labels = [c.label for c in charge.comparisons]
     assert labels == ["the previous quarter", "the same quarter a year earlier", "England and Wales"]
     assert [c.significant for c in charge.comparisons[:2]] == [None, None]
     assert charge.funnel.n_forces == 43 and charge.funnel.phi >= 1
-    assert charge.trend is None and not charge.trend_text  # no straight-line projection for a charge rate
+    assert charge.trend is None and not trend_text(charge)  # no straight-line projection for a charge rate
     disparity = by_key["misconduct-disparity"]
-    assert not disparity.has_data and "Police misconduct, England and Wales" in disparity.no_data_text
-    assert "Census 2021 put" in " ".join(by_key["workforce-representation"].sentences)
+    assert not disparity.has_data and "Police misconduct, England and Wales" in no_data_text(disparity, "2024-25-Q1")
+    workforce = by_key["workforce-representation"]
+    from analysis.present.measure_text import context_sentence
+
+    assert "Census 2021 put" in context_sentence(workforce.census, workforce.force_name)
 
 
 def test_latest_falls_back_to_the_most_recent_quarter_before(root):
     charge = measure_sections.measure_sections("greater-manchester", "2019-20-Q3", root)[3]
     assert charge.latest.period == "2019-20-Q1"  # Q2 and Q3 are a known gap
-    assert "2019/20 Q3" in charge.latest_note and charge.sentences[0].startswith(charge.latest_note)
+    first = _words(charge, "2019-20-Q3")[0]
+    assert first.startswith("No charge rate for Greater Manchester for 2019/20 Q3 had been published")
+    assert "the latest quarter with one published by then is 2019/20 Q1. In 2019/20 Q1 (" in first
 
 
 def test_national_table_is_alphabetical_with_funnel_classes(root):
@@ -232,4 +248,19 @@ def test_representation_ratio_sentence_uses_the_census_share():
         for s in measure_sections.measure_sections("leicestershire", "2024-25-Q1", REPO_DATA)
         if s.key_measure == "workforce-representation"
     )
-    assert f"joiners' representation ratio of {expected:.2f}" in " ".join(section.sentences)
+    assert f"joiners' representation ratio of {expected:.2f}" in " ".join(_words(section))
+
+
+def test_a_short_charge_rate_series_counts_every_quarter_loaded():
+    """The "too few points" sentence gives the quarters loaded (section.points), not the latest quarter plus the
+    comparisons that happen to exist: five quarters with a gap before the latest once read "Only 2 quarters"."""
+    from analysis.compute.measure_sections import Comparison, Latest, MeasureSection
+    from analysis.present.measure_text import paragraph
+
+    section = MeasureSection("charge-rate", "Charge rate", True, "charge_rate_closed", kind="charge_rate")
+    section.force_name, section.points = "Testshire", 5
+    section.latest = Latest(9.5, 9.0, 10.0, "percent", "2024-25-Q1", "quarter", "2024/25 Q1", "s", 95, 1000)
+    section.comparisons = [Comparison("the previous quarter", "2023/24 Q4", 9.0, 0.5, None, None, None, "m")]
+    text = paragraph(section, "2024-25-Q1")
+    assert text[0].startswith("In 2024/25 Q1 (April–June 2024), Testshire charged or summonsed 9.5%")
+    assert text[1].startswith("Only 5 quarters of Testshire's charge rate are loaded")

@@ -85,13 +85,20 @@ def position_words(direction: str, value: float, comparator: float, target: floa
 
 
 def variation_text(
-    variation: str, direction: str, subject: str, rule: str | None = None, high: bool | None = None
+    variation: str,
+    direction: str,
+    subject: str,
+    rule: str | None = None,
+    high: bool | None = None,
+    stale: bool = False,
 ) -> str:
     """One plain sentence for an SPC variation verdict (``common_cause``, ``special_cause_improving``,
     ``special_cause_concerning``, ``special_cause_neutral``).
 
     ``subject`` names the series ("Leicestershire's charge rate"); ``rule`` is the rule the latest point
-    meets, in words; ``high`` says whether a neutral signal is high or low.
+    meets, in words; ``high`` says whether a neutral signal is high or low. ``stale``: the latest point is
+    old (:func:`analysis.compute.meaning.measures.staleness`), so an improvement or a concern is said as a
+    verdict of that time, not a current alarm (issue 18, class 4).
     """
     d = normalise(direction)
     why = f" ({rule})" if rule else ""
@@ -102,10 +109,12 @@ def variation_text(
         )
     if variation == "special_cause_improving":
         better = "closer to parity" if d == PARITY else "in the better direction"
-        return f"{subject} shows special-cause variation {better}{why}: the process has improved."
+        then = "it had improved then; no later figure is loaded" if stale else "the process has improved"
+        return f"{subject} shows special-cause variation {better}{why}: {then}."
     if variation == "special_cause_concerning":
         worse = "further from parity" if d == PARITY else "in the worse direction"
-        return f"{subject} shows special-cause variation {worse}{why}: a concern to look into."
+        then = "a concern at the time; no later figure is loaded" if stale else "a concern to look into"
+        return f"{subject} shows special-cause variation {worse}{why}: {then}."
     if variation == "special_cause_neutral":
         way = "upwards" if high else "downwards" if high is not None else ""
         return (
@@ -149,6 +158,17 @@ def assurance_text(assurance: str | None, direction: str, subject: str, comparat
     raise ValueError(f"unknown assurance verdict {assurance!r}")
 
 
+def significance_words(significant: bool | None) -> str:
+    """How a tested change is named: only a test that found one makes it "statistically significant"."""
+    return "a statistically significant change" if significant else "not a statistically significant change"
+
+
+def parity_distance_words(now: float, before: float, target: float = 1.0) -> str:
+    """Whether a ratio moved towards or away from parity (``target``), on the log scale: "closer to 1"."""
+    nearer = abs(math.log(now / target)) < abs(math.log(before / target))
+    return f"{'closer to' if nearer else 'further from'} {target:g}"
+
+
 def _side_words(where: str) -> str:
     return "level with" if where == "level" else where
 
@@ -161,12 +181,16 @@ def reading_text(
     limits_side: str,
     latest_side: str,
     latest_text: str,
-    run_text: str = "",
+    run=None,
+    run_comparator: str = "",
 ) -> str:
     """The sentence for a meaning rule that overrides the SPC assurance verdict (issue 18, classes 1 and 2;
-    rules from :func:`analysis.compute.meaning.measures.assurance_reading`). ``run_text`` says the recent
-    run ("the last 8 quarters (2022/23 Q2 to 2024/25 Q1) were all below the England and Wales rate of the
-    same quarter")."""
+    rules from :func:`analysis.compute.meaning.measures.assurance_reading`). ``run`` is the recent run
+    (:class:`analysis.compute.meaning.measures.RecentRun`), said against ``run_comparator`` ("the last 8
+    quarters (2022/23 Q2 to 2024/25 Q1) were all below the England and Wales rate of the same quarter")."""
+    run_text = ""
+    if rule in ("too_wide_recent_run", "too_wide_short_run"):
+        run_text = f"the last {run.length} quarters ({run.first} to {run.last}) were all {run.side} {run_comparator}"
     if rule == "latest_contradicts":
         return (
             f"{subject}'s process limits ({limits_text}) lie wholly {limits_side} {comparator_label}, but its "

@@ -2,7 +2,9 @@
 
 :func:`measure_sections` gives a force report its key-measures sections (latest figure, plain
 differences from earlier periods, a process-behaviour verdict on change over time, the funnel
-position against other forces, sentences written from the numbers);
+position against other forces): numbers, periods, rule names, flags and ids only. The sentences are
+written from them in :mod:`analysis.present.measure_text` and :mod:`analysis.present.fairness_text`
+(``tests/test_compute_holds_no_prose.py`` keeps prose out of this module);
 :func:`national_measure_table` gives every force's charge rate for one quarter. The data
 comes from :mod:`analysis.compute.measures`, always *as at* the report's quarter.
 
@@ -15,6 +17,7 @@ for over-dispersion. Evaluative words come from :mod:`analysis.compute.direction
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -115,23 +118,72 @@ class FunnelPosition:
         return lo <= 0 or (lo <= self.force_range[0] and hi >= self.force_range[1])
 
 
+@dataclass(frozen=True)
+class CensusContext:
+    """The Census population a workforce figure is set against (numbers only; the words are in
+    :func:`analysis.present.measure_text.context_sentence`)."""
+
+    year: str  # "2021", or "2011" for a data tree without the Census 2021 files
+    minority: float  # ethnic minority usual residents
+    total: float  # all usual residents
+    groups: tuple[tuple[str, float], ...] = ()  # (broad group label, residents), Census 2021 only
+    ratio: float | None = None  # the headline figure's share over the population share, when it is one
+    figure_measure_id: str = ""
+    figure_title: str = ""
+    figure_period_label: str = ""
+
+
+@dataclass(frozen=True)
+class StopSearchYear:
+    """One financial year of stop and search figures for a force or England and Wales (numbers only)."""
+
+    period: str
+    period_label: str
+    ratio: float
+    lower: float
+    upper: float
+    black_rate: float
+    white_rate: float
+    census_year: str
+    unknown_share: float
+    all_searches: float
+    unknown_searches: float
+    black_searches: float
+    white_searches: float
+    note: str
+
+
+@dataclass(frozen=True)
+class StopSearchFigures:
+    """What the fairness indicator's sentences are written from (:mod:`analysis.present.fairness_text`)."""
+
+    year: StopSearchYear
+    national: StopSearchYear | None = None
+    funnel: str = ""  # the force's place on the national funnel ('within', 'above 99.8%'); '' when not placed
+    previous: StopSearchYear | None = None  # the previous year with a ratio
+    previous_significant: bool | None = None  # whether the change from it is statistically significant
+
+
 @dataclass
 class MeasureSection:
+    """One key measure's figures for a force and quarter: values, periods, verdict codes, flags and ids, no
+    sentences (:mod:`analysis.present.measure_text` writes them)."""
+
     key_measure: str
     title: str
     has_data: bool
     measure_id: str | None = None
     measure_title: str | None = None
     latest: Latest | None = None
-    latest_note: str = ""
     comparisons: list[Comparison] = field(default_factory=list)
     funnel: FunnelPosition | None = None
     trend: stats.TrendResult | None = None  # parity measures only: the straight line behind a projection
-    trend_text: str = ""  # a parity projection (or why there is none), or a listed run of counts
+    parity_interval: tuple[float, float] | None = None  # 95% interval on the projected year of parity
     spc: spc.SpcSummary | None = None  # process-behaviour verdicts on the headline series, when long enough
-    sentences: list[str] = field(default_factory=list)
-    no_data_text: str = ""
+    points: int = 0  # observations in the headline series as at the quarter (too few for a chart: said so)
     official_source: str = ""
+    official_registered: bool = True  # False when the key measure has no headline measure in the registry
+    kind: str = "generic"  # which section builder: charge_rate, generic, count_proxy or stop_search (for the words)
     force_supplied: bool = False
     extra: list[dict] = field(default_factory=list)  # other measures with data for this key measure
     figure: Chart | None = None  # drawn by analysis.present.measure_charts.DRAWERS
@@ -140,10 +192,13 @@ class MeasureSection:
     force_name: str = ""  # for the words (analysis.present.measure_text)
     direction: str = ""  # the headline measure's direction (higher_is_better, ...), for the funnel's words
     national_context: list[dict] = field(default_factory=list)  # England and Wales figures beside the force's
-
-
-def _pct(p: float) -> str:
-    return f"{100 * p:.1f}%"
+    census: CensusContext | None = None  # workforce representation: the population to compare with
+    proxy_note: str = ""  # a proxy measure's note from the registry, quoted
+    recent_counts: list[tuple[str, float]] = field(default_factory=list)  # a count proxy's recent years
+    count_note: str = ""  # the latest note the source gives on a count proxy's years
+    national_count: float | None = None  # England and Wales count for the latest year of a count proxy
+    stop_search: StopSearchFigures | None = None  # the fairness indicator's figures
+    own: MeasureSection | None = None  # the fairness section: the force's own trust figures that follow it
 
 
 def _funnel_for(series_q: pd.DataFrame, national_row, force_id: str) -> FunnelPosition | None:
@@ -180,23 +235,16 @@ def _charge_rate_section(force_id, quarter: Quarter, data_dir, measures, audienc
         measure.id,
         measure.title,
         official_source=measure.official_source,
+        force_name=name,
+        direction=measure.direction,
+        kind="charge_rate",
     )
     series = charge_rate_series(data_dir, as_at=quarter)
     closed = series[(series["basis"] == "closed")].dropna(subset=["assigned"])
     mine = closed[closed["force_id"] == force_id].set_index("period")
     if mine.empty:
-        section.no_data_text = (
-            f"The Home Office outcomes data loaded here has no charge rate for {name} "
-            f"up to {quarter.label}; it is published in {measure.official_source}."
-        )
-        section.sentences = [section.no_data_text]
         return section
     latest_q = parse_quarter(max(mine.index, key=lambda p: parse_quarter(p).index))
-    if latest_q != quarter:
-        section.latest_note = (
-            f"No charge rate for {name} for {quarter.label} had been published by the end of the quarter; "
-            f"the latest quarter with one published by then is {latest_q.label}."
-        )
     row = mine.loc[latest_q.id]
     section.has_data = True
     section.latest = Latest(
@@ -250,8 +298,7 @@ def _charge_rate_section(force_id, quarter: Quarter, data_dir, measures, audienc
         )
     national_rates = national[national["basis"] == "closed"].set_index("period")["rate"]
     section.spc = _charge_rate_spc(mine, name, measure, nat, latest_q, national_rates)
-    section.force_name, section.direction = name, measure.direction
-    section.sentences = _charge_sentences(section, name, latest_q, measure.direction)
+    section.points = len(mine)
     section.figure, section.figure_kwargs = (
         Chart.FUNNEL,
         {"force_id": force_id, "quarter": latest_q.id, "data_dir": data_dir},
@@ -310,9 +357,6 @@ def _apply_reading(summary: spc.SpcSummary, run: meaning.RecentRun | None, run_c
     if reading.rule not in (meaning.LATEST_CONTRADICTS, meaning.TOO_WIDE_RECENT_RUN, meaning.TOO_WIDE_SHORT_RUN):
         return summary
     shown = lambda v: format_value(summary.scale * v, summary.unit)  # noqa: E731
-    run_text = ""
-    if reading.rule in (meaning.TOO_WIDE_RECENT_RUN, meaning.TOO_WIDE_SHORT_RUN):
-        run_text = f"the last {run.length} quarters ({run.first} to {run.last}) were all {run.side} {run_comparator}"
     summary.assurance_rule = reading.rule
     summary.assurance_text = dn.reading_text(
         reading.rule,
@@ -322,7 +366,8 @@ def _apply_reading(summary: spc.SpcSummary, run: meaning.RecentRun | None, run_c
         reading.limits_side,
         reading.latest_side,
         shown(last["value"]),
-        run_text,
+        run,
+        run_comparator,
     )
     summary.assurance_words = dn.reading_tile_words(
         reading.rule,
@@ -332,26 +377,6 @@ def _apply_reading(summary: spc.SpcSummary, run: meaning.RecentRun | None, run_c
         f"the {NATIONAL_NAME} rate",
     )
     return summary
-
-
-def _charge_sentences(section: MeasureSection, name: str, q: Quarter, measure_direction: str) -> list[str]:
-    lt = section.latest
-    first = (
-        f"In {q.label} ({q.months}), {name} charged or summonsed {lt.value:.1f}% of the crimes whose "
-        f"investigations closed with an assigned outcome ({int(lt.numerator):,} of {int(lt.denominator):,}; "
-        f"95% confidence interval {lt.lower:.1f}% to {lt.upper:.1f}%)."
-    )
-    if section.latest_note:
-        first = f"{section.latest_note} {first}"
-    sentences = [first]
-    # the change from earlier quarters and the funnel position are written from section.comparisons and
-    # section.funnel by analysis.present.measure_text (change_sentence, funnel_sentence)
-    if section.spc:
-        sentences += [section.spc.variation_text, section.spc.assurance_text]
-    else:
-        quarters = sum(1 for c in section.comparisons if c.label.startswith("the "))
-        sentences.append(spc.too_few_points_text(f"{name}'s charge rate", quarters + 1, "quarter"))
-    return sentences
 
 
 def _extras(force_id, key, exclude, data_dir, measures, quarter, audience="internal") -> list[dict]:
@@ -402,21 +427,23 @@ def _generic_section(
     name = get_force(force_id, data_dir).name
     headline = measures.get(HEADLINE[key])
     section = MeasureSection(
-        key, dict(KEY_MEASURES)[key], False, official_source=headline.official_source if headline else ""
+        key,
+        dict(KEY_MEASURES)[key],
+        False,
+        official_source=headline.official_source if headline else "",
+        official_registered=headline is not None,
+        force_name=name,
     )
     extras = _extras(force_id, key, CONTEXT_MEASURES | set(exclude), data_dir, measures, quarter, audience)
     official = [e for e in extras if e["measure_id"] == HEADLINE[key]]
     ranked = official or sorted(extras, key=lambda e: _headline_rank(e, key, measures))
-    context = _context_sentence(force_id, key, data_dir, name, ranked[0] if ranked else None)
+    section.census = _census_context(force_id, key, data_dir, ranked[0] if ranked else None)
     if not ranked:
-        source = headline.official_source if headline else "no official source is registered"
-        section.no_data_text = f"No data for this measure is loaded for {name}. The official source is {source}."
-        section.sentences = [section.no_data_text] + ([context] if context else [])
         return section
     top = ranked[0]
     measure = measures[top["measure_id"]]
     section.has_data = True
-    section.force_name, section.direction = name, measure.direction
+    section.direction = measure.direction
     section.measure_id, section.measure_title = top["measure_id"], top["title"]
     section.force_supplied = measure.registry != "official"
     section.latest = Latest(
@@ -432,73 +459,38 @@ def _generic_section(
         known_at=top.get("known_at", ""),
     )
     section.extra = [e for e in extras if e is not top]
-    # the title may hold a colon itself ("Police-perpetrated VAWG: allegations"), so it is quoted, not followed by one
-    first = (
-        f"The most recent figure loaded for {name} is {format_value(top['value'], top['unit'])} "
-        f"({top['period_label']}) for “{top['title']}”."
-    )
     comp = _previous_comparison(force_id, top, data_dir, quarter, audience)
     if comp:
         section.comparisons.append(comp)
-    if section.force_supplied:
-        second = (
-            f"This comes from the force's own reporting ({top['source']}), not from an official statistic; "
-            f"the official source would be {section.official_source or 'not yet registered'}."
-        )
-    else:
-        second = f"Source: {top['source']}."
     history = _series(force_id, top, data_dir, quarter, audience)
+    section.points = len(history)
     section.spc = _generic_spc(history, name, measure, top, data_dir, quarter)
-    subject = f"{name}'s {_lower_first(top['title'])}"
-    verdicts = (
-        [section.spc.variation_text, section.spc.assurance_text]
-        if section.spc
-        else [spc.too_few_points_text(subject, len(history), _period_word(top["period_type"]))]
-    )
     if section.spc:
         section.extra_figures = [(Chart.SPC, {"summary": section.spc, "title": f"{name}: {top['title']}"})]
     if dn.normalise(measure.direction) == dn.PARITY:
-        section.trend, section.trend_text = _parity_projection(history, subject)
-    section.sentences = [first, second] + verdicts + ([context] if context else [])
+        section.trend, section.parity_interval = _parity_projection(history)
     _other_series(section, force_id, name, data_dir, measures, quarter, audience)
     return section
 
 
 def _other_series(section: MeasureSection, force_id, name, data_dir, measures, quarter, audience="internal") -> None:
-    """Process-behaviour verdicts for the section's other figures that form a time series: a chart and
-    a sentence for each long enough, and one sentence naming those too short for one."""
-    short = []
+    """Process-behaviour verdicts for the section's other figures that form a time series: each other figure
+    gets its number of points (``points``) and, when long enough, its summary (``spc``) and a chart."""
     for e in section.extra:
         history = _series(force_id, e, data_dir, quarter, audience)
+        e["points"] = len(history)
         if len(history) < 2:
             continue
         summary = _generic_spc(history, name, measures[e["measure_id"]], e, data_dir, quarter)
         if summary is None:
-            short.append(f"{e['title']} ({len(history)} {_period_word(e['period_type'])}s)")
             continue
         e["spc"] = summary
-        section.sentences.append(f"Among the other figures: {summary.variation_text}")
         section.extra_figures.append((Chart.SPC, {"summary": summary, "title": f"{name}: {e['title']}"}))
-    if short:
-        section.sentences.append(
-            f"Too short for a process-behaviour chart (it needs at least {spc.MIN_POINTS} "
-            f"points), so not judged for change: {'; '.join(short)}."
-        )
 
 
-def _lower_first(title: str) -> str:
+def lower_first(title: str) -> str:
     """'Domestic abuse arrest rate' -> 'domestic abuse arrest rate'; 'DVPN to DVPO' stays as it is."""
     return title if title[1:2].isupper() else title[:1].lower() + title[1:]
-
-
-def _period_word(period_type: str) -> str:
-    return {
-        "quarter": "quarter",
-        "month": "month",
-        "financial_year": "year",
-        "calendar_year": "year",
-        "year_ending_march": "year",
-    }.get(period_type, "period")
 
 
 def _series(force_id, top: dict, data_dir, quarter, audience="internal") -> pd.DataFrame:
@@ -555,7 +547,7 @@ def _generic_spc(history: pd.DataFrame, name: str, measure, top: dict, data_dir,
             comparator_label = (
                 f"the {NATIONAL_NAME} figure for {labels[-1].split(' (')[0]} ({format_value(shown, top['unit'])})"
             )
-    subject = f"{name}'s {_lower_first(top['title'])}"
+    subject = f"{name}'s {lower_first(top['title'])}"
     summary = spc.summarise(
         chart,
         measure.direction,
@@ -574,30 +566,24 @@ def _generic_spc(history: pd.DataFrame, name: str, measure, top: dict, data_dir,
     return summary
 
 
-def _parity_projection(history: pd.DataFrame, subject: str) -> tuple[stats.TrendResult | None, str]:
-    """A year of parity for a parity ratio, only when moving towards 1 with enough points and an interval
-    on the year; otherwise one plain sentence saying why there is none."""
+def _parity_projection(history: pd.DataFrame) -> tuple[stats.TrendResult | None, tuple[float, float] | None]:
+    """A year of parity for a parity ratio, only when moving towards 1 with enough points: the straight line
+    and the 95% interval on the year (None, None with too few points; no interval when there is no year;
+    :func:`analysis.present.measure_text.parity_text` says which)."""
     n = len(history)
     if n < PARITY_MIN_POINTS:
-        return None, (
-            f"No year of parity is projected for {subject}: {n} point{'s' if n != 1 else ''} "
-            f"{'is' if n == 1 else 'are'} loaded and a projection needs at least {PARITY_MIN_POINTS}."
-        )
+        return None, None
     years = [
         period_end(p, t).year + (period_end(p, t).timetuple().tm_yday / 366)
         for p, t in zip(history["period"], history["period_type"])
     ]
     trend = stats.trend_to_parity(years, history["value"], 1.0)
     if trend.parity_year is None:
-        return trend, f"No year of parity is projected for {subject}: {trend.reason}."
+        return trend, None
     # the line passes through the mean point; the slope's interval gives an interval on the year
     x_bar, y_bar = float(np.mean(years)), float(np.mean(history["value"]))
-    ends = sorted(x_bar + (1.0 - y_bar) / b for b in (trend.slope_lower, trend.slope_upper))
-    return trend, (
-        f"If the straight-line trend of the last {n} points continued, {subject} would reach parity "
-        f"around {trend.parity_year:.0f} (95% interval on the year {ends[0]:.0f} to {ends[1]:.0f}, "
-        f"from the interval on the slope; the line ignores any change of pace)."
-    )
+    low, high = sorted(x_bar + (1.0 - y_bar) / b for b in (trend.slope_lower, trend.slope_upper))
+    return trend, (low, high)
 
 
 def _headline_rank(extra: dict, key: str, measures) -> tuple:
@@ -633,38 +619,31 @@ def _previous_comparison(force_id, top: dict, data_dir, quarter, audience="inter
     )
 
 
-def _context_sentence(force_id, key, data_dir, name, top: dict | None = None) -> str:
-    """For workforce representation: the Census 2021 population share to compare with, and the ratio when the
-    headline figure is an ethnic minority share, named for what the force figure counts (joiners, recruits
-    or the whole workforce) and its year (1 means the figure mirrors the population)."""
+def _census_context(force_id, key, data_dir, top: dict | None = None) -> CensusContext | None:
+    """For workforce representation: the Census 2021 population to compare with (Census 2011 in a data tree
+    without the 2021 files), and the ratio when the headline figure is an ethnic minority share (1 means
+    the figure mirrors the population). None for other key measures or a force with no census row."""
     if key != "workforce-representation":
-        return ""
+        return None
     try:
         census, year = census2021_by_force(data_dir).set_index("force_id"), "2021"
-    except FileNotFoundError:  # a data tree without the Census 2021 files: say which census is used
+    except FileNotFoundError:  # a data tree without the Census 2021 files: the words say which census is used
         census, year = census_table(data_dir).set_index("force_id"), "2011"
     if force_id not in census.index:
-        return ""
+        return None
     r = census.loc[force_id]
-    p = r["minority"] / r["total"]
-    text = (
-        f"For comparison, Census {year} put the ethnic minority share of {name}'s population at {_pct(p)} "
-        f"({int(r['minority']):,} of {int(r['total']):,} usual residents)."
-    )
-    if year == "2021":
-        groups = ", ".join(f"{label} {_pct(r[col] / r['total'])}" for col, label in BROAD_GROUP_LABELS)
-        text += f" By broad ethnic group (Census 2021): {groups}."
+    groups = tuple((label, float(r[col])) for col, label in BROAD_GROUP_LABELS) if year == "2021" else ()
+    context = CensusContext(year, float(r["minority"]), float(r["total"]), groups)
     if top is not None and top["unit"] == "percent" and "ethnic_minority_share" in top["measure_id"]:
-        ratio = stats.representation_ratio(top["value"] / 100, p)
-        kind, ratio_name = workforce_figure_kind(top["measure_id"])
-        text += (
-            f" Set against the ethnic minority share, {top['title'].lower()} ({kind}, {top['period_label']}) "
-            f"gives a {ratio_name} "
-            f"of {ratio:.2f} (1 would mean parity). It compares {kind} with the {year} resident population"
-            + ("" if kind == "the whole workforce" else ", not the whole workforce")
-            + "."
+        ratio = stats.representation_ratio(top["value"] / 100, r["minority"] / r["total"])
+        context = dataclasses.replace(
+            context,
+            ratio=float(ratio),
+            figure_measure_id=top["measure_id"],
+            figure_title=top["title"],
+            figure_period_label=top["period_label"],
         )
-    return text
+    return context
 
 
 BROAD_GROUP_LABELS = (
@@ -676,18 +655,8 @@ BROAD_GROUP_LABELS = (
 )  # the five ONS broad groups, in ONS order
 
 
-def workforce_figure_kind(measure_id: str) -> tuple[str, str]:
-    """What a force's workforce figure counts, and what its ratio to the population is called."""
-    if "joiner" in measure_id:
-        return "joiners in the year", "joiners' representation ratio"
-    if "recruit" in measure_id:
-        return "recruits in the year", "recruits' representation ratio"
-    return "the whole workforce", "representation ratio"
-
-
 # --------------------------------------------------------------------------- fairness indicator (16.i)
 FAIRNESS_MEASURE = "stop_search_black_white_ratio"
-FAIRNESS_LABEL = "Fairness indicator"
 SEXUAL_OFFENCES_PROXY = "sexual_offence_charges_closed"
 
 
@@ -790,12 +759,12 @@ def _follow_with(fair: MeasureSection, generic: MeasureSection, measures) -> Non
         "source": top.source,
         "registry": measures[generic.measure_id].registry,
         "note": top.note,
+        "own_lead": True,  # the first of the force's own figures (its sentences are fair.own's)
     }
     if generic.spc is not None:
         lead["spc"] = generic.spc
-    lead["sentences_from"] = len(fair.sentences)  # the sentences from here on are about this figure
+    fair.own = generic
     fair.extra = [*fair.extra, lead, *generic.extra]
-    fair.sentences = [*fair.sentences, *generic.sentences]  # TODO(fair): prose to fairness_text with claims
     fair.extra_figures = [*fair.extra_figures, *generic.extra_figures]
 
 
@@ -813,79 +782,58 @@ def stop_search_fairness(force_id, quarter, data_dir=None, measures=None) -> Mea
         measure.id,
         measure.title,
         official_source=measure.official_source,
+        force_name=name,
+        kind="stop_search",
     )
-    intro = _fairness_intro(name)
     table = _fairness_table(data_dir)
     lag = settings.STOP_SEARCH_PUBLICATION_LAG_MONTHS
     latest = disparity.latest_as_at(table, quarter, force.id, lag)
     if latest.empty:
-        section.no_data_text = (
-            f"{intro} The stop and search data loaded here has no year for {name} ending on or "
-            f"before {quarter.label}; it is published in {measure.official_source}."
-        )
-        section.sentences = [section.no_data_text]
         return section
     row = latest.iloc[0]
     year = period_label(row["period"], "financial_year")
     section.has_data = True
-    section.latest_note = (
-        f"Latest year published on or before {quarter.label}: {year} (financial year, April to March)."
-    )
     national = disparity.latest_as_at(table, quarter, disparity.NATIONAL_ID, lag)
     nat = national.iloc[0] if not national.empty else None
-    unrecorded = _unrecorded_sentence(row, nat, name, year)
+    figures = StopSearchFigures(_stop_search_year(row), _stop_search_year(nat) if nat is not None else None)
     section.figure, section.figure_kwargs = (
         Chart.STOP_SEARCH_FUNNEL,
         {"force_id": force.id, "period": row["period"], "data_dir": data_dir},
     )
     if not math.isfinite(row["ratio"]):
-        section.sentences = [intro, section.latest_note, *_no_ratio(section, row, name, year), unrecorded]
+        section.latest = _no_ratio_latest(row, year)
+        section.stop_search = figures
         return section
     section.latest = _ratio_latest(row, year)
-    section.sentences = [
-        intro,
-        section.latest_note,
-        _rates_sentence(row, name, year),
-        *_against_national(section, row, nat, force.id, name, year, quarter, data_dir),
-        *_against_previous_year(section, row, table, force.id, year),
-        unrecorded,
-        "The rates count searches, not people, and set them against the people who live in the area, "
-        "not those who were there when searched.",
-    ]
+    figures = _against_national(section, figures, force.id, quarter, data_dir)
+    section.stop_search = _against_previous_year(section, figures, table, force.id)
     section.extra = _fairness_extras(row, year, measures)
     return section
 
 
-def _fairness_intro(name: str) -> str:
-    return (
-        f"{FAIRNESS_LABEL}, not the review's own measure. The review asks for a smaller gap in trust between "
-        f"Black people and the population as a whole; that is a survey measure (the Crime Survey for England "
-        f"and Wales) with no figure for {name} loaded here. The official figure that exists for every force "
-        f"is the stop and search disparity between Black and White residents, shown here as a "
-        f"{FAIRNESS_LABEL.lower()}."
+def _stop_search_year(row) -> StopSearchYear:
+    number = lambda col: float(row[col]) if col in row and row[col] is not None else float("nan")  # noqa: E731
+    return StopSearchYear(
+        period=str(row["period"]),
+        period_label=period_label(row["period"], "financial_year"),
+        ratio=number("ratio"),
+        lower=number("lower"),
+        upper=number("upper"),
+        black_rate=number("black_rate"),
+        white_rate=number("white_rate"),
+        census_year=str(row.get("census_year", "")),
+        unknown_share=number("unknown_share"),
+        all_searches=number("all_searches"),
+        unknown_searches=number("unknown_searches"),
+        black_searches=number("black_searches"),
+        white_searches=number("white_searches"),
+        note=str(row.get("note", "") or ""),
     )
 
 
-def _unrecorded_sentence(row, nat, name: str, year: str) -> str:
-    if math.isfinite(row["unknown_share"]):
-        unrecorded = (
-            f"The ethnicity of {row['unknown_share']:.1f}% of {name}'s {int(row['all_searches']):,} "
-            f"searches in {year} was not recorded ({int(row['unknown_searches']):,}); those searches are in "
-            f"neither rate, which limits any comparison"
-        )
-    else:
-        unrecorded = (
-            f"The data loaded does not give the number of {name}'s searches in {year} whose ethnicity was "
-            f"not recorded, so how far that limits the comparison cannot be said"
-        )
-    if nat is not None and math.isfinite(nat["unknown_share"]):
-        unrecorded += f" (England and Wales: {nat['unknown_share']:.1f}% not recorded)"
-    return unrecorded + "."
-
-
-def _no_ratio(section: MeasureSection, row, name: str, year: str) -> list[str]:
-    """A year with no ratio (no resident rate, or no searches of one group): the counts, and why."""
-    section.latest = Latest(
+def _no_ratio_latest(row, year: str) -> Latest:
+    """A year with no ratio (no resident rate, or no searches of one group): no value, the source's note."""
+    return Latest(
         float("nan"),
         None,
         None,
@@ -896,14 +844,6 @@ def _no_ratio(section: MeasureSection, row, name: str, year: str) -> list[str]:
         disparity.STOP_SEARCH_SOURCE,
         note=row["note"],
     )
-    counts = ""
-    if math.isfinite(row["black_searches"]) and math.isfinite(row["white_searches"]):
-        counts = (
-            f" In {year} {name} recorded {int(row['black_searches']):,} searches of people who described "
-            f"themselves as Black and {int(row['white_searches']):,} of people who described themselves as "
-            f"White."
-        )
-    return [f"{row['note']}{counts} No Black/White rate ratio can be given."]
 
 
 def _ratio_latest(row, year: str) -> Latest:
@@ -920,78 +860,51 @@ def _ratio_latest(row, year: str) -> Latest:
     )
 
 
-def _rates_sentence(row, name: str, year: str) -> str:
-    return (
-        f"In {year} {name} stop-searched {row['black_rate']:.1f} in every 1,000 Black residents and "
-        f"{row['white_rate']:.1f} in every 1,000 White residents (Census {row['census_year']} populations): "
-        f"Black residents were searched at {row['ratio']:.2f} times the rate of White residents (95% confidence "
-        f"interval {row['lower']:.2f} to {row['upper']:.2f}; 1 would mean the same rate)."
-    )
-
-
-def _against_national(section, row, nat, force_id, name, year, quarter, data_dir) -> list[str]:
+def _against_national(section, figures: StopSearchFigures, force_id, quarter, data_dir) -> StopSearchFigures:
     """The England and Wales ratio against the force's interval, and the funnel position."""
-    if nat is None or not math.isfinite(nat["ratio"]):
-        return []
-    if row["lower"] > nat["ratio"]:
-        where = f"{name}'s whole interval is above the England and Wales ratio"
-    elif row["upper"] < nat["ratio"]:
-        where = f"{name}'s whole interval is below the England and Wales ratio"
-    else:
-        where = f"{name}'s interval includes the England and Wales ratio"
-    out = [
-        f"Across England and Wales (the 43 territorial forces) the ratio was {nat['ratio']:.2f} "
-        f"({nat['lower']:.2f} to {nat['upper']:.2f}); {where}."
-    ]
+    now, nat = figures.year, figures.national
+    if nat is None or not math.isfinite(nat.ratio):
+        return figures
     placed = national_fairness_table(quarter, data_dir).set_index("force_id")
+    place = ""
     if force_id in placed.index and placed.at[force_id, "funnel"] not in ("", "no ratio"):
-        place = placed.at[force_id, "funnel"]
-        words = (
-            "inside the funnel limits"
-            if place == "within"
-            else f"{place.split()[0]} the {place.split()[1]} funnel limit"
-        )
-        out.append(f"Against limits widened for the variation between forces (the funnel plot), {name} is {words}.")
+        place = str(placed.at[force_id, "funnel"])
     section.comparisons.append(
         Comparison(
             NATIONAL_NAME,
-            year,
-            float(nat["ratio"]),
-            float(row["ratio"] - nat["ratio"]),
+            now.period_label,
+            nat.ratio,
+            now.ratio - nat.ratio,
             None,
             None,
-            not (row["lower"] <= nat["ratio"] <= row["upper"]),
+            not (now.lower <= nat.ratio <= now.upper),
             "England and Wales ratio against the force's 95% interval",
         )
     )
-    return out
+    return dataclasses.replace(figures, funnel=place)
 
 
-def _against_previous_year(section, row, table, force_id, year) -> list[str]:
+def _against_previous_year(section, figures: StopSearchFigures, table, force_id) -> StopSearchFigures:
     """The force's previous year with a ratio, and whether the change is statistically significant."""
-    earlier = table[(table["force_id"] == force_id) & (table["period"] < row["period"])].dropna(subset=["ratio"])
+    now = figures.year
+    earlier = table[(table["force_id"] == force_id) & (table["period"] < now.period)].dropna(subset=["ratio"])
     if earlier.empty:
-        return []
-    prev = earlier.sort_values("period").iloc[-1]
-    significant, method = _ratio_change(row, prev)
-    prev_year = period_label(prev["period"], "financial_year")
-    side = "closer to 1" if abs(math.log(row["ratio"])) < abs(math.log(prev["ratio"])) else "further from 1"
-    sig = "a statistically significant change" if significant else "not a statistically significant change"
-    if prev["census_year"] != row["census_year"]:
-        sig += f" (the {prev_year} rates use Census {prev['census_year']} populations)"
+        return figures
+    prev = _stop_search_year(earlier.sort_values("period").iloc[-1])
+    significant, method = _ratio_change(now, prev)
     section.comparisons.append(
         Comparison(
             "the previous year",
-            prev_year,
-            float(prev["ratio"]),
-            float(row["ratio"] - prev["ratio"]),
+            prev.period_label,
+            prev.ratio,
+            now.ratio - prev.ratio,
             None,
             None,
             significant,
             method,
         )
     )
-    return [f"In {prev_year} the ratio was {prev['ratio']:.2f}; {year} is {side}, {sig}."]
+    return dataclasses.replace(figures, previous=prev, previous_significant=significant)
 
 
 def _fairness_extras(row, year: str, measures) -> list[dict]:
@@ -1075,7 +988,6 @@ def sexual_offences_proxy_section(force_id, quarter, data_dir=None, measures=Non
     measures = measures or load_registry(data_dir)
     measure = measures[SEXUAL_OFFENCES_PROXY]
     headline = measures.get(HEADLINE["rape-to-court"])
-    proxy_note = _registry_field(data_dir, SEXUAL_OFFENCES_PROXY, "proxy_note")
     section = MeasureSection(
         "rape-to-court",
         dict(KEY_MEASURES)["rape-to-court"],
@@ -1083,25 +995,19 @@ def sexual_offences_proxy_section(force_id, quarter, data_dir=None, measures=Non
         measure.id,
         measure.title,
         official_source=headline.official_source if headline else measure.official_source,
-    )
-    intro = (
-        f"Proxy, not the review's measure: {proxy_note}. The review's measure, adult rape cases reaching "
-        f"court, has no figure for {name} loaded here."
+        force_name=name,
+        proxy_note=_registry_field(data_dir, SEXUAL_OFFENCES_PROXY, "proxy_note"),
+        kind="count_proxy",
     )
     charges = disparity.sexual_offence_charges(data_dir)
     mine = charges[charges["force_id"] == force.id]
     # a year counts only once it is published (the release rule of official_stats), not once it has ended
     usable = mine[[disparity.year_published_by(p, quarter.end) for p in mine["period"]]].sort_values("period")
     if usable.empty:
-        section.no_data_text = (
-            f"{intro} No year of sexual-offence charges published by the end of {quarter.label} is loaded."
-        )
-        section.sentences = [section.no_data_text]
         return section
     row = usable.iloc[-1]
     year = period_label(row["period"], "financial_year")
     section.has_data = True
-    section.latest_note = f"Latest year published by the end of {quarter.label}: {year}."
     section.latest = Latest(
         float(row["charges"]),
         None,
@@ -1114,24 +1020,14 @@ def sexual_offences_proxy_section(force_id, quarter, data_dir=None, measures=Non
         numerator=float(row["charges"]),
         note=row["note"],
     )
-    sentences = [
-        intro,
-        section.latest_note,
-        f"In {year} {name} charged or summonsed {int(row['charges']):,} sexual offences among the "
-        f"investigations it closed in the year.",
-    ]
     if len(usable) > 1:
         prev = usable.iloc[-2]
-        prev_year = period_label(prev["period"], "financial_year")
-        diff = row["charges"] - prev["charges"]
-        change = "the same number as" if diff == 0 else f"{abs(int(diff)):,} {'more' if diff > 0 else 'fewer'} than"
-        sentences.append(f"That is {change} in {prev_year} ({int(prev['charges']):,}).")
         section.comparisons.append(
             Comparison(
                 "the previous year",
-                prev_year,
+                period_label(prev["period"], "financial_year"),
                 float(prev["charges"]),
-                float(diff),
+                float(row["charges"] - prev["charges"]),
                 None,
                 None,
                 None,
@@ -1139,27 +1035,10 @@ def sexual_offences_proxy_section(force_id, quarter, data_dir=None, measures=Non
             )
         )
     window = usable.tail(SEXUAL_OFFENCES_TREND_YEARS)
-    if len(window) >= 3:
-        listed = ", ".join(
-            f"{period_label(p, 'financial_year')} {int(v):,}" for p, v in zip(window["period"], window["charges"])
-        )
-        section.trend_text = (
-            f"Charges or summonses for sexual offences in the last {len(window)} years: {listed}. "
-            f"A count moves with the number of offences recorded and investigated as well as with "
-            f"how often they end in a charge, so it is not a charge rate."
-        )
-    notes = [n for n in usable["note"] if n]
-    sentences.append(
-        "No rate is given: the source has no total of all outcomes for sexual offences to divide by."
-        + (f" Note: {notes[-1]}." if notes else "")
-    )
+    section.recent_counts = [(str(p), float(v)) for p, v in zip(window["period"], window["charges"])]
+    section.count_note = next((n for n in reversed(list(usable["note"])) if n), "")
     nat = charges[(charges["force_id"] == disparity.NATIONAL_ID) & (charges["period"] == row["period"])]
-    if not nat.empty:
-        sentences.append(
-            f"England and Wales (43 territorial forces) charged or summonsed "
-            f"{int(nat['charges'].iloc[0]):,} sexual offences in {year}."
-        )
-    section.sentences = sentences
+    section.national_count = float(nat["charges"].iloc[0]) if not nat.empty else None
     return section
 
 

@@ -2,19 +2,24 @@
 indicator, the force's other trust figures and the national survey context, each sentence and table row
 rendered from a :class:`~analysis.compute.claims.Claim` (issue 18, part "fair").
 
-The national survey sentence is written here from ``section.national_context`` (numbers only).
-TODO(fair): the stop and search sentences are still written in ``compute.measure_sections.stop_search_fairness``
-(and the force's own figures' in ``_generic_section``, body's); here each is rendered as a claim with its
-known-at date, source file, rows and window. Moving that wording here is what is left.
+Every sentence is written here from numbers: the stop and search sentences from ``section.stop_search``
+(:class:`analysis.compute.measure_sections.StopSearchFigures`), the national survey sentence from
+``section.national_context``; the force's own trust figures that follow (``section.own``) are worded by
+:func:`analysis.present.measure_text.paragraph`. Each is rendered as a claim with its known-at date, source
+file, rows and window. The words "statistically significant" and "closer to 1" come from
+:mod:`analysis.compute.direction`.
 """
 
 from __future__ import annotations
 
+import math
 import re
 
+from analysis.compute import direction as dn
 from analysis.compute import disparity
 from analysis.compute.claims import ClaimLedger
 from analysis.core import settings
+from analysis.core.periods import parse_quarter
 from analysis.present.claim_markup import claimed
 from analysis.present.htmltext import esc
 
@@ -89,19 +94,160 @@ def _csew_markup(report, section, ledger) -> str:
     )
 
 
+# --------------------------------------------------------------------------- the stop and search sentences
+FAIRNESS_LABEL = "Fairness indicator"
+
+
+def intro(name: str) -> str:
+    return (
+        f"{FAIRNESS_LABEL}, not the review's own measure. The review asks for a smaller gap in trust between "
+        f"Black people and the population as a whole; that is a survey measure (the Crime Survey for England "
+        f"and Wales) with no figure for {name} loaded here. The official figure that exists for every force "
+        f"is the stop and search disparity between Black and White residents, shown here as a "
+        f"{FAIRNESS_LABEL.lower()}."
+    )
+
+
+def no_data_text(section, quarter) -> str:
+    """The line a trust section with no figure shows (no stop and search year published by the quarter's end)."""
+    from analysis.present import measure_text
+
+    if section.kind != "stop_search":
+        return measure_text.no_data_text(section, quarter)
+    quarter, name = parse_quarter(quarter), section.force_name
+    return (
+        f"{intro(name)} The stop and search data loaded here has no year for {name} ending on or "
+        f"before {quarter.label}; it is published in {section.official_source}."
+    )
+
+
+def unrecorded_sentence(figures, name: str) -> str:
+    row, nat, year = figures.year, figures.national, figures.year.period_label
+    if math.isfinite(row.unknown_share):
+        text = (
+            f"The ethnicity of {row.unknown_share:.1f}% of {name}'s {int(row.all_searches):,} "
+            f"searches in {year} was not recorded ({int(row.unknown_searches):,}); those searches are in "
+            f"neither rate, which limits any comparison"
+        )
+    else:
+        text = (
+            f"The data loaded does not give the number of {name}'s searches in {year} whose ethnicity was "
+            f"not recorded, so how far that limits the comparison cannot be said"
+        )
+    if nat is not None and math.isfinite(nat.unknown_share):
+        text += f" (England and Wales: {nat.unknown_share:.1f}% not recorded)"
+    return text + "."
+
+
+def no_ratio_sentence(row, name: str) -> str:
+    """A year with no ratio (no resident rate, or no searches of one group): the counts, and why."""
+    counts = ""
+    if math.isfinite(row.black_searches) and math.isfinite(row.white_searches):
+        counts = (
+            f" In {row.period_label} {name} recorded {int(row.black_searches):,} searches of people who described "
+            f"themselves as Black and {int(row.white_searches):,} of people who described themselves as "
+            f"White."
+        )
+    return f"{row.note}{counts} No Black/White rate ratio can be given."
+
+
+def rates_sentence(row, name: str) -> str:
+    return (
+        f"In {row.period_label} {name} stop-searched {row.black_rate:.1f} in every 1,000 Black residents and "
+        f"{row.white_rate:.1f} in every 1,000 White residents (Census {row.census_year} populations): "
+        f"Black residents were searched at {row.ratio:.2f} times the rate of White residents (95% confidence "
+        f"interval {row.lower:.2f} to {row.upper:.2f}; 1 would mean the same rate)."
+    )
+
+
+def national_sentences(figures, name: str) -> list[str]:
+    """The England and Wales ratio against the force's interval, and the funnel position."""
+    row, nat = figures.year, figures.national
+    if nat is None or not math.isfinite(nat.ratio):
+        return []
+    if row.lower > nat.ratio:
+        where = f"{name}'s whole interval is above the England and Wales ratio"
+    elif row.upper < nat.ratio:
+        where = f"{name}'s whole interval is below the England and Wales ratio"
+    else:
+        where = f"{name}'s interval includes the England and Wales ratio"
+    out = [
+        f"Across England and Wales (the 43 territorial forces) the ratio was {nat.ratio:.2f} "
+        f"({nat.lower:.2f} to {nat.upper:.2f}); {where}."
+    ]
+    if figures.funnel:
+        place = figures.funnel
+        words = (
+            "inside the funnel limits"
+            if place == "within"
+            else f"{place.split()[0]} the {place.split()[1]} funnel limit"
+        )
+        out.append(f"Against limits widened for the variation between forces (the funnel plot), {name} is {words}.")
+    return out
+
+
+def previous_year_sentence(figures) -> str:
+    """The force's previous year with a ratio, and whether the change is statistically significant."""
+    row, prev = figures.year, figures.previous
+    if prev is None:
+        return ""
+    sig = dn.significance_words(figures.previous_significant)
+    if prev.census_year != row.census_year:
+        sig += f" (the {prev.period_label} rates use Census {prev.census_year} populations)"
+    side = dn.parity_distance_words(row.ratio, prev.ratio)
+    return f"In {prev.period_label} the ratio was {prev.ratio:.2f}; {row.period_label} is {side}, {sig}."
+
+
+def stop_search_sentences(section, quarter) -> list[str]:
+    """The fairness indicator's sentences, in page order ([] when there is no stop and search year)."""
+    figures, name = section.stop_search, section.force_name
+    if not section.has_data or figures is None:
+        return []
+    quarter = parse_quarter(quarter)
+    latest_note = (
+        f"Latest year published on or before {quarter.label}: {figures.year.period_label} "
+        "(financial year, April to March)."
+    )
+    head = [intro(name), latest_note]
+    if not math.isfinite(figures.year.ratio):
+        return [*head, no_ratio_sentence(figures.year, name), unrecorded_sentence(figures, name)]
+    previous = previous_year_sentence(figures)
+    return [
+        *head,
+        rates_sentence(figures.year, name),
+        *national_sentences(figures, name),
+        *([previous] if previous else []),
+        unrecorded_sentence(figures, name),
+        "The rates count searches, not people, and set them against the people who live in the area, "
+        "not those who were there when searched.",
+    ]
+
+
+def paragraph(section, quarter) -> tuple[list[str], int]:
+    """The trust section's sentences and where the force's own figures' begin (the survey context goes there)."""
+    from analysis.present import measure_text
+
+    if section.kind != "stop_search":  # no fairness indicator in the registry: the force's own figures alone
+        texts = measure_text.paragraph(section, quarter)
+        return texts, len(texts)
+    texts = stop_search_sentences(section, quarter)
+    own = measure_text.paragraph(section.own, quarter) if section.own is not None else []
+    return texts + own, len(texts)
+
+
 def _sentences(report, section, ledger) -> str:
-    own = next((e for e in section.extra if "sentences_from" in e), None)  # the force's own trust figures
+    own = next((e for e in section.extra if e.get("own_lead")), None)  # the force's own trust figures
+    texts, split = paragraph(section, report.quarter)
     out = []
-    split = own["sentences_from"] if own is not None else len(section.sentences)
-    for i, text in enumerate(section.sentences):
+    for i, text in enumerate(texts):
         if i == split:
             out.append(_csew_markup(report, section, ledger))
-        if own is not None and i >= own["sentences_from"]:
+        if own is not None and i >= split:
             fields = _observation_fields(report, own)
         else:
             fields = _stop_search_fields(section)
         out.append(claimed("p", f"fairness.sentence.{i}", esc(for_reader(text)), ledger, value=text, **fields))
-    if split == len(section.sentences):
+    if split == len(texts):
         out.append(_csew_markup(report, section, ledger))
     return "".join(out)
 
@@ -160,7 +306,7 @@ def section_markup(report, section, ledger: ClaimLedger | None = None, draw=None
     out = [f'<section class="measure" aria-labelledby="measure-{esc(section.key_measure)}">']
     out.append(heading(section.title, f"measure-{section.key_measure}", 3))
     if not section.has_data:
-        text = section.no_data_text
+        text = no_data_text(section, report.quarter)
         out.append(
             claimed(
                 "p",

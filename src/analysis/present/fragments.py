@@ -891,7 +891,7 @@ def measure_section(report: Report, section, ledger: ClaimLedger | None = None, 
     out = [f'<section class="measure" aria-labelledby="measure-{esc(section.key_measure)}">']
     out.append(heading(section.title, f"measure-{section.key_measure}", 3))
     if not section.has_data:
-        text = esc(for_reader(section.no_data_text))
+        text = esc(for_reader(measure_text.no_data_text(section, report.quarter)))
         out.append(_measure_line(report, section, "no_data", text, ledger, ' class="no-data"') + "</section>")
         return "".join(out)
     if section.force_supplied:
@@ -912,8 +912,9 @@ def measure_section(report: Report, section, ledger: ClaimLedger | None = None, 
     ):
         if text:
             out.append(_measure_line(report, section, what, esc(for_reader(text)), ledger))
-    if section.trend_text:
-        trend = f"<strong>Trend:</strong> {esc(section.trend_text)}"
+    trend_text = measure_text.trend_text(section)
+    if trend_text:
+        trend = f"<strong>Trend:</strong> {esc(trend_text)}"
         out.append(_measure_line(report, section, "trend", trend, ledger, ' class="trend"'))
     if charts:
         for fig, alt in measure_charts.draw_section(section):

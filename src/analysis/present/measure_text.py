@@ -14,13 +14,13 @@ Two meaning rules (:mod:`analysis.compute.meaning.measures`) change the words of
   ``RECORDED_INCOMPLETE_QUARTERS`` is not judged for change (those quarters are undercounted); the sentence
   says why and points to the closed basis.
 
-Written here from the section's numbers: the change from earlier periods (:func:`change_sentence`) and the
-funnel position (:func:`funnel_sentence`). TODO (issue 18, body): the other sentences are still written in
-``compute/measure_sections.py`` (``_charge_sentences``'s first, ``_generic_section``'s first two,
-``_other_series``, ``_context_sentence``, ``sexual_offences_proxy_section``, the no-data texts; the
-fairness section's are engineer "fair"'s) and read here from ``section.sentences``, each claim built from
-the sentence with its numbers. Moving the charge sentence needs ``narrative._charge_claim`` (engineer
-"tiles") to read it from this module.
+Every sentence is written here from the section's numbers (compute holds no prose; a test in
+``tests/test_architecture.py`` keeps it so): the section's paragraph (:func:`paragraph`: the latest figure
+and its source, the process-behaviour verdicts, the Census comparison, the other figures, a count proxy's
+sentences), the change from earlier periods (:func:`change_sentence`), the funnel position
+(:func:`funnel_sentence`), the no-data line (:func:`no_data_text`) and the trend line (:func:`trend_text`).
+The process-behaviour sentences themselves come from :mod:`analysis.compute.spc` with their words from
+:mod:`analysis.compute.direction`; the trust section's are :mod:`analysis.present.fairness_text`'s.
 """
 
 from __future__ import annotations
@@ -28,12 +28,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from analysis.compute import direction as dn
+from analysis.compute import spc
 from analysis.compute.claims import Claim
 from analysis.compute.meaning import measures as meaning
-from analysis.compute.measure_sections import format_value
-from analysis.compute.measures import NATIONAL_NAME, period_end
+from analysis.compute.measure_sections import format_value, lower_first
+from analysis.compute.measures import NATIONAL_NAME, period_end, period_label
 from analysis.core.periods import Quarter, parse_quarter
-from analysis.core.settings import RECORDED_INCOMPLETE_QUARTERS, STALE_MEASURE_MONTHS
+from analysis.core.settings import PARITY_MIN_POINTS, RECORDED_INCOMPLETE_QUARTERS, STALE_MEASURE_MONTHS
 
 CHARGE_RATE_FILE = "raw/measures/home-office-outcomes/force_quarter.csv"
 OBSERVATIONS = "raw/measures (observations as at the report's quarter)"
@@ -97,9 +98,12 @@ def incomplete_caveat(figure: Figure, quarter: Quarter) -> str:
     )
 
 
-def verdict_sentence(sentence: str, figure: Figure | None, quarter: Quarter, subject: str = "") -> tuple[str, str]:
+def verdict_sentence(
+    sentence: str, figure: Figure | None, quarter: Quarter, subject: str = "", stale_sentence: str = ""
+) -> tuple[str, str]:
     """A verdict sentence as the meaning rules allow it: (text, rule). On incomplete recorded-basis quarters no
-    verdict is drawn (class 5); on a stale figure the verdict says how old it is (class 4)."""
+    verdict is drawn (class 5); on a stale figure the verdict says how old it is (class 4), worded as
+    ``stale_sentence`` when one is given (a variation verdict written with ``stale=True``)."""
     if figure is None:
         return sentence, ""
     other = sentence.startswith(OTHER_PREFIX)
@@ -111,8 +115,7 @@ def verdict_sentence(sentence: str, figure: Figure | None, quarter: Quarter, sub
     if not stale:
         return sentence, ""
     # a verdict on an old figure was a verdict then: "a concern to look into" would read as a current alarm
-    sentence = sentence.replace(": a concern to look into.", ": a concern at the time; no later figure is loaded.")
-    sentence = sentence.replace(": the process has improved.", ": it had improved then; no later figure is loaded.")
+    sentence = stale_sentence or sentence
     if other:
         body = sentence[len(OTHER_PREFIX) :]
         return f"{OTHER_PREFIX[:-2]}, {stale[0].lower()}{stale[1:]}: {body}", STALE_RULE
@@ -127,7 +130,7 @@ def _source(section, figure: Figure | None, force_id: str = "") -> tuple[str, tu
     return OBSERVATIONS, (f"measure_id={figure.measure_id}; period={figure.period}",)
 
 
-# names for sentences compute still writes, by how they open (claim ids stay stable when a figure changes)
+# names for the paragraph's sentences, by how they open (claim ids stay stable when a figure changes)
 OPENINGS = (
     ("Too short for a process-behaviour chart", "other_too_short"),
     ("For comparison, Census", "context"),
@@ -143,12 +146,12 @@ def _named(text: str, n: int) -> str:
     return next((what for opening, what in OPENINGS if text.startswith(opening)), f"sentence.{n}")
 
 
-def _kinds(section) -> dict[str, tuple[str, Figure | None]]:
-    """Sentences compute wrote whose kind is known: text -> (what, figure it is about)."""
+def _kinds(section, texts: list[str]) -> dict[str, tuple[str, Figure | None]]:
+    """Sentences of the paragraph whose kind is known: text -> (what, figure it is about)."""
     kinds: dict[str, tuple[str, Figure | None]] = {}
     fig = _figure_of(section)
-    if section.sentences:
-        kinds.setdefault(section.sentences[0], ("latest_sentence", fig))
+    if texts:
+        kinds.setdefault(texts[0], ("latest_sentence", fig))
     spc_summary = getattr(section, "spc", None)
     if spc_summary is not None:
         kinds[spc_summary.variation_text] = ("variation", fig)
@@ -161,18 +164,22 @@ def _kinds(section) -> dict[str, tuple[str, Figure | None]]:
 
 
 def sentence_claims(section, quarter: Quarter, force_id: str = "") -> list[Claim]:
-    """One claim per sentence of the section's paragraph (``section.sentences``), verdicts with their age and
+    """One claim per sentence of the section's paragraph (:func:`paragraph`), verdicts with their age and
     completeness caveats (classes 4 and 5)."""
-    prefix, kinds = claim_prefix(section), _kinds(section)
+    prefix, texts = claim_prefix(section), paragraph(section, quarter)
+    kinds = _kinds(section, texts)
     fig = _figure_of(section)
     claims, used = [], set()
-    for n, text in enumerate(section.sentences, 1):
+    for n, text in enumerate(texts, 1):
         what, about = kinds.get(text, (_named(text, n), fig))
         if what in used:  # the same text twice (never expected): keep ids unique
             what = f"{what}.{n}"
         used.add(what)
         verdict = what in ("variation", "assurance") or what.startswith("other.")
-        sentence, rule = verdict_sentence(text, about, quarter, _subject(section, what)) if verdict else (text, "")
+        stale_text = _stale_variation(section, what)
+        sentence, rule = (
+            verdict_sentence(text, about, quarter, _subject(section, what), stale_text) if verdict else (text, "")
+        )
         if verdict and not rule:
             rule = _spc_rule(section, what)
         source_file, rows = _source(section, about, force_id)
@@ -202,6 +209,21 @@ def _summary(section, what: str):
 def _subject(section, what: str) -> str:
     summary = _summary(section, what)
     return str(getattr(summary, "subject", "") or "")
+
+
+def _stale_variation(section, what: str) -> str:
+    """The variation sentence as it reads for a stale figure (''. for anything but a variation verdict)."""
+    if what != "variation" and not what.startswith("other."):
+        return ""
+    summary = _summary(section, what)
+    if summary is None or summary.chart is None:
+        return ""
+    label = summary.chart.points.iloc[-1]["special_cause_type"]
+    high = ("Above" in label or "Increasing" in label) if summary.variation == "special_cause_neutral" else None
+    text = dn.variation_text(
+        summary.variation, summary.measure_direction, summary.subject, spc.RULE_WORDS.get(label), high, stale=True
+    )
+    return OTHER_PREFIX + text if what.startswith("other.") else text
 
 
 def _spc_rule(section, what: str) -> str:
@@ -324,8 +346,8 @@ def funnel_sentence(f, value: float, name: str, measure_direction: str) -> str:
     )
 
 
-# the comparisons whose sentence this module writes (the fairness indicator and the sexual-offences proxy still
-# write their own "previous year" sentences in compute)
+# the comparisons the change sentence is written from (the fairness indicator's and the sexual-offences proxy's
+# "previous year" have sentences of their own: fairness_text.previous_year_sentence, count_change_sentence)
 CHANGE_LABELS = ("the previous quarter", "the same quarter a year earlier", "the previous period")
 
 
@@ -408,3 +430,220 @@ def _with_change_and_funnel(claims: list[Claim], section, prefix, quarter, force
 def section_sentences(section, quarter, force_id: str = "") -> list[str]:
     """The sentences of a section's paragraph as the page shows them (``quarter``: the report's quarter)."""
     return [c.sentence for c in sentence_claims(section, parse_quarter(quarter), force_id)]
+
+
+# --------------------------------------------------------------------------- the section's paragraph
+def period_word(period_type: str) -> str:
+    return {
+        "quarter": "quarter",
+        "month": "month",
+        "financial_year": "year",
+        "calendar_year": "year",
+        "year_ending_march": "year",
+    }.get(period_type, "period")
+
+
+def subject_of(section) -> str:
+    """'Leicestershire's domestic abuse arrest rate': the series a section's verdicts are about."""
+    return f"{section.force_name}'s {lower_first(section.measure_title or '')}"
+
+
+def charge_latest_sentence(section, quarter: Quarter) -> str:
+    """The headline charge rate (also the executive summary's first key-measure sentence), saying so first
+    when the report's own quarter had no published figure."""
+    lt, name = section.latest, section.force_name
+    q = parse_quarter(lt.period)
+    text = (
+        f"In {q.label} ({q.months}), {name} charged or summonsed {lt.value:.1f}% of the crimes whose "
+        f"investigations closed with an assigned outcome ({int(lt.numerator):,} of {int(lt.denominator):,}; "
+        f"95% confidence interval {lt.lower:.1f}% to {lt.upper:.1f}%)."
+    )
+    if q != quarter:
+        text = (
+            f"No charge rate for {name} for {quarter.label} had been published by the end of the quarter; "
+            f"the latest quarter with one published by then is {q.label}. {text}"
+        )
+    return text
+
+
+def _verdicts(section, subject: str, points: int, word: str) -> list[str]:
+    if section.spc:
+        return [section.spc.variation_text, section.spc.assurance_text]
+    return [spc.too_few_points_text(subject, points, word)]
+
+
+def _generic_latest(section) -> list[str]:
+    lt, name = section.latest, section.force_name
+    # the title may hold a colon itself ("Police-perpetrated VAWG: allegations"), so it is quoted, not followed by one
+    first = (
+        f"The most recent figure loaded for {name} is {format_value(lt.value, lt.unit)} "
+        f"({lt.period_label}) for “{section.measure_title}”."
+    )
+    if section.force_supplied:
+        second = (
+            f"This comes from the force's own reporting ({lt.source}), not from an official statistic; "
+            f"the official source would be {section.official_source or 'not yet registered'}."
+        )
+    else:
+        second = f"Source: {lt.source}."
+    return [first, second]
+
+
+def workforce_figure_kind(measure_id: str) -> tuple[str, str]:
+    """What a force's workforce figure counts, and what its ratio to the population is called."""
+    if "joiner" in measure_id:
+        return "joiners in the year", "joiners' representation ratio"
+    if "recruit" in measure_id:
+        return "recruits in the year", "recruits' representation ratio"
+    return "the whole workforce", "representation ratio"
+
+
+def _pct(p: float) -> str:
+    return f"{100 * p:.1f}%"
+
+
+def context_sentence(census, name: str) -> str:
+    """The Census population share a workforce figure is compared with, and the ratio when there is one."""
+    p = census.minority / census.total
+    text = (
+        f"For comparison, Census {census.year} put the ethnic minority share of {name}'s population at {_pct(p)} "
+        f"({int(census.minority):,} of {int(census.total):,} usual residents)."
+    )
+    if census.groups:
+        groups = ", ".join(f"{label} {_pct(n / census.total)}" for label, n in census.groups)
+        text += f" By broad ethnic group (Census 2021): {groups}."
+    if census.ratio is not None:
+        kind, ratio_name = workforce_figure_kind(census.figure_measure_id)
+        text += (
+            f" Set against the ethnic minority share, {census.figure_title.lower()} ({kind}, "
+            f"{census.figure_period_label}) gives a {ratio_name} of {census.ratio:.2f} (1 would mean parity). "
+            f"It compares {kind} with the {census.year} resident population"
+            + ("" if kind == "the whole workforce" else ", not the whole workforce")
+            + "."
+        )
+    return text
+
+
+def others_sentences(section) -> list[str]:
+    """The verdicts on the section's other figures that form a time series, and those too short for one."""
+    out, short = [], []
+    for e in section.extra:
+        if e.get("points", 0) < 2:
+            continue
+        if e.get("spc") is None:
+            short.append(f"{e['title']} ({e['points']} {period_word(e['period_type'])}s)")
+            continue
+        out.append(OTHER_PREFIX + e["spc"].variation_text)
+    if short:
+        out.append(
+            f"Too short for a process-behaviour chart (it needs at least {spc.MIN_POINTS} "
+            f"points), so not judged for change: {'; '.join(short)}."
+        )
+    return out
+
+
+def proxy_intro(section) -> str:
+    return (
+        f"Proxy, not the review's measure: {section.proxy_note}. The review's measure, adult rape cases reaching "
+        f"court, has no figure for {section.force_name} loaded here."
+    )
+
+
+def count_change_sentence(section) -> str:
+    """'That is 12 fewer than in 2022/23 (340).': a count proxy's plain difference from its previous year."""
+    comp = next((c for c in section.comparisons if c.label == "the previous year"), None)
+    if comp is None:
+        return ""
+    diff = comp.difference
+    change = "the same number as" if diff == 0 else f"{abs(int(diff)):,} {'more' if diff > 0 else 'fewer'} than"
+    return f"That is {change} in {comp.period_label} ({int(comp.value):,})."
+
+
+def _count_proxy_paragraph(section, quarter: Quarter) -> list[str]:
+    year, name = section.latest.period_label, section.force_name
+    out = [
+        proxy_intro(section),
+        f"Latest year published by the end of {quarter.label}: {year}.",
+        f"In {year} {name} charged or summonsed {int(section.latest.value):,} sexual offences among the "
+        f"investigations it closed in the year.",
+    ]
+    change = count_change_sentence(section)
+    out += [change] if change else []
+    note = f" Note: {section.count_note}." if section.count_note else ""
+    out.append("No rate is given: the source has no total of all outcomes for sexual offences to divide by." + note)
+    if section.national_count is not None:
+        out.append(
+            f"England and Wales (43 territorial forces) charged or summonsed "
+            f"{int(section.national_count):,} sexual offences in {year}."
+        )
+    return out
+
+
+def paragraph(section, quarter) -> list[str]:
+    """The sentences of a section's paragraph, in page order, before the meaning rules and the change and
+    funnel sentences (:func:`sentence_claims` adds those); [] for a section with no data."""
+    quarter = parse_quarter(quarter)
+    if not section.has_data or section.latest is None:
+        return []
+    if section.kind == "count_proxy":
+        return _count_proxy_paragraph(section, quarter)
+    if section.kind == "charge_rate":
+        subject = f"{section.force_name}'s charge rate"
+        out = [charge_latest_sentence(section, quarter), *_verdicts(section, subject, section.points, "quarter")]
+        return out + others_sentences(section)
+    out = _generic_latest(section)
+    out += _verdicts(section, subject_of(section), section.points, period_word(section.latest.period_type))
+    if section.census is not None:
+        out.append(context_sentence(section.census, section.force_name))
+    return out + others_sentences(section)
+
+
+def no_data_text(section, quarter) -> str:
+    """The line a section with no figure shows instead of its paragraph."""
+    quarter, name = parse_quarter(quarter), section.force_name
+    if section.kind == "charge_rate":
+        return (
+            f"The Home Office outcomes data loaded here has no charge rate for {name} "
+            f"up to {quarter.label}; it is published in {section.official_source}."
+        )
+    if section.kind == "count_proxy":
+        return f"{proxy_intro(section)} No year of sexual-offence charges published by the end of {quarter.label} is loaded."
+    source = section.official_source if section.official_registered else "no official source is registered"
+    return f"No data for this measure is loaded for {name}. The official source is {source}."
+
+
+def parity_text(section) -> str:
+    """A parity ratio's projected year of parity, or why there is none (the straight line of
+    :func:`analysis.compute.measure_sections._parity_projection`)."""
+    subject, n, trend = subject_of(section), section.points, section.trend
+    if trend is None:
+        return (
+            f"No year of parity is projected for {subject}: {n} point{'s' if n != 1 else ''} "
+            f"{'is' if n == 1 else 'are'} loaded and a projection needs at least {PARITY_MIN_POINTS}."
+        )
+    if trend.parity_year is None or section.parity_interval is None:
+        return f"No year of parity is projected for {subject}: {trend.reason}."
+    low, high = section.parity_interval
+    return (
+        f"If the straight-line trend of the last {n} points continued, {subject} would reach parity "
+        f"around {trend.parity_year:.0f} (95% interval on the year {low:.0f} to {high:.0f}, "
+        f"from the interval on the slope; the line ignores any change of pace)."
+    )
+
+
+def trend_text(section) -> str:
+    """The section's trend line: a parity projection (or why there is none), or a count proxy's recent years."""
+    if not section.has_data:
+        return ""
+    if section.kind == "count_proxy":
+        if len(section.recent_counts) < 3:
+            return ""
+        listed = ", ".join(f"{period_label(p, 'financial_year')} {int(v):,}" for p, v in section.recent_counts)
+        return (
+            f"Charges or summonses for sexual offences in the last {len(section.recent_counts)} years: {listed}. "
+            f"A count moves with the number of offences recorded and investigated as well as with "
+            f"how often they end in a charge, so it is not a charge rate."
+        )
+    if section.kind == "generic" and section.direction and dn.normalise(section.direction) == dn.PARITY:
+        return parity_text(section)
+    return ""

@@ -7,6 +7,7 @@ from analysis.compute.claims import Claim, ClaimLedger
 from analysis.compute.progress import FlagKind
 from analysis.compute.report_model import Report
 from analysis.core.settings import SERIES_SUMMARY_MIN_POINTS, STALE_AFTER_QUARTERS
+from analysis.present import measure_text
 from analysis.present.style.house_theme import STATUS_LABELS
 
 
@@ -259,8 +260,9 @@ def measures_pieces(report: Report, ledger: ClaimLedger | None = None, headline:
     if not report.measures:
         return []
     charge = next((m for m in report.measures if m.key_measure == "charge-rate" and m.has_data), None)
-    pieces = [("charge_rate.latest", charge.sentences[0])] if headline and charge and charge.sentences else []
-    if charge is not None and charge.sentences:  # claimed either way: the sentence is on the page
+    sentence = measure_text.charge_latest_sentence(charge, report.quarter) if charge is not None else ""
+    pieces = [("charge_rate.latest", sentence)] if headline and sentence else []
+    if sentence:  # claimed either way: the sentence is on the page
         _charge_claim(report, charge, ledger)
     pieces.append(("key_measures.coverage", coverage_sentence(report)))
     if ledger is not None:
@@ -385,7 +387,7 @@ def _charge_claim(report: Report, section, ledger: ClaimLedger | None) -> None:
     _claim(
         ledger,
         id="charge_rate.latest",
-        sentence=section.sentences[0],
+        sentence=measure_text.charge_latest_sentence(section, report.quarter),
         value=round(float(latest.value), 4),
         comparator=None if national is None else round(float(national), 4),
         method="charges and summonses (outcome type 1) as a percentage of all assigned outcomes for "

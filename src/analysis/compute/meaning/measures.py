@@ -10,7 +10,8 @@ the code (for the force page's charge rate: :func:`analysis.compute.direction.re
   the run is what the page reports (class 1); a shorter run of two or more is stated beside "hit and
   miss" as too short to rely on.
 * :func:`recent_run`: how many latest points in a row lie on one side of their own comparator.
-* :func:`staleness`: how old a figure is at the end of the report's quarter, and whether it is stale (class 4).
+* :func:`staleness`: how old a figure is at the end of the report's quarter, and whether it is stale (class 4);
+  a stale variation verdict is worded by :func:`analysis.compute.direction.variation_text` with ``stale=True``.
 * :func:`recorded_incomplete`: whether a recorded-basis quarter is too recent to judge (class 5).
 """
 
