@@ -286,7 +286,7 @@ def test_ratio_rederived_with_csv_matches_the_section(force_id, geography):
     section = measure_sections.stop_search_fairness(force_id, "2024-25-Q1")
     text = " ".join(_words(section))
     assert ratio_text in text and unrecorded_text in text
-    assert section.latest.period == "2022-23" and "on or before 2024/25 Q1: 2022/23" in text
+    assert section.latest.period == "2022-23" and "by the end of 2024/25 Q1: 2022/23" in text
     assert "Fairness indicator, not the review's own measure" in text
 
 

@@ -43,7 +43,7 @@ def test_rendered_ratio_and_unrecorded_share_match_the_raw_file(pages, force):
     text = " ".join(pages[force].split())
     assert ratio_text in text and unrecorded_text in text
     assert "Fairness indicator, not the review's own measure" in text
-    assert "Latest year published on or before 2024/25 Q1: 2022/23" in text
+    assert "Of the years loaded here, the latest published by the end of 2024/25 Q1: 2022/23" in text
 
 
 def test_city_of_london_report_says_there_is_no_resident_rate(pages):

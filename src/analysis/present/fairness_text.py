@@ -204,9 +204,11 @@ def stop_search_sentences(section, quarter) -> list[str]:
     if not section.has_data or figures is None:
         return []
     quarter = parse_quarter(quarter)
+    # "of the years loaded here": the bundled series ends with 2022/23, and later years were published before
+    # the latest quarters; "the latest year published" alone would deny that
     latest_note = (
-        f"Latest year published on or before {quarter.label}: {figures.year.period_label} "
-        "(financial year, April to March)."
+        f"Of the years loaded here, the latest published by the end of {quarter.label}: "
+        f"{figures.year.period_label} (financial year, April to March)."
     )
     head = [intro(name), latest_note]
     if not math.isfinite(figures.year.ratio):
