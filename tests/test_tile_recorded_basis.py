@@ -37,3 +37,19 @@ def test_the_charge_rate_tile_judges_the_closed_basis_when_the_recorded_one_is_i
     assert not meaning.figure_incomplete(section.measure_id, parse_quarter(tile["value"].window).end, report.quarter)
     assert "incomplete" not in tile
     assert not any("recorded" in str(c.source_rows) or "recorded in the quarter" in c.sentence for c in tile.values())
+
+
+def test_no_chart_draws_a_verdict_the_text_withholds_on_incomplete_recorded_quarters(real_data):
+    # Leicestershire 2026/27 Q2: the text says the recorded-basis charge rate is not judged (its latest quarters are
+    # still filling in); its process-behaviour chart, with special-cause markers and a verdict in its alt text, was
+    # drawn beside that sentence
+    from analysis.compute.report_model import load_report
+    from analysis.present.measure_text import section_sentences
+
+    report = load_report("leicestershire", "2026-27-Q2", data_dir=real_data)
+    section = next(m for m in report.measures if m.key_measure == "charge-rate")
+    text = " ".join(section_sentences(section, report.quarter))
+    assert "(offences recorded in the quarter) is not judged for change" in text
+    titles = [kwargs.get("title", "") for _, kwargs in section.extra_figures]
+    assert not any("offences recorded" in t.lower() for t in titles), titles
+    assert any("investigations closed" in t.lower() for t in titles)  # the judged basis keeps its chart

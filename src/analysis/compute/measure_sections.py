@@ -485,6 +485,11 @@ def _other_series(section: MeasureSection, force_id, name, data_dir, measures, q
         if summary is None:
             continue
         e["spc"] = summary
+        end = period_end(e["period"], e["period_type"])
+        if meaning.figure_incomplete(e["measure_id"], end, parse_quarter(quarter)):
+            # the text draws no verdict from a series whose latest quarters are still filling in (class 5); a chart
+            # with special-cause markers beside it would draw one anyway
+            continue
         section.extra_figures.append((Chart.SPC, {"summary": summary, "title": f"{name}: {e['title']}"}))
 
 
