@@ -28,6 +28,7 @@ import pandas as pd
 
 from analysis.compute import direction as dn
 from analysis.compute import disparity, spc, stats
+from analysis.compute.as_at import known_by
 from analysis.compute.disparity import census2021_by_force
 from analysis.compute.meaning import measures as meaning
 from analysis.compute.measures import (
@@ -49,7 +50,7 @@ from analysis.compute.measures import (
 )
 from analysis.core import config, settings
 from analysis.core.forces import all_forces, get_force
-from analysis.core.periods import Quarter, parse_quarter
+from analysis.core.periods import Quarter
 from analysis.core.settings import (
     CONFIDENCE,
     PARITY_MIN_POINTS,
@@ -244,7 +245,7 @@ def _charge_rate_section(force_id, quarter: Quarter, data_dir, measures, audienc
     mine = closed[closed["force_id"] == force_id].set_index("period")
     if mine.empty:
         return section
-    latest_q = parse_quarter(max(mine.index, key=lambda p: parse_quarter(p).index))
+    latest_q = Quarter.of(max(mine.index, key=lambda p: Quarter.of(p).index))
     row = mine.loc[latest_q.id]
     section.has_data = True
     section.latest = Latest(
@@ -321,14 +322,14 @@ def _charge_rate_spc(
     """A Laney p′ chart of the force's last :data:`SPC_QUARTERS` quarters, against the national rate; the
     assurance sentence follows the meaning rules (:func:`_apply_reading`), the recent run taken against
     ``national_rates`` (the England and Wales rate of each quarter, as proportions by period id)."""
-    periods = sorted(mine.index, key=lambda p: parse_quarter(p).index)[-SPC_QUARTERS:]
+    periods = sorted(mine.index, key=lambda p: Quarter.of(p).index)[-SPC_QUARTERS:]
     subject = f"{name}'s charge rate"
     if len(periods) < spc.MIN_POINTS:
         return None
     used = mine.loc[periods]
     chart = spc.pprime(used["charges"], used["assigned"], dn.spc_direction(measure.direction), labels=periods)
     comparator_label = f"the {NATIONAL_NAME} rate for {latest_q.label} ({100 * nat['rate']:.1f}%)"
-    labels = [parse_quarter(p).label for p in periods]
+    labels = [Quarter.of(p).label for p in periods]
     summary = spc.summarise(
         chart,
         measure.direction,
@@ -692,7 +693,7 @@ def fairness_section(force_id, quarter, data_dir=None, measures=None, audience="
     generic = _generic_section(
         force.id,
         "trust-confidence",
-        parse_quarter(quarter),
+        Quarter.of(quarter),
         data_dir,
         measures,
         exclude=FAIRNESS_IDS,
@@ -712,12 +713,12 @@ def csew_context(quarter, data_dir=None) -> list[dict]:
     year published by then (``known_at``: the year's end plus ``CSEW_PUBLICATION_LAG_MONTHS``), with the
     previous survey year. England and Wales only, never a force's figure; empty before any year is known."""
     table = csew.read_csew(data_dir=data_dir)
-    end = parse_quarter(quarter).end
+    the_quarter = Quarter.of(quarter)
     lag = settings.CSEW_PUBLICATION_LAG_MONTHS
     out = []
     for series, rows in table.groupby("series", sort=True):
         known = rows.assign(known_at=[disparity.available_from(p, lag) for p in rows["period"]])
-        known = known[known["known_at"] <= end].sort_values("period")
+        known = known[known_by(known["known_at"], the_quarter)].sort_values("period")
         if known.empty:
             continue
         now = known.iloc[-1]
@@ -772,7 +773,7 @@ def stop_search_fairness(force_id, quarter, data_dir=None, measures=None) -> Mea
     """The stop and search disparity, shown as a fairness indicator (not the review's survey measure of the
     trust gap), for the latest financial year published by the end of the report quarter."""
     force = get_force(force_id, data_dir)
-    name, quarter = force.name, parse_quarter(quarter)
+    name, quarter = force.name, Quarter.of(quarter)
     measures = measures or load_registry(data_dir)
     measure = measures[FAIRNESS_MEASURE]
     section = MeasureSection(
@@ -966,7 +967,7 @@ def national_fairness_table(quarter, data_dir=None) -> pd.DataFrame:
 # --------------------------------------------------------------------------- proxy for 16.v
 def rape_to_court_section(force_id, quarter, data_dir=None, measures=None, audience="internal") -> MeasureSection:
     """Recommendation 16.v: the review's measure when loaded; otherwise sexual-offence charges, named as a proxy."""
-    quarter = parse_quarter(quarter)
+    quarter = Quarter.of(quarter)
     measures = measures or load_registry(data_dir)
     generic = _generic_section(
         get_force(force_id, data_dir).id, "rape-to-court", quarter, data_dir, measures, audience=audience
@@ -984,7 +985,7 @@ def rape_to_court_section(force_id, quarter, data_dir=None, measures=None, audie
 def sexual_offences_proxy_section(force_id, quarter, data_dir=None, measures=None) -> MeasureSection:
     """Sexual offences charged or summonsed per financial year (closed basis): a count, named as a proxy."""
     force = get_force(force_id, data_dir)
-    name, quarter = force.name, parse_quarter(quarter)
+    name, quarter = force.name, Quarter.of(quarter)
     measures = measures or load_registry(data_dir)
     measure = measures[SEXUAL_OFFENCES_PROXY]
     headline = measures.get(HEADLINE["rape-to-court"])
@@ -1055,7 +1056,7 @@ def measure_sections(force_id: str, quarter, data_dir=None, audience: str = "int
     audience, force-supplied rows not marked for the public are left out before anything is computed.
     """
     force_id = get_force(force_id, data_dir).id
-    quarter = parse_quarter(quarter)
+    quarter = Quarter.of(quarter)
     measures = load_registry(data_dir)
     sections = []
     for key, _ in KEY_MEASURES:
@@ -1086,7 +1087,7 @@ def national_measure_table(quarter, data_dir=None, basis: str = "closed") -> pd.
     ``funnel`` uses limits widened for over-dispersion; ``funnel_unadjusted`` plain
     binomial limits. Rates are percentages.
     """
-    q = parse_quarter(quarter)
+    q = Quarter.of(quarter)
     path = config.measures_raw_dir(data_dir) / "home-office-outcomes" / "force_quarter.csv"
     stamp = (_file_stamp(path), _file_stamp(config.forces_file(data_dir)))
     return _national_table_cached(str(config.data_dir(data_dir)), stamp, q.id, basis).copy()
@@ -1100,7 +1101,7 @@ def _file_stamp(path):
 @lru_cache(maxsize=16)
 def _national_table_cached(root: str, _stamp, quarter_id: str, basis: str) -> pd.DataFrame:
     """Common to every report of a quarter, so computed once per worker (keyed by the input files' stamps)."""
-    data_dir, q = root, parse_quarter(quarter_id)
+    data_dir, q = root, Quarter.of(quarter_id)
     series = charge_rate_series(data_dir)
     rows = series[(series["basis"] == basis) & (series["period"] == q.id)]
     national = national_series(data_dir)
@@ -1146,7 +1147,7 @@ def national_spc_table(quarter, data_dir=None, basis: str = "closed") -> pd.Data
     limits) and national_rate_pct (the comparator). A force with too few quarters has variation
     'too_few_points' and no assurance. Rows are alphabetical by force name: this is not a league table.
     """
-    q = parse_quarter(quarter)
+    q = Quarter.of(quarter)
     series = charge_rate_series(data_dir, through=q)  # q is the data's quarter, already known by the report's end
     series = series[series["basis"] == basis].dropna(subset=["assigned"])
     national = national_series(data_dir, through=q)
@@ -1157,7 +1158,7 @@ def national_spc_table(quarter, data_dir=None, basis: str = "closed") -> pd.Data
     rows = []
     for force in all_forces(data_dir):
         mine = series[series["force_id"] == force.id]
-        periods = sorted(mine["period"], key=lambda p: parse_quarter(p).index)[-SPC_QUARTERS:]
+        periods = sorted(mine["period"], key=lambda p: Quarter.of(p).index)[-SPC_QUARTERS:]
         row = {
             "force_id": force.id,
             "force_name": force.name,

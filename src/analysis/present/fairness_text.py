@@ -19,7 +19,7 @@ from analysis.compute import direction as dn
 from analysis.compute import disparity
 from analysis.compute.claims import ClaimLedger
 from analysis.core import settings
-from analysis.core.periods import parse_quarter
+from analysis.core.periods import Quarter
 from analysis.present.claim_markup import claimed
 from analysis.present.htmltext import esc
 
@@ -114,7 +114,7 @@ def no_data_text(section, quarter) -> str:
 
     if section.kind != "stop_search":
         return measure_text.no_data_text(section, quarter)
-    quarter, name = parse_quarter(quarter), section.force_name
+    quarter, name = Quarter.of(quarter), section.force_name
     return (
         f"{intro(name)} The stop and search data loaded here has no year for {name} ending on or "
         f"before {quarter.label}; it is published in {section.official_source}."
@@ -203,7 +203,7 @@ def stop_search_sentences(section, quarter) -> list[str]:
     figures, name = section.stop_search, section.force_name
     if not section.has_data or figures is None:
         return []
-    quarter = parse_quarter(quarter)
+    quarter = Quarter.of(quarter)
     # "of the years loaded here": the bundled series ends with 2022/23, and later years were published before
     # the latest quarters; "the latest year published" alone would deny that
     latest_note = (
