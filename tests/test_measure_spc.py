@@ -12,7 +12,7 @@ import pytest
 
 from analysis.compute import measure_sections, measures, spc
 from analysis.core import periods, settings
-from analysis.core.periods import parse_quarter
+from analysis.core.periods import Quarter, parse_quarter
 
 REPO_DATA = Path(__file__).resolve().parent.parent / "data"
 OUTCOMES_CSV = REPO_DATA / "raw" / "measures" / "home-office-outcomes" / "force_quarter.csv"
@@ -37,7 +37,7 @@ def root(tmp_path_factory):
 
 
 def _section(root, force, quarter, key="charge-rate"):
-    return next(s for s in measure_sections.measure_sections(force, quarter, root) if s.key_measure == key)
+    return next(s for s in measure_sections.measure_sections(force, Quarter.of(quarter), root) if s.key_measure == key)
 
 
 def _raw_closed(force_name):
@@ -136,7 +136,7 @@ def test_as_at_drops_every_later_period(root):
 @pytest.mark.parametrize("force", ["leicestershire", "city-of-london"])
 def test_no_section_of_a_past_quarter_holds_a_later_period(root, force):
     quarter = parse_quarter("2023-24-Q1")
-    for section in measure_sections.measure_sections(force, quarter.id, root):
+    for section in measure_sections.measure_sections(force, quarter, root):
         for e in section.extra:
             assert periods.period_end(e["period"], e["period_type"]) <= quarter.end, e["title"]
         if section.latest is not None:

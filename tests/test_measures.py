@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from analysis.compute import measure_sections, measures, stats
+from analysis.core.periods import Quarter
 from analysis.sources import measure_files, measure_registry
 
 REPO_DATA = Path(__file__).resolve().parent.parent / "data"
@@ -71,9 +72,9 @@ def test_headline_charge_rate_matches_raw_csv_read_independently(root):
     # latest quarter published by 30 June 2024: 2023/24 Q3 (a quarter counts as out two quarters after it ends)
     row = next(r for r in _raw_rows() if r["slug"] == "leicestershire" and r["fy"] == "2023/24" and r["q"] == "3")
     expected = 100 * int(row["closed_all_t1"]) / int(row["closed_all_assigned"])
-    section = {s.key_measure: s for s in measure_sections.measure_sections("leicestershire", "2024-25-Q1", root)}[
-        "charge-rate"
-    ]
+    section = {
+        s.key_measure: s for s in measure_sections.measure_sections("leicestershire", Quarter.of("2024-25-Q1"), root)
+    }["charge-rate"]
     assert section.latest.value == pytest.approx(expected, abs=1e-9)
     assert (section.latest.numerator, section.latest.denominator) == (
         int(row["closed_all_t1"]),
@@ -172,7 +173,7 @@ def test_force_supplied_and_open_data_files_are_loaded(tmp_path):
 
 
 def test_sections_order_sentences_and_no_data_text(root):
-    sections = measure_sections.measure_sections("leicestershire", "2024-25-Q1", root)
+    sections = measure_sections.measure_sections("leicestershire", Quarter.of("2024-25-Q1"), root)
     assert [s.key_measure for s in sections] == [k for k, _ in measure_registry.KEY_MEASURES]
     by_key = {s.key_measure: s for s in sections}
     charge = by_key["charge-rate"]
@@ -199,7 +200,7 @@ def test_sections_order_sentences_and_no_data_text(root):
 
 
 def test_latest_falls_back_to_the_most_recent_quarter_before(root):
-    charge = measure_sections.measure_sections("greater-manchester", "2019-20-Q3", root)[3]
+    charge = measure_sections.measure_sections("greater-manchester", Quarter.of("2019-20-Q3"), root)[3]
     assert charge.latest.period == "2019-20-Q1"  # Q2 and Q3 are a known gap
     first = _words(charge, "2019-20-Q3")[0]
     assert first.startswith("No charge rate for Greater Manchester for 2019/20 Q3 had been published")
@@ -207,7 +208,7 @@ def test_latest_falls_back_to_the_most_recent_quarter_before(root):
 
 
 def test_national_table_is_alphabetical_with_funnel_classes(root):
-    table = measure_sections.national_measure_table("2024-25-Q1", root)
+    table = measure_sections.national_measure_table(Quarter.of("2024-25-Q1"), root)
     assert len(table) == 43
     assert list(table["force_name"]) == sorted(table["force_name"])
     assert set(table["funnel"]) <= {"within", "above 95%", "above 99.8%", "below 95%", "below 99.8%"}
@@ -218,7 +219,7 @@ def test_national_table_is_alphabetical_with_funnel_classes(root):
 def test_charts_return_figure_and_alt_text(root):
     from analysis.present import measure_charts
 
-    section = measure_sections.measure_sections("leicestershire", "2024-25-Q1", root)[3]
+    section = measure_sections.measure_sections("leicestershire", Quarter.of("2024-25-Q1"), root)[3]
     drawn = measure_charts.draw_section(section)
     assert len(drawn) >= 2  # the funnel, the p′ chart, then any other series long enough for one
     for fig, alt in drawn[:2]:
@@ -245,7 +246,7 @@ def test_representation_ratio_sentence_uses_the_census_share():
     expected = 0.158 / ((total - white) / total)  # about 0.158 / 0.275 = 0.57
     section = next(
         s
-        for s in measure_sections.measure_sections("leicestershire", "2024-25-Q1", REPO_DATA)
+        for s in measure_sections.measure_sections("leicestershire", Quarter.of("2024-25-Q1"), REPO_DATA)
         if s.key_measure == "workforce-representation"
     )
     assert f"joiners' representation ratio of {expected:.2f}" in " ".join(_words(section))

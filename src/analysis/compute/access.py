@@ -542,7 +542,7 @@ def national_table(period, *, basis: str = "closed", data_dir=None) -> pd.DataFr
     widened for over-dispersion (``phi``); ``funnel_unadjusted`` plain binomial limits. Raises
     ``KeyError`` when no charge rates are published for the quarter.
     """
-    table = measure_sections.national_measure_table(period, data_dir, basis)
+    table = measure_sections.national_measure_table(Quarter.of(period), data_dir, basis)
     return _counts(table, ("charges", "assigned", "national_charges", "national_assigned"), "national_table")
 
 
@@ -560,7 +560,7 @@ def process_behaviour(force_id, period, *, data_dir=None) -> pd.DataFrame:
         )
     force, q = get_force(force_id, data_dir).id, Quarter.of(period)
     rows = []
-    for section in measure_sections.measure_sections(force, q.id, data_dir):
+    for section in measure_sections.measure_sections(force, q, data_dir):
         spc = getattr(section, "spc", None)
         if spc is None:
             continue

@@ -682,7 +682,7 @@ FAIRNESS_IDS = frozenset(
 )
 
 
-def fairness_section(force_id, quarter, data_dir=None, measures=None, audience="internal") -> MeasureSection:
+def fairness_section(force_id, quarter: Quarter, data_dir=None, measures=None, audience="internal") -> MeasureSection:
     """Recommendation 16.i. The stop and search fairness indicator leads for every force (so the section's
     latest figure, and the trust tile drawn from it, is the same kind of figure for all 43 forces in every
     quarter: issue 18 class 10); any other trust and confidence figures the force supplies (its own survey,
@@ -693,7 +693,7 @@ def fairness_section(force_id, quarter, data_dir=None, measures=None, audience="
     generic = _generic_section(
         force.id,
         "trust-confidence",
-        Quarter.of(quarter),
+        quarter,
         data_dir,
         measures,
         exclude=FAIRNESS_IDS,
@@ -708,17 +708,16 @@ def fairness_section(force_id, quarter, data_dir=None, measures=None, audience="
     return fair
 
 
-def csew_context(quarter, data_dir=None) -> list[dict]:
+def csew_context(quarter: Quarter, data_dir=None) -> list[dict]:
     """The national survey figures known by the end of ``quarter``: for each CSEW series, its latest survey
     year published by then (``known_at``: the year's end plus ``CSEW_PUBLICATION_LAG_MONTHS``), with the
     previous survey year. England and Wales only, never a force's figure; empty before any year is known."""
     table = csew.read_csew(data_dir=data_dir)
-    the_quarter = Quarter.of(quarter)
     lag = settings.CSEW_PUBLICATION_LAG_MONTHS
     out = []
     for series, rows in table.groupby("series", sort=True):
         known = rows.assign(known_at=[disparity.available_from(p, lag) for p in rows["period"]])
-        known = known[known_by(known["known_at"], the_quarter)].sort_values("period")
+        known = known[known_by(known["known_at"], quarter)].sort_values("period")
         if known.empty:
             continue
         now = known.iloc[-1]
@@ -769,11 +768,11 @@ def _follow_with(fair: MeasureSection, generic: MeasureSection, measures) -> Non
     fair.extra_figures = [*fair.extra_figures, *generic.extra_figures]
 
 
-def stop_search_fairness(force_id, quarter, data_dir=None, measures=None) -> MeasureSection:
+def stop_search_fairness(force_id, quarter: Quarter, data_dir=None, measures=None) -> MeasureSection:
     """The stop and search disparity, shown as a fairness indicator (not the review's survey measure of the
     trust gap), for the latest financial year published by the end of the report quarter."""
     force = get_force(force_id, data_dir)
-    name, quarter = force.name, Quarter.of(quarter)
+    name = force.name
     measures = measures or load_registry(data_dir)
     measure = measures[FAIRNESS_MEASURE]
     section = MeasureSection(
@@ -965,9 +964,10 @@ def national_fairness_table(quarter, data_dir=None) -> pd.DataFrame:
 
 
 # --------------------------------------------------------------------------- proxy for 16.v
-def rape_to_court_section(force_id, quarter, data_dir=None, measures=None, audience="internal") -> MeasureSection:
+def rape_to_court_section(
+    force_id, quarter: Quarter, data_dir=None, measures=None, audience="internal"
+) -> MeasureSection:
     """Recommendation 16.v: the review's measure when loaded; otherwise sexual-offence charges, named as a proxy."""
-    quarter = Quarter.of(quarter)
     measures = measures or load_registry(data_dir)
     generic = _generic_section(
         get_force(force_id, data_dir).id, "rape-to-court", quarter, data_dir, measures, audience=audience
@@ -982,10 +982,10 @@ def rape_to_court_section(force_id, quarter, data_dir=None, measures=None, audie
     return sexual_offences_proxy_section(force_id, quarter, data_dir, measures)
 
 
-def sexual_offences_proxy_section(force_id, quarter, data_dir=None, measures=None) -> MeasureSection:
+def sexual_offences_proxy_section(force_id, quarter: Quarter, data_dir=None, measures=None) -> MeasureSection:
     """Sexual offences charged or summonsed per financial year (closed basis): a count, named as a proxy."""
     force = get_force(force_id, data_dir)
-    name, quarter = force.name, Quarter.of(quarter)
+    name = force.name
     measures = measures or load_registry(data_dir)
     measure = measures[SEXUAL_OFFENCES_PROXY]
     headline = measures.get(HEADLINE["rape-to-court"])
@@ -1048,15 +1048,16 @@ def _registry_field(data_dir, measure_id: str, field_name: str) -> str:
     return str(registry_entry(measure_id, data_dir).get(field_name) or "").strip()
 
 
-def measure_sections(force_id: str, quarter, data_dir=None, audience: str = "internal") -> list[MeasureSection]:
+def measure_sections(
+    force_id: str, quarter: Quarter, data_dir=None, audience: str = "internal"
+) -> list[MeasureSection]:
     """One :class:`MeasureSection` per Casey key measure, in the review's order.
 
-    ``quarter`` is the reporting quarter (``'2024-25-Q1'`` or a Quarter); quarterly
+    ``quarter`` is the reporting quarter; quarterly
     measures use it if present, else the most recent quarter before it (and say so). For the public
     audience, force-supplied rows not marked for the public are left out before anything is computed.
     """
     force_id = get_force(force_id, data_dir).id
-    quarter = Quarter.of(quarter)
     measures = load_registry(data_dir)
     sections = []
     for key, _ in KEY_MEASURES:
@@ -1080,17 +1081,16 @@ def measure_sections(force_id: str, quarter, data_dir=None, audience: str = "int
     return sections
 
 
-def national_measure_table(quarter, data_dir=None, basis: str = "closed") -> pd.DataFrame:
+def national_measure_table(quarter: Quarter, data_dir=None, basis: str = "closed") -> pd.DataFrame:
     """Every force's charge rate for one quarter with Wilson CI and funnel classification.
 
     Rows are in registry (alphabetical) order, not ranked: this is not a league table.
     ``funnel`` uses limits widened for over-dispersion; ``funnel_unadjusted`` plain
     binomial limits. Rates are percentages.
     """
-    q = Quarter.of(quarter)
     path = config.measures_raw_dir(data_dir) / "home-office-outcomes" / "force_quarter.csv"
     stamp = (_file_stamp(path), _file_stamp(config.forces_file(data_dir)))
-    return _national_table_cached(str(config.data_dir(data_dir)), stamp, q.id, basis).copy()
+    return _national_table_cached(str(config.data_dir(data_dir)), stamp, quarter, basis).copy()
 
 
 def _file_stamp(path):
@@ -1099,9 +1099,9 @@ def _file_stamp(path):
 
 
 @lru_cache(maxsize=16)
-def _national_table_cached(root: str, _stamp, quarter_id: str, basis: str) -> pd.DataFrame:
+def _national_table_cached(root: str, _stamp, q: Quarter, basis: str) -> pd.DataFrame:
     """Common to every report of a quarter, so computed once per worker (keyed by the input files' stamps)."""
-    data_dir, q = root, Quarter.of(quarter_id)
+    data_dir = root
     series = charge_rate_series(data_dir)
     rows = series[(series["basis"] == basis) & (series["period"] == q.id)]
     national = national_series(data_dir)
@@ -1136,7 +1136,7 @@ def _national_table_cached(root: str, _stamp, quarter_id: str, basis: str) -> pd
     return out.sort_values("force_name").reset_index(drop=True)
 
 
-def national_spc_table(quarter, data_dir=None, basis: str = "closed") -> pd.DataFrame:
+def national_spc_table(quarter: Quarter, data_dir=None, basis: str = "closed") -> pd.DataFrame:
     """Every force's charge-rate process-behaviour verdicts as at ``quarter`` (one row per force).
 
     The same Laney p′ chart as the force reports (the last :data:`SPC_QUARTERS` quarters up to
@@ -1147,7 +1147,7 @@ def national_spc_table(quarter, data_dir=None, basis: str = "closed") -> pd.Data
     limits) and national_rate_pct (the comparator). A force with too few quarters has variation
     'too_few_points' and no assurance. Rows are alphabetical by force name: this is not a league table.
     """
-    q = Quarter.of(quarter)
+    q = quarter
     series = charge_rate_series(data_dir, through=q)  # q is the data's quarter, already known by the report's end
     series = series[series["basis"] == basis].dropna(subset=["assigned"])
     national = national_series(data_dir, through=q)

@@ -298,14 +298,14 @@ def change_summary(changes: pd.DataFrame, status_table: pd.DataFrame | None, pre
     )
 
 
-def quarters_since_change(history: pd.DataFrame, framework: Framework, quarter: str) -> pd.Series:
+def quarters_since_change(history: pd.DataFrame, framework: Framework, quarter: Quarter) -> pd.Series:
     """For each recommendation, how many quarters since its tracker entry last changed.
 
     ``history`` holds the force's rows for every snapshot up to and including ``quarter``.
     A change is any difference in the status, evidence or actions of the recommendation's rows.
     Returns NaN where the recommendation never appears.
     """
-    target = Quarter.of(quarter)
+    target = quarter
     hist = history.assign(rec=history["recommendation_id"].map(framework.recommendation_of))
     hist = rows_through(hist, target)
     result = {}

@@ -129,7 +129,9 @@ def without_tracker_hashes(inputs: list[dict], tracker_files) -> list[dict]:
     return [{**i, "sha256": WITHHELD_HASH} if i["file"] in tracker_files else i for i in inputs]
 
 
-def _key_measures(force_id: str, quarter: str, data_dir, audience: str = "internal") -> tuple[list, str, list[Path]]:
+def _key_measures(
+    force_id: str, quarter: Quarter, data_dir, audience: str = "internal"
+) -> tuple[list, str, list[Path]]:
     """The key-measure sections, or the reason there are none (no measures data in this tree)."""
     from analysis.compute import measure_sections
     from analysis.sources.measure_files import input_paths
@@ -198,10 +200,10 @@ def load_report(
         changes = compare(status, recommendation_status(fw, prev_rows))
         changes = changes[~changes["recommendation_id"].isin(withheld_ids)].reset_index(drop=True)
         change = change_summary(changes, status, previous_quarter.id)
-    stale = quarters_since_change(visible_history, fw, the_quarter.id) if snapshot else pd.Series(dtype=float)
+    stale = quarters_since_change(visible_history, fw, the_quarter) if snapshot else pd.Series(dtype=float)
 
     key_measures, measures_error, measure_files = (
-        _key_measures(the_force.id, the_quarter.id, data_dir, audience) if fw.has_key_measures else ([], "", [])
+        _key_measures(the_force.id, the_quarter, data_dir, audience) if fw.has_key_measures else ([], "", [])
     )
     root = config.data_dir(data_dir)
     inputs = [

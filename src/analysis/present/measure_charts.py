@@ -35,8 +35,8 @@ def chart_funnel(force_id: str, quarter, data_dir=None, basis: str = "closed"):
     """
     plt = _plt()
     force = get_force(force_id, data_dir)
-    table = measure_sections.national_measure_table(quarter, data_dir, basis).dropna(subset=["assigned"])
-    q = Quarter.of(quarter)
+    q = Quarter.of(quarter)  # a chart's kwargs hold the quarter's id
+    table = measure_sections.national_measure_table(q, data_dir, basis).dropna(subset=["assigned"])
     fig, ax = plt.subplots(figsize=(7.5, 5.6))
     target, phi = draw_funnel_limits(ax, table)
     others = table[table["force_id"] != force.id]
