@@ -30,8 +30,8 @@ def _words(section, quarter="2024-25-Q1"):
     from analysis.present import fairness_text, measure_text
 
     if section.key_measure == "trust-confidence":
-        return fairness_text.paragraph(section, quarter)[0]
-    return measure_text.paragraph(section, quarter)
+        return fairness_text.paragraph(section, Quarter.of(quarter))[0]
+    return measure_text.paragraph(section, Quarter.of(quarter))
 
 
 def _tree(tmp: Path, census_files=(), stop_search_files=()) -> Path:

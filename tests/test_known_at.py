@@ -164,6 +164,6 @@ def test_a_year_of_sexual_offence_charges_counts_only_once_published():
     assert q1.latest.period == "2022-23" and q1.latest.value == 309
     from analysis.present.measure_text import paragraph
 
-    assert "Latest year published by the end of 2024/25 Q1: 2022/23." in paragraph(q1, "2024-25-Q1")
+    assert "Latest year published by the end of 2024/25 Q1: 2022/23." in paragraph(q1, Quarter.of("2024-25-Q1"))
     assert sexual_offences_proxy_section("leicestershire", Quarter.of("2024-25-Q2")).latest.period == "2023-24"
     assert list(_sexual_offences(parse_quarter("2024-25-Q1"), None).columns) == ["2021-22", "2022-23"]

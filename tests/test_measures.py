@@ -26,8 +26,8 @@ def _words(section, quarter="2024-25-Q1"):
     from analysis.present import fairness_text, measure_text
 
     if section.key_measure == "trust-confidence":
-        return fairness_text.paragraph(section, quarter)[0]
-    return measure_text.paragraph(section, quarter)
+        return fairness_text.paragraph(section, Quarter.of(quarter))[0]
+    return measure_text.paragraph(section, Quarter.of(quarter))
 
 
 def _make_root(tmp: Path) -> Path:
@@ -183,7 +183,7 @@ def test_sections_order_sentences_and_no_data_text(root):
     assert charge.has_data and charge.latest.period == "2023-24-Q3"
     assert _words(charge)[0].startswith("No charge rate for Leicestershire for 2024/25 Q1 had been published")
 
-    shown = section_sentences(charge, "2024-25-Q1")
+    shown = section_sentences(charge, Quarter.of("2024-25-Q1"))
     assert not any("significant" in c for c in shown)  # one standard: the process chart
     assert charge.spc.variation_text in _words(charge) and charge.spc.assurance_text in _words(charge)
     labels = [c.label for c in charge.comparisons]
@@ -192,7 +192,9 @@ def test_sections_order_sentences_and_no_data_text(root):
     assert charge.funnel.n_forces == 43 and charge.funnel.phi >= 1
     assert charge.trend is None and not trend_text(charge)  # no straight-line projection for a charge rate
     disparity = by_key["misconduct-disparity"]
-    assert not disparity.has_data and "Police misconduct, England and Wales" in no_data_text(disparity, "2024-25-Q1")
+    assert not disparity.has_data and "Police misconduct, England and Wales" in no_data_text(
+        disparity, Quarter.of("2024-25-Q1")
+    )
     workforce = by_key["workforce-representation"]
     from analysis.present.measure_text import context_sentence
 
@@ -262,6 +264,6 @@ def test_a_short_charge_rate_series_counts_every_quarter_loaded():
     section.force_name, section.points = "Testshire", 5
     section.latest = Latest(9.5, 9.0, 10.0, "percent", "2024-25-Q1", "quarter", "2024/25 Q1", "s", 95, 1000)
     section.comparisons = [Comparison("the previous quarter", "2023/24 Q4", 9.0, 0.5, None, None, None, "m")]
-    text = paragraph(section, "2024-25-Q1")
+    text = paragraph(section, Quarter.of("2024-25-Q1"))
     assert text[0].startswith("In 2024/25 Q1 (April–June 2024), Testshire charged or summonsed 9.5%")
     assert text[1].startswith("Only 5 quarters of Testshire's charge rate are loaded")

@@ -427,9 +427,9 @@ def _with_change_and_funnel(claims: list[Claim], section, prefix, quarter, force
     return claims
 
 
-def section_sentences(section, quarter, force_id: str = "") -> list[str]:
+def section_sentences(section, quarter: Quarter, force_id: str = "") -> list[str]:
     """The sentences of a section's paragraph as the page shows them (``quarter``: the report's quarter)."""
-    return [c.sentence for c in sentence_claims(section, Quarter.of(quarter), force_id)]
+    return [c.sentence for c in sentence_claims(section, quarter, force_id)]
 
 
 # --------------------------------------------------------------------------- the section's paragraph
@@ -579,10 +579,9 @@ def _count_proxy_paragraph(section, quarter: Quarter) -> list[str]:
     return out
 
 
-def paragraph(section, quarter) -> list[str]:
+def paragraph(section, quarter: Quarter) -> list[str]:
     """The sentences of a section's paragraph, in page order, before the meaning rules and the change and
     funnel sentences (:func:`sentence_claims` adds those); [] for a section with no data."""
-    quarter = Quarter.of(quarter)
     if not section.has_data or section.latest is None:
         return []
     if section.kind == "count_proxy":
@@ -598,9 +597,9 @@ def paragraph(section, quarter) -> list[str]:
     return out + others_sentences(section)
 
 
-def no_data_text(section, quarter) -> str:
+def no_data_text(section, quarter: Quarter) -> str:
     """The line a section with no figure shows instead of its paragraph."""
-    quarter, name = Quarter.of(quarter), section.force_name
+    name = section.force_name
     if section.kind == "charge_rate":
         return (
             f"The Home Office outcomes data loaded here has no charge rate for {name} "
