@@ -338,7 +338,7 @@ def test_a_year_is_not_shown_before_it_was_published(tmp_path):
 
 
 def test_national_fairness_table_is_alphabetical_not_ranked():
-    table = measure_sections.national_fairness_table("2024-25-Q1")
+    table = measure_sections.national_fairness_table(Quarter.of("2024-25-Q1"))
     forces = table[table["force_id"] != disparity.NATIONAL_ID]
     assert len(forces) == 43 and list(forces["force_name"]) == sorted(forces["force_name"])
     assert table.iloc[-1]["force_id"] == disparity.NATIONAL_ID and set(table["period"]) == {"2022-23"}
@@ -427,7 +427,7 @@ def test_ratio_funnel_classes_on_the_log_scale():
 
 
 def test_national_table_places_forces_on_the_widened_funnel():
-    table = measure_sections.national_fairness_table("2024-25-Q1").set_index("force_id")
+    table = measure_sections.national_fairness_table(Quarter.of("2024-25-Q1")).set_index("force_id")
     assert table["phi"].iloc[0] > 1  # forces vary far more than chance: limits are widened
     assert table.loc["city-of-london", "funnel"] == "no ratio"
     assert table.loc["metropolitan-police", "funnel"] == "below 99.8%"  # 2.88 (2.84 to 2.91) against 4.07

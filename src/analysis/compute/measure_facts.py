@@ -30,12 +30,13 @@ class FigureFacts:
     period_type: str = ""  # 'reported_at': the figure states no period, only the day it was reported
 
 
-def figure_facts(section, quarter, data_dir=None, audience: str = "internal", force_id: str = "") -> FigureFacts | None:
+def figure_facts(
+    section, quarter: Quarter, data_dir=None, audience: str = "internal", force_id: str = ""
+) -> FigureFacts | None:
     """The facts behind ``section.latest`` for a report for ``quarter``; None when the section has no figure."""
     latest = getattr(section, "latest", None)
     if latest is None or not section.has_data:
         return None
-    quarter: Quarter = Quarter.of(quarter)
     obs = observations(data_dir, audience=audience)  # every known_at, so a figure shown too early still says when
     series = obs[
         (obs["force_id"] == force_id)

@@ -929,7 +929,7 @@ def _fairness_extras(row, year: str, measures) -> list[dict]:
     ]
 
 
-def national_fairness_table(quarter, data_dir=None) -> pd.DataFrame:
+def national_fairness_table(quarter: Quarter, data_dir=None) -> pd.DataFrame:
     """Every force's stop and search disparity for the latest year published by the end of ``quarter``.
 
     Rows in alphabetical order of force name (not ranked), England and Wales last. British Transport
