@@ -176,3 +176,61 @@ def test_the_loader_check_catches_a_chart_that_reads_data_again(tmp_path):
     )
     assert _loaders_imported(module) == ["analysis.compute.disparity"]
     assert _data_dir_names(module) == [1, 3]
+
+
+# a quarter is parsed once where it enters (issue 22): the CLI, and Quarter.of at the other boundaries (the
+# notebooks' first call, the analyst API, a file's quarter column); below them a Quarter is passed, never re-parsed
+PARSERS = {"parse_quarter", "_parse_quarter_text"}
+MAY_PARSE = ("core", "cli")
+
+
+def _parser_uses(tree: ast.AST) -> list[int]:
+    """Lines that call a quarter parser (a name or an attribute ``parse_quarter``), hand it on, or import it."""
+    lines = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name) and node.id in PARSERS:
+            lines.add(node.lineno)
+        elif isinstance(node, ast.Attribute) and node.attr in PARSERS:
+            lines.add(node.lineno)
+        elif isinstance(node, ast.ImportFrom) and any(a.name in PARSERS for a in node.names):
+            lines.add(node.lineno)
+    return sorted(lines)
+
+
+def _parser_violations(package: Path) -> list[str]:
+    found = []
+    for path in sorted(package.rglob("*.py")):
+        if path.relative_to(package).parts[0] in MAY_PARSE:
+            continue
+        found += [f"{path.relative_to(package)}:{line}" for line in _parser_uses(ast.parse(path.read_text()))]
+    return found
+
+
+def test_only_core_and_cli_parse_a_quarter():
+    wrong = _parser_violations(PACKAGE)
+    assert not wrong, "parse_quarter outside core/ and cli/ (take a Quarter, or Quarter.of at a boundary):\n" + (
+        "\n".join(wrong)
+    )
+
+
+def test_the_parser_check_catches_a_call_a_method_and_a_handed_on_parser(tmp_path):
+    (tmp_path / "core").mkdir()
+    (tmp_path / "compute").mkdir()
+    (tmp_path / "core" / "periods.py").write_text("def parse_quarter(text):\n    return text\n")
+    (tmp_path / "compute" / "model.py").write_text(
+        "from analysis.core.periods import Quarter, parse_quarter\n"
+        "def f(q, p, periods):\n"
+        "    return parse_quarter(q), periods.parse_quarter(p), list(map(parse_quarter, periods)), Quarter.of(q)\n"
+    )
+    assert _parser_violations(tmp_path) == ["compute/model.py:1", "compute/model.py:3"]
+
+
+def test_file_readers_under_sources_convert_quarters_at_the_boundary():
+    """A reader of a file whose column holds a quarter id turns it into a Quarter with ``Quarter.of`` (which
+    names the bad value), or with the Home Office layout's ``from_fy_q``; never by hand."""
+    readers = {"trackers.py": "Quarter.of", "measure_files.py": "Quarter.of", "official_stats.py": "from_fy_q"}
+    for name, converter in readers.items():
+        tree = ast.parse((PACKAGE / "sources" / name).read_text())
+        calls = {ast.unparse(n.func) for n in ast.walk(tree) if isinstance(n, ast.Call)}
+        assert converter in calls, f"sources/{name} reads quarter ids without {converter}"
+        assert not {"Quarter", "_parse_quarter_text"} & calls, f"sources/{name} builds a Quarter by hand"

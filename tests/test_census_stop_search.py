@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from analysis.compute import disparity, measure_sections, measures
+from analysis.core.periods import Quarter
 from analysis.sources import census, stop_search
 from analysis.sources.official_stats import LayoutError
 
@@ -29,8 +30,8 @@ def _words(section, quarter="2024-25-Q1"):
     from analysis.present import fairness_text, measure_text
 
     if section.key_measure == "trust-confidence":
-        return fairness_text.paragraph(section, quarter)[0]
-    return measure_text.paragraph(section, quarter)
+        return fairness_text.paragraph(section, Quarter.of(quarter))[0]
+    return measure_text.paragraph(section, Quarter.of(quarter))
 
 
 def _tree(tmp: Path, census_files=(), stop_search_files=()) -> Path:
@@ -74,7 +75,7 @@ def test_leicestershire_census_2021_is_rederived_from_the_la_table_and_lookup():
     assert share["period_type"] == "census_year" and "Census 2021" in share["source"]
     section = next(
         s
-        for s in measure_sections.measure_sections("leicestershire", "2024-25-Q1")
+        for s in measure_sections.measure_sections("leicestershire", Quarter.of("2024-25-Q1"))
         if s.key_measure == "workforce-representation"
     )
     assert (
@@ -283,7 +284,7 @@ def expected_sentence(geography: str) -> tuple[str, str]:
 @pytest.mark.parametrize("force_id, geography", FORCES)
 def test_ratio_rederived_with_csv_matches_the_section(force_id, geography):
     ratio_text, unrecorded_text = expected_sentence(geography)
-    section = measure_sections.stop_search_fairness(force_id, "2024-25-Q1")
+    section = measure_sections.stop_search_fairness(force_id, Quarter.of("2024-25-Q1"))
     text = " ".join(_words(section))
     assert ratio_text in text and unrecorded_text in text
     assert section.latest.period == "2022-23" and "by the end of 2024/25 Q1: 2022/23" in text
@@ -291,7 +292,7 @@ def test_ratio_rederived_with_csv_matches_the_section(force_id, geography):
 
 
 def test_met_unrecorded_share_is_about_thirty_percent():
-    section = measure_sections.stop_search_fairness("metropolitan-police", "2024-25-Q1")
+    section = measure_sections.stop_search_fairness("metropolitan-police", Quarter.of("2024-25-Q1"))
     text = " ".join(_words(section))
     assert (
         "The ethnicity of 29.5% of Metropolitan Police's 175,277 searches in 2022/23 was not recorded (51,694)" in text
@@ -302,13 +303,13 @@ def test_met_unrecorded_share_is_about_thirty_percent():
 def test_national_ratio_rederived_with_csv():
     ratio_text, _ = expected_sentence("All - excluding BTP")
     nat = ratio_text.split(" times")[0].rsplit(" ", 1)[1]
-    section = measure_sections.stop_search_fairness("leicestershire", "2024-25-Q1")
+    section = measure_sections.stop_search_fairness("leicestershire", Quarter.of("2024-25-Q1"))
     assert f"Across England and Wales (the 43 territorial forces) the ratio was {nat}" in " ".join(_words(section))
     assert nat == "4.07"
 
 
 def test_city_of_london_says_there_is_no_resident_rate():
-    section = measure_sections.stop_search_fairness("city-of-london", "2024-25-Q1")
+    section = measure_sections.stop_search_fairness("city-of-london", Quarter.of("2024-25-Q1"))
     text = " ".join(_words(section))
     assert section.has_data and "no rate per 1,000 residents" in text and "No Black/White rate ratio" in text
     rows = raw_2022_23("London, City of")
@@ -322,13 +323,22 @@ def test_a_year_is_not_shown_before_it_was_published(tmp_path):
         SUBSET.read_text().splitlines()[0] + "\n" + "\n".join(l.replace("2022/23", "2023/24") for l in lines) + "\n"
     )
     data = _tree(tmp_path, [CENSUS_TABLE, LOOKUP], [SUBSET, later])
-    assert measure_sections.stop_search_fairness("leicestershire", "2024-25-Q1", data).latest.period == "2022-23"
-    assert measure_sections.stop_search_fairness("leicestershire", "2024-25-Q2", data).latest.period == "2022-23"
-    assert measure_sections.stop_search_fairness("leicestershire", "2024-25-Q3", data).latest.period == "2023-24"
+    assert (
+        measure_sections.stop_search_fairness("leicestershire", Quarter.of("2024-25-Q1"), data).latest.period
+        == "2022-23"
+    )
+    assert (
+        measure_sections.stop_search_fairness("leicestershire", Quarter.of("2024-25-Q2"), data).latest.period
+        == "2022-23"
+    )
+    assert (
+        measure_sections.stop_search_fairness("leicestershire", Quarter.of("2024-25-Q3"), data).latest.period
+        == "2023-24"
+    )
 
 
 def test_national_fairness_table_is_alphabetical_not_ranked():
-    table = measure_sections.national_fairness_table("2024-25-Q1")
+    table = measure_sections.national_fairness_table(Quarter.of("2024-25-Q1"))
     forces = table[table["force_id"] != disparity.NATIONAL_ID]
     assert len(forces) == 43 and list(forces["force_name"]) == sorted(forces["force_name"])
     assert table.iloc[-1]["force_id"] == disparity.NATIONAL_ID and set(table["period"]) == {"2022-23"}
@@ -344,7 +354,9 @@ def test_sexual_offence_charges_rederived_with_csv_and_named_as_a_proxy():
         int(r["closed_charge"]) for r in rows if r["fy"] == "2022/23" and r["slug"] != "british-transport-police"
     )
     section = next(
-        s for s in measure_sections.measure_sections("leicestershire", "2024-25-Q1") if s.key_measure == "rape-to-court"
+        s
+        for s in measure_sections.measure_sections("leicestershire", Quarter.of("2024-25-Q1"))
+        if s.key_measure == "rape-to-court"
     )
     text = " ".join(_words(section))
     # the last year published by 30 June 2024: 2023/24 ended before it but came out only after (known-at)
@@ -374,7 +386,7 @@ def test_the_fairness_indicator_leads_and_force_supplied_trust_figures_follow():
     own victim survey for Leicestershire alone); the force's own trust figures follow it."""
     section = next(
         s
-        for s in measure_sections.measure_sections("leicestershire", "2024-25-Q1")
+        for s in measure_sections.measure_sections("leicestershire", Quarter.of("2024-25-Q1"))
         if s.key_measure == "trust-confidence"
     )
     assert section.has_data and not section.force_supplied
@@ -385,7 +397,7 @@ def test_the_fairness_indicator_leads_and_force_supplied_trust_figures_follow():
     assert "da_victim_confidence" in {e["measure_id"] for e in section.extra}
     met = next(
         s
-        for s in measure_sections.measure_sections("metropolitan-police", "2024-25-Q1")
+        for s in measure_sections.measure_sections("metropolitan-police", Quarter.of("2024-25-Q1"))
         if s.key_measure == "trust-confidence"
     )
     assert met.measure_id == "stop_search_black_white_ratio" and not met.force_supplied
@@ -396,7 +408,7 @@ def test_a_force_without_an_unknown_row_says_the_share_is_not_given(tmp_path):
     partial = tmp_path / "partial.csv"
     partial.write_text("\n".join(lines) + "\n")
     data = _tree(tmp_path, [CENSUS_TABLE, LOOKUP], [(partial, "ss.csv")])
-    text = " ".join(_words(measure_sections.stop_search_fairness("durham", "2024-25-Q1", data)))
+    text = " ".join(_words(measure_sections.stop_search_fairness("durham", Quarter.of("2024-25-Q1"), data)))
     assert "does not give the number of Durham's searches in 2022/23 whose ethnicity was not recorded" in text
     assert not re.search(r"\bnan\b", text)
 
@@ -415,13 +427,13 @@ def test_ratio_funnel_classes_on_the_log_scale():
 
 
 def test_national_table_places_forces_on_the_widened_funnel():
-    table = measure_sections.national_fairness_table("2024-25-Q1").set_index("force_id")
+    table = measure_sections.national_fairness_table(Quarter.of("2024-25-Q1")).set_index("force_id")
     assert table["phi"].iloc[0] > 1  # forces vary far more than chance: limits are widened
     assert table.loc["city-of-london", "funnel"] == "no ratio"
     assert table.loc["metropolitan-police", "funnel"] == "below 99.8%"  # 2.88 (2.84 to 2.91) against 4.07
-    met = " ".join(_words(measure_sections.stop_search_fairness("metropolitan-police", "2024-25-Q1")))
+    met = " ".join(_words(measure_sections.stop_search_fairness("metropolitan-police", Quarter.of("2024-25-Q1"))))
     assert "Metropolitan Police is below the 99.8% funnel limit" in met
-    leics = " ".join(_words(measure_sections.stop_search_fairness("leicestershire", "2024-25-Q1")))
+    leics = " ".join(_words(measure_sections.stop_search_fairness("leicestershire", Quarter.of("2024-25-Q1"))))
     assert table.loc["leicestershire", "funnel"] == "within"  # 3.14 against 4.07, with limits widened (phi > 1)
     assert "Leicestershire is inside the funnel limits." in leics
 

@@ -13,12 +13,13 @@ from conftest import ROOT
 from analysis.compute import measure_sections as ms
 from analysis.core import settings
 from analysis.core.forces import all_forces
+from analysis.core.periods import Quarter
 from analysis.sources import csew
 
 
 @pytest.mark.parametrize("quarter", ["2023-24-Q1", "2024-25-Q1", "2024-25-Q2"])
 def test_trust_section_shows_the_same_kind_of_figure_for_every_force(real_data, quarter):
-    sections = {f.id: ms.fairness_section(f.id, quarter, real_data) for f in all_forces(real_data)}
+    sections = {f.id: ms.fairness_section(f.id, Quarter.of(quarter), real_data) for f in all_forces(real_data)}
     assert len(sections) == 43
     assert {s.measure_id for s in sections.values()} == {ms.FAIRNESS_MEASURE}
     with_ratio = [s for s in sections.values() if s.latest is not None]
@@ -27,19 +28,19 @@ def test_trust_section_shows_the_same_kind_of_figure_for_every_force(real_data, 
 
 def test_the_same_kind_of_figure_from_one_quarter_to_the_next(real_data):
     for force in ("leicestershire", "metropolitan-police", "cumbria"):
-        ids = {ms.fairness_section(force, q, real_data).measure_id for q in ("2023-24-Q1", "2024-25-Q1")}
+        ids = {ms.fairness_section(force, Quarter.of(q), real_data).measure_id for q in ("2023-24-Q1", "2024-25-Q1")}
         assert ids == {ms.FAIRNESS_MEASURE}, force
 
 
 def test_the_forces_own_trust_figures_follow_as_other_figures(real_data):
-    section = ms.fairness_section("leicestershire", "2024-25-Q1", real_data)
+    section = ms.fairness_section("leicestershire", Quarter.of("2024-25-Q1"), real_data)
     assert "da_victim_confidence" in {e["measure_id"] for e in section.extra}
     assert section.latest.unit == "ratio"
 
 
 def test_csew_context_appears_only_after_its_release(real_data):
-    assert ms.csew_context("2019-20-Q4", real_data)[0]["period_label"] == "year ending March 2019"
-    context = {c["series"]: c for c in ms.csew_context("2024-25-Q1", real_data)}
+    assert ms.csew_context(Quarter.of("2019-20-Q4"), real_data)[0]["period_label"] == "year ending March 2019"
+    context = {c["series"]: c for c in ms.csew_context(Quarter.of("2024-25-Q1"), real_data)}
     # the survey year ending March 2024 counts as known from 31 October 2024, after this quarter (June 2024)
     assert context["confidence"]["period_label"] == "year ending March 2023"
     assert context["confidence"]["value"] == 67.7
@@ -47,20 +48,20 @@ def test_csew_context_appears_only_after_its_release(real_data):
     for c in context.values():
         assert c["known_at"] <= "2024-06-30"
         assert c["geography"] == "England and Wales"
-    later = {c["series"]: c for c in ms.csew_context("2024-25-Q3", real_data)}
+    later = {c["series"]: c for c in ms.csew_context(Quarter.of("2024-25-Q3"), real_data)}
     assert later["confidence"]["period_label"] == "year ending March 2024"
     assert later["confidence"]["known_at"] == "2024-10-31"
     assert settings.CSEW_PUBLICATION_LAG_MONTHS == 7
 
 
 def test_no_csew_context_before_the_first_survey_year_is_known(real_data):
-    assert ms.csew_context("2004-05-Q1", real_data) == []
+    assert ms.csew_context(Quarter.of("2004-05-Q1"), real_data) == []
 
 
 def test_the_section_says_the_survey_figure_is_national_not_the_force(real_data):
     from analysis.present import fairness_text
 
-    text = fairness_text.csew_sentence(ms.csew_context("2024-25-Q1", real_data), "Cumbria")
+    text = fairness_text.csew_sentence(ms.csew_context(Quarter.of("2024-25-Q1"), real_data), "Cumbria")
     assert "England and Wales as a whole, not Cumbria" in text
     assert "a proxy for fairness, not a measure of trust" in text
 

@@ -19,6 +19,7 @@ from rederive import period_end
 from analysis.compute import measures
 from analysis.compute.claims import LEDGER_VERSION, Claim, ClaimLedger
 from analysis.compute.report_model import load_report
+from analysis.core.periods import Quarter
 from analysis.run.build import build_all
 from analysis.sources import measure_files, official_stats
 
@@ -159,10 +160,10 @@ def test_a_year_of_sexual_offence_charges_counts_only_once_published():
     from analysis.compute.overview_model import _sexual_offences
     from analysis.core.periods import parse_quarter
 
-    q1 = sexual_offences_proxy_section("leicestershire", "2024-25-Q1")
+    q1 = sexual_offences_proxy_section("leicestershire", Quarter.of("2024-25-Q1"))
     assert q1.latest.period == "2022-23" and q1.latest.value == 309
     from analysis.present.measure_text import paragraph
 
-    assert "Latest year published by the end of 2024/25 Q1: 2022/23." in paragraph(q1, "2024-25-Q1")
-    assert sexual_offences_proxy_section("leicestershire", "2024-25-Q2").latest.period == "2023-24"
+    assert "Latest year published by the end of 2024/25 Q1: 2022/23." in paragraph(q1, Quarter.of("2024-25-Q1"))
+    assert sexual_offences_proxy_section("leicestershire", Quarter.of("2024-25-Q2")).latest.period == "2023-24"
     assert list(_sexual_offences(parse_quarter("2024-25-Q1"), None).columns) == ["2021-22", "2022-23"]

@@ -2,6 +2,7 @@
 the meaning rules (analysis.compute.meaning.measures) on the bundled data, built through load_report."""
 
 from analysis.compute.report_model import load_report
+from analysis.core.periods import Quarter
 from analysis.present.fragments import measure_tile
 from analysis.present.measure_charts import chart_spc
 from analysis.present.measure_text import section_sentences
@@ -17,7 +18,7 @@ def test_no_consistently_below_beside_a_latest_rate_above_it(real_data):
     section = charge_rate(real_data, "leicestershire", "2026-27-Q2")
     national = next(c.value for c in section.comparisons if c.label == "England and Wales")
     assert section.latest.value > national  # the case occurs on the bundled data
-    text = " ".join(section_sentences(section, "2026-27-Q2"))
+    text = " ".join(section_sentences(section, Quarter.of("2026-27-Q2")))
     tile = measure_tile(section)
     assert "will consistently be below the England and Wales rate" not in text
     assert "Consistently misses" not in tile
@@ -37,7 +38,7 @@ def test_wide_limits_with_a_long_run_below_say_the_run(real_data):
     # Metropolitan Police 2024/25 Q2: E&W rate inside wide limits, the last 6 quarters all below it
     # (2024/25 Q1, the issue's example, now has a run of 5 since figures follow their known-at dates)
     section = charge_rate(real_data, "metropolitan-police", "2024-25-Q2")
-    text = " ".join(section_sentences(section, "2024-25-Q2"))
+    text = " ".join(section_sentences(section, Quarter.of("2024-25-Q2")))
     tile = measure_tile(section)
     assert section.spc.assurance == "hit_and_miss"
     assert section.spc.assurance_rule == "too_wide_recent_run"
@@ -71,7 +72,7 @@ def test_a_difference_is_worked_from_the_unrounded_figures(real_data):
     from analysis.present.measure_text import section_sentences
 
     section = charge_rate(real_data, "leicestershire", "2024-25-Q1")
-    text = " ".join(section_sentences(section, "2024-25-Q1"))
+    text = " ".join(section_sentences(section, Quarter.of("2024-25-Q1")))
     expected = round(100 * 2274 / 24859 - 100 * 2153 / 25437, 1)
     assert expected == 0.7
     assert "0.7 percentage points higher than the previous quarter (2023/24 Q2: 8.5%)" in text

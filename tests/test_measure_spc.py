@@ -12,7 +12,7 @@ import pytest
 
 from analysis.compute import measure_sections, measures, spc
 from analysis.core import periods, settings
-from analysis.core.periods import parse_quarter
+from analysis.core.periods import Quarter, parse_quarter
 
 REPO_DATA = Path(__file__).resolve().parent.parent / "data"
 OUTCOMES_CSV = REPO_DATA / "raw" / "measures" / "home-office-outcomes" / "force_quarter.csv"
@@ -23,8 +23,8 @@ def _words(section, quarter="2024-25-Q1"):
     from analysis.present import fairness_text, measure_text
 
     if section.key_measure == "trust-confidence":
-        return fairness_text.paragraph(section, quarter)[0]
-    return measure_text.paragraph(section, quarter)
+        return fairness_text.paragraph(section, Quarter.of(quarter))[0]
+    return measure_text.paragraph(section, Quarter.of(quarter))
 
 
 @pytest.fixture(scope="module")
@@ -37,7 +37,7 @@ def root(tmp_path_factory):
 
 
 def _section(root, force, quarter, key="charge-rate"):
-    return next(s for s in measure_sections.measure_sections(force, quarter, root) if s.key_measure == key)
+    return next(s for s in measure_sections.measure_sections(force, Quarter.of(quarter), root) if s.key_measure == key)
 
 
 def _raw_closed(force_name):
@@ -68,7 +68,7 @@ def test_city_of_london_2023_24_q1_reads_true(root):
     from analysis.present.measure_text import section_sentences
 
     section = _section(root, "city-of-london", "2023-24-Q1")
-    text = " ".join(section_sentences(section, "2023-24-Q1"))
+    text = " ".join(section_sentences(section, Quarter.of("2023-24-Q1")))
     assert "would reach" not in text and "fitted trend" not in text and "significant" not in text
     assert "City of London is above it, which is better" in text
     # its p′ limits lie wholly above the national rate, so the assurance is 'consistently passes'
@@ -80,7 +80,7 @@ def test_leicestershire_2024_25_q1_below_the_national_rate_is_not_called_good_ne
     from analysis.present.measure_text import section_sentences
 
     section = _section(root, "leicestershire", "2024-25-Q3")  # its latest published quarter is 2024/25 Q1
-    text = " ".join(section_sentences(section, "2024-25-Q3"))
+    text = " ".join(section_sentences(section, Quarter.of("2024-25-Q3")))
     assert "Leicestershire is below it, which is worse" in text
     assert "moving away" not in text and "crossed the target" not in text
 
@@ -91,13 +91,13 @@ def test_funnel_says_what_it_cannot_see_for_a_small_force(root):
     lo, hi = small.funnel.limits_95
     from analysis.present.measure_text import section_sentences
 
-    sentence = next(s for s in section_sentences(small, "2023-24-Q1") if "funnel limits" in s)
+    sentence = next(s for s in section_sentences(small, Quarter.of("2023-24-Q1")) if "funnel limits" in s)
     assert "can see little" in sentence and f"{lo:.1f}% to {hi:.1f}%" in sentence
     assert "not statistically significant" not in sentence
     large = _section(root, "leicestershire", "2024-25-Q1")
     assert not large.funnel.cannot_see
-    assert "can see little" not in " ".join(section_sentences(large, "2024-25-Q1"))
-    assert "inside the 95% funnel limits" in " ".join(section_sentences(large, "2024-25-Q1"))
+    assert "can see little" not in " ".join(section_sentences(large, Quarter.of("2024-25-Q1")))
+    assert "inside the 95% funnel limits" in " ".join(section_sentences(large, Quarter.of("2024-25-Q1")))
 
 
 def test_force_supplied_monthly_series_gets_an_xmr_chart_and_short_ones_say_so(root):
@@ -136,7 +136,7 @@ def test_as_at_drops_every_later_period(root):
 @pytest.mark.parametrize("force", ["leicestershire", "city-of-london"])
 def test_no_section_of_a_past_quarter_holds_a_later_period(root, force):
     quarter = parse_quarter("2023-24-Q1")
-    for section in measure_sections.measure_sections(force, quarter.id, root):
+    for section in measure_sections.measure_sections(force, quarter, root):
         for e in section.extra:
             assert periods.period_end(e["period"], e["period_type"]) <= quarter.end, e["title"]
         if section.latest is not None:

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from analysis.compute import measure_sections, measures, stats
+from analysis.core.periods import Quarter
 from analysis.sources import measure_files, measure_registry
 
 REPO_DATA = Path(__file__).resolve().parent.parent / "data"
@@ -25,8 +26,8 @@ def _words(section, quarter="2024-25-Q1"):
     from analysis.present import fairness_text, measure_text
 
     if section.key_measure == "trust-confidence":
-        return fairness_text.paragraph(section, quarter)[0]
-    return measure_text.paragraph(section, quarter)
+        return fairness_text.paragraph(section, Quarter.of(quarter))[0]
+    return measure_text.paragraph(section, Quarter.of(quarter))
 
 
 def _make_root(tmp: Path) -> Path:
@@ -71,9 +72,9 @@ def test_headline_charge_rate_matches_raw_csv_read_independently(root):
     # latest quarter published by 30 June 2024: 2023/24 Q3 (a quarter counts as out two quarters after it ends)
     row = next(r for r in _raw_rows() if r["slug"] == "leicestershire" and r["fy"] == "2023/24" and r["q"] == "3")
     expected = 100 * int(row["closed_all_t1"]) / int(row["closed_all_assigned"])
-    section = {s.key_measure: s for s in measure_sections.measure_sections("leicestershire", "2024-25-Q1", root)}[
-        "charge-rate"
-    ]
+    section = {
+        s.key_measure: s for s in measure_sections.measure_sections("leicestershire", Quarter.of("2024-25-Q1"), root)
+    }["charge-rate"]
     assert section.latest.value == pytest.approx(expected, abs=1e-9)
     assert (section.latest.numerator, section.latest.denominator) == (
         int(row["closed_all_t1"]),
@@ -172,7 +173,7 @@ def test_force_supplied_and_open_data_files_are_loaded(tmp_path):
 
 
 def test_sections_order_sentences_and_no_data_text(root):
-    sections = measure_sections.measure_sections("leicestershire", "2024-25-Q1", root)
+    sections = measure_sections.measure_sections("leicestershire", Quarter.of("2024-25-Q1"), root)
     assert [s.key_measure for s in sections] == [k for k, _ in measure_registry.KEY_MEASURES]
     by_key = {s.key_measure: s for s in sections}
     charge = by_key["charge-rate"]
@@ -182,7 +183,7 @@ def test_sections_order_sentences_and_no_data_text(root):
     assert charge.has_data and charge.latest.period == "2023-24-Q3"
     assert _words(charge)[0].startswith("No charge rate for Leicestershire for 2024/25 Q1 had been published")
 
-    shown = section_sentences(charge, "2024-25-Q1")
+    shown = section_sentences(charge, Quarter.of("2024-25-Q1"))
     assert not any("significant" in c for c in shown)  # one standard: the process chart
     assert charge.spc.variation_text in _words(charge) and charge.spc.assurance_text in _words(charge)
     labels = [c.label for c in charge.comparisons]
@@ -191,7 +192,9 @@ def test_sections_order_sentences_and_no_data_text(root):
     assert charge.funnel.n_forces == 43 and charge.funnel.phi >= 1
     assert charge.trend is None and not trend_text(charge)  # no straight-line projection for a charge rate
     disparity = by_key["misconduct-disparity"]
-    assert not disparity.has_data and "Police misconduct, England and Wales" in no_data_text(disparity, "2024-25-Q1")
+    assert not disparity.has_data and "Police misconduct, England and Wales" in no_data_text(
+        disparity, Quarter.of("2024-25-Q1")
+    )
     workforce = by_key["workforce-representation"]
     from analysis.present.measure_text import context_sentence
 
@@ -199,7 +202,7 @@ def test_sections_order_sentences_and_no_data_text(root):
 
 
 def test_latest_falls_back_to_the_most_recent_quarter_before(root):
-    charge = measure_sections.measure_sections("greater-manchester", "2019-20-Q3", root)[3]
+    charge = measure_sections.measure_sections("greater-manchester", Quarter.of("2019-20-Q3"), root)[3]
     assert charge.latest.period == "2019-20-Q1"  # Q2 and Q3 are a known gap
     first = _words(charge, "2019-20-Q3")[0]
     assert first.startswith("No charge rate for Greater Manchester for 2019/20 Q3 had been published")
@@ -207,7 +210,7 @@ def test_latest_falls_back_to_the_most_recent_quarter_before(root):
 
 
 def test_national_table_is_alphabetical_with_funnel_classes(root):
-    table = measure_sections.national_measure_table("2024-25-Q1", root)
+    table = measure_sections.national_measure_table(Quarter.of("2024-25-Q1"), root)
     assert len(table) == 43
     assert list(table["force_name"]) == sorted(table["force_name"])
     assert set(table["funnel"]) <= {"within", "above 95%", "above 99.8%", "below 95%", "below 99.8%"}
@@ -218,7 +221,7 @@ def test_national_table_is_alphabetical_with_funnel_classes(root):
 def test_charts_return_figure_and_alt_text(root):
     from analysis.present import measure_charts
 
-    section = measure_sections.measure_sections("leicestershire", "2024-25-Q1", root)[3]
+    section = measure_sections.measure_sections("leicestershire", Quarter.of("2024-25-Q1"), root)[3]
     drawn = measure_charts.draw_section(section)
     assert len(drawn) >= 2  # the funnel, the p′ chart, then any other series long enough for one
     for fig, alt in drawn[:2]:
@@ -245,7 +248,7 @@ def test_representation_ratio_sentence_uses_the_census_share():
     expected = 0.158 / ((total - white) / total)  # about 0.158 / 0.275 = 0.57
     section = next(
         s
-        for s in measure_sections.measure_sections("leicestershire", "2024-25-Q1", REPO_DATA)
+        for s in measure_sections.measure_sections("leicestershire", Quarter.of("2024-25-Q1"), REPO_DATA)
         if s.key_measure == "workforce-representation"
     )
     assert f"joiners' representation ratio of {expected:.2f}" in " ".join(_words(section))
@@ -261,6 +264,6 @@ def test_a_short_charge_rate_series_counts_every_quarter_loaded():
     section.force_name, section.points = "Testshire", 5
     section.latest = Latest(9.5, 9.0, 10.0, "percent", "2024-25-Q1", "quarter", "2024/25 Q1", "s", 95, 1000)
     section.comparisons = [Comparison("the previous quarter", "2023/24 Q4", 9.0, 0.5, None, None, None, "m")]
-    text = paragraph(section, "2024-25-Q1")
+    text = paragraph(section, Quarter.of("2024-25-Q1"))
     assert text[0].startswith("In 2024/25 Q1 (April–June 2024), Testshire charged or summonsed 9.5%")
     assert text[1].startswith("Only 5 quarters of Testshire's charge rate are loaded")

@@ -1,4 +1,5 @@
 import datetime as dt
+import re
 
 import pytest
 from hypothesis import given
@@ -82,3 +83,15 @@ def test_parser_never_crashes_on_junk(text):
         parse_quarter(text)
     except PeriodError:
         pass
+
+
+def test_the_boundary_converter_takes_a_quarter_or_its_text():
+    q = Quarter(2024, 1)
+    assert Quarter.of(q) is q
+    assert Quarter.of("2024/25 Q1") == q
+
+
+@pytest.mark.parametrize("value", ["2024-25-Q5", "", None, 2024])
+def test_the_boundary_converter_names_the_bad_value(value):
+    with pytest.raises(PeriodError, match=re.escape(repr(value))):
+        Quarter.of(value)

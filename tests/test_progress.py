@@ -11,6 +11,7 @@ from analysis.compute.progress import (
     rollup_status,
     summarise,
 )
+from analysis.core.periods import Quarter
 from analysis.sources.trackers import COLUMNS
 
 
@@ -76,7 +77,7 @@ def test_stale_items_are_flagged_after_two_quarters(casey):
             rows(("1", "in_progress", "same"), ("2", "complete", "new"), quarter="2024-25-Q1"),
         ]
     )
-    since = quarters_since_change(history, casey, "2024-25-Q1")
+    since = quarters_since_change(history, casey, Quarter.of("2024-25-Q1"))
     assert since["1"] == 4 and since["2"] == 0
     table = recommendation_status(casey, history[history.quarter == "2024-25-Q1"])
     found = flags(table, since)

@@ -55,10 +55,11 @@ import pandas as pd
 import pandera.pandas as pa
 
 from analysis.compute import measure_sections, measures, progress, stats
+from analysis.compute.as_at import ended_by, rows_through
 from analysis.compute.report_model import AUDIENCES, MissingProcessedData
 from analysis.core import config
 from analysis.core.forces import all_forces, get_force
-from analysis.core.periods import parse_quarter
+from analysis.core.periods import Quarter
 from analysis.sources.catalogue import load_framework
 from analysis.sources.trackers import SENSITIVE
 
@@ -332,7 +333,7 @@ def _resolve_force(force_id, data_dir) -> str | None:
 
 
 def _quarter_index(period: str) -> int:
-    return parse_quarter(period).index
+    return Quarter.of(period).index
 
 
 @_returns(FORCE_SCHEMA, old_order=("data_dir",))
@@ -376,14 +377,14 @@ def tracker_rows(
     if force:
         table = table[table["force_id"] == force]
     if period is not None:
-        table = table[table["period"] == parse_quarter(period).id]
+        table = table[table["period"] == Quarter.of(period).id]
     if up_to is not None:
-        table = table[table["period"].map(_quarter_index) <= parse_quarter(up_to).index]
+        table = rows_through(table, Quarter.of(up_to), "period")
     table = _visible(table, audience)
     table = table.rename(columns={"recommendation_id": "item_id"})
     table["recommendation_id"] = table["item_id"].map(fw.recommendation_of)
     table["force_name"] = table["force_id"].map(_force_names(data_dir))
-    table["period_label"] = table["period"].map(lambda q: parse_quarter(q).label)
+    table["period_label"] = table["period"].map(lambda q: Quarter.of(q).label)
     table["as_of"] = pd.to_datetime(table["as_of"].replace("", None), format="ISO8601")
     table["item_order"] = pd.to_numeric(table["item_order"]).astype("int64")
     table = table.assign(_q=table["period"].map(_quarter_index)).sort_values(
@@ -473,7 +474,7 @@ def observations(
     )
     obs["known_at"] = pd.to_datetime(obs["known_at"].replace("", None), format="ISO8601")
     if up_to is not None:
-        obs = obs[obs["period_end"] <= pd.Timestamp(parse_quarter(up_to).end)]
+        obs = obs[ended_by(obs["period_end"], Quarter.of(up_to))]
     obs = _with_intervals(_counts(obs, ("numerator", "denominator"), "observations"))
     obs = _visible(obs, audience)
     return (
@@ -521,10 +522,10 @@ def charge_rates(
     if basis:
         series = series[series["basis"] == basis]
     if up_to is not None:
-        series = series[series["period"].map(_quarter_index) <= parse_quarter(up_to).index]
+        series = rows_through(series, Quarter.of(up_to), "period")
     series = series.assign(
         force_name=series["force_id"].map(_force_names(data_dir)),
-        period_label=series["period"].map(lambda p: parse_quarter(p).label),
+        period_label=series["period"].map(lambda p: Quarter.of(p).label),
         rate_pct=100 * series["rate"],
         lower_pct=100 * series["lower"],
         upper_pct=100 * series["upper"],
@@ -541,7 +542,7 @@ def national_table(period, *, basis: str = "closed", data_dir=None) -> pd.DataFr
     widened for over-dispersion (``phi``); ``funnel_unadjusted`` plain binomial limits. Raises
     ``KeyError`` when no charge rates are published for the quarter.
     """
-    table = measure_sections.national_measure_table(period, data_dir, basis)
+    table = measure_sections.national_measure_table(Quarter.of(period), data_dir, basis)
     return _counts(table, ("charges", "assigned", "national_charges", "national_assigned"), "national_table")
 
 
@@ -557,9 +558,9 @@ def process_behaviour(force_id, period, *, data_dir=None) -> pd.DataFrame:
         raise NotImplementedError(
             "process-behaviour results need analysis.compute.spc, which this version of the package does not have yet"
         )
-    force, q = get_force(force_id, data_dir).id, parse_quarter(period)
+    force, q = get_force(force_id, data_dir).id, Quarter.of(period)
     rows = []
-    for section in measure_sections.measure_sections(force, q.id, data_dir):
+    for section in measure_sections.measure_sections(force, q, data_dir):
         spc = getattr(section, "spc", None)
         if spc is None:
             continue

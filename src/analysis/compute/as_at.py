@@ -3,7 +3,12 @@
 A report for quarter Q uses only what was known by the last day of Q (issue 10, and issue 18's hindsight):
 observations for periods ending by then *and* known (published) by then (``known_at``, see
 :func:`analysis.compute.measures.observations`), and tracker snapshots for Q or earlier whose document was
-known by then (the snapshot index's ``known_at``: :func:`known_snapshots`). Where later data exist the report
+known by then (the snapshot index's ``known_at``: :func:`known_snapshots`). The tests of one row are here and
+nowhere else: :func:`quarters_through` (a quarter's rows up to Q), :func:`ended_by` and :func:`known_by` (a
+period's last day, a known_at date, on or before Q's last day), :func:`published_by` (a Home Office quarter
+published by then) and :func:`snapshot_mask`, and the tables cut by them (:func:`rows_through`,
+:func:`rows_published_by`, :func:`known_snapshots`); :func:`analysis.compute.measures.observations` and the
+analyst API (:mod:`analysis.compute.access`) call them. Where later data exist the report
 may say so in one line, never show them: :class:`LaterData` counts them (counts only, never their periods or
 values) so the sentence can be true, and absent when nothing later is held. A figure or a snapshot for an
 earlier period that became known only after Q counts as later too.
@@ -11,12 +16,17 @@ earlier period that became known only after Q counts as later too.
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
-from analysis.compute import measures
-from analysis.core.periods import Quarter, parse_quarter
+from analysis.core.periods import Quarter
+from analysis.sources.official_stats import release_known_at
+
+NEVER = "9999-12-31"  # a blank known_at is never known: it sorts after every real date
 
 
 @dataclass(frozen=True)
@@ -34,26 +44,64 @@ class LaterData:
         return bool(self.observations or self.trackers)
 
 
-def _known_mask(index: pd.DataFrame, quarter) -> pd.Series:
+# --------------------------------------------------------------------------- one row's tests
+def quarters_through(periods: Iterable[str | Quarter], quarter: Quarter) -> list[bool]:
+    """For each quarter id in ``periods``: True when it is ``quarter`` or earlier (it ended by its last day)."""
+    return [Quarter.of(p) <= quarter for p in periods]
+
+
+def published_by(periods: Iterable[str | Quarter], quarter: Quarter) -> list[bool]:
+    """For each Home Office quarter id in ``periods``: True when it counts as published by ``quarter``'s last
+    day (the release rule of :func:`analysis.sources.official_stats.release_known_at`)."""
+    return [release_known_at(Quarter.of(p).end) <= quarter.end for p in periods]
+
+
+def ended_by(ends: np.ndarray | pd.Series, quarter: Quarter) -> np.ndarray:
+    """For each period end date: True when it is on or before ``quarter``'s last day."""
+    end = quarter.end
+    if isinstance(ends, pd.Series) and pd.api.types.is_datetime64_any_dtype(ends):
+        return (ends <= pd.Timestamp(end)).to_numpy()
+    return np.asarray(ends) <= end
+
+
+def known_by(known_at: np.ndarray | pd.Series, quarter: Quarter) -> np.ndarray:
+    """For each known_at (a date, or ISO date text): True when it is on or before ``quarter``'s last day; blank
+    is never known."""
+    as_text = pd.Series(known_at).map(lambda v: v.isoformat() if isinstance(v, dt.date) else v)
+    known = as_text.fillna("").astype(str).str.strip()
+    return np.where(known == "", NEVER, known).astype(str) <= quarter.end.isoformat()
+
+
+def snapshot_mask(index: pd.DataFrame, quarter: Quarter) -> pd.Series:
     """True for each snapshot-index row a report for ``quarter`` may use: a snapshot for the quarter or an earlier
     one, known (``known_at``) by the quarter's last day. An index without ``known_at`` (built before issue 18)
     is read as known in each snapshot's own quarter."""
-    q = parse_quarter(quarter)
     if not len(index):
         return pd.Series(dtype=bool, index=index.index)
-    in_time = index["quarter"].map(lambda p: parse_quarter(p).index <= q.index)
+    in_time = pd.Series(quarters_through(index["quarter"], quarter), index=index.index, dtype=bool)
     if "known_at" not in index.columns:
-        return in_time.astype(bool)
-    known = index["known_at"].fillna("").astype(str).str.strip()
-    return (in_time & (known != "") & (known <= q.end.isoformat())).astype(bool)
+        return in_time
+    return in_time & pd.Series(known_by(index["known_at"], quarter), index=index.index)
 
 
-def known_snapshots(index: pd.DataFrame, quarter) -> pd.DataFrame:
-    """The rows of a snapshot index a report for ``quarter`` may use (see :func:`_known_mask`)."""
-    return index[_known_mask(index, quarter)] if len(index) else index
+# --------------------------------------------------------------------------- tables
+def rows_through(frame: pd.DataFrame, quarter: Quarter, column: str = "quarter") -> pd.DataFrame:
+    """The rows of ``frame`` whose quarter id (``column``) is ``quarter`` or earlier."""
+    # a boolean Series, not a list: an empty list would select no columns and lose the table's shape
+    return frame[pd.Series(quarters_through(frame[column], quarter), index=frame.index, dtype=bool)]
 
 
-def known_rows(table: pd.DataFrame, index: pd.DataFrame, quarter) -> pd.DataFrame:
+def rows_published_by(frame: pd.DataFrame, quarter: Quarter, column: str = "period") -> pd.DataFrame:
+    """The rows of ``frame`` whose Home Office quarter (``column``) counts as published by ``quarter``'s end."""
+    return frame[pd.Series(published_by(frame[column], quarter), index=frame.index, dtype=bool)]
+
+
+def known_snapshots(index: pd.DataFrame, quarter: Quarter) -> pd.DataFrame:
+    """The rows of a snapshot index a report for ``quarter`` may use (see :func:`snapshot_mask`)."""
+    return index[snapshot_mask(index, quarter)] if len(index) else index
+
+
+def known_rows(table: pd.DataFrame, index: pd.DataFrame, quarter: Quarter) -> pd.DataFrame:
     """The tracker-table rows of the snapshots a report for ``quarter`` may use (by force and quarter)."""
     if not len(table):
         return table
@@ -63,32 +111,30 @@ def known_rows(table: pd.DataFrame, index: pd.DataFrame, quarter) -> pd.DataFram
     return table[[k in keys for k in zip(table["force_id"], table["quarter"])]]
 
 
-def later_snapshots(index: pd.DataFrame, quarter, force_id: str | None = None) -> int:
+def later_snapshots(index: pd.DataFrame, quarter: Quarter, force_id: str | None = None) -> int:
     """Rows of a snapshot index (``force_id``, ``quarter``) a report for ``quarter`` leaves out: for later quarters,
     or known only after the quarter's last day (one force's, or all)."""
     if not len(index):
         return 0
     rows = index if force_id is None else index[index["force_id"] == force_id]
-    return int((~_known_mask(rows, quarter)).sum()) if len(rows) else 0
+    return int((~snapshot_mask(rows, quarter)).sum()) if len(rows) else 0
 
 
 def later_data(
-    quarter,
+    quarter: Quarter,
     index: pd.DataFrame,
-    data_dir=None,
-    audience: str = "internal",
+    later_observations: int,
     force_id: str | None = None,
     framework: str = "",
-    with_measures: bool = True,
 ) -> LaterData:
-    """What is held for periods after ``quarter``, or known only after it: measure observations ``audience`` may
-    see (when the report shows key measures: ``with_measures``), and tracker snapshots (``index``, the whole
-    snapshot index, before it is cut to the quarter) of ``force_id``, or of every force when it is None."""
-    q = parse_quarter(quarter)
+    """What is held for periods after ``quarter``, or known only after it: ``later_observations`` (the count of
+    :func:`analysis.compute.measures.later_observations`, which calls this module's tests, so it is passed
+    in), and tracker snapshots (``index``, the whole snapshot index, before it is cut to the quarter) of
+    ``force_id``, or of every force when it is None."""
     return LaterData(
-        quarter=q,
-        observations=measures.later_observations(data_dir, q.id, audience) if with_measures else 0,
-        trackers=later_snapshots(index, q, force_id),
+        quarter=quarter,
+        observations=later_observations,
+        trackers=later_snapshots(index, quarter, force_id),
         observations_file="processed/measures/observations.csv",
         trackers_file=f"processed/trackers/{framework}-snapshots.csv" if framework else "",
     )

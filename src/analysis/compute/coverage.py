@@ -16,7 +16,9 @@ from pathlib import Path
 
 import yaml
 
+from analysis.compute.as_at import ended_by
 from analysis.core import config
+from analysis.core.periods import Quarter
 
 KINDS = ("official", "force-supplied", "proxy", "none")
 KIND_WORDS = {
@@ -102,9 +104,9 @@ class SeriesSummary:
 
 
 def series_summary(
-    force_id: str, measure_id: str, period_type: str, quarter_end, data_dir=None
+    force_id: str, measure_id: str, period_type: str, quarter: Quarter, data_dir=None
 ) -> SeriesSummary | None:
-    """Latest value and a summary over a force-supplied series (periods ending by ``quarter_end``); None when
+    """Latest value and a summary over a force-supplied series (periods ending by ``quarter``'s end); None when
     the series has no point by then. Callers check ``points`` against SERIES_SUMMARY_MIN_POINTS."""
     from analysis.compute.measures import observations
     from analysis.core.periods import period_end
@@ -117,7 +119,7 @@ def series_summary(
         & obs["value"].notna()
     ]
     same = same.assign(_end=[period_end(p, t) for p, t in zip(same["period"], same["period_type"])])
-    same = same[same["_end"] <= quarter_end].sort_values("_end")
+    same = same[ended_by(same["_end"], quarter)].sort_values("_end")
     if same.empty:
         return None
     values = [float(v) for v in same["value"]]

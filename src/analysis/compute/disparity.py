@@ -23,9 +23,10 @@ import numpy as np
 import pandas as pd
 
 from analysis.compute import stats
+from analysis.compute.as_at import known_by
 from analysis.core import config
 from analysis.core.forces import all_forces
-from analysis.core.periods import parse_quarter
+from analysis.core.periods import Quarter
 from analysis.core.settings import CONFIDENCE, FUNNEL_LEVELS, OVERDISPERSION_WINSOR
 from analysis.sources import census, stop_search
 from analysis.sources.official_stats import LayoutError
@@ -391,7 +392,9 @@ def financial_year_end(period: str) -> dt.date:
     return dt.date(int(str(period)[:4]) + 1, 3, 31)
 
 
-def latest_as_at(frame: pd.DataFrame, quarter, force_id: str | None = None, lag_months: int = 0) -> pd.DataFrame:
+def latest_as_at(
+    frame: pd.DataFrame, quarter: Quarter, force_id: str | None = None, lag_months: int = 0
+) -> pd.DataFrame:
     """Rows for the latest financial year available by the end of the report quarter.
 
     A year is available when its end (31 March) plus ``lag_months`` falls on or before the quarter's last
@@ -399,12 +402,10 @@ def latest_as_at(frame: pd.DataFrame, quarter, force_id: str | None = None, lag_
     :data:`STOP_SEARCH_PUBLICATION_LAG_MONTHS` adds the time to publication, so a report shows only what
     had been published by then.
     """
-    end = parse_quarter(quarter).end
     rows = frame if force_id is None else frame[frame["force_id"] == force_id]
     # a boolean Series, not a list: an empty list would select no columns and lose the table's shape
-    usable = rows[
-        pd.Series([available_from(p, lag_months) <= end for p in rows["period"]], index=rows.index, dtype=bool)
-    ]
+    available = [available_from(p, lag_months) for p in rows["period"]]
+    usable = rows[pd.Series(known_by(available, quarter), index=rows.index, dtype=bool)]
     if usable.empty:
         return usable
     return usable[usable["period"] == usable["period"].max()].reset_index(drop=True)

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from analysis.compute.meaning import measures as meaning
 from analysis.compute.measures import observations
-from analysis.core.periods import Quarter, parse_quarter, period_end
+from analysis.core.periods import Quarter, period_end
 
 CHARGE_RATE_FILE = "raw/measures/home-office-outcomes/force_quarter.csv"
 OBSERVATIONS_FILE = "processed/measures/observations.csv"
@@ -30,12 +30,13 @@ class FigureFacts:
     period_type: str = ""  # 'reported_at': the figure states no period, only the day it was reported
 
 
-def figure_facts(section, quarter, data_dir=None, audience: str = "internal", force_id: str = "") -> FigureFacts | None:
+def figure_facts(
+    section, quarter: Quarter, data_dir=None, audience: str = "internal", force_id: str = ""
+) -> FigureFacts | None:
     """The facts behind ``section.latest`` for a report for ``quarter``; None when the section has no figure."""
     latest = getattr(section, "latest", None)
     if latest is None or not section.has_data:
         return None
-    quarter: Quarter = parse_quarter(quarter)
     obs = observations(data_dir, audience=audience)  # every known_at, so a figure shown too early still says when
     series = obs[
         (obs["force_id"] == force_id)
@@ -59,7 +60,7 @@ def figure_facts(section, quarter, data_dir=None, audience: str = "internal", fo
         else None
     )
     if section.measure_id and section.measure_id.startswith("charge_rate_") and latest.period_type == "quarter":
-        p = parse_quarter(latest.period)
+        p = Quarter.of(latest.period)
         source_file, rows = CHARGE_RATE_FILE, (f"slug={force_id}; fy={p.financial_year}; q={p.q}",)
     else:
         source_file = OBSERVATIONS_FILE

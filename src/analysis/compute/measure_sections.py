@@ -28,6 +28,7 @@ import pandas as pd
 
 from analysis.compute import direction as dn
 from analysis.compute import disparity, spc, stats
+from analysis.compute.as_at import known_by
 from analysis.compute.disparity import census2021_by_force
 from analysis.compute.meaning import measures as meaning
 from analysis.compute.measures import (
@@ -49,7 +50,7 @@ from analysis.compute.measures import (
 )
 from analysis.core import config, settings
 from analysis.core.forces import all_forces, get_force
-from analysis.core.periods import Quarter, parse_quarter
+from analysis.core.periods import Quarter
 from analysis.core.settings import (
     CONFIDENCE,
     PARITY_MIN_POINTS,
@@ -244,7 +245,7 @@ def _charge_rate_section(force_id, quarter: Quarter, data_dir, measures, audienc
     mine = closed[closed["force_id"] == force_id].set_index("period")
     if mine.empty:
         return section
-    latest_q = parse_quarter(max(mine.index, key=lambda p: parse_quarter(p).index))
+    latest_q = Quarter.of(max(mine.index, key=lambda p: Quarter.of(p).index))
     row = mine.loc[latest_q.id]
     section.has_data = True
     section.latest = Latest(
@@ -321,14 +322,14 @@ def _charge_rate_spc(
     """A Laney p′ chart of the force's last :data:`SPC_QUARTERS` quarters, against the national rate; the
     assurance sentence follows the meaning rules (:func:`_apply_reading`), the recent run taken against
     ``national_rates`` (the England and Wales rate of each quarter, as proportions by period id)."""
-    periods = sorted(mine.index, key=lambda p: parse_quarter(p).index)[-SPC_QUARTERS:]
+    periods = sorted(mine.index, key=lambda p: Quarter.of(p).index)[-SPC_QUARTERS:]
     subject = f"{name}'s charge rate"
     if len(periods) < spc.MIN_POINTS:
         return None
     used = mine.loc[periods]
     chart = spc.pprime(used["charges"], used["assigned"], dn.spc_direction(measure.direction), labels=periods)
     comparator_label = f"the {NATIONAL_NAME} rate for {latest_q.label} ({100 * nat['rate']:.1f}%)"
-    labels = [parse_quarter(p).label for p in periods]
+    labels = [Quarter.of(p).label for p in periods]
     summary = spc.summarise(
         chart,
         measure.direction,
@@ -686,7 +687,7 @@ FAIRNESS_IDS = frozenset(
 )
 
 
-def fairness_section(force_id, quarter, data_dir=None, measures=None, audience="internal") -> MeasureSection:
+def fairness_section(force_id, quarter: Quarter, data_dir=None, measures=None, audience="internal") -> MeasureSection:
     """Recommendation 16.i. The stop and search fairness indicator leads for every force (so the section's
     latest figure, and the trust tile drawn from it, is the same kind of figure for all 43 forces in every
     quarter: issue 18 class 10); any other trust and confidence figures the force supplies (its own survey,
@@ -697,7 +698,7 @@ def fairness_section(force_id, quarter, data_dir=None, measures=None, audience="
     generic = _generic_section(
         force.id,
         "trust-confidence",
-        parse_quarter(quarter),
+        quarter,
         data_dir,
         measures,
         exclude=FAIRNESS_IDS,
@@ -712,17 +713,16 @@ def fairness_section(force_id, quarter, data_dir=None, measures=None, audience="
     return fair
 
 
-def csew_context(quarter, data_dir=None) -> list[dict]:
+def csew_context(quarter: Quarter, data_dir=None) -> list[dict]:
     """The national survey figures known by the end of ``quarter``: for each CSEW series, its latest survey
     year published by then (``known_at``: the year's end plus ``CSEW_PUBLICATION_LAG_MONTHS``), with the
     previous survey year. England and Wales only, never a force's figure; empty before any year is known."""
     table = csew.read_csew(data_dir=data_dir)
-    end = parse_quarter(quarter).end
     lag = settings.CSEW_PUBLICATION_LAG_MONTHS
     out = []
     for series, rows in table.groupby("series", sort=True):
         known = rows.assign(known_at=[disparity.available_from(p, lag) for p in rows["period"]])
-        known = known[known["known_at"] <= end].sort_values("period")
+        known = known[known_by(known["known_at"], quarter)].sort_values("period")
         if known.empty:
             continue
         now = known.iloc[-1]
@@ -773,11 +773,11 @@ def _follow_with(fair: MeasureSection, generic: MeasureSection, measures) -> Non
     fair.extra_figures = [*fair.extra_figures, *generic.extra_figures]
 
 
-def stop_search_fairness(force_id, quarter, data_dir=None, measures=None) -> MeasureSection:
+def stop_search_fairness(force_id, quarter: Quarter, data_dir=None, measures=None) -> MeasureSection:
     """The stop and search disparity, shown as a fairness indicator (not the review's survey measure of the
     trust gap), for the latest financial year published by the end of the report quarter."""
     force = get_force(force_id, data_dir)
-    name, quarter = force.name, parse_quarter(quarter)
+    name = force.name
     measures = measures or load_registry(data_dir)
     measure = measures[FAIRNESS_MEASURE]
     section = MeasureSection(
@@ -934,7 +934,7 @@ def _fairness_extras(row, year: str, measures) -> list[dict]:
     ]
 
 
-def national_fairness_table(quarter, data_dir=None) -> pd.DataFrame:
+def national_fairness_table(quarter: Quarter, data_dir=None) -> pd.DataFrame:
     """Every force's stop and search disparity for the latest year published by the end of ``quarter``.
 
     Rows in alphabetical order of force name (not ranked), England and Wales last. British Transport
@@ -969,9 +969,10 @@ def national_fairness_table(quarter, data_dir=None) -> pd.DataFrame:
 
 
 # --------------------------------------------------------------------------- proxy for 16.v
-def rape_to_court_section(force_id, quarter, data_dir=None, measures=None, audience="internal") -> MeasureSection:
+def rape_to_court_section(
+    force_id, quarter: Quarter, data_dir=None, measures=None, audience="internal"
+) -> MeasureSection:
     """Recommendation 16.v: the review's measure when loaded; otherwise sexual-offence charges, named as a proxy."""
-    quarter = parse_quarter(quarter)
     measures = measures or load_registry(data_dir)
     generic = _generic_section(
         get_force(force_id, data_dir).id, "rape-to-court", quarter, data_dir, measures, audience=audience
@@ -986,10 +987,10 @@ def rape_to_court_section(force_id, quarter, data_dir=None, measures=None, audie
     return sexual_offences_proxy_section(force_id, quarter, data_dir, measures)
 
 
-def sexual_offences_proxy_section(force_id, quarter, data_dir=None, measures=None) -> MeasureSection:
+def sexual_offences_proxy_section(force_id, quarter: Quarter, data_dir=None, measures=None) -> MeasureSection:
     """Sexual offences charged or summonsed per financial year (closed basis): a count, named as a proxy."""
     force = get_force(force_id, data_dir)
-    name, quarter = force.name, parse_quarter(quarter)
+    name = force.name
     measures = measures or load_registry(data_dir)
     measure = measures[SEXUAL_OFFENCES_PROXY]
     headline = measures.get(HEADLINE["rape-to-court"])
@@ -1052,15 +1053,16 @@ def _registry_field(data_dir, measure_id: str, field_name: str) -> str:
     return str(registry_entry(measure_id, data_dir).get(field_name) or "").strip()
 
 
-def measure_sections(force_id: str, quarter, data_dir=None, audience: str = "internal") -> list[MeasureSection]:
+def measure_sections(
+    force_id: str, quarter: Quarter, data_dir=None, audience: str = "internal"
+) -> list[MeasureSection]:
     """One :class:`MeasureSection` per Casey key measure, in the review's order.
 
-    ``quarter`` is the reporting quarter (``'2024-25-Q1'`` or a Quarter); quarterly
+    ``quarter`` is the reporting quarter; quarterly
     measures use it if present, else the most recent quarter before it (and say so). For the public
     audience, force-supplied rows not marked for the public are left out before anything is computed.
     """
     force_id = get_force(force_id, data_dir).id
-    quarter = parse_quarter(quarter)
     measures = load_registry(data_dir)
     sections = []
     for key, _ in KEY_MEASURES:
@@ -1084,17 +1086,16 @@ def measure_sections(force_id: str, quarter, data_dir=None, audience: str = "int
     return sections
 
 
-def national_measure_table(quarter, data_dir=None, basis: str = "closed") -> pd.DataFrame:
+def national_measure_table(quarter: Quarter, data_dir=None, basis: str = "closed") -> pd.DataFrame:
     """Every force's charge rate for one quarter with Wilson CI and funnel classification.
 
     Rows are in registry (alphabetical) order, not ranked: this is not a league table.
     ``funnel`` uses limits widened for over-dispersion; ``funnel_unadjusted`` plain
     binomial limits. Rates are percentages.
     """
-    q = parse_quarter(quarter)
     path = config.measures_raw_dir(data_dir) / "home-office-outcomes" / "force_quarter.csv"
     stamp = (_file_stamp(path), _file_stamp(config.forces_file(data_dir)))
-    return _national_table_cached(str(config.data_dir(data_dir)), stamp, q.id, basis).copy()
+    return _national_table_cached(str(config.data_dir(data_dir)), stamp, quarter, basis).copy()
 
 
 def _file_stamp(path):
@@ -1103,9 +1104,9 @@ def _file_stamp(path):
 
 
 @lru_cache(maxsize=16)
-def _national_table_cached(root: str, _stamp, quarter_id: str, basis: str) -> pd.DataFrame:
+def _national_table_cached(root: str, _stamp, q: Quarter, basis: str) -> pd.DataFrame:
     """Common to every report of a quarter, so computed once per worker (keyed by the input files' stamps)."""
-    data_dir, q = root, parse_quarter(quarter_id)
+    data_dir = root
     series = charge_rate_series(data_dir)
     rows = series[(series["basis"] == basis) & (series["period"] == q.id)]
     national = national_series(data_dir)
@@ -1140,7 +1141,7 @@ def _national_table_cached(root: str, _stamp, quarter_id: str, basis: str) -> pd
     return out.sort_values("force_name").reset_index(drop=True)
 
 
-def national_spc_table(quarter, data_dir=None, basis: str = "closed") -> pd.DataFrame:
+def national_spc_table(quarter: Quarter, data_dir=None, basis: str = "closed") -> pd.DataFrame:
     """Every force's charge-rate process-behaviour verdicts as at ``quarter`` (one row per force).
 
     The same Laney p′ chart as the force reports (the last :data:`SPC_QUARTERS` quarters up to
@@ -1151,7 +1152,7 @@ def national_spc_table(quarter, data_dir=None, basis: str = "closed") -> pd.Data
     limits) and national_rate_pct (the comparator). A force with too few quarters has variation
     'too_few_points' and no assurance. Rows are alphabetical by force name: this is not a league table.
     """
-    q = parse_quarter(quarter)
+    q = quarter
     series = charge_rate_series(data_dir, through=q)  # q is the data's quarter, already known by the report's end
     series = series[series["basis"] == basis].dropna(subset=["assigned"])
     national = national_series(data_dir, through=q)
@@ -1162,7 +1163,7 @@ def national_spc_table(quarter, data_dir=None, basis: str = "closed") -> pd.Data
     rows = []
     for force in all_forces(data_dir):
         mine = series[series["force_id"] == force.id]
-        periods = sorted(mine["period"], key=lambda p: parse_quarter(p).index)[-SPC_QUARTERS:]
+        periods = sorted(mine["period"], key=lambda p: Quarter.of(p).index)[-SPC_QUARTERS:]
         row = {
             "force_id": force.id,
             "force_name": force.name,

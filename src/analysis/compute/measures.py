@@ -21,13 +21,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from analysis.compute import as_at as as_at_filter  # the parameter ``as_at`` is a quarter; the module its filters
 from analysis.compute import disparity, stats
 from analysis.core import config, settings
 from analysis.core.forces import all_forces
 
 # "moved": defined here until issue 22 split this module by idea, re-exported for the callers other branches are
 # editing (as_at_end, decimal_year, period_label; the registry; the raw files' names); import from the owner.
-from analysis.core.periods import as_at_end, decimal_year, parse_quarter, period_end, period_label  # noqa: F401 (moved)
+from analysis.core.periods import Quarter, as_at_end, decimal_year, period_end, period_label  # noqa: F401 (moved)
 from analysis.core.settings import KNOWN_GAPS, MEASURE_MAX_COUNT, TREND_QUARTERS  # noqa: F401 (re-exported)
 from analysis.sources import measure_files, official_stats
 from analysis.sources.markings import DEFAULT_MEASURE_MARKING, public_mask
@@ -124,12 +125,8 @@ def _quarters_up_to(frame: pd.DataFrame, as_at, through=None) -> pd.DataFrame:
     if as_at is None and through is None:
         return frame
     if through is not None:
-        last = parse_quarter(through)
-        keep = [parse_quarter(p).index <= last.index for p in frame["period"]]
-    else:
-        end = parse_quarter(as_at).end
-        keep = [official_stats.release_known_at(parse_quarter(p).end) <= end for p in frame["period"]]
-    return frame[keep].reset_index(drop=True)
+        return as_at_filter.rows_through(frame, Quarter.of(through), "period").reset_index(drop=True)
+    return as_at_filter.rows_published_by(frame, Quarter.of(as_at), "period").reset_index(drop=True)
 
 
 def charge_rate_series(data_dir=None, as_at=None, through=None) -> pd.DataFrame:
@@ -502,21 +499,15 @@ def later_observations(data_dir=None, as_at=None, audience: str = "internal") ->
 def _after(root: str, stamp_key, as_at) -> np.ndarray:
     """True for each observation a report for quarter ``as_at`` leaves out: its period ends after the quarter's
     last day, or it was not known by then (a blank known_at is never known)."""
-    end = as_at_end(as_at)
-    return (_observation_ends(root, stamp_key) > end) | (_observation_known(root, stamp_key) > end.isoformat())
+    quarter = Quarter.of(as_at)
+    ends, known = _observation_ends(root, stamp_key), _observations_cached(root, stamp_key)["known_at"]
+    return ~(as_at_filter.ended_by(ends, quarter) & as_at_filter.known_by(known, quarter))
 
 
 @lru_cache(maxsize=4)
 def _observation_ends(root: str, stamp_key) -> np.ndarray:
     frame = _observations_cached(root, stamp_key)
     return np.array([period_end(p, t) for p, t in zip(frame["period"], frame["period_type"])])
-
-
-@lru_cache(maxsize=4)
-def _observation_known(root: str, stamp_key) -> np.ndarray:
-    """Each observation's known_at as ISO text ('9999-12-31' where blank), for comparing with a date's."""
-    known = _observations_cached(root, stamp_key)["known_at"].fillna("").astype(str)
-    return np.where(known.str.strip() == "", "9999-12-31", known).astype(str)
 
 
 @lru_cache(maxsize=4)

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from analysis.compute.as_at import LaterData, known_rows, known_snapshots, later_data
+from analysis.compute.as_at import LaterData, known_rows, known_snapshots, later_data, rows_through
 from analysis.compute.meaning import national as meaning
 from analysis.compute.progress import (
     APPLICABLE_STATUSES,
@@ -35,10 +35,10 @@ from analysis.compute.progress import (
     withheld_recommendations,
     without_recommendations,
 )
-from analysis.compute.report_model import AUDIENCES, read_tracker_tables, without_tracker_hashes
+from analysis.compute.report_model import AUDIENCES, later_observations, read_tracker_tables, without_tracker_hashes
 from analysis.core import config
 from analysis.core.forces import Force, all_forces
-from analysis.core.periods import Quarter, parse_quarter
+from analysis.core.periods import Quarter
 from analysis.sources.catalogue import Framework, load_framework
 from analysis.sources.trackers import file_sha256
 
@@ -114,7 +114,7 @@ def _funnels(quarter: Quarter, data_dir) -> tuple[Quarter | None, dict, str]:
         return None, {}, "no_data"
     national = measures.national_series(data_dir, as_at=quarter)
     closed = national[(national["basis"] == "closed") & (national["assigned"] > 0)]
-    usable = sorted((p for p in map(parse_quarter, closed["period"]) if p <= quarter), reverse=True)
+    usable = sorted(map(Quarter.of, rows_through(closed, quarter, "period")["period"]), reverse=True)
     if not usable:
         return None, {}, "none_published"
     tables = {}
@@ -129,7 +129,7 @@ def _funnels(quarter: Quarter, data_dir) -> tuple[Quarter | None, dict, str]:
 def _latest_snapshots(index: pd.DataFrame) -> dict:
     latest = {}
     for row in index.itertuples(index=False):
-        if row.force_id not in latest or parse_quarter(row.quarter) > parse_quarter(latest[row.force_id].quarter):
+        if row.force_id not in latest or Quarter.of(row.quarter) > Quarter.of(latest[row.force_id].quarter):
             latest[row.force_id] = row
     return latest
 
@@ -151,7 +151,7 @@ def _trackers(
                 "submitted": bool(snap is not None and snap.quarter == q.id),
                 "latest_quarter": snap.quarter if snap is not None else "",
                 "as_of": snap.as_of if snap is not None else "",
-                "quarters_behind": (q.index - parse_quarter(snap.quarter).index) if snap is not None else None,
+                "quarters_behind": (q.index - Quarter.of(snap.quarter).index) if snap is not None else None,
             }
         )
         if snap is None:
@@ -191,11 +191,11 @@ def load_overview(
 ) -> Overview:
     if audience not in AUDIENCES:
         raise ValueError(f"audience must be one of {', '.join(AUDIENCES)}, got {audience!r}")
-    q = parse_quarter(quarter)
+    q = Quarter.of(quarter)
     fw = load_framework(framework, data_dir)
     forces = all_forces(data_dir)
     table, index, table_path, index_path = read_tracker_tables(fw.id, data_dir)
-    later = later_data(q, index, data_dir, audience, framework=fw.id)  # before the index is cut to the quarter
+    later = later_data(q, index, later_observations(data_dir, q, audience), framework=fw.id)  # before the cut
     table, index = known_rows(table, index, q), known_snapshots(index, q)  # known by the quarter's end
     submissions, status, shown, withheld = _trackers(q, fw, forces, table, index, audience)
 

@@ -11,8 +11,9 @@ from enum import StrEnum
 
 import pandas as pd
 
+from analysis.compute.as_at import rows_through
 from analysis.core import settings
-from analysis.core.periods import parse_quarter
+from analysis.core.periods import Quarter
 from analysis.core.settings import STALE_AFTER_QUARTERS
 from analysis.sources.catalogue import Framework
 from analysis.sources.markings import highest_marking, public_mask
@@ -297,27 +298,27 @@ def change_summary(changes: pd.DataFrame, status_table: pd.DataFrame | None, pre
     )
 
 
-def quarters_since_change(history: pd.DataFrame, framework: Framework, quarter: str) -> pd.Series:
+def quarters_since_change(history: pd.DataFrame, framework: Framework, quarter: Quarter) -> pd.Series:
     """For each recommendation, how many quarters since its tracker entry last changed.
 
     ``history`` holds the force's rows for every snapshot up to and including ``quarter``.
     A change is any difference in the status, evidence or actions of the recommendation's rows.
     Returns NaN where the recommendation never appears.
     """
-    target = parse_quarter(quarter).index
+    target = quarter
     hist = history.assign(rec=history["recommendation_id"].map(framework.recommendation_of))
-    hist = hist[hist["quarter"].map(lambda q: parse_quarter(q).index) <= target]
+    hist = rows_through(hist, target)
     result = {}
     for rec in framework.recommendations:
         mine = hist[hist["rec"] == rec.id]
         last_change, last_content = None, None
-        for q in sorted(hist["quarter"].unique(), key=lambda q: parse_quarter(q).index):
+        for q in sorted(hist["quarter"].unique(), key=lambda q: Quarter.of(q).index):
             rows = mine[mine["quarter"] == q].sort_values("recommendation_id")
             content = tuple(map(tuple, rows[["recommendation_id", "status", "evidence", "actions"]].to_numpy()))
             if content != last_content:
                 last_change, last_content = q, content
         result[rec.id] = (
-            float(target - parse_quarter(last_change).index) if last_change and last_content else float("nan")
+            float(target.index - Quarter.of(last_change).index) if last_change and last_content else float("nan")
         )
     return pd.Series(result, name="quarters_since_change")
 
@@ -375,5 +376,5 @@ def status_history(framework: Framework, history: pd.DataFrame) -> pd.DataFrame:
     if not frames:
         return pd.DataFrame(columns=["quarter", "recommendation_id", "status", "applicable"])
     out = pd.concat(frames, ignore_index=True)
-    out["_q"] = out["quarter"].map(lambda q: parse_quarter(q).index)
+    out["_q"] = out["quarter"].map(lambda q: Quarter.of(q).index)
     return out.sort_values(["_q", "recommendation_id"], kind="stable").drop(columns="_q").reset_index(drop=True)

@@ -35,7 +35,7 @@ from analysis.core import config
 from analysis.core.config import AUDIENCES
 from analysis.core.errors import MissingInputs
 from analysis.core.forces import Force, get_force
-from analysis.core.periods import Quarter, parse_quarter
+from analysis.core.periods import Quarter
 from analysis.sources.catalogue import Framework, load_framework
 from analysis.sources.trackers import file_sha256
 
@@ -129,7 +129,9 @@ def without_tracker_hashes(inputs: list[dict], tracker_files) -> list[dict]:
     return [{**i, "sha256": WITHHELD_HASH} if i["file"] in tracker_files else i for i in inputs]
 
 
-def _key_measures(force_id: str, quarter: str, data_dir, audience: str = "internal") -> tuple[list, str, list[Path]]:
+def _key_measures(
+    force_id: str, quarter: Quarter, data_dir, audience: str = "internal"
+) -> tuple[list, str, list[Path]]:
     """The key-measure sections, or the reason there are none (no measures data in this tree)."""
     from analysis.compute import measure_sections
     from analysis.sources.measure_files import input_paths
@@ -137,6 +139,14 @@ def _key_measures(force_id: str, quarter: str, data_dir, audience: str = "intern
     if not config.measures_raw_dir(data_dir).exists():
         return [], "No key-measures data is present in this data tree (data/raw/measures).", []
     return measure_sections.measure_sections(force_id, quarter, data_dir, audience), "", input_paths(data_dir)
+
+
+def later_observations(data_dir, quarter: Quarter, audience: str, fw: Framework | None = None) -> int:
+    """Key-measure observations ``audience`` may see that a report for ``quarter`` leaves out (0 when the
+    framework ``fw`` shows no key measures), for :func:`analysis.compute.as_at.later_data`."""
+    from analysis.compute import measures
+
+    return measures.later_observations(data_dir, quarter, audience) if fw is None or fw.has_key_measures else 0
 
 
 def _without(history: pd.DataFrame, rec_ids: list[str]) -> pd.DataFrame:
@@ -154,7 +164,7 @@ def load_report(
     if audience not in AUDIENCES:
         raise ValueError(f"audience must be one of {', '.join(AUDIENCES)}, got {audience!r}")
     the_force = get_force(force, data_dir)
-    the_quarter = parse_quarter(quarter)
+    the_quarter = Quarter.of(quarter)
     fw = load_framework(framework, data_dir).for_force(the_force.id)
     table, index, table_path, index_path = read_tracker_tables(fw.id, data_dir)
     table["item_order"] = pd.to_numeric(table["item_order"])
@@ -176,11 +186,11 @@ def load_report(
                 if rec not in withheld_ids:  # a recommendation withheld whole says so in its own section
                     withheld_parts[rec] = withheld_parts.get(rec, 0) + 1
 
-    later = later_data(the_quarter, index, data_dir, audience, the_force.id, fw.id, fw.has_key_measures)
+    later = later_data(the_quarter, index, later_observations(data_dir, the_quarter, audience, fw), the_force.id, fw.id)
     snaps = known_snapshots(index[index["force_id"] == the_force.id], the_quarter)
     current_snap = snaps[snaps["quarter"] == the_quarter.id]
     snapshot = current_snap.iloc[0].to_dict() if len(current_snap) else None
-    earlier = sorted((parse_quarter(q) for q in snaps["quarter"] if q != the_quarter.id), reverse=True)
+    earlier = sorted((Quarter.of(q) for q in snaps["quarter"] if q != the_quarter.id), reverse=True)
     previous_quarter = earlier[0] if earlier else None
 
     status = mark_withheld(recommendation_status(fw, rows), withheld_ids)
@@ -190,10 +200,10 @@ def load_report(
         changes = compare(status, recommendation_status(fw, prev_rows))
         changes = changes[~changes["recommendation_id"].isin(withheld_ids)].reset_index(drop=True)
         change = change_summary(changes, status, previous_quarter.id)
-    stale = quarters_since_change(visible_history, fw, the_quarter.id) if snapshot else pd.Series(dtype=float)
+    stale = quarters_since_change(visible_history, fw, the_quarter) if snapshot else pd.Series(dtype=float)
 
     key_measures, measures_error, measure_files = (
-        _key_measures(the_force.id, the_quarter.id, data_dir, audience) if fw.has_key_measures else ([], "", [])
+        _key_measures(the_force.id, the_quarter, data_dir, audience) if fw.has_key_measures else ([], "", [])
     )
     root = config.data_dir(data_dir)
     inputs = [

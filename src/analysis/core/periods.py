@@ -85,6 +85,13 @@ class Quarter:
     def __str__(self) -> str:
         return self.id
 
+    @classmethod
+    def of(cls, value: str | Quarter) -> Quarter:
+        """The boundary converter: a Quarter as given, or parsed once from text (a CLI argument, a notebook
+        parameter, a file's quarter column); anything else raises PeriodError naming the bad value. Code
+        below a boundary takes the Quarter it returns and never parses again."""
+        return parse_quarter(value)
+
 
 def parse_quarter(text: str | Quarter) -> Quarter:
     """Parse ``2024-25-Q1``, ``2024/25 Q1`` or ``2024/2025 Q1``; raise PeriodError otherwise."""

@@ -25,7 +25,7 @@ from analysis.core import atomic, config
 from analysis.core.cells import normalise_text
 from analysis.core.errors import UsageError
 from analysis.core.forces import Force, get_force
-from analysis.core.periods import PeriodError, Quarter, parse_quarter
+from analysis.core.periods import PeriodError, Quarter
 from analysis.intake.reference_matching import DEFAULT_THRESHOLD, Match, match_reference
 from analysis.intake.template import previous_snapshot, read_template_identity
 from analysis.sources import headers
@@ -475,7 +475,7 @@ def import_tracker(
     path = Path(path)
     name = str(path)
     the_force: Force = get_force(force, data_dir)
-    the_quarter = parse_quarter(quarter)
+    the_quarter = Quarter.of(quarter)
     framework = load_framework(framework_id, data_dir)
     today = today or dt.date.today()
     if the_quarter.start > today:

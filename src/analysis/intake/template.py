@@ -27,7 +27,7 @@ from analysis.core import atomic, config
 from analysis.core.cells import neutralise_formula, normalise_text
 from analysis.core.forces import Force, get_force
 from analysis.core.palette import WORKBOOK
-from analysis.core.periods import Quarter, parse_quarter
+from analysis.core.periods import Quarter
 from analysis.core.settings import TEMPLATE_EXTRA_ROWS
 from analysis.sources.catalogue import Framework, load_framework
 from analysis.sources.trackers import (
@@ -113,8 +113,8 @@ def template_path(force: Force, quarter: Quarter, out_dir: str | Path | None = N
 def previous_snapshot(framework_id: str, force_id: str, quarter: Quarter, data_dir=None) -> Snapshot | None:
     """The force's latest snapshot strictly before ``quarter``."""
     snapshots, _ = discover(framework_id, data_dir)
-    earlier = [s for s in snapshots if s.force_id == force_id and parse_quarter(s.quarter) < quarter]
-    return max(earlier, key=lambda s: parse_quarter(s.quarter)) if earlier else None
+    earlier = [s for s in snapshots if s.force_id == force_id and Quarter.of(s.quarter) < quarter]
+    return max(earlier, key=lambda s: Quarter.of(s.quarter)) if earlier else None
 
 
 def template_rows(framework: Framework, previous: pd.DataFrame | None) -> pd.DataFrame:
@@ -151,7 +151,7 @@ def template_rows(framework: Framework, previous: pd.DataFrame | None) -> pd.Dat
 
 def _instructions(framework: Framework, force: Force, quarter: Quarter, previous: Snapshot | None) -> list[str]:
     prev = (
-        f"Rows are pre-filled from your return for {parse_quarter(previous.quarter).label}."
+        f"Rows are pre-filled from your return for {Quarter.of(previous.quarter).label}."
         if previous
         else "There is no earlier return on file, so rows start empty."
     )
@@ -367,7 +367,7 @@ def write_template(
 ) -> TemplateResult:
     """Write ``<force>-<quarter>-tracker.xlsx`` pre-filled from the force's latest earlier snapshot."""
     the_force = get_force(force, data_dir)
-    the_quarter = parse_quarter(quarter)
+    the_quarter = Quarter.of(quarter)
     framework = load_framework(framework_id, data_dir)
     previous = previous_snapshot(framework.id, the_force.id, the_quarter, data_dir)
     notes: list[str] = []

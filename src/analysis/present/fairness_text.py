@@ -19,7 +19,7 @@ from analysis.compute import direction as dn
 from analysis.compute import disparity
 from analysis.compute.claims import ClaimLedger
 from analysis.core import settings
-from analysis.core.periods import parse_quarter
+from analysis.core.periods import Quarter
 from analysis.present.claim_markup import claimed
 from analysis.present.htmltext import esc
 
@@ -108,13 +108,13 @@ def intro(name: str) -> str:
     )
 
 
-def no_data_text(section, quarter) -> str:
+def no_data_text(section, quarter: Quarter) -> str:
     """The line a trust section with no figure shows (no stop and search year published by the quarter's end)."""
     from analysis.present import measure_text
 
     if section.kind != "stop_search":
         return measure_text.no_data_text(section, quarter)
-    quarter, name = parse_quarter(quarter), section.force_name
+    name = section.force_name
     return (
         f"{intro(name)} The stop and search data loaded here has no year for {name} ending on or "
         f"before {quarter.label}; it is published in {section.official_source}."
@@ -198,12 +198,11 @@ def previous_year_sentence(figures) -> str:
     return f"In {prev.period_label} the ratio was {prev.ratio:.2f}; {row.period_label} is {side}, {sig}."
 
 
-def stop_search_sentences(section, quarter) -> list[str]:
+def stop_search_sentences(section, quarter: Quarter) -> list[str]:
     """The fairness indicator's sentences, in page order ([] when there is no stop and search year)."""
     figures, name = section.stop_search, section.force_name
     if not section.has_data or figures is None:
         return []
-    quarter = parse_quarter(quarter)
     # "of the years loaded here": the bundled series ends with 2022/23, and later years were published before
     # the latest quarters; "the latest year published" alone would deny that
     latest_note = (
@@ -225,7 +224,7 @@ def stop_search_sentences(section, quarter) -> list[str]:
     ]
 
 
-def paragraph(section, quarter) -> tuple[list[str], int]:
+def paragraph(section, quarter: Quarter) -> tuple[list[str], int]:
     """The trust section's sentences and where the force's own figures' begin (the survey context goes there)."""
     from analysis.present import measure_text
 

@@ -823,7 +823,7 @@ def executive_summary(report: Report, ledger: ClaimLedger | None = None) -> str:
 
 def tracker_charts(report: Report) -> str:
     """The two tracker charts (status by section; status history), or a note when there is no tracker."""
-    from analysis.core.periods import parse_quarter
+    from analysis.core.periods import Quarter
     from analysis.present import tracker_charts
 
     if not has_charts(report):
@@ -837,7 +837,7 @@ def tracker_charts(report: Report) -> str:
         )
         out.append(figure(fig, alt, "Recommendation status by section of the review."))
     if report.history["quarter"].nunique():
-        labels = {q: parse_quarter(q).label for q in report.history["quarter"].unique()}
+        labels = {q: Quarter.of(q).label for q in report.history["quarter"].unique()}
         fig, alt = tracker_charts.chart_status_history(report.history, labels, report.force.name)
         out.append(figure(fig, alt, "Recommendation status in each of the force's tracker snapshots."))
     return "".join(out)

@@ -15,7 +15,7 @@ from analysis.compute import measure_sections, measures, stats
 from analysis.compute.measure_sections import Chart
 from analysis.core import settings
 from analysis.core.forces import get_force
-from analysis.core.periods import parse_quarter, period_label
+from analysis.core.periods import Quarter, period_label
 from analysis.core.settings import TREND_QUARTERS
 from analysis.present import style
 from analysis.sources.measure_registry import load_registry
@@ -35,8 +35,8 @@ def chart_funnel(force_id: str, quarter, data_dir=None, basis: str = "closed"):
     """
     plt = _plt()
     force = get_force(force_id, data_dir)
-    table = measure_sections.national_measure_table(quarter, data_dir, basis).dropna(subset=["assigned"])
-    q = parse_quarter(quarter)
+    q = Quarter.of(quarter)  # a chart's kwargs hold the quarter's id
+    table = measure_sections.national_measure_table(q, data_dir, basis).dropna(subset=["assigned"])
     fig, ax = plt.subplots(figsize=(7.5, 5.6))
     target, phi = draw_funnel_limits(ax, table)
     others = table[table["force_id"] != force.id]
@@ -101,12 +101,12 @@ def chart_charge_rate(
     series = series[(series["basis"] == basis) & (series["force_id"] == force.id)].dropna(subset=["assigned"])
     national = measures.national_series(data_dir)
     national = national[national["basis"] == basis]
-    last = parse_quarter(quarter) if quarter else parse_quarter(series["period"].max())
+    last = Quarter.of(quarter) if quarter else Quarter.of(series["period"].max())
     periods = [last.minus(i).id for i in range(n_quarters - 1, -1, -1)]
     mine = series.set_index("period").reindex(periods)
     nat = national.set_index("period").reindex(periods)
     x = np.arange(len(periods))
-    labels = [parse_quarter(p).label for p in periods]
+    labels = [Quarter.of(p).label for p in periods]
     fig, ax = plt.subplots(figsize=(7.5, 4.2))
     ax.fill_between(
         x, 100 * mine["lower"], 100 * mine["upper"], color=style.PRIMARY, alpha=0.2, label="95% confidence interval"

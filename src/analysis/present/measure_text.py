@@ -33,7 +33,7 @@ from analysis.compute.claims import Claim
 from analysis.compute.meaning import measures as meaning
 from analysis.compute.measure_sections import format_value, lower_first
 from analysis.compute.measures import NATIONAL_NAME, period_end, period_label
-from analysis.core.periods import Quarter, parse_quarter
+from analysis.core.periods import Quarter
 from analysis.core.settings import PARITY_MIN_POINTS, RECORDED_INCOMPLETE_QUARTERS, STALE_MEASURE_MONTHS
 
 CHARGE_RATE_FILE = "raw/measures/home-office-outcomes/force_quarter.csv"
@@ -88,7 +88,7 @@ def incomplete_caveat(figure: Figure, quarter: Quarter) -> str:
     """Why a recent recorded-basis series is not judged, or '' when its latest quarter is complete enough."""
     if figure.measure_id not in RECORDED_BASIS or figure.period_type != "quarter":
         return ""
-    if not meaning.recorded_incomplete(parse_quarter(figure.period), quarter):
+    if not meaning.recorded_incomplete(Quarter.of(figure.period), quarter):
         return ""
     last = figure.period_label.split(" (")[0]
     return (
@@ -427,9 +427,9 @@ def _with_change_and_funnel(claims: list[Claim], section, prefix, quarter, force
     return claims
 
 
-def section_sentences(section, quarter, force_id: str = "") -> list[str]:
+def section_sentences(section, quarter: Quarter, force_id: str = "") -> list[str]:
     """The sentences of a section's paragraph as the page shows them (``quarter``: the report's quarter)."""
-    return [c.sentence for c in sentence_claims(section, parse_quarter(quarter), force_id)]
+    return [c.sentence for c in sentence_claims(section, quarter, force_id)]
 
 
 # --------------------------------------------------------------------------- the section's paragraph
@@ -452,7 +452,7 @@ def charge_latest_sentence(section, quarter: Quarter) -> str:
     """The headline charge rate (also the executive summary's first key-measure sentence), saying so first
     when the report's own quarter had no published figure."""
     lt, name = section.latest, section.force_name
-    q = parse_quarter(lt.period)
+    q = Quarter.of(lt.period)
     text = (
         f"In {q.label} ({q.months}), {name} charged or summonsed {lt.value:.1f}% of the crimes whose "
         f"investigations closed with an assigned outcome ({int(lt.numerator):,} of {int(lt.denominator):,}; "
@@ -579,10 +579,9 @@ def _count_proxy_paragraph(section, quarter: Quarter) -> list[str]:
     return out
 
 
-def paragraph(section, quarter) -> list[str]:
+def paragraph(section, quarter: Quarter) -> list[str]:
     """The sentences of a section's paragraph, in page order, before the meaning rules and the change and
     funnel sentences (:func:`sentence_claims` adds those); [] for a section with no data."""
-    quarter = parse_quarter(quarter)
     if not section.has_data or section.latest is None:
         return []
     if section.kind == "count_proxy":
@@ -598,9 +597,9 @@ def paragraph(section, quarter) -> list[str]:
     return out + others_sentences(section)
 
 
-def no_data_text(section, quarter) -> str:
+def no_data_text(section, quarter: Quarter) -> str:
     """The line a section with no figure shows instead of its paragraph."""
-    quarter, name = parse_quarter(quarter), section.force_name
+    name = section.force_name
     if section.kind == "charge_rate":
         return (
             f"The Home Office outcomes data loaded here has no charge rate for {name} "

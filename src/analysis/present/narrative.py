@@ -345,7 +345,7 @@ def series_text(report: Report, section) -> str:
     from analysis.core.periods import period_label
 
     summary = coverage.series_summary(
-        report.force.id, section.measure_id, latest.period_type, report.quarter.end, _data_dir(report)
+        report.force.id, section.measure_id, latest.period_type, report.quarter, _data_dir(report)
     )
     if summary is None:
         return ""

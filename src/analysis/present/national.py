@@ -29,7 +29,7 @@ from analysis.compute.overview_model import Overview
 from analysis.compute.progress import APPLICABLE_STATUSES
 from analysis.compute.spc import RULE_WORDS as SPC_RULE_WORDS
 from analysis.core import config
-from analysis.core.periods import Quarter, parse_quarter
+from analysis.core.periods import Quarter
 from analysis.core.settings import (
     FUNNEL_LEVELS,
     LOW_EVIDENCE_SHARE,
@@ -289,13 +289,13 @@ def snapshot_claims(o: Overview) -> list[Claim]:
     whose latest tracker is from an earlier quarter are counted per quarter, never pooled with this one."""
     out = []
     label = o.framework.item_label.lower()
-    by_quarter = sorted(o.status.groupby("snapshot"), key=lambda kv: parse_quarter(kv[0]), reverse=True)
+    by_quarter = sorted(o.status.groupby("snapshot"), key=lambda kv: Quarter.of(kv[0]), reverse=True)
     for snapshot, group in by_quarter:
         applicable, complete = int(group["applicable"].sum()), int(group["complete"].sum())
         evidenced = int(group["evidenced"].sum())
         share = round(100 * evidenced / applicable) if applicable else 0
         forces = plural(len(group), "force")
-        when = parse_quarter(snapshot).label
+        when = Quarter.of(snapshot).label
         if snapshot == o.quarter.id:
             sentence = (
                 f"In the trackers for {when} ({forces}), {complete} of {applicable} applicable {label}s are "
@@ -357,7 +357,7 @@ def submission_cell_claims(o: Overview, r) -> tuple[Claim | None, Claim | None]:
     rows = (f"force_id={r.force_id}; quarter={r.latest_quarter}",)
     latest = Claim(
         id=f"submissions.{r.force_id}.latest",
-        sentence=f"{parse_quarter(r.latest_quarter).label}{later}",
+        sentence=f"{Quarter.of(r.latest_quarter).label}{later}",
         value=r.latest_quarter,
         comparator=o.quarter.id,
         method="the force's latest tracker snapshot up to this quarter, and how many quarters before it",
@@ -440,7 +440,7 @@ def status_cell_claims(o: Overview, r) -> list[Claim]:
     out = [
         Claim(
             id=f"status.{r.force_id}.snapshot",
-            sentence=parse_quarter(r.snapshot).label,
+            sentence=Quarter.of(r.snapshot).label,
             value=r.snapshot,
             method="the force's latest tracker snapshot up to this quarter",
             **base,
@@ -608,7 +608,7 @@ LIMITS_SIDE = {"consistently_passes": "above", "consistently_fails": "below"}
 
 def _spc_claim_fields(row) -> dict:
     """What a force's process-behaviour verdicts rest on (a row of ``measure_sections.national_spc_table``)."""
-    first, last = (parse_quarter(p) if p else None for p in (row.first_period, row.period))
+    first, last = (Quarter.of(p) if p else None for p in (row.first_period, row.period))
     numbers = {
         "rate_pct": row.rate_pct,
         "centre_pct": row.centre_pct,
@@ -873,7 +873,7 @@ def status_chart(overview: Overview):
     columns = [s for s in STATUS_ORDER if s in frame.columns]
     table = frame[columns]
     # each bar says which quarter its tracker is from: forces' latest trackers need not be from the same quarter
-    table = table.set_axis([f"{name} ({parse_quarter(frame.loc[name, 'snapshot']).label})" for name in table.index])
+    table = table.set_axis([f"{name} ({Quarter.of(frame.loc[name, 'snapshot']).label})" for name in table.index])
     fig = horizontal_status_bars(
         table,
         f"Recommendation status by force (latest tracker up to {overview.quarter.label})",
@@ -881,7 +881,7 @@ def status_chart(overview: Overview):
         legend_offset=-0.25,
     )
     described = "; ".join(
-        f"{name} ({parse_quarter(frame.loc[name, 'snapshot']).label}): "
+        f"{name} ({Quarter.of(frame.loc[name, 'snapshot']).label}): "
         + ", ".join(f"{int(frame.loc[name, s])} {STATUS_LABELS[s].lower()}" for s in columns if frame.loc[name, s])
         for name in frame.index
     )
@@ -1330,7 +1330,7 @@ def _fairness_reason(o: Overview, row, n: dict) -> Claim:
 
 
 def _tracker_reason(o: Overview, row, n: dict) -> Claim:
-    label = parse_quarter(n["snapshot"]).label
+    label = Quarter.of(n["snapshot"]).label
     base = {
         "window": n["snapshot"],
         "source_file": o.tracker_files[0],

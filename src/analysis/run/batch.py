@@ -47,7 +47,7 @@ from analysis.core.errors import (
     OutputFolderLocked,
     UsageError,
 )
-from analysis.core.periods import Quarter, latest_complete_quarter, parse_quarter
+from analysis.core.periods import Quarter, latest_complete_quarter
 from analysis.core.settings import (
     DASK_CONNECT_TIMEOUT_SECONDS,
     DASK_RETRIES,
@@ -355,11 +355,11 @@ def resolve_quarters(values: list[str], framework: str, data_dir, today: dt.date
             rejected = [r for r in _read_csv(inputs) if r["status"] == "rejected"] if inputs.exists() else []
             for row in [*_read_csv(index), *rejected]:
                 try:
-                    found.append(parse_quarter(row["quarter"]))
+                    found.append(Quarter.of(row["quarter"]))
                 except ValueError:
                     continue
         else:
-            quarter = parse_quarter(value)
+            quarter = Quarter.of(value)
             if quarter.start > (today or dt.date.today()):
                 raise BatchUsageError(
                     f"{quarter.id} starts on {quarter.start.isoformat()}, after today: "
@@ -431,7 +431,7 @@ def _not_after(text: str, quarter: Quarter) -> bool:
     """Rows up to ``quarter``; a row whose quarter does not parse counts everywhere (the report that
     reads it fails and says why; planning must not)."""
     try:
-        return parse_quarter(text) <= quarter
+        return Quarter.of(text) <= quarter
     except ValueError:
         return True
 

@@ -23,7 +23,7 @@ from analysis.core import atomic, config
 from analysis.core.config import AUDIENCES, NATIONAL_STEM
 from analysis.core.errors import UsageError
 from analysis.core.forces import get_force
-from analysis.core.periods import parse_quarter
+from analysis.core.periods import Quarter
 from analysis.present.fragments import META_MIMETYPE
 from analysis.present.style.css import css_custom_properties
 from analysis.sources.catalogue import UnknownFrameworkError, available_frameworks
@@ -65,7 +65,7 @@ def started_quarter(text: str, today=None):
 
     from analysis.core.periods import PeriodError
 
-    quarter = parse_quarter(text)
+    quarter = Quarter.of(text)
     today = today or dt.date.today()
     if quarter.start > today:
         raise PeriodError(

@@ -28,7 +28,7 @@ from pathlib import Path
 
 from analysis.compute.claims import ClaimLedger, dumps
 from analysis.core import atomic, config
-from analysis.core.periods import PeriodError, parse_quarter
+from analysis.core.periods import PeriodError, Quarter
 from analysis.present.claim_markup import claimed
 from analysis.present.htmltext import esc
 from analysis.present.style import STATUS_LABELS, css_custom_properties
@@ -83,7 +83,7 @@ def _quarters(root: Path) -> list[str]:
     found = []
     for child in root.iterdir() if root.exists() else []:
         try:
-            found.append(parse_quarter(child.name))
+            found.append(Quarter.of(child.name))
         except PeriodError:
             continue
     return [q.id for q in sorted(found, reverse=True)]
@@ -291,7 +291,7 @@ def _quarter_nav(quarters: list[str], counts: dict[str, int], current: str | Non
         )
 
     items = "".join(
-        f'<li><a href="{esc(href(q))}"{" aria-current=page" if q == current else ""}>{esc(parse_quarter(q).label)}</a> '
+        f'<li><a href="{esc(href(q))}"{" aria-current=page" if q == current else ""}>{esc(Quarter.of(q).label)}</a> '
         f"{count(q)}</li>"
         for q in quarters
     )
@@ -309,7 +309,7 @@ def _landing(quarters: list[str], counts: dict[str, int], table_for, href, publi
         return "<p>No reports have been rendered yet.</p>"
     with_trackers = [q for q in quarters if counts[q]]
     opening = with_trackers[0] if with_trackers else quarters[0]
-    label = parse_quarter(opening).label
+    label = Quarter.of(opening).label
     lede = (
         f"Reports for {label}, the latest quarter for which forces submitted trackers"
         if with_trackers
@@ -375,7 +375,7 @@ def _write_site(root: Path, quarters: list[str], names: dict, titles: dict, publ
         body = '<p class="lede"><a href="../index.html">All quarters</a></p>' + _quarter_table(
             root / quarter, names, titles, ledger, public_site=public
         )
-        title = f"Casey progress reports{suffix}, {esc(parse_quarter(quarter).label)}"
+        title = f"Casey progress reports{suffix}, {esc(Quarter.of(quarter).label)}"
         _write_page(root / quarter, title, body, ledger, {"quarter": quarter, "audience": audience})
     counts = {q: _with_trackers(root / q) for q in quarters}
     ledger = ClaimLedger()

@@ -18,7 +18,7 @@ import pandas as pd
 
 from analysis.core import config, settings
 from analysis.core.forces import all_forces
-from analysis.core.periods import parse_quarter, period_end
+from analysis.core.periods import Quarter, period_end
 from analysis.core.settings import MEASURE_MAX_COUNT
 from analysis.sources import headers, official_stats
 from analysis.sources.markings import DEFAULT_MEASURE_MARKING, canonical_marking, marking_error
@@ -49,7 +49,7 @@ def read_force_quarter(path: Path) -> pd.DataFrame:
     """The outcomes aggregate as published, territorial forces only, with a ``period`` column (quarter id)."""
     raw = pd.read_csv(path, dtype={"fy": str})
     raw = raw[raw["slug"] != "british-transport-police"]  # not a territorial force
-    quarters = [parse_quarter(f"{fy} Q{q}") for fy, q in zip(raw["fy"], raw["q"])]
+    quarters = [Quarter.of(f"{fy} Q{q}") for fy, q in zip(raw["fy"], raw["q"])]
     raw = raw.assign(period=[q.id for q in quarters])
     return raw
 

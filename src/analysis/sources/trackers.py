@@ -24,7 +24,7 @@ import yaml
 from analysis.core import config, settings
 from analysis.core.cells import is_formula_like, normalise_text
 from analysis.core.forces import UnknownForceError, get_force
-from analysis.core.periods import PeriodError, parse_quarter
+from analysis.core.periods import PeriodError, Quarter
 from analysis.core.settings import STATUS_REASON_MAX_CHARS
 from analysis.sources import headers, ods
 from analysis.sources.catalogue import Framework
@@ -628,7 +628,7 @@ class Snapshot:
 
     @property
     def as_of(self) -> str:
-        return str(self.meta.get("as_of") or parse_quarter(self.quarter).end.isoformat())
+        return str(self.meta.get("as_of") or Quarter.of(self.quarter).end.isoformat())
 
     @property
     def known_at(self) -> str:
@@ -636,7 +636,7 @@ class Snapshot:
         :data:`~analysis.core.settings.UNDATED_SNAPSHOT_QUARTERS_AFTER` after its own (a force's return)."""
         if self.meta.get("published"):
             return str(self.meta["published"])
-        return parse_quarter(self.quarter).minus(-settings.UNDATED_SNAPSHOT_QUARTERS_AFTER).end.isoformat()
+        return Quarter.of(self.quarter).minus(-settings.UNDATED_SNAPSHOT_QUARTERS_AFTER).end.isoformat()
 
     @property
     def known_because(self) -> str:
@@ -712,7 +712,7 @@ def discover(framework_id: str | None = None, data_dir=None) -> tuple[list[Snaps
             force_part, quarter_part = path.parent.name, path.stem
             try:
                 force = get_force(force_part, data_dir)
-                quarter = parse_quarter(quarter_part)
+                quarter = Quarter.of(quarter_part)
                 if force.id != force_part or quarter.id != quarter_part:
                     raise PeriodError(
                         f"name the folder by force slug and the file by quarter id: {force.id}/{quarter.id}{path.suffix}"
