@@ -487,7 +487,7 @@ def _other_series(section: MeasureSection, force_id, name, data_dir, measures, q
             continue
         e["spc"] = summary
         end = period_end(e["period"], e["period_type"])
-        if meaning.figure_incomplete(e["measure_id"], end, parse_quarter(quarter)):
+        if meaning.figure_incomplete(e["measure_id"], end, quarter):
             # the text draws no verdict from a series whose latest quarters are still filling in (class 5); a chart
             # with special-cause markers beside it would draw one anyway
             continue
