@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from analysis.core.periods import parse_quarter
 from analysis.run import batch
 from analysis.run.batch import BatchOptions, BatchUsageError, read_manifest, run_batch
 from analysis.run.build import build_all
@@ -67,7 +68,7 @@ def test_forces_by_slug_code_or_name_and_unknown_ones_list_the_choices(data):
 
 def _hashes(data, out, **kw) -> dict:
     plans = batch.plan(
-        [batch.parse_quarter(Q)], ["leicestershire", "cheshire"], ["internal", "public"], "casey-2023", data, out, **kw
+        [parse_quarter(Q)], ["leicestershire", "cheshire"], ["internal", "public"], "casey-2023", data, out, **kw
     )
     return {s.relpath: s.input_sha256 for s in plans[0].jobs}
 

@@ -12,6 +12,7 @@ import logging
 import pytest
 from test_batch import Q, _tree
 
+from analysis.core.periods import parse_quarter
 from analysis.run import batch
 from analysis.run.batch import BatchOptions, read_manifest, run_batch
 from analysis.run.build import build_all
@@ -63,7 +64,7 @@ def test_rejected_tracker_blocks_its_force_and_the_national_overview_from_its_qu
     assert [(r["file"], r["quarter"]) for r in rejected] == [(RAW, Q)]
     assert "status" in rejected[0]["problem"] and "finished" in rejected[0]["problem"]
     plans = batch.plan(
-        [batch.parse_quarter(Q), batch.parse_quarter("2023-24-Q1")],
+        [parse_quarter(Q), parse_quarter("2023-24-Q1")],
         ["leicestershire", "cheshire"],
         ["internal", "public"],
         "casey-2023",

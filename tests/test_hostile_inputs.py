@@ -6,6 +6,7 @@ import pytest
 
 from analysis.compute import measures
 from analysis.compute.progress import apply_audience
+from analysis.core.periods import parse_quarter
 from analysis.run import batch
 from analysis.run.build import build_all
 from analysis.sources import measure_files
@@ -71,7 +72,7 @@ def test_row_for_another_force_is_rejected_and_never_reaches_that_force(data):
     rejected = batch.check_build_is_current("casey-2023", data)
     assert [(r["file"], r["force_id"]) for r in rejected] == [(LOCAL, "leicestershire")]
     plans = batch.plan(
-        [batch.parse_quarter("2024-25-Q1")],
+        [parse_quarter("2024-25-Q1")],
         ["leicestershire", "cheshire"],
         ["internal"],
         "casey-2023",
