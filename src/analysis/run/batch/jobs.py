@@ -63,13 +63,10 @@ def run_job(spec: JobSpec) -> dict:
         from analysis.run import render
 
         notebook = Path(spec.notebooks_dir) / NOTEBOOK_FILES[spec.kind] if spec.notebooks_dir else None
-        how = {"engine": spec.engine, "timeout": spec.timeout, "notebook": notebook}
-        if spec.kind == "national":
-            job = render.checked_national_job(spec.quarter, spec.audience, spec.framework, spec.data_dir)
-            render.render_national(job, spec.data_dir, spec.out_dir, **how)
-        else:
-            job = render.checked_job(spec.force, spec.quarter, spec.audience, spec.framework, spec.data_dir)
-            render.render_report(job, spec.data_dir, spec.out_dir, **how)
+        job = render.checked_job(spec.force, spec.quarter, spec.audience, spec.framework, spec.data_dir, spec.kind)
+        render.render_report(
+            job, spec.data_dir, spec.out_dir, engine=spec.engine, timeout=spec.timeout, notebook=notebook
+        )
         result["status"] = "rendered"
     except Exception as exc:
         result["error"] = str(exc).strip().splitlines()[-1] if str(exc).strip() else type(exc).__name__

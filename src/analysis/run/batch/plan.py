@@ -16,6 +16,7 @@ from analysis.core.periods import Quarter, latest_complete_quarter, parse_quarte
 from analysis.run.batch.errors import BatchUsageError, MissingData
 from analysis.run.batch.inputs import _read_csv, build_inputs_path
 from analysis.run.batch.jobs import DEFAULT_TIMEOUT, JobSpec
+from analysis.run.remote import NOTEBOOK_FILES
 
 AUDIENCES = config.AUDIENCES
 
@@ -140,7 +141,7 @@ def code_version() -> dict:
 
 
 def notebook_path(kind: str) -> Path:
-    return config.report_notebook() if kind == "force" else config.NOTEBOOKS_DIR / "national_overview.ipynb"
+    return config.NOTEBOOKS_DIR / NOTEBOOK_FILES[kind]
 
 
 def _shared_inputs(framework: str, data_dir) -> dict:
