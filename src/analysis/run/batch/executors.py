@@ -224,9 +224,6 @@ def _dask_results(specs: list[JobSpec], workers: int, scheduler: str | None, dat
     after ``timeout`` seconds is stopped by its worker at its next cell and retried. If it still fails, no report
     finishes for :func:`_stall_limit` seconds, or the scheduler has had no worker for
     ``DASK_CONNECT_TIMEOUT_SECONDS``, its result says :data:`INFRASTRUCTURE`, which never touches its pages."""
-    from distributed import wait
-    from distributed.client import FuturesCancelledError
-
     from analysis.run import remote
 
     client, cluster = _connect(scheduler, workers)
@@ -250,42 +247,52 @@ def _dask_results(specs: list[JobSpec], workers: int, scheduler: str | None, dat
             ): spec
             for spec in specs
         }
-        pending, last_done, workerless_since = set(futures), time.monotonic(), None
-        seen = set(client.scheduler_info().get("workers", {}))
-        stall = _stall_limit(timeout)
-        while pending:
-            try:
-                done, pending = wait(pending, timeout=_DASK_POLL_SECONDS, return_when="FIRST_COMPLETED")
-            except TimeoutError:
-                done = set()
-            except FuturesCancelledError:  # the scheduler forgot some (a lost input): each is a result
-                done = {f for f in pending if f.status in ("cancelled", "error", "finished")}
-                pending -= done
-            now = time.monotonic()
-            stopped = None
-            if done:
-                last_done = now
-            elif stall and now - last_done > stall:
-                stopped = f"no report finished within {stall:g}s on the cluster"
-            else:
-                workers_now = set(client.scheduler_info().get("workers", {}))
-                seen |= workers_now
-                workerless_since = None if workers_now else (workerless_since or now)
-                if workerless_since and now - workerless_since > DASK_CONNECT_TIMEOUT_SECONDS:
-                    stopped = _no_workers_left(client, seen)
-            if stopped:
-                client.cancel(list(pending))
-                for future in pending:
-                    yield futures[future], _failure(futures[future], stopped, INFRASTRUCTURE)
-                return
-            for future in done:
-                spec = futures[future]
-                try:
-                    yield spec, future.result()
-                except Exception as exc:  # KilledWorker, lost connection, InfrastructureError after retries...
-                    reason = str(exc).strip().splitlines()[-1] if str(exc).strip() else ""
-                    yield spec, _failure(spec, f"{type(exc).__name__}: {reason}".rstrip(": "), INFRASTRUCTURE)
+        yield from _as_finished(client, futures, timeout)
     finally:
         client.close()
         if cluster is not None:
             cluster.close()
+
+
+def _as_finished(client, futures: dict, timeout: float | None):
+    """Yield ``(spec, result)`` for each submitted report as it finishes; when no report has finished for
+    :func:`_stall_limit` seconds, or the scheduler has had no worker for ``DASK_CONNECT_TIMEOUT_SECONDS``,
+    cancel the rest and yield each as :data:`INFRASTRUCTURE`."""
+    from distributed import wait
+    from distributed.client import FuturesCancelledError
+
+    pending, last_done, workerless_since = set(futures), time.monotonic(), None
+    seen = set(client.scheduler_info().get("workers", {}))
+    stall = _stall_limit(timeout)
+    while pending:
+        try:
+            done, pending = wait(pending, timeout=_DASK_POLL_SECONDS, return_when="FIRST_COMPLETED")
+        except TimeoutError:
+            done = set()
+        except FuturesCancelledError:  # the scheduler forgot some (a lost input): each is a result
+            done = {f for f in pending if f.status in ("cancelled", "error", "finished")}
+            pending -= done
+        now = time.monotonic()
+        stopped = None
+        if done:
+            last_done = now
+        elif stall and now - last_done > stall:
+            stopped = f"no report finished within {stall:g}s on the cluster"
+        else:
+            workers_now = set(client.scheduler_info().get("workers", {}))
+            seen |= workers_now
+            workerless_since = None if workers_now else (workerless_since or now)
+            if workerless_since and now - workerless_since > DASK_CONNECT_TIMEOUT_SECONDS:
+                stopped = _no_workers_left(client, seen)
+        if stopped:
+            client.cancel(list(pending))
+            for future in pending:
+                yield futures[future], _failure(futures[future], stopped, INFRASTRUCTURE)
+            return
+        for future in done:
+            spec = futures[future]
+            try:
+                yield spec, future.result()
+            except Exception as exc:  # KilledWorker, lost connection, InfrastructureError after retries...
+                reason = str(exc).strip().splitlines()[-1] if str(exc).strip() else ""
+                yield spec, _failure(spec, f"{type(exc).__name__}: {reason}".rstrip(": "), INFRASTRUCTURE)

@@ -201,6 +201,31 @@ class Plan:
     blocked: dict[str, str] = field(default_factory=dict)  # relpath -> why it must not be rendered (invalid input)
 
 
+def _check_choices(audiences: list[str], framework: str, data_dir) -> None:
+    """Refuse an unknown audience or a framework with no file in data/raw/frameworks."""
+    for audience in audiences:
+        if audience not in AUDIENCES:
+            raise BatchUsageError(f"unknown audience {audience!r}; choose one of: {', '.join(AUDIENCES)}")
+    frameworks = sorted(p.stem for p in config.frameworks_dir(data_dir).glob("*.yaml"))
+    if framework not in frameworks:
+        raise BatchUsageError(f"unknown framework {framework!r}; available: {', '.join(frameworks)}")
+
+
+def _row_hashes(rows: list[dict], snapshots: list[dict], later: int, audience: str) -> dict:
+    """The tracker rows and snapshot-index rows a report for ``audience`` sees, hashed and counted."""
+    seen = _audience_rows(rows, audience)
+    return {
+        "tracker_rows": _sha(*(json.dumps(list(r.values()), ensure_ascii=False) for r in seen)),
+        "tracker_row_count": len(seen),
+        "later_snapshots": later,
+        "snapshot_rows": _sha(*(json.dumps(_snapshot_fields(r, audience), ensure_ascii=False) for r in snapshots)),
+    }
+
+
+def _parameters_sha(**parameters) -> str:
+    return _sha(json.dumps(parameters, sort_keys=True))
+
+
 def plan(
     quarters: list[Quarter],
     forces: list[str],
@@ -214,12 +239,7 @@ def plan(
     rejected: list[dict] | None = None,
 ) -> list[Plan]:
     """One :class:`Plan` per quarter: the jobs with their input hashes (no rendering yet)."""
-    for audience in audiences:
-        if audience not in AUDIENCES:
-            raise BatchUsageError(f"unknown audience {audience!r}; choose one of: {', '.join(AUDIENCES)}")
-    frameworks = sorted(p.stem for p in config.frameworks_dir(data_dir).glob("*.yaml"))
-    if framework not in frameworks:
-        raise BatchUsageError(f"unknown framework {framework!r}; available: {', '.join(frameworks)}")
+    _check_choices(audiences, framework, data_dir)
     table_path, index_path = _tracker_tables(framework, data_dir)
     rows, index_rows = _read_csv(table_path), _read_csv(index_path)
     shared = _shared_inputs(framework, data_dir)
@@ -240,29 +260,18 @@ def plan(
             # a report says (in one line) whether later trackers are held, and its claims count them
             later = len(idx_later) if kind == "national" else idx_later.count(force)
             for audience in audiences:
-                seen = _audience_rows(mine, audience)
                 parts = {
-                    "tracker_rows": _sha(*(json.dumps(list(r.values()), ensure_ascii=False) for r in seen)),
-                    "tracker_row_count": len(seen),
-                    "later_snapshots": later,
-                    "snapshot_rows": _sha(
-                        *(json.dumps(_snapshot_fields(r, audience), ensure_ascii=False) for r in snaps)
-                    ),
-                    **dict(shared.items()),
+                    **_row_hashes(mine, snaps, later, audience),
+                    **shared,
                     "notebook": notebooks[kind],
                     "code": code,
-                    "parameters": _sha(
-                        json.dumps(
-                            {
-                                "kind": kind,
-                                "force": force,
-                                "quarter": quarter.id,
-                                "audience": audience,
-                                "framework": framework,
-                                "engine": engine,
-                            },
-                            sort_keys=True,
-                        )
+                    "parameters": _parameters_sha(
+                        kind=kind,
+                        force=force,
+                        quarter=quarter.id,
+                        audience=audience,
+                        framework=framework,
+                        engine=engine,
                     ),
                 }
                 digest = _sha(*(f"{k}={v}" for k, v in sorted(parts.items())))
