@@ -17,8 +17,9 @@ import pytest
 from conftest import ROOT
 from htmlcheck import Page
 
+from analysis.core.config import NATIONAL_STEM
 from analysis.run.build import build_all
-from analysis.run.render import checked_job, checked_national_job, render_national, render_report
+from analysis.run.render import checked_job, render_report
 
 pytestmark = pytest.mark.slow
 
@@ -78,7 +79,7 @@ def pages(tmp_path_factory):
     for force in ("leicestershire", "city-of-london", "avon-and-somerset"):
         path = render_report(checked_job(force, QUARTER, data_dir=data), data, root / "reports")
         out[force] = path.read_text()
-    path = render_national(checked_national_job(QUARTER, data_dir=data), data, root / "reports")
+    path = render_report(checked_job(NATIONAL_STEM, QUARTER, data_dir=data, kind="national"), data, root / "reports")
     out["national-overview"] = path.read_text()
     return out
 

@@ -7,8 +7,9 @@ from conftest import ROOT, make_data_tree
 from htmlcheck import Page
 from test_census_stop_search import expected_sentence
 
+from analysis.core.config import NATIONAL_STEM
 from analysis.run.build import build_all
-from analysis.run.render import checked_job, checked_national_job, render_national, render_report
+from analysis.run.render import checked_job, render_report
 
 pytestmark = pytest.mark.slow
 FORCES = {
@@ -32,7 +33,9 @@ def pages(tmp_path_factory):
         engine = "kernel" if force == "leicestershire" else "inprocess"
         path = render_report(checked_job(force, "2024-25-Q1", data_dir=data), data, root / "reports", engine=engine)
         out[force] = Page(path.read_text()).text
-    national = render_national(checked_national_job("2024-25-Q1", data_dir=data), data, root / "reports")
+    national = render_report(
+        checked_job(NATIONAL_STEM, "2024-25-Q1", data_dir=data, kind="national"), data, root / "reports"
+    )
     out["national"] = Page(national.read_text()).text
     return out
 

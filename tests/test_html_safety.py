@@ -106,3 +106,7 @@ def test_parameters_are_checked_before_papermill(tmp_path):
         checked_job("leicestershire", "2024-25-Q1\nimport os", data_dir=data)
     with pytest.raises(ValueError):
         checked_job("leicestershire", "2024-25-Q1", audience="internal'; x='", data_dir=data)
+    with pytest.raises(ValueError, match="unknown report kind"):
+        checked_job("leicestershire", "2024-25-Q1", data_dir=data, kind="national'; x='")
+    with pytest.raises(ValueError, match="national overview is named"):  # no force's name reaches its notebook
+        checked_job("leicestershire", "2024-25-Q1", data_dir=data, kind="national")

@@ -124,6 +124,28 @@ def test_notebook_parameters_match_the_renderer():
     assert names == set(NATIONAL_PARAMETERS)
 
 
+def test_one_job_type_for_both_kinds_of_report(tmp_path):
+    """The national overview is a ReportJob of kind "national": its own notebook, parameters, label and file."""
+    from conftest import make_data_tree
+
+    from analysis.core.config import NATIONAL_STEM
+    from analysis.run.render import REPORT_KINDS, checked_job
+
+    data = make_data_tree(tmp_path / "data")
+    national = checked_job(NATIONAL_STEM, "2024/25 Q1", "public", data_dir=data, kind="national")
+    force = checked_job("E23000021", "2024-25-Q1", data_dir=data)
+    assert (national.kind, national.quarter, national.label) == (
+        "national",
+        "2024-25-Q1",
+        "national overview 2024-25-Q1 (public)",
+    )
+    assert (force.kind, force.force, force.label) == ("force", "leicestershire", "leicestershire 2024-25-Q1 (internal)")
+    assert national.html_path(tmp_path) == tmp_path / "2024-25-Q1/public/national-overview.html"
+    assert REPORT_KINDS["national"].notebook == ROOT / "notebooks/national_overview.ipynb"
+    assert REPORT_KINDS["force"].notebook == ROOT / "notebooks/force_report.ipynb"
+    assert "force" not in REPORT_KINDS["national"].parameters and "force" in REPORT_KINDS["force"].parameters
+
+
 def test_headline_compares_like_with_like_and_funnel_levels_are_not_mixed():
     from types import SimpleNamespace
 

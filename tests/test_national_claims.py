@@ -324,11 +324,12 @@ def test_the_latest_quarter_says_nothing_of_later_data(real_data, ledgers):
 def test_render_writes_the_national_claims_beside_the_html(real_data, tmp_path):
     from test_as_at_reports import later_labels
 
-    from analysis.run.render import checked_national_job, render_national
+    from analysis.core.config import NATIONAL_STEM
+    from analysis.run.render import checked_job, render_report
 
     for quarter, audience in ((PAST, "internal"), (LAST, "public")):
-        job = checked_national_job(quarter, audience, data_dir=real_data)
-        html = render_national(job, real_data, tmp_path / "reports", engine="inprocess")
+        job = checked_job(NATIONAL_STEM, quarter, audience, data_dir=real_data, kind="national")
+        html = render_report(job, real_data, tmp_path / "reports", engine="inprocess")
         ledger = json.loads(html.with_suffix(".claims.json").read_text())
         assert ledger["report"] == {"force_id": "national-overview", "quarter": quarter, "audience": audience}
         page = Page(html.read_text()).text
@@ -442,10 +443,14 @@ def test_every_figure_and_verdict_on_the_rendered_overview_is_a_claim_in_its_led
     ledger (tests/ledger_coverage.py), both audiences, a past quarter, the middle one and the last."""
     from ledger_coverage import uncovered
 
-    from analysis.run.render import checked_national_job, render_national
+    from analysis.core.config import NATIONAL_STEM
+    from analysis.run.render import checked_job, render_report
 
-    html = render_national(
-        checked_national_job(quarter, audience, data_dir=real_data), real_data, tmp_path / "reports", engine="inprocess"
+    html = render_report(
+        checked_job(NATIONAL_STEM, quarter, audience, data_dir=real_data, kind="national"),
+        real_data,
+        tmp_path / "reports",
+        engine="inprocess",
     )
     ledger = json.loads(html.with_suffix(".claims.json").read_text())
     page = html.read_text()

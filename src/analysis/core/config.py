@@ -57,7 +57,3 @@ def forces_file(root=None) -> Path:
 
 def measures_raw_dir(root=None) -> Path:
     return raw_dir(root) / "measures"
-
-
-def report_notebook() -> Path:
-    return NOTEBOOKS_DIR / "force_report.ipynb"

@@ -33,6 +33,7 @@ from analysis.run import (
     engine,
     render,
 )
+from analysis.run.batch import jobs  # noqa: F401  (run_job, the function each worker is sent by its module path)
 
 engine.session()  # the in-process IPython shell every report reuses (namespace reset per report)
 render.to_html(nbformat.v4.new_notebook())  # builds and caches the HTML exporter

@@ -26,6 +26,7 @@ from analysis.core.forces import get_force
 from analysis.core.periods import Quarter
 from analysis.present.fragments import META_MIMETYPE
 from analysis.present.style.css import css_custom_properties
+from analysis.run.remote import NOTEBOOK_FILES
 from analysis.sources.catalogue import UnknownFrameworkError, available_frameworks
 
 KERNEL_NAME = "casey-progress"
@@ -44,11 +45,35 @@ class RenderError(RuntimeError):
 
 
 @dataclass(frozen=True)
+class ReportKind:
+    """What a force report and the national overview do not share: the notebook, its parameters, its label."""
+
+    name: str  # "force" or "national", as in a batch JobSpec's kind
+    parameters: tuple[str, ...]  # the notebook's parameters cell, in the order papermill injects them
+    title: str = ""  # what a failure message names the report by; empty: the force's slug
+
+    @property
+    def notebook(self) -> Path:
+        return config.NOTEBOOKS_DIR / NOTEBOOK_FILES[self.name]
+
+
+NATIONAL_PARAMETERS = ("quarter", "audience", "framework", "data_dir")
+REPORT_KINDS = {
+    kind.name: kind
+    for kind in (
+        ReportKind("force", NOTEBOOK_PARAMETERS),
+        ReportKind("national", NATIONAL_PARAMETERS, "national overview"),
+    )
+}
+
+
+@dataclass(frozen=True)
 class ReportJob:
-    force: str
+    force: str  # a force slug, or NATIONAL_STEM for the national overview (its file name)
     quarter: str
     audience: str
     framework: str
+    kind: str = "force"
 
     def html_path(self, out_dir: Path) -> Path:
         folder = Path(out_dir) / self.quarter
@@ -57,6 +82,10 @@ class ReportJob:
         if self.audience == "public":
             folder = folder / "public"
         return folder / f"{self.force}.html"
+
+    @property
+    def label(self) -> str:
+        return f"{REPORT_KINDS[self.kind].title or self.force} {self.quarter} ({self.audience})"
 
 
 def started_quarter(text: str, today=None):
@@ -76,16 +105,30 @@ def started_quarter(text: str, today=None):
 
 
 def checked_job(
-    force: str, quarter: str, audience: str = "internal", framework: str = config.DEFAULT_FRAMEWORK, data_dir=None
+    force: str,
+    quarter: str,
+    audience: str = "internal",
+    framework: str = config.DEFAULT_FRAMEWORK,
+    data_dir=None,
+    kind: str = "force",
 ) -> ReportJob:
-    """Validate user-supplied values; raise ValueError subclasses with the valid choices."""
+    """Validate user-supplied values; raise ValueError subclasses with the valid choices.
+
+    ``kind="national"`` is the national overview, whose ``force`` is :data:`NATIONAL_STEM`."""
+    if kind not in REPORT_KINDS:
+        raise UsageError(f"unknown report kind {kind!r}; choose one of: {', '.join(REPORT_KINDS)}")
     if audience not in AUDIENCES:
         raise UsageError(f"unknown audience {audience!r}; choose one of: {', '.join(AUDIENCES)}")
     if framework not in available_frameworks(data_dir):
         raise UnknownFrameworkError(
             f"unknown framework {framework!r}; available: {', '.join(available_frameworks(data_dir))}"
         )
-    return ReportJob(get_force(force, data_dir).id, started_quarter(quarter).id, audience, framework)
+    if kind == "national":
+        if force != NATIONAL_STEM:
+            raise UsageError(f"the national overview is named {NATIONAL_STEM!r}, not {force!r}")
+    else:
+        force = get_force(force, data_dir).id
+    return ReportJob(force, started_quarter(quarter).id, audience, framework, kind)
 
 
 def ensure_kernel() -> str:
@@ -310,84 +353,26 @@ def render_report(
     timeout: float | None = None,
     notebook: Path | None = None,
 ) -> Path:
-    """Execute the notebook for one checked job; write ``.ipynb`` and ``.html`` atomically.
+    """Execute the notebook of the job's kind (force report or national overview) for one checked job;
+    write ``.ipynb`` and ``.html`` atomically.
 
     ``engine="kernel"`` runs a fresh Jupyter kernel (full fidelity); ``engine="inprocess"`` runs the
     cells in this process with a fresh namespace (:mod:`analysis.run.engine`, what ``casey batch`` uses).
-    ``notebook`` replaces the repository's report notebook (a Dask worker runs the copy it was sent).
+    ``notebook`` replaces the repository's notebook (a Dask worker runs the copy it was sent).
     """
-    out_dir = config.reports_dir(out_dir)
-    parameters = {
+    kind = REPORT_KINDS[job.kind]
+    values = {
         "force": job.force,
         "quarter": job.quarter,
         "audience": job.audience,
         "framework": job.framework,
         "data_dir": str(config.data_dir(data_dir)),
     }
-    assert set(parameters) == set(NOTEBOOK_PARAMETERS)
     return execute_to_html(
-        notebook or config.report_notebook(),
-        parameters,
-        job.html_path(out_dir),
-        f"{job.force} {job.quarter} ({job.audience})",
-        engine,
-        kernel_name,
-        timeout,
-        public=job.audience == "public",
-    )
-
-
-# --------------------------------------------------------------------------- national overview
-NATIONAL_PARAMETERS = ("quarter", "audience", "framework", "data_dir")
-
-
-@dataclass(frozen=True)
-class NationalJob:
-    quarter: str
-    audience: str
-    framework: str
-
-    force = NATIONAL_STEM  # where a per-force job has its force: used in labels and file names
-
-    def html_path(self, out_dir: Path) -> Path:
-        return ReportJob(NATIONAL_STEM, self.quarter, self.audience, self.framework).html_path(out_dir)
-
-
-def checked_national_job(
-    quarter: str, audience: str = "internal", framework: str = config.DEFAULT_FRAMEWORK, data_dir=None
-) -> NationalJob:
-    if audience not in AUDIENCES:
-        raise UsageError(f"unknown audience {audience!r}; choose one of: {', '.join(AUDIENCES)}")
-    if framework not in available_frameworks(data_dir):
-        raise UnknownFrameworkError(
-            f"unknown framework {framework!r}; available: {', '.join(available_frameworks(data_dir))}"
-        )
-    return NationalJob(started_quarter(quarter).id, audience, framework)
-
-
-def render_national(
-    job: NationalJob,
-    data_dir=None,
-    out_dir=None,
-    kernel_name: str | None = None,
-    engine: str = "kernel",
-    timeout: float | None = None,
-    notebook: Path | None = None,
-) -> Path:
-    """The national overview for one quarter and audience (``notebooks/national_overview.ipynb``)."""
-    out_dir = config.reports_dir(out_dir)
-    parameters = {
-        "quarter": job.quarter,
-        "audience": job.audience,
-        "framework": job.framework,
-        "data_dir": str(config.data_dir(data_dir)),
-    }
-    assert set(parameters) == set(NATIONAL_PARAMETERS)
-    return execute_to_html(
-        notebook or config.NOTEBOOKS_DIR / "national_overview.ipynb",
-        parameters,
-        job.html_path(out_dir),
-        f"national overview {job.quarter} ({job.audience})",
+        notebook or kind.notebook,
+        {name: values[name] for name in kind.parameters},
+        job.html_path(config.reports_dir(out_dir)),
+        job.label,
         engine,
         kernel_name,
         timeout,
