@@ -14,11 +14,12 @@ import re
 from analysis.compute import coverage
 from analysis.compute.claims import CLAIMS_MIMETYPE, ClaimLedger
 from analysis.compute.report_model import Report
-from analysis.present import fairness_text, narrative
+from analysis.present import fairness_text, narrative, templating
 from analysis.present.claim_markup import claimed
 from analysis.present.htmltext import esc
 from analysis.present.style.css import PIECE_CLASS, notebook_css
 from analysis.present.style.house_theme import STATUS_LABELS, STATUS_ORDER
+from analysis.present.templating import Markup
 
 META_MIMETYPE = "application/vnd.casey.report+json"
 BLANK = '<em class="blank">blank</em>'
@@ -214,7 +215,7 @@ def status_mix(report: Report, ledger: ClaimLedger | None = None) -> str:
             method="tracker snapshots on record for the force for the quarter",
             rule="no_tracker",
         )
-        return head + note + "</div>"
+        return f"{head}{note}</div>"
     s = report.summary
     counts = [(st, s.counts.get(st, 0)) for st in STATUS_ORDER if st != "not_applicable" and s.counts.get(st, 0)]
     total = sum(n for _, n in counts)
@@ -669,9 +670,8 @@ def _flag_list(report: Report, rec_id: str, ledger: ClaimLedger | None, where: d
     found = report.flags.get(rec_id, [])
     if not found:
         return ""
-    items = "".join(
-        "<li>⚑ "
-        + claimed(
+    flags = [
+        claimed(
             "span",
             f"rec.{rec_id}.flag.{n}",
             esc(f),
@@ -682,9 +682,9 @@ def _flag_list(report: Report, rec_id: str, ledger: ClaimLedger | None, where: d
             rule=f"flag:{f.kind.name.lower()}",
             **where,
         )
-        + "</li>"
         for n, f in enumerate(found, 1)
-    )
+    ]
+    items = "".join(f"<li>⚑ {flag}</li>" for flag in flags)
     return f'<ul class="flags" aria-label="Flags">{items}</ul>'
 
 
@@ -767,13 +767,6 @@ def recommendations(report: Report, ledger: ClaimLedger | None = None) -> str:
 def provenance(report: Report, extra_inputs: list[dict] | None = None, ledger: ClaimLedger | None = None) -> str:
     """Sources: what is held but left out and the tracker's source (claims); the parameters, files and version
     (names, not statements) inside ``class="provenance"``, which the coverage check treats as exempt."""
-    params = "".join(
-        f"<tr><th scope='row'>{esc(k)}</th><td><code>{esc(v)}</code></td></tr>" for k, v in report.parameters.items()
-    )
-    files = "".join(
-        f"<tr><td><code>{esc(i['file'])}</code></td><td><code>{esc(i['sha256'])}</code></td></tr>"
-        for i in [*report.inputs, *(extra_inputs or [])]
-    )
     snap = report.snapshot or {}
     source = ""
     if snap:
@@ -794,15 +787,14 @@ def provenance(report: Report, extra_inputs: list[dict] | None = None, ledger: C
     # one line, no figure: what is held but left out; its claim (as_at.later_data) is the narrative's
     later = narrative.later_data_sentence(report.later)
     later_html = f'<p data-claim="as_at.later_data">{esc(for_reader(later))}</p>' if later else ""
-    return (
-        heading("Sources and provenance", "sources")
-        + later_html
-        + source
-        + '<div class="provenance">'
-        + f"<h3>Parameters</h3><table class='meta'>{params}</table>"
-        + f"<h3>Data files used</h3><table class='files'><thead><tr><th scope='col'>File</th><th scope='col'>SHA-256</th></tr></thead><tbody>{files}</tbody></table>"
-        + f"<p>Produced by the <code>analysis</code> package version {esc(report.package_version)}.</p>"
-        + "</div>"
+    return templating.render(
+        "provenance.html.j2",
+        heading=Markup(heading("Sources and provenance", "sources")),
+        claimed_lines=Markup(f"{later_html}{source}"),
+        container="div",
+        parameters=list(report.parameters.items()),
+        files=[*report.inputs, *(extra_inputs or [])],
+        version=report.package_version,
     )
 
 
@@ -892,7 +884,7 @@ def measure_section(report: Report, section, ledger: ClaimLedger | None = None, 
     out.append(heading(section.title, f"measure-{section.key_measure}", 3))
     if not section.has_data:
         text = esc(for_reader(section.no_data_text))
-        out.append(_measure_line(report, section, "no_data", text, ledger, ' class="no-data"') + "</section>")
+        out += [_measure_line(report, section, "no_data", text, ledger, ' class="no-data"'), "</section>"]
         return "".join(out)
     if section.force_supplied:
         out.append(

@@ -38,10 +38,11 @@ from analysis.core.settings import (
     SPC_QUARTERS,
     STOP_SEARCH_PUBLICATION_LAG_MONTHS,
 )
-from analysis.present import style
+from analysis.present import style, templating
 from analysis.present.fragments import esc, figure, heading, publish
 from analysis.present.narrative import CHARGE_RATE_FILE, later_data_sentence, plural
 from analysis.present.style import STATUS_LABELS, STATUS_ORDER
+from analysis.present.templating import Markup
 
 TITLE = "National overview"
 SIDES = meaning.SIDES
@@ -1404,20 +1405,14 @@ def later_data_claims(o: Overview) -> list[Claim]:
 def provenance(o: Overview) -> str:
     """Sources and provenance: names, parameters and hashes (a provenance block, exempt from claims), after the
     one claimed line saying what later data are held but left out."""
-    params = "".join(
-        f"<tr><th scope='row'>{esc(k)}</th><td><code>{esc(v)}</code></td></tr>" for k, v in o.parameters.items()
-    )
-    files = "".join(
-        f"<tr><td><code>{esc(i['file'])}</code></td><td><code>{esc(i['sha256'])}</code></td></tr>" for i in o.inputs
-    )
-    return (
-        heading("Sources and provenance", "sources")
-        + claimed_paragraphs(later_data_claims(o))
-        + '<section class="provenance">'
-        + f"<h3>Parameters</h3><table class='meta'>{params}</table>"
-        + "<h3>Data files used</h3><table class='files'><thead><tr><th scope='col'>File</th><th scope='col'>SHA-256</th>"
-        f"</tr></thead><tbody>{files}</tbody></table>"
-        + f"<p>Produced by the <code>analysis</code> package version {esc(analysis.__version__)}.</p></section>"
+    return templating.render(
+        "provenance.html.j2",
+        heading=Markup(heading("Sources and provenance", "sources")),
+        claimed_lines=Markup(claimed_paragraphs(later_data_claims(o))),
+        container="section",
+        parameters=list(o.parameters.items()),
+        files=o.inputs,
+        version=analysis.__version__,
     )
 
 
