@@ -22,7 +22,6 @@ from analysis.present.style.house_theme import STATUS_LABELS, STATUS_ORDER
 from analysis.present.templating import Markup
 
 META_MIMETYPE = "application/vnd.casey.report+json"
-BLANK = '<em class="blank">blank</em>'
 WITHHELD_TEXT = "Details of this recommendation are withheld from the public version under its protective marking."
 # internal catalogue labels of source documents ("(seed 003)"): the reader gets the document's title, which
 # always comes before the label
@@ -32,11 +31,6 @@ _INTERNAL_LABELS = re.compile(r"\s*\(seed \d+\)")
 def for_reader(text) -> str:
     """Text as a reader should see it: internal labels of source documents removed (still plain text, not escaped)."""
     return _INTERNAL_LABELS.sub("", str(text or ""))
-
-
-def multiline(value) -> str:
-    # a line break is also a space in the visible text, so a claimed cell reads as words, not run together
-    return "<br>\n".join(esc(line) for line in str(value or "").splitlines()) or ""
 
 
 def anchor(rec_id: str) -> str:
@@ -556,14 +550,15 @@ def _entry_row(report: Report, row, ledger: ClaimLedger | None, source_file: str
     fw = report.framework
     item = fw.item(row.recommendation_id)
     name = "Whole recommendation" if item.parent_id is None else f"{item.id} {item.title}"
-    basis = narrative.status_basis_text(row.status_basis, getattr(row, "status_reason", ""))
-    basis = f' <span class="basis">({esc(basis)})</span>' if basis else ""
-    workstreams = f' <p class="linked">Linked: {esc(row.linked_workstreams)}</p>' if row.linked_workstreams else ""
-    cells = (
-        f"<td data-label='Item'>{esc(name)}</td> <td data-label='Status'>{badge(row.status)}{basis}</td> "
-        f"<td data-label='Owner'>{esc(row.owner) or '<em>none recorded</em>'}</td> "
-        f"<td data-label='Evidence'>{multiline(row.evidence) or BLANK}{workstreams}</td> "
-        f"<td data-label='Actions'>{multiline(row.actions) or BLANK}</td>"
+    cells = templating.render(
+        "entry_cells.html.j2",
+        name=name,
+        badge=Markup(badge(row.status)),
+        basis=narrative.status_basis_text(row.status_basis, getattr(row, "status_reason", "")),
+        owner=row.owner,
+        evidence=str(row.evidence or ""),
+        actions=str(row.actions or ""),
+        workstreams=row.linked_workstreams,
     )
     return claimed(
         "tr",
@@ -666,11 +661,8 @@ def _change_line(report: Report, rec_id: str, ledger: ClaimLedger | None, where:
     )
 
 
-def _flag_list(report: Report, rec_id: str, ledger: ClaimLedger | None, where: dict) -> str:
-    found = report.flags.get(rec_id, [])
-    if not found:
-        return ""
-    flags = [
+def _flags(report: Report, rec_id: str, ledger: ClaimLedger | None, where: dict) -> list[Markup]:
+    return [
         claimed(
             "span",
             f"rec.{rec_id}.flag.{n}",
@@ -682,40 +674,42 @@ def _flag_list(report: Report, rec_id: str, ledger: ClaimLedger | None, where: d
             rule=f"flag:{f.kind.name.lower()}",
             **where,
         )
-        for n, f in enumerate(found, 1)
+        for n, f in enumerate(report.flags.get(rec_id, []), 1)
     ]
-    items = "".join(f"<li>⚑ {flag}</li>" for flag in flags)
-    return f'<ul class="flags" aria-label="Flags">{items}</ul>'
 
 
-def recommendation_section(report: Report, rec_id: str, ledger: ClaimLedger | None = None) -> str:
-    """One recommendation: status, what was asked, parts, the tracker's entries, change and flags, each claimed."""
+def recommendation_section(report: Report, rec_id: str, ledger: ClaimLedger | None = None) -> Markup:
+    """One recommendation: status, what was asked, parts, the tracker's entries, change and flags, each claimed
+    (in page order, so the ledger lists them as the page shows them)."""
     fw = report.framework
     rec = fw.item(rec_id)
     source_file, _ = _tracker_file(report)
     rows = report.rows_for(rec_id)
     where = {"window": report.quarter.id, "source_file": source_file, "source_rows": tuple(rows["recommendation_id"])}
-    out = [f'<section class="recommendation" aria-labelledby="{anchor(rec_id)}">']
-    out.append(heading(f"{fw.item_label} {rec.id}: {rec.title}", anchor(rec_id), 3))
+    piece = {"anchor": anchor(rec_id), "title": f"{fw.item_label} {rec.id}: {rec.title}"}
     if report.is_withheld(rec_id):
-        out.append(_asked(report, rec, ledger))
-        out.append(f'<p class="withheld">{esc(WITHHELD_TEXT)}</p></section>')
-        return "".join(out)
-    out += [_status_line(report, rec, ledger, where), _asked(report, rec, ledger), _parts_listing(report, rec, ledger)]
-    if report.has_tracker and len(rows):
-        out.append(
-            '<table class="entries"><thead><tr><th scope="col">Item</th><th scope="col">Status</th>'
-            '<th scope="col">Owner</th><th scope="col">Evidence</th><th scope="col">Actions</th></tr></thead><tbody>'
-        )
-        out.extend(_entry_row(report, row, ledger, source_file) for row in rows.itertuples(index=False))
-        out.append("</tbody></table>")
-    elif report.has_tracker:
-        out.append('<p class="blank-entry">The tracker has no entry for this recommendation.</p>')
+        asked = _asked(report, rec, ledger)
+        return templating.render("recommendation.html.j2", **piece, withheld=WITHHELD_TEXT, asked=asked)
+    status_line, asked, parts = (
+        _status_line(report, rec, ledger, where),
+        _asked(report, rec, ledger),
+        _parts_listing(report, rec, ledger),
+    )
+    entries = None
     if report.has_tracker:
-        out.append(_change_line(report, rec_id, ledger, where))
-    out.append(_flag_list(report, rec_id, ledger, where))
-    out.append("</section>")
-    return "".join(out)
+        entries = [_entry_row(report, row, ledger, source_file) for row in rows.itertuples(index=False)]
+    change = _change_line(report, rec_id, ledger, where) if report.has_tracker else ""
+    return templating.render(
+        "recommendation.html.j2",
+        **piece,
+        withheld="",
+        status_line=status_line,
+        asked=asked,
+        parts=parts,
+        entries=entries,
+        change=change,
+        flags=_flags(report, rec_id, ledger, where),
+    )
 
 
 def recommendations(report: Report, ledger: ClaimLedger | None = None) -> str:

@@ -41,9 +41,9 @@ def environment() -> Environment:
     )
 
 
-def render(name: str, **context) -> Markup:
-    """The template ``pieces/<name>`` rendered with ``context``, as markup ready to embed in another piece."""
-    return Markup(environment().get_template(name).render(**context))
+def render(template: str, /, **context) -> Markup:
+    """The template ``pieces/<template>`` rendered with ``context``, as markup ready to embed in another piece."""
+    return Markup(environment().get_template(template).render(**context))
 
 
 def markup(html: str) -> Markup:
