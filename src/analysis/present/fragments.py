@@ -126,7 +126,7 @@ def publish_meta(report: Report) -> None:
     publish(meta, {CLAIMS_MIMETYPE: ledger})
 
 
-def header(report: Report, ledger: ClaimLedger | None = None) -> str:
+def header(report: Report, ledger: ClaimLedger | None = None) -> Markup:
     """Title and one line of identity: force, quarter, marking, audience, data date (the details are in Sources).
     The quarter and the data date are claims; the field labels are names."""
     r = report
@@ -160,7 +160,8 @@ def header(report: Report, ledger: ClaimLedger | None = None) -> str:
         ("Data as of", as_of),
     ]
     cells = "".join(f"<div><dt>{esc(k)}</dt> {v}</div>" for k, v in rows)
-    return (
+    # Markup, as the first screen and the contents are: the notebook joins the three with +
+    return Markup(
         f'<h1 id="top">{esc(r.framework.short_title)} progress: {esc(r.force.name)}, {esc(r.quarter.label)}</h1>'
         f'<dl class="identity">{cells}</dl>'
     )
@@ -260,14 +261,14 @@ def status_mix(report: Report, ledger: ClaimLedger | None = None) -> str:
     )
 
 
-def _tile_line(line, ledger: ClaimLedger | None) -> str:
+def _tile_line(line, ledger: ClaimLedger | None) -> Markup:
     """One line of a tile from its claim; a verdict line keeps its icon outside the claimed words."""
     text = claimed("span", line.claim_id, esc(line.words), ledger, **line.fields)
     if line.part in ("variation", "assurance"):
         icon = f'<span class="icon" aria-hidden="true">{esc(line.icon)}</span> ' if line.icon else ""
-        return f"<li>{icon}{text}</li>"
+        return Markup(f"<li>{icon}{text}</li>")
     tag_class = {"verdict": "verdict none", "stale": "stale", "incomplete": "stale"}.get(line.part, line.part)
-    return f'<p class="{tag_class}">{text}</p>'
+    return Markup(f'<p class="{tag_class}">{text}</p>')
 
 
 def _tile_what(section, coverage_kind: str | None) -> str:
@@ -286,16 +287,16 @@ def _tile_what(section, coverage_kind: str | None) -> str:
     return what
 
 
-def measure_tile(section, coverage_kind: str | None = None, ledger: ClaimLedger | None = None, facts=None) -> str:
+def measure_tile(section, coverage_kind: str | None = None, ledger: ClaimLedger | None = None, facts=None) -> Markup:
     """One key measure on the first screen: what the figure is, its value and period, how old it is when stale,
     its comparator and verdicts in plain words (:mod:`analysis.present.tile_text`), each line from a claim.
     ``facts``: the :class:`analysis.compute.measure_facts.FigureFacts` of its figure (known-at, source, age)."""
     from analysis.compute.measure_sections import format_value
     from analysis.present import tile_text
 
-    link = f'<a href="#measure-{esc(section.key_measure)}">{esc(section.title)}</a>'
+    tile = {"key": section.key_measure, "title": section.title, "stale": False, "lines": [], "verdicts": []}
     if not section.has_data or section.latest is None:
-        return f'<li class="tile tile-empty"><h3>{link}</h3><p class="value-none">No data loaded</p></li>'
+        return templating.render("tile.html.j2", **tile, empty=True, none_line="")
     if not math.isfinite(section.latest.value):  # loaded, but no figure can be given (a rate with no population)
         none = claimed(
             "p",
@@ -307,16 +308,12 @@ def measure_tile(section, coverage_kind: str | None = None, ledger: ClaimLedger 
             window=str(section.latest.period),
             method="the latest figure is not a number (a rate with no population)",
         )
-        return f'<li class="tile tile-empty"><h3>{link}</h3>{none}</li>'
+        return templating.render("tile.html.j2", **tile, empty=True, none_line=none)
     lines = tile_text.tile_lines(section, _tile_what(section, coverage_kind), format_value, facts)
-    plain = "".join(_tile_line(x, ledger) for x in lines if x.part not in ("variation", "assurance"))
-    verdicts = "".join(_tile_line(x, ledger) for x in lines if x.part in ("variation", "assurance"))
-    stale = " tile-stale" if any(x.part in ("stale", "incomplete") for x in lines) else ""
-    return (
-        f'<li class="tile{stale}"><h3>{link}</h3>{plain}'
-        + (f'<ul class="verdict">{verdicts}</ul>' if verdicts else "")
-        + "</li>"
-    )
+    tile["lines"] = [_tile_line(x, ledger) for x in lines if x.part not in ("variation", "assurance")]
+    tile["verdicts"] = [_tile_line(x, ledger) for x in lines if x.part in ("variation", "assurance")]
+    tile["stale"] = any(x.part in ("stale", "incomplete") for x in lines)
+    return templating.render("tile.html.j2", **tile, empty=False, none_line="")
 
 
 def _change_of(report: Report):
@@ -461,7 +458,7 @@ def questions_html(report: Report, ledger: ClaimLedger | None = None) -> str:
     return f'<ol class="questions">{"".join(items)}</ol>'
 
 
-def first_screen(report: Report, ledger: ClaimLedger | None = None) -> str:
+def first_screen(report: Report, ledger: ClaimLedger | None = None) -> Markup:
     """Where the force stands in thirty seconds: status mix, what changed, questions, a tile per key measure,
     each piece from its claim (with ``ledger``, the claims are added to it, in page order)."""
     from analysis.compute.measure_facts import figure_facts
@@ -471,7 +468,7 @@ def first_screen(report: Report, ledger: ClaimLedger | None = None) -> str:
     question_html = questions_html(report, ledger)
     data_dir = narrative._data_dir(report)
     kinds = {c.key_measure: c.kind for c in coverage.key_measure_coverage(report.measures, data_dir)}
-    tiles = "".join(
+    tiles = [
         measure_tile(
             m,
             kinds.get(m.key_measure),
@@ -479,25 +476,17 @@ def first_screen(report: Report, ledger: ClaimLedger | None = None) -> str:
             figure_facts(m, report.quarter, data_dir, report.audience, report.force.id),
         )
         for m in report.measures
-    )
-    tiles_html = (
-        (
-            f'<h2 id="tiles-heading" class="visually-hidden">Key measures at a glance</h2>'
-            f'<ul class="tiles" aria-labelledby="tiles-heading">{tiles}</ul>'
-        )
-        if tiles
-        else ""
-    )
-    return (
-        '<section class="first-screen" aria-label="Where the force stands">'
-        f'<div class="glance">{mix}'
-        f'<div class="changed"><h2 id="changed">What changed</h2><ul>{changed}</ul></div>'
-        f'<div class="board"><h2 id="questions">Questions for the board</h2>{question_html}</div></div>'
-        f"{tiles_html}</section>"
+    ]
+    return templating.render(
+        "first_screen.html.j2",
+        mix=Markup(mix),
+        changed=Markup(changed),
+        questions=Markup(question_html),
+        tiles=tiles,
     )
 
 
-def toc(report: Report, extra: list[tuple[str, str]] | None = None) -> str:
+def toc(report: Report, extra: list[tuple[str, str]] | None = None) -> Markup:
     label = report.framework.item_label
     entries = [("questions", "Questions for the board"), ("summary", "Executive summary")]
     entries += [("charts", "Charts")] if has_charts(report) else []
@@ -515,7 +504,7 @@ def toc(report: Report, extra: list[tuple[str, str]] | None = None) -> str:
         + "</li>"
         for a, t in entries
     )
-    return (
+    return Markup(
         '<nav class="toc" aria-label="Contents"><h2 id="contents">Contents</h2><ol>'
         f'{entries_html}<li><a href="#recommendations">{esc(report.framework.item_label_plural)}</a><ol>{recs}</ol></li>'
         '<li><a href="#sources">Sources and provenance</a></li></ol></nav>'
