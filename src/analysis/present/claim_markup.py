@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from html.parser import HTMLParser
 
+from markupsafe import Markup
+
 from analysis.compute.claims import Claim, ClaimLedger
 from analysis.present.htmltext import esc
 
@@ -29,8 +31,12 @@ def visible_text(markup: str) -> str:
     return " ".join("".join(reader.parts).split())
 
 
-def claimed(tag: str, claim_id: str, inner: str, ledger: ClaimLedger | None, attrs: str = "", **fields) -> str:
-    """``<tag data-claim=id attrs>inner</tag>``; with a ``ledger``, also the claim whose sentence is its text."""
+def claimed(tag: str, claim_id: str, inner: str, ledger: ClaimLedger | None, attrs: str = "", **fields) -> Markup:
+    """``<tag data-claim=id attrs>inner</tag>``; with a ``ledger``, also the claim whose sentence is its text.
+
+    ``inner`` and ``attrs`` are markup (their untrusted parts escaped by the caller); the result is
+    :class:`~markupsafe.Markup`, so a template embeds it as it is. Join it with f-strings or ``"".join``: ``+``
+    with a plain ``str`` would escape that string."""
     if ledger is not None:
         ledger.add(Claim(id=claim_id, sentence=visible_text(inner), **fields))
-    return f'<{tag} data-claim="{esc(claim_id)}"{attrs}>{inner}</{tag}>'
+    return Markup(f'<{tag} data-claim="{esc(claim_id)}"{attrs}>{inner}</{tag}>')

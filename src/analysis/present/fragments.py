@@ -14,14 +14,14 @@ import re
 from analysis.compute import coverage
 from analysis.compute.claims import CLAIMS_MIMETYPE, ClaimLedger
 from analysis.compute.report_model import Report
-from analysis.present import fairness_text, narrative
+from analysis.present import fairness_text, narrative, templating
 from analysis.present.claim_markup import claimed
 from analysis.present.htmltext import esc
 from analysis.present.style.css import PIECE_CLASS, notebook_css
 from analysis.present.style.house_theme import STATUS_LABELS, STATUS_ORDER
+from analysis.present.templating import Markup
 
 META_MIMETYPE = "application/vnd.casey.report+json"
-BLANK = '<em class="blank">blank</em>'
 WITHHELD_TEXT = "Details of this recommendation are withheld from the public version under its protective marking."
 # internal catalogue labels of source documents ("(seed 003)"): the reader gets the document's title, which
 # always comes before the label
@@ -31,11 +31,6 @@ _INTERNAL_LABELS = re.compile(r"\s*\(seed \d+\)")
 def for_reader(text) -> str:
     """Text as a reader should see it: internal labels of source documents removed (still plain text, not escaped)."""
     return _INTERNAL_LABELS.sub("", str(text or ""))
-
-
-def multiline(value) -> str:
-    # a line break is also a space in the visible text, so a claimed cell reads as words, not run together
-    return "<br>\n".join(esc(line) for line in str(value or "").splitlines()) or ""
 
 
 def anchor(rec_id: str) -> str:
@@ -131,7 +126,7 @@ def publish_meta(report: Report) -> None:
     publish(meta, {CLAIMS_MIMETYPE: ledger})
 
 
-def header(report: Report, ledger: ClaimLedger | None = None) -> str:
+def header(report: Report, ledger: ClaimLedger | None = None) -> Markup:
     """Title and one line of identity: force, quarter, marking, audience, data date (the details are in Sources).
     The quarter and the data date are claims; the field labels are names."""
     r = report
@@ -165,7 +160,8 @@ def header(report: Report, ledger: ClaimLedger | None = None) -> str:
         ("Data as of", as_of),
     ]
     cells = "".join(f"<div><dt>{esc(k)}</dt> {v}</div>" for k, v in rows)
-    return (
+    # Markup, as the first screen and the contents are: the notebook joins the three with +
+    return Markup(
         f'<h1 id="top">{esc(r.framework.short_title)} progress: {esc(r.force.name)}, {esc(r.quarter.label)}</h1>'
         f'<dl class="identity">{cells}</dl>'
     )
@@ -214,7 +210,7 @@ def status_mix(report: Report, ledger: ClaimLedger | None = None) -> str:
             method="tracker snapshots on record for the force for the quarter",
             rule="no_tracker",
         )
-        return head + note + "</div>"
+        return f"{head}{note}</div>"
     s = report.summary
     counts = [(st, s.counts.get(st, 0)) for st in STATUS_ORDER if st != "not_applicable" and s.counts.get(st, 0)]
     total = sum(n for _, n in counts)
@@ -265,14 +261,14 @@ def status_mix(report: Report, ledger: ClaimLedger | None = None) -> str:
     )
 
 
-def _tile_line(line, ledger: ClaimLedger | None) -> str:
+def _tile_line(line, ledger: ClaimLedger | None) -> Markup:
     """One line of a tile from its claim; a verdict line keeps its icon outside the claimed words."""
     text = claimed("span", line.claim_id, esc(line.words), ledger, **line.fields)
     if line.part in ("variation", "assurance"):
         icon = f'<span class="icon" aria-hidden="true">{esc(line.icon)}</span> ' if line.icon else ""
-        return f"<li>{icon}{text}</li>"
+        return Markup(f"<li>{icon}{text}</li>")
     tag_class = {"verdict": "verdict none", "stale": "stale", "incomplete": "stale"}.get(line.part, line.part)
-    return f'<p class="{tag_class}">{text}</p>'
+    return Markup(f'<p class="{tag_class}">{text}</p>')
 
 
 def _tile_what(section, coverage_kind: str | None) -> str:
@@ -291,16 +287,16 @@ def _tile_what(section, coverage_kind: str | None) -> str:
     return what
 
 
-def measure_tile(section, coverage_kind: str | None = None, ledger: ClaimLedger | None = None, facts=None) -> str:
+def measure_tile(section, coverage_kind: str | None = None, ledger: ClaimLedger | None = None, facts=None) -> Markup:
     """One key measure on the first screen: what the figure is, its value and period, how old it is when stale,
     its comparator and verdicts in plain words (:mod:`analysis.present.tile_text`), each line from a claim.
     ``facts``: the :class:`analysis.compute.measure_facts.FigureFacts` of its figure (known-at, source, age)."""
     from analysis.compute.measure_sections import format_value
     from analysis.present import tile_text
 
-    link = f'<a href="#measure-{esc(section.key_measure)}">{esc(section.title)}</a>'
+    tile = {"key": section.key_measure, "title": section.title, "stale": False, "lines": [], "verdicts": []}
     if not section.has_data or section.latest is None:
-        return f'<li class="tile tile-empty"><h3>{link}</h3><p class="value-none">No data loaded</p></li>'
+        return templating.render("tile.html.j2", **tile, empty=True, none_line="")
     if not math.isfinite(section.latest.value):  # loaded, but no figure can be given (a rate with no population)
         none = claimed(
             "p",
@@ -312,16 +308,12 @@ def measure_tile(section, coverage_kind: str | None = None, ledger: ClaimLedger 
             window=str(section.latest.period),
             method="the latest figure is not a number (a rate with no population)",
         )
-        return f'<li class="tile tile-empty"><h3>{link}</h3>{none}</li>'
+        return templating.render("tile.html.j2", **tile, empty=True, none_line=none)
     lines = tile_text.tile_lines(section, _tile_what(section, coverage_kind), format_value, facts)
-    plain = "".join(_tile_line(x, ledger) for x in lines if x.part not in ("variation", "assurance"))
-    verdicts = "".join(_tile_line(x, ledger) for x in lines if x.part in ("variation", "assurance"))
-    stale = " tile-stale" if any(x.part in ("stale", "incomplete") for x in lines) else ""
-    return (
-        f'<li class="tile{stale}"><h3>{link}</h3>{plain}'
-        + (f'<ul class="verdict">{verdicts}</ul>' if verdicts else "")
-        + "</li>"
-    )
+    tile["lines"] = [_tile_line(x, ledger) for x in lines if x.part not in ("variation", "assurance")]
+    tile["verdicts"] = [_tile_line(x, ledger) for x in lines if x.part in ("variation", "assurance")]
+    tile["stale"] = any(x.part in ("stale", "incomplete") for x in lines)
+    return templating.render("tile.html.j2", **tile, empty=False, none_line="")
 
 
 def _change_of(report: Report):
@@ -466,7 +458,7 @@ def questions_html(report: Report, ledger: ClaimLedger | None = None) -> str:
     return f'<ol class="questions">{"".join(items)}</ol>'
 
 
-def first_screen(report: Report, ledger: ClaimLedger | None = None) -> str:
+def first_screen(report: Report, ledger: ClaimLedger | None = None) -> Markup:
     """Where the force stands in thirty seconds: status mix, what changed, questions, a tile per key measure,
     each piece from its claim (with ``ledger``, the claims are added to it, in page order)."""
     from analysis.compute.measure_facts import figure_facts
@@ -476,7 +468,7 @@ def first_screen(report: Report, ledger: ClaimLedger | None = None) -> str:
     question_html = questions_html(report, ledger)
     data_dir = narrative._data_dir(report)
     kinds = {c.key_measure: c.kind for c in coverage.key_measure_coverage(report.measures, data_dir)}
-    tiles = "".join(
+    tiles = [
         measure_tile(
             m,
             kinds.get(m.key_measure),
@@ -484,25 +476,17 @@ def first_screen(report: Report, ledger: ClaimLedger | None = None) -> str:
             figure_facts(m, report.quarter, data_dir, report.audience, report.force.id),
         )
         for m in report.measures
-    )
-    tiles_html = (
-        (
-            f'<h2 id="tiles-heading" class="visually-hidden">Key measures at a glance</h2>'
-            f'<ul class="tiles" aria-labelledby="tiles-heading">{tiles}</ul>'
-        )
-        if tiles
-        else ""
-    )
-    return (
-        '<section class="first-screen" aria-label="Where the force stands">'
-        f'<div class="glance">{mix}'
-        f'<div class="changed"><h2 id="changed">What changed</h2><ul>{changed}</ul></div>'
-        f'<div class="board"><h2 id="questions">Questions for the board</h2>{question_html}</div></div>'
-        f"{tiles_html}</section>"
+    ]
+    return templating.render(
+        "first_screen.html.j2",
+        mix=Markup(mix),
+        changed=Markup(changed),
+        questions=Markup(question_html),
+        tiles=tiles,
     )
 
 
-def toc(report: Report, extra: list[tuple[str, str]] | None = None) -> str:
+def toc(report: Report, extra: list[tuple[str, str]] | None = None) -> Markup:
     label = report.framework.item_label
     entries = [("questions", "Questions for the board"), ("summary", "Executive summary")]
     entries += [("charts", "Charts")] if has_charts(report) else []
@@ -520,7 +504,7 @@ def toc(report: Report, extra: list[tuple[str, str]] | None = None) -> str:
         + "</li>"
         for a, t in entries
     )
-    return (
+    return Markup(
         '<nav class="toc" aria-label="Contents"><h2 id="contents">Contents</h2><ol>'
         f'{entries_html}<li><a href="#recommendations">{esc(report.framework.item_label_plural)}</a><ol>{recs}</ol></li>'
         '<li><a href="#sources">Sources and provenance</a></li></ol></nav>'
@@ -555,14 +539,15 @@ def _entry_row(report: Report, row, ledger: ClaimLedger | None, source_file: str
     fw = report.framework
     item = fw.item(row.recommendation_id)
     name = "Whole recommendation" if item.parent_id is None else f"{item.id} {item.title}"
-    basis = narrative.status_basis_text(row.status_basis, getattr(row, "status_reason", ""))
-    basis = f' <span class="basis">({esc(basis)})</span>' if basis else ""
-    workstreams = f' <p class="linked">Linked: {esc(row.linked_workstreams)}</p>' if row.linked_workstreams else ""
-    cells = (
-        f"<td data-label='Item'>{esc(name)}</td> <td data-label='Status'>{badge(row.status)}{basis}</td> "
-        f"<td data-label='Owner'>{esc(row.owner) or '<em>none recorded</em>'}</td> "
-        f"<td data-label='Evidence'>{multiline(row.evidence) or BLANK}{workstreams}</td> "
-        f"<td data-label='Actions'>{multiline(row.actions) or BLANK}</td>"
+    cells = templating.render(
+        "entry_cells.html.j2",
+        name=name,
+        badge=Markup(badge(row.status)),
+        basis=narrative.status_basis_text(row.status_basis, getattr(row, "status_reason", "")),
+        owner=row.owner,
+        evidence=str(row.evidence or ""),
+        actions=str(row.actions or ""),
+        workstreams=row.linked_workstreams,
     )
     return claimed(
         "tr",
@@ -665,13 +650,9 @@ def _change_line(report: Report, rec_id: str, ledger: ClaimLedger | None, where:
     )
 
 
-def _flag_list(report: Report, rec_id: str, ledger: ClaimLedger | None, where: dict) -> str:
-    found = report.flags.get(rec_id, [])
-    if not found:
-        return ""
-    items = "".join(
-        "<li>⚑ "
-        + claimed(
+def _flags(report: Report, rec_id: str, ledger: ClaimLedger | None, where: dict) -> list[Markup]:
+    return [
+        claimed(
             "span",
             f"rec.{rec_id}.flag.{n}",
             esc(f),
@@ -682,40 +663,42 @@ def _flag_list(report: Report, rec_id: str, ledger: ClaimLedger | None, where: d
             rule=f"flag:{f.kind.name.lower()}",
             **where,
         )
-        + "</li>"
-        for n, f in enumerate(found, 1)
-    )
-    return f'<ul class="flags" aria-label="Flags">{items}</ul>'
+        for n, f in enumerate(report.flags.get(rec_id, []), 1)
+    ]
 
 
-def recommendation_section(report: Report, rec_id: str, ledger: ClaimLedger | None = None) -> str:
-    """One recommendation: status, what was asked, parts, the tracker's entries, change and flags, each claimed."""
+def recommendation_section(report: Report, rec_id: str, ledger: ClaimLedger | None = None) -> Markup:
+    """One recommendation: status, what was asked, parts, the tracker's entries, change and flags, each claimed
+    (in page order, so the ledger lists them as the page shows them)."""
     fw = report.framework
     rec = fw.item(rec_id)
     source_file, _ = _tracker_file(report)
     rows = report.rows_for(rec_id)
     where = {"window": report.quarter.id, "source_file": source_file, "source_rows": tuple(rows["recommendation_id"])}
-    out = [f'<section class="recommendation" aria-labelledby="{anchor(rec_id)}">']
-    out.append(heading(f"{fw.item_label} {rec.id}: {rec.title}", anchor(rec_id), 3))
+    piece = {"anchor": anchor(rec_id), "title": f"{fw.item_label} {rec.id}: {rec.title}"}
     if report.is_withheld(rec_id):
-        out.append(_asked(report, rec, ledger))
-        out.append(f'<p class="withheld">{esc(WITHHELD_TEXT)}</p></section>')
-        return "".join(out)
-    out += [_status_line(report, rec, ledger, where), _asked(report, rec, ledger), _parts_listing(report, rec, ledger)]
-    if report.has_tracker and len(rows):
-        out.append(
-            '<table class="entries"><thead><tr><th scope="col">Item</th><th scope="col">Status</th>'
-            '<th scope="col">Owner</th><th scope="col">Evidence</th><th scope="col">Actions</th></tr></thead><tbody>'
-        )
-        out.extend(_entry_row(report, row, ledger, source_file) for row in rows.itertuples(index=False))
-        out.append("</tbody></table>")
-    elif report.has_tracker:
-        out.append('<p class="blank-entry">The tracker has no entry for this recommendation.</p>')
+        asked = _asked(report, rec, ledger)
+        return templating.render("recommendation.html.j2", **piece, withheld=WITHHELD_TEXT, asked=asked)
+    status_line, asked, parts = (
+        _status_line(report, rec, ledger, where),
+        _asked(report, rec, ledger),
+        _parts_listing(report, rec, ledger),
+    )
+    entries = None
     if report.has_tracker:
-        out.append(_change_line(report, rec_id, ledger, where))
-    out.append(_flag_list(report, rec_id, ledger, where))
-    out.append("</section>")
-    return "".join(out)
+        entries = [_entry_row(report, row, ledger, source_file) for row in rows.itertuples(index=False)]
+    change = _change_line(report, rec_id, ledger, where) if report.has_tracker else ""
+    return templating.render(
+        "recommendation.html.j2",
+        **piece,
+        withheld="",
+        status_line=status_line,
+        asked=asked,
+        parts=parts,
+        entries=entries,
+        change=change,
+        flags=_flags(report, rec_id, ledger, where),
+    )
 
 
 def recommendations(report: Report, ledger: ClaimLedger | None = None) -> str:
@@ -767,13 +750,6 @@ def recommendations(report: Report, ledger: ClaimLedger | None = None) -> str:
 def provenance(report: Report, extra_inputs: list[dict] | None = None, ledger: ClaimLedger | None = None) -> str:
     """Sources: what is held but left out and the tracker's source (claims); the parameters, files and version
     (names, not statements) inside ``class="provenance"``, which the coverage check treats as exempt."""
-    params = "".join(
-        f"<tr><th scope='row'>{esc(k)}</th><td><code>{esc(v)}</code></td></tr>" for k, v in report.parameters.items()
-    )
-    files = "".join(
-        f"<tr><td><code>{esc(i['file'])}</code></td><td><code>{esc(i['sha256'])}</code></td></tr>"
-        for i in [*report.inputs, *(extra_inputs or [])]
-    )
     snap = report.snapshot or {}
     source = ""
     if snap:
@@ -794,15 +770,14 @@ def provenance(report: Report, extra_inputs: list[dict] | None = None, ledger: C
     # one line, no figure: what is held but left out; its claim (as_at.later_data) is the narrative's
     later = narrative.later_data_sentence(report.later)
     later_html = f'<p data-claim="as_at.later_data">{esc(for_reader(later))}</p>' if later else ""
-    return (
-        heading("Sources and provenance", "sources")
-        + later_html
-        + source
-        + '<div class="provenance">'
-        + f"<h3>Parameters</h3><table class='meta'>{params}</table>"
-        + f"<h3>Data files used</h3><table class='files'><thead><tr><th scope='col'>File</th><th scope='col'>SHA-256</th></tr></thead><tbody>{files}</tbody></table>"
-        + f"<p>Produced by the <code>analysis</code> package version {esc(report.package_version)}.</p>"
-        + "</div>"
+    return templating.render(
+        "provenance.html.j2",
+        heading=Markup(heading("Sources and provenance", "sources")),
+        claimed_lines=Markup(f"{later_html}{source}"),
+        container="div",
+        parameters=list(report.parameters.items()),
+        files=[*report.inputs, *(extra_inputs or [])],
+        version=report.package_version,
     )
 
 
@@ -892,7 +867,7 @@ def measure_section(report: Report, section, ledger: ClaimLedger | None = None, 
     out.append(heading(section.title, f"measure-{section.key_measure}", 3))
     if not section.has_data:
         text = esc(for_reader(measure_text.no_data_text(section, report.quarter)))
-        out.append(_measure_line(report, section, "no_data", text, ledger, ' class="no-data"') + "</section>")
+        out += [_measure_line(report, section, "no_data", text, ledger, ' class="no-data"'), "</section>"]
         return "".join(out)
     if section.force_supplied:
         out.append(

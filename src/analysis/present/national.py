@@ -38,10 +38,11 @@ from analysis.core.settings import (
     SPC_QUARTERS,
     STOP_SEARCH_PUBLICATION_LAG_MONTHS,
 )
-from analysis.present import style
+from analysis.present import style, templating
 from analysis.present.fragments import esc, figure, heading, publish
 from analysis.present.narrative import CHARGE_RATE_FILE, later_data_sentence, plural
 from analysis.present.style import STATUS_LABELS, STATUS_ORDER
+from analysis.present.templating import Markup
 
 TITLE = "National overview"
 SIDES = meaning.SIDES
@@ -54,9 +55,9 @@ BASIS_WORDS = {"closed": "closed", "recorded": "recorded (by the quarter the off
 
 
 # --------------------------------------------------------------------------- claims to HTML
-def claimed(claim: Claim, tag: str = "p") -> str:
+def claimed(claim: Claim, tag: str = "p") -> Markup:
     """One claim's sentence in an element that names the claim (``data-claim``), escaped."""
-    return f'<{tag} data-claim="{esc(claim.id)}">{esc(claim.sentence)}</{tag}>'
+    return Markup(f'<{tag} data-claim="{esc(claim.id)}">{esc(claim.sentence)}</{tag}>')
 
 
 def claimed_paragraphs(items: Iterable[Claim | str]) -> str:
@@ -74,9 +75,14 @@ def claimed_paragraphs(items: Iterable[Claim | str]) -> str:
     return "".join(out)
 
 
-def cell(claim: Claim | None, text: str = "") -> str:
+def cell(claim: Claim | None, text: str = "") -> Markup:
     """A table cell: a claim's sentence naming the claim, or plain text that states nothing (a name, Yes/No)."""
-    return claimed(claim, "td") if claim is not None else f"<td>{esc(text)}</td>"
+    return claimed(claim, "td") if claim is not None else Markup(f"<td>{esc(text)}</td>")
+
+
+def force_table(headers: list[str], rows: list[list[Markup]], caption: str = "", summary: str = "") -> Markup:
+    """A table of forces (``rows``: each a list of :func:`cell`), with a caption, or folded under ``summary``."""
+    return templating.render("force_table.html.j2", headers=headers, rows=rows, caption=caption, summary=summary)
 
 
 def _claims_of(items) -> list[Claim]:
@@ -392,17 +398,11 @@ def submissions_section(o: Overview) -> str:
     rows = []
     for r in o.submissions.sort_values("force").itertuples(index=False):
         latest, as_of = submission_cell_claims(o, r)
-        rows.append(
-            f"<tr><td>{esc(r.force)}</td><td>{esc(r.region)}</td><td>{'Yes' if r.submitted else 'No'}</td>"
-            f"{cell(latest, 'none')}{cell(as_of)}</tr>"
-        )
-    return (
-        heading("Tracker submissions", "submissions")
-        + claimed_paragraphs(submissions_claims(o))
-        + "<table class='entries'><thead><tr><th scope='col'>Force</th><th scope='col'>Region</th>"
-        f"<th scope='col'>Submitted for {esc(o.quarter.label)}</th><th scope='col'>Latest tracker</th>"
-        f"<th scope='col'>Data as of</th></tr></thead><tbody>{''.join(rows)}</tbody></table>"
-    )
+        names = [cell(None, r.force), cell(None, r.region), cell(None, "Yes" if r.submitted else "No")]
+        rows.append([*names, cell(latest, "none"), cell(as_of)])
+    headers = ["Force", "Region", f"Submitted for {o.quarter.label}", "Latest tracker", "Data as of"]
+    intro = heading("Tracker submissions", "submissions") + claimed_paragraphs(submissions_claims(o))
+    return f"{intro}{force_table(headers, rows)}"
 
 
 # --------------------------------------------------------------------------- status across forces
@@ -488,15 +488,12 @@ def status_section(o: Overview) -> str:
         return "".join(out)
     fig, alt = status_chart(o)
     out.append(figure(fig, alt, "Recommendation status by force."))
-    head = "".join(f"<th scope='col'>{esc(STATUS_LABELS[s])}</th>" for s in APPLICABLE_STATUSES)
-    rows = "".join(
-        f"<tr><td>{esc(r.force)}</td>" + "".join(cell(c) for c in status_cell_claims(o, r)) + "</tr>"
+    headers = ["Force", "Snapshot", *(STATUS_LABELS[s] for s in APPLICABLE_STATUSES), "Not applicable", "Evidenced"]
+    rows = [
+        [cell(None, r.force), *(cell(c) for c in status_cell_claims(o, r))]
         for r in o.status.sort_values("force").itertuples(index=False)
-    )
-    out.append(
-        "<table class='entries'><thead><tr><th scope='col'>Force</th><th scope='col'>Snapshot</th>"
-        f"{head}<th scope='col'>Not applicable</th><th scope='col'>Evidenced</th></tr></thead><tbody>{rows}</tbody></table>"
-    )
+    ]
+    out.append(force_table(headers, rows))
     return "".join(out)
 
 
@@ -848,19 +845,13 @@ def spc_section(o: Overview) -> str:
     out = [heading("Charge rates over time", "spc"), claimed_paragraphs(spc_claims(o))]
     if o.spc is None or o.spc.empty:
         return "".join(out)
-    rows = "".join(
-        f"<tr><td>{esc(r.force_name)}</td>"
-        + ("" if not pd.isna(r.rate_pct) else "<td>no rate</td>")
-        + "".join(cell(c) for c in spc_cell_claims(r))
-        + "</tr>"
+    rows = [
+        [cell(None, r.force_name), *([] if not pd.isna(r.rate_pct) else [cell(None, "no rate")])]
+        + [cell(c) for c in spc_cell_claims(r)]
         for r in o.spc.itertuples(index=False)
-    )
-    out.append(
-        "<details><summary>Every force's verdicts (alphabetical)</summary><table class='entries'><thead><tr>"
-        "<th scope='col'>Force</th><th scope='col'>Latest rate</th><th scope='col'>Variation</th>"
-        "<th scope='col'>Rule met by the latest quarter</th><th scope='col'>Assurance</th></tr></thead>"
-        f"<tbody>{rows}</tbody></table></details>"
-    )
+    ]
+    headers = ["Force", "Latest rate", "Variation", "Rule met by the latest quarter", "Assurance"]
+    out.append(force_table(headers, rows, summary="Every force's verdicts (alphabetical)"))
     return "".join(out)
 
 
@@ -1142,19 +1133,17 @@ def fairness_section(o: Overview) -> str:
     fig, alt = measure_charts.draw_stop_search_funnel(o.stop_search_year, period, name_of=names.__getitem__)
     out.append(figure(fig, alt))
     out.append(claimed_paragraphs(fairness_outside_claims(o)))
-    rows = "".join(
-        f"<tr><td>{esc(r.force_name)}</td>" + "".join(cell(c) for c in fairness_cell_claims(o, r)) + "</tr>"
+    rows = [
+        [cell(None, r.force_name), *(cell(c) for c in fairness_cell_claims(o, r))]
         for r in table.itertuples(index=False)
+    ]
+    headers = ["Force", "Black, per 1,000", "White, per 1,000", "Black/White ratio (95% CI)"]
+    headers += ["Ethnicity not recorded", "Ethnic minority share of residents (Census 2021)"]
+    caption = (
+        f"Stop and search by ethnicity, {year}, forces in alphabetical order (not ranked); rates per 1,000 "
+        "residents of each group (Census 2021)"
     )
-    out.append(
-        f"<table class='entries'><caption>Stop and search by ethnicity, {esc(year)}, forces in alphabetical order "
-        "(not ranked); rates per 1,000 residents of each group (Census 2021)</caption><thead><tr>"
-        "<th scope='col'>Force</th><th scope='col'>Black, per 1,000</th><th scope='col'>White, per 1,000</th>"
-        "<th scope='col'>Black/White ratio (95% CI)</th><th scope='col'>Ethnicity not recorded</th>"
-        "<th scope='col'>Ethnic minority share of residents (Census 2021)</th></tr></thead><tbody>"
-        + rows
-        + "</tbody></table>"
-    )
+    out.append(force_table(headers, rows, caption=caption))
     return "".join(out)
 
 
@@ -1228,13 +1217,9 @@ def sexual_offences_proxy_section(o: Overview) -> str:
     if not rows:
         return "".join(out)
     labels = [y.replace("-", "/") for y in o.sexual_offences.columns]
-    body = "".join(f"<tr><td>{esc(name)}</td>{''.join(cell(c) for c in claims)}</tr>" for name, claims in rows)
-    out.append(
-        "<table class='entries'><caption>Sexual offences charged or summonsed (closed basis), forces in "
-        "alphabetical order</caption><thead><tr><th scope='col'>Force</th>"
-        + "".join(f"<th scope='col'>{esc(label)}</th>" for label in labels)
-        + f"</tr></thead><tbody>{body}</tbody></table>"
-    )
+    body = [[cell(None, name), *(cell(c) for c in claims)] for name, claims in rows]
+    caption = "Sexual offences charged or summonsed (closed basis), forces in alphabetical order"
+    out.append(force_table(["Force", *labels], body, caption=caption))
     return "".join(out)
 
 
@@ -1404,20 +1389,14 @@ def later_data_claims(o: Overview) -> list[Claim]:
 def provenance(o: Overview) -> str:
     """Sources and provenance: names, parameters and hashes (a provenance block, exempt from claims), after the
     one claimed line saying what later data are held but left out."""
-    params = "".join(
-        f"<tr><th scope='row'>{esc(k)}</th><td><code>{esc(v)}</code></td></tr>" for k, v in o.parameters.items()
-    )
-    files = "".join(
-        f"<tr><td><code>{esc(i['file'])}</code></td><td><code>{esc(i['sha256'])}</code></td></tr>" for i in o.inputs
-    )
-    return (
-        heading("Sources and provenance", "sources")
-        + claimed_paragraphs(later_data_claims(o))
-        + '<section class="provenance">'
-        + f"<h3>Parameters</h3><table class='meta'>{params}</table>"
-        + "<h3>Data files used</h3><table class='files'><thead><tr><th scope='col'>File</th><th scope='col'>SHA-256</th>"
-        f"</tr></thead><tbody>{files}</tbody></table>"
-        + f"<p>Produced by the <code>analysis</code> package version {esc(analysis.__version__)}.</p></section>"
+    return templating.render(
+        "provenance.html.j2",
+        heading=Markup(heading("Sources and provenance", "sources")),
+        claimed_lines=Markup(claimed_paragraphs(later_data_claims(o))),
+        container="section",
+        parameters=list(o.parameters.items()),
+        files=o.inputs,
+        version=analysis.__version__,
     )
 
 

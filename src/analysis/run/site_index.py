@@ -29,9 +29,11 @@ from pathlib import Path
 from analysis.compute.claims import ClaimLedger, dumps
 from analysis.core import atomic, config
 from analysis.core.periods import PeriodError, Quarter
+from analysis.present import templating
 from analysis.present.claim_markup import claimed
 from analysis.present.htmltext import esc
 from analysis.present.style import STATUS_LABELS, css_custom_properties
+from analysis.present.templating import Markup
 
 NATIONAL_STEM = config.NATIONAL_STEM
 PUBLIC_SITE = "public"  # reports/public/: the publishable copy
@@ -39,23 +41,6 @@ BAR_STATUSES = ("complete", "in_progress", "not_started", "not_assessed")
 INDEX = "index.html"
 LEDGER_NAME = "index.claims.json"  # beside each index.html
 FACTS_METHOD = "as the report states it about itself (its casey-index facts, written from the same numbers as its page)"
-
-_PAGE = """<!DOCTYPE html><html lang="en-GB"><head><meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'">
-<title>{title}</title><style>
-{palette}
-body{{font:17px/1.5 Arial,sans-serif;max-width:64rem;margin:1.5rem auto;padding:0 1rem;color:var(--text)}}
-a{{color:var(--link)}} a:focus{{outline:3px solid var(--focus)}} h1{{font-size:1.8rem;margin:0 0 .5rem}}
-h2{{font-size:1.3rem;margin:1.6rem 0 .4rem}} p.lede{{color:var(--text-muted);margin:.2rem 0 1rem}}
-table{{border-collapse:collapse;width:100%}} th,td{{text-align:left;vertical-align:top;padding:.4rem;border-bottom:1px solid var(--rule)}}
-thead th{{border-bottom:2px solid var(--text)}} .failed{{color:var(--error)}} .muted{{color:var(--text-muted)}}
-td a{{display:inline-block;min-height:24px;min-width:24px}}
-.bar{{display:flex;width:12rem;max-width:100%;height:.9rem;border:1px solid var(--text);margin:.25rem 0 .15rem}}
-.bar span{{display:block;height:100%}} .counts{{font-size:.85rem}}
-nav.quarters ul{{list-style:none;padding:0;display:flex;flex-wrap:wrap;gap:.3rem 1.2rem}}
-@media (max-width:640px){{table,tbody,tr,td{{display:block;width:100%}} thead{{display:none}} tr{{padding:.4rem 0;border-bottom:1px solid var(--rule)}} td{{border:0;padding:.1rem 0}} td[data-label]:not(:empty)::before{{content:attr(data-label) ": ";color:var(--text-muted)}}}}
-</style></head><body><main><h1>{title}</h1>{body}</main></body></html>"""
 
 _META_TAG = re.compile(r"<meta\b[^>]*casey-index[^>]*>", re.I)
 
@@ -76,7 +61,7 @@ class _MetaReader(HTMLParser):
 
 
 def _page(title: str, body: str) -> str:
-    return _PAGE.format(title=title, body=body, palette=css_custom_properties())
+    return templating.render("index_page.html.j2", title=title, body=body, palette=Markup(css_custom_properties()))
 
 
 def _quarters(root: Path) -> list[str]:
@@ -131,24 +116,23 @@ def report_facts(path: Path) -> dict:
     return facts if isinstance(facts, dict) else {}
 
 
-def status_cell(facts: dict) -> str:
+def status_cell(facts: dict) -> Markup:
     """A small status bar with the counts in words (colour is never the only cue)."""
-    if not facts:
-        return '<span class="muted">not known</span>'
-    if not facts.get("has_tracker"):
-        return '<span class="muted">no tracker this quarter</span>'
     counts = _bar_counts(facts)
     total = sum(counts.values())
-    if not total:
-        return '<span class="muted">no applicable recommendations</span>'
+    if not facts or not facts.get("has_tracker") or not total:
+        muted = (
+            "not known"
+            if not facts
+            else "no tracker this quarter"
+            if not facts.get("has_tracker")
+            else "no applicable recommendations"
+        )
+        return templating.render("index_status.html.j2", muted=muted)
     words = ", ".join(f"{n} {STATUS_LABELS[s].lower()}" for s, n in counts.items() if n)
-    segments = "".join(
-        f'<span style="width:{100 * n / total:.1f}%;background:var(--status-{s.replace("_", "-")})"></span>'
-        for s, n in counts.items()
-        if n
-    )
+    segments = [(f"{100 * n / total:.1f}", s.replace("_", "-")) for s, n in counts.items() if n]
     withheld = f"; {facts['withheld']} withheld" if facts.get("withheld") else ""
-    return f'<div class="bar" aria-hidden="true">{segments}</div><span class="counts">{esc(words + withheld)}</span>'
+    return templating.render("index_status.html.j2", muted="", segments=segments, words=words + withheld)
 
 
 def _bar_counts(facts: dict) -> dict[str, int]:
@@ -214,53 +198,41 @@ def _quarter_table(
     ledger: ClaimLedger,
     public_site: bool = False,
     link_base: Path | None = None,
-) -> str:
+) -> Markup:
     """One table per framework: the national overview, then a row per force (alphabetical). Each row's numbers
     are added to ``ledger`` as claims; their source is the report's path below the reports (or public) folder."""
     link_base = link_base or folder
     groups = _groups(folder, public_site)
-    out = []
+    tables = []
     for framework in sorted(groups, key=lambda f: (f != config.DEFAULT_FRAMEWORK, titles.get(f, f))):
         stems = sorted(groups[framework], key=lambda s: (s != NATIONAL_STEM, names.get(s, (s, ""))[0]))
-        rows = []
-        for stem in stems:
-            found = groups[framework][stem]
-            shown = found.get("internal") or found.get("public")
-            facts = report_facts(shown) if shown else {}
-            name, region = (
-                ("National overview (all forces)", "") if stem == NATIONAL_STEM else names.get(stem, (stem, ""))
-            )
-            links = [
-                f'<a href="{esc(_link(found[a], folder, link_base))}" aria-label="{esc(name)}, {label.lower()} version">'
-                f"{label}</a>"
-                for a, label in (("internal", "Internal"), ("public", "Public"))
-                if a in found
-            ]
-            links += [
-                f'<a href="{esc(_link(found[a].with_suffix(".pdf"), folder, link_base))}" '
-                f'aria-label="{esc(name)}, {label} PDF (A4)">{label} PDF</a>'
-                for a, label in (("internal", "Internal"), ("public", "Public"))
-                if a in found and found[a].with_suffix(".pdf").exists()
-            ]
-            if "failed" in found:
-                links.append('<strong class="failed">failed: see the .failed.ipynb</strong>')
-            if stem == NATIONAL_STEM:
-                submitted, as_of, status = "", "", '<span class="muted">all forces</span>'
-            else:
-                submitted = ("Yes" if facts.get("has_tracker") else "No") if facts else ""
-                source = shown.relative_to(folder.parent).as_posix() if shown else ""
-                status, as_of = _row_claims(facts, f"{folder.name}.{framework}.{stem}", source, folder.name, ledger)
-            rows.append(
-                f"<tr><td>{esc(name)}<br><span class='muted'>{esc(region)}</span></td><td>{status}</td>"
-                f"<td data-label='Tracker submitted'>{esc(submitted)}</td><td data-label='Data as of'>"
-                f"{as_of}</td><td>{' · '.join(links)}</td></tr>"
-            )
-        out.append(
-            f"<h2>{esc(titles.get(framework, framework))}</h2><table><thead><tr><th scope='col'>Report</th>"
-            "<th scope='col'>Status of the recommendations</th><th scope='col'>Tracker submitted</th>"
-            f"<th scope='col'>Data as of</th><th scope='col'>Versions</th></tr></thead><tbody>{''.join(rows)}</tbody></table>"
-        )
-    return "".join(out) or "<p>No reports for this quarter.</p>"
+        rows = [
+            _table_row(folder, framework, stem, groups[framework][stem], names, ledger, link_base) for stem in stems
+        ]
+        tables.append({"title": titles.get(framework, framework), "rows": rows})
+    return templating.render("index_tables.html.j2", tables=tables)
+
+
+def _table_row(folder: Path, framework: str, stem: str, found: dict, names: dict, ledger, link_base: Path) -> dict:
+    """One report's row: its name, status and data date (claims), and links to its versions and PDFs."""
+    shown = found.get("internal") or found.get("public")
+    facts = report_facts(shown) if shown else {}
+    name, region = ("National overview (all forces)", "") if stem == NATIONAL_STEM else names.get(stem, (stem, ""))
+    versions = [(a, label) for a, label in (("internal", "Internal"), ("public", "Public")) if a in found]
+    links = [(_link(found[a], folder, link_base), f"{name}, {label.lower()} version", label) for a, label in versions]
+    links += [
+        (_link(found[a].with_suffix(".pdf"), folder, link_base), f"{name}, {label} PDF (A4)", f"{label} PDF")
+        for a, label in versions
+        if found[a].with_suffix(".pdf").exists()
+    ]
+    if stem == NATIONAL_STEM:
+        submitted, as_of, status = "", "", Markup('<span class="muted">all forces</span>')
+    else:
+        submitted = ("Yes" if facts.get("has_tracker") else "No") if facts else ""
+        source = shown.relative_to(folder.parent).as_posix() if shown else ""
+        status, as_of = _row_claims(facts, f"{folder.name}.{framework}.{stem}", source, folder.name, ledger)
+    row = {"name": name, "region": region, "status": status, "submitted": submitted, "as_of": as_of}
+    return {**row, "links": links, "failed": "failed" in found}
 
 
 def _link(path: Path, folder: Path, link_base: Path) -> str:
@@ -290,12 +262,10 @@ def _quarter_nav(quarters: list[str], counts: dict[str, int], current: str | Non
             source_file=f"{q}/",
         )
 
-    items = "".join(
-        f'<li><a href="{esc(href(q))}"{" aria-current=page" if q == current else ""}>{esc(Quarter.of(q).label)}</a> '
-        f"{count(q)}</li>"
-        for q in quarters
-    )
-    return f'<nav class="quarters" aria-label="Quarters"><h2>All quarters</h2><ul>{items}</ul></nav>'
+    items = [
+        {"href": href(q), "current": q == current, "label": Quarter.of(q).label, "count": count(q)} for q in quarters
+    ]
+    return templating.render("index_quarters.html.j2", items=items)
 
 
 WITH_TRACKER_METHOD = (
@@ -304,9 +274,11 @@ WITH_TRACKER_METHOD = (
 )
 
 
-def _landing(quarters: list[str], counts: dict[str, int], table_for, href, public: bool, ledger: ClaimLedger) -> str:
+def _landing(quarters: list[str], counts: dict[str, int], table_for, href, public: bool, ledger: ClaimLedger) -> Markup:
+    # the internal site links to the public one
+    public_site = "" if public else PUBLIC_SITE
     if not quarters:
-        return "<p>No reports have been rendered yet.</p>"
+        return templating.render("index_landing.html.j2", lede=None, public_site=public_site)
     with_trackers = [q for q in quarters if counts[q]]
     opening = with_trackers[0] if with_trackers else quarters[0]
     label = Quarter.of(opening).label
@@ -333,7 +305,11 @@ def _landing(quarters: list[str], counts: dict[str, int], table_for, href, publi
         window=opening,
         source_file=f"{opening}/",
     )
-    return lede_html + table_for(opening) + _quarter_nav(quarters, counts, opening, href, ledger)
+    tables = table_for(opening)  # after the lede and before the quarters: the ledger lists claims in page order
+    quarters_nav = _quarter_nav(quarters, counts, opening, href, ledger)
+    return templating.render(
+        "index_landing.html.j2", lede=lede_html, tables=tables, quarters=quarters_nav, public_site=public_site
+    )
 
 
 def _mirror_public(root: Path, quarters: list[str]) -> Path:
@@ -359,7 +335,7 @@ def _mirror_public(root: Path, quarters: list[str]) -> Path:
     return site
 
 
-def _write_page(folder: Path, title: str, body: str, ledger: ClaimLedger, identity: dict) -> Path:
+def _write_page(folder: Path, title: str, body: Markup, ledger: ClaimLedger, identity: dict) -> Path:
     """``index.html`` and its ledger, written as one unit (a failure leaves both as they were)."""
     page, ledger_text = _page(title=title, body=body), dumps(ledger.to_dict({"page": "index", **identity}))
     atomic.write_together({folder / INDEX: page.encode("utf-8"), folder / LEDGER_NAME: ledger_text.encode("utf-8")})
@@ -372,10 +348,9 @@ def _write_site(root: Path, quarters: list[str], names: dict, titles: dict, publ
     suffix = " (public)" if public else ""
     for quarter in quarters:
         ledger = ClaimLedger()
-        body = '<p class="lede"><a href="../index.html">All quarters</a></p>' + _quarter_table(
-            root / quarter, names, titles, ledger, public_site=public
-        )
-        title = f"Casey progress reports{suffix}, {esc(Quarter.of(quarter).label)}"
+        tables = _quarter_table(root / quarter, names, titles, ledger, public_site=public)
+        body = templating.render("index_quarter.html.j2", tables=tables)
+        title = f"Casey progress reports{suffix}, {Quarter.of(quarter).label}"
         _write_page(root / quarter, title, body, ledger, {"quarter": quarter, "audience": audience})
     counts = {q: _with_trackers(root / q) for q in quarters}
     ledger = ClaimLedger()
@@ -387,10 +362,6 @@ def _write_site(root: Path, quarters: list[str], names: dict, titles: dict, publ
         public=public,
         ledger=ledger,
     )
-    if not public:
-        landing += (
-            f'<p><a href="{PUBLIC_SITE}/index.html">The public site</a> (public versions only, ready to publish).</p>'
-        )
     return _write_page(root, f"Casey progress reports{suffix}", landing, ledger, {"quarter": "", "audience": audience})
 
 
