@@ -106,3 +106,14 @@ def test_make_release_refuses_without_a_changelog_section_then_tags(clone):
     assert done.returncode == 0, done.stdout + done.stderr
     assert "reports now record version 9.9.0" in done.stdout
     assert git("tag", "--points-at", "HEAD", cwd=clone) == "v9.9.0"
+
+
+def test_a_worker_at_the_clients_tag_with_hidden_data_folders_runs_the_same_release():
+    # a worker started with the data and reports folders hidden (as on a host that has neither) sees its checkout
+    # as dirty; at a tag setuptools-scm then names the next guess, not the tag: found first when 0.2.0 was tagged
+    from analysis.run.batch.executors import _release
+
+    assert _release("0.2.1.dev0+g6cba66164.d20261207") == _release("0.2.0") == "0.2.0"
+    assert _release("0.2.dev270+g230f3345d.d20261207") == _release("0.2.dev270+g230f3345d")
+    assert _release("0.2.1.dev1+g1234567") != _release("0.2.0")  # one commit past the tag is other code
+    assert _release("0.3.0") != _release("0.2.0")

@@ -95,8 +95,16 @@ def worker_identity() -> dict:
 
 def _release(version: str) -> str:
     """A version without setuptools-scm's dirty-tree date (``.d20261207``): that names the state of a checkout's
-    files, data folders included (hidden on a worker with none), not the code; the source hash checks the code."""
-    return re.sub(r"\.d\d{8}$", "", version)
+    files, data folders included (hidden on a worker with none), not the code; the source hash checks the code.
+
+    At a tag a dirty checkout is not "0.2.0.d…" but the next guess, "0.2.1.dev0+g<commit>.d…" (distance 0 from the
+    tag): that is the tag itself, so it reads as "0.2.0" (a worker whose data folders are hidden sees its checkout
+    as dirty, the client does not)."""
+    version = re.sub(r"\.d\d{8}$", "", version)
+    at_tag = re.fullmatch(r"(\d+)\.(\d+)\.(\d+)\.dev0\+g[0-9a-f]+", version)
+    if at_tag and int(at_tag[3]) > 0:
+        return f"{at_tag[1]}.{at_tag[2]}.{int(at_tag[3]) - 1}"
+    return version
 
 
 def check_workers(client, mine: dict | None = None) -> list[str]:
