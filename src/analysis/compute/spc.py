@@ -368,6 +368,9 @@ class SpcSummary:
     # for the claim, and the first-screen words that replace the verdict's icon label
     assurance_rule: str = ""
     assurance_words: str = ""
+    # the latest point is itself special cause, so the assurance verdict rests on the process before it: the
+    # body says it "may no longer hold", and the tile says it was judged on the quarters before the change
+    assurance_before_change: bool = False
 
 
 def summarise(
@@ -396,9 +399,10 @@ def summarise(
     var_text = dn.variation_text(variation, measure_direction, subject, RULE_WORDS.get(label), high)
     assurance_value = chart.assurance(comparator) if comparator_label else None
     limits = f"{fmt(scale * last['lpl'])} to {fmt(scale * last['upl'])}"
+    before_change = bool(comparator_label) and assurance_value is not None and variation != "common_cause"
     if comparator_label:
         ass_text = dn.assurance_text(assurance_value, measure_direction, subject, comparator_label, limits)
-        if assurance_value is not None and variation != "common_cause":
+        if before_change:
             ass_text = (
                 f"{ass_text[:-1]}; but the latest point signals a change, so these limits describe the "
                 f"process before it and this may no longer hold."
@@ -424,6 +428,7 @@ def summarise(
         scale,
         unit,
         subject,
+        assurance_before_change=before_change,
     )
 
 

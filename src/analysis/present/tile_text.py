@@ -132,7 +132,7 @@ def _verdict_lines(section, facts, common) -> list[TileLine]:
         )
     ]
     chart_direction = spc.chart.direction if spc.chart is not None else ""
-    latest_changed = spc.variation not in (None, "common_cause")  # as the body's "this may no longer hold"
+    latest_changed = spc.assurance_before_change  # decided once, where the body's caveat is written
     words = spc.assurance_words or dn.plain_assurance_words(
         spc.assurance, chart_direction, comparator_name(spc.comparator_label), latest_changed
     )
