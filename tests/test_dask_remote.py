@@ -286,20 +286,31 @@ def _stale_public_page(out: Path, force: str) -> bytes:
     return page.read_bytes()
 
 
-@pytest.mark.slow
-def test_a_worker_killed_mid_run_loses_no_report_and_withdraws_nothing(tmp_path, caplog):
+def _marking_workers(tmp_path, caplog):
+    """A small data tree, a reports folder, and a way to start workers that mark each report they start
+    (so a test can kill one mid-run): (data, out, markers, start_worker)."""
     from test_batch import _tree
 
     caplog.set_level(logging.INFO, logger="analysis.run.batch")
     data, out, markers = _tree(tmp_path, measures=False), tmp_path / "out", tmp_path / "markers"
     markers.mkdir()
-    (tmp_path / "mark_started.py").write_text(MARK_STARTED)
+    plugin = tmp_path / "mark_started.py"
+    plugin.write_text(MARK_STARTED)
+
+    def start_worker(cluster):
+        return cluster.add_worker(plugin, nanny=False, env={"CASEY_TEST_MARKERS": str(markers)})
+
+    return data, out, markers, start_worker
+
+
+@pytest.mark.slow
+def test_a_worker_killed_mid_run_loses_no_report_and_withdraws_nothing(tmp_path, caplog):
+    data, out, markers, start_worker = _marking_workers(tmp_path, caplog)
     forces = ["leicestershire", "cheshire", "kent"]
     old = {force: _stale_public_page(out, force) for force in forces}
     cluster = Cluster()
     try:
-        env = {"CASEY_TEST_MARKERS": str(markers)}
-        workers = [cluster.add_worker(tmp_path / "mark_started.py", nanny=False, env=env) for _ in range(2)]
+        workers = [start_worker(cluster) for _ in range(2)]
         cluster.wait_for(2)
         options = _options(data, out, executor="dask", scheduler=cluster.address)
         options.forces = forces
@@ -322,17 +333,11 @@ def test_a_worker_killed_mid_run_loses_no_report_and_withdraws_nothing(tmp_path,
 
 @pytest.mark.slow
 def test_the_last_worker_killed_ends_the_run_as_the_clusters_failure_keeping_every_page(tmp_path, caplog):
-    from test_batch import _tree
-
-    caplog.set_level(logging.INFO, logger="analysis.run.batch")
-    data, out, markers = _tree(tmp_path, measures=False), tmp_path / "out", tmp_path / "markers"
-    markers.mkdir()
-    (tmp_path / "mark_started.py").write_text(MARK_STARTED)
+    data, out, markers, start_worker = _marking_workers(tmp_path, caplog)
     old = {force: _stale_public_page(out, force) for force in FORCES}
     cluster = Cluster()
     try:
-        env = {"CASEY_TEST_MARKERS": str(markers)}
-        workers = [cluster.add_worker(tmp_path / "mark_started.py", nanny=False, env=env)]
+        workers = [start_worker(cluster)]
         cluster.wait_for(1)
         run = _run_in_thread(_options(data, out, executor="dask", scheduler=cluster.address))
         _kill_the_first_worker_to_start(markers, workers)
