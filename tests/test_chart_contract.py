@@ -5,12 +5,13 @@ from types import SimpleNamespace
 
 import matplotlib.pyplot as plt
 
+from analysis.core.audience import Audience
 from analysis.core.periods import parse_quarter
 from analysis.present import charts
 from analysis.present.style.house_theme import themed
 
 REPORT = SimpleNamespace(
-    force=SimpleNamespace(id="leicestershire"), quarter=parse_quarter("2026-27-Q2"), audience="internal"
+    force=SimpleNamespace(id="leicestershire"), quarter=parse_quarter("2026-27-Q2"), audience=Audience.INTERNAL
 )
 
 
@@ -48,7 +49,7 @@ def test_a_chart_that_raises_is_logged_and_stated_not_fatal(caplog):
 
 
 def test_a_public_report_logs_no_traceback(caplog):
-    public = SimpleNamespace(**{**vars(REPORT), "audience": "public"})
+    public = SimpleNamespace(**{**vars(REPORT), "audience": Audience.PUBLIC})
     with caplog.at_level(logging.ERROR, logger="analysis.present.charts"):
         charts.block(chart_that_raises, public)
     assert "chart_that_raises failed for leicestershire, 2026-27-Q2: KeyError" in caplog.text

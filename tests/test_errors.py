@@ -39,7 +39,7 @@ def test_shared_names_are_spelled_once():
                 literals.setdefault("national-overview", []).append(path.relative_to(PACKAGE).as_posix())
     assert literals == {"national-overview": ["core/config.py"]}
     audiences = [path for path, _ in _assignments(lambda n: n == "AUDIENCES")]
-    assert audiences.count("core/config.py") == 1
+    assert audiences.count("core/audience.py") == 1
     from analysis.compute import report_model
     from analysis.run import batch
 

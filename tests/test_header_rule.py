@@ -6,6 +6,7 @@ import pandas as pd
 import pytest
 
 from analysis.compute import measures
+from analysis.core.audience import Audience
 from analysis.run.build import build_all
 from analysis.sources import headers
 
@@ -48,7 +49,7 @@ def test_a_capitalised_marking_column_in_a_measures_file_is_honoured(data):
     path = _rewrite(data / LOCAL, lambda f: f.assign(Marking="OFFICIAL-SENSITIVE"))
     assert build_all(data).problems == []
     internal = measures.observations(data)
-    public = measures.observations(data, audience="public")
+    public = measures.observations(data, audience=Audience.PUBLIC)
     rows = len(pd.read_csv(path))
     assert len(internal) - len(public) == rows  # every row of the file withheld from the public
 

@@ -12,6 +12,7 @@ from logline import messages
 from test_bad_input import run_casey
 from test_batch import Q, _tree
 
+from analysis.core.audience import Audience
 from analysis.intake.template import write_template
 from analysis.run import batch
 
@@ -301,7 +302,7 @@ def test_disk_full_while_writing_a_report_leaves_no_running_notebook(tmp_path, m
     data = _tree(tmp_path, measures=False)
     out = tmp_path / "reports"
 
-    def disk_full(nb):
+    def disk_full(nb, audience):
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(render, "to_html", disk_full)
@@ -311,7 +312,9 @@ def test_disk_full_while_writing_a_report_leaves_no_running_notebook(tmp_path, m
     with pytest.raises(OSError, match="No space left"):
         render.render_report(job, data, out, engine="inprocess")
     assert not list(out.rglob("*.running.ipynb")) and not list(out.rglob("*.html"))
-    result = batch.run_job(batch.JobSpec("force", "leicestershire", Q, "internal", "casey-2023", str(data), str(out)))
+    result = batch.run_job(
+        batch.JobSpec("force", "leicestershire", Q, Audience.INTERNAL, "casey-2023", str(data), str(out))
+    )
     assert result["status"] == "failed" and "No space left" in result["error"]
     assert not list(out.rglob("*.running.ipynb"))
 

@@ -18,6 +18,7 @@ from hypothesis import HealthCheck, event, given, seed, settings
 from hypothesis import strategies as st
 
 from analysis.compute.progress import apply_audience, withheld_recommendations, without_recommendations
+from analysis.core.audience import Audience
 from analysis.sources import measure_files
 from analysis.sources.catalogue import load_framework
 from analysis.sources.markings import public_mask
@@ -138,8 +139,8 @@ def test_generated_trackers_give_a_clean_error_or_leak_nothing(tmp_path_factory,
         return _clean(problems, path)
     event("valid")
     assert (clean["marking"] == "OFFICIAL-SENSITIVE").sum() == len(secrets)  # every marking heading honoured
-    public, _ = apply_audience(clean, "public")
-    public = without_recommendations(CASEY, public, withheld_recommendations(CASEY, clean, "public"))
+    public, _ = apply_audience(clean, Audience.PUBLIC)
+    public = without_recommendations(CASEY, public, withheld_recommendations(CASEY, clean, Audience.PUBLIC))
     text = public.to_csv(index=False)
     assert not [s for s in secrets if s in text]
 

@@ -7,6 +7,7 @@ import pytest
 from analysis.compute import measures
 from analysis.compute.progress import apply_audience
 from analysis.core.periods import Quarter
+from analysis.core.audience import Audience
 from analysis.run import batch
 from analysis.run.build import build_all
 from analysis.sources import measure_files
@@ -50,8 +51,8 @@ def test_spellings_of_official_sensitive(spelling):
 def test_public_filter_stops_on_an_unknown_marking():
     rows = pd.DataFrame({"marking": ["OFFICIAL", "SECRET", "OFFICIAL-SENSITIVE"]})
     with pytest.raises(UnknownMarking, match="'SECRET'"):
-        apply_audience(rows, "public")
-    kept, withheld = apply_audience(pd.DataFrame({"marking": ["OFFICIAL", "official sensitive"]}), "public")
+        apply_audience(rows, Audience.PUBLIC)
+    kept, withheld = apply_audience(pd.DataFrame({"marking": ["OFFICIAL", "official sensitive"]}), Audience.PUBLIC)
     assert len(kept) == 1 and withheld == 1
 
 
@@ -107,7 +108,7 @@ def test_measure_marking_column_filters_the_public_and_unknown_markings_stop_the
     path = _edit_local(data, mark)
     first = pd.read_csv(path, dtype=str, keep_default_na=False).iloc[0]
     assert build_all(data).problems == []
-    internal, public = measures.observations(data), measures.observations(data, audience="public")
+    internal, public = measures.observations(data), measures.observations(data, audience=Audience.PUBLIC)
 
     def same(o):
         return o[

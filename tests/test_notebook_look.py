@@ -5,6 +5,7 @@ import re
 
 import nbformat
 
+from analysis.core.audience import Audience
 from analysis.present import fragments
 from analysis.present.style.css import notebook_css
 from analysis.run.render import to_html
@@ -56,7 +57,7 @@ def test_identity_output_never_reaches_the_report_html():
         nbformat.v4.new_output("display_data", data={"text/html": '<div class="casey-piece">BODY</div>'}),
     ]
     nb.cells = [cell]
-    html = to_html(nb)
+    html = to_html(nb, Audience.INTERNAL)
     assert "STRIP" not in html and "BODY" in html and "OFFICIAL-SENSITIVE" in html.split("<main>")[0]
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 import nbformat
 
 from analysis.core import palette
+from analysis.core.audience import Audience
 from analysis.present import style
 from analysis.present.style import house_theme
 from analysis.present.style.css import css_colours, css_custom_properties
@@ -46,7 +47,7 @@ def test_rendered_page_and_index_carry_the_palette(tmp_path):
     from analysis.run.render import to_html
     from analysis.run.site_index import write_index
 
-    html = to_html(nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("Hello")]))
+    html = to_html(nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("Hello")]), Audience.INTERNAL)
     assert css_custom_properties() in html and "var(--status-complete)" in html
     (tmp_path / "2024-25-Q1").mkdir()
     (tmp_path / "2024-25-Q1" / "leicestershire.html").write_text("<html></html>")

@@ -12,6 +12,8 @@ from analysis.compute.progress import (
     summarise,
 )
 from analysis.core.periods import Quarter
+from analysis.core.audience import Audience
+from analysis.core.errors import UsageError
 from analysis.sources.trackers import COLUMNS
 
 
@@ -88,11 +90,11 @@ def test_stale_items_are_flagged_after_two_quarters(casey):
 
 def test_public_audience_withholds_sensitive_rows():
     frame = rows(("1", "complete", "ok"), ("2", "in_progress", "secret", "OFFICIAL-SENSITIVE"))
-    kept, withheld = apply_audience(frame, "public")
+    kept, withheld = apply_audience(frame, Audience.PUBLIC)
     assert withheld == 1 and kept["recommendation_id"].tolist() == ["1"]
     assert report_marking(frame) == "OFFICIAL-SENSITIVE" and report_marking(kept) == "OFFICIAL"
-    with pytest.raises(ValueError):
-        apply_audience(frame, "press")
+    with pytest.raises(UsageError, match="'press'"):
+        apply_audience(frame, Audience.of("press"))
 
 
 def test_a_recommendation_with_any_sensitive_row_is_withheld_whole_and_in_no_count(casey):
@@ -104,10 +106,10 @@ def test_a_recommendation_with_any_sensitive_row_is_withheld_whole_and_in_no_cou
         ("4.ii", "complete", "secret", "OFFICIAL-SENSITIVE"),
         ("5", "not_started", "", "OFFICIAL-SENSITIVE"),
     )
-    assert withheld_recommendations(casey, frame, "internal") == []
-    withheld = withheld_recommendations(casey, frame, "public")
+    assert withheld_recommendations(casey, frame, Audience.INTERNAL) == []
+    withheld = withheld_recommendations(casey, frame, Audience.PUBLIC)
     assert withheld == ["4", "5"]
-    kept = without_recommendations(casey, apply_audience(frame, "public")[0], withheld)
+    kept = without_recommendations(casey, apply_audience(frame, Audience.PUBLIC)[0], withheld)
     assert kept["recommendation_id"].tolist() == ["1"]  # the OFFICIAL part of 4 goes too: it would hint at 4.ii
     table = mark_withheld(recommendation_status(casey, kept), withheld)
     assert table.set_index("recommendation_id").loc[["4", "5"], "status"].tolist() == ["withheld", "withheld"]

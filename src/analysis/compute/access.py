@@ -56,12 +56,13 @@ import pandera.pandas as pa
 
 from analysis.compute import measure_sections, measures, progress, stats
 from analysis.compute.as_at import ended_by, rows_through
-from analysis.compute.report_model import AUDIENCES, MissingProcessedData
+from analysis.compute.report_model import MissingProcessedData
 from analysis.core import config
+from analysis.core.audience import Audience
 from analysis.core.forces import all_forces, get_force
 from analysis.core.periods import Quarter
 from analysis.sources.catalogue import load_framework
-from analysis.sources.trackers import SENSITIVE
+from analysis.sources.markings import public_mask
 
 RENAMED_ARGUMENTS = {"force": "force_id", "quarter": "period", "measure": "measure_id"}
 """Old argument name -> new; the old one still works, with a DeprecationWarning, until the next release."""
@@ -307,16 +308,10 @@ def _counts(frame: pd.DataFrame, columns, what: str) -> pd.DataFrame:
     return frame
 
 
-def _check_audience(audience: str) -> None:
-    if audience not in AUDIENCES:
-        raise ValueError(f"audience must be one of {', '.join(AUDIENCES)}, got {audience!r}")
-
-
-def _visible(frame: pd.DataFrame, audience: str) -> pd.DataFrame:
+def _visible(frame: pd.DataFrame, audience: Audience) -> pd.DataFrame:
     """Drop OFFICIAL-SENSITIVE rows for the public (any table with a ``marking`` column)."""
-    _check_audience(audience)
-    if audience == "public":
-        frame = frame[frame["marking"] != SENSITIVE]
+    if audience.is_public:
+        frame = frame[public_mask(frame["marking"], "tracker rows or observations")]
     return frame.reset_index(drop=True)
 
 
@@ -367,7 +362,7 @@ def tracker_rows(
     sub-part such as ``"4(ii)"`` or the recommendation itself); ``as_of`` the date the snapshot
     describes.
     """
-    _check_audience(audience)
+    audience = Audience.of(audience)  # the analyst's string, checked before anything is read
     fw = load_framework(framework, data_dir)
     path = config.processed_dir(data_dir) / "trackers" / f"{fw.id}.csv"
     if not path.exists():
@@ -450,6 +445,7 @@ def observations(
     published (or the documented rule's date where none is recorded). ``marking`` is the protective
     marking (published statistics are OFFICIAL).
     """
+    audience = Audience.of(audience)
     obs = measures.observations(data_dir)
     registry = measures.load_registry(data_dir)
     if force_id is not None and _names_a_measure(force_id, registry):

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from analysis.compute.meaning import measures as meaning
 from analysis.compute.measures import observations
+from analysis.core.audience import Audience
 from analysis.core.periods import Quarter, period_end
 
 CHARGE_RATE_FILE = "raw/measures/home-office-outcomes/force_quarter.csv"
@@ -31,7 +32,7 @@ class FigureFacts:
 
 
 def figure_facts(
-    section, quarter: Quarter, data_dir=None, audience: str = "internal", force_id: str = ""
+    section, quarter: Quarter, data_dir=None, audience: Audience = Audience.INTERNAL, force_id: str = ""
 ) -> FigureFacts | None:
     """The facts behind ``section.latest`` for a report for ``quarter``; None when the section has no figure."""
     latest = getattr(section, "latest", None)

@@ -49,6 +49,7 @@ from analysis.compute.measures import (
     registry_entry,
 )
 from analysis.core import config, settings
+from analysis.core.audience import Audience
 from analysis.core.forces import all_forces, get_force
 from analysis.core.periods import Quarter
 from analysis.core.settings import (
@@ -226,7 +227,7 @@ def _funnel_for(series_q: pd.DataFrame, national_row, force_id: str) -> FunnelPo
     )
 
 
-def _charge_rate_section(force_id, quarter: Quarter, data_dir, measures, audience="internal") -> MeasureSection:
+def _charge_rate_section(force_id, quarter: Quarter, data_dir, measures, audience=Audience.INTERNAL) -> MeasureSection:
     name = get_force(force_id, data_dir).name
     measure = measures["charge_rate_closed"]
     section = MeasureSection(
@@ -380,7 +381,7 @@ def _apply_reading(summary: spc.SpcSummary, run: meaning.RecentRun | None, run_c
     return summary
 
 
-def _extras(force_id, key, exclude, data_dir, measures, quarter, audience="internal") -> list[dict]:
+def _extras(force_id, key, exclude, data_dir, measures, quarter, audience=Audience.INTERNAL) -> list[dict]:
     """The latest observation, as at ``quarter``, of every other measure for this key measure and force."""
     obs = observations(data_dir, as_at=quarter, audience=audience)
     ids = [m.id for m in measures.values() if m.key_measure == key and m.id not in exclude]
@@ -420,7 +421,7 @@ def format_value(value: float, unit: str) -> str:
 
 
 def _generic_section(
-    force_id, key, quarter: Quarter, data_dir, measures, exclude=frozenset(), audience="internal"
+    force_id, key, quarter: Quarter, data_dir, measures, exclude=frozenset(), audience=Audience.INTERNAL
 ) -> MeasureSection:
     """Any key measure without a bespoke treatment: headline official data, else force-supplied.
 
@@ -474,7 +475,9 @@ def _generic_section(
     return section
 
 
-def _other_series(section: MeasureSection, force_id, name, data_dir, measures, quarter, audience="internal") -> None:
+def _other_series(
+    section: MeasureSection, force_id, name, data_dir, measures, quarter, audience=Audience.INTERNAL
+) -> None:
     """Process-behaviour verdicts for the section's other figures that form a time series: each other figure
     gets its number of points (``points``) and, when long enough, its summary (``spc``) and a chart."""
     for e in section.extra:
@@ -499,7 +502,7 @@ def lower_first(title: str) -> str:
     return title if title[1:2].isupper() else title[:1].lower() + title[1:]
 
 
-def _series(force_id, top: dict, data_dir, quarter, audience="internal") -> pd.DataFrame:
+def _series(force_id, top: dict, data_dir, quarter, audience=Audience.INTERNAL) -> pd.DataFrame:
     """Every observation of the headline measure for the force, same period type, as at ``quarter``,
     in time order (the latest last)."""
     obs = observations(data_dir, as_at=quarter, audience=audience)
@@ -604,7 +607,7 @@ def _headline_rank(extra: dict, key: str, measures) -> tuple:
     )
 
 
-def _previous_comparison(force_id, top: dict, data_dir, quarter, audience="internal") -> Comparison | None:
+def _previous_comparison(force_id, top: dict, data_dir, quarter, audience=Audience.INTERNAL) -> Comparison | None:
     """Latest against the previous observation of the same measure and period type: a plain difference."""
     history = _series(force_id, top, data_dir, quarter, audience)
     latest_end = period_end(top["period"], top["period_type"])
@@ -687,7 +690,7 @@ FAIRNESS_IDS = frozenset(
 )
 
 
-def fairness_section(force_id, quarter: Quarter, data_dir=None, measures=None, audience="internal") -> MeasureSection:
+def fairness_section(force_id, quarter: Quarter, data_dir=None, measures=None, audience=Audience.INTERNAL) -> MeasureSection:
     """Recommendation 16.i. The stop and search fairness indicator leads for every force (so the section's
     latest figure, and the trust tile drawn from it, is the same kind of figure for all 43 forces in every
     quarter: issue 18 class 10); any other trust and confidence figures the force supplies (its own survey,
@@ -970,7 +973,7 @@ def national_fairness_table(quarter: Quarter, data_dir=None) -> pd.DataFrame:
 
 # --------------------------------------------------------------------------- proxy for 16.v
 def rape_to_court_section(
-    force_id, quarter: Quarter, data_dir=None, measures=None, audience="internal"
+    force_id, quarter: Quarter, data_dir=None, measures=None, audience=Audience.INTERNAL
 ) -> MeasureSection:
     """Recommendation 16.v: the review's measure when loaded; otherwise sexual-offence charges, named as a proxy."""
     measures = measures or load_registry(data_dir)
@@ -1054,7 +1057,7 @@ def _registry_field(data_dir, measure_id: str, field_name: str) -> str:
 
 
 def measure_sections(
-    force_id: str, quarter: Quarter, data_dir=None, audience: str = "internal"
+    force_id: str, quarter: Quarter, data_dir=None, audience: Audience = Audience.INTERNAL
 ) -> list[MeasureSection]:
     """One :class:`MeasureSection` per Casey key measure, in the review's order.
 

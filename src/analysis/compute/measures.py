@@ -24,6 +24,7 @@ import pandas as pd
 from analysis.compute import as_at as as_at_filter  # the parameter ``as_at`` is a quarter; the module its filters
 from analysis.compute import disparity, stats
 from analysis.core import config, settings
+from analysis.core.audience import Audience
 from analysis.core.forces import all_forces
 
 # "moved": defined here until issue 22 split this module by idea, re-exported for the callers other branches are
@@ -450,47 +451,43 @@ def _census_with_national(data_dir) -> pd.DataFrame:
     return pd.concat([census, national], ignore_index=True)
 
 
-def observations(data_dir=None, as_at=None, audience: str = "internal") -> pd.DataFrame:
+def observations(data_dir=None, as_at=None, audience: Audience = Audience.INTERNAL) -> pd.DataFrame:
     """The long observations table (:data:`OBS_COLUMNS`), sorted; cached until inputs change.
 
     ``as_at`` (a quarter) keeps only observations whose period ends on or before the end of that
     quarter (:func:`period_end`) and that were known by then (``known_at``: published on or before its
     last day), so a report for a past quarter never shows later data nor hindsight. This is the
     one place reports are limited to their quarter; sections, charts and tables pass ``as_at`` on.
-    ``audience="public"`` keeps only the rows the public may see (the one public filter,
+    ``Audience.PUBLIC`` keeps only the rows the public may see (the one public filter,
     :func:`analysis.sources.markings.public_mask`).
     """
-    if audience not in ("internal", "public"):
-        raise ValueError(f"audience must be internal or public, got {audience!r}")
     frame = _observations_cached(str(config.data_dir(data_dir)), input_files(data_dir))
     if as_at is None:
         frame = frame.copy()
     else:
         frame = frame[~_after(str(config.data_dir(data_dir)), input_files(data_dir), as_at)].reset_index(drop=True)
-    if audience == "public":
+    if audience.is_public:
         frame = frame[public_mask(frame["marking"], "measure observations")].reset_index(drop=True)
     return frame
 
 
-def later_periods(data_dir=None, as_at=None, audience: str = "internal") -> bool:
+def later_periods(data_dir=None, as_at=None, audience: Audience = Audience.INTERNAL) -> bool:
     """True when the data holds observations for periods after the end of quarter ``as_at``."""
     return later_observations(data_dir, as_at, audience) > 0
 
 
-def later_observations(data_dir=None, as_at=None, audience: str = "internal") -> int:
+def later_observations(data_dir=None, as_at=None, audience: Audience = Audience.INTERNAL) -> int:
     """How many observations ``audience`` may see are for periods ending after the end of quarter ``as_at``,
     or became known after it (a later paper's figures for an earlier period count too).
 
     A report for ``as_at`` leaves them out (:func:`observations`); it may say that they exist, never show
     them. 0 when ``as_at`` is None or the data tree has no key-measures data.
     """
-    if audience not in ("internal", "public"):
-        raise ValueError(f"audience must be internal or public, got {audience!r}")
     if as_at is None or not config.measures_raw_dir(data_dir).exists():
         return 0
     root, key = str(config.data_dir(data_dir)), input_files(data_dir)
     later = _after(root, key, as_at)
-    if audience == "public":
+    if audience.is_public:
         frame = _observations_cached(root, key)
         later = later & public_mask(frame["marking"], "measure observations").to_numpy()
     return int(later.sum())

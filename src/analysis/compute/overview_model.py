@@ -35,8 +35,9 @@ from analysis.compute.progress import (
     withheld_recommendations,
     without_recommendations,
 )
-from analysis.compute.report_model import AUDIENCES, later_observations, read_tracker_tables, without_tracker_hashes
+from analysis.compute.report_model import later_observations, read_tracker_tables, without_tracker_hashes
 from analysis.core import config
+from analysis.core.audience import Audience
 from analysis.core.forces import Force, all_forces
 from analysis.core.periods import Quarter
 from analysis.sources.catalogue import Framework, load_framework
@@ -59,7 +60,7 @@ LOOK_AT_COLUMNS = ("force_id", "force", "kind", "numbers")
 @dataclass
 class Overview:
     quarter: Quarter
-    audience: str
+    audience: Audience
     framework: Framework
     forces: tuple[Force, ...]
     submissions: pd.DataFrame  # one row per force: submitted this quarter, latest snapshot up to it
@@ -100,7 +101,7 @@ class Overview:
 
     @property
     def parameters(self) -> dict:
-        return {"quarter": self.quarter.id, "audience": self.audience, "framework": self.framework.id}
+        return {"quarter": self.quarter.id, "audience": self.audience.value, "framework": self.framework.id}
 
     def looked_at(self) -> list[str]:
         return sorted(self.look_at["force_id"].unique()) if self.look_at is not None else []
@@ -184,13 +185,12 @@ def _trackers(
 
 def load_overview(
     quarter,
-    audience: str = "internal",
+    audience: Audience | str = Audience.INTERNAL,
     framework: str = config.DEFAULT_FRAMEWORK,
     data_dir=None,
     now: dt.datetime | None = None,
 ) -> Overview:
-    if audience not in AUDIENCES:
-        raise ValueError(f"audience must be one of {', '.join(AUDIENCES)}, got {audience!r}")
+    audience = Audience.of(audience)  # the notebook's string parameter, converted once
     q = Quarter.of(quarter)
     fw = load_framework(framework, data_dir)
     forces = all_forces(data_dir)
@@ -216,7 +216,7 @@ def load_overview(
         files += input_paths(data_dir)
     inputs = [{"file": rel(p), "sha256": file_sha256(p)} for p in files]
     tracker_files = (rel(table_path), rel(index_path))
-    if audience == "public":
+    if audience.is_public:
         inputs = without_tracker_hashes(inputs, tracker_files)
     fairness, minority_share, fairness_error, stop_search_year = _fairness(q, data_dir)
     overview = Overview(
@@ -226,7 +226,7 @@ def load_overview(
         forces=forces,
         submissions=submissions,
         status=status,
-        withheld=withheld if audience == "public" else 0,
+        withheld=withheld if audience.is_public else 0,
         marking=report_marking(shown) if len(shown) else "OFFICIAL",
         measure_quarter=measure_quarter,
         funnels=funnels,

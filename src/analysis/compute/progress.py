@@ -13,6 +13,7 @@ import pandas as pd
 
 from analysis.compute.as_at import rows_through
 from analysis.core import settings
+from analysis.core.audience import Audience
 from analysis.core.periods import Quarter
 from analysis.core.settings import STALE_AFTER_QUARTERS
 from analysis.sources.catalogue import Framework
@@ -49,23 +50,21 @@ class Flag(str):
         return (self.kind, str(self), self.parts)
 
 
-def apply_audience(rows: pd.DataFrame, audience: str) -> tuple[pd.DataFrame, int]:
+def apply_audience(rows: pd.DataFrame, audience: Audience) -> tuple[pd.DataFrame, int]:
     """Drop OFFICIAL-SENSITIVE rows for the public; return the rows kept and how many were withheld."""
-    if audience == "internal":
+    if not audience.is_public:
         return rows, 0
-    if audience != "public":
-        raise ValueError(f"audience must be internal or public, got {audience!r}")
     public = public_mask(rows["marking"], "tracker rows")  # the one public filter; unknown markings stop here
     return rows[public].reset_index(drop=True), int((~public).sum())
 
 
-def withheld_recommendations(framework: Framework, rows: pd.DataFrame, audience: str) -> list[str]:
+def withheld_recommendations(framework: Framework, rows: pd.DataFrame, audience: Audience) -> list[str]:
     """Recommendations the public may not see at all: any of their rows (parent or part) is OFFICIAL-SENSITIVE.
 
     Withholding the whole recommendation, not just the marked rows, means the parts that remain cannot
     hint at the status, owner or change of the parts that were withheld.
     """
-    if audience != "public" or rows.empty:
+    if not audience.is_public or rows.empty:
         return []
     withheld = ~public_mask(rows["marking"], "tracker rows")  # the one public filter (analysis.sources.markings)
     sensitive = rows.loc[withheld, "recommendation_id"].map(framework.recommendation_of)

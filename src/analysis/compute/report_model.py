@@ -32,7 +32,7 @@ from analysis.compute.progress import (
     without_recommendations,
 )
 from analysis.core import config
-from analysis.core.config import AUDIENCES
+from analysis.core.audience import AUDIENCES, Audience  # noqa: F401  (AUDIENCES is re-exported)
 from analysis.core.errors import MissingInputs
 from analysis.core.forces import Force, get_force
 from analysis.core.periods import Quarter
@@ -50,7 +50,7 @@ class MissingProcessedData(MissingInputs):
 class Report:
     force: Force
     quarter: Quarter
-    audience: str
+    audience: Audience
     framework: Framework
     rows: pd.DataFrame  # this quarter's tracker rows the audience may see
     withheld: int  # rows withheld from this audience
@@ -130,7 +130,7 @@ def without_tracker_hashes(inputs: list[dict], tracker_files) -> list[dict]:
 
 
 def _key_measures(
-    force_id: str, quarter: Quarter, data_dir, audience: str = "internal"
+    force_id: str, quarter: Quarter, data_dir, audience: Audience = Audience.INTERNAL
 ) -> tuple[list, str, list[Path]]:
     """The key-measure sections, or the reason there are none (no measures data in this tree)."""
     from analysis.compute import measure_sections
@@ -141,7 +141,7 @@ def _key_measures(
     return measure_sections.measure_sections(force_id, quarter, data_dir, audience), "", input_paths(data_dir)
 
 
-def later_observations(data_dir, quarter: Quarter, audience: str, fw: Framework | None = None) -> int:
+def later_observations(data_dir, quarter: Quarter, audience: Audience, fw: Framework | None = None) -> int:
     """Key-measure observations ``audience`` may see that a report for ``quarter`` leaves out (0 when the
     framework ``fw`` shows no key measures), for :func:`analysis.compute.as_at.later_data`."""
     from analysis.compute import measures
@@ -156,13 +156,12 @@ def _without(history: pd.DataFrame, rec_ids: list[str]) -> pd.DataFrame:
 def load_report(
     force: str,
     quarter: str,
-    audience: str = "internal",
+    audience: Audience | str = Audience.INTERNAL,
     framework: str = config.DEFAULT_FRAMEWORK,
     data_dir=None,
     now: dt.datetime | None = None,
 ) -> Report:
-    if audience not in AUDIENCES:
-        raise ValueError(f"audience must be one of {', '.join(AUDIENCES)}, got {audience!r}")
+    audience = Audience.of(audience)  # the notebook's string parameter, converted once
     the_force = get_force(force, data_dir)
     the_quarter = Quarter.of(quarter)
     fw = load_framework(framework, data_dir).for_force(the_force.id)
@@ -212,7 +211,7 @@ def load_report(
     ]
     if snapshot:
         inputs.append({"file": snapshot["source_file"], "sha256": snapshot["sha256"]})
-    if audience == "public":
+    if audience.is_public:
         tracker_files = {
             str(p.relative_to(root)) if p.is_relative_to(root) else str(p) for p in (table_path, index_path)
         }
@@ -241,6 +240,6 @@ def load_report(
         withheld_parts=withheld_parts,
         later=later,
         change=change,
-        parameters={"force": the_force.id, "quarter": the_quarter.id, "audience": audience, "framework": fw.id},
+        parameters={"force": the_force.id, "quarter": the_quarter.id, "audience": audience.value, "framework": fw.id},
         data_dir=data_dir,
     )

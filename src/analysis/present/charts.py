@@ -20,6 +20,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
+from analysis.core.audience import Audience
 from analysis.present.htmltext import esc
 
 log = logging.getLogger(__name__)
@@ -53,7 +54,7 @@ def block(chart, report, caption: str | None = None) -> str:
             report.force.id,
             report.quarter.id,
             type(exc).__name__,
-            exc_info=getattr(report, "audience", "public") != "public",
+            exc_info=not getattr(report, "audience", Audience.PUBLIC).is_public,
         )
         return f'<p class="no-data">{esc(could_not_draw(chart))}</p>'
     if isinstance(result, NoData):

@@ -14,6 +14,7 @@ import re
 from analysis.compute import coverage
 from analysis.compute.claims import CLAIMS_MIMETYPE, ClaimLedger
 from analysis.compute.report_model import Report
+from analysis.core.audience import Audience
 from analysis.present import fairness_text, narrative, templating
 from analysis.present.claim_markup import claimed
 from analysis.present.htmltext import esc
@@ -78,7 +79,7 @@ def publish(meta: dict, extra: dict | None = None) -> None:
     from IPython.display import display
 
     marking = str(meta.get("marking", "OFFICIAL"))
-    audience = "Public" if meta.get("audience") == "public" else "Internal"
+    audience = Audience.of(meta.get("audience", Audience.INTERNAL)).label
     strip = (
         f'<div class="{PIECE_CLASS}"><p class="casey-marking marking-{esc(marking.lower())}">'
         f"<strong>{esc(marking)}</strong> <span>{esc(meta.get('title', ''))} · {audience}</span></p></div>"
@@ -108,7 +109,7 @@ def publish_meta(report: Report) -> None:
         "force_id": report.force.id,
         "quarter": report.quarter.id,
         "quarter_label": report.quarter.label,
-        "audience": report.audience,
+        "audience": report.audience.value,
         "marking": report.marking,
         "framework": report.framework.short_title,
         "title": f"{report.framework.short_title} progress: {report.force.name}, {report.quarter.label}",
@@ -156,7 +157,7 @@ def header(report: Report, ledger: ClaimLedger | None = None) -> Markup:
         ("Force", f"<dd>{esc(f'{r.force.name} ({r.force.region})')}</dd>"),
         ("Quarter", quarter),
         ("Protective marking", f"<dd>{esc(r.marking)}</dd>"),
-        ("Audience", f"<dd>{'Public' if r.audience == 'public' else 'Internal'}</dd>"),
+        ("Audience", f"<dd>{r.audience.label}</dd>"),
         ("Data as of", as_of),
     ]
     cells = "".join(f"<div><dt>{esc(k)}</dt> {v}</div>" for k, v in rows)
@@ -183,7 +184,7 @@ def _covers_text(report: Report) -> str:
     covers = f"Counts cover the {s.applicable} applicable {label}s"
     if s.not_applicable:
         covers += f" ({s.not_applicable} not applicable to the force)"
-    if report.audience != "public":
+    if not report.audience.is_public:
         return covers + "."
     if s.withheld:
         return covers + f"; {s.withheld} withheld from this public version are not counted."

@@ -14,6 +14,7 @@ import numpy as np
 from analysis.compute import measure_sections, measures, stats
 from analysis.compute.measure_sections import Chart
 from analysis.core import settings
+from analysis.core.audience import Audience
 from analysis.core.forces import get_force
 from analysis.core.periods import Quarter, period_label
 from analysis.core.settings import TREND_QUARTERS
@@ -135,7 +136,7 @@ def chart_charge_rate(
 
 
 @style.themed
-def chart_representation(force_id: str, data_dir=None, quarter=None, audience: str = "internal"):
+def chart_representation(force_id: str, data_dir=None, quarter=None, audience: Audience = Audience.INTERNAL):
     """Ethnic minority share: population (Census 2021) against officers, where officer data is loaded
     (as at ``quarter`` when given: nothing from a later period)."""
     plt = _plt()

@@ -472,7 +472,7 @@ def evidence_sentence(report: Report) -> str:
 
 def withheld_sentence(report: Report) -> str:
     """What the public version leaves out, said as withheld (never as missing); empty for internal reports."""
-    if report.audience != "public":
+    if not report.audience.is_public:
         return ""
     n = len(report.withheld_ids)
     if not n:

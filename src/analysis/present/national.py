@@ -152,7 +152,7 @@ def header(o: Overview) -> str:
         ("Quarter", cell(quarter)),
         ("Framework", cell(framework)),
         ("Protective marking", cell(None, o.marking)),
-        ("Audience", cell(None, "Public" if o.audience == "public" else "Internal")),
+        ("Audience", cell(None, o.audience.label)),
         ("Forces", cell(forces)),
         ("Generated", cell(generated)),
     ]
@@ -1440,7 +1440,7 @@ def publish_meta(overview: Overview) -> None:
         "force_id": config.NATIONAL_STEM,
         "quarter": overview.quarter.id,
         "quarter_label": overview.quarter.label,
-        "audience": overview.audience,
+        "audience": overview.audience.value,
         "marking": overview.marking,
         "framework": overview.framework.short_title,
         "title": f"{overview.framework.short_title} progress: {TITLE.lower()}, {overview.quarter.label}",

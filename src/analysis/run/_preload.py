@@ -22,6 +22,7 @@ from analysis.compute import (
     measures,
     report_model,  # noqa: F401
 )
+from analysis.core.audience import Audience
 from analysis.present import (
     fragments,  # noqa: F401
     measure_charts,  # noqa: F401
@@ -36,7 +37,7 @@ from analysis.run import (
 from analysis.run.batch import jobs  # noqa: F401  (run_job, the function each worker is sent by its module path)
 
 engine.session()  # the in-process IPython shell every report reuses (namespace reset per report)
-render.to_html(nbformat.v4.new_notebook())  # builds and caches the HTML exporter
+render.to_html(nbformat.v4.new_notebook(), Audience.INTERNAL)  # builds and caches the HTML exporter
 
 _data = os.environ.get("CASEY_PRELOAD_DATA_DIR")
 if _data:

@@ -20,7 +20,8 @@ import nbformat
 
 from analysis.compute import claims as claims_ledger
 from analysis.core import atomic, config
-from analysis.core.config import AUDIENCES, NATIONAL_STEM
+from analysis.core.audience import Audience
+from analysis.core.config import NATIONAL_STEM
 from analysis.core.errors import UsageError
 from analysis.core.forces import get_force
 from analysis.core.periods import Quarter
@@ -71,17 +72,12 @@ REPORT_KINDS = {
 class ReportJob:
     force: str  # a force slug, or NATIONAL_STEM for the national overview (its file name)
     quarter: str
-    audience: str
+    audience: Audience
     framework: str
     kind: str = "force"
 
     def html_path(self, out_dir: Path) -> Path:
-        folder = Path(out_dir) / self.quarter
-        if self.framework != config.DEFAULT_FRAMEWORK:
-            folder = folder / self.framework
-        if self.audience == "public":
-            folder = folder / "public"
-        return folder / f"{self.force}.html"
+        return Path(out_dir) / config.report_relpath(self.quarter, self.force, self.audience, self.framework)
 
     @property
     def label(self) -> str:
@@ -107,7 +103,7 @@ def started_quarter(text: str, today=None):
 def checked_job(
     force: str,
     quarter: str,
-    audience: str = "internal",
+    audience: Audience | str = Audience.INTERNAL,
     framework: str = config.DEFAULT_FRAMEWORK,
     data_dir=None,
     kind: str = "force",
@@ -117,8 +113,7 @@ def checked_job(
     ``kind="national"`` is the national overview, whose ``force`` is :data:`NATIONAL_STEM`."""
     if kind not in REPORT_KINDS:
         raise UsageError(f"unknown report kind {kind!r}; choose one of: {', '.join(REPORT_KINDS)}")
-    if audience not in AUDIENCES:
-        raise UsageError(f"unknown audience {audience!r}; choose one of: {', '.join(AUDIENCES)}")
+    audience = Audience.of(audience)
     if framework not in available_frameworks(data_dir):
         raise UnknownFrameworkError(
             f"unknown framework {framework!r}; available: {', '.join(available_frameworks(data_dir))}"
@@ -172,8 +167,9 @@ def _css_string(text: str) -> str:
     return re.sub(r"[^\w\s·/()&,.\-]", "", text)
 
 
-def to_html(nb: nbformat.NotebookNode) -> str:
-    """Executed notebook -> self-contained HTML (no code, images inline)."""
+def to_html(nb: nbformat.NotebookNode, audience: Audience) -> str:
+    """Executed notebook -> self-contained HTML (no code, images inline). ``audience`` is the report's parameter:
+    the one source of the audience in the header strip and the print banner."""
     global _EXPORTER
     if _EXPORTER is None:  # building the exporter loads templates: do it once per process
         _EXPORTER = _exporter()
@@ -189,9 +185,11 @@ def to_html(nb: nbformat.NotebookNode) -> str:
                 kept.append(output)
         if cell.cell_type == "code":
             cell.outputs = kept
+    if meta.get("audience", audience.value) != audience.value:
+        raise ValueError(f"the notebook published a {meta['audience']} page for a {audience.value} report")
+    meta["audience_label"] = audience.label
     meta["print_banner"] = _css_string(
-        " · ".join(str(meta.get(k, "")) for k in ("marking", "force", "quarter_label"))
-        + (" · Public" if meta.get("audience") == "public" else " · Internal")
+        " · ".join(str(meta.get(k, "")) for k in ("marking", "force", "quarter_label")) + f" · {audience.label}"
     )
     meta["index_json"] = json.dumps(meta.get("index", {}), sort_keys=True)  # read back by analysis.run.site_index
     nb.metadata["casey"] = meta
@@ -274,18 +272,18 @@ def execute_to_html(
     engine: str = "kernel",
     kernel_name: str | None = None,
     timeout: float | None = None,
-    public: bool = False,
 ) -> Path:
     """Run ``notebook`` with checked ``parameters``; write ``.ipynb`` and ``.html`` beside each other.
 
     On failure the executed notebook is kept as ``<name>.failed.ipynb`` and no HTML is written
     (an earlier good HTML is left as it was), except that a public page is withdrawn: a stale public
-    page may hold rows that are no longer published.
+    page may hold rows that are no longer published. The audience is the one in ``parameters``.
     """
+    audience = Audience.of(parameters["audience"])
     try:
-        return _execute_to_html(notebook, parameters, html_path, label, engine, kernel_name, timeout, public)
+        return _execute_to_html(notebook, parameters, html_path, label, engine, kernel_name, timeout, audience)
     except Exception:
-        if public:
+        if audience.is_public:
             atomic.withdraw_page(Path(html_path))
         raise
 
@@ -295,7 +293,7 @@ def _timed_out(exc: BaseException) -> bool:
     return isinstance(exc, TimeoutError) or getattr(exc, "ename", "") in ("TimeoutError", "CellTimeoutError")
 
 
-def _execute_to_html(notebook, parameters, html_path, label, engine, kernel_name, timeout, public) -> Path:
+def _execute_to_html(notebook, parameters, html_path, label, engine, kernel_name, timeout, audience) -> Path:
     import papermill as pm
 
     html_path = Path(html_path)
@@ -331,8 +329,8 @@ def _execute_to_html(notebook, parameters, html_path, label, engine, kernel_name
             atomic.write_text(claims_path, claims_ledger.dumps(ledger))
         else:
             claims_path.unlink(missing_ok=True)
-        atomic.write_text(html_path, to_html(nb))
-        if public:  # the public notebook carries no server paths
+        atomic.write_text(html_path, to_html(nb, audience))
+        if audience.is_public:  # the public notebook carries no server paths
             atomic.write_text(html_path.with_suffix(".ipynb"), nbformat.writes(scrub_public_notebook(nb, parameters)))
             work_path.unlink(missing_ok=True)
         else:
@@ -364,7 +362,7 @@ def render_report(
     values = {
         "force": job.force,
         "quarter": job.quarter,
-        "audience": job.audience,
+        "audience": job.audience.value,
         "framework": job.framework,
         "data_dir": str(config.data_dir(data_dir)),
     }
@@ -376,7 +374,6 @@ def render_report(
         engine,
         kernel_name,
         timeout,
-        public=job.audience == "public",
     )
 
 

@@ -28,6 +28,7 @@ from pathlib import Path
 
 from analysis.compute.claims import ClaimLedger, dumps
 from analysis.core import atomic, config
+from analysis.core.audience import Audience
 from analysis.core.periods import PeriodError, Quarter
 from analysis.present import templating
 from analysis.present.claim_markup import claimed
@@ -36,7 +37,7 @@ from analysis.present.style import STATUS_LABELS, css_custom_properties
 from analysis.present.templating import Markup
 
 NATIONAL_STEM = config.NATIONAL_STEM
-PUBLIC_SITE = "public"  # reports/public/: the publishable copy
+PUBLIC_SITE = config.PUBLIC_SITE  # reports/public/: the publishable copy
 BAR_STATUSES = ("complete", "in_progress", "not_started", "not_assessed")
 INDEX = "index.html"
 LEDGER_NAME = "index.claims.json"  # beside each index.html
@@ -175,18 +176,15 @@ def _row_claims(facts: dict, claim_id: str, source: str, window: str, ledger: Cl
     return status, date
 
 
-def _groups(folder: Path, public_site: bool) -> dict[str, dict[str, dict[str, Path]]]:
+def _groups(folder: Path, public_site: bool) -> dict[str, dict[str, dict[Audience | str, Path]]]:
     """framework -> report stem -> {audience or 'failed': path}. On the public site every page is public."""
-    groups: dict[str, dict[str, dict[str, Path]]] = {}
+    groups: dict[str, dict[str, dict[Audience | str, Path]]] = {}
     for path in _reports_in(folder):
-        parts = path.relative_to(folder).parts[:-1]
-        audience = "public" if public_site or (parts and parts[-1] == "public") else "internal"
-        framework = parts[0] if parts and parts[0] != "public" else config.DEFAULT_FRAMEWORK
+        framework, audience = config.report_place(path.relative_to(folder), public_site)
         groups.setdefault(framework, {}).setdefault(path.stem, {})[audience] = path
     if not public_site:
         for failed in folder.rglob("*.failed.ipynb"):
-            parts = failed.relative_to(folder).parts[:-1]
-            framework = parts[0] if parts and parts[0] != "public" else config.DEFAULT_FRAMEWORK
+            framework, _ = config.report_place(failed.relative_to(folder))
             groups.setdefault(framework, {}).setdefault(failed.name.split(".")[0], {})["failed"] = failed
     return groups
 
@@ -215,10 +213,10 @@ def _quarter_table(
 
 def _table_row(folder: Path, framework: str, stem: str, found: dict, names: dict, ledger, link_base: Path) -> dict:
     """One report's row: its name, status and data date (claims), and links to its versions and PDFs."""
-    shown = found.get("internal") or found.get("public")
+    shown = found.get(Audience.INTERNAL) or found.get(Audience.PUBLIC)
     facts = report_facts(shown) if shown else {}
     name, region = ("National overview (all forces)", "") if stem == NATIONAL_STEM else names.get(stem, (stem, ""))
-    versions = [(a, label) for a, label in (("internal", "Internal"), ("public", "Public")) if a in found]
+    versions = [(a, a.label) for a in Audience if a in found]
     links = [(_link(found[a], folder, link_base), f"{name}, {label.lower()} version", label) for a, label in versions]
     links += [
         (_link(found[a].with_suffix(".pdf"), folder, link_base), f"{name}, {label} PDF (A4)", f"{label} PDF")
@@ -244,7 +242,11 @@ def _link(path: Path, folder: Path, link_base: Path) -> str:
 
 def _with_trackers(folder: Path) -> int:
     """Forces with a tracker among the reports in ``folder`` (internal ones; on the public site, the copies)."""
-    paths = [p for p in _reports_in(folder) if p.parent.name != "public" and p.stem != NATIONAL_STEM]
+    paths = [
+        p
+        for p in _reports_in(folder)
+        if not config.report_place(p.relative_to(folder))[1].is_public and p.stem != NATIONAL_STEM
+    ]
     return len({p.stem for p in paths if report_facts(p).get("has_tracker")})
 
 
@@ -318,10 +320,10 @@ def _mirror_public(root: Path, quarters: list[str]) -> Path:
     wanted = set()
     for quarter in quarters:
         for path in _reports_in(root / quarter):
-            if path.parent.name != "public":
+            framework, audience = config.report_place(path.relative_to(root / quarter))
+            if not audience.is_public:
                 continue
-            rel = path.relative_to(root / quarter).parts
-            target = site / quarter / Path(*rel[:-2], rel[-1]) if len(rel) > 2 else site / quarter / rel[-1]
+            target = site / config.report_relpath(quarter, path.stem, audience, framework, public_site=True)
             wanted.add(target)
             if not target.exists() or target.stat().st_mtime_ns < path.stat().st_mtime_ns:
                 target.parent.mkdir(parents=True, exist_ok=True)
@@ -344,7 +346,7 @@ def _write_page(folder: Path, title: str, body: Markup, ledger: ClaimLedger, ide
 
 def _write_site(root: Path, quarters: list[str], names: dict, titles: dict, public: bool) -> Path:
     """The quarter indexes and the landing page of ``root`` (the reports folder, or the public site)."""
-    audience = "public" if public else "internal"
+    audience = (Audience.PUBLIC if public else Audience.INTERNAL).value  # for the index's claims ledger
     suffix = " (public)" if public else ""
     for quarter in quarters:
         ledger = ClaimLedger()

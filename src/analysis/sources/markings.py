@@ -3,7 +3,8 @@
 Trackers and force-supplied measure files carry a ``marking`` per row. :func:`canonical_marking`
 turns any spelling of a known marking into its canonical form ("Official Sensitive",
 "official_sensitive", "OFFICIAL – SENSITIVE" -> ``OFFICIAL-SENSITIVE``) and returns None for
-anything else; :func:`public_mask` is the public filter. A value that is not a known marking is
+anything else; :func:`is_public` is the one test of whether a row may reach a public report, and
+:func:`public_mask` applies it to a column. A value that is not a known marking is
 never guessed at: it stops the build (naming file, row and field) and, if it still reaches a
 report, :func:`public_mask` raises rather than publish or drop it silently.
 """
@@ -34,6 +35,13 @@ def marking_error(value) -> str:
     return f"{str(value)!r} is not a protective marking; use one of {', '.join(MARKINGS)}"
 
 
+def is_public(row_or_marking) -> bool:
+    """May this row (a mapping or Series with a ``marking``) or this marking reach a public report? An unknown
+    or missing marking may not (:func:`public_mask` also raises for it, so it is never dropped silently)."""
+    marking = row_or_marking.get("marking") if hasattr(row_or_marking, "get") else row_or_marking
+    return canonical_marking(marking) in PUBLIC_MARKINGS
+
+
 def public_mask(markings, where: str = "rows"):
     """Boolean Series: True for the rows the public may see. Raises UnknownMarking for any unknown value."""
     canonical = [canonical_marking(m) for m in markings]
@@ -43,7 +51,7 @@ def public_mask(markings, where: str = "rows"):
             f"{where}: {', '.join(repr(u) for u in unknown)} is not a protective marking "
             f"({', '.join(MARKINGS)}); run casey build to find the file and row"
         )
-    return markings.map(canonical_marking).isin(PUBLIC_MARKINGS)
+    return markings.map(is_public).astype(bool)
 
 
 def highest_marking(markings) -> str:

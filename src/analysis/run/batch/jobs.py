@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from analysis.core import config
+from analysis.core.audience import Audience
 from analysis.core.settings import REPORT_TIMEOUT_SECONDS
 from analysis.run.remote import NOTEBOOK_FILES
 
@@ -25,7 +26,7 @@ class JobSpec:
     kind: str  # "force" or "national"
     force: str  # force slug, or "national-overview"
     quarter: str
-    audience: str
+    audience: Audience
     framework: str
     data_dir: str
     out_dir: str
@@ -37,12 +38,8 @@ class JobSpec:
     @property
     def relpath(self) -> str:
         """Where the HTML goes, relative to ``<out>/<quarter>/``; also the manifest key."""
-        parts = []
-        if self.framework != config.DEFAULT_FRAMEWORK:
-            parts.append(self.framework)
-        if self.audience == "public":
-            parts.append("public")
-        return "/".join([*parts, f"{self.force}.html"])
+        where = config.report_relpath(self.quarter, self.force, self.audience, self.framework)
+        return where.relative_to(self.quarter).as_posix()
 
     def html_path(self) -> Path:
         return Path(self.out_dir) / self.quarter / self.relpath

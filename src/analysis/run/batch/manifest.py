@@ -52,7 +52,7 @@ def _entry(spec: JobSpec, parts: dict, result: dict | None, previous: dict | Non
     base = {
         "kind": spec.kind,
         "force": spec.force,
-        "audience": spec.audience,
+        "audience": spec.audience.value,
         "framework": spec.framework,
         "html": spec.relpath,
         "notebook": spec.relpath[:-5] + ".ipynb",

@@ -12,11 +12,14 @@ from pathlib import Path
 
 from analysis import __version__
 from analysis.core import config
+from analysis.core.audience import Audience
+from analysis.core.errors import UsageError
 from analysis.core.periods import Quarter, latest_complete_quarter
 from analysis.run.batch.errors import BatchUsageError, MissingData
 from analysis.run.batch.inputs import _read_csv, build_inputs_path
 from analysis.run.batch.jobs import DEFAULT_TIMEOUT, JobSpec
 from analysis.run.remote import NOTEBOOK_FILES
+from analysis.sources import markings
 
 AUDIENCES = config.AUDIENCES
 
@@ -169,27 +172,24 @@ def _not_after(text: str, quarter: Quarter) -> bool:
         return True
 
 
-SENSITIVE_MARKING = "OFFICIAL-SENSITIVE"  # analysis.sources.trackers.SENSITIVE (not imported: planning stays light)
-
-
-def _audience_rows(rows: list[dict], audience: str) -> list[dict]:
+def _audience_rows(rows: list[dict], audience: Audience) -> list[dict]:
     """The rows a report for ``audience`` depends on. For the public, a withheld row counts only by its id and
     quarter (which recommendation is withheld), so the public manifest says nothing of its text, owner or status,
     and a change to a withheld row does not change a public report's inputs."""
-    if audience != "public":
+    if not audience.is_public:
         return rows
     return [
         r
-        if r.get("marking") != SENSITIVE_MARKING
+        if markings.is_public(r)
         else {"recommendation_id": r.get("recommendation_id", ""), "quarter": r.get("quarter", ""), "withheld": "1"}
         for r in rows
     ]
 
 
-def _snapshot_fields(row: dict, audience: str) -> list:
+def _snapshot_fields(row: dict, audience: Audience) -> list:
     """A snapshot index row as a report for ``audience`` sees it: the public never sees the raw file's hash
     nor its row count (both change with withheld rows); the public report's content is covered by its visible rows."""
-    return [v for k, v in row.items() if not (audience == "public" and k in ("sha256", "rows"))]
+    return [v for k, v in row.items() if not (audience.is_public and k in ("sha256", "rows"))]
 
 
 @dataclass
@@ -201,17 +201,20 @@ class Plan:
     blocked: dict[str, str] = field(default_factory=dict)  # relpath -> why it must not be rendered (invalid input)
 
 
-def _check_choices(audiences: list[str], framework: str, data_dir) -> None:
-    """Refuse an unknown audience or a framework with no file in data/raw/frameworks."""
-    for audience in audiences:
-        if audience not in AUDIENCES:
-            raise BatchUsageError(f"unknown audience {audience!r}; choose one of: {', '.join(AUDIENCES)}")
+def _check_choices(audiences: list[Audience | str], framework: str, data_dir) -> list[Audience]:
+    """The audiences asked for (the CLI's or a report-sets file's strings) as Audiences; refuse an unknown
+    audience or a framework with no file in data/raw/frameworks."""
+    try:
+        checked = [Audience.of(a) for a in audiences]
+    except UsageError as exc:
+        raise BatchUsageError(str(exc)) from None
     frameworks = sorted(p.stem for p in config.frameworks_dir(data_dir).glob("*.yaml"))
     if framework not in frameworks:
         raise BatchUsageError(f"unknown framework {framework!r}; available: {', '.join(frameworks)}")
+    return checked
 
 
-def _row_hashes(rows: list[dict], snapshots: list[dict], later: int, audience: str) -> dict:
+def _row_hashes(rows: list[dict], snapshots: list[dict], later: int, audience: Audience) -> dict:
     """The tracker rows and snapshot-index rows a report for ``audience`` sees, hashed and counted."""
     seen = _audience_rows(rows, audience)
     return {
@@ -229,7 +232,7 @@ def _parameters_sha(**parameters) -> str:
 def plan(
     quarters: list[Quarter],
     forces: list[str],
-    audiences: list[str],
+    audiences: list[Audience | str],
     framework: str,
     data_dir,
     out_dir,
@@ -239,7 +242,7 @@ def plan(
     rejected: list[dict] | None = None,
 ) -> list[Plan]:
     """One :class:`Plan` per quarter: the jobs with their input hashes (no rendering yet)."""
-    _check_choices(audiences, framework, data_dir)
+    audiences = _check_choices(audiences, framework, data_dir)
     table_path, index_path = _tracker_tables(framework, data_dir)
     rows, index_rows = _read_csv(table_path), _read_csv(index_path)
     shared = _shared_inputs(framework, data_dir)
@@ -269,7 +272,7 @@ def plan(
                         kind=kind,
                         force=force,
                         quarter=quarter.id,
-                        audience=audience,
+                        audience=audience.value,
                         framework=framework,
                         engine=engine,
                     ),

@@ -289,7 +289,7 @@ def _run_locked(options: BatchOptions, err, workers: int) -> BatchResult:
     interrupted = _render_all(to_run, parts_of, entries, options, workers, err) if to_run else False
 
     for key, entry in entries.items():  # a public page whose update failed must not stay published
-        if entry["status"] == "failed" and entry["audience"] == "public":
+        if entry["status"] == "failed" and Audience.of(entry["audience"]).is_public:
             atomic.withdraw_page(config.reports_dir(options.out_dir) / key)
 
     run = _run_record(options, started_at, started, interrupted, latest, forces, workers)
@@ -319,7 +319,7 @@ def print_summary(result: BatchResult, plans: list[Plan]) -> None:
         names = list(dict.fromkeys(s.force for s in p.jobs))
         width = max([len(n) for n in names] + [6])
         rows.append(f"{p.quarter.id} ({p.quarter.label})")
-        rows.append(f"  {'report':<{width}}  " + "  ".join(f"{a:<18}" for a in audiences))
+        rows.append(f"  {'report':<{width}}  " + "  ".join(f"{a.value:<18}" for a in audiences))
         for name in names:
             cells = []
             for audience in audiences:
