@@ -6,6 +6,7 @@ A module may import its own layer and any layer below it, never one above.
 """
 
 import ast
+import re
 from pathlib import Path
 
 import nbformat
@@ -234,3 +235,79 @@ def test_file_readers_under_sources_convert_quarters_at_the_boundary():
         calls = {ast.unparse(n.func) for n in ast.walk(tree) if isinstance(n, ast.Call)}
         assert converter in calls, f"sources/{name} reads quarter ids without {converter}"
         assert not {"Quarter", "_parse_quarter_text"} & calls, f"sources/{name} builds a Quarter by hand"
+# --------------------------------------------------------------------------- the audience is a type
+# only the Audience type spells its values and labels; everything else asks audience.is_public / .label
+AUDIENCE_HOME = "core/audience.py"
+AUDIENCE_VALUES = {"public", "internal"}
+AUDIENCE_LABEL = re.compile(r"^\W*(Public|Internal)\W*$")  # "Public", " · Internal": a label being built
+TEMPLATE_AUDIENCE = re.compile(r"""==\s*['"](public|internal)['"]|['"](Public|Internal)['"]""")
+
+
+def _audience_constants(node: ast.AST) -> list[str]:
+    """String constants naming an audience in a comparison operand (also inside a tuple, list or set)."""
+    items = node.elts if isinstance(node, (ast.Tuple, ast.List, ast.Set)) else [node]
+    return [i.value for i in items if isinstance(i, ast.Constant) and i.value in AUDIENCE_VALUES]
+
+
+def _audience_strings(source: str, where: str) -> list[str]:
+    """Comparisons with "public"/"internal" and "Public"/"Internal" labels in one module's source."""
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Compare):
+            named = [c for operand in (node.left, *node.comparators) for c in _audience_constants(operand)]
+            found += [f"{where}:{node.lineno}: compares with {c!r}" for c in named]
+        elif isinstance(node, ast.Constant) and isinstance(node.value, str) and AUDIENCE_LABEL.match(node.value):
+            found.append(f"{where}:{node.lineno}: builds the label {node.value!r}")
+    return found
+
+
+def audience_string_uses(package: Path = PACKAGE) -> list[str]:
+    found = []
+    for path in sorted(package.rglob("*.py")):
+        where = path.relative_to(package).as_posix()
+        if where != AUDIENCE_HOME:
+            found += _audience_strings(path.read_text(encoding="utf-8"), where)
+    for path in sorted((package / "templates").rglob("*.j2")):
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            if TEMPLATE_AUDIENCE.search(line):
+                found.append(f"{path.relative_to(package).as_posix()}:{number}: spells an audience")
+    return found
+
+
+def test_audiences_are_compared_and_labelled_only_by_their_type():
+    found = audience_string_uses()
+    assert not found, "use Audience (analysis.core.audience) instead:\n" + "\n".join(found)
+
+
+def test_the_audience_check_catches_string_comparisons_and_labels():
+    source = (
+        'if audience == "public": pass\n'
+        'ok = audience in ("internal", "public")\n'
+        'label = "Public" if public else "Internal"\n'
+        'banner = " · Public"\n'
+        'fine = kind == "national" and "Public reports" != note\n'
+    )
+    assert sorted(_audience_strings(source, "m.py")) == sorted(
+        [
+            "m.py:1: compares with 'public'",
+            "m.py:2: compares with 'internal'",
+            "m.py:2: compares with 'public'",
+            "m.py:3: builds the label 'Public'",
+            "m.py:3: builds the label 'Internal'",
+            "m.py:4: builds the label ' · Public'",
+        ]
+    )
+
+
+def test_the_audience_check_fails_on_the_string_audiences_it_replaced(tmp_path):
+    """The code before the Audience type, in miniature: each of its habits is caught."""
+    (tmp_path / "templates").mkdir()
+    (tmp_path / "templates" / "page.j2").write_text("{{ 'Public' if casey.get('audience') == 'public' else '' }}")
+    (tmp_path / "batch.py").write_text('def relpath(audience):\n    return "public/" if audience == "public" else ""\n')
+    (tmp_path / "site.py").write_text('LINKS = (("internal", "Internal"), ("public", "Public"))\n')
+    assert audience_string_uses(tmp_path) == [
+        "batch.py:2: compares with 'public'",
+        "site.py:1: builds the label 'Internal'",
+        "site.py:1: builds the label 'Public'",
+        "templates/page.j2:1: spells an audience",
+    ]
