@@ -66,3 +66,23 @@ def test_the_public_mask_applies_is_public_and_stops_on_an_unknown_marking():
     assert public_mask(pd.Series([], dtype=object)).dtype == bool
     with pytest.raises(UnknownMarking, match="'SECRET'"):
         public_mask(pd.Series(["OFFICIAL", "SECRET"]))
+
+
+def _published(meta: dict):
+    import nbformat
+
+    from analysis.present.fragments import META_MIMETYPE
+
+    cell = nbformat.v4.new_code_cell("")
+    cell.outputs = [nbformat.v4.new_output("display_data", data={META_MIMETYPE: meta})]
+    return nbformat.v4.new_notebook(cells=[cell])
+
+
+def test_the_banner_takes_the_audience_from_the_report_parameters_alone():
+    from analysis.run.render import to_html
+
+    meta = {"marking": "OFFICIAL", "force": "Cumbria", "quarter_label": "2024/25 Q1", "audience": "public"}
+    html = to_html(_published(meta), Audience.PUBLIC)
+    assert "OFFICIAL · Cumbria · 2024/25 Q1 · Public" in html and "Internal" not in html
+    with pytest.raises(ValueError, match="an audience of 'public'; its parameter is 'internal'"):
+        to_html(_published(meta), Audience.INTERNAL)  # the notebook and the parameters disagree: never guess

@@ -186,7 +186,9 @@ def to_html(nb: nbformat.NotebookNode, audience: Audience) -> str:
         if cell.cell_type == "code":
             cell.outputs = kept
     if meta.get("audience", audience.value) != audience.value:
-        raise ValueError(f"the notebook published a {meta['audience']} page for a {audience.value} report")
+        raise ValueError(
+            f"the notebook published an audience of {meta['audience']!r}; its parameter is {audience.value!r}"
+        )
     meta["audience_label"] = audience.label
     meta["print_banner"] = _css_string(
         " · ".join(str(meta.get(k, "")) for k in ("marking", "force", "quarter_label")) + f" · {audience.label}"
