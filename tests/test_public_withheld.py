@@ -12,12 +12,16 @@ import pytest
 from conftest import FIXTURES, make_data_tree
 from htmlcheck import Page
 
+from analysis.core.audience import Audience
+from analysis.core.config import report_relpath
 from analysis.present.fragments import WITHHELD_TEXT
 from analysis.run.batch import BatchOptions, run_batch
 from analysis.run.build import build_all
 
 pytestmark = pytest.mark.slow
 Q = "2024-25-Q1"
+PUBLIC_PAGE = report_relpath(Q, "leicestershire", Audience.PUBLIC)
+INTERNAL_PAGE = report_relpath(Q, "leicestershire", Audience.INTERNAL)
 WITHHELD = ("1", "2")
 
 
@@ -71,7 +75,7 @@ def _section(html: str, rec_id: str) -> str:
 
 def test_public_html_shows_the_two_only_as_withheld(runs):
     root, _, _ = runs
-    html = (root / "a/reports" / Q / "public/leicestershire.html").read_text()
+    html = (root / "a/reports" / PUBLIC_PAGE).read_text()
     text = Page(html).text
     assert "WITHHELD-TOKEN" not in html
     for rec_id in WITHHELD:
@@ -87,13 +91,13 @@ def test_public_html_shows_the_two_only_as_withheld(runs):
     assert "2 recommendations (1 and 2) are withheld from this public version under their protective marking" in text
     assert "withheld from this public version are not counted" in text
     # the internal report still has them in full
-    internal = (root / "a/reports" / Q / "leicestershire.html").read_text()
+    internal = (root / "a/reports" / INTERNAL_PAGE).read_text()
     assert "WITHHELD-TOKEN-AAA-EVIDENCE" in internal and WITHHELD_TEXT not in internal
 
 
 def test_public_notebook_carries_nothing_of_them(runs):
     root, _, _ = runs
-    notebook = (root / "a/reports" / Q / "public/leicestershire.ipynb").read_text()
+    notebook = (root / "a/reports" / PUBLIC_PAGE.with_suffix(".ipynb")).read_text()
     assert "WITHHELD-TOKEN" not in notebook
     assert "Moved from not started" not in notebook  # recommendation 1's change
     assert "not updated for 4 quarters" not in notebook  # recommendation 2's flag
@@ -101,7 +105,7 @@ def test_public_notebook_carries_nothing_of_them(runs):
 
 def test_public_claims_ledger_names_them_nowhere(runs):
     root, _, _ = runs
-    ledger = json.loads((root / "a/reports" / Q / "public/leicestershire.claims.json").read_text())
+    ledger = json.loads((root / "a/reports" / PUBLIC_PAGE.with_suffix(".claims.json")).read_text())
     assert "WITHHELD-TOKEN" not in json.dumps(ledger)
     for claim in ledger["claims"]:
         listed = [*claim.get("source_rows", [])]
@@ -112,7 +116,7 @@ def test_public_claims_ledger_names_them_nowhere(runs):
 
 def test_public_manifest_entry_does_not_change_with_the_withheld_content(runs):
     _, first, second = runs
-    public, internal = "public/leicestershire.html", "leicestershire.html"
+    public, internal = (str(page.relative_to(Q)) for page in (PUBLIC_PAGE, INTERNAL_PAGE))  # the manifest keys
     assert "WITHHELD-TOKEN" not in json.dumps(first) + json.dumps(second)
     assert first["reports"][public]["inputs"] == second["reports"][public]["inputs"]
     assert first["reports"][public]["input_sha256"] == second["reports"][public]["input_sha256"]
