@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from analysis.core import atomic, config
+from analysis.core.audience import Audience
 from analysis.core.errors import EXIT_DATA, EXIT_INFRASTRUCTURE, EXIT_OK
 from analysis.core.periods import Quarter, latest_complete_quarter
 from analysis.core.settings import MAX_TASKS_PER_WORKER
