@@ -35,23 +35,17 @@ from analysis.compute.measures import (
     CONTEXT_MEASURES,
     FUNNEL_NOTE,
     HEADLINE,
-    KEY_MEASURES,
     NATIONAL_ID,
     NATIONAL_NAME,
     OUTCOMES_SOURCE,
-    census_table,
     charge_rate_series,
-    load_registry,
     national_series,
     observations,
-    period_end,
-    period_label,
-    registry_entry,
 )
 from analysis.core import config, settings
 from analysis.core.audience import Audience
 from analysis.core.forces import all_forces, get_force
-from analysis.core.periods import Quarter
+from analysis.core.periods import Quarter, period_end, period_label
 from analysis.core.settings import (
     CONFIDENCE,
     PARITY_MIN_POINTS,
@@ -60,6 +54,8 @@ from analysis.core.settings import (
     SPC_QUARTERS,
 )
 from analysis.sources import csew, official_stats
+from analysis.sources.measure_files import census_table
+from analysis.sources.measure_registry import KEY_MEASURES, load_registry, registry_entry
 
 
 # --------------------------------------------------------------------------- sections

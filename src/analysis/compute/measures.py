@@ -26,40 +26,11 @@ from analysis.compute import disparity, stats
 from analysis.core import config, settings
 from analysis.core.audience import Audience
 from analysis.core.forces import all_forces
-
-# "moved": defined here until issue 22 split this module by idea, re-exported for the callers other branches are
-# editing (as_at_end, decimal_year, period_label; the registry; the raw files' names); import from the owner.
-from analysis.core.periods import Quarter, as_at_end, decimal_year, period_end, period_label  # noqa: F401 (moved)
-from analysis.core.settings import KNOWN_GAPS, MEASURE_MAX_COUNT, TREND_QUARTERS  # noqa: F401 (re-exported)
+from analysis.core.periods import Quarter, period_end
+from analysis.core.settings import KNOWN_GAPS
 from analysis.sources import measure_files, official_stats
 from analysis.sources.markings import DEFAULT_MEASURE_MARKING, public_mask
-from analysis.sources.measure_files import (  # noqa: F401 (moved; some are used here too)
-    CENSUS_ALL,
-    CENSUS_WHITE,
-    LOCAL_COLUMNS,
-    OBS_COLUMNS,
-    census_table,
-    check_local,
-    file_owner,
-    input_files,
-    input_paths,
-    local_files,
-    local_problems,
-    outcomes_dir,
-    read_local,
-)
-from analysis.sources.measure_registry import (  # noqa: F401 (moved, all of them)
-    DIRECTIONS,
-    KEY_MEASURES,
-    PERIOD_TYPES,
-    REGISTRY_FIELDS,
-    UNITS,
-    Measure,
-    RegistryError,
-    load_registry,
-    registry_entry,
-    registry_problems,
-)
+from analysis.sources.measure_files import OBS_COLUMNS, census_table, input_files, local_files, outcomes_dir, read_local
 
 NATIONAL_ID = "england-and-wales"
 NATIONAL_NAME = "England and Wales"
