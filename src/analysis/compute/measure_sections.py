@@ -243,57 +243,14 @@ def _charge_rate_section(force_id, quarter: Quarter, data_dir, measures, audienc
     if mine.empty:
         return section
     latest_q = Quarter.of(max(mine.index, key=lambda p: Quarter.of(p).index))
-    row = mine.loc[latest_q.id]
     section.has_data = True
-    section.latest = Latest(
-        100 * row["rate"],
-        100 * row["lower"],
-        100 * row["upper"],
-        "percent",
-        latest_q.id,
-        "quarter",
-        period_label(latest_q.id, "quarter"),
-        OUTCOMES_SOURCE,
-        row["charges"],
-        row["assigned"],
-        row["note"],
-        official_stats.release_known_at(latest_q.end).isoformat(),
-    )
-    for label, other in (
-        ("the previous quarter", latest_q.previous()),
-        ("the same quarter a year earlier", latest_q.minus(4)),
-    ):
-        if other.id in mine.index:
-            o = mine.loc[other.id]
-            section.comparisons.append(
-                Comparison(
-                    label,
-                    other.label,
-                    100 * o["rate"],
-                    section.latest.value - 100 * o["rate"],
-                    None,
-                    None,
-                    None,
-                    "plain difference; change over time is judged by the p′ chart",
-                )
-            )
+    section.latest = _charge_rate_latest(mine.loc[latest_q.id], latest_q)
+    section.comparisons.extend(_earlier_quarter_comparisons(mine, latest_q, section.latest.value))
     national = national_series(data_dir, as_at=quarter)
     nat = national[(national["basis"] == "closed") & (national["period"] == latest_q.id)].iloc[0]
     section.funnel = _funnel_for(closed[closed["period"] == latest_q.id], nat, force_id)
     if section.funnel:
-        outside = section.funnel.classification != "within"
-        section.comparisons.append(
-            Comparison(
-                NATIONAL_NAME,
-                latest_q.label,
-                100 * nat["rate"],
-                section.latest.value - 100 * nat["rate"],
-                None,
-                None,
-                outside,
-                f"outside the 95% funnel limit around the {NATIONAL_NAME} rate ({FUNNEL_NOTE})",
-            )
-        )
+        section.comparisons.append(_national_comparison(section.funnel, nat, latest_q, section.latest.value))
     national_rates = national[national["basis"] == "closed"].set_index("period")["rate"]
     section.spc = _charge_rate_spc(mine, name, measure, nat, latest_q, national_rates)
     section.points = len(mine)
@@ -311,6 +268,62 @@ def _charge_rate_section(force_id, quarter: Quarter, data_dir, measures, audienc
     section.extra = _extras(force_id, "charge-rate", {measure.id}, data_dir, measures, quarter, audience)
     _other_series(section, force_id, name, data_dir, measures, quarter, audience)
     return section
+
+
+def _charge_rate_latest(row: pd.Series, latest_q: Quarter) -> Latest:
+    """The force's closed-basis charge rate in its latest quarter, in percent, with its counts and release date."""
+    return Latest(
+        100 * row["rate"],
+        100 * row["lower"],
+        100 * row["upper"],
+        "percent",
+        latest_q.id,
+        "quarter",
+        period_label(latest_q.id, "quarter"),
+        OUTCOMES_SOURCE,
+        row["charges"],
+        row["assigned"],
+        row["note"],
+        official_stats.release_known_at(latest_q.end).isoformat(),
+    )
+
+
+def _earlier_quarter_comparisons(mine: pd.DataFrame, latest_q: Quarter, latest_value: float) -> list[Comparison]:
+    """Plain differences from the previous quarter and the same quarter a year earlier, where the force has them."""
+    comparisons = []
+    for label, other in (
+        ("the previous quarter", latest_q.previous()),
+        ("the same quarter a year earlier", latest_q.minus(4)),
+    ):
+        if other.id in mine.index:
+            o = mine.loc[other.id]
+            comparisons.append(
+                Comparison(
+                    label,
+                    other.label,
+                    100 * o["rate"],
+                    latest_value - 100 * o["rate"],
+                    None,
+                    None,
+                    None,
+                    "plain difference; change over time is judged by the p′ chart",
+                )
+            )
+    return comparisons
+
+
+def _national_comparison(funnel: FunnelPosition, nat, latest_q: Quarter, latest_value: float) -> Comparison:
+    """The force against the national rate, outside or not by its place on the funnel plot."""
+    return Comparison(
+        NATIONAL_NAME,
+        latest_q.label,
+        100 * nat["rate"],
+        latest_value - 100 * nat["rate"],
+        None,
+        None,
+        funnel.classification != "within",
+        f"outside the 95% funnel limit around the {NATIONAL_NAME} rate ({FUNNEL_NOTE})",
+    )
 
 
 def _charge_rate_spc(
@@ -686,7 +699,9 @@ FAIRNESS_IDS = frozenset(
 )
 
 
-def fairness_section(force_id, quarter: Quarter, data_dir=None, measures=None, audience=Audience.INTERNAL) -> MeasureSection:
+def fairness_section(
+    force_id, quarter: Quarter, data_dir=None, measures=None, audience=Audience.INTERNAL
+) -> MeasureSection:
     """Recommendation 16.i. The stop and search fairness indicator leads for every force (so the section's
     latest figure, and the trust tile drawn from it, is the same kind of figure for all 43 forces in every
     quarter: issue 18 class 10); any other trust and confidence figures the force supplies (its own survey,
