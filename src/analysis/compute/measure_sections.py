@@ -199,6 +199,15 @@ class MeasureSection:
     own: MeasureSection | None = None  # the fairness section: the force's own trust figures that follow it
 
 
+def _new_section(key: str, measure, force_name: str, **fields) -> MeasureSection:
+    """A section for key measure ``key`` headed by the registry's ``measure``, before any data is added; the
+    official source is the measure's unless ``fields`` names another."""
+    fields = {"official_source": measure.official_source, **fields}
+    return MeasureSection(
+        key, dict(KEY_MEASURES)[key], False, measure.id, measure.title, force_name=force_name, **fields
+    )
+
+
 def _funnel_for(series_q: pd.DataFrame, national_row, force_id: str) -> FunnelPosition | None:
     ok = series_q.dropna(subset=["assigned"])
     if force_id not in set(ok["force_id"]):
@@ -226,17 +235,7 @@ def _funnel_for(series_q: pd.DataFrame, national_row, force_id: str) -> FunnelPo
 def _charge_rate_section(force_id, quarter: Quarter, data_dir, measures, audience=Audience.INTERNAL) -> MeasureSection:
     name = get_force(force_id, data_dir).name
     measure = measures["charge_rate_closed"]
-    section = MeasureSection(
-        "charge-rate",
-        dict(KEY_MEASURES)["charge-rate"],
-        False,
-        measure.id,
-        measure.title,
-        official_source=measure.official_source,
-        force_name=name,
-        direction=measure.direction,
-        kind="charge_rate",
-    )
+    section = _new_section("charge-rate", measure, name, direction=measure.direction, kind="charge_rate")
     series = charge_rate_series(data_dir, as_at=quarter)
     closed = series[(series["basis"] == "closed")].dropna(subset=["assigned"])
     mine = closed[closed["force_id"] == force_id].set_index("period")
@@ -794,16 +793,7 @@ def stop_search_fairness(force_id, quarter: Quarter, data_dir=None, measures=Non
     name = force.name
     measures = measures or load_registry(data_dir)
     measure = measures[FAIRNESS_MEASURE]
-    section = MeasureSection(
-        "trust-confidence",
-        dict(KEY_MEASURES)["trust-confidence"],
-        False,
-        measure.id,
-        measure.title,
-        official_source=measure.official_source,
-        force_name=name,
-        kind="stop_search",
-    )
+    section = _new_section("trust-confidence", measure, name, kind="stop_search")
     table = _fairness_table(data_dir)
     lag = settings.STOP_SEARCH_PUBLICATION_LAG_MONTHS
     latest = disparity.latest_as_at(table, quarter, force.id, lag)
@@ -1008,14 +998,11 @@ def sexual_offences_proxy_section(force_id, quarter: Quarter, data_dir=None, mea
     measures = measures or load_registry(data_dir)
     measure = measures[SEXUAL_OFFENCES_PROXY]
     headline = measures.get(HEADLINE["rape-to-court"])
-    section = MeasureSection(
+    section = _new_section(
         "rape-to-court",
-        dict(KEY_MEASURES)["rape-to-court"],
-        False,
-        measure.id,
-        measure.title,
+        measure,
+        name,
         official_source=headline.official_source if headline else measure.official_source,
-        force_name=name,
         proxy_note=_registry_field(data_dir, SEXUAL_OFFENCES_PROXY, "proxy_note"),
         kind="count_proxy",
     )

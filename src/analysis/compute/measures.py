@@ -330,9 +330,19 @@ def _stop_search_observations(data_dir) -> list[dict]:
             continue  # not a territorial force (it has no resident rate either)
         published = disparity.available_from(r.period, lag)  # the stop and search release rule
         census_note = f"rates per 1,000 residents of each group (Census {r.census_year})"
-        for measure_id, num, den, value in (
-            ("stop_search_rate_black", r.black_searches, r.black_population, r.black_rate),
-            ("stop_search_rate_white", r.white_searches, r.white_population, r.white_rate),
+        ratio_note = f"Katz 95% interval {r.lower:.2f} to {r.upper:.2f}; {census_note}"
+        unrecorded_note = "searches whose ethnicity was not recorded, of all searches (vehicle-only excluded)"
+        for measure_id, num, den, value, note in (
+            ("stop_search_rate_black", r.black_searches, r.black_population, r.black_rate, r.note or census_note),
+            ("stop_search_rate_white", r.white_searches, r.white_population, r.white_rate, r.note or census_note),
+            ("stop_search_black_white_ratio", np.nan, np.nan, r.ratio, r.note or ratio_note),
+            (
+                "stop_search_ethnicity_unrecorded_share",
+                r.unknown_searches,
+                r.all_searches,
+                r.unknown_share,
+                unrecorded_note,
+            ),
         ):
             rows.append(
                 _obs(
@@ -344,38 +354,10 @@ def _stop_search_observations(data_dir) -> list[dict]:
                     den,
                     value,
                     disparity.STOP_SEARCH_SOURCE,
-                    r.note or census_note,
+                    note,
                     published,
                 )
             )
-        rows.append(
-            _obs(
-                r.force_id,
-                r.period,
-                "financial_year",
-                "stop_search_black_white_ratio",
-                np.nan,
-                np.nan,
-                r.ratio,
-                disparity.STOP_SEARCH_SOURCE,
-                r.note or f"Katz 95% interval {r.lower:.2f} to {r.upper:.2f}; {census_note}",
-                published,
-            )
-        )
-        rows.append(
-            _obs(
-                r.force_id,
-                r.period,
-                "financial_year",
-                "stop_search_ethnicity_unrecorded_share",
-                r.unknown_searches,
-                r.all_searches,
-                r.unknown_share,
-                disparity.STOP_SEARCH_SOURCE,
-                "searches whose ethnicity was not recorded, of all searches (vehicle-only excluded)",
-                published,
-            )
-        )
     return rows
 
 
