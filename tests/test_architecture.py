@@ -235,6 +235,8 @@ def test_file_readers_under_sources_convert_quarters_at_the_boundary():
         calls = {ast.unparse(n.func) for n in ast.walk(tree) if isinstance(n, ast.Call)}
         assert converter in calls, f"sources/{name} reads quarter ids without {converter}"
         assert not {"Quarter", "_parse_quarter_text"} & calls, f"sources/{name} builds a Quarter by hand"
+
+
 # --------------------------------------------------------------------------- the audience is a type
 # only the Audience type spells its values and labels; everything else asks audience.is_public / .label
 AUDIENCE_HOME = "core/audience.py"
@@ -377,3 +379,30 @@ def test_the_length_check_reads_the_reason_above_the_def_or_in_its_first_comment
         "m.py::decorated (62 lines)",
         "m.py::no_reason (62 lines)",
     ]
+
+
+# ------------------------------------------------------------------ private names stay in their module
+def _private_imports(package: Path) -> list[str]:
+    """``module:line: name`` for each ``from analysis.x import _name`` in the package (``__version__`` aside)."""
+    found = []
+    for path in sorted(package.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("analysis"):
+                found += [
+                    f"{path.relative_to(package).as_posix()}:{node.lineno}: {alias.name}"
+                    for alias in node.names
+                    if alias.name.startswith("_") and not alias.name.startswith("__")
+                ]
+    return found
+
+
+def test_no_module_imports_another_modules_private_name():
+    wrong = _private_imports(PACKAGE)
+    assert not wrong, "give a helper another module needs a public name where it belongs:\n" + "\n".join(wrong)
+
+
+def test_the_private_import_check_catches_one(tmp_path):
+    (tmp_path / "run.py").write_text(
+        "from analysis.run.batch.plan import _sha, plan\nfrom analysis import __version__\nfrom os import _exit\n"
+    )
+    assert _private_imports(tmp_path) == ["run.py:1: _sha"]
