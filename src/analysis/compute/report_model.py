@@ -1,7 +1,7 @@
 """Everything one force report needs, gathered and computed in one place.
 
-The notebook calls ``load_report`` once and passes the result to ``narrative``, ``plots``
-and ``fragments``. Audience filtering happens here, first, so nothing withheld from the
+The notebook calls ``load_report`` once and passes the result to ``analysis.present.fragments`` (which
+hands it on to ``narrative``, ``tracker_charts`` and ``measure_charts``). Audience filtering happens here, first, so nothing withheld from the
 public can reach a later stage.
 """
 
