@@ -7,6 +7,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
+RAW_FOLDERS = ("forces", "frameworks", "trackers", "measures")  # what a report reads (no mappings, no outgoing)
 
 
 def make_data_tree(root: Path, trackers: dict[str, str] | None = None) -> Path:
@@ -24,6 +25,20 @@ def make_data_tree(root: Path, trackers: dict[str, str] | None = None) -> Path:
         dest.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy(FIXTURES / "trackers" / source, dest)
     return root
+
+
+def copy_real_data(data: Path, folders: tuple[str, ...] | None = None, build: bool = False) -> Path:
+    """The repository's real ``data/raw`` copied to ``data/raw`` (all of it, or only ``folders``), and built into
+    ``data/processed`` (with no problem allowed) when ``build``: the one copy of the bundled data tests change."""
+    if folders is None:
+        shutil.copytree(ROOT / "data/raw", data / "raw")
+    for folder in folders or ():
+        shutil.copytree(ROOT / "data/raw" / folder, data / "raw" / folder)
+    if build:
+        from analysis.run.build import build_all
+
+        assert build_all(data).problems == []
+    return data
 
 
 @pytest.fixture
@@ -62,12 +77,4 @@ def measures_tree(tmp_path) -> Path:
 def real_data(tmp_path_factory) -> Path:
     """A copy of the bundled data/raw (forces, frameworks, trackers, measures) built into data/processed: one per
     test module, so a module may change its copy without touching another's."""
-    import shutil
-
-    from analysis.run.build import build_all
-
-    data = tmp_path_factory.mktemp("real") / "data"
-    for folder in ("forces", "frameworks", "trackers", "measures"):
-        shutil.copytree(ROOT / "data/raw" / folder, data / "raw" / folder)
-    assert build_all(data).problems == []
-    return data
+    return copy_real_data(tmp_path_factory.mktemp("real") / "data", RAW_FOLDERS, build=True)

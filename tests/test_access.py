@@ -1,14 +1,13 @@
 """The analysts' data-access layer: tidy frames, one unit rule, one naming rule, audience filtering."""
 
 import inspect
-import shutil
 import types
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import ROOT
+from conftest import copy_real_data
 
 from analysis.compute import access, measures
 from analysis.present import measure_charts, tracker_charts
@@ -26,9 +25,7 @@ def built(fixture_data) -> Path:
 @pytest.fixture(scope="module")
 def with_measures(tmp_path_factory) -> Path:
     """The repository's real measures and registry (no trackers needed)."""
-    root = tmp_path_factory.mktemp("access") / "data"
-    shutil.copytree(ROOT / "data/raw", root / "raw")
-    return root
+    return copy_real_data(tmp_path_factory.mktemp("access") / "data")
 
 
 def test_tracker_rows_for_one_force_all_snapshots_and_one_quarter(built):
@@ -190,10 +187,7 @@ def every_frame(built_with_measures) -> dict[str, pd.DataFrame]:
 @pytest.fixture(scope="module")
 def built_with_measures(tmp_path_factory) -> Path:
     """The repository's real raw data (trackers included), built."""
-    root = tmp_path_factory.mktemp("access-built") / "data"
-    shutil.copytree(ROOT / "data/raw", root / "raw")
-    assert build_all(root).problems == []
-    return root
+    return copy_real_data(tmp_path_factory.mktemp("access-built") / "data", build=True)
 
 
 DATA_FUNCTIONS = [

@@ -11,14 +11,12 @@ or a force's own deadline in its tracker, not a period of data.
 import calendar
 import datetime as dt
 import re
-import shutil
 
 import pytest
-from conftest import ROOT
+from conftest import copy_real_data
 from htmlcheck import Page
 
 from analysis.core.config import NATIONAL_STEM
-from analysis.run.build import build_all
 from analysis.run.render import checked_job, render_report
 
 pytestmark = pytest.mark.slow
@@ -72,9 +70,7 @@ def test_the_scanner_finds_later_periods():
 @pytest.fixture(scope="module")
 def pages(tmp_path_factory):
     root = tmp_path_factory.mktemp("as-at")
-    data = root / "data"
-    shutil.copytree(ROOT / "data" / "raw", data / "raw")
-    assert build_all(data).problems == []
+    data = copy_real_data(root / "data", build=True)
     out = {}
     for force in ("leicestershire", "city-of-london", "avon-and-somerset"):
         path = render_report(checked_job(force, QUARTER, data_dir=data), data, root / "reports")

@@ -1,5 +1,5 @@
 """Census 2021 by force area, stop and search disparity and sexual-offence charges, checked against the
-raw files read independently with the csv module, and the importers on fixtures in the full published layouts."""
+raw files read independently with the csv module, and the readers (sources.official_stats) on fixtures in the full published layouts."""
 
 import csv
 import math

@@ -2,13 +2,10 @@
 top to bottom in a real Jupyter kernel on the bundled data, and must draw its charts without an error."""
 
 import os
-import shutil
 
 import nbformat
 import pytest
-from conftest import ROOT
-
-from analysis.run.build import build_all
+from conftest import ROOT, copy_real_data
 
 pytestmark = pytest.mark.slow
 
@@ -17,10 +14,7 @@ EXPLORATORY = sorted((ROOT / "notebooks" / "exploratory").glob("*.ipynb"))
 
 @pytest.fixture(scope="module")
 def bundled_data(tmp_path_factory):
-    data = tmp_path_factory.mktemp("explore") / "data"
-    shutil.copytree(ROOT / "data" / "raw", data / "raw")
-    assert build_all(data).problems == []
-    return data
+    return copy_real_data(tmp_path_factory.mktemp("explore") / "data", build=True)
 
 
 def test_there_is_a_worked_example():

@@ -7,7 +7,7 @@ import hashlib
 import importlib.util
 import shutil
 
-from conftest import ROOT
+from conftest import RAW_FOLDERS, ROOT, copy_real_data
 
 from analysis.run.build import build_all
 
@@ -27,9 +27,7 @@ def _fys(path, column):
 def test_twelve_years_prepends_nine_synthetic_years_and_still_builds(tmp_path):
     bench = _bench()
     before = hashlib.sha256((ROOT / "data/raw/measures/home-office-outcomes/force_quarter.csv").read_bytes()).digest()
-    data = tmp_path / "data"
-    for folder in ("forces", "frameworks", "trackers", "measures"):
-        shutil.copytree(ROOT / "data/raw" / folder, data / "raw" / folder)
+    data = copy_real_data(tmp_path / "data", RAW_FOLDERS)
     real_first = _fys(data / "raw/measures/home-office-outcomes/force_quarter.csv", "fy")[0]
     stop_search = next((data / "raw/measures/stop-search").glob("*.csv"))
     assert _fys(stop_search, "time") == ["2020/21", "2021/22", "2022/23"]

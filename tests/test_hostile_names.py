@@ -8,11 +8,10 @@ html.parser: no injected element or event attribute exists, and the hostile text
 
 import csv
 import re
-import shutil
 from html.parser import HTMLParser
 
 import pytest
-from conftest import ROOT
+from conftest import RAW_FOLDERS, copy_real_data
 
 from analysis.run.batch import BatchOptions, run_batch
 from analysis.run.build import build_all
@@ -24,8 +23,7 @@ INJECTED_TAGS = {"script", "x-pwn"}
 
 
 def _hostile_copy(data):
-    for folder in ("forces", "frameworks", "trackers", "measures"):
-        shutil.copytree(ROOT / "data/raw" / folder, data / "raw" / folder)
+    copy_real_data(data, RAW_FOLDERS)
     forces = data / "raw/forces/forces.csv"
     rows = list(csv.DictReader(forces.open(newline="", encoding="utf-8")))
     for row in rows:

@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, make_data_tree
+from conftest import copy_real_data, make_data_tree
 
 from analysis.run.build import build_all
 from analysis.run.render import CHROMIUM_FLAGS, checked_job, render_report
@@ -61,9 +61,7 @@ def real(tmp_path_factory):
     from analysis.run.site_index import write_index
 
     root = tmp_path_factory.mktemp("real")
-    data = root / "data"
-    shutil.copytree(ROOT / "data/raw", data / "raw")
-    assert build_all(data).problems == []
+    data = copy_real_data(root / "data", build=True)
     out = root / "reports"
     # the real command, in its own process (this one may already be driving a browser)
     done = subprocess.run(

@@ -131,6 +131,14 @@ def register(subparsers) -> None:
         description=HELP + ". Exit code 0: all reports rendered or "
         "unchanged; 1: a report failed (notebook kept as <name>.failed.ipynb); 2: usage error.",
     )
+    _add_selection_arguments(p)
+    _add_execution_arguments(p)
+    _add_output_arguments(p)
+    p.set_defaults(func=cmd_batch)
+
+
+def _add_selection_arguments(p) -> None:
+    """Which reports: quarters, forces, audiences, frameworks (or a file of report sets)."""
     p.add_argument(
         "--quarter",
         nargs="+",
@@ -161,6 +169,10 @@ def register(subparsers) -> None:
         help="a YAML file of report sets (framework, audiences, quarters), e.g. data/raw/report-sets.yaml; "
         "replaces --framework, --audience and --quarter",
     )
+
+
+def _add_execution_arguments(p) -> None:
+    """How they run: workers, executor, engine, reruns, the build first, time limits."""
     p.add_argument(
         "--workers",
         type=_positive_int,
@@ -200,6 +212,10 @@ def register(subparsers) -> None:
         default=settings.MAX_TASKS_PER_WORKER,
         help="recycle a worker after N reports (0: never)",
     )
+
+
+def _add_output_arguments(p) -> None:
+    """What the run says and writes: progress, verbosity, the reports folder, PDFs."""
     p.add_argument(
         "--no-progress", action="store_true", help="no progress bar (it is off anyway when not on a terminal)"
     )
@@ -216,4 +232,3 @@ def register(subparsers) -> None:
     p.add_argument(
         "--pdf", action="store_true", help="also print an A4 PDF beside each rendered HTML report (Chromium)"
     )
-    p.set_defaults(func=cmd_batch)

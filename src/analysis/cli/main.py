@@ -159,6 +159,25 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser("build", help="validate data/raw and write data/processed")
     p.set_defaults(func=cmd_build)
 
+    _add_validate(sub)
+    _add_report(sub)
+
+    p = sub.add_parser("list", help="frameworks, forces and the tracker snapshots on disk")
+    p.add_argument("--forces", action="store_true", help="also list the 43 forces")
+    p.set_defaults(func=cmd_list)
+
+    from analysis.cli.loop import register as register_quarterly_loop  # template, import, match
+
+    register_quarterly_loop(sub)
+    from analysis.cli.batch import register as register_batch
+
+    register_batch(sub)
+    for command in sub.choices.values():  # `casey batch --log-format json` as well as `casey --log-format json batch`
+        command.add_argument("--log-format", choices=logs.FORMATS, default=argparse.SUPPRESS, help=LOG_FORMAT_HELP)
+    return parser
+
+
+def _add_validate(sub) -> None:
     p = sub.add_parser("validate", help="check tracker files; one line per problem naming file, row and field")
     p.add_argument("paths", nargs="+")
     p.add_argument(
@@ -175,6 +194,8 @@ def _parser() -> argparse.ArgumentParser:
     )
     p.set_defaults(func=cmd_validate)
 
+
+def _add_report(sub) -> None:
     p = sub.add_parser("report", help="render one force report")
     p.add_argument("--force", required=True, help="force slug or ONS code, e.g. leicestershire or E23000021")
     p.add_argument("--quarter", required=True, help="financial quarter, e.g. 2024-25-Q1 or '2024/25 Q1'")
@@ -185,20 +206,6 @@ def _parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--pdf", action="store_true", help="also print an A4 PDF beside the HTML (needs Debian's chromium)")
     p.set_defaults(func=cmd_report)
-
-    p = sub.add_parser("list", help="frameworks, forces and the tracker snapshots on disk")
-    p.add_argument("--forces", action="store_true", help="also list the 43 forces")
-    p.set_defaults(func=cmd_list)
-
-    from analysis.cli.loop import register as register_quarterly_loop  # template, import, match
-
-    register_quarterly_loop(sub)
-    from analysis.cli.batch import register as register_batch
-
-    register_batch(sub)
-    for command in sub.choices.values():  # `casey batch --log-format json` as well as `casey --log-format json batch`
-        command.add_argument("--log-format", choices=logs.FORMATS, default=argparse.SUPPRESS, help=LOG_FORMAT_HELP)
-    return parser
 
 
 def _os_error_text(exc: OSError) -> str:

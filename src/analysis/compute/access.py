@@ -57,12 +57,13 @@ import pandera.pandas as pa
 from analysis.compute import measure_sections, measures, progress, stats
 from analysis.compute.as_at import ended_by, rows_through
 from analysis.compute.report_model import MissingProcessedData
-from analysis.core import config
+from analysis.core import config, periods
 from analysis.core.audience import Audience
 from analysis.core.forces import all_forces, get_force
 from analysis.core.periods import Quarter
 from analysis.sources.catalogue import load_framework
 from analysis.sources.markings import public_mask
+from analysis.sources.measure_registry import load_registry
 
 RENAMED_ARGUMENTS = {"force": "force_id", "quarter": "period", "measure": "measure_id"}
 """Old argument name -> new; the old one still works, with a DeprecationWarning, until the next release."""
@@ -341,7 +342,7 @@ def forces(*, data_dir=None) -> pd.DataFrame:
 @_returns(MEASURE_SCHEMA, old_order=("data_dir",))
 def measure_registry(*, data_dir=None) -> pd.DataFrame:
     """Every measure the reports know: id, key measure, title, definition, unit, better direction, source..."""
-    frame = pd.DataFrame([m.__dict__ for m in measures.load_registry(data_dir).values()])
+    frame = pd.DataFrame([m.__dict__ for m in load_registry(data_dir).values()])
     return frame.rename(columns={"id": "measure_id"})[list(MEASURE_SCHEMA.columns)]
 
 
@@ -447,7 +448,7 @@ def observations(
     """
     audience = Audience.of(audience)
     obs = measures.observations(data_dir)
-    registry = measures.load_registry(data_dir)
+    registry = load_registry(data_dir)
     if force_id is not None and _names_a_measure(force_id, registry):
         # the old order was observations(measure, force): keep it working for one release
         _deprecated("observations(measure, force) is now observations(force_id, measure_id)", stacklevel=4)
@@ -464,9 +465,9 @@ def observations(
     for name in ("title", "key_measure", "unit", "direction"):
         obs[name] = obs["measure_id"].map({k: getattr(m, name) for k, m in registry.items()})
     obs["force_name"] = obs["force_id"].map(_force_names(data_dir))
-    obs["period_label"] = [measures.period_label(p, t) for p, t in zip(obs["period"], obs["period_type"])]
+    obs["period_label"] = [periods.period_label(p, t) for p, t in zip(obs["period"], obs["period_type"])]
     obs["period_end"] = pd.to_datetime(
-        [measures.period_end(p, t) for p, t in zip(obs["period"], obs["period_type"])], errors="coerce"
+        [periods.period_end(p, t) for p, t in zip(obs["period"], obs["period_type"])], errors="coerce"
     )
     obs["known_at"] = pd.to_datetime(obs["known_at"].replace("", None), format="ISO8601")
     if up_to is not None:

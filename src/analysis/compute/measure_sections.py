@@ -35,23 +35,17 @@ from analysis.compute.measures import (
     CONTEXT_MEASURES,
     FUNNEL_NOTE,
     HEADLINE,
-    KEY_MEASURES,
     NATIONAL_ID,
     NATIONAL_NAME,
     OUTCOMES_SOURCE,
-    census_table,
     charge_rate_series,
-    load_registry,
     national_series,
     observations,
-    period_end,
-    period_label,
-    registry_entry,
 )
 from analysis.core import config, settings
 from analysis.core.audience import Audience
 from analysis.core.forces import all_forces, get_force
-from analysis.core.periods import Quarter
+from analysis.core.periods import Quarter, period_end, period_label
 from analysis.core.settings import (
     CONFIDENCE,
     PARITY_MIN_POINTS,
@@ -60,6 +54,8 @@ from analysis.core.settings import (
     SPC_QUARTERS,
 )
 from analysis.sources import csew, official_stats
+from analysis.sources.measure_files import census_table
+from analysis.sources.measure_registry import KEY_MEASURES, load_registry, registry_entry
 
 
 # --------------------------------------------------------------------------- sections
@@ -203,6 +199,15 @@ class MeasureSection:
     own: MeasureSection | None = None  # the fairness section: the force's own trust figures that follow it
 
 
+def _new_section(key: str, measure, force_name: str, **fields) -> MeasureSection:
+    """A section for key measure ``key`` headed by the registry's ``measure``, before any data is added; the
+    official source is the measure's unless ``fields`` names another."""
+    fields = {"official_source": measure.official_source, **fields}
+    return MeasureSection(
+        key, dict(KEY_MEASURES)[key], False, measure.id, measure.title, force_name=force_name, **fields
+    )
+
+
 def _funnel_for(series_q: pd.DataFrame, national_row, force_id: str) -> FunnelPosition | None:
     ok = series_q.dropna(subset=["assigned"])
     if force_id not in set(ok["force_id"]):
@@ -230,74 +235,21 @@ def _funnel_for(series_q: pd.DataFrame, national_row, force_id: str) -> FunnelPo
 def _charge_rate_section(force_id, quarter: Quarter, data_dir, measures, audience=Audience.INTERNAL) -> MeasureSection:
     name = get_force(force_id, data_dir).name
     measure = measures["charge_rate_closed"]
-    section = MeasureSection(
-        "charge-rate",
-        dict(KEY_MEASURES)["charge-rate"],
-        False,
-        measure.id,
-        measure.title,
-        official_source=measure.official_source,
-        force_name=name,
-        direction=measure.direction,
-        kind="charge_rate",
-    )
+    section = _new_section("charge-rate", measure, name, direction=measure.direction, kind="charge_rate")
     series = charge_rate_series(data_dir, as_at=quarter)
     closed = series[(series["basis"] == "closed")].dropna(subset=["assigned"])
     mine = closed[closed["force_id"] == force_id].set_index("period")
     if mine.empty:
         return section
     latest_q = Quarter.of(max(mine.index, key=lambda p: Quarter.of(p).index))
-    row = mine.loc[latest_q.id]
     section.has_data = True
-    section.latest = Latest(
-        100 * row["rate"],
-        100 * row["lower"],
-        100 * row["upper"],
-        "percent",
-        latest_q.id,
-        "quarter",
-        period_label(latest_q.id, "quarter"),
-        OUTCOMES_SOURCE,
-        row["charges"],
-        row["assigned"],
-        row["note"],
-        official_stats.release_known_at(latest_q.end).isoformat(),
-    )
-    for label, other in (
-        ("the previous quarter", latest_q.previous()),
-        ("the same quarter a year earlier", latest_q.minus(4)),
-    ):
-        if other.id in mine.index:
-            o = mine.loc[other.id]
-            section.comparisons.append(
-                Comparison(
-                    label,
-                    other.label,
-                    100 * o["rate"],
-                    section.latest.value - 100 * o["rate"],
-                    None,
-                    None,
-                    None,
-                    "plain difference; change over time is judged by the p′ chart",
-                )
-            )
+    section.latest = _charge_rate_latest(mine.loc[latest_q.id], latest_q)
+    section.comparisons.extend(_earlier_quarter_comparisons(mine, latest_q, section.latest.value))
     national = national_series(data_dir, as_at=quarter)
     nat = national[(national["basis"] == "closed") & (national["period"] == latest_q.id)].iloc[0]
     section.funnel = _funnel_for(closed[closed["period"] == latest_q.id], nat, force_id)
     if section.funnel:
-        outside = section.funnel.classification != "within"
-        section.comparisons.append(
-            Comparison(
-                NATIONAL_NAME,
-                latest_q.label,
-                100 * nat["rate"],
-                section.latest.value - 100 * nat["rate"],
-                None,
-                None,
-                outside,
-                f"outside the 95% funnel limit around the {NATIONAL_NAME} rate ({FUNNEL_NOTE})",
-            )
-        )
+        section.comparisons.append(_national_comparison(section.funnel, nat, latest_q, section.latest.value))
     national_rates = national[national["basis"] == "closed"].set_index("period")["rate"]
     section.spc = _charge_rate_spc(mine, name, measure, nat, latest_q, national_rates)
     section.points = len(mine)
@@ -315,6 +267,62 @@ def _charge_rate_section(force_id, quarter: Quarter, data_dir, measures, audienc
     section.extra = _extras(force_id, "charge-rate", {measure.id}, data_dir, measures, quarter, audience)
     _other_series(section, force_id, name, data_dir, measures, quarter, audience)
     return section
+
+
+def _charge_rate_latest(row: pd.Series, latest_q: Quarter) -> Latest:
+    """The force's closed-basis charge rate in its latest quarter, in percent, with its counts and release date."""
+    return Latest(
+        100 * row["rate"],
+        100 * row["lower"],
+        100 * row["upper"],
+        "percent",
+        latest_q.id,
+        "quarter",
+        period_label(latest_q.id, "quarter"),
+        OUTCOMES_SOURCE,
+        row["charges"],
+        row["assigned"],
+        row["note"],
+        official_stats.release_known_at(latest_q.end).isoformat(),
+    )
+
+
+def _earlier_quarter_comparisons(mine: pd.DataFrame, latest_q: Quarter, latest_value: float) -> list[Comparison]:
+    """Plain differences from the previous quarter and the same quarter a year earlier, where the force has them."""
+    comparisons = []
+    for label, other in (
+        ("the previous quarter", latest_q.previous()),
+        ("the same quarter a year earlier", latest_q.minus(4)),
+    ):
+        if other.id in mine.index:
+            o = mine.loc[other.id]
+            comparisons.append(
+                Comparison(
+                    label,
+                    other.label,
+                    100 * o["rate"],
+                    latest_value - 100 * o["rate"],
+                    None,
+                    None,
+                    None,
+                    "plain difference; change over time is judged by the p′ chart",
+                )
+            )
+    return comparisons
+
+
+def _national_comparison(funnel: FunnelPosition, nat, latest_q: Quarter, latest_value: float) -> Comparison:
+    """The force against the national rate, outside or not by its place on the funnel plot."""
+    return Comparison(
+        NATIONAL_NAME,
+        latest_q.label,
+        100 * nat["rate"],
+        latest_value - 100 * nat["rate"],
+        None,
+        None,
+        funnel.classification != "within",
+        f"outside the 95% funnel limit around the {NATIONAL_NAME} rate ({FUNNEL_NOTE})",
+    )
 
 
 def _charge_rate_spc(
@@ -785,16 +793,7 @@ def stop_search_fairness(force_id, quarter: Quarter, data_dir=None, measures=Non
     name = force.name
     measures = measures or load_registry(data_dir)
     measure = measures[FAIRNESS_MEASURE]
-    section = MeasureSection(
-        "trust-confidence",
-        dict(KEY_MEASURES)["trust-confidence"],
-        False,
-        measure.id,
-        measure.title,
-        official_source=measure.official_source,
-        force_name=name,
-        kind="stop_search",
-    )
+    section = _new_section("trust-confidence", measure, name, kind="stop_search")
     table = _fairness_table(data_dir)
     lag = settings.STOP_SEARCH_PUBLICATION_LAG_MONTHS
     latest = disparity.latest_as_at(table, quarter, force.id, lag)
@@ -999,14 +998,11 @@ def sexual_offences_proxy_section(force_id, quarter: Quarter, data_dir=None, mea
     measures = measures or load_registry(data_dir)
     measure = measures[SEXUAL_OFFENCES_PROXY]
     headline = measures.get(HEADLINE["rape-to-court"])
-    section = MeasureSection(
+    section = _new_section(
         "rape-to-court",
-        dict(KEY_MEASURES)["rape-to-court"],
-        False,
-        measure.id,
-        measure.title,
+        measure,
+        name,
         official_source=headline.official_source if headline else measure.official_source,
-        force_name=name,
         proxy_note=_registry_field(data_dir, SEXUAL_OFFENCES_PROXY, "proxy_note"),
         kind="count_proxy",
     )

@@ -26,40 +26,11 @@ from analysis.compute import disparity, stats
 from analysis.core import config, settings
 from analysis.core.audience import Audience
 from analysis.core.forces import all_forces
-
-# "moved": defined here until issue 22 split this module by idea, re-exported for the callers other branches are
-# editing (as_at_end, decimal_year, period_label; the registry; the raw files' names); import from the owner.
-from analysis.core.periods import Quarter, as_at_end, decimal_year, period_end, period_label  # noqa: F401 (moved)
-from analysis.core.settings import KNOWN_GAPS, MEASURE_MAX_COUNT, TREND_QUARTERS  # noqa: F401 (re-exported)
+from analysis.core.periods import Quarter, period_end
+from analysis.core.settings import KNOWN_GAPS
 from analysis.sources import measure_files, official_stats
 from analysis.sources.markings import DEFAULT_MEASURE_MARKING, public_mask
-from analysis.sources.measure_files import (  # noqa: F401 (moved; some are used here too)
-    CENSUS_ALL,
-    CENSUS_WHITE,
-    LOCAL_COLUMNS,
-    OBS_COLUMNS,
-    census_table,
-    check_local,
-    file_owner,
-    input_files,
-    input_paths,
-    local_files,
-    local_problems,
-    outcomes_dir,
-    read_local,
-)
-from analysis.sources.measure_registry import (  # noqa: F401 (moved, all of them)
-    DIRECTIONS,
-    KEY_MEASURES,
-    PERIOD_TYPES,
-    REGISTRY_FIELDS,
-    UNITS,
-    Measure,
-    RegistryError,
-    load_registry,
-    registry_entry,
-    registry_problems,
-)
+from analysis.sources.measure_files import OBS_COLUMNS, census_table, input_files, local_files, outcomes_dir, read_local
 
 NATIONAL_ID = "england-and-wales"
 NATIONAL_NAME = "England and Wales"
@@ -359,9 +330,19 @@ def _stop_search_observations(data_dir) -> list[dict]:
             continue  # not a territorial force (it has no resident rate either)
         published = disparity.available_from(r.period, lag)  # the stop and search release rule
         census_note = f"rates per 1,000 residents of each group (Census {r.census_year})"
-        for measure_id, num, den, value in (
-            ("stop_search_rate_black", r.black_searches, r.black_population, r.black_rate),
-            ("stop_search_rate_white", r.white_searches, r.white_population, r.white_rate),
+        ratio_note = f"Katz 95% interval {r.lower:.2f} to {r.upper:.2f}; {census_note}"
+        unrecorded_note = "searches whose ethnicity was not recorded, of all searches (vehicle-only excluded)"
+        for measure_id, num, den, value, note in (
+            ("stop_search_rate_black", r.black_searches, r.black_population, r.black_rate, r.note or census_note),
+            ("stop_search_rate_white", r.white_searches, r.white_population, r.white_rate, r.note or census_note),
+            ("stop_search_black_white_ratio", np.nan, np.nan, r.ratio, r.note or ratio_note),
+            (
+                "stop_search_ethnicity_unrecorded_share",
+                r.unknown_searches,
+                r.all_searches,
+                r.unknown_share,
+                unrecorded_note,
+            ),
         ):
             rows.append(
                 _obs(
@@ -373,38 +354,10 @@ def _stop_search_observations(data_dir) -> list[dict]:
                     den,
                     value,
                     disparity.STOP_SEARCH_SOURCE,
-                    r.note or census_note,
+                    note,
                     published,
                 )
             )
-        rows.append(
-            _obs(
-                r.force_id,
-                r.period,
-                "financial_year",
-                "stop_search_black_white_ratio",
-                np.nan,
-                np.nan,
-                r.ratio,
-                disparity.STOP_SEARCH_SOURCE,
-                r.note or f"Katz 95% interval {r.lower:.2f} to {r.upper:.2f}; {census_note}",
-                published,
-            )
-        )
-        rows.append(
-            _obs(
-                r.force_id,
-                r.period,
-                "financial_year",
-                "stop_search_ethnicity_unrecorded_share",
-                r.unknown_searches,
-                r.all_searches,
-                r.unknown_share,
-                disparity.STOP_SEARCH_SOURCE,
-                "searches whose ethnicity was not recorded, of all searches (vehicle-only excluded)",
-                published,
-            )
-        )
     return rows
 
 

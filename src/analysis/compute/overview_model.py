@@ -35,13 +35,12 @@ from analysis.compute.progress import (
     withheld_recommendations,
     without_recommendations,
 )
-from analysis.compute.report_model import later_observations, read_tracker_tables, without_tracker_hashes
+from analysis.compute.report_model import data_relpath, input_hashes, later_observations, read_tracker_tables
 from analysis.core import config
 from analysis.core.audience import Audience
 from analysis.core.forces import Force, all_forces
 from analysis.core.periods import Quarter
 from analysis.sources.catalogue import Framework, load_framework
-from analysis.sources.trackers import file_sha256
 
 BASES = ("closed", "recorded")
 STATUS_COLUMNS = (
@@ -200,24 +199,17 @@ def load_overview(
     submissions, status, shown, withheld = _trackers(q, fw, forces, table, index, audience)
 
     measure_quarter, funnels, missing = _funnels(q, data_dir)
-    spc_table = None
-    if measure_quarter is not None:
-        from analysis.compute import measure_sections
-
-        spc_table = measure_sections.national_spc_table(measure_quarter, data_dir)
+    spc_table = _national_spc(measure_quarter, data_dir) if measure_quarter is not None else None
 
     from analysis.compute import disparity, measures
     from analysis.sources.measure_files import input_paths
 
-    root = config.data_dir(data_dir)
-    rel = lambda p: str(p.relative_to(root)) if p.is_relative_to(root) else str(p)  # noqa: E731
+    rel = lambda p: data_relpath(p, data_dir)  # noqa: E731
     files = [fw.source_file, table_path, index_path]
     if config.measures_raw_dir(data_dir).exists():
         files += input_paths(data_dir)
-    inputs = [{"file": rel(p), "sha256": file_sha256(p)} for p in files]
     tracker_files = (rel(table_path), rel(index_path))
-    if audience.is_public:
-        inputs = without_tracker_hashes(inputs, tracker_files)
+    inputs = input_hashes(files, data_dir, audience, tracker_files)
     fairness, minority_share, fairness_error, stop_search_year = _fairness(q, data_dir)
     overview = Overview(
         quarter=q,
@@ -249,6 +241,13 @@ def load_overview(
     )
     overview.look_at = forces_to_look_at(overview)
     return overview
+
+
+def _national_spc(measure_quarter, data_dir):
+    """The national p′ chart table for the latest quarter with charge-rate data."""
+    from analysis.compute import measure_sections
+
+    return measure_sections.national_spc_table(measure_quarter, data_dir)
 
 
 def _fairness(quarter: Quarter, data_dir) -> tuple[pd.DataFrame | None, pd.Series | None, str, pd.DataFrame | None]:

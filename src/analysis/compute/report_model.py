@@ -1,7 +1,7 @@
 """Everything one force report needs, gathered and computed in one place.
 
-The notebook calls ``load_report`` once and passes the result to ``narrative``, ``plots``
-and ``fragments``. Audience filtering happens here, first, so nothing withheld from the
+The notebook calls ``load_report`` once and passes the result to ``analysis.present.fragments`` (which
+hands it on to ``narrative``, ``tracker_charts`` and ``measure_charts``). Audience filtering happens here, first, so nothing withheld from the
 public can reach a later stage.
 """
 
@@ -129,6 +129,20 @@ def without_tracker_hashes(inputs: list[dict], tracker_files) -> list[dict]:
     return [{**i, "sha256": WITHHELD_HASH} if i["file"] in tracker_files else i for i in inputs]
 
 
+def data_relpath(path: Path, data_dir=None) -> str:
+    """``path`` as pages name it: relative to the data root when under it, else as given."""
+    root = config.data_dir(data_dir)
+    return str(path.relative_to(root)) if path.is_relative_to(root) else str(path)
+
+
+def input_hashes(paths, data_dir, audience: Audience, tracker_files, recorded=()) -> list[dict]:
+    """The inputs list of a page: each file under the data root with its SHA-256, then ``recorded`` entries
+    (hashes already known, such as a snapshot's); on a public page the tracker files' hashes are withheld
+    (:func:`without_tracker_hashes`). The one builder for force reports and the national overview."""
+    inputs = [{"file": data_relpath(p, data_dir), "sha256": file_sha256(p)} for p in paths] + list(recorded)
+    return without_tracker_hashes(inputs, tracker_files) if audience.is_public else inputs
+
+
 def _key_measures(
     force_id: str, quarter: Quarter, data_dir, audience: Audience = Audience.INTERNAL
 ) -> tuple[list, str, list[Path]]:
@@ -153,6 +167,59 @@ def _without(history: pd.DataFrame, rec_ids: list[str]) -> pd.DataFrame:
     return history[~history["recommendation_id"].isin(rec_ids)].reset_index(drop=True)
 
 
+def _visible_to(audience: Audience, fw: Framework, mine: pd.DataFrame, current_all: pd.DataFrame):
+    """What ``audience`` may see: the recommendations withheld whole, the visible history, this quarter's rows
+    and how many of them were withheld.
+
+    A recommendation with any OFFICIAL-SENSITIVE row this quarter is withheld whole, in every snapshot, so
+    neither its remaining parts nor its history can hint at what was withheld."""
+    withheld_ids = withheld_recommendations(fw, current_all, audience)
+    visible_history, _ = apply_audience(without_recommendations(fw, mine, withheld_ids), audience)
+    rows, withheld = apply_audience(current_all.reset_index(drop=True), audience)
+    return withheld_ids, visible_history, without_recommendations(fw, rows, withheld_ids), withheld
+
+
+def _report_inputs(fw: Framework, tracker_tables, measure_files, snapshot: dict | None, audience, data_dir):
+    """A force report's inputs: the framework file, the processed tracker table and index, the measures files,
+    then the snapshot's own source file, whose hash the build recorded."""
+    table_path, index_path = tracker_tables
+    files = (fw.source_file, table_path, index_path, *measure_files)
+    recorded = [{"file": snapshot["source_file"], "sha256": snapshot["sha256"]}] if snapshot else []
+    tracker_files = {data_relpath(table_path, data_dir), data_relpath(index_path, data_dir)}
+    tracker_files.add(snapshot["source_file"] if snapshot else "")
+    return input_hashes(files, data_dir, audience, tracker_files, recorded)
+
+
+def _withheld_parts(fw: Framework, current_all: pd.DataFrame, rows: pd.DataFrame, withheld_ids) -> dict[str, int]:
+    """Rows withheld this quarter, counted per recommendation, for a roll-up over the published rows only: the
+    page must say so where rows are withheld (a recommendation withheld whole says so in its own section)."""
+    shown = set(rows["recommendation_id"])
+    parts: dict[str, int] = {}
+    for item_id in current_all["recommendation_id"]:
+        if item_id not in shown:
+            rec = fw.recommendation_of.get(item_id, item_id)
+            if rec not in withheld_ids:
+                parts[rec] = parts.get(rec, 0) + 1
+    return parts
+
+
+def _snapshot_and_previous(force_index: pd.DataFrame, quarter: Quarter) -> tuple[dict | None, Quarter | None]:
+    """The force's snapshot for ``quarter`` (None if it sent none) and its latest earlier known quarter."""
+    snaps = known_snapshots(force_index, quarter)
+    current_snap = snaps[snaps["quarter"] == quarter.id]
+    snapshot = current_snap.iloc[0].to_dict() if len(current_snap) else None
+    earlier = sorted((Quarter.of(q) for q in snaps["quarter"] if q != quarter.id), reverse=True)
+    return snapshot, (earlier[0] if earlier else None)
+
+
+def _changes_since(fw: Framework, status, visible_history, previous_quarter: Quarter, withheld_ids):
+    """Status changes since ``previous_quarter`` (withheld recommendations left out) and their summary."""
+    prev_rows = visible_history[visible_history["quarter"] == previous_quarter.id]
+    changes = compare(status, recommendation_status(fw, prev_rows))
+    changes = changes[~changes["recommendation_id"].isin(withheld_ids)].reset_index(drop=True)
+    return changes, change_summary(changes, status, previous_quarter.id)
+
+
 def load_report(
     force: str,
     quarter: str,
@@ -170,53 +237,22 @@ def load_report(
 
     mine = known_rows(table[table["force_id"] == the_force.id], index, the_quarter)  # known by the quarter's end
     current_all = mine[mine["quarter"] == the_quarter.id]
-    # a recommendation with any OFFICIAL-SENSITIVE row this quarter is withheld whole, in every snapshot,
-    # so neither its remaining parts nor its history can hint at what was withheld
-    withheld_ids = withheld_recommendations(fw, current_all, audience)
-    visible_history, _ = apply_audience(without_recommendations(fw, mine, withheld_ids), audience)
-    rows, withheld = apply_audience(current_all.reset_index(drop=True), audience)
-    rows = without_recommendations(fw, rows, withheld_ids)
-    withheld_parts: dict[str, int] = {}
-    if withheld:  # a roll-up over the published rows only: the page must say so where rows are withheld
-        shown = set(rows["recommendation_id"])
-        for item_id in current_all["recommendation_id"]:
-            if item_id not in shown:
-                rec = fw.recommendation_of.get(item_id, item_id)
-                if rec not in withheld_ids:  # a recommendation withheld whole says so in its own section
-                    withheld_parts[rec] = withheld_parts.get(rec, 0) + 1
+    withheld_ids, visible_history, rows, withheld = _visible_to(audience, fw, mine, current_all)
+    withheld_parts = _withheld_parts(fw, current_all, rows, withheld_ids) if withheld else {}
 
     later = later_data(the_quarter, index, later_observations(data_dir, the_quarter, audience, fw), the_force.id, fw.id)
-    snaps = known_snapshots(index[index["force_id"] == the_force.id], the_quarter)
-    current_snap = snaps[snaps["quarter"] == the_quarter.id]
-    snapshot = current_snap.iloc[0].to_dict() if len(current_snap) else None
-    earlier = sorted((Quarter.of(q) for q in snaps["quarter"] if q != the_quarter.id), reverse=True)
-    previous_quarter = earlier[0] if earlier else None
+    snapshot, previous_quarter = _snapshot_and_previous(index[index["force_id"] == the_force.id], the_quarter)
 
     status = mark_withheld(recommendation_status(fw, rows), withheld_ids)
     changes, change = None, None
     if snapshot and previous_quarter:
-        prev_rows = visible_history[visible_history["quarter"] == previous_quarter.id]
-        changes = compare(status, recommendation_status(fw, prev_rows))
-        changes = changes[~changes["recommendation_id"].isin(withheld_ids)].reset_index(drop=True)
-        change = change_summary(changes, status, previous_quarter.id)
+        changes, change = _changes_since(fw, status, visible_history, previous_quarter, withheld_ids)
     stale = quarters_since_change(visible_history, fw, the_quarter) if snapshot else pd.Series(dtype=float)
 
     key_measures, measures_error, measure_files = (
         _key_measures(the_force.id, the_quarter, data_dir, audience) if fw.has_key_measures else ([], "", [])
     )
-    root = config.data_dir(data_dir)
-    inputs = [
-        {"file": str(p.relative_to(root)) if p.is_relative_to(root) else str(p), "sha256": file_sha256(p)}
-        for p in (fw.source_file, table_path, index_path, *measure_files)
-    ]
-    if snapshot:
-        inputs.append({"file": snapshot["source_file"], "sha256": snapshot["sha256"]})
-    if audience.is_public:
-        tracker_files = {
-            str(p.relative_to(root)) if p.is_relative_to(root) else str(p) for p in (table_path, index_path)
-        }
-        tracker_files.add(snapshot["source_file"] if snapshot else "")
-        inputs = without_tracker_hashes(inputs, tracker_files)
+    inputs = _report_inputs(fw, (table_path, index_path), measure_files, snapshot, audience, data_dir)
     return Report(
         force=the_force,
         quarter=the_quarter,

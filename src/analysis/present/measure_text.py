@@ -32,8 +32,8 @@ from analysis.compute import spc
 from analysis.compute.claims import Claim
 from analysis.compute.meaning import measures as meaning
 from analysis.compute.measure_sections import format_value, lower_first
-from analysis.compute.measures import NATIONAL_NAME, period_end, period_label
-from analysis.core.periods import Quarter
+from analysis.compute.measures import NATIONAL_NAME
+from analysis.core.periods import Quarter, period_end, period_label
 from analysis.core.settings import PARITY_MIN_POINTS, RECORDED_INCOMPLETE_QUARTERS, STALE_MEASURE_MONTHS
 
 CHARGE_RATE_FILE = "raw/measures/home-office-outcomes/force_quarter.csv"

@@ -68,6 +68,13 @@ def build_trackers(data_dir=None) -> BuildResult:
     out_dir = config.processed_dir(data_dir) / "trackers"
     snapshots, problems = discover(data_dir=data_dir)
     result.problems.extend(problems)
+    for fw_id, snaps in _by_framework(snapshots, result, data_dir).items():
+        _build_framework(fw_id, snaps, problems, out_dir, result, data_dir)
+    return result
+
+
+def _by_framework(snapshots, result: BuildResult, data_dir) -> dict[str, list]:
+    """The snapshots of each framework on disk; one for a framework with no file is a problem."""
     by_framework: dict[str, list] = {fw: [] for fw in available_frameworks(data_dir)}
     for snap in snapshots:
         if snap.framework not in by_framework:
@@ -76,68 +83,71 @@ def build_trackers(data_dir=None) -> BuildResult:
             )
             continue
         by_framework[snap.framework].append(snap)
-    for fw_id, snaps in by_framework.items():
-        seen = {
-            data_relpath(p, data_dir): {"force_id": p.parent.name, "quarter": "", "status": "read", "problem": ""}
-            for p in tracker_input_files(fw_id, data_dir)
-        }
-        for problem in problems:  # a file in the wrong place: its force (by folder) is held back, every quarter
-            key = data_relpath(Path(problem.file), data_dir)
-            if key in seen:
-                seen[key].update(status="rejected", problem=_short(problem, 1))
+    return by_framework
+
+
+def _build_framework(fw_id: str, snaps: list, problems: list[Problem], out_dir: Path, result: BuildResult, data_dir):
+    """Validate one framework's snapshots, write its tracker table, snapshot index and build-inputs record."""
+    seen = {
+        data_relpath(p, data_dir): {"force_id": p.parent.name, "quarter": "", "status": "read", "problem": ""}
+        for p in tracker_input_files(fw_id, data_dir)
+    }
+    for problem in problems:  # a file in the wrong place: its force (by folder) is held back, every quarter
+        key = data_relpath(Path(problem.file), data_dir)
+        if key in seen:
+            seen[key].update(status="rejected", problem=_short(problem, 1))
+    try:
+        framework = load_framework(fw_id, data_dir)
+    except FrameworkError as exc:
+        result.problems.append(Problem(fw_id, "file", "framework", str(exc)))
+        return
+    order = {item_id: i for i, item_id in enumerate(framework.ids)}
+    tables, index_rows = [], []
+    for snap in snaps:
         try:
-            framework = load_framework(fw_id, data_dir)
-        except FrameworkError as exc:
-            result.problems.append(Problem(fw_id, "file", "framework", str(exc)))
-            continue
-        order = {item_id: i for i, item_id in enumerate(framework.ids)}
-        tables, index_rows = [], []
-        for snap in snaps:
-            try:
-                frame, file_problems = validate_frame(read_raw(snap.path), framework, str(snap.path))
-            except TrackerError as exc:
-                file_problems = exc.problems
-            key = data_relpath(snap.path, data_dir)
-            if file_problems:
-                result.problems.extend(file_problems)
-                seen[key].update(
-                    quarter=snap.quarter, status="rejected", problem=_short(file_problems[0], len(file_problems))
-                )
-                continue
-            seen[key].update(quarter=snap.quarter, status="used")
-            frame = frame.assign(framework=fw_id, force_id=snap.force_id, quarter=snap.quarter, as_of=snap.as_of)
-            frame["item_order"] = frame["recommendation_id"].map(order)
-            tables.append(frame[TRACKER_TABLE_COLUMNS])
-            index_rows.append(
-                {
-                    "framework": fw_id,
-                    "force_id": snap.force_id,
-                    "quarter": snap.quarter,
-                    "as_of": snap.as_of,
-                    "document": str(snap.meta.get("document", "")),
-                    "dated_because": " ".join(str(snap.meta.get("dated_because", "")).split()),
-                    "source_file": _relative(snap.path, data_dir),
-                    "sha256": file_sha256(snap.path),
-                    "rows": len(frame),
-                    "known_at": snap.known_at,
-                    "known_because": snap.known_because,
-                }
+            frame, file_problems = validate_frame(read_raw(snap.path), framework, str(snap.path))
+        except TrackerError as exc:
+            file_problems = exc.problems
+        key = data_relpath(snap.path, data_dir)
+        if file_problems:
+            result.problems.extend(file_problems)
+            seen[key].update(
+                quarter=snap.quarter, status="rejected", problem=_short(file_problems[0], len(file_problems))
             )
-        table = pd.concat(tables, ignore_index=True) if tables else pd.DataFrame(columns=TRACKER_TABLE_COLUMNS)
-        table = table.sort_values(["force_id", "quarter", "item_order"], kind="stable")
-        index = pd.DataFrame(index_rows, columns=SNAPSHOT_COLUMNS).sort_values(["force_id", "quarter"], kind="stable")
-        result.written.append(atomic.write_csv(out_dir / f"{fw_id}.csv", table))
-        result.written.append(atomic.write_csv(out_dir / f"{fw_id}-snapshots.csv", index))
-        result.snapshots += len(index)
-        record = pd.DataFrame(
-            [
-                {"file": f, "sha256": file_sha256(config.data_dir(data_dir) / f), **row}
-                for f, row in sorted(seen.items())
-            ],
-            columns=BUILD_INPUT_COLUMNS,
-        )
-        result.written.append(atomic.write_csv(build_inputs_path(fw_id, data_dir), record))
-    return result
+            continue
+        seen[key].update(quarter=snap.quarter, status="used")
+        frame = frame.assign(framework=fw_id, force_id=snap.force_id, quarter=snap.quarter, as_of=snap.as_of)
+        frame["item_order"] = frame["recommendation_id"].map(order)
+        tables.append(frame[TRACKER_TABLE_COLUMNS])
+        index_rows.append(_index_row(fw_id, snap, len(frame), data_dir))
+    table = pd.concat(tables, ignore_index=True) if tables else pd.DataFrame(columns=TRACKER_TABLE_COLUMNS)
+    table = table.sort_values(["force_id", "quarter", "item_order"], kind="stable")
+    index = pd.DataFrame(index_rows, columns=SNAPSHOT_COLUMNS).sort_values(["force_id", "quarter"], kind="stable")
+    result.written.append(atomic.write_csv(out_dir / f"{fw_id}.csv", table))
+    result.written.append(atomic.write_csv(out_dir / f"{fw_id}-snapshots.csv", index))
+    result.snapshots += len(index)
+    record = pd.DataFrame(
+        [{"file": f, "sha256": file_sha256(config.data_dir(data_dir) / f), **row} for f, row in sorted(seen.items())],
+        columns=BUILD_INPUT_COLUMNS,
+    )
+    result.written.append(atomic.write_csv(build_inputs_path(fw_id, data_dir), record))
+
+
+def _index_row(fw_id: str, snap, rows: int, data_dir) -> dict:
+    """The snapshot index row of a valid snapshot: where it came from, its hash, and when it became known."""
+    return {
+        "framework": fw_id,
+        "force_id": snap.force_id,
+        "quarter": snap.quarter,
+        "as_of": snap.as_of,
+        "document": str(snap.meta.get("document", "")),
+        "dated_because": " ".join(str(snap.meta.get("dated_because", "")).split()),
+        "source_file": _relative(snap.path, data_dir),
+        "sha256": file_sha256(snap.path),
+        "rows": rows,
+        "known_at": snap.known_at,
+        "known_because": snap.known_because,
+    }
 
 
 def build_and_report(data_dir=None) -> BuildResult:

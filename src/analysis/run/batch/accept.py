@@ -34,11 +34,11 @@ def accept_result(spec: JobSpec, result: dict) -> dict:
                 atomic.write_bytes(html.with_suffix(".failed.ipynb"), outputs[".failed.ipynb"])
             )
     except (remote.InfrastructureError, KeyError) as exc:
-        return _failure(spec, f"the returned files cannot be used: {exc}", INFRASTRUCTURE)
+        return failure_result(spec, f"the returned files cannot be used: {exc}", INFRASTRUCTURE)
     return result
 
 
-def _failure(spec: JobSpec, message: str, status: str = "failed") -> dict:
+def failure_result(spec: JobSpec, message: str, status: str = "failed") -> dict:
     return {
         "key": spec.relpath,
         "quarter": spec.quarter,

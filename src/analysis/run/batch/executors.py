@@ -10,7 +10,7 @@ from pathlib import Path
 import analysis
 from analysis.core import config
 from analysis.core.settings import DASK_CONNECT_TIMEOUT_SECONDS, DASK_RETRIES, DASK_WORKER_START_SECONDS
-from analysis.run.batch.accept import _failure
+from analysis.run.batch.accept import failure_result
 from analysis.run.batch.errors import BatchUsageError
 from analysis.run.batch.jobs import INFRASTRUCTURE, JobSpec, run_job
 from analysis.run.batch.lock import die_with_main
@@ -19,7 +19,7 @@ from analysis.run.batch.plan import code_version
 EXECUTORS = ("local", "dask")
 
 
-def _local_results(specs: list[JobSpec], workers: int, max_tasks_per_child: int | None, data_dir: str):
+def local_results(specs: list[JobSpec], workers: int, max_tasks_per_child: int | None, data_dir: str):
     """Yield ``(spec, result)`` as jobs finish, on a process pool forked from a warm fork server.
 
     A worker that dies (segfault, out of memory) breaks a ``ProcessPoolExecutor``; the jobs it took
@@ -64,14 +64,14 @@ def _local_results(specs: list[JobSpec], workers: int, max_tasks_per_child: int 
                     except BrokenProcessPool:
                         crashes[spec] = crashes.get(spec, 0) + 1
                         if len(group) == 1:  # it ran alone and still took its worker down
-                            result = _failure(
+                            result = failure_result(
                                 spec, "the worker process died while rendering this report (crash or out of memory)"
                             )
                         else:
                             pending.append(spec)
                             continue
                     except Exception as exc:
-                        result = _failure(spec, f"{type(exc).__name__}: {exc}")
+                        result = failure_result(spec, f"{type(exc).__name__}: {exc}")
                     yield spec, result
             except GeneratorExit:  # the caller stopped (Ctrl-C): do not wait for queued reports
                 pool.shutdown(wait=False, cancel_futures=True)
@@ -223,7 +223,7 @@ def _no_workers_left(client, seen: set) -> str:
     )
 
 
-def _dask_results(specs: list[JobSpec], workers: int, scheduler: str | None, data_dir, timeout: float | None):
+def dask_results(specs: list[JobSpec], workers: int, scheduler: str | None, data_dir, timeout: float | None):
     """Yield ``(spec, result)`` from a Dask cluster: ``scheduler`` address, or a LocalCluster.
 
     Connecting, checking the workers' code and shipping the inputs happen at the first ``next()``, before
@@ -295,7 +295,7 @@ def _as_finished(client, futures: dict, timeout: float | None):
         if stopped:
             client.cancel(list(pending))
             for future in pending:
-                yield futures[future], _failure(futures[future], stopped, INFRASTRUCTURE)
+                yield futures[future], failure_result(futures[future], stopped, INFRASTRUCTURE)
             return
         for future in done:
             spec = futures[future]
@@ -303,4 +303,4 @@ def _as_finished(client, futures: dict, timeout: float | None):
                 yield spec, future.result()
             except Exception as exc:  # KilledWorker, lost connection, InfrastructureError after retries...
                 reason = str(exc).strip().splitlines()[-1] if str(exc).strip() else ""
-                yield spec, _failure(spec, f"{type(exc).__name__}: {reason}".rstrip(": "), INFRASTRUCTURE)
+                yield spec, failure_result(spec, f"{type(exc).__name__}: {reason}".rstrip(": "), INFRASTRUCTURE)

@@ -47,7 +47,7 @@ def check_build_is_current(framework: str, data_dir) -> list[dict]:
             f"{path} is missing: the processed data was not built by this version; run `casey build` "
             "(or `casey batch --build`)"
         )
-    rows = _read_csv(path)
+    rows = read_csv_rows(path)
     tracker_folder = data_relpath(config.trackers_dir(data_dir) / framework, data_dir) + "/"
     recorded = {row["file"]: row for row in rows if row["file"].startswith(tracker_folder)}
     current = {data_relpath(p, data_dir): p for p in tracker_input_files(framework, data_dir)}
@@ -67,6 +67,6 @@ def _file_sha(path: Path) -> str:
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
-def _read_csv(path: Path) -> list[dict]:
+def read_csv_rows(path: Path) -> list[dict]:
     with open(path, newline="", encoding="utf-8") as handle:
         return list(csv.DictReader(handle))

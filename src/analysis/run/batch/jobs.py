@@ -76,11 +76,11 @@ def run_job(spec: JobSpec) -> dict:
     _JOBS_IN_THIS_PROCESS += 1
     result["worker_pid"] = os.getpid()
     result["worker_job_number"] = _JOBS_IN_THIS_PROCESS
-    result["worker_peak_rss_mb"] = _peak_rss_mb()
+    result["worker_peak_rss_mb"] = peak_rss_mb()
     return result
 
 
-def _peak_rss_mb() -> float | None:
+def peak_rss_mb() -> float | None:
     try:
         import resource
 

@@ -48,7 +48,7 @@ def is_unchanged(spec: JobSpec, previous: dict) -> bool:
     )
 
 
-def _entry(spec: JobSpec, parts: dict, result: dict | None, previous: dict | None) -> dict:
+def manifest_entry(spec: JobSpec, parts: dict, result: dict | None, previous: dict | None) -> dict:
     base = {
         "kind": spec.kind,
         "force": spec.force,
@@ -95,7 +95,7 @@ def _entry(spec: JobSpec, parts: dict, result: dict | None, previous: dict | Non
     return entry
 
 
-def _write_manifests(plans: list[Plan], previous: dict, entries: dict, run: dict, out_dir) -> list[Path]:
+def write_manifests(plans: list[Plan], previous: dict, entries: dict, run: dict, out_dir) -> list[Path]:
     """One manifest per quarter: this run's entries over the earlier runs' (other forces stay listed)."""
     manifests = []
     for p in plans:

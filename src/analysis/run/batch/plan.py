@@ -16,7 +16,7 @@ from analysis.core.audience import Audience
 from analysis.core.errors import UsageError
 from analysis.core.periods import Quarter, latest_complete_quarter
 from analysis.run.batch.errors import BatchUsageError, MissingData
-from analysis.run.batch.inputs import _read_csv, build_inputs_path
+from analysis.run.batch.inputs import build_inputs_path, read_csv_rows
 from analysis.run.batch.jobs import DEFAULT_TIMEOUT, JobSpec
 from analysis.run.remote import NOTEBOOK_FILES
 from analysis.sources import markings
@@ -43,7 +43,7 @@ def blocking_reason(kind: str, force: str, quarter: Quarter, rejected: list[dict
 
 
 def _forces(data_dir) -> list[dict]:
-    return _read_csv(config.forces_file(data_dir))
+    return read_csv_rows(config.forces_file(data_dir))
 
 
 def select_forces(keys: list[str] | None, data_dir) -> list[str]:
@@ -88,8 +88,8 @@ def resolve_quarters(values: list[str], framework: str, data_dir, today: dt.date
         elif value == "tracker-quarters":
             _, index = _tracker_tables(framework, data_dir)
             inputs = build_inputs_path(framework, data_dir)  # quarters whose tracker was rejected count too
-            rejected = [r for r in _read_csv(inputs) if r["status"] == "rejected"] if inputs.exists() else []
-            for row in [*_read_csv(index), *rejected]:
+            rejected = [r for r in read_csv_rows(inputs) if r["status"] == "rejected"] if inputs.exists() else []
+            for row in [*read_csv_rows(index), *rejected]:
                 try:
                     found.append(Quarter.of(row["quarter"]))
                 except ValueError:
@@ -105,7 +105,7 @@ def resolve_quarters(values: list[str], framework: str, data_dir, today: dt.date
     return sorted(set(found), reverse=True)
 
 
-def _sha(*chunks) -> str:
+def sha256_of(*chunks) -> str:
     digest = hashlib.sha256()
     for chunk in chunks:
         digest.update(chunk if isinstance(chunk, bytes) else str(chunk).encode("utf-8"))
@@ -218,15 +218,15 @@ def _row_hashes(rows: list[dict], snapshots: list[dict], later: int, audience: A
     """The tracker rows and snapshot-index rows a report for ``audience`` sees, hashed and counted."""
     seen = _audience_rows(rows, audience)
     return {
-        "tracker_rows": _sha(*(json.dumps(list(r.values()), ensure_ascii=False) for r in seen)),
+        "tracker_rows": sha256_of(*(json.dumps(list(r.values()), ensure_ascii=False) for r in seen)),
         "tracker_row_count": len(seen),
         "later_snapshots": later,
-        "snapshot_rows": _sha(*(json.dumps(_snapshot_fields(r, audience), ensure_ascii=False) for r in snapshots)),
+        "snapshot_rows": sha256_of(*(json.dumps(_snapshot_fields(r, audience), ensure_ascii=False) for r in snapshots)),
     }
 
 
 def _parameters_sha(**parameters) -> str:
-    return _sha(json.dumps(parameters, sort_keys=True))
+    return sha256_of(json.dumps(parameters, sort_keys=True))
 
 
 def plan(
@@ -244,7 +244,7 @@ def plan(
     """One :class:`Plan` per quarter: the jobs with their input hashes (no rendering yet)."""
     audiences = _check_choices(audiences, framework, data_dir)
     table_path, index_path = _tracker_tables(framework, data_dir)
-    rows, index_rows = _read_csv(table_path), _read_csv(index_path)
+    rows, index_rows = read_csv_rows(table_path), read_csv_rows(index_path)
     shared = _shared_inputs(framework, data_dir)
     code = code_version()["source_sha256"]
     notebooks = {kind: _files_sha([notebook_path(kind)], lambda p: p.name) for kind in ("force", "national")}
@@ -277,7 +277,7 @@ def plan(
                         engine=engine,
                     ),
                 }
-                digest = _sha(*(f"{k}={v}" for k, v in sorted(parts.items())))
+                digest = sha256_of(*(f"{k}={v}" for k, v in sorted(parts.items())))
                 spec = JobSpec(
                     kind, force, quarter.id, audience, framework, data_root, out_root, engine, timeout, digest
                 )

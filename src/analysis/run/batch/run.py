@@ -15,14 +15,14 @@ from analysis.core.audience import Audience
 from analysis.core.errors import EXIT_DATA, EXIT_INFRASTRUCTURE, EXIT_OK
 from analysis.core.periods import Quarter, latest_complete_quarter
 from analysis.core.settings import MAX_TASKS_PER_WORKER
-from analysis.run.batch.accept import _failure, accept_result
+from analysis.run.batch.accept import accept_result, failure_result
 from analysis.run.batch.errors import BatchUsageError
-from analysis.run.batch.executors import EXECUTORS, _dask_results, _local_results
+from analysis.run.batch.executors import EXECUTORS, dask_results, local_results
 from analysis.run.batch.inputs import check_build_is_current
-from analysis.run.batch.jobs import DEFAULT_TIMEOUT, INFRASTRUCTURE, _peak_rss_mb
+from analysis.run.batch.jobs import DEFAULT_TIMEOUT, INFRASTRUCTURE, peak_rss_mb
 from analysis.run.batch.lock import lock_reports_folder, remove_leftovers
-from analysis.run.batch.manifest import _entry, _write_manifests, is_unchanged, read_manifest
-from analysis.run.batch.plan import AUDIENCES, Plan, _sha, code_version, plan, resolve_quarters, select_forces
+from analysis.run.batch.manifest import is_unchanged, manifest_entry, read_manifest, write_manifests
+from analysis.run.batch.plan import AUDIENCES, Plan, code_version, plan, resolve_quarters, select_forces, sha256_of
 
 # what the run says goes to this logger; only the command line (analysis.cli.logs) decides where it is written
 log = logging.getLogger(__package__)
@@ -115,8 +115,8 @@ def _triage(plans: list[Plan], previous: dict, options: BatchOptions) -> tuple[l
             parts_of[spec] = p.inputs[spec.relpath]
             prev_reports = previous[p.quarter.id].get("reports") or {}
             if spec.relpath in p.blocked:  # invalid input: keep the last good output, never re-render
-                result = _failure(spec, p.blocked[spec.relpath])
-                entries[f"{spec.quarter}/{spec.relpath}"] = _entry(spec, parts_of[spec], result, None)
+                result = failure_result(spec, p.blocked[spec.relpath])
+                entries[f"{spec.quarter}/{spec.relpath}"] = manifest_entry(spec, parts_of[spec], result, None)
                 log.error(
                     "FAIL %s/%s: %s",
                     spec.quarter,
@@ -125,7 +125,7 @@ def _triage(plans: list[Plan], previous: dict, options: BatchOptions) -> tuple[l
                     extra={"report": f"{spec.quarter}/{spec.relpath}", "status": "failed"},
                 )
             elif not options.force_rerun and is_unchanged(spec, previous[p.quarter.id]):
-                entries[f"{spec.quarter}/{spec.relpath}"] = _entry(
+                entries[f"{spec.quarter}/{spec.relpath}"] = manifest_entry(
                     spec, parts_of[spec], None, prev_reports.get(spec.relpath)
                 )
             else:
@@ -150,12 +150,12 @@ def _render_all(to_run: list, parts_of: dict, entries: dict, options: BatchOptio
         leave=True,
     )
     if options.executor == "dask":
-        results = _dask_results(to_run, workers, options.scheduler, options.data_dir, options.timeout)
+        results = dask_results(to_run, workers, options.scheduler, options.data_dir, options.timeout)
     else:
-        results = _local_results(to_run, workers, options.max_tasks_per_child, str(config.data_dir(options.data_dir)))
+        results = local_results(to_run, workers, options.max_tasks_per_child, str(config.data_dir(options.data_dir)))
     try:
         for spec, result in results:
-            entry = _entry(spec, parts_of[spec], accept_result(spec, result), None)
+            entry = manifest_entry(spec, parts_of[spec], accept_result(spec, result), None)
             entries[f"{spec.quarter}/{spec.relpath}"] = entry
             mark = {"rendered": "ok  ", INFRASTRUCTURE: "INFRA"}.get(entry["status"], "FAIL")
             line = f"{mark} {spec.quarter}/{spec.relpath} ({entry['duration_s'] or 0:.1f}s)"
@@ -208,8 +208,8 @@ def _run_record(
             "audiences": options.audiences,
             # the folders as digests: the manifest sits beside published pages, the server's paths do not
             "framework": options.framework,
-            "data_dir_sha256": _sha(str(config.data_dir(options.data_dir))),
-            "out_dir_sha256": _sha(str(config.reports_dir(options.out_dir))),
+            "data_dir_sha256": sha256_of(str(config.data_dir(options.data_dir))),
+            "out_dir_sha256": sha256_of(str(config.reports_dir(options.out_dir))),
             "executor": options.executor,
             "scheduler": options.scheduler,
             "workers": workers,
@@ -220,7 +220,7 @@ def _run_record(
             "max_tasks_per_child": options.max_tasks_per_child,
         },
         "code_version": code_version(),
-        "main_peak_rss_mb": _peak_rss_mb(),
+        "main_peak_rss_mb": peak_rss_mb(),
     }
 
 
@@ -294,7 +294,7 @@ def _run_locked(options: BatchOptions, err, workers: int) -> BatchResult:
             atomic.withdraw_page(config.reports_dir(options.out_dir) / key)
 
     run = _run_record(options, started_at, started, interrupted, latest, forces, workers)
-    manifests = _write_manifests(plans, previous, entries, run, options.out_dir)
+    manifests = write_manifests(plans, previous, entries, run, options.out_dir)
     index = _refresh_index(entries, plans, options.out_dir, options.data_dir)
     result = BatchResult(entries, manifests, index, round(time.perf_counter() - started, 3))
     if options.verbose:
