@@ -124,7 +124,7 @@ def _wrap_free_texts_to_figure(fig) -> bool:
     the room between its anchored side and the far edge (a long force name beside its point). True if any was.
 
     Unwrapped, such a text sets the drawn width, which grows with its font size: enlarging the text for that
-    width widened the picture as much again, round after round (a 130-character name took a funnel plot's
+    width widened the picture as much again, round after round (a 125-character name took a funnel plot's
     text from 13 pt past 1,000 pt in six rounds, and the report hung drawing the picture)."""
     import textwrap
 
