@@ -1,6 +1,7 @@
 """Charts are made legible before they are embedded: text large enough on a phone, labels wrapped, legends balanced."""
 
 import io
+from pathlib import Path
 
 import matplotlib
 
@@ -80,6 +81,75 @@ def test_labels_far_past_the_canvas_go_the_slow_way_and_are_not_cut(monkeypatch)
         assert abs(_png_width_in(png) - _tight_width_in(fig)) <= 1 / house_theme.FIGURE_DPI
         assert smallest * settings.PHONE_CONTENT_PX / (72 * _png_width_in(png)) >= settings.MIN_PHONE_TEXT_PX - 0.05
         plt.close(fig)
+
+
+# a force name as long as test_hostile_names makes it: before the fix each round of make_legible enlarged the text
+# for a drawing this label made wider, doubling both (13 pt to over 1,000 pt), and the report hung drawing the PNG
+LONG_NAME = (
+    'Leicestershire </script><script>alert(1)</script><x-pwn onerror=alert(2)> {{ 7 * 7 }} " onmouseover="x" y="'
+)
+
+
+def _labelled_point(name=LONG_NAME):
+    """A funnel plot's highlighted force: a point near the left with its name beside it (measure_charts)."""
+    matplotlib.use("Agg", force=False)
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(7.5, 5.6))
+    ax.scatter([1, 10, 100], [1, 2, 3])
+    label = ax.annotate(name, (1, 1), xytext=(6, 6), textcoords="offset points")
+    return fig, label
+
+
+def test_a_long_label_beside_a_point_is_wrapped_to_the_figure_not_chased_with_larger_text():
+    import matplotlib.pyplot as plt
+
+    with house_theme.theme():
+        fig, label = _labelled_point()
+        smallest = legibility.make_legible(fig)
+        drawn_in = fig.get_tightbbox(fig._get_renderer()).width
+        box = label.get_window_extent()
+        plt.close(fig)
+    assert "\n" in label.get_text() and " ".join(label.get_text().split()) == LONG_NAME  # wrapped, every word kept
+    assert box.x1 <= fig.bbox.x1 + 1  # the label ends inside the figure
+    assert drawn_in <= settings.MAX_FIGURE_WIDTH_IN + 1 and smallest <= 2 * settings.MIN_FIGURE_FONT_PT
+    assert smallest * settings.PHONE_CONTENT_PX / (72 * drawn_in) >= settings.MIN_PHONE_TEXT_PX - 0.05
+
+
+def test_text_nothing_wraps_stops_growing_once_enlarging_it_no_longer_helps(monkeypatch):
+    """A text that sets the drawn width and is not wrapped: the rounds stop when the shortfall stops shrinking."""
+    import matplotlib.pyplot as plt
+
+    monkeypatch.setattr(legibility, "_wrap_free_texts_to_figure", lambda fig: False)
+    with house_theme.theme():
+        fig, _label = _labelled_point()
+        smallest = legibility.make_legible(fig)
+        drawn_in = fig.get_tightbbox(fig._get_renderer()).width
+        plt.close(fig)
+    assert smallest < 4 * settings.MIN_FIGURE_FONT_PT and drawn_in < 40  # unguarded: 640 pt text, 590 inches wide
+
+
+def test_figure_png_of_a_long_label_finishes_in_seconds():
+    """The hang itself: figure_png (the report's route) of the long label, in a child process with a time limit."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; sys.path.insert(0, sys.argv[1]); import test_chart_legibility as t\n"
+        "from analysis.present.style import house_theme, legibility\n"
+        "with house_theme.theme():\n"
+        "    fig, _ = t._labelled_point()\n"
+        "    png, smallest = legibility.figure_png(fig)\n"
+        "print(t._png_width_in(png), smallest)\n"
+    )
+    # unfixed, it drew a picture hundreds of inches wide: minutes of PNG encoding, or std::bad_alloc
+    done = subprocess.run(
+        [sys.executable, "-c", code, str(Path(__file__).parent)], capture_output=True, text=True, timeout=90
+    )
+    assert done.returncode == 0, done.stderr
+    width_in, smallest = map(float, done.stdout.split())
+    assert width_in <= settings.MAX_FIGURE_WIDTH_IN + 1
+    assert smallest * settings.PHONE_CONTENT_PX / (72 * width_in) >= settings.MIN_PHONE_TEXT_PX - 0.05
 
 
 def test_long_category_labels_get_a_margin_not_a_wider_picture():

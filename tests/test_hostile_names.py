@@ -16,9 +16,11 @@ from conftest import RAW_FOLDERS, copy_real_data
 from analysis.run.batch import BatchOptions, run_batch
 from analysis.run.build import build_all
 
-# no '"' here: with '" onmouseover="' added the force report's kernel hangs, on main too (found in issue 22.4; which
-# field does it is not yet known); a '"' closing an attribute is tested on the template pieces in test_templating.py
-HOSTILE = "</script><script>alert(1)</script><x-pwn onerror=alert(2)> {{ 7 * 7 }} {% if 1 %}"
+# the '"' part once hung the force report: it made the name long enough that the funnel plot's label beside the
+# force's point, unwrapped, doubled the chart's text each legibility round (test_chart_legibility.py)
+HOSTILE = (
+    '</script><script>alert(1)</script><x-pwn onerror=alert(2)> {{ 7 * 7 }} {% if 1 %} " onmouseover="alert(3)" x="'
+)
 INJECTED_TAGS = {"script", "x-pwn"}
 
 
@@ -63,11 +65,12 @@ def _yaml(text: str) -> str:
 class _Elements(HTMLParser):
     def __init__(self):
         super().__init__(convert_charrefs=True)
-        self.tags, self.event_attributes, self.text = set(), [], []
+        self.tags, self.event_attributes, self.text, self.attribute_values = set(), [], [], []
 
     def handle_starttag(self, tag, attrs):
         self.tags.add(tag)
         self.event_attributes += [name for name, _ in attrs if name.startswith("on")]
+        self.attribute_values += [value or "" for _, value in attrs]
 
     handle_startendtag = handle_starttag
 
@@ -98,14 +101,18 @@ def test_no_hostile_name_becomes_an_element_on_any_page(hostile_site):
     names = {str(p.relative_to(hostile_site)) for p in pages}
     assert {"index.html", "2024-25-Q1/index.html", "public/index.html", "2024-25-Q1/leicestershire.html"} <= names
     assert "2024-25-Q1/public/leicestershire.html" in names and "2024-25-Q1/national-overview.html" in names
-    shown = {}
+    shown, in_attributes = {}, {}
     for page in pages:
         parsed = _Elements()
         parsed.feed(page.read_text(encoding="utf-8"))
         parsed.close()
         assert not parsed.tags & INJECTED_TAGS, page
-        assert parsed.event_attributes == [], page
+        assert parsed.event_attributes == [], page  # a '"' that closed an attribute would have made one
         shown[str(page.relative_to(hostile_site))] = "".join(parsed.text)
+        in_attributes[str(page.relative_to(hostile_site))] = parsed.attribute_values
+    # a chart's alt text names the force: its '"'s stayed inside the attribute, escaped or single-quoted
+    for page in ("2024-25-Q1/leicestershire.html", "2024-25-Q1/public/leicestershire.html"):
+        assert any(f"Leicestershire {HOSTILE}" in value for value in in_attributes[page]), page
     # and the names are there, as text (so the check above was not vacuous)
     for index in ("index.html", "2024-25-Q1/index.html", "public/index.html", "public/2024-25-Q1/index.html"):
         assert f"Leicestershire {HOSTILE}" in shown[index] and f"East Midlands {HOSTILE}" in shown[index], index

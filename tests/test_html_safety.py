@@ -58,6 +58,7 @@ def test_every_payload_is_visible_as_text(page):
     assert "[XSS-4 link](javascript:alert(4))" in text  # markdown syntax is not interpreted
     assert "![XSS-5 image](https://evil.example/x.png)" in text
     assert "&lt;script&gt;alert('XSS-7')&lt;/script&gt;" in text  # entities typed by a user stay as typed
+    assert '" onmouseover="alert(12)" data-y="XSS-12' in text  # a '"' closes no attribute: it is shown
 
 
 def test_hostile_measure_names_are_escaped(page):

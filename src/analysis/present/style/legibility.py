@@ -111,6 +111,45 @@ def _rewrap_overflowing(fig) -> bool:
     return changed
 
 
+def _free_texts(fig) -> list:
+    """Texts the chart's code placed itself (annotations, figure texts): laid out by the drawing, hung on no axis."""
+    texts = list(fig.texts)
+    for ax in fig.axes:
+        texts += ax.texts
+    return [t for t in texts if t.get_visible() and t.get_text().strip()]
+
+
+def _wrap_free_texts_to_figure(fig) -> bool:
+    """After a drawing: wrap any annotation or figure text that reaches past the figure's left or right edge to
+    the room between its anchored side and the far edge (a long force name beside its point). True if any was.
+
+    Unwrapped, such a text sets the drawn width, which grows with its font size: enlarging the text for that
+    width widened the picture as much again, round after round (a 125-character name took a funnel plot's
+    text from 13 pt past 1,000 pt in six rounds, and the report hung drawing the picture)."""
+    import textwrap
+
+    figure = fig.bbox
+    changed = False
+    for text in _free_texts(fig):
+        box = text.get_window_extent()
+        if box.width <= 0 or (box.x0 >= figure.x0 and box.x1 <= figure.x1):
+            continue
+        align = text.get_horizontalalignment()
+        if align == "left":
+            room = figure.x1 - box.x0
+        elif align == "right":
+            room = box.x1 - figure.x0
+        else:
+            centre = (box.x0 + box.x1) / 2
+            room = 2 * min(centre - figure.x0, figure.x1 - centre)
+        longest = max(len(line) for line in text.get_text().split("\n"))
+        wrapped = textwrap.fill(" ".join(text.get_text().split()), max(12, int(longest * room / box.width * 0.95)))
+        if wrapped != text.get_text():
+            text.set_text(wrapped)
+            changed = True
+    return changed
+
+
 def _legends_below_axes(fig) -> None:
     """Move a legend hung below its axes (``bbox_to_anchor`` with y < 0) to just under the axis labels, which
     larger text may have pushed down."""
@@ -261,10 +300,7 @@ def _render_cropped(fig):
     # texts, legends; laid out by the drawing) where they are. Tick labels, titles and axis labels hang on their
     # axes: to be wholly beyond the canvas they would first have crossed its edge.
     canvas = fig.bbox.padded(margin * fig.dpi)
-    free = [t for t in fig.texts if t.get_visible() and t.get_text().strip()]
-    for ax in fig.axes:
-        free += [t for t in ax.texts if t.get_visible() and t.get_text().strip()]
-        free += [ax.get_legend()] if ax.get_legend() is not None else []
+    free = _free_texts(fig) + [ax.get_legend() for ax in fig.axes if ax.get_legend() is not None]
     for artist in free:
         box = artist.get_window_extent()
         if box.x0 < canvas.x0 or box.x1 > canvas.x1 or box.y0 < canvas.y0 or box.y1 > canvas.y1:
@@ -318,6 +354,8 @@ def figure_png(fig) -> tuple[bytes, float]:
             _legends_below_axes(fig)
         rendered = _render_cropped(fig)
         if rendered is None:
+            if _wrap_free_texts_to_figure(fig):  # a long label beyond the canvas: wrapped, it may fit it
+                continue
             break
         png, image_in, image_height_in = rendered
         smallest = min((t.get_fontsize() for t in _drawn_texts(fig)), default=MIN_FIGURE_FONT_PT)
@@ -330,7 +368,8 @@ def figure_png(fig) -> tuple[bytes, float]:
             width, height = fig.get_size_inches()
             fig.set_size_inches(width, height - too_tall * NARROWING_OVERSHOOT)
             continue
-        if _rewrap_overflowing(fig):
+        rewrapped = _rewrap_overflowing(fig)
+        if _wrap_free_texts_to_figure(fig) or rewrapped:
             continue
         if narrowed_from is None or excess < narrowed_from / 2:
             # labels reach past the figure's edge: narrow the plot by the excess. Its margins, fractions of
@@ -359,11 +398,20 @@ def make_legible(fig, max_rounds: int = 6, *, prepared: bool = False) -> float:
     """
     if not prepared:
         _prepare_for_small_screens(fig)
+    shortfall = None  # how far the smallest text was below what the drawn width needed, last round
     for _ in range(max_rounds):
         fig.draw_without_rendering()
+        if _wrap_free_texts_to_figure(fig):
+            fig.draw_without_rendering()
         needed = _needed_pt(fig.get_tightbbox(fig._get_renderer()).width)
-        if all(t.get_fontsize() >= needed - 1e-6 for t in _drawn_texts(fig)):
+        smallest = min((t.get_fontsize() for t in _drawn_texts(fig)), default=needed)
+        if smallest >= needed - 1e-6:
             break
+        if shortfall is not None and needed - smallest >= shortfall:
+            # the last enlargement widened the drawing at least as much as the text: more rounds would only
+            # grow both (without end: a text nothing wraps); stop, and report the size the text has
+            break
+        shortfall = needed - smallest
         # enlarging text widens the drawn box, which raises what is needed: aim a little above it, so one
         # round nearly always settles it (each round is two full layout passes, the bulk of a chart's cost)
         _enlarge_text(fig, needed * LEGIBILITY_HEADROOM)
