@@ -6,8 +6,8 @@ import pytest
 
 from analysis.compute import measures
 from analysis.compute.progress import apply_audience
-from analysis.core.periods import Quarter
 from analysis.core.audience import Audience
+from analysis.core.periods import Quarter
 from analysis.run import batch
 from analysis.run.build import build_all
 from analysis.sources import measure_files

@@ -11,9 +11,9 @@ from analysis.compute.progress import (
     rollup_status,
     summarise,
 )
-from analysis.core.periods import Quarter
 from analysis.core.audience import Audience
 from analysis.core.errors import UsageError
+from analysis.core.periods import Quarter
 from analysis.sources.trackers import COLUMNS
 
 
