@@ -235,6 +235,8 @@ def test_file_readers_under_sources_convert_quarters_at_the_boundary():
         calls = {ast.unparse(n.func) for n in ast.walk(tree) if isinstance(n, ast.Call)}
         assert converter in calls, f"sources/{name} reads quarter ids without {converter}"
         assert not {"Quarter", "_parse_quarter_text"} & calls, f"sources/{name} builds a Quarter by hand"
+
+
 # --------------------------------------------------------------------------- the audience is a type
 # only the Audience type spells its values and labels; everything else asks audience.is_public / .label
 AUDIENCE_HOME = "core/audience.py"

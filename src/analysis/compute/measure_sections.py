@@ -690,7 +690,9 @@ FAIRNESS_IDS = frozenset(
 )
 
 
-def fairness_section(force_id, quarter: Quarter, data_dir=None, measures=None, audience=Audience.INTERNAL) -> MeasureSection:
+def fairness_section(
+    force_id, quarter: Quarter, data_dir=None, measures=None, audience=Audience.INTERNAL
+) -> MeasureSection:
     """Recommendation 16.i. The stop and search fairness indicator leads for every force (so the section's
     latest figure, and the trust tile drawn from it, is the same kind of figure for all 43 forces in every
     quarter: issue 18 class 10); any other trust and confidence figures the force supplies (its own survey,
