@@ -177,7 +177,8 @@ def _add_execution_arguments(p) -> None:
         "--workers",
         type=_positive_int,
         default=None,
-        help=f"parallel workers (default: CPU count, {os.cpu_count()} here)",
+        help=f"parallel workers (default: CPU count, {os.cpu_count()} here; a run with one report to render "
+        "renders it in this process, with no pool: give --workers to use the pool anyway)",
     )
     p.add_argument(
         "--executor",

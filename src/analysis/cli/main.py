@@ -83,12 +83,16 @@ def cmd_validate(args) -> int:
 
 
 def cmd_report(args) -> int:
+    if args.engine == "inprocess":  # the report runs in this process: leave out what it never uses
+        from analysis.run import lean
+
+        lean.prepare()
     from analysis.run.render import RenderError, checked_job, render_report
 
     job = checked_job(args.force, args.quarter, args.audience, args.framework, args.data_dir)
     started = time.perf_counter()
     try:
-        path = render_report(job, args.data_dir, args.out)
+        path = render_report(job, args.data_dir, args.out, engine=args.engine)
     except RenderError as exc:
         _err(str(exc))
         if exc.failed_notebook:
@@ -205,6 +209,13 @@ def _add_report(sub) -> None:
         "--out", default=None, help="reports folder (default: $CASEY_REPORTS_DIR or the repository's reports/)"
     )
     p.add_argument("--pdf", action="store_true", help="also print an A4 PDF beside the HTML (needs Debian's chromium)")
+    p.add_argument(
+        "--engine",
+        choices=["inprocess", "kernel"],
+        default="inprocess",
+        help="inprocess (default: the notebook runs in this process, as in casey batch, the same page) "
+        "or kernel (a fresh Jupyter kernel, slower)",
+    )
     p.set_defaults(func=cmd_report)
 
 

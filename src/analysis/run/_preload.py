@@ -10,9 +10,14 @@ recomputes them. Nothing report-specific happens here: no notebook runs in the f
 
 from __future__ import annotations
 
+# ruff: noqa: E402  (lean.prepare() must run before the stack is imported)
 import os
 
 os.environ.setdefault("MPLBACKEND", "agg")
+
+from analysis.run import lean
+
+lean.prepare()  # before nbformat: what the reports never use is not imported (see analysis.run.lean)
 
 import nbformat
 import seaborn  # noqa: F401  (style.house_theme.theme_rc imports it on first use)

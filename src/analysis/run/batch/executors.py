@@ -19,16 +19,9 @@ from analysis.run.batch.plan import code_version
 EXECUTORS = ("local", "dask")
 
 
-def local_results(specs: list[JobSpec], workers: int, max_tasks_per_child: int | None, data_dir: str):
-    """Yield ``(spec, result)`` as jobs finish, on a process pool forked from a warm fork server.
-
-    A worker that dies (segfault, out of memory) breaks a ``ProcessPoolExecutor``; the jobs it took
-    down are retried on a fresh pool, and a job that breaks a pool twice is run alone and, if it
-    crashes again, reported as failed. Nobody else's report is lost.
-    """
+def _pool_context(data_dir: str):
+    """The multiprocessing context of the local pool: a fork server that imports the stack once (``_preload``)."""
     import multiprocessing as mp
-    from concurrent.futures import ProcessPoolExecutor, as_completed
-    from concurrent.futures.process import BrokenProcessPool
 
     os.environ.setdefault("MPLBACKEND", "agg")
     os.environ["CASEY_PRELOAD_DATA_DIR"] = data_dir
@@ -37,6 +30,45 @@ def local_results(specs: list[JobSpec], workers: int, max_tasks_per_child: int |
         ctx.set_forkserver_preload(["analysis.run._preload"])
     except ValueError:  # pragma: no cover - no fork server on this platform
         ctx = mp.get_context("spawn")
+    return ctx
+
+
+def start_pool_server(data_dir: str) -> None:
+    """Start the local pool's fork server now, so it imports the stack while this process is still planning.
+
+    The server is a separate process: its imports (about 2 s) run beside the planning, not after it. Starting
+    it again is a no-op, and a server nobody forks from exits with this process."""
+    if _pool_context(data_dir).get_start_method() == "forkserver":
+        from multiprocessing import forkserver
+
+        forkserver.ensure_running()
+
+
+def inline_results(specs: list[JobSpec]):
+    """Yield ``(spec, result)`` rendering each job in this process, one after another: no pool, no fork server.
+
+    For a batch that renders one report, starting a fork server that imports the stack, then a worker, costs
+    more than the report. ``run_job`` never raises, so a report's failure is still a result; what this gives up
+    is the pool's guard against a crash of the process itself (a segfault takes the command with it)."""
+    from analysis.run import lean
+
+    os.environ.setdefault("MPLBACKEND", "agg")
+    lean.prepare()
+    for spec in specs:
+        yield spec, run_job(spec)
+
+
+def local_results(specs: list[JobSpec], workers: int, max_tasks_per_child: int | None, data_dir: str):
+    """Yield ``(spec, result)`` as jobs finish, on a process pool forked from a warm fork server.
+
+    A worker that dies (segfault, out of memory) breaks a ``ProcessPoolExecutor``; the jobs it took
+    down are retried on a fresh pool, and a job that breaks a pool twice is run alone and, if it
+    crashes again, reported as failed. Nobody else's report is lost.
+    """
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+    from concurrent.futures.process import BrokenProcessPool
+
+    ctx = _pool_context(data_dir)
     # Workers are recycled by starting a new pool every ``workers * max_tasks_per_child`` reports
     # (forking from the warm server costs ~0.1 s), not by ProcessPoolExecutor's own
     # max_tasks_per_child: on Python 3.11 that can deadlock when a retiring worker exits

@@ -17,7 +17,13 @@ from analysis.core.periods import Quarter, latest_complete_quarter
 from analysis.core.settings import MAX_TASKS_PER_WORKER
 from analysis.run.batch.accept import accept_result, failure_result
 from analysis.run.batch.errors import BatchUsageError
-from analysis.run.batch.executors import EXECUTORS, dask_results, local_results
+from analysis.run.batch.executors import (
+    EXECUTORS,
+    dask_results,
+    inline_results,
+    local_results,
+    start_pool_server,
+)
 from analysis.run.batch.inputs import check_build_is_current
 from analysis.run.batch.jobs import DEFAULT_TIMEOUT, INFRASTRUCTURE, peak_rss_mb
 from analysis.run.batch.lock import lock_reports_folder, remove_leftovers
@@ -91,6 +97,37 @@ def _checked_workers(options: BatchOptions) -> int:
     return workers
 
 
+def renders_in_this_process(options: BatchOptions, reports: int) -> bool:
+    """One report to render on the local executor with no ``--workers`` asked for: it renders in the calling
+    process (no fork server to start and import the stack, no worker to fork). ``--workers N`` forces the pool."""
+    return options.executor == "local" and options.workers is None and reports <= 1
+
+
+def _where_it_renders(options: BatchOptions, reports: int, workers: int) -> str:
+    if renders_in_this_process(options, reports):
+        return "; in this process"
+    return f"; {min(workers, reports)} {options.executor} worker(s)"
+
+
+def _may_use_the_pool(options: BatchOptions, quarters: list[Quarter], forces: list[str]) -> bool:
+    """Before planning: whether this run will likely render on the local pool (more than one report could be
+    planned, and some would be rendered: a rerun, a first run, or a quarter whose last run had other code).
+    A warm run with nothing to do then starts no fork server; a run this misjudges starts it after planning."""
+    if options.executor != "local":
+        return False
+    possible = len(quarters) * len(options.audiences) * (len(forces) + int(options.national))
+    if renders_in_this_process(options, possible):
+        return False
+    if options.force_rerun:
+        return True
+    source = code_version()["source_sha256"]
+    for quarter in quarters:
+        last = read_manifest(options.out_dir, quarter.id)
+        if ((last.get("run") or {}).get("code_version") or {}).get("source_sha256") != source:
+            return True
+    return False
+
+
 def _say_plan(plans: list[Plan], options: BatchOptions, latest: Quarter) -> None:
     """With -v: the latest complete quarter and, per quarter, which forces have a tracker."""
     if not options.verbose:
@@ -151,6 +188,8 @@ def _render_all(to_run: list, parts_of: dict, entries: dict, options: BatchOptio
     )
     if options.executor == "dask":
         results = dask_results(to_run, workers, options.scheduler, options.data_dir, options.timeout)
+    elif renders_in_this_process(options, len(to_run)):
+        results = inline_results(to_run)
     else:
         results = local_results(to_run, workers, options.max_tasks_per_child, str(config.data_dir(options.data_dir)))
     try:
@@ -262,6 +301,8 @@ def _run_locked(options: BatchOptions, err, workers: int) -> BatchResult:
     started = time.perf_counter()
     forces = select_forces(options.forces, options.data_dir)
     quarters = resolve_quarters(options.quarters, options.framework, options.data_dir, options.today)
+    if _may_use_the_pool(options, quarters, forces):  # its imports run beside the planning below
+        start_pool_server(str(config.data_dir(options.data_dir)))
     rejected = check_build_is_current(options.framework, options.data_dir)
     plans = plan(
         quarters,
@@ -285,7 +326,7 @@ def _run_locked(options: BatchOptions, err, workers: int) -> BatchResult:
         log.info(
             f"{total} report(s) planned for {', '.join(p.quarter.id for p in plans)}: {len(to_run)} to render, "
             f"{total - len(to_run)} unchanged (skipped)"
-            + (f"; {min(workers, len(to_run))} {options.executor} worker(s)" if to_run else "")
+            + ("" if not to_run else _where_it_renders(options, len(to_run), workers))
         )
     interrupted = _render_all(to_run, parts_of, entries, options, workers, err) if to_run else False
 
@@ -293,7 +334,9 @@ def _run_locked(options: BatchOptions, err, workers: int) -> BatchResult:
         if entry["status"] == "failed" and Audience.of(entry["audience"]).is_public:
             atomic.withdraw_page(config.reports_dir(options.out_dir) / key)
 
-    run = _run_record(options, started_at, started, interrupted, latest, forces, workers)
+    inline = bool(to_run) and renders_in_this_process(options, len(to_run))
+    run = _run_record(options, started_at, started, interrupted, latest, forces, 1 if inline else workers)
+    run["parameters"]["in_calling_process"] = inline
     manifests = write_manifests(plans, previous, entries, run, options.out_dir)
     index = _refresh_index(entries, plans, options.out_dir, options.data_dir)
     result = BatchResult(entries, manifests, index, round(time.perf_counter() - started, 3))
