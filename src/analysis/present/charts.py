@@ -20,7 +20,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from analysis.present.htmltext import esc
+from analysis.present import templating
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +39,7 @@ def could_not_draw(chart) -> str:
     return f"The chart {getattr(chart, '__name__', 'chart')} could not be drawn for this report."
 
 
-def block(chart, report, caption: str | None = None) -> str:
+def block(chart, report, caption: str | None = None):
     """HTML for one report chart: the figure with its alt text, or the chart's "no data" sentence."""
     from analysis.present.fragments import figure
 
@@ -55,8 +55,8 @@ def block(chart, report, caption: str | None = None) -> str:
             type(exc).__name__,
             exc_info=getattr(report, "audience", "public") != "public",
         )
-        return f'<p class="no-data">{esc(could_not_draw(chart))}</p>'
+        return templating.macro("no_data")(could_not_draw(chart))
     if isinstance(result, NoData):
-        return f'<p class="no-data">{esc(result.sentence)}</p>'
+        return templating.macro("no_data")(result.sentence)
     fig, alt = result
     return figure(fig, alt, caption)
