@@ -326,7 +326,6 @@ def _change_of(report: Report):
 
 def changed_lines(report: Report) -> list[tuple[str, str, dict]]:
     """At most three (claim id, line, claim fields) on what changed since the force's previous snapshot."""
-    label = report.framework.item_label.lower()
     if not report.has_tracker:
         prev = report.previous_quarter
         line = (
@@ -339,11 +338,15 @@ def changed_lines(report: Report) -> list[tuple[str, str, dict]]:
         line = "This is the force's first tracker on record: there is nothing earlier to compare with."
         return [("changed.first", line, {"value": 0, "rule": "no_earlier_snapshot"})]
     ch = _change_of(report)
-    prev = report.previous_quarter.label
-    labels = report.framework.item_label_plural.lower()
     window = f"{report.previous_quarter.id} to {report.quarter.id}"
+    return [_status_change_line(report, ch, window), _evidence_change_line(report, ch, window)]
+
+
+def _status_change_line(report: Report, ch, window: str) -> tuple[str, str, dict]:
+    """How many recommendations changed status (and moved backwards, were first assessed or reclassified)."""
+    label, labels = report.framework.item_label.lower(), report.framework.item_label_plural.lower()
     moved = len(ch.moved)
-    status = f"Since {prev}: {narrative.plural(moved, label, labels)} changed status" + (
+    status = f"Since {report.previous_quarter.label}: {narrative.plural(moved, label, labels)} changed status" + (
         f"; {len(ch.backwards)} moved backwards." if ch.backwards else "; none moved backwards." if moved else "."
     )
     if ch.first_assessed:  # a status given where the earlier snapshot had nothing to judge is not a change
@@ -353,45 +356,43 @@ def changed_lines(report: Report) -> list[tuple[str, str, dict]]:
         status += (
             f" {narrative.plural(len(ids), label, labels)} ({narrative._join(ids)}) now treated as not applicable."
         )
+    fields = {
+        "value": moved,
+        "window": window,
+        "detail": {
+            "moved": [list(m) for m in ch.moved],
+            "backwards": [list(m) for m in ch.backwards],
+            "first_assessed": [list(m) for m in ch.first_assessed],
+            "reclassified_not_applicable": [list(m) for m in ch.reclassified],
+        },
+        "method": "rolled-up statuses compared with the previous snapshot",
+        "rule": "meaning.tracker.status_change",
+    }
+    return "changed.status", status, fields
+
+
+def _evidence_change_line(report: Report, ch, window: str) -> tuple[str, str, dict]:
+    """How many recommendations gained evidence where the previous snapshot had none (and lost it)."""
+    label, labels = report.framework.item_label.lower(), report.framework.item_label_plural.lower()
     evidence = (
-        f"{narrative.plural(len(ch.gained_evidence), label, labels)} gained evidence where {prev} recorded none"
+        f"{narrative.plural(len(ch.gained_evidence), label, labels)} gained evidence where "
+        f"{report.previous_quarter.label} recorded none"
         + (f" ({len(ch.gained_evidence_partly)} with some parts still blank)" if ch.gained_evidence_partly else "")
         + (f"; evidence was removed from {len(ch.evidence_removed)}." if ch.evidence_removed else ".")
     )
-    return [
-        (
-            "changed.status",
-            status,
-            {
-                "value": moved,
-                "window": window,
-                "detail": {
-                    "moved": [list(m) for m in ch.moved],
-                    "backwards": [list(m) for m in ch.backwards],
-                    "first_assessed": [list(m) for m in ch.first_assessed],
-                    "reclassified_not_applicable": [list(m) for m in ch.reclassified],
-                },
-                "method": "rolled-up statuses compared with the previous snapshot",
-                "rule": "meaning.tracker.status_change",
-            },
-        ),
-        (
-            "changed.evidence",
-            evidence,
-            {
-                "value": len(ch.gained_evidence),
-                "window": window,
-                "detail": {
-                    "gained": list(ch.gained_evidence),
-                    "gained_partly": list(ch.gained_evidence_partly),
-                    "removed": list(ch.evidence_removed),
-                },
-                "method": "applicable recommendations with evidence in at least one applicable row now and none "
-                "in the previous snapshot (removed: the other way round)",
-                "rule": "meaning.tracker.evidence_change",
-            },
-        ),
-    ]
+    fields = {
+        "value": len(ch.gained_evidence),
+        "window": window,
+        "detail": {
+            "gained": list(ch.gained_evidence),
+            "gained_partly": list(ch.gained_evidence_partly),
+            "removed": list(ch.evidence_removed),
+        },
+        "method": "applicable recommendations with evidence in at least one applicable row now and none "
+        "in the previous snapshot (removed: the other way round)",
+        "rule": "meaning.tracker.evidence_change",
+    }
+    return "changed.evidence", evidence, fields
 
 
 def what_changed(report: Report) -> list[str]:
