@@ -969,41 +969,8 @@ def fairness_claims(o: Overview) -> list[Claim | str]:
             )
         ]
     period = table["period"].iloc[0]
-    year = period.replace("-", "/")
-    nat = _national_fairness_row(o)
     no_rate = table[(table["force_id"] != o.national_id) & table["ratio"].isna()]
-    counts = ("black_searches", "black_population", "white_searches", "white_population", "unknown_searches")
-    out: list[Claim | str] = [
-        FAIRNESS_INTRO,
-        Claim(
-            id="fairness.national_ratio",
-            sentence=f"Of the years loaded here, {year} is the latest published by the end of {o.quarter.label}. "
-            "Across England and Wales "
-            f"Black residents were searched at {nat['ratio']:.2f} times the rate of White residents (95% confidence "
-            f"interval {nat['lower']:.2f} to {nat['upper']:.2f})"
-            + (
-                f"; the ethnicity of {nat['unknown_share']:.1f}% of searches was not recorded, and those searches are "
-                "in neither rate."
-                if pd.notna(nat["unknown_share"])
-                else "."
-            ),
-            value=round(float(nat["ratio"]), 4),
-            comparator=1.0,
-            method="Black searches per Black resident divided by White searches per White resident (Census 2021 "
-            "populations), stop and search under all legislation, 5+1 ethnic groups; 95% interval by Katz's log "
-            "method; the latest financial year counted as published "
-            f"{STOP_SEARCH_PUBLICATION_LAG_MONTHS} months after it ends; comparator: parity",
-            window=period,
-            source_file=ss_files,
-            source_rows=_stop_search_rows(year, str(nat["geography"])),
-            detail={
-                "lower": round(float(nat["lower"]), 4),
-                "upper": round(float(nat["upper"]), 4),
-                "unknown_share_pct": None if pd.isna(nat["unknown_share"]) else round(float(nat["unknown_share"]), 4),
-                **{k: None if pd.isna(nat[k]) else int(nat[k]) for k in counts},
-            },
-        ),
-    ]
+    out: list[Claim | str] = [FAIRNESS_INTRO, _national_ratio_claim(o, period, ss_files)]
     if len(no_rate):
         out.append(
             Claim(
@@ -1017,6 +984,41 @@ def fairness_claims(o: Overview) -> list[Claim | str]:
             )
         )
     return out
+
+
+def _national_ratio_claim(o: Overview, period: str, ss_files: str) -> Claim:
+    """The England and Wales Black/White ratio of the latest year published by the quarter's end."""
+    year = period.replace("-", "/")
+    nat = _national_fairness_row(o)
+    counts = ("black_searches", "black_population", "white_searches", "white_population", "unknown_searches")
+    return Claim(
+        id="fairness.national_ratio",
+        sentence=f"Of the years loaded here, {year} is the latest published by the end of {o.quarter.label}. "
+        "Across England and Wales "
+        f"Black residents were searched at {nat['ratio']:.2f} times the rate of White residents (95% confidence "
+        f"interval {nat['lower']:.2f} to {nat['upper']:.2f})"
+        + (
+            f"; the ethnicity of {nat['unknown_share']:.1f}% of searches was not recorded, and those searches are "
+            "in neither rate."
+            if pd.notna(nat["unknown_share"])
+            else "."
+        ),
+        value=round(float(nat["ratio"]), 4),
+        comparator=1.0,
+        method="Black searches per Black resident divided by White searches per White resident (Census 2021 "
+        "populations), stop and search under all legislation, 5+1 ethnic groups; 95% interval by Katz's log "
+        "method; the latest financial year counted as published "
+        f"{STOP_SEARCH_PUBLICATION_LAG_MONTHS} months after it ends; comparator: parity",
+        window=period,
+        source_file=ss_files,
+        source_rows=_stop_search_rows(year, str(nat["geography"])),
+        detail={
+            "lower": round(float(nat["lower"]), 4),
+            "upper": round(float(nat["upper"]), 4),
+            "unknown_share_pct": None if pd.isna(nat["unknown_share"]) else round(float(nat["unknown_share"]), 4),
+            **{k: None if pd.isna(nat[k]) else int(nat[k]) for k in counts},
+        },
+    )
 
 
 def fairness_outside_claims(o: Overview) -> list[Claim]:
