@@ -85,3 +85,28 @@ def test_a_quote_in_a_name_or_tracker_text_never_closes_an_attribute_in_an_index
     assert ("a", "aria-label", f"{name}, internal version") in parsed.attributes
     assert ("a", "href", f"{HOSTILE}.html") in parsed.attributes
     assert html.escape(f"Evidence {HOSTILE}") + "<br>\n" + html.escape(f"second {HOSTILE}") in cells
+
+
+def test_claimed_escapes_plain_text_and_keeps_a_rendered_piece():
+    """A claim's text needs no escaping by its caller: plain text is escaped (as html.escape does), a rendered
+    piece is kept, and the ledger's sentence is what a reader sees either way."""
+    from analysis.compute.claims import ClaimLedger
+
+    ledger = ClaimLedger()
+    plain = claimed("p", "a", HOSTILE, ledger, ' class="note"', value=1)
+    assert plain == f'<p data-claim="a" class="note">{html.escape(HOSTILE)}</p>'
+    lead = templating.macro("lead")("Trend:", HOSTILE)
+    kept = claimed("p", "b", lead, ledger, value=1)
+    assert kept == f'<p data-claim="b"><strong>Trend:</strong> {html.escape(HOSTILE)}</p>'
+    assert [c.sentence for c in ledger.claims] == [" ".join(HOSTILE.split()), f"Trend: {' '.join(HOSTILE.split())}"]
+
+
+def test_the_inline_macros_escape_every_argument():
+    heading = templating.macro("heading")(HOSTILE, HOSTILE, 3)
+    assert heading == f'<h3 id="{html.escape(HOSTILE)}">{html.escape(HOSTILE)}</h3>'
+    see = templating.macro("see_links")([(HOSTILE, HOSTILE), ("two", "b")])
+    assert see == f'See: <a href="#{html.escape(HOSTILE)}">{html.escape(HOSTILE)}</a> <a href="#b">two</a>'
+    prose = templating.macro("prose")(["a ", HOSTILE, " c"])
+    assert prose == f"<p>a <em>{html.escape(HOSTILE)}</em> c</p>"
+    for piece in (heading, see, prose):
+        assert isinstance(piece, Markup) and "<script>" not in piece and "49" not in piece

@@ -21,7 +21,7 @@ import logging
 from dataclasses import dataclass
 
 from analysis.core.audience import Audience
-from analysis.present.htmltext import esc
+from analysis.present import templating
 
 log = logging.getLogger(__name__)
 
@@ -40,7 +40,7 @@ def could_not_draw(chart) -> str:
     return f"The chart {getattr(chart, '__name__', 'chart')} could not be drawn for this report."
 
 
-def block(chart, report, caption: str | None = None) -> str:
+def block(chart, report, caption: str | None = None):
     """HTML for one report chart: the figure with its alt text, or the chart's "no data" sentence."""
     from analysis.present.fragments import figure
 
@@ -56,8 +56,8 @@ def block(chart, report, caption: str | None = None) -> str:
             type(exc).__name__,
             exc_info=not getattr(report, "audience", Audience.PUBLIC).is_public,
         )
-        return f'<p class="no-data">{esc(could_not_draw(chart))}</p>'
+        return templating.macro("no_data")(could_not_draw(chart))
     if isinstance(result, NoData):
-        return f'<p class="no-data">{esc(result.sentence)}</p>'
+        return templating.macro("no_data")(result.sentence)
     fig, alt = result
     return figure(fig, alt, caption)

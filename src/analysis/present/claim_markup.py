@@ -11,7 +11,7 @@ from html.parser import HTMLParser
 from markupsafe import Markup
 
 from analysis.compute.claims import Claim, ClaimLedger
-from analysis.present.htmltext import esc
+from analysis.present import templating
 
 
 class _Text(HTMLParser):
@@ -31,12 +31,14 @@ def visible_text(markup: str) -> str:
     return " ".join("".join(reader.parts).split())
 
 
-def claimed(tag: str, claim_id: str, inner: str, ledger: ClaimLedger | None, attrs: str = "", **fields) -> Markup:
+def claimed(tag: str, claim_id: str, inner, ledger: ClaimLedger | None, attrs: str = "", **fields) -> Markup:
     """``<tag data-claim=id attrs>inner</tag>``; with a ``ledger``, also the claim whose sentence is its text.
 
-    ``inner`` and ``attrs`` are markup (their untrusted parts escaped by the caller); the result is
-    :class:`~markupsafe.Markup`, so a template embeds it as it is. Join it with f-strings or ``"".join``: ``+``
-    with a plain ``str`` would escape that string."""
+    ``inner`` is text (escaped here) or :class:`~markupsafe.Markup` (a rendered piece, kept as it is); ``attrs``
+    is markup written in code (``' class="note"'``), never from data. The result is :class:`~markupsafe.Markup`,
+    so a template embeds it as it is. Join it with f-strings or ``"".join``: ``+`` with a plain ``str`` would
+    escape that string with markupsafe's escaper."""
+    element = templating.render("claimed.html.j2", tag=tag, claim_id=claim_id, attrs=Markup(attrs), inner=inner)
     if ledger is not None:
-        ledger.add(Claim(id=claim_id, sentence=visible_text(inner), **fields))
-    return Markup(f'<{tag} data-claim="{esc(claim_id)}"{attrs}>{inner}</{tag}>')
+        ledger.add(Claim(id=claim_id, sentence=visible_text(element), **fields))
+    return element

@@ -20,8 +20,9 @@ from analysis.compute import disparity
 from analysis.compute.claims import ClaimLedger
 from analysis.core import settings
 from analysis.core.periods import Quarter
+from analysis.present import templating
 from analysis.present.claim_markup import claimed
-from analysis.present.htmltext import esc
+from analysis.present.templating import Markup
 
 KEY = "trust-confidence"
 # as fragments.for_reader (kept here so this module does not import fragments, which imports it)
@@ -30,10 +31,6 @@ _INTERNAL_LABELS = re.compile(r"\s*\(seed \d+\)")
 
 def for_reader(text) -> str:
     return _INTERNAL_LABELS.sub("", str(text or ""))
-
-
-def heading(text: str, anchor_id: str, level: int = 3) -> str:
-    return f'<h{level} id="{esc(anchor_id)}">{esc(text)}</h{level}>'
 
 
 STOP_SEARCH_FILE = "raw/measures/stop-search/"
@@ -83,7 +80,7 @@ def _csew_markup(report, section, ledger) -> str:
     return claimed(
         "p",
         "fairness.csew_context",
-        esc(text),
+        text,
         ledger,
         value={c["series"]: c["value"] for c in context},
         known_at=max(c["known_at"] for c in context),
@@ -236,7 +233,7 @@ def paragraph(section, quarter: Quarter) -> tuple[list[str], int]:
     return texts + own, len(texts)
 
 
-def _sentences(report, section, ledger) -> str:
+def _sentences(report, section, ledger) -> list:
     own = next((e for e in section.extra if e.get("own_lead")), None)  # the force's own trust figures
     texts, split = paragraph(section, report.quarter)
     out = []
@@ -247,10 +244,10 @@ def _sentences(report, section, ledger) -> str:
             fields = _observation_fields(report, own)
         else:
             fields = _stop_search_fields(section)
-        out.append(claimed("p", f"fairness.sentence.{i}", esc(for_reader(text)), ledger, value=text, **fields))
+        out.append(claimed("p", f"fairness.sentence.{i}", for_reader(text), ledger, value=text, **fields))
     if split == len(texts):
         out.append(_csew_markup(report, section, ledger))
-    return "".join(out)
+    return out
 
 
 def _observation_fields(report, e: dict) -> dict:
@@ -280,10 +277,8 @@ def _observation_fields(report, e: dict) -> dict:
 def _extra_row(report, e: dict, section, ledger) -> str:
     from analysis.compute.measure_sections import format_value
 
-    cells = "".join(
-        f"<td>{esc(t)}</td>"
-        for t in (e["title"], format_value(e["value"], e["unit"]), e["period_label"], for_reader(e["source"]))
-    )
+    values = (e["title"], format_value(e["value"], e["unit"]), e["period_label"], for_reader(e["source"]))
+    cells = templating.macro("cells")(values, "")
     stop_search = e["measure_id"].startswith("stop_search")
     fields = _stop_search_fields(section) if stop_search else _observation_fields(report, e)
     return claimed("tr", f"fairness.extra.{e['measure_id']}", cells, ledger, value=e["value"], **fields)
@@ -292,49 +287,40 @@ def _extra_row(report, e: dict, section, ledger) -> str:
 def _extras(report, section, ledger) -> str:
     if not section.extra:
         return ""
-    rows = "".join(_extra_row(report, e, section, ledger) for e in section.extra)
-    return (
-        "<details><summary>Other figures for this measure</summary><table class='extra'><thead><tr>"
-        "<th scope='col'>Measure</th><th scope='col'>Value</th><th scope='col'>Period</th><th scope='col'>Source</th>"
-        f"</tr></thead><tbody>{rows}</tbody></table></details>"
-    )
+    rows = [_extra_row(report, e, section, ledger) for e in section.extra]
+    return templating.render("extra_figures.html.j2", rows=rows)
 
 
-def section_markup(report, section, ledger: ClaimLedger | None = None, draw=None) -> str:
+def section_markup(report, section, ledger: ClaimLedger | None = None, draw=None) -> Markup:
     """The whole ``<section class="measure">`` for the trust and confidence key measure. ``draw(section)``
     gives the charts' markup (fragments passes its figure drawer); charts carry no claims (their alt text is
     an attribute), so the ledger pass does not draw them."""
-    out = [f'<section class="measure" aria-labelledby="measure-{esc(section.key_measure)}">']
-    out.append(heading(section.title, f"measure-{section.key_measure}", 3))
     if not section.has_data:
-        text = no_data_text(section, report.quarter)
-        out.append(
+        lines = [
             claimed(
                 "p",
                 "fairness.no_data",
-                esc(text),
+                no_data_text(section, report.quarter),
                 ledger,
                 value=None,
                 attrs=' class="no-data"',
                 method="no stop and search year published by the end of the quarter",
             )
-        )
-        return "".join(out) + "</section>"
-    out.append(_sentences(report, section, ledger))
-    out.append(draw(section) if draw is not None and ledger is None else "")
-    out.append(_extras(report, section, ledger))
-    if section.official_source:
-        line = f"Official source: {esc(for_reader(section.official_source))}"
-        out.append(
+        ]
+    else:
+        lines = _sentences(report, section, ledger)
+        lines += draw(section) if draw is not None and ledger is None else []
+        lines.append(_extras(report, section, ledger))
+    if section.has_data and section.official_source:
+        lines.append(
             claimed(
                 "p",
                 "fairness.official_source",
-                line,
+                f"Official source: {for_reader(section.official_source)}",
                 ledger,
                 value=None,
                 attrs=' class="source"',
                 method="the official publication named in the measures registry",
             )
         )
-    out.append("</section>")
-    return "".join(out)
+    return templating.render("measure_section.html.j2", key=section.key_measure, title=section.title, lines=lines)

@@ -1,8 +1,8 @@
-"""HTML fragments for the report notebook. Every string that comes from data is escaped here.
+"""HTML fragments for the report notebook, rendered from the templates in ``src/analysis/templates/pieces/``.
 
-Tracker evidence, owners and actions come from many hands and are untrusted: they are
-passed through ``esc`` before they touch markup, and nothing from data is ever treated as
-Markdown (a ``[link](javascript:...)`` stays visible text).
+Tracker evidence, owners and actions come from many hands and are untrusted: they reach markup only as template
+values or as a claim's text (:func:`analysis.present.claim_markup.claimed`), both escaped, and nothing from data
+is ever treated as Markdown (a ``[link](javascript:...)`` stays visible text).
 """
 
 from __future__ import annotations
@@ -17,7 +17,6 @@ from analysis.compute.report_model import Report
 from analysis.core.audience import Audience
 from analysis.present import fairness_text, narrative, templating
 from analysis.present.claim_markup import claimed
-from analysis.present.htmltext import esc
 from analysis.present.style.css import PIECE_CLASS, notebook_css
 from analysis.present.style.house_theme import STATUS_LABELS, STATUS_ORDER
 from analysis.present.templating import Markup
@@ -38,23 +37,23 @@ def anchor(rec_id: str) -> str:
     return "rec-" + "".join(ch if ch.isalnum() else "-" for ch in str(rec_id))
 
 
-def badge(status: str) -> str:
-    return f'<span class="badge badge-{esc(status)}">{esc(STATUS_LABELS.get(status, status))}</span>'
+def badge(status: str) -> Markup:
+    return templating.macro("badge")(status, STATUS_LABELS.get(status, status))
 
 
-def heading(text: str, anchor_id: str, level: int = 2) -> str:
-    return f'<h{level} id="{esc(anchor_id)}">{esc(text)}</h{level}>'
+def heading(text: str, anchor_id: str, level: int = 2) -> Markup:
+    return templating.macro("heading")(text, anchor_id, level)
 
 
-def paragraphs(texts: list[str]) -> str:
-    return "".join(f"<p>{esc(for_reader(t))}</p>" for t in texts)
+def paragraphs(texts: list[str]) -> Markup:
+    return templating.macro("paragraphs")([for_reader(t) for t in texts])
 
 
-def prose(text: str) -> str:
+def prose(text: str) -> Markup:
     """A paragraph of the framework's own wording (from its YAML): escaped, with *emphasis* kept."""
     if not text:
-        return ""
-    return "<p>" + re.sub(r"\*([^*]+)\*", r"<em>\1</em>", esc(text)) + "</p>"
+        return Markup("")
+    return templating.macro("prose")(re.split(r"\*([^*]+)\*", text))  # plain, emphasis, plain, ...
 
 
 def show(markup: str) -> None:
@@ -65,7 +64,7 @@ def show(markup: str) -> None:
     """
     from IPython.display import HTML, display
 
-    display(HTML(f'<div class="{PIECE_CLASS}">{markup}</div>'))
+    display(HTML(templating.render("piece.html.j2", piece_class=PIECE_CLASS, body=templating.markup(markup))))
 
 
 def publish(meta: dict, extra: dict | None = None) -> None:
@@ -80,11 +79,15 @@ def publish(meta: dict, extra: dict | None = None) -> None:
 
     marking = str(meta.get("marking", "OFFICIAL"))
     audience = Audience.of(meta.get("audience", Audience.INTERNAL)).label
-    strip = (
-        f'<div class="{PIECE_CLASS}"><p class="casey-marking marking-{esc(marking.lower())}">'
-        f"<strong>{esc(marking)}</strong> <span>{esc(meta.get('title', ''))} · {audience}</span></p></div>"
+    strip = templating.render(
+        "marking_strip.html.j2",
+        css=templating.markup(notebook_css()),
+        piece_class=PIECE_CLASS,
+        marking=marking,
+        title=meta.get("title", ""),
+        audience=audience,
     )
-    display({META_MIMETYPE: meta, **(extra or {}), "text/html": f"<style>{notebook_css()}</style>{strip}"}, raw=True)
+    display({META_MIMETYPE: meta, **(extra or {}), "text/html": strip}, raw=True)
 
 
 def report_claims(report: Report) -> ClaimLedger:
@@ -135,7 +138,7 @@ def header(report: Report, ledger: ClaimLedger | None = None) -> Markup:
     quarter = claimed(
         "dd",
         "header.quarter",
-        esc(f"{r.quarter.label} ({r.quarter.months})"),
+        f"{r.quarter.label} ({r.quarter.months})",
         ledger,
         value=r.quarter.id,
         method="the report's quarter (financial year, April to March)",
@@ -144,7 +147,7 @@ def header(report: Report, ledger: ClaimLedger | None = None) -> Markup:
     as_of = claimed(
         "dd",
         "header.as_of",
-        esc(r.as_of or "no tracker for this quarter"),
+        r.as_of or "no tracker for this quarter",
         ledger,
         value=r.as_of or None,
         method="the position date of the force's tracker for the quarter",
@@ -153,19 +156,17 @@ def header(report: Report, ledger: ClaimLedger | None = None) -> Markup:
         known_at=str(snap.get("known_at", "") or ""),
         rule="" if r.as_of else "no_tracker",
     )
+    dd = templating.macro("dd")
     rows = [
-        ("Force", f"<dd>{esc(f'{r.force.name} ({r.force.region})')}</dd>"),
+        ("Force", dd(f"{r.force.name} ({r.force.region})")),
         ("Quarter", quarter),
-        ("Protective marking", f"<dd>{esc(r.marking)}</dd>"),
-        ("Audience", f"<dd>{r.audience.label}</dd>"),
+        ("Protective marking", dd(r.marking)),
+        ("Audience", dd(r.audience.label)),
         ("Data as of", as_of),
     ]
-    cells = "".join(f"<div><dt>{esc(k)}</dt> {v}</div>" for k, v in rows)
     # Markup, as the first screen and the contents are: the notebook joins the three with +
-    return Markup(
-        f'<h1 id="top">{esc(r.framework.short_title)} progress: {esc(r.force.name)}, {esc(r.quarter.label)}</h1>'
-        f'<dl class="identity">{cells}</dl>'
-    )
+    title = f"{r.framework.short_title} progress: {r.force.name}, {r.quarter.label}"
+    return templating.render("header.html.j2", title=title, rows=rows)
 
 
 def _status_var(status: str) -> str:
@@ -191,45 +192,39 @@ def _covers_text(report: Report) -> str:
     return covers + "; nothing is withheld from this public version."
 
 
-def status_mix(report: Report, ledger: ClaimLedger | None = None) -> str:
+def _no_tracker_mix(report: Report, ledger: ClaimLedger | None) -> Markup:
+    """The status mix's one line when there is no tracker for the quarter."""
+    label = report.framework.item_label.lower()
+    inner = templating.macro("lead")(
+        f"No tracker for {report.quarter.label} was received or published by the end of the quarter.",
+        f"No {label} has a status this quarter.",
+    )
+    return claimed(
+        "p",
+        "tracker.mix.none",
+        inner,
+        ledger,
+        ' class="no-tracker"',
+        value=0,
+        window=report.quarter.id,
+        method="tracker snapshots on record for the force for the quarter",
+        rule="no_tracker",
+    )
+
+
+def status_mix(report: Report, ledger: ClaimLedger | None = None) -> Markup:
     """The status mix of the recommendations: counts in words and one stacked bar (colour never the only cue)."""
     label = report.framework.item_label.lower()
-    head = f'<div class="status-mix"><h2 id="status-mix">Status of the {esc(label)}s</h2>'
     if not report.has_tracker:
-        inner = (
-            f"<strong>No tracker for {esc(report.quarter.label)} was received or published by the end of the quarter.</strong> "
-            f"No {esc(label)} has a status this quarter."
-        )
-        note = claimed(
-            "p",
-            "tracker.mix.none",
-            inner,
-            ledger,
-            ' class="no-tracker"',
-            value=0,
-            window=report.quarter.id,
-            method="tracker snapshots on record for the force for the quarter",
-            rule="no_tracker",
-        )
-        return f"{head}{note}</div>"
+        return templating.render("status_mix.html.j2", label=label, note=_no_tracker_mix(report, ledger))
     s = report.summary
     counts = [(st, s.counts.get(st, 0)) for st in STATUS_ORDER if st != "not_applicable" and s.counts.get(st, 0)]
     total = sum(n for _, n in counts)
-    segments = (
-        "".join(
-            f'<span class="seg" style="width:{100 * n / total:.2f}%;background:{_status_var(st)}"></span>'
-            for st, n in counts
-        )
-        if total
-        else ""
-    )
+    segments = [(f"{100 * n / total:.2f}", _status_var(st)) for st, n in counts] if total else []
     words = ", ".join(f"{n} {STATUS_LABELS[st].lower()}" for st, n in counts)
-    legend = " ".join(
-        f'<li><span class="swatch" style="background:{_status_var(st)}"></span>{esc(STATUS_LABELS[st])} '
-        f"<strong>{n}</strong></li>"
-        for st, n in counts
+    legend = templating.render(
+        "status_legend.html.j2", items=[(STATUS_LABELS[st], n, _status_var(st)) for st, n in counts]
     )
-    covers = _covers_text(report)
     source_file, source_rows = _tracker_file(report)
     common = {"window": report.quarter.id, "source_file": source_file, "source_rows": source_rows}
     legend_html = claimed(
@@ -246,7 +241,7 @@ def status_mix(report: Report, ledger: ClaimLedger | None = None) -> str:
     covers_html = claimed(
         "p",
         "tracker.mix.covers",
-        esc(covers),
+        _covers_text(report),
         ledger,
         ' class="covers"',
         value=s.applicable,
@@ -255,21 +250,24 @@ def status_mix(report: Report, ledger: ClaimLedger | None = None) -> str:
         detail={"not_applicable": s.not_applicable, "withheld": s.withheld},
         **common,
     )
-    return (
-        head
-        + f'<div class="statusbar" role="img" aria-label="{esc(f"Status of {s.applicable} applicable {label}s: {words}")}">'
-        f"{segments}</div>{legend_html}{covers_html}</div>"
+    return templating.render(
+        "status_mix.html.j2",
+        label=label,
+        note="",
+        aria_label=f"Status of {s.applicable} applicable {label}s: {words}",
+        segments=segments,
+        legend=legend_html,
+        covers=covers_html,
     )
 
 
 def _tile_line(line, ledger: ClaimLedger | None) -> Markup:
     """One line of a tile from its claim; a verdict line keeps its icon outside the claimed words."""
-    text = claimed("span", line.claim_id, esc(line.words), ledger, **line.fields)
+    text = claimed("span", line.claim_id, line.words, ledger, **line.fields)
     if line.part in ("variation", "assurance"):
-        icon = f'<span class="icon" aria-hidden="true">{esc(line.icon)}</span> ' if line.icon else ""
-        return Markup(f"<li>{icon}{text}</li>")
+        return templating.macro("verdict_line")(text, line.icon or "")
     tag_class = {"verdict": "verdict none", "stale": "stale", "incomplete": "stale"}.get(line.part, line.part)
-    return Markup(f'<p class="{tag_class}">{text}</p>')
+    return templating.macro("tile_line")(text, tag_class)
 
 
 def _tile_what(section, coverage_kind: str | None) -> str:
@@ -302,7 +300,7 @@ def measure_tile(section, coverage_kind: str | None = None, ledger: ClaimLedger 
         none = claimed(
             "p",
             f"tile.{section.key_measure}.none",
-            esc(f"No figure can be given for this force for {section.latest.period_label}: the section says why"),
+            f"No figure can be given for this force for {section.latest.period_label}: the section says why",
             ledger,
             ' class="value-none"',
             value=None,
@@ -329,7 +327,6 @@ def _change_of(report: Report):
 
 def changed_lines(report: Report) -> list[tuple[str, str, dict]]:
     """At most three (claim id, line, claim fields) on what changed since the force's previous snapshot."""
-    label = report.framework.item_label.lower()
     if not report.has_tracker:
         prev = report.previous_quarter
         line = (
@@ -342,11 +339,15 @@ def changed_lines(report: Report) -> list[tuple[str, str, dict]]:
         line = "This is the force's first tracker on record: there is nothing earlier to compare with."
         return [("changed.first", line, {"value": 0, "rule": "no_earlier_snapshot"})]
     ch = _change_of(report)
-    prev = report.previous_quarter.label
-    labels = report.framework.item_label_plural.lower()
     window = f"{report.previous_quarter.id} to {report.quarter.id}"
+    return [_status_change_line(report, ch, window), _evidence_change_line(report, ch, window)]
+
+
+def _status_change_line(report: Report, ch, window: str) -> tuple[str, str, dict]:
+    """How many recommendations changed status (and moved backwards, were first assessed or reclassified)."""
+    label, labels = report.framework.item_label.lower(), report.framework.item_label_plural.lower()
     moved = len(ch.moved)
-    status = f"Since {prev}: {narrative.plural(moved, label, labels)} changed status" + (
+    status = f"Since {report.previous_quarter.label}: {narrative.plural(moved, label, labels)} changed status" + (
         f"; {len(ch.backwards)} moved backwards." if ch.backwards else "; none moved backwards." if moved else "."
     )
     if ch.first_assessed:  # a status given where the earlier snapshot had nothing to judge is not a change
@@ -356,45 +357,43 @@ def changed_lines(report: Report) -> list[tuple[str, str, dict]]:
         status += (
             f" {narrative.plural(len(ids), label, labels)} ({narrative._join(ids)}) now treated as not applicable."
         )
+    fields = {
+        "value": moved,
+        "window": window,
+        "detail": {
+            "moved": [list(m) for m in ch.moved],
+            "backwards": [list(m) for m in ch.backwards],
+            "first_assessed": [list(m) for m in ch.first_assessed],
+            "reclassified_not_applicable": [list(m) for m in ch.reclassified],
+        },
+        "method": "rolled-up statuses compared with the previous snapshot",
+        "rule": "meaning.tracker.status_change",
+    }
+    return "changed.status", status, fields
+
+
+def _evidence_change_line(report: Report, ch, window: str) -> tuple[str, str, dict]:
+    """How many recommendations gained evidence where the previous snapshot had none (and lost it)."""
+    label, labels = report.framework.item_label.lower(), report.framework.item_label_plural.lower()
     evidence = (
-        f"{narrative.plural(len(ch.gained_evidence), label, labels)} gained evidence where {prev} recorded none"
+        f"{narrative.plural(len(ch.gained_evidence), label, labels)} gained evidence where "
+        f"{report.previous_quarter.label} recorded none"
         + (f" ({len(ch.gained_evidence_partly)} with some parts still blank)" if ch.gained_evidence_partly else "")
         + (f"; evidence was removed from {len(ch.evidence_removed)}." if ch.evidence_removed else ".")
     )
-    return [
-        (
-            "changed.status",
-            status,
-            {
-                "value": moved,
-                "window": window,
-                "detail": {
-                    "moved": [list(m) for m in ch.moved],
-                    "backwards": [list(m) for m in ch.backwards],
-                    "first_assessed": [list(m) for m in ch.first_assessed],
-                    "reclassified_not_applicable": [list(m) for m in ch.reclassified],
-                },
-                "method": "rolled-up statuses compared with the previous snapshot",
-                "rule": "meaning.tracker.status_change",
-            },
-        ),
-        (
-            "changed.evidence",
-            evidence,
-            {
-                "value": len(ch.gained_evidence),
-                "window": window,
-                "detail": {
-                    "gained": list(ch.gained_evidence),
-                    "gained_partly": list(ch.gained_evidence_partly),
-                    "removed": list(ch.evidence_removed),
-                },
-                "method": "applicable recommendations with evidence in at least one applicable row now and none "
-                "in the previous snapshot (removed: the other way round)",
-                "rule": "meaning.tracker.evidence_change",
-            },
-        ),
-    ]
+    fields = {
+        "value": len(ch.gained_evidence),
+        "window": window,
+        "detail": {
+            "gained": list(ch.gained_evidence),
+            "gained_partly": list(ch.gained_evidence_partly),
+            "removed": list(ch.evidence_removed),
+        },
+        "method": "applicable recommendations with evidence in at least one applicable row now and none "
+        "in the previous snapshot (removed: the other way round)",
+        "rule": "meaning.tracker.evidence_change",
+    }
+    return "changed.evidence", evidence, fields
 
 
 def what_changed(report: Report) -> list[str]:
@@ -402,10 +401,10 @@ def what_changed(report: Report) -> list[str]:
     return [line for _, line, _ in changed_lines(report)][:3]
 
 
-def what_changed_html(report: Report, ledger: ClaimLedger | None = None) -> str:
+def what_changed_html(report: Report, ledger: ClaimLedger | None = None) -> Markup:
     source_file, _ = _tracker_file(report) if report.has_tracker else ("", ())
-    return "".join(
-        claimed("li", claim_id, esc(line), ledger, source_file=source_file, **fields)
+    return Markup("").join(
+        claimed("li", claim_id, line, ledger, source_file=source_file, **fields)
         for claim_id, line, fields in changed_lines(report)[:3]
     )
 
@@ -419,7 +418,7 @@ def questions_html(report: Report, ledger: ClaimLedger | None = None) -> str:
         return claimed(
             "p",
             "board.none",
-            "Nothing in this quarter&#x27;s figures or tracker prompts a particular question.",
+            "Nothing in this quarter's figures or tracker prompts a particular question.",
             ledger,
             value=0,
             method="questions drawn from the page's flags of concern (analysis.compute.meaning.tracker)",
@@ -435,7 +434,7 @@ def questions_html(report: Report, ledger: ClaimLedger | None = None) -> str:
         text = claimed(
             "span",
             f"board.q{n}",
-            esc(q.text),
+            q.text,
             ledger,
             value=covers,
             window=report.quarter.id,
@@ -445,18 +444,17 @@ def questions_html(report: Report, ledger: ClaimLedger | None = None) -> str:
         )
         see = ""
         if q.links:
-            links = " ".join(f'<a href="#{esc(a)}">{esc(t)}</a>' for t, a in q.links)
-            see = " " + claimed(
+            see = claimed(
                 "span",
                 f"board.q{n}.see",
-                f"See: {links}",
+                templating.macro("see_links")(q.links),
                 ledger,
                 " class='see'",
                 value=[a for _, a in q.links],
                 method="the sections of the page the question is about",
             )
-        items.append(f"<li>{text}{see}</li>")
-    return f'<ol class="questions">{"".join(items)}</ol>'
+        items.append((text, see))
+    return templating.render("questions.html.j2", items=items)
 
 
 def first_screen(report: Report, ledger: ClaimLedger | None = None) -> Markup:
@@ -480,9 +478,9 @@ def first_screen(report: Report, ledger: ClaimLedger | None = None) -> Markup:
     ]
     return templating.render(
         "first_screen.html.j2",
-        mix=Markup(mix),
-        changed=Markup(changed),
-        questions=Markup(question_html),
+        mix=mix,
+        changed=changed,
+        questions=question_html,
         tiles=tiles,
     )
 
@@ -492,27 +490,20 @@ def toc(report: Report, extra: list[tuple[str, str]] | None = None) -> Markup:
     entries = [("questions", "Questions for the board"), ("summary", "Executive summary")]
     entries += [("charts", "Charts")] if has_charts(report) else []
     entries += extra or []
-    measures = "".join(f'<li><a href="#measure-{esc(m.key_measure)}">{esc(m.title)}</a></li>' for m in report.measures)
     if report.framework.has_key_measures:
         entries.append(("measures", "Key measures"))
-    recs = "".join(
-        f'<li><a href="#{anchor(rec.id)}">{esc(label)} {esc(rec.id)}: {esc(rec.title)}</a></li>'
-        for rec in report.framework.recommendations
-    )
-    entries_html = "".join(
-        f'<li><a href="#{esc(a)}">{esc(t)}</a>'
-        + (f"<ol>{measures}</ol>" if a == "measures" and measures else "")
-        + "</li>"
-        for a, t in entries
-    )
-    return Markup(
-        '<nav class="toc" aria-label="Contents"><h2 id="contents">Contents</h2><ol>'
-        f'{entries_html}<li><a href="#recommendations">{esc(report.framework.item_label_plural)}</a><ol>{recs}</ol></li>'
-        '<li><a href="#sources">Sources and provenance</a></li></ol></nav>'
+    return templating.render(
+        "toc.html.j2",
+        entries=entries,
+        measures=[(m.key_measure, m.title) for m in report.measures],
+        items_label=report.framework.item_label_plural,
+        recommendations=[
+            (anchor(rec.id), f"{label} {rec.id}: {rec.title}") for rec in report.framework.recommendations
+        ],
     )
 
 
-def figure(fig, alt: str, caption: str | None = None) -> str:
+def figure(fig, alt: str, caption: str | None = None) -> Markup:
     """Embed a matplotlib figure as a PNG data URI with alt text, then close it.
 
     Every figure is first made legible on a phone and on paper (larger text, wrapped labels) and cropped to
@@ -526,13 +517,9 @@ def figure(fig, alt: str, caption: str | None = None) -> str:
         png, smallest_pt = figure_png(fig)
     plt.close(fig)
     data = base64.b64encode(png).decode("ascii")
-    cap = f"<figcaption>{esc(caption)}</figcaption>" if caption else ""
     # the smallest text in image pixels: the browser test checks it stays legible at the width the image is shown
     text_px = smallest_pt * FIGURE_DPI / 72
-    return (
-        f'<figure><img src="data:image/png;base64,{data}" alt="{esc(alt)}" data-min-text-px="{text_px:.1f}">'
-        f"{cap}</figure>"
-    )
+    return templating.render("figure.html.j2", data=data, alt=alt, text_px=f"{text_px:.1f}", caption=caption or "")
 
 
 def _entry_row(report: Report, row, ledger: ClaimLedger | None, source_file: str) -> str:
@@ -543,7 +530,7 @@ def _entry_row(report: Report, row, ledger: ClaimLedger | None, source_file: str
     cells = templating.render(
         "entry_cells.html.j2",
         name=name,
-        badge=Markup(badge(row.status)),
+        badge=badge(row.status),
         basis=narrative.status_basis_text(row.status_basis, getattr(row, "status_reason", "")),
         owner=row.owner,
         evidence=str(row.evidence or ""),
@@ -574,7 +561,7 @@ def _asked(report: Report, rec, ledger: ClaimLedger | None) -> str:
     return claimed(
         "p",
         f"rec.{rec.id}.asked",
-        f"<strong>{esc('What the review asked' if withheld else fw.wording.asked_label)}:</strong> {esc(rec.summary)}",
+        templating.macro("lead")(f"{'What the review asked' if withheld else fw.wording.asked_label}:", rec.summary),
         ledger,
         ' class="asked"',
         value=rec.summary,
@@ -589,19 +576,19 @@ def _asked(report: Report, rec, ledger: ClaimLedger | None) -> str:
 def _status_line(report: Report, rec, ledger: ClaimLedger | None, where: dict) -> str:
     fw = report.framework
     status = report.status.set_index("recommendation_id").at[rec.id, "status"]
-    line = [f"Status: {badge(status)}"]
+    notes = []
     hidden = getattr(report, "withheld_parts", {}).get(rec.id, 0)
     if hidden:  # the roll-up covers only what is shown; say so rather than misstate the whole
-        line.append(
-            f' <span class="note">This status covers the published tracker entries only: {hidden} '
-            f"{'entry is' if hidden == 1 else 'entries are'} withheld from this public version.</span>"
+        notes.append(
+            f"This status covers the published tracker entries only: {hidden} "
+            f"{'entry is' if hidden == 1 else 'entries are'} withheld from this public version."
         )
     if not rec.applies_beyond_met:
-        line.append(f' <span class="note">{esc(fw.wording.not_applicable_note)} {esc(rec.applicability_note)}</span>')
+        notes.append(f"{fw.wording.not_applicable_note} {rec.applicability_note}")
     return claimed(
         "p",
         f"rec.{rec.id}.status",
-        "".join(line),
+        templating.macro("status_line")(badge(status), notes),
         ledger,
         ' class="status-line"',
         value=status,
@@ -615,11 +602,10 @@ def _parts_listing(report: Report, rec, ledger: ClaimLedger | None) -> str:
     parts = report.framework.parts_of(rec.id)
     if not parts:
         return ""
-    items = " ".join(f"<li><strong>{esc(p.id)}</strong> {esc(p.title)}</li>" for p in parts)
     return claimed(
         "details",
         f"rec.{rec.id}.parts",
-        f"<summary>Sub-parts ({len(parts)})</summary> <ul>{items}</ul>",
+        templating.macro("parts")(parts),
         ledger,
         ' class="parts"',
         value=[p.id for p in parts],
@@ -640,7 +626,7 @@ def _change_line(report: Report, rec_id: str, ledger: ClaimLedger | None, where:
     return claimed(
         "p",
         f"rec.{rec_id}.change",
-        f"<strong>Change:</strong> {esc(narrative.change_text(report, rec_id))}",
+        templating.macro("lead")("Change:", narrative.change_text(report, rec_id)),
         ledger,
         ' class="change"',
         value=kind or None,
@@ -656,7 +642,7 @@ def _flags(report: Report, rec_id: str, ledger: ClaimLedger | None, where: dict)
         claimed(
             "span",
             f"rec.{rec_id}.flag.{n}",
-            esc(f),
+            str(f),
             ledger,
             value=str(f.kind),
             detail={"parts": list(f.parts)},
@@ -712,8 +698,8 @@ def recommendations(report: Report, ledger: ClaimLedger | None = None) -> str:
         claimed(
             "p",
             "recommendations.none",
-            f"No tracker for {esc(report.quarter.label)} was received or published by the end of the quarter, so no "
-            f"{esc(fw.item_label.lower())} "
+            f"No tracker for {report.quarter.label} was received or published by the end of the quarter, so no "
+            f"{fw.item_label.lower()} "
             "has a status, owner or evidence this quarter. The table lists what the review asked.",
             ledger,
             value=0,
@@ -723,14 +709,18 @@ def recommendations(report: Report, ledger: ClaimLedger | None = None) -> str:
         )
     )
     framework_file = _framework_file(fw)
-    rows = "".join(
+    rows = [
         claimed(
             "tr",
             f"rec.{rec.id}.listing",
-            f'<th scope="row" data-label="{esc(fw.item_label)}">{esc(rec.id)}</th> <td data-label="Title">{esc(rec.title)}</td> '
-            # the framework's neutral name unless the report is for the force the review was written for
-            f'<td data-label="Section">{esc(fw.section_label(rec.section_id, report.force.id))}</td> '
-            f'<td data-label="Applies to forces">{"Yes" if rec.applies_beyond_met else "Met, London or Government only"}</td>',
+            templating.macro("listing_cells")(
+                fw.item_label,
+                rec.id,
+                rec.title,
+                # the framework's neutral name unless the report is for the force the review was written for
+                fw.section_label(rec.section_id, report.force.id),
+                "Yes" if rec.applies_beyond_met else "Met, London or Government only",
+            ),
             ledger,
             f' id="{anchor(rec.id)}"',
             value=rec.applies_beyond_met,
@@ -740,11 +730,8 @@ def recommendations(report: Report, ledger: ClaimLedger | None = None) -> str:
             rule="quoted",
         )
         for rec in fw.recommendations
-    )
-    out.append(
-        f'<table class="compact"><thead><tr><th scope="col">{esc(fw.item_label)}</th><th scope="col">Title</th>'
-        f'<th scope="col">Section</th><th scope="col">Applies to forces</th></tr></thead><tbody>{rows}</tbody></table>'
-    )
+    ]
+    out.append(templating.render("listing.html.j2", item_label=fw.item_label, rows=rows))
     return "".join(out)
 
 
@@ -757,9 +744,9 @@ def provenance(report: Report, extra_inputs: list[dict] | None = None, ledger: C
         source = claimed(
             "p",
             "provenance.tracker_source",
-            f"Tracker source: {esc(for_reader(snap.get('document')))}. "
-            f"Dated to {esc(report.quarter.label)} because: "
-            f"{esc(snap.get('dated_because') or 'the file is filed under that quarter')}",
+            f"Tracker source: {for_reader(snap.get('document'))}. "
+            f"Dated to {report.quarter.label} because: "
+            f"{snap.get('dated_because') or 'the file is filed under that quarter'}",
             ledger,
             value=for_reader(snap.get("document")),
             method="the tracker snapshot's record (its .meta.yaml): document and why it is dated to the quarter",
@@ -770,11 +757,11 @@ def provenance(report: Report, extra_inputs: list[dict] | None = None, ledger: C
         )
     # one line, no figure: what is held but left out; its claim (as_at.later_data) is the narrative's
     later = narrative.later_data_sentence(report.later)
-    later_html = f'<p data-claim="as_at.later_data">{esc(for_reader(later))}</p>' if later else ""
+    later_html = claimed("p", "as_at.later_data", for_reader(later), None) if later else ""
     return templating.render(
         "provenance.html.j2",
-        heading=Markup(heading("Sources and provenance", "sources")),
-        claimed_lines=Markup(f"{later_html}{source}"),
+        heading=heading("Sources and provenance", "sources"),
+        claimed_lines=[later_html, source],
         container="div",
         parameters=list(report.parameters.items()),
         files=[*report.inputs, *(extra_inputs or [])],
@@ -789,12 +776,7 @@ def has_charts(report: Report) -> bool:
 def executive_summary(report: Report, ledger: ClaimLedger | None = None) -> str:
     """The executive summary: each sentence inside an element carrying its claim (the claims are added to
     ``ledger`` by :func:`analysis.present.narrative.summary_pieces`, which writes them)."""
-    paras = narrative.summary_pieces(report, ledger)
-    out = [heading("Executive summary", "summary")]
-    for para in paras:
-        spans = [f'<span data-claim="{esc(claim_id)}">{esc(sentence)}</span>' for claim_id, sentence in para]
-        out.append(f"<p>{' '.join(spans)}</p>")
-    return "".join(out)
+    return templating.render("summary.html.j2", paragraphs=narrative.summary_pieces(report, ledger))
 
 
 def tracker_charts(report: Report) -> str:
@@ -823,7 +805,7 @@ def _claim_p(claim, ledger: ClaimLedger | None, attrs: str = "") -> str:
     """A paragraph whose text is ``claim``'s sentence (internal document labels removed), claimed."""
     fields = {k: getattr(claim, k) for k in ("value", "comparator", "method", "window", "source_file")}
     fields.update(source_rows=claim.source_rows, detail=claim.detail, rule=claim.rule, known_at=claim.known_at)
-    return claimed("p", claim.id, esc(for_reader(claim.sentence)), ledger, attrs, **fields)
+    return claimed("p", claim.id, for_reader(claim.sentence), ledger, attrs, **fields)
 
 
 def _extra_table(report: Report, section, prefix: str, ledger: ClaimLedger | None) -> str:
@@ -833,17 +815,11 @@ def _extra_table(report: Report, section, prefix: str, ledger: ClaimLedger | Non
 
     rows = []
     for e in section.extra:
-        cells = (
-            f"<td>{esc(e['title'])}</td> <td>{esc(format_value(e['value'], e['unit']))}</td> "
-            f"<td>{esc(e['period_label'])}</td> <td>{esc(for_reader(e['source']))}</td>"
-        )
+        values = (e["title"], format_value(e["value"], e["unit"]), e["period_label"], for_reader(e["source"]))
+        cells = templating.macro("cells")(values, " ")
         fields = measure_text.extra_row_claim(section, e, cells)
         rows.append(claimed("tr", f"{prefix}.extra.{e['measure_id']}", cells, ledger, **fields))
-    return (
-        "<details><summary>Other figures for this measure</summary><table class='extra'><thead><tr>"
-        "<th scope='col'>Measure</th><th scope='col'>Value</th><th scope='col'>Period</th><th scope='col'>Source</th>"
-        f"</tr></thead><tbody>{''.join(rows)}</tbody></table></details>"
-    )
+    return templating.render("extra_figures.html.j2", rows=rows)
 
 
 def _measure_line(report: Report, section, what: str, inner: str, ledger, attrs: str = "") -> str:
@@ -854,61 +830,54 @@ def _measure_line(report: Report, section, what: str, inner: str, ledger, attrs:
     return claimed("p", f"{measure_text.claim_prefix(section)}.{what}", inner, ledger, attrs, **fields)
 
 
-def measure_section(report: Report, section, ledger: ClaimLedger | None = None, charts: bool = True) -> str:
+def measure_section(report: Report, section, ledger: ClaimLedger | None = None, charts: bool = True) -> Markup:
     """One key measure's section, every sentence, row and line from a claim (:mod:`analysis.present.measure_text`).
 
     ``charts`` False leaves the charts out (the ledger pass: charts state nothing the claims do not)."""
     from analysis.present import measure_charts, measure_text
 
     if fairness_text.is_fairness(section):  # the trust section renders itself from claims (present/fairness_text)
-        draw = (lambda s: "".join(figure(f, a) for f, a in measure_charts.draw_section(s))) if charts else None
+        draw = (lambda s: [figure(f, a) for f, a in measure_charts.draw_section(s)]) if charts else None
         return fairness_text.section_markup(report, section, ledger, draw)
-    prefix = measure_text.claim_prefix(section)
-    out = [f'<section class="measure" aria-labelledby="measure-{esc(section.key_measure)}">']
-    out.append(heading(section.title, f"measure-{section.key_measure}", 3))
     if not section.has_data:
-        text = esc(for_reader(measure_text.no_data_text(section, report.quarter)))
-        out += [_measure_line(report, section, "no_data", text, ledger, ' class="no-data"'), "</section>"]
-        return "".join(out)
+        text = for_reader(measure_text.no_data_text(section, report.quarter))
+        lines = [_measure_line(report, section, "no_data", text, ledger, ' class="no-data"')]
+    else:
+        lines = _measure_lines(report, section, ledger, charts)
+    return templating.render("measure_section.html.j2", key=section.key_measure, title=section.title, lines=lines)
+
+
+def _measure_lines(report: Report, section, ledger: ClaimLedger | None, charts: bool) -> list[Markup]:
+    """A key measure's lines, in page order: sentences, notes, trend, charts, method, other figures, source."""
+    from analysis.present import measure_charts, measure_text
+
+    out = []
     if section.force_supplied:
-        out.append(
-            _measure_line(
-                report,
-                section,
-                "force_supplied",
-                "Figures supplied by the force in its own papers, not official statistics.",
-                ledger,
-                ' class="note"',
-            )
-        )
+        supplied = "Figures supplied by the force in its own papers, not official statistics."
+        out.append(_measure_line(report, section, "force_supplied", supplied, ledger, ' class="note"'))
     out.extend(_claim_p(c, ledger) for c in measure_text.sentence_claims(section, report.quarter, report.force.id))
     for what, text in (
         ("proxy_note", narrative.proxy_note(report, section)),
         ("series_text", narrative.series_text(report, section)),
     ):
         if text:
-            out.append(_measure_line(report, section, what, esc(for_reader(text)), ledger))
+            out.append(_measure_line(report, section, what, for_reader(text), ledger))
     trend_text = measure_text.trend_text(section)
     if trend_text:
-        trend = f"<strong>Trend:</strong> {esc(trend_text)}"
+        trend = templating.macro("lead")("Trend:", trend_text)
         out.append(_measure_line(report, section, "trend", trend, ledger, ' class="trend"'))
     if charts:
-        for fig, alt in measure_charts.draw_section(section):
-            out.append(figure(fig, alt))
+        out.extend(figure(fig, alt) for fig, alt in measure_charts.draw_section(section))
     spc_summary = getattr(section, "spc", None)
     if spc_summary is not None:
-        note = (
-            f"<strong>How change is judged:</strong> {esc(spc_summary.method_text)} "
-            "Points are marked when they meet a special-cause rule (NHS England's Making Data Count)."
-        )
+        note = templating.macro("method_note")(spc_summary.method_text)
         out.append(_measure_line(report, section, "method_note", note, ledger, ' class="note"'))
     if section.extra:
-        out.append(_extra_table(report, section, prefix, ledger))
+        out.append(_extra_table(report, section, measure_text.claim_prefix(section), ledger))
     if section.official_source and not section.force_supplied:  # force-supplied sentences already name it
-        source = f"Official source: {esc(for_reader(section.official_source))}"
+        source = f"Official source: {for_reader(section.official_source)}"
         out.append(_measure_line(report, section, "official_source", source, ledger, ' class="source"'))
-    out.append("</section>")
-    return "".join(out)
+    return out
 
 
 def key_measures(report: Report, ledger: ClaimLedger | None = None) -> str:
@@ -918,7 +887,7 @@ def key_measures(report: Report, ledger: ClaimLedger | None = None) -> str:
         return ""
     out = [heading("Key measures", "measures")]
     if not report.measures:
-        text = esc(report.measures_error or "No key-measures data.")
+        text = report.measures_error or "No key-measures data."
         out.append(
             claimed(
                 "p",

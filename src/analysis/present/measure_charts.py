@@ -135,12 +135,9 @@ def chart_charge_rate(
     return fig, alt
 
 
-@style.themed
-def chart_representation(force_id: str, data_dir=None, quarter=None, audience: Audience = Audience.INTERNAL):
-    """Ethnic minority share: population (Census 2021) against officers, where officer data is loaded
-    (as at ``quarter`` when given: nothing from a later period)."""
-    plt = _plt()
-    force = get_force(force_id, data_dir)
+def _representation_rows(force, data_dir, quarter, audience: Audience) -> list[tuple]:
+    """(who, what and period, share, low, high) in percent: the Census population and officer shares (Wilson
+    intervals) for the force and England and Wales, then the force's own shares (no interval)."""
     obs = measures.observations(data_dir, as_at=quarter, audience=audience)
     rows = []
     for who, label in ((force.id, force.name), (measures.NATIONAL_ID, measures.NATIONAL_NAME)):
@@ -181,6 +178,16 @@ def chart_representation(force_id: str, data_dir=None, quarter=None, audience: A
                 value,
             )
         )
+    return rows
+
+
+@style.themed
+def chart_representation(force_id: str, data_dir=None, quarter=None, audience: Audience = Audience.INTERNAL):
+    """Ethnic minority share: population (Census 2021) against officers, where officer data is loaded
+    (as at ``quarter`` when given: nothing from a later period)."""
+    plt = _plt()
+    force = get_force(force_id, data_dir)
+    rows = _representation_rows(force, data_dir, quarter, audience)
     fig, ax = plt.subplots(figsize=(7.5, 3.6))
     names = [f"{a}: {b}" for a, b, *_ in rows]
     values = [v for *_, v, _, _ in rows]
@@ -345,22 +352,11 @@ def chart_stop_search_funnel(force_id: str | None, period: str, data_dir=None):
     )
 
 
-def _draw_stop_search_funnel(year, period: str, force=None, name_of=None):
-    """The stop and search funnel plot of :func:`chart_stop_search_funnel`, drawn from ``year``: the rows of
-    :func:`analysis.compute.disparity.stop_search_disparity` for ``period``, in that table's order (the national
-    overview passes the rows its model holds). ``name_of`` gives a force's name for the alt text when no force
-    is highlighted."""
-    plt = _plt()
+def _funnel_limits(ax, ok, se, precision, target: float) -> float:
+    """The widened funnel limits around the England and Wales ratio ``target``; the over-dispersion factor phi
+    (1 when there is no national ratio or no force to plot)."""
     from analysis.compute import disparity
 
-    nat = year[year["force_id"] == disparity.NATIONAL_ID]
-    forces = year[~year["force_id"].isin([disparity.NATIONAL_ID, "british-transport-police"])]
-    ok = forces.dropna(subset=["ratio", "lower", "upper"])
-    se = disparity.log_ratio_se(ok["lower"], ok["upper"])
-    precision = 1 / se
-    label = period_label(period, "financial_year")
-    fig, ax = plt.subplots(figsize=(7.5, 5.6))
-    target = float(nat["ratio"].iloc[0]) if not nat.empty else float("nan")
     phi = 1.0
     if np.isfinite(target) and len(ok):
         phi = disparity.ratio_overdispersion(ok["ratio"], se, target)
@@ -377,6 +373,56 @@ def _draw_stop_search_funnel(year, period: str, force=None, name_of=None):
             )
             ax.plot(grid, target * np.exp(-z / grid), dash, color=style.LIMITS, lw=1)
         ax.axhline(target, color=style.REFERENCE, lw=1, label=f"{measures.NATIONAL_NAME} {target:.2f}")
+    return phi
+
+
+def _funnel_alt(ok, forces, force, mine, label: str, target: float, phi: float, name_of) -> str:
+    """The funnel plot's alt text: what is drawn, then how many forces lie outside (no force highlighted), or
+    where the highlighted force sits."""
+    from analysis.compute import disparity
+
+    alt = (
+        f"Funnel plot of the Black to White stop and search rate ratio for {len(ok)} territorial forces in {label}, "
+        f"on a log scale, against the precision of each ratio, with 95% and 99.8% limits around the "
+        f"{measures.NATIONAL_NAME} ratio of {target:.2f}, widened for the extra variation between forces "
+        f"(over-dispersion factor {phi:.0f}). "
+    )
+    if force is None:
+        outer = max(settings.FUNNEL_LEVELS)
+        classes = disparity.classify_ratio_funnel(ok["ratio"], ok["lower"], ok["upper"], target, phi)
+        outside = sum(c.endswith(f"{100 * outer:g}%") for c in classes)
+        alt += f"{outside} of {len(ok)} forces lie outside the widened {100 * outer:g}% limits."
+        missing = [name_of(f) for f in forces.loc[forces["ratio"].isna(), "force_id"]]
+        if missing:
+            alt += f" Not plotted, for want of a resident rate: {', '.join(missing)}."
+    elif mine.any():
+        r = ok[mine].iloc[0]
+        alt += (
+            f"{force.name} is highlighted at {r['ratio']:.2f} (95% confidence interval {r['lower']:.2f} to "
+            f"{r['upper']:.2f})."
+        )
+    else:
+        alt += f"{force.name} has no ratio for {label}: it has no resident rate, so it is not plotted."
+    return alt
+
+
+def _draw_stop_search_funnel(year, period: str, force=None, name_of=None):
+    """The stop and search funnel plot of :func:`chart_stop_search_funnel`, drawn from ``year``: the rows of
+    :func:`analysis.compute.disparity.stop_search_disparity` for ``period``, in that table's order (the national
+    overview passes the rows its model holds). ``name_of`` gives a force's name for the alt text when no force
+    is highlighted."""
+    plt = _plt()
+    from analysis.compute import disparity
+
+    nat = year[year["force_id"] == disparity.NATIONAL_ID]
+    forces = year[~year["force_id"].isin([disparity.NATIONAL_ID, "british-transport-police"])]
+    ok = forces.dropna(subset=["ratio", "lower", "upper"])
+    se = disparity.log_ratio_se(ok["lower"], ok["upper"])
+    precision = 1 / se
+    label = period_label(period, "financial_year")
+    fig, ax = plt.subplots(figsize=(7.5, 5.6))
+    target = float(nat["ratio"].iloc[0]) if not nat.empty else float("nan")
+    phi = _funnel_limits(ax, ok, se, precision, target)
     ax.axhline(1, color=style.LIMITS, lw=0.8, alpha=0.6)
     mine = (ok["force_id"] == (force.id if force else None)).to_numpy()
     ax.scatter(
@@ -410,28 +456,7 @@ def _draw_stop_search_funnel(year, period: str, force=None, name_of=None):
     ax.set_title(f"Stop and search disparity by force, {label}: funnel plot (fairness indicator)")
     # below the axes: inside them the legend hid forces' points
     ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.2), ncols=2, frameon=False)
-    alt = (
-        f"Funnel plot of the Black to White stop and search rate ratio for {len(ok)} territorial forces in {label}, "
-        f"on a log scale, against the precision of each ratio, with 95% and 99.8% limits around the "
-        f"{measures.NATIONAL_NAME} ratio of {target:.2f}, widened for the extra variation between forces "
-        f"(over-dispersion factor {phi:.0f}). "
-    )
-    if force is None:
-        outer = max(settings.FUNNEL_LEVELS)
-        classes = disparity.classify_ratio_funnel(ok["ratio"], ok["lower"], ok["upper"], target, phi)
-        outside = sum(c.endswith(f"{100 * outer:g}%") for c in classes)
-        alt += f"{outside} of {len(ok)} forces lie outside the widened {100 * outer:g}% limits."
-        missing = [name_of(f) for f in forces.loc[forces["ratio"].isna(), "force_id"]]
-        if missing:
-            alt += f" Not plotted, for want of a resident rate: {', '.join(missing)}."
-    elif mine.any():
-        r = ok[mine].iloc[0]
-        alt += (
-            f"{force.name} is highlighted at {r['ratio']:.2f} (95% confidence interval {r['lower']:.2f} to "
-            f"{r['upper']:.2f})."
-        )
-    else:
-        alt += f"{force.name} has no ratio for {label}: it has no resident rate, so it is not plotted."
+    alt = _funnel_alt(ok, forces, force, mine, label, target, phi, name_of)
     return fig, alt
 
 

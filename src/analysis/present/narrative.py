@@ -71,175 +71,22 @@ def summary_pieces(report: Report, ledger: ClaimLedger | None = None) -> list[li
 
 
 def _summary(report: Report, ledger: ClaimLedger | None) -> tuple[list[str], list]:
-    fw = report.framework
-    label, labels = fw.item_label.lower(), fw.item_label_plural.lower()
-    force = report.force.name
+    """The summary's paragraphs and, for each, its claim id (or the measures' pieces), claims added in page order:
+    position, evidence, change, attention, then the key measures."""
     if not report.has_tracker:
-        paras = [
-            f"No {fw.short_title} tracker for {force} for {report.quarter.label} was received or published by the end "
-            f"of the quarter, so this report "
-            f"carries no {label} statuses for the quarter."
-            + (
-                f" The most recent earlier tracker is for {report.previous_quarter.label}."
-                if report.previous_quarter
-                else ""
-            )
-        ]
-        _claim(
-            ledger,
-            id="tracker.none",
-            sentence=paras[0],
-            value=0,
-            comparator=report.previous_quarter.id if report.previous_quarter else None,
-            method="tracker snapshots on record for the force for the quarter; the latest earlier one",
-            window=report.quarter.id,
-            rule="no_tracker",
-        )
-        # the charge-rate sentence is in its own section below: say it once
-        if not report.measures:
-            return paras, ["tracker.none"]
-        return paras + [""], ["tracker.none", measures_pieces(report, ledger, headline=False)]
-    s = report.summary
-    c = s.counts
-    paras = [
-        f"{force}'s tracker for {report.quarter.label} (position as at {report.as_of}) covers "
-        f"{plural(s.applicable, 'applicable ' + label, 'applicable ' + labels)} of the {len(fw.recommendations)} in the {fw.short_title}"
-        f"{'' if not s.not_applicable else f'; {s.not_applicable} are treated as not applicable to the force'}. "
-        f"Of the applicable ones, {c['complete']} {'is' if c['complete'] == 1 else 'are'} complete, "
-        f"{c['in_progress']} in progress and {c['not_started']} not started"
-        + (f", and {c['not_assessed']} cannot be assessed from what was recorded." if c["not_assessed"] else ".")
-    ]
-    row_counts = part_counts(report)
-    if row_counts:
-        words = [f"{n} {status_label(st).lower()}" for st, n in row_counts.items()]
-        first_n = next(iter(row_counts.values()))
-        paras[0] += (
-            " Counted row by row, with each part the tracker answers separately, "
-            + words[0].replace(" ", f" {'is' if first_n == 1 else 'are'} ", 1)
-            + ("" if len(words) == 1 else (", " if len(words) > 2 else " and ") + _join(words[1:]))
-            + "; a recommendation is complete only when all its applicable parts are."
-        )
+        return _no_tracker_summary(report, ledger)
     source_file, source_rows = _tracker_source(report)
-    window = f"{report.quarter.id} (position as at {report.as_of})"
-    if row_counts:
-        _claim(
-            ledger,
-            id="tracker.rows",
-            sentence=paras[0],
-            value=dict(row_counts),
-            comparator=sum(row_counts.values()),
-            method="tracker rows (recommendations and parts) by status, not-applicable rows left out",
-            window=window,
-            source_file=source_file,
-            source_rows=source_rows,
-        )
-    _claim(
-        ledger,
-        id="tracker.applicable",
-        sentence=paras[0],
-        value=s.applicable,
-        comparator=len(fw.recommendations),
-        method="top-level recommendations whose rolled-up status is not 'not applicable'",
-        window=window,
-        source_file=source_file,
-        source_rows=source_rows,
-        detail={"not_applicable": s.not_applicable},
-    )
-    for status in c:
-        _claim(
-            ledger,
-            id=f"tracker.status.{status}",
-            sentence=paras[0],
-            value=c[status],
-            comparator=s.applicable,
-            method=ROLLUP_METHOD,
-            window=window,
-            source_file=source_file,
-            source_rows=source_rows,
-            detail={
-                "recommendations": list(
-                    report.status.loc[
-                        report.status["applicable"] & (report.status["status"] == status), "recommendation_id"
-                    ]
-                )
-            },
-        )
-    paras.append(evidence_sentence(report))
-    if getattr(report, "withheld_parts", None):  # a roll-up over published entries only: say what it covers
-        paras[-1] += (
-            f" Where a recommendation has withheld entries "
-            f"({', '.join(sorted(report.withheld_parts, key=report.framework.ids.index))}), "
-            "its status here covers only the published ones."
-        )
-    _claim(
-        ledger,
-        id="tracker.evidenced",
-        sentence=paras[-1],
-        value=s.evidenced,
-        comparator=s.applicable,
-        method="applicable recommendations whose every applicable row has non-blank evidence",
-        window=window,
-        source_file=source_file,
-        source_rows=source_rows,
-        detail={"partly_evidenced": s.partly_evidenced, "blank_evidence": list(s.blank_evidence_parts)},
-    )
-    if report.changes is None:
-        paras.append(
-            "This is the first tracker on record for the force, so there is no earlier snapshot to compare with."
-        )
-        _claim(
-            ledger,
-            id="tracker.first_snapshot",
-            sentence=paras[-1],
-            value=0,
-            method="tracker snapshots on record for the force up to this quarter, other than this one",
-            window=window,
-            source_file=source_file,
-            rule="no_earlier_snapshot",
-        )
-    else:
-        ch = report.change
-        paras.append(change_sentence(report))
-        _claim(
-            ledger,
-            id="tracker.changed_status",
-            sentence=paras[-1],
-            value=len(ch.moved),
-            comparator=report.previous_quarter.id,
-            method="recommendations whose rolled-up status differs from the previous snapshot, both being statuses "
-            "that could be judged (a status given after 'not assessed' is 'first assessed'; one now 'not "
-            "applicable' is reclassified, not a move); gained evidence: evidence in at least one applicable row "
-            "now, none in the previous snapshot",
-            window=f"{report.previous_quarter.id} to {report.quarter.id}",
-            source_file=source_file,
-            source_rows=source_rows,
-            detail={
-                "moved": [i for i, _, _ in ch.moved],
-                "first_assessed": [i for i, _ in ch.first_assessed],
-                "reclassified_not_applicable": [i for i, _ in ch.reclassified],
-                "newly_evidenced": list(ch.gained_evidence),
-                "newly_evidenced_partly": list(ch.gained_evidence_partly),
-                "evidence_removed": list(ch.evidence_removed),
-            },
-            rule="meaning.tracker.status_change; meaning.tracker.evidence_change",
-        )
-    attention = needing_attention(report)
-    if attention:
-        paras.append(f"Needing attention: {_join(attention)}.")
-    else:
-        paras.append(f"No applicable {label} is flagged for attention this quarter.")
-    _claim(
-        ledger,
-        id="tracker.attention",
-        sentence=paras[-1],
-        value={k: v for k, v in report.flags.items() if v},
-        method="flags per applicable recommendation: no entry, blank evidence or actions (naming the parts), "
-        f"complete without evidence, parts not started or not assessed, not updated for "
-        f"{STALE_AFTER_QUARTERS}+ quarters",
-        window=window,
-        source_file=source_file,
-        source_rows=source_rows,
-    )
+    where = {
+        "window": f"{report.quarter.id} (position as at {report.as_of})",
+        "source_file": source_file,
+        "source_rows": source_rows,
+    }
+    paras = [
+        _position_paragraph(report, ledger, where),
+        _evidence_paragraph(report, ledger, where),
+        _change_paragraph(report, ledger, where),
+        _attention_paragraph(report, ledger, where),
+    ]
     ids = ["tracker.applicable", "tracker.evidenced", "tracker.first_snapshot", "tracker.attention"]
     if report.changes is not None:
         ids[2] = "tracker.changed_status"
@@ -247,6 +94,182 @@ def _summary(report: Report, ledger: ClaimLedger | None) -> tuple[list[str], lis
         paras.append("")
         ids.append(measures_pieces(report, ledger))
     return paras, ids
+
+
+def _no_tracker_summary(report: Report, ledger: ClaimLedger | None) -> tuple[list[str], list]:
+    """No tracker for the quarter: one paragraph saying so (and naming the latest earlier one), then the measures."""
+    fw = report.framework
+    paras = [
+        f"No {fw.short_title} tracker for {report.force.name} for {report.quarter.label} was received or published "
+        f"by the end of the quarter, so this report "
+        f"carries no {fw.item_label.lower()} statuses for the quarter."
+        + (
+            f" The most recent earlier tracker is for {report.previous_quarter.label}."
+            if report.previous_quarter
+            else ""
+        )
+    ]
+    _claim(
+        ledger,
+        id="tracker.none",
+        sentence=paras[0],
+        value=0,
+        comparator=report.previous_quarter.id if report.previous_quarter else None,
+        method="tracker snapshots on record for the force for the quarter; the latest earlier one",
+        window=report.quarter.id,
+        rule="no_tracker",
+    )
+    # the charge-rate sentence is in its own section below: say it once
+    if not report.measures:
+        return paras, ["tracker.none"]
+    return paras + [""], ["tracker.none", measures_pieces(report, ledger, headline=False)]
+
+
+def _position_text(report: Report, row_counts: dict) -> str:
+    """Where the force stands: applicable recommendations by rolled-up status, then (when parts are answered
+    separately) the tracker's rows by status."""
+    fw, s = report.framework, report.summary
+    label, labels, c = fw.item_label.lower(), fw.item_label_plural.lower(), s.counts
+    text = (
+        f"{report.force.name}'s tracker for {report.quarter.label} (position as at {report.as_of}) covers "
+        f"{plural(s.applicable, 'applicable ' + label, 'applicable ' + labels)} of the {len(fw.recommendations)} in the {fw.short_title}"
+        f"{'' if not s.not_applicable else f'; {s.not_applicable} are treated as not applicable to the force'}. "
+        f"Of the applicable ones, {c['complete']} {'is' if c['complete'] == 1 else 'are'} complete, "
+        f"{c['in_progress']} in progress and {c['not_started']} not started"
+        + (f", and {c['not_assessed']} cannot be assessed from what was recorded." if c["not_assessed"] else ".")
+    )
+    if row_counts:
+        words = [f"{n} {status_label(st).lower()}" for st, n in row_counts.items()]
+        first_n = next(iter(row_counts.values()))
+        text += (
+            " Counted row by row, with each part the tracker answers separately, "
+            + words[0].replace(" ", f" {'is' if first_n == 1 else 'are'} ", 1)
+            + ("" if len(words) == 1 else (", " if len(words) > 2 else " and ") + _join(words[1:]))
+            + "; a recommendation is complete only when all its applicable parts are."
+        )
+    return text
+
+
+def _position_paragraph(report: Report, ledger: ClaimLedger | None, where: dict) -> str:
+    """The first paragraph and its claims: the rows by status, the applicable count, each status's count."""
+    s, n_recs = report.summary, len(report.framework.recommendations)
+    row_counts = part_counts(report)
+    text = _position_text(report, row_counts)
+    if row_counts:
+        _claim(
+            ledger,
+            id="tracker.rows",
+            sentence=text,
+            value=dict(row_counts),
+            comparator=sum(row_counts.values()),
+            method="tracker rows (recommendations and parts) by status, not-applicable rows left out",
+            **where,
+        )
+    _claim(
+        ledger,
+        id="tracker.applicable",
+        sentence=text,
+        value=s.applicable,
+        comparator=n_recs,
+        method="top-level recommendations whose rolled-up status is not 'not applicable'",
+        detail={"not_applicable": s.not_applicable},
+        **where,
+    )
+    applicable = report.status[report.status["applicable"]]
+    for status in s.counts:
+        _claim(
+            ledger,
+            id=f"tracker.status.{status}",
+            sentence=text,
+            value=s.counts[status],
+            comparator=s.applicable,
+            method=ROLLUP_METHOD,
+            detail={"recommendations": list(applicable.loc[applicable["status"] == status, "recommendation_id"])},
+            **where,
+        )
+    return text
+
+
+def _evidence_paragraph(report: Report, ledger: ClaimLedger | None, where: dict) -> str:
+    s = report.summary
+    text = evidence_sentence(report)
+    if getattr(report, "withheld_parts", None):  # a roll-up over published entries only: say what it covers
+        text += (
+            f" Where a recommendation has withheld entries "
+            f"({', '.join(sorted(report.withheld_parts, key=report.framework.ids.index))}), "
+            "its status here covers only the published ones."
+        )
+    _claim(
+        ledger,
+        id="tracker.evidenced",
+        sentence=text,
+        value=s.evidenced,
+        comparator=s.applicable,
+        method="applicable recommendations whose every applicable row has non-blank evidence",
+        detail={"partly_evidenced": s.partly_evidenced, "blank_evidence": list(s.blank_evidence_parts)},
+        **where,
+    )
+    return text
+
+
+def _change_paragraph(report: Report, ledger: ClaimLedger | None, where: dict) -> str:
+    """What changed since the previous snapshot, or that this is the first one on record."""
+    if report.changes is None:
+        text = "This is the first tracker on record for the force, so there is no earlier snapshot to compare with."
+        _claim(
+            ledger,
+            id="tracker.first_snapshot",
+            sentence=text,
+            value=0,
+            method="tracker snapshots on record for the force up to this quarter, other than this one",
+            window=where["window"],
+            source_file=where["source_file"],
+            rule="no_earlier_snapshot",
+        )
+        return text
+    ch = report.change
+    text = change_sentence(report)
+    _claim(
+        ledger,
+        id="tracker.changed_status",
+        sentence=text,
+        value=len(ch.moved),
+        comparator=report.previous_quarter.id,
+        method="recommendations whose rolled-up status differs from the previous snapshot, both being statuses "
+        "that could be judged (a status given after 'not assessed' is 'first assessed'; one now 'not "
+        "applicable' is reclassified, not a move); gained evidence: evidence in at least one applicable row "
+        "now, none in the previous snapshot",
+        **{**where, "window": f"{report.previous_quarter.id} to {report.quarter.id}"},
+        detail={
+            "moved": [i for i, _, _ in ch.moved],
+            "first_assessed": [i for i, _ in ch.first_assessed],
+            "reclassified_not_applicable": [i for i, _ in ch.reclassified],
+            "newly_evidenced": list(ch.gained_evidence),
+            "newly_evidenced_partly": list(ch.gained_evidence_partly),
+            "evidence_removed": list(ch.evidence_removed),
+        },
+        rule="meaning.tracker.status_change; meaning.tracker.evidence_change",
+    )
+    return text
+
+
+def _attention_paragraph(report: Report, ledger: ClaimLedger | None, where: dict) -> str:
+    attention = needing_attention(report)
+    if attention:
+        text = f"Needing attention: {_join(attention)}."
+    else:
+        text = f"No applicable {report.framework.item_label.lower()} is flagged for attention this quarter."
+    _claim(
+        ledger,
+        id="tracker.attention",
+        sentence=text,
+        value={k: v for k, v in report.flags.items() if v},
+        method="flags per applicable recommendation: no entry, blank evidence or actions (naming the parts), "
+        f"complete without evidence, parts not started or not assessed, not updated for "
+        f"{STALE_AFTER_QUARTERS}+ quarters",
+        **where,
+    )
+    return text
 
 
 def measures_summary(report: Report, ledger: ClaimLedger | None = None, headline: bool = True) -> str:

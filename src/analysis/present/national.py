@@ -11,8 +11,8 @@ window, rule and rows behind it), and the section renders each claim's sentence 
 
 Sections: tracker submissions and status across forces (each force's latest snapshot up to the quarter); the
 charge rate on funnel plots (not league tables) and on Laney p′ process-behaviour charts; stop and search
-disparity (a fairness indicator) and sexual-offence charges (a proxy); forces to look at. Every string from data
-is escaped with :func:`analysis.present.fragments.esc`; charts carry alt text that states the numbers, and draw
+disparity (a fairness indicator) and sexual-offence charges (a proxy); forces to look at. The markup comes from
+the templates in ``src/analysis/templates/pieces/``, which escape every string from data; charts carry alt text that states the numbers, and draw
 from the series the Overview holds (``tests/test_architecture.py`` keeps data loaders out of this module).
 """
 
@@ -39,7 +39,8 @@ from analysis.core.settings import (
     STOP_SEARCH_PUBLICATION_LAG_MONTHS,
 )
 from analysis.present import style, templating
-from analysis.present.fragments import esc, figure, heading, publish
+from analysis.present.claim_markup import claimed as claimed_element
+from analysis.present.fragments import figure, heading, publish
 from analysis.present.narrative import CHARGE_RATE_FILE, later_data_sentence, plural
 from analysis.present.style import STATUS_LABELS, STATUS_ORDER
 from analysis.present.templating import Markup
@@ -57,10 +58,10 @@ BASIS_WORDS = {"closed": "closed", "recorded": "recorded (by the quarter the off
 # --------------------------------------------------------------------------- claims to HTML
 def claimed(claim: Claim, tag: str = "p") -> Markup:
     """One claim's sentence in an element that names the claim (``data-claim``), escaped."""
-    return Markup(f'<{tag} data-claim="{esc(claim.id)}">{esc(claim.sentence)}</{tag}>')
+    return claimed_element(tag, claim.id, claim.sentence, None)
 
 
-def claimed_paragraphs(items: Iterable[Claim | str]) -> str:
+def claimed_paragraphs(items: Iterable[Claim | str]) -> Markup:
     """Paragraphs: a claim in an element naming it; a plain string (no figure, no verdict) as it is. A claim whose
     sentence is the one just written (two claims of one sentence) is not written twice."""
     out, last = [], None
@@ -70,14 +71,14 @@ def claimed_paragraphs(items: Iterable[Claim | str]) -> str:
                 out.append(claimed(item))
             last = item.sentence
         else:
-            out.append(f"<p>{esc(item)}</p>")
+            out.append(templating.macro("paragraphs")([item]))
             last = item
-    return "".join(out)
+    return Markup("").join(out)
 
 
 def cell(claim: Claim | None, text: str = "") -> Markup:
     """A table cell: a claim's sentence naming the claim, or plain text that states nothing (a name, Yes/No)."""
-    return claimed(claim, "td") if claim is not None else Markup(f"<td>{esc(text)}</td>")
+    return claimed(claim, "td") if claim is not None else templating.macro("cell")(text)
 
 
 def force_table(headers: list[str], rows: list[list[Markup]], caption: str = "", summary: str = "") -> Markup:
@@ -156,13 +157,8 @@ def header(o: Overview) -> str:
         ("Forces", cell(forces)),
         ("Generated", cell(generated)),
     ]
-    cells = "".join(f"<tr><th scope='row'>{esc(k)}</th>{v}</tr>" for k, v in rows)
-    toc = "".join(f'<li><a href="#{esc(a)}">{esc(t)}</a></li>' for a, t in SECTIONS)
-    return (
-        f'<h1 id="top">{esc(o.framework.short_title)} progress: {esc(TITLE.lower())}, {esc(o.quarter.label)}</h1>'
-        f'<table class="meta">{cells}</table>'
-        f'<nav class="toc" aria-label="Contents"><h2 id="contents">Contents</h2><ol>{toc}</ol></nav>'
-    )
+    title = f"{o.framework.short_title} progress: {TITLE.lower()}, {o.quarter.label}"
+    return templating.render("national_header.html.j2", title=title, rows=rows, sections=SECTIONS)
 
 
 # --------------------------------------------------------------------------- summary
@@ -573,13 +569,11 @@ def measures_section(o: Overview) -> str:
         return "".join(out)
     out.append(claimed_paragraphs(measure_quarter_claims(o)))
     for basis, table in o.funnels.items():
-        out.append(f'<section class="measure" aria-labelledby="measure-charge-{esc(basis)}">')
-        out.append(heading(f"Charge rate ({basis} basis)", f"measure-charge-{basis}", 3))
         fig, alt = funnel_chart(o, basis)
-        out.append(figure(fig, alt))
         words = [*funnel_position_claims(table, basis, o.measure_quarter)]
-        out.append(claimed_paragraphs(words + ([RECORDED_CAVEAT] if basis == "recorded" else [])))
-        out.append("</section>")
+        lines = [figure(fig, alt), claimed_paragraphs(words + ([RECORDED_CAVEAT] if basis == "recorded" else []))]
+        title = f"Charge rate ({basis} basis)"
+        out.append(templating.render("measure_section.html.j2", key=f"charge-{basis}", title=title, lines=lines))
     out.append(claimed_paragraphs([NOT_COMPARED]))
     return "".join(out)
 
@@ -975,41 +969,8 @@ def fairness_claims(o: Overview) -> list[Claim | str]:
             )
         ]
     period = table["period"].iloc[0]
-    year = period.replace("-", "/")
-    nat = _national_fairness_row(o)
     no_rate = table[(table["force_id"] != o.national_id) & table["ratio"].isna()]
-    counts = ("black_searches", "black_population", "white_searches", "white_population", "unknown_searches")
-    out: list[Claim | str] = [
-        FAIRNESS_INTRO,
-        Claim(
-            id="fairness.national_ratio",
-            sentence=f"Of the years loaded here, {year} is the latest published by the end of {o.quarter.label}. "
-            "Across England and Wales "
-            f"Black residents were searched at {nat['ratio']:.2f} times the rate of White residents (95% confidence "
-            f"interval {nat['lower']:.2f} to {nat['upper']:.2f})"
-            + (
-                f"; the ethnicity of {nat['unknown_share']:.1f}% of searches was not recorded, and those searches are "
-                "in neither rate."
-                if pd.notna(nat["unknown_share"])
-                else "."
-            ),
-            value=round(float(nat["ratio"]), 4),
-            comparator=1.0,
-            method="Black searches per Black resident divided by White searches per White resident (Census 2021 "
-            "populations), stop and search under all legislation, 5+1 ethnic groups; 95% interval by Katz's log "
-            "method; the latest financial year counted as published "
-            f"{STOP_SEARCH_PUBLICATION_LAG_MONTHS} months after it ends; comparator: parity",
-            window=period,
-            source_file=ss_files,
-            source_rows=_stop_search_rows(year, str(nat["geography"])),
-            detail={
-                "lower": round(float(nat["lower"]), 4),
-                "upper": round(float(nat["upper"]), 4),
-                "unknown_share_pct": None if pd.isna(nat["unknown_share"]) else round(float(nat["unknown_share"]), 4),
-                **{k: None if pd.isna(nat[k]) else int(nat[k]) for k in counts},
-            },
-        ),
-    ]
+    out: list[Claim | str] = [FAIRNESS_INTRO, _national_ratio_claim(o, period, ss_files)]
     if len(no_rate):
         out.append(
             Claim(
@@ -1023,6 +984,41 @@ def fairness_claims(o: Overview) -> list[Claim | str]:
             )
         )
     return out
+
+
+def _national_ratio_claim(o: Overview, period: str, ss_files: str) -> Claim:
+    """The England and Wales Black/White ratio of the latest year published by the quarter's end."""
+    year = period.replace("-", "/")
+    nat = _national_fairness_row(o)
+    counts = ("black_searches", "black_population", "white_searches", "white_population", "unknown_searches")
+    return Claim(
+        id="fairness.national_ratio",
+        sentence=f"Of the years loaded here, {year} is the latest published by the end of {o.quarter.label}. "
+        "Across England and Wales "
+        f"Black residents were searched at {nat['ratio']:.2f} times the rate of White residents (95% confidence "
+        f"interval {nat['lower']:.2f} to {nat['upper']:.2f})"
+        + (
+            f"; the ethnicity of {nat['unknown_share']:.1f}% of searches was not recorded, and those searches are "
+            "in neither rate."
+            if pd.notna(nat["unknown_share"])
+            else "."
+        ),
+        value=round(float(nat["ratio"]), 4),
+        comparator=1.0,
+        method="Black searches per Black resident divided by White searches per White resident (Census 2021 "
+        "populations), stop and search under all legislation, 5+1 ethnic groups; 95% interval by Katz's log "
+        "method; the latest financial year counted as published "
+        f"{STOP_SEARCH_PUBLICATION_LAG_MONTHS} months after it ends; comparator: parity",
+        window=period,
+        source_file=ss_files,
+        source_rows=_stop_search_rows(year, str(nat["geography"])),
+        detail={
+            "lower": round(float(nat["lower"]), 4),
+            "upper": round(float(nat["upper"]), 4),
+            "unknown_share_pct": None if pd.isna(nat["unknown_share"]) else round(float(nat["unknown_share"]), 4),
+            **{k: None if pd.isna(nat[k]) else int(nat[k]) for k in counts},
+        },
+    )
 
 
 def fairness_outside_claims(o: Overview) -> list[Claim]:
@@ -1371,11 +1367,8 @@ def look_at_section(o: Overview) -> str:
     reasons = look_at_reasons(o)
     if not reasons:
         return "".join(out)
-    items = "".join(
-        f"<li><strong>{esc(force)}</strong>: <ul>{''.join(claimed(c, 'li') for c in claims)}</ul></li>"
-        for force, claims in reasons
-    )
-    out.append(f"<ul class='flags'>{items}</ul>")
+    items = [(force, [claimed(c, "li") for c in claims]) for force, claims in reasons]
+    out.append(templating.render("look_at.html.j2", forces=items))
     return "".join(out)
 
 
@@ -1391,8 +1384,8 @@ def provenance(o: Overview) -> str:
     one claimed line saying what later data are held but left out."""
     return templating.render(
         "provenance.html.j2",
-        heading=Markup(heading("Sources and provenance", "sources")),
-        claimed_lines=Markup(claimed_paragraphs(later_data_claims(o))),
+        heading=heading("Sources and provenance", "sources"),
+        claimed_lines=[claimed_paragraphs(later_data_claims(o))],
         container="section",
         parameters=list(o.parameters.items()),
         files=o.inputs,

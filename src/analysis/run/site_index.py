@@ -32,7 +32,6 @@ from analysis.core.audience import Audience
 from analysis.core.periods import PeriodError, Quarter
 from analysis.present import templating
 from analysis.present.claim_markup import claimed
-from analysis.present.htmltext import esc
 from analysis.present.style import STATUS_LABELS, css_custom_properties
 from analysis.present.templating import Markup
 
@@ -163,7 +162,7 @@ def _row_claims(facts: dict, claim_id: str, source: str, window: str, ledger: Cl
         claimed(
             "span",
             f"{claim_id}.as_of",
-            esc(as_of),
+            as_of,
             ledger,
             value=as_of,
             method="the date of the tracker's data, " + FACTS_METHOD,
@@ -255,7 +254,7 @@ def _quarter_nav(quarters: list[str], counts: dict[str, int], current: str | Non
         return claimed(
             "span",
             f"nav.{q}.with_tracker",
-            esc(f"({counts[q]} with a tracker)"),
+            f"({counts[q]} with a tracker)",
             ledger,
             ' class="muted"',
             value=counts[q],
@@ -297,7 +296,7 @@ def _landing(quarters: list[str], counts: dict[str, int], table_for, href, publi
     lede_html = claimed(
         "p",
         "lede.opening_quarter",
-        f"{esc(lede)}.{esc(note)}",
+        f"{lede}.{note}",
         ledger,
         ' class="lede"',
         value=opening,
