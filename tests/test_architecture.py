@@ -318,12 +318,6 @@ def test_the_audience_check_fails_on_the_string_audiences_it_replaced(tmp_path):
 # ------------------------------------------------------------------ long functions
 MAX_FUNCTION_LINES = 60
 LONG_REASON = re.compile(r"#\s*long:\s*(\S+\s+){3,}\S")  # "# long: <why, in at least four words>"
-# Long functions in modules another change is splitting at the same time (issue 22, present/ and run/engine.py);
-# owned by another change: remove each entry as that change lands.
-LONG_OWNED_ELSEWHERE = {
-    "run/engine.py::_make_shell_classes",
-}
-
 
 def _long_functions_without_reason(package: Path, limit: int = MAX_FUNCTION_LINES) -> list[str]:
     """``module::function (N lines)`` for each function longer than ``limit`` lines (def to last line) with no
@@ -351,8 +345,7 @@ def _long_functions_without_reason(package: Path, limit: int = MAX_FUNCTION_LINE
 
 
 def test_no_function_over_60_lines_without_a_reason():
-    found = _long_functions_without_reason(PACKAGE)
-    wrong = [f for f in found if f.split(" (")[0] not in LONG_OWNED_ELSEWHERE]
+    wrong = _long_functions_without_reason(PACKAGE)
     assert not wrong, "functions over 60 lines: split them, or say why above the def ('# long: ...'):\n" + (
         "\n".join(wrong)
     )

@@ -72,6 +72,7 @@ class _Stream(io.TextIOBase):
         return False
 
 
+# long: three small classes defined together here, so IPython is imported only when a shell is made
 def _make_shell_classes():
     from IPython.core.displayhook import DisplayHook
     from IPython.core.displaypub import DisplayPublisher
