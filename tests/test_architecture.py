@@ -319,6 +319,7 @@ def test_the_audience_check_fails_on_the_string_audiences_it_replaced(tmp_path):
 MAX_FUNCTION_LINES = 60
 LONG_REASON = re.compile(r"#\s*long:\s*(\S+\s+){3,}\S")  # "# long: <why, in at least four words>"
 
+
 def _long_functions_without_reason(package: Path, limit: int = MAX_FUNCTION_LINES) -> list[str]:
     """``module::function (N lines)`` for each function longer than ``limit`` lines (def to last line) with no
     ``# long: <reason>`` comment directly above it (above its decorators) or as the first comment in its body."""
