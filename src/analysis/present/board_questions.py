@@ -83,6 +83,14 @@ def _which(label: str, concerns) -> tuple[str, bool]:
     return (_recs(label, ids) if whole else _join(parts)), whole
 
 
+def _blank(field_is: str, one: bool, whole: bool, found) -> str:
+    """'Its evidence is blank.' for whole recommendations, else which parts: ``field_is`` is 'evidence is' or
+    'actions are'."""
+    if whole:
+        return f"{'Its' if one else 'Their'} {field_is} blank."
+    return f"The tracker's {field_is} blank for {_these(_parts(found))}."
+
+
 def _tracker_question(kind: ConcernKind, found: list, label: str) -> str:
     ids = _ids(found)
     one = len(ids) == 1
@@ -92,20 +100,10 @@ def _tracker_question(kind: ConcernKind, found: list, label: str) -> str:
         )
     if kind is ConcernKind.BLANK_EVIDENCE:
         which, whole = _which(label, found)
-        tail = (
-            f"{'Its' if one else 'Their'} evidence is blank."
-            if whole
-            else f"The tracker's evidence is blank for {_these(_parts(found))}."
-        )
-        return f"When will evidence be recorded for {which}? {tail}"
+        return f"When will evidence be recorded for {which}? {_blank('evidence is', one, whole, found)}"
     if kind is ConcernKind.BLANK_ACTIONS:
         which, whole = _which(label, found)
-        tail = (
-            f"{'Its' if one else 'Their'} actions are blank."
-            if whole
-            else f"The tracker's actions are blank for {_these(_parts(found))}."
-        )
-        return f"What actions are planned for {which}, and who owns them? {tail}"
+        return f"What actions are planned for {which}, and who owns them? {_blank('actions are', one, whole, found)}"
     if kind is ConcernKind.NO_ENTRY:
         return f"Why does the tracker have no entry for {_recs(label, ids)}?"
     if kind is ConcernKind.PARTS_BEHIND:

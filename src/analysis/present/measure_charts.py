@@ -28,6 +28,11 @@ def _plt():
     return plt
 
 
+def funnel_points() -> dict:
+    """How a funnel plot draws the forces that are not picked out: the force page's and the overview's alike."""
+    return {"s": 18, "color": style.OTHERS, "edgecolor": style.LIMITS, "linewidth": 0.4, "zorder": 3}
+
+
 @style.themed
 def chart_funnel(force_id: str, quarter, data_dir=None, basis: str = "closed"):
     """Charge rate against outcomes assigned, for every force, with 95% and 99.8% limits.
@@ -44,12 +49,8 @@ def chart_funnel(force_id: str, quarter, data_dir=None, basis: str = "closed"):
     ax.scatter(
         others["assigned"],
         others["rate_pct"],
-        s=18,
-        color=style.OTHERS,
-        edgecolor=style.LIMITS,
-        linewidth=0.4,
         label="Other forces",
-        zorder=3,
+        **funnel_points(),
     )
     mine = table[table["force_id"] == force.id]
     if not mine.empty:

@@ -879,7 +879,7 @@ def funnel_chart(o: Overview, basis: str):
     """Every force's charge rate against its number of assigned outcomes, with 95% and 99.8% limits."""
     import matplotlib.pyplot as plt
 
-    from analysis.present.measure_charts import draw_funnel_limits
+    from analysis.present.measure_charts import draw_funnel_limits, funnel_points
 
     quarter = o.measure_quarter
     table = o.funnels[basis].dropna(subset=["assigned"])
@@ -889,12 +889,8 @@ def funnel_chart(o: Overview, basis: str):
     ax.scatter(
         table.loc[~outside, "assigned"],
         table.loc[~outside, "rate_pct"],
-        s=18,
-        color=style.OTHERS,
-        edgecolor=style.LIMITS,
-        linewidth=0.4,
         label="Forces",
-        zorder=3,
+        **funnel_points(),
     )
     ax.scatter(
         table.loc[outside, "assigned"],
