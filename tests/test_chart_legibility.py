@@ -4,6 +4,7 @@ import io
 from pathlib import Path
 
 import matplotlib
+import pytest
 
 from analysis.core import config, settings
 from analysis.present.style import house_theme, legibility
@@ -192,3 +193,21 @@ def test_print_height_setting_matches_the_report_css():
     css = (config.TEMPLATES_DIR / "casey" / "report.css").read_text(encoding="utf-8")
     heights = re.findall(r"figure img\s*\{[^}]*max-height:\s*(\d+)mm", css)
     assert heights == [str(settings.PRINT_MAX_CHART_HEIGHT_MM)]
+
+
+def test_a_figure_that_fails_to_draw_is_closed_all_the_same(monkeypatch):
+    """Left open, a failed figure would be drawn again by the in-process engine's flush (found with the long-name hang)."""
+    import matplotlib.pyplot as plt
+
+    from analysis.present import fragments
+    from analysis.present.style import legibility
+
+    def broken(fig):
+        raise MemoryError("std::bad_alloc")
+
+    monkeypatch.setattr(legibility, "figure_png", broken)
+    fig, ax = plt.subplots()
+    ax.plot([1, 2], [3, 4])
+    with pytest.raises(MemoryError):
+        fragments.figure(fig, "alt")
+    assert not plt.fignum_exists(fig.number)

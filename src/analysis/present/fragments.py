@@ -513,9 +513,11 @@ def figure(fig, alt: str, caption: str | None = None) -> Markup:
     from analysis.present.style.house_theme import FIGURE_DPI, theme
     from analysis.present.style.legibility import figure_png
 
-    with theme():  # the theme's settings while drawing, without a global theme
-        png, smallest_pt = figure_png(fig)
-    plt.close(fig)
+    try:
+        with theme():  # the theme's settings while drawing, without a global theme
+            png, smallest_pt = figure_png(fig)
+    finally:  # a figure that failed to draw is closed too: left open, the engine would try to draw it again
+        plt.close(fig)
     data = base64.b64encode(png).decode("ascii")
     # the smallest text in image pixels: the browser test checks it stays legible at the width the image is shown
     text_px = smallest_pt * FIGURE_DPI / 72
