@@ -94,19 +94,28 @@ def _room_for_category_labels(fig) -> None:
             fig.subplots_adjust(left=left)
 
 
+def _refill(text, room: float, drawn: float) -> bool:
+    """Wrap ``text`` again so that its longest line, now ``drawn`` long, takes a little under ``room`` (both in one
+    unit); by the drawn size, not an estimate. True if its text changed."""
+    import textwrap
+
+    longest = max(len(line) for line in text.get_text().split("\n"))
+    wrapped = textwrap.fill(" ".join(text.get_text().split()), max(12, int(longest * room / drawn * 0.95)))
+    if wrapped == text.get_text():
+        return False
+    text.set_text(wrapped)
+    return True
+
+
 def _rewrap_overflowing(fig) -> bool:
     """After a drawing: wrap again, by the drawn size, any title or axis label longer than its room (the
     estimate of :func:`_wrap_titles_and_axis_labels` was short). True if any was."""
-    import textwrap
-
     changed = False
     for text, room in _wrappable_texts(fig):
         extent = text.get_window_extent()
         drawn_pt = max(extent.width, extent.height) * 72 / fig.dpi
         if drawn_pt > room:
-            longest = max(len(line) for line in text.get_text().split("\n"))
-            words = " ".join(text.get_text().split())
-            text.set_text(textwrap.fill(words, max(12, int(longest * room / drawn_pt * 0.95))))
+            _refill(text, room, drawn_pt)
             changed = True
     return changed
 
@@ -126,8 +135,6 @@ def _wrap_free_texts_to_figure(fig) -> bool:
     Unwrapped, such a text sets the drawn width, which grows with its font size: enlarging the text for that
     width widened the picture as much again, round after round (a 125-character name took a funnel plot's
     text from 13 pt past 1,000 pt in six rounds, and the report hung drawing the picture)."""
-    import textwrap
-
     figure = fig.bbox
     changed = False
     for text in _free_texts(fig):
@@ -142,11 +149,7 @@ def _wrap_free_texts_to_figure(fig) -> bool:
         else:
             centre = (box.x0 + box.x1) / 2
             room = 2 * min(centre - figure.x0, figure.x1 - centre)
-        longest = max(len(line) for line in text.get_text().split("\n"))
-        wrapped = textwrap.fill(" ".join(text.get_text().split()), max(12, int(longest * room / box.width * 0.95)))
-        if wrapped != text.get_text():
-            text.set_text(wrapped)
-            changed = True
+        changed = _refill(text, room, box.width) or changed
     return changed
 
 
