@@ -103,16 +103,17 @@ def renders_in_this_process(options: BatchOptions, reports: int) -> bool:
     return options.executor == "local" and options.workers is None and reports <= 1
 
 
-def _where_it_renders(options: BatchOptions, reports: int, workers: int) -> str:
-    if renders_in_this_process(options, reports):
+def _where_it_renders(options: BatchOptions, reports: int, workers: int, inline: bool) -> str:
+    if inline:
         return "; in this process"
     return f"; {min(workers, reports)} {options.executor} worker(s)"
 
 
-def _may_use_the_pool(options: BatchOptions, quarters: list[Quarter], forces: list[str]) -> bool:
+def _may_use_the_pool(options: BatchOptions, quarters: list[Quarter], forces: list[str], previous: dict) -> bool:
     """Before planning: whether this run will likely render on the local pool (more than one report could be
     planned, and some would be rendered: a rerun, a first run, or a quarter whose last run had other code).
-    A warm run with nothing to do then starts no fork server; a run this misjudges starts it after planning."""
+    A warm run with nothing to do then starts no fork server; a run this misjudges starts it after planning.
+    ``previous``: each quarter's last manifest."""
     if options.executor != "local":
         return False
     possible = len(quarters) * len(options.audiences) * (len(forces) + int(options.national))
@@ -122,7 +123,7 @@ def _may_use_the_pool(options: BatchOptions, quarters: list[Quarter], forces: li
         return True
     source = code_version()["source_sha256"]
     for quarter in quarters:
-        last = read_manifest(options.out_dir, quarter.id)
+        last = previous[quarter.id]
         if ((last.get("run") or {}).get("code_version") or {}).get("source_sha256") != source:
             return True
     return False
@@ -170,8 +171,11 @@ def _triage(plans: list[Plan], previous: dict, options: BatchOptions) -> tuple[l
     return to_run, entries, parts_of
 
 
-def _render_all(to_run: list, parts_of: dict, entries: dict, options: BatchOptions, workers: int, err) -> bool:
-    """Render the jobs (longest first) in parallel, recording each entry; True if interrupted."""
+def _render_all(
+    to_run: list, parts_of: dict, entries: dict, options: BatchOptions, workers: int, err, inline: bool
+) -> bool:
+    """Render the jobs (longest first) in parallel, or in this process when ``inline``, recording each entry;
+    True if interrupted."""
     # longest first: national overviews, then forces with trackers (they have more to draw)
     to_run.sort(key=lambda s: (s.kind != "national", -parts_of[s]["tracker_row_count"]))
     from tqdm import tqdm
@@ -188,7 +192,7 @@ def _render_all(to_run: list, parts_of: dict, entries: dict, options: BatchOptio
     )
     if options.executor == "dask":
         results = dask_results(to_run, workers, options.scheduler, options.data_dir, options.timeout)
-    elif renders_in_this_process(options, len(to_run)):
+    elif inline:
         results = inline_results(to_run)
     else:
         results = local_results(to_run, workers, options.max_tasks_per_child, str(config.data_dir(options.data_dir)))
@@ -301,7 +305,8 @@ def _run_locked(options: BatchOptions, err, workers: int) -> BatchResult:
     started = time.perf_counter()
     forces = select_forces(options.forces, options.data_dir)
     quarters = resolve_quarters(options.quarters, options.framework, options.data_dir, options.today)
-    if _may_use_the_pool(options, quarters, forces):  # its imports run beside the planning below
+    previous = {q.id: read_manifest(options.out_dir, q.id) for q in quarters}
+    if _may_use_the_pool(options, quarters, forces, previous):  # its imports run beside the planning below
         start_pool_server(str(config.data_dir(options.data_dir)))
     rejected = check_build_is_current(options.framework, options.data_dir)
     plans = plan(
@@ -319,22 +324,21 @@ def _run_locked(options: BatchOptions, err, workers: int) -> BatchResult:
     latest = latest_complete_quarter(options.today)
     _say_plan(plans, options, latest)
 
-    previous = {p.quarter.id: read_manifest(options.out_dir, p.quarter.id) for p in plans}
     to_run, entries, parts_of = _triage(plans, previous, options)
+    inline = bool(to_run) and renders_in_this_process(options, len(to_run))
     if options.verbose:
         total = sum(len(p.jobs) for p in plans)
         log.info(
             f"{total} report(s) planned for {', '.join(p.quarter.id for p in plans)}: {len(to_run)} to render, "
             f"{total - len(to_run)} unchanged (skipped)"
-            + ("" if not to_run else _where_it_renders(options, len(to_run), workers))
+            + ("" if not to_run else _where_it_renders(options, len(to_run), workers, inline))
         )
-    interrupted = _render_all(to_run, parts_of, entries, options, workers, err) if to_run else False
+    interrupted = _render_all(to_run, parts_of, entries, options, workers, err, inline) if to_run else False
 
     for key, entry in entries.items():  # a public page whose update failed must not stay published
         if entry["status"] == "failed" and Audience.of(entry["audience"]).is_public:
             atomic.withdraw_page(config.reports_dir(options.out_dir) / key)
 
-    inline = bool(to_run) and renders_in_this_process(options, len(to_run))
     run = _run_record(options, started_at, started, interrupted, latest, forces, 1 if inline else workers)
     run["parameters"]["in_calling_process"] = inline
     manifests = write_manifests(plans, previous, entries, run, options.out_dir)
