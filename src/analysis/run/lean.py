@@ -1,8 +1,8 @@
 """Leave out of a rendering process what its reports never use (issue 24: fixed costs near the floor).
 
-Called by the commands that render (``casey report``, a batch rendering in the calling process, the fork
-server's preload, a Dask worker's first report) before the rendering stack is imported; never on importing
-the package, which changes no process state.
+Called where a process is about to render (``casey report``, a batch rendering in the calling process, the
+local pool's fork-server preload) before the rendering stack is imported; never on importing the package,
+which changes no process state. A Dask worker does not call it: it imports the stack as it is.
 
 ``nbformat`` imports ``jsonschema`` at import time, and ``jsonschema`` imports every optional format
 checker it finds installed. One of them, ``rfc3987_syntax`` (installed for JupyterLab's ``jupyter_events``,
