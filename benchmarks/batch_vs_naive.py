@@ -6,8 +6,10 @@
     --no-input`, one after the other;
 (b) batch: `casey batch --quarter Q --forces ... --audience internal --no-national` on a fresh
     output folder (cold), then the same command again with nothing changed (warm);
-(c) floor: the same tables and figures computed by calling the package functions directly in one
-    Python process, no kernel, no papermill, no nbconvert (per report, caches warm).
+(c) floor: the notebook's own code cells run as plain Python (what they display kept in a list), no
+    IPython shell, no papermill, no nbconvert, no files written (per report, caches warm): once in one
+    process, and once split over as many processes as the batch had workers, running at once, since
+    the batch's workers share the CPUs too.
 
 Everything is written under a temporary folder; the repository's reports/ is not touched. The
 repository's data/processed must exist (it is built with `casey build` if missing). The last line
@@ -18,7 +20,7 @@ Fixed costs (issue 24), in the same run: the stack's own start-up (`python -c "i
 matplotlib.pyplot, seaborn"` in a fresh process, median of 3), then `casey report` for one force and a
 one-force `casey batch` (both render in the calling process), each as a ratio to that import time (median
 of 3), and the N-force batch's wall against import + sum of renders / workers. `--tiny` (for the test)
-times each once, on `--data-dir`, and skips the naive loop and the floor.
+times each once, on `--data-dir`, and skips the naive loop.
 """
 
 from __future__ import annotations
@@ -36,22 +38,28 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 FLOOR = r"""
-import json, sys, time
-from analysis.present import fragments
-from analysis.compute import measures
-from analysis.present import narrative
-from analysis.compute.report_model import load_report
-forces, quarter = sys.argv[1].split(","), sys.argv[2]
-measures.observations(); measures.charge_rate_series()  # caches warm, as in batch workers
+import json, os, sys, time
+notebook, forces, quarter, data_dir = sys.argv[1], sys.argv[2].split(","), sys.argv[3], sys.argv[4]
+os.environ["CASEY_PRELOAD_DATA_DIR"] = data_dir
+import analysis.run._preload  # what a batch worker has imported and cached before its first report
+import IPython.display, matplotlib.pyplot as plt, nbformat
+# The notebook's own code cells, run as plain Python: the same calls the report makes, so the floor cannot
+# drift from the notebook; what they display is kept in a list (no IPython shell, no nbconvert, no files).
+nb = nbformat.read(notebook, as_version=4)
+cells = [compile(c.source, f"<cell {n}>", "exec") for n, c in enumerate(nb.cells)
+         if c.cell_type == "code" and "parameters" not in c.metadata.get("tags", [])]
+shown = []
+IPython.display.display = lambda *objects, **kwargs: shown.extend(objects)
 times = []
 for force in forces:
-    t = time.perf_counter()
-    r = load_report(force, quarter, "internal")
-    html = fragments.header(r) + fragments.toc(r)
-    html += fragments.paragraphs(narrative.executive_summary(r)) + fragments.tracker_charts(r) + fragments.key_measures(r)
-    html += "".join(fragments.recommendation_section(r, rec.id) for rec in r.framework.recommendations)
-    html += fragments.provenance(r)
-    times.append(time.perf_counter() - t)
+    started = time.perf_counter()
+    namespace = {"force": force, "quarter": quarter, "audience": "internal", "framework": "casey-2023",
+                 "data_dir": data_dir}
+    for cell in cells:
+        exec(cell, namespace)
+    times.append(time.perf_counter() - started)
+    shown.clear()
+    plt.close("all")
 print(json.dumps(times))
 """
 
@@ -85,6 +93,27 @@ def fixed_costs(data: Path, tmp: Path, force: str, quarter: str, repeats: int, e
     return {"import_s": imports, "report_s": report, "one_force_batch_s": batch}
 
 
+def floor_times(shares: list[list[str]], quarter: str, data: Path, env: dict) -> list[float]:
+    """Seconds per report of the floor, one process per share of forces, all started at once."""
+    notebook = str(ROOT / "notebooks/force_report.ipynb")
+    procs = [
+        subprocess.Popen(
+            [str(BIN / "python"), "-c", FLOOR, notebook, ",".join(share), quarter, str(data)],
+            stdout=subprocess.PIPE,
+            text=True,
+            env=env,
+        )
+        for share in shares
+    ]
+    times = []
+    for proc in procs:
+        out, _ = proc.communicate()
+        if proc.returncode:
+            raise SystemExit(f"the floor failed (exit {proc.returncode})")
+        times += json.loads(out)
+    return times
+
+
 def all_forces() -> list[str]:
     import csv
 
@@ -103,7 +132,7 @@ def main() -> int:
     parser.add_argument("--naive-forces", type=int, default=None, help="time the naive loop on M forces and scale to N")
     parser.add_argument("--workers", type=int, default=None, help="batch workers (default: CPU count)")
     parser.add_argument("--data-dir", default=str(ROOT / "data"), help="data root (default: the repository's data/)")
-    parser.add_argument("--tiny", action="store_true", help="one run of each, no naive loop, no floor (the test)")
+    parser.add_argument("--tiny", action="store_true", help="one run of each, no naive loop (the test)")
     args = parser.parse_args()
 
     forces = all_forces()[: args.forces]
@@ -206,26 +235,20 @@ def main() -> int:
             f"({fixed['import_s']:.2f} + {sum(durations):.1f}/{workers} = {bound:.1f}s): {cold / bound:.2f}x"
         )
 
-        # (c) the floor: package functions called directly, no kernel
-        floor = (
-            []
-            if args.tiny
-            else json.loads(
-                subprocess.run(
-                    [str(BIN / "python"), "-c", FLOOR, ",".join(forces), args.quarter],
-                    check=True,
-                    capture_output=True,
-                    text=True,
-                    env=env,
-                ).stdout
-            )
+        # (c) the floor: the notebook's code cells as plain Python, no kernel, no papermill, no nbconvert; once in
+        # one process, and once split over as many processes as the batch had workers, all at once (the batch's
+        # workers share the CPUs, so its like-for-like floor does too)
+        alone = floor_times([forces], args.quarter, data, env)
+        shared = floor_times([forces[n::workers] for n in range(workers)], args.quarter, data, env)
+        per_alone, per_shared = sum(alone) / len(alone), sum(shared) / len(shared)
+        print(
+            f"(c) floor, the notebook's code run as plain Python: {per_alone:.2f}s per report in one process; "
+            f"batch per report / floor: {per_batch / per_alone:.2f}x"
         )
-        per_floor = sum(floor) / len(floor) if floor else 0.0
-        if floor:
-            print(
-                f"(c) floor, package functions called directly: {per_floor:.2f}s per report; "
-                f"batch per report / floor: {per_batch / per_floor:.2f}x"
-            )
+        print(
+            f"    the same floor in {workers} processes at once, as the batch's workers run: {per_shared:.2f}s "
+            f"per report; batch per report / floor: {per_batch / per_shared:.2f}x"
+        )
 
         # memory: each worker's peak RSS after its first and its last report, and the main process
         by_worker: dict = {}

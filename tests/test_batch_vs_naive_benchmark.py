@@ -31,3 +31,7 @@ def test_tiny_run_prints_import_time_and_each_wall_as_a_ratio_to_it(tmp_path):
     assert re.search(r"batch of 2: [\d.]+s against import \+ sum of renders / workers \(.*\): [\d.]+x", out)
     assert "FAILED" not in out and "naive" not in out  # the tiny mode skips the naive loop
     assert re.search(r"memory: worker peak RSS", out)
+    # the floor runs the notebook's own cells, alone and split over the batch's workers, each as a ratio
+    alone = re.search(r"\(c\) floor, the notebook's code run as plain Python: ([\d.]+)s per report in one process", out)
+    shared = re.search(r"the same floor in 2 processes at once, as the batch's workers run: ([\d.]+)s per report", out)
+    assert alone and shared and float(alone[1]) > 0 and float(shared[1]) > 0

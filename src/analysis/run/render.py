@@ -146,11 +146,42 @@ def ensure_kernel() -> str:
     return KERNEL_NAME
 
 
-def _exporter():
+def _exporter_class():
+    """nbconvert's HTML exporter without its last pass over the finished page.
+
+    ``HTMLExporter.from_notebook_node`` renders the template, then parses the whole page with BeautifulSoup
+    to give an image without alt text a stock one and notebook input/output wrappers a tabindex, and writes
+    the page out again. The casey template writes no such wrapper, and every image of ours has its own alt
+    text (tests/test_html_safety.py), so that pass changed only how the markup is spelled, and it took about
+    two thirds of the export (a page is ~0.5 MB of inline PNG). What the class keeps of nbconvert's method
+    is its filter set-up; ``tests/test_render_export.py`` checks that the stock exporter's page is this
+    page re-spelled by BeautifulSoup, so an nbconvert change to that method fails a test."""
     from nbconvert import HTMLExporter
+    from nbconvert.exporters.templateexporter import TemplateExporter
+    from nbconvert.filters.highlight import Highlight2HTML
+    from nbconvert.filters.widgetsdatatypefilter import WidgetsDataTypeFilter
+
+    class CaseyHTMLExporter(HTMLExporter):
+        def from_notebook_node(self, nb, resources=None, **kw):
+            langinfo = nb.metadata.get("language_info", {})
+            lexer = langinfo.get("pygments_lexer", langinfo.get("name", None))
+            highlight_code = self.filters.get("highlight_code", Highlight2HTML(pygments_lexer=lexer, parent=self))
+            resources = self._init_resources(resources)
+            filter_data_type = WidgetsDataTypeFilter(
+                notebook_metadata=self._nb_metadata, parent=self, resources=resources
+            )
+            self.register_filter("highlight_code", highlight_code)
+            self.register_filter("filter_data_type", filter_data_type)
+            return TemplateExporter.from_notebook_node(self, nb, resources, **kw)
+
+    return CaseyHTMLExporter
+
+
+def html_exporter(exporter_class=None):
     from nbconvert.preprocessors import TagRemovePreprocessor
 
-    exporter = HTMLExporter(template_name="casey", extra_template_basedirs=[str(config.TEMPLATES_DIR)])
+    exporter_class = exporter_class or _exporter_class()
+    exporter = exporter_class(template_name="casey", extra_template_basedirs=[str(config.TEMPLATES_DIR)])
     exporter.exclude_input = True
     exporter.exclude_input_prompt = True
     exporter.exclude_output_prompt = True
@@ -167,12 +198,14 @@ def _css_string(text: str) -> str:
     return re.sub(r"[^\w\s·/()&,.\-]", "", text)
 
 
-def to_html(nb: nbformat.NotebookNode, audience: Audience) -> str:
+def to_html(nb: nbformat.NotebookNode, audience: Audience, exporter=None) -> str:
     """Executed notebook -> self-contained HTML (no code, images inline). ``audience`` is the report's parameter:
-    the one source of the audience in the header strip and the print banner."""
+    the one source of the audience in the header strip and the print banner. ``exporter``: another one built
+    by :func:`html_exporter` (the tests compare nbconvert's stock exporter with ours)."""
     global _EXPORTER
     if _EXPORTER is None:  # building the exporter loads templates: do it once per process
-        _EXPORTER = _exporter()
+        _EXPORTER = html_exporter()
+    exporter = exporter or _EXPORTER
     nb = copy.deepcopy(nb)
     meta = {}
     for cell in nb.cells:
@@ -195,7 +228,7 @@ def to_html(nb: nbformat.NotebookNode, audience: Audience) -> str:
     )
     meta["index_json"] = json.dumps(meta.get("index", {}), sort_keys=True)  # read back by analysis.run.site_index
     nb.metadata["casey"] = meta
-    body, _ = _EXPORTER.from_notebook_node(nb, resources={"casey_palette_css": css_custom_properties()})
+    body, _ = exporter.from_notebook_node(nb, resources={"casey_palette_css": css_custom_properties()})
     return body
 
 
