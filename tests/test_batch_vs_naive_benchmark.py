@@ -27,7 +27,8 @@ def test_tiny_run_prints_import_time_and_each_wall_as_a_ratio_to_it(tmp_path):
     imports = float(re.search(r"seaborn \(fresh process, median of 1\): ([\d.]+)s", out)[1])
     for what in ("casey report, one force", "casey batch, one force"):
         wall, ratio = re.search(rf"{what}: ([\d.]+)s = ([\d.]+)x the import time", out).groups()
-        assert abs(float(wall) / imports - float(ratio)) < 0.01
+        # both figures are printed to 2 decimals and the ratio from the unrounded ones: allow that rounding
+        assert abs(float(wall) / imports - float(ratio)) <= 0.005 * (1 + float(ratio)) / imports + 0.005
     assert re.search(r"batch of 2: [\d.]+s against import \+ sum of renders / workers \(.*\): [\d.]+x", out)
     assert "FAILED" not in out and "naive" not in out  # the tiny mode skips the naive loop
     assert re.search(r"memory: worker peak RSS", out)
