@@ -239,14 +239,15 @@ def main() -> int:
         # one process, and once split over as many processes as the batch had workers, all at once (the batch's
         # workers share the CPUs, so its like-for-like floor does too)
         alone = floor_times([forces], args.quarter, data, env)
-        shared = floor_times([forces[n::workers] for n in range(workers)], args.quarter, data, env)
+        shares = [forces[n::workers] for n in range(min(workers, len(forces)))]  # no process without a force
+        shared = floor_times(shares, args.quarter, data, env)
         per_alone, per_shared = sum(alone) / len(alone), sum(shared) / len(shared)
         print(
             f"(c) floor, the notebook's code run as plain Python: {per_alone:.2f}s per report in one process; "
             f"batch per report / floor: {per_batch / per_alone:.2f}x"
         )
         print(
-            f"    the same floor in {workers} processes at once, as the batch's workers run: {per_shared:.2f}s "
+            f"    the same floor in {len(shares)} processes at once, as the batch's workers run: {per_shared:.2f}s "
             f"per report; batch per report / floor: {per_batch / per_shared:.2f}x"
         )
 
