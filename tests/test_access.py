@@ -294,3 +294,18 @@ def test_a_fractional_count_is_an_error_naming_the_row():
         ValueError, match=r"numerator is a count but is 1.5 \(measure_id=m, force_id=f, period=2024-25-Q1\)"
     ):
         access._counts(frame, ["numerator"], "observations")
+
+
+def test_the_data_dictionary_names_every_table_and_rejects_an_unknown_type(tmp_path):
+    tables = {getattr(access, name).schema.name for name in DATA_FUNCTIONS}
+    assert tables == set(access._schemas()), "a data function without its table in access_columns.csv, or one left over"
+    bad = tmp_path / "columns.csv"
+    bad.write_text("table,column,type\nforces,force_id,text\nforces,pfa_code,txet\n", encoding="utf-8")
+    with pytest.raises(ValueError, match=r"columns\.csv: row 3: type: 'txet' is not one of text, "):
+        access._schemas(bad)
+
+
+def test_statuses_takes_the_arguments_of_tracker_rows(built):
+    assert inspect.signature(access.statuses).parameters == inspect.signature(access.tracker_rows).parameters
+    with pytest.raises(TypeError, match="unexpected keyword argument 'audiences'"):
+        access.statuses("leicestershire", audiences="public", data_dir=built)

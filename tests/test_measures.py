@@ -263,7 +263,7 @@ def test_a_short_charge_rate_series_counts_every_quarter_loaded():
     section = MeasureSection("charge-rate", "Charge rate", True, "charge_rate_closed", kind="charge_rate")
     section.force_name, section.points = "Testshire", 5
     section.latest = Latest(9.5, 9.0, 10.0, "percent", "2024-25-Q1", "quarter", "2024/25 Q1", "s", 95, 1000)
-    section.comparisons = [Comparison("the previous quarter", "2023/24 Q4", 9.0, 0.5, None, None, None, "m")]
+    section.comparisons = [Comparison("the previous quarter", "2023/24 Q4", 9.0, 0.5, "m")]
     text = paragraph(section, Quarter.of("2024-25-Q1"))
     assert text[0].startswith("In 2024/25 Q1 (April–June 2024), Testshire charged or summonsed 9.5%")
     assert text[1].startswith("Only 5 quarters of Testshire's charge rate are loaded")

@@ -98,15 +98,13 @@ def test_a_stated_difference_is_the_unrounded_one_and_says_so_when_the_printed_f
     from analysis.compute.measure_sections import Comparison
     from analysis.present.measure_text import change_clause as _change_clause
 
-    comp = Comparison("the previous quarter", "2023/24 Q4", 9.26, 8.44 - 9.26, None, None, None, "difference")
+    comp = Comparison("the previous quarter", "2023/24 Q4", 9.26, 8.44 - 9.26, "difference")
     text = _change_clause(comp)
     assert (
         text
         == "0.8 percentage points lower than the previous quarter (2023/24 Q4: 9.3%) (worked from the unrounded figures)"
     )
-    plain = _change_clause(
-        Comparison("the previous quarter", "2023/24 Q4", 9.2, 8.4 - 9.2, None, None, None, "difference")
-    )
+    plain = _change_clause(Comparison("the previous quarter", "2023/24 Q4", 9.2, 8.4 - 9.2, "difference"))
     assert plain == "0.8 percentage points lower than the previous quarter (2023/24 Q4: 9.2%)"
 
 

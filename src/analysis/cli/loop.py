@@ -15,6 +15,7 @@ from pathlib import Path
 
 from analysis.core import config, settings
 from analysis.core.errors import EXIT_DATA, EXIT_OK, EXIT_USAGE, UsageError
+from analysis.core.periods import Quarter
 
 log = logging.getLogger("analysis.cli")
 
@@ -30,17 +31,34 @@ def _display(path: Path) -> str:
         return str(path)
 
 
-def cmd_template(args) -> int:
-    from analysis.intake.template import write_template
-
+def _attempt(action, *, unreadable: str, unforeseen: str | None = None):
+    """``action()``'s result, or, when it fails, the exit code after one line on stderr and no traceback: a
+    usage error (bad force, quarter, framework, mapping) is 2; a file that could not be read or written is 1,
+    as is anything else when ``unforeseen`` says what (a damaged file can fail in ways no check foresaw)."""
     try:
-        result = write_template(args.force, args.quarter, args.framework, args.data_dir, args.out)
+        return action()
     except UsageError as exc:
         _err(str(exc))
         return EXIT_USAGE
     except OSError as exc:
-        _err(f"could not write the template: {exc}")
+        _err(f"{unreadable}: {exc}")
         return EXIT_DATA
+    except Exception as exc:
+        if unforeseen is None:
+            raise
+        _err(f"{unforeseen} ({type(exc).__name__}: {exc})")
+        return EXIT_DATA
+
+
+def cmd_template(args) -> int:
+    from analysis.intake.template import write_template
+
+    result = _attempt(
+        lambda: write_template(args.force, Quarter.of(args.quarter), args.framework, args.data_dir, args.out),
+        unreadable="could not write the template",
+    )
+    if isinstance(result, int):
+        return result
     for note in result.notes:
         log.warning("casey: %s", note)
     source = f"pre-filled from {result.previous.quarter}" if result.previous else "no earlier snapshot to pre-fill from"
@@ -51,26 +69,22 @@ def cmd_template(args) -> int:
 def cmd_import(args) -> int:
     from analysis.intake.import_return import import_tracker
 
-    try:
-        result = import_tracker(
+    result = _attempt(
+        lambda: import_tracker(
             args.path,
             args.force,
-            args.quarter,
+            Quarter.of(args.quarter),
             args.framework,
             args.data_dir,
             mapping=args.mapping,
             replace=args.replace,
             dry_run=args.dry_run,
-        )
-    except UsageError as exc:
-        _err(str(exc))
-        return EXIT_USAGE
-    except OSError as exc:
-        _err(f"{args.path}: could not be read or written: {exc}")
-        return EXIT_DATA
-    except Exception as exc:  # anything unforeseen in a damaged file: one line, no traceback
-        _err(f"{args.path}: file: content: could not be imported ({type(exc).__name__}: {exc})")
-        return EXIT_DATA
+        ),
+        unreadable=f"{args.path}: could not be read or written",
+        unforeseen=f"{args.path}: file: content: could not be imported",
+    )
+    if isinstance(result, int):
+        return result
     for note in result.notes:
         print(f"note: {note}")
     for cell in result.formulas:
@@ -98,11 +112,9 @@ def cmd_match(args) -> int:
     from analysis.intake.reference_matching import match_reference
     from analysis.sources.catalogue import load_framework
 
-    try:
-        framework = load_framework(args.framework, args.data_dir)
-    except UsageError as exc:
-        _err(str(exc))
-        return EXIT_USAGE
+    framework = _attempt(lambda: load_framework(args.framework, args.data_dir), unreadable="the framework")
+    if isinstance(framework, int):
+        return framework
     unsure = 0
     for text in args.texts:
         found = match_reference(text, framework, args.threshold)

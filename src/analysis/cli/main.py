@@ -18,6 +18,7 @@ from analysis import __version__
 from analysis.cli import logs
 from analysis.core import config
 from analysis.core.errors import EXIT_DATA, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, UsageError
+from analysis.core.periods import Quarter
 
 log = logging.getLogger("analysis.cli")
 
@@ -41,7 +42,10 @@ def _check_as_import(path: Path, args, identity: dict | None):
     if not (force and quarter):
         return None
     try:
-        result = import_tracker(path, force, quarter, args.framework, args.data_dir, mapping=args.mapping, dry_run=True)
+        the_quarter = Quarter.of(quarter)  # the text of --quarter or of the workbook, parsed once
+        result = import_tracker(
+            path, force, the_quarter, args.framework, args.data_dir, mapping=args.mapping, dry_run=True
+        )
     except SnapshotExists:  # raised only once the file has passed every check
         return []
     return result.problems
@@ -89,7 +93,7 @@ def cmd_report(args) -> int:
         lean.prepare()
     from analysis.run.render import RenderError, checked_job, render_report
 
-    job = checked_job(args.force, args.quarter, args.audience, args.framework, args.data_dir)
+    job = checked_job(args.force, Quarter.of(args.quarter), args.audience, args.framework, args.data_dir)
     started = time.perf_counter()
     try:
         path = render_report(job, args.data_dir, args.out, engine=args.engine)

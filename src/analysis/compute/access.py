@@ -45,10 +45,12 @@ attribute access) need the new names.
 
 from __future__ import annotations
 
+import csv
 import functools
 import importlib.util
 import inspect
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -94,143 +96,41 @@ class AccessFrame(pd.DataFrame):
         return super().__getitem__(key)
 
 
-def _schema(name: str, **columns: tuple) -> pa.DataFrameSchema:
-    """A strict, ordered schema: each column ``name=(dtype, nullable)``."""
-    return pa.DataFrameSchema(
-        {c: pa.Column(dtype, nullable=nullable) for c, (dtype, nullable) in columns.items()},
-        strict=True,
-        ordered=True,
-        name=name,
-    )
+COLUMN_TYPES: dict[str, tuple] = {
+    "text": (str, False),
+    "text or blank": (str, True),
+    "date or missing": (pa.DateTime, True),
+    "count": ("int64", False),
+    "count or missing": ("Int64", True),
+    "flag": (bool, False),
+    "number": (float, False),
+    "number or missing": (float, True),
+}
+"""The types the data dictionary names -> (dtype, nullable)."""
+COLUMNS_FILE = config.PACKAGE_DIR / "compute" / "access_columns.csv"
+"""The data dictionary: every table's columns, in order, with their types (``table,column,type``)."""
 
 
-TEXT, TEXT_OR_BLANK = (str, False), (str, True)
-DATE_OR_MISSING = (pa.DateTime, True)
-COUNT, COUNT_OR_MISSING = ("int64", False), ("Int64", True)
-FLAG, NUMBER_OR_MISSING = (bool, False), (float, True)
+def _schemas(path: Path = COLUMNS_FILE) -> dict[str, pa.DataFrameSchema]:
+    """A strict, ordered pandera schema per table of the data dictionary."""
+    tables: dict[str, dict[str, pa.Column]] = {}
+    with path.open(newline="", encoding="utf-8") as handle:
+        for line, row in enumerate(csv.DictReader(handle), start=2):
+            if row["type"] not in COLUMN_TYPES:
+                raise ValueError(f"{path}: row {line}: type: {row['type']!r} is not one of {', '.join(COLUMN_TYPES)}")
+            dtype, nullable = COLUMN_TYPES[row["type"]]
+            tables.setdefault(row["table"], {})[row["column"]] = pa.Column(dtype, nullable=nullable)
+    return {name: pa.DataFrameSchema(columns, strict=True, ordered=True, name=name) for name, columns in tables.items()}
 
-FORCE_SCHEMA = _schema("forces", force_id=TEXT, pfa_code=TEXT, force_name=TEXT, region=TEXT, country=TEXT)
-MEASURE_SCHEMA = _schema(
-    "measure_registry",
-    measure_id=TEXT,
-    key_measure=TEXT,
-    title=TEXT,
-    definition=TEXT,
-    numerator=TEXT_OR_BLANK,
-    denominator=TEXT_OR_BLANK,
-    unit=TEXT,
-    direction=TEXT,
-    period_type=TEXT,
-    source=TEXT,
-    official_source=TEXT_OR_BLANK,
-    registry=TEXT,
-)
-TRACKER_SCHEMA = _schema(
-    "tracker_rows",
-    framework=TEXT,
-    force_id=TEXT,
-    force_name=TEXT,
-    period=TEXT,
-    period_label=TEXT,
-    as_of=DATE_OR_MISSING,
-    recommendation_id=TEXT,
-    item_id=TEXT,
-    status=TEXT,
-    status_basis=TEXT,
-    owner=TEXT_OR_BLANK,
-    evidence=TEXT_OR_BLANK,
-    actions=TEXT_OR_BLANK,
-    linked_workstreams=TEXT_OR_BLANK,
-    marking=TEXT,
-    source=TEXT,
-    item_order=COUNT,
-)
-STATUS_SCHEMA = _schema(
-    "statuses",
-    force_id=TEXT,
-    force_name=TEXT,
-    period=TEXT,
-    period_label=TEXT,
-    recommendation_id=TEXT,
-    section=TEXT,
-    title=TEXT,
-    status=TEXT,
-    applicable=FLAG,
-    rows=COUNT,
-    in_tracker=FLAG,
-    has_evidence=FLAG,
-    has_actions=FLAG,
-    owner=TEXT_OR_BLANK,
-)
-OBSERVATION_SCHEMA = _schema(
-    "observations",
-    measure_id=TEXT,
-    title=TEXT,
-    key_measure=TEXT,
-    unit=TEXT,
-    direction=TEXT,
-    force_id=TEXT,
-    force_name=TEXT,
-    period=TEXT,
-    period_type=TEXT,
-    period_label=TEXT,
-    period_end=DATE_OR_MISSING,
-    known_at=DATE_OR_MISSING,
-    value=NUMBER_OR_MISSING,
-    numerator=COUNT_OR_MISSING,
-    denominator=COUNT_OR_MISSING,
-    lower=NUMBER_OR_MISSING,
-    upper=NUMBER_OR_MISSING,
-    source=TEXT_OR_BLANK,
-    note=TEXT_OR_BLANK,
-    marking=TEXT,
-)
-CHARGE_RATE_SCHEMA = _schema(
-    "charge_rates",
-    force_id=TEXT,
-    force_name=TEXT,
-    period=TEXT,
-    period_label=TEXT,
-    basis=TEXT,
-    charges=COUNT_OR_MISSING,
-    assigned=COUNT_OR_MISSING,
-    rate_pct=NUMBER_OR_MISSING,
-    lower_pct=NUMBER_OR_MISSING,
-    upper_pct=NUMBER_OR_MISSING,
-    note=TEXT_OR_BLANK,
-)
-NATIONAL_SCHEMA = _schema(
-    "national_table",
-    force_id=TEXT,
-    force_name=TEXT,
-    period=TEXT,
-    basis=TEXT,
-    charges=COUNT_OR_MISSING,
-    assigned=COUNT_OR_MISSING,
-    rate_pct=NUMBER_OR_MISSING,
-    lower_pct=NUMBER_OR_MISSING,
-    upper_pct=NUMBER_OR_MISSING,
-    funnel=TEXT_OR_BLANK,
-    funnel_unadjusted=TEXT_OR_BLANK,
-    national_rate_pct=(float, False),
-    national_charges=COUNT_OR_MISSING,
-    national_assigned=COUNT_OR_MISSING,
-    phi=(float, False),
-    note=TEXT_OR_BLANK,
-)
-SPC_SCHEMA = _schema(
-    "process_behaviour",
-    force_id=TEXT,
-    period=TEXT,
-    key_measure=TEXT,
-    title=TEXT,
-    variation=TEXT,
-    assurance=TEXT_OR_BLANK,
-    variation_text=TEXT_OR_BLANK,
-    assurance_text=TEXT_OR_BLANK,
-    comparator_label=TEXT_OR_BLANK,
-)
+
+_SCHEMAS = _schemas()
+FORCE_SCHEMA, MEASURE_SCHEMA = _SCHEMAS["forces"], _SCHEMAS["measure_registry"]
+TRACKER_SCHEMA, STATUS_SCHEMA = _SCHEMAS["tracker_rows"], _SCHEMAS["statuses"]
+OBSERVATION_SCHEMA, CHARGE_RATE_SCHEMA = _SCHEMAS["observations"], _SCHEMAS["charge_rates"]
+NATIONAL_SCHEMA, SPC_SCHEMA = _SCHEMAS["national_table"], _SCHEMAS["process_behaviour"]
 TRACKER_COLUMNS = list(TRACKER_SCHEMA.columns)
+TRACKER_OLD_ORDER = ("force", "quarter", "audience", "framework", "data_dir", "up_to")
+"""The positional order of tracker_rows() and statuses() before their options became keyword-only."""
 OBSERVATION_COLUMNS = list(OBSERVATION_SCHEMA.columns)
 CHARGE_RATE_COLUMNS = list(CHARGE_RATE_SCHEMA.columns)
 SPC_COLUMNS = list(SPC_SCHEMA.columns)
@@ -286,6 +186,17 @@ def _returns(schema: pa.DataFrameSchema, old_order: tuple[str, ...] = ()):
         inner.__doc__ = (func.__doc__ or "").rstrip() + _columns_doc(schema)
         inner.schema = schema
         return inner
+
+    return wrap
+
+
+def _takes_the_arguments_of(model):
+    """Give a function that forwards ``**options`` to ``model`` the model's signature (for help() and editors)."""
+
+    def wrap(func):
+        returns = inspect.signature(func).return_annotation
+        func.__signature__ = inspect.signature(model).replace(return_annotation=returns)
+        return func
 
     return wrap
 
@@ -346,7 +257,7 @@ def measure_registry(*, data_dir=None) -> pd.DataFrame:
     return frame.rename(columns={"id": "measure_id"})[list(MEASURE_SCHEMA.columns)]
 
 
-@_returns(TRACKER_SCHEMA, old_order=("force", "quarter", "audience", "framework", "data_dir", "up_to"))
+@_returns(TRACKER_SCHEMA, old_order=TRACKER_OLD_ORDER)
 def tracker_rows(
     force_id=None,
     period=None,
@@ -389,23 +300,19 @@ def tracker_rows(
     return table[TRACKER_COLUMNS].reset_index(drop=True)
 
 
-@_returns(STATUS_SCHEMA, old_order=("force", "quarter", "audience", "framework", "data_dir", "up_to"))
-def statuses(
-    force_id=None,
-    period=None,
-    *,
-    audience: str = "internal",
-    framework: str = config.DEFAULT_FRAMEWORK,
-    data_dir=None,
-    up_to=None,
-) -> pd.DataFrame:
+@_returns(STATUS_SCHEMA, old_order=TRACKER_OLD_ORDER)
+@_takes_the_arguments_of(tracker_rows)
+def statuses(force_id=None, period=None, **options) -> pd.DataFrame:
     """One row per recommendation per snapshot, rolled up from its parts as the reports do.
 
-    For the public, the roll-up uses only the rows the public may see. ``rows`` counts the tracker
-    rows behind the recommendation; ``section`` is the framework's neutral section name.
+    It takes the arguments of :func:`tracker_rows`. For the public, the roll-up uses only the rows the public
+    may see. ``rows`` counts the tracker rows behind the recommendation; ``section`` is the framework's
+    neutral section name.
     """
-    rows = tracker_rows(force_id, period, audience=audience, framework=framework, data_dir=data_dir, up_to=up_to)
-    fw = load_framework(framework, data_dir)
+    arguments = inspect.signature(tracker_rows).bind(force_id, period, **options)
+    arguments.apply_defaults()
+    rows = tracker_rows(*arguments.args, **arguments.kwargs)
+    fw = load_framework(arguments.arguments["framework"], arguments.arguments["data_dir"])
     frames = []
     for (force, snapshot), group in rows.groupby(["force_id", "period"], sort=False):
         table = progress.recommendation_status(fw, group.assign(recommendation_id=group["item_id"]))

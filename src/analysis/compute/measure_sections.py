@@ -91,10 +91,10 @@ class Comparison:
     period_label: str
     value: float  # the comparator, in the measure's unit
     difference: float  # latest minus comparator, in the unit (percentage points for percent)
-    lower: float | None  # interval for the difference, when there is one
-    upper: float | None
-    significant: bool | None  # funnel only: outside the widened limits; None for changes over time
-    method: str
+    method: str  # how the comparison is judged, or why it is not
+    significant: bool | None = None  # None where no test applies (a plain difference)
+    lower: float | None = None  # interval for the difference, when there is one
+    upper: float | None = None
 
 
 @dataclass
@@ -302,9 +302,6 @@ def _earlier_quarter_comparisons(mine: pd.DataFrame, latest_q: Quarter, latest_v
                     other.label,
                     100 * o["rate"],
                     latest_value - 100 * o["rate"],
-                    None,
-                    None,
-                    None,
                     "plain difference; change over time is judged by the p′ chart",
                 )
             )
@@ -318,10 +315,8 @@ def _national_comparison(funnel: FunnelPosition, nat, latest_q: Quarter, latest_
         latest_q.label,
         100 * nat["rate"],
         latest_value - 100 * nat["rate"],
-        None,
-        None,
-        funnel.classification != "within",
         f"outside the 95% funnel limit around the {NATIONAL_NAME} rate ({FUNNEL_NOTE})",
+        significant=funnel.classification != "within",
     )
 
 
@@ -629,9 +624,6 @@ def _previous_comparison(force_id, top: dict, data_dir, quarter, audience=Audien
         label,
         float(prev["value"]),
         float(top["value"] - prev["value"]),
-        None,
-        None,
-        None,
         "plain difference; change over time is judged by the process chart",
     )
 
@@ -884,10 +876,8 @@ def _against_national(section, figures: StopSearchFigures, force_id, quarter, da
             now.period_label,
             nat.ratio,
             now.ratio - nat.ratio,
-            None,
-            None,
-            not (now.lower <= nat.ratio <= now.upper),
             "England and Wales ratio against the force's 95% interval",
+            significant=not (now.lower <= nat.ratio <= now.upper),
         )
     )
     return dataclasses.replace(figures, funnel=place)
@@ -907,10 +897,8 @@ def _against_previous_year(section, figures: StopSearchFigures, table, force_id)
             prev.period_label,
             prev.ratio,
             now.ratio - prev.ratio,
-            None,
-            None,
-            significant,
             method,
+            significant=significant,
         )
     )
     return dataclasses.replace(figures, previous=prev, previous_significant=significant)
@@ -1035,9 +1023,6 @@ def sexual_offences_proxy_section(force_id, quarter: Quarter, data_dir=None, mea
                 period_label(prev["period"], "financial_year"),
                 float(prev["charges"]),
                 float(row["charges"] - prev["charges"]),
-                None,
-                None,
-                None,
                 "counts only, so no significance test",
             )
         )

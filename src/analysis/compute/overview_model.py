@@ -35,7 +35,13 @@ from analysis.compute.progress import (
     withheld_recommendations,
     without_recommendations,
 )
-from analysis.compute.report_model import data_relpath, input_hashes, later_observations, read_tracker_tables
+from analysis.compute.report_model import (
+    data_relpath,
+    generated_stamp,
+    input_hashes,
+    later_observations,
+    read_tracker_tables,
+)
 from analysis.core import config
 from analysis.core.audience import Audience
 from analysis.core.forces import Force, all_forces
@@ -189,8 +195,8 @@ def load_overview(
     data_dir=None,
     now: dt.datetime | None = None,
 ) -> Overview:
-    audience = Audience.of(audience)  # the notebook's string parameter, converted once
     q = Quarter.of(quarter)
+    audience = Audience.of(audience)  # the notebook's string parameter, converted once
     fw = load_framework(framework, data_dir)
     forces = all_forces(data_dir)
     table, index, table_path, index_path = read_tracker_tables(fw.id, data_dir)
@@ -216,27 +222,27 @@ def load_overview(
         audience=audience,
         framework=fw,
         forces=forces,
+        generated_at=generated_stamp(now),
+        inputs=inputs,
+        tracker_files=tracker_files,
+        withheld=withheld if audience.is_public else 0,
         submissions=submissions,
         status=status,
-        withheld=withheld if audience.is_public else 0,
-        marking=report_marking(shown) if len(shown) else "OFFICIAL",
+        marking=report_marking(shown),
         measure_quarter=measure_quarter,
         funnels=funnels,
         measures_missing=missing,
         spc=spc_table,
-        inputs=inputs,
-        generated_at=(now or dt.datetime.now(dt.UTC)).strftime("%Y-%m-%d %H:%M UTC"),
+        later=later,
+        national_name=measures.NATIONAL_NAME,
+        national_id=disparity.NATIONAL_ID,
         fairness=fairness,
         minority_share=minority_share,
         fairness_error=fairness_error,
-        sexual_offences=_sexual_offences(q, data_dir),
-        later=later,
-        tracker_files=tracker_files,
+        stop_search_year=stop_search_year,
         stop_search_files=tuple(rel(p) for p in disparity.stop_search_files(data_dir)),
         census_files=tuple(rel(p) for p in _census_files(data_dir)),
-        stop_search_year=stop_search_year,
-        national_name=measures.NATIONAL_NAME,
-        national_id=disparity.NATIONAL_ID,
+        sexual_offences=_sexual_offences(q, data_dir),
         sexual_offences_file=disparity.OFFENCE_YEAR_FILE,
     )
     overview.look_at = forces_to_look_at(overview)

@@ -17,7 +17,7 @@ from analysis.core.audience import Audience
 from analysis.core.periods import Quarter
 from analysis.core.settings import STALE_AFTER_QUARTERS
 from analysis.sources.catalogue import Framework
-from analysis.sources.markings import highest_marking, public_mask
+from analysis.sources.markings import OFFICIAL, highest_marking, public_mask
 
 APPLICABLE_STATUSES = ["complete", "in_progress", "not_started", "not_assessed"]
 
@@ -98,8 +98,8 @@ def mark_withheld(status_table: pd.DataFrame, rec_ids: list[str]) -> pd.DataFram
 
 
 def report_marking(rows: pd.DataFrame) -> str:
-    """The highest protective marking of the content a report includes."""
-    return highest_marking(rows["marking"])
+    """The highest protective marking of the content a report includes (OFFICIAL when it includes none)."""
+    return highest_marking(rows["marking"]) if len(rows) else OFFICIAL
 
 
 def rollup_status(statuses: list[str]) -> str | None:

@@ -220,9 +220,14 @@ def _changes_since(fw: Framework, status, visible_history, previous_quarter: Qua
     return changes, change_summary(changes, status, previous_quarter.id)
 
 
+def generated_stamp(now: dt.datetime | None = None) -> str:
+    """When a page was made, as its header prints it (UTC, to the minute); ``now`` for tests."""
+    return (now or dt.datetime.now(dt.UTC)).strftime("%Y-%m-%d %H:%M UTC")
+
+
 def load_report(
     force: str,
-    quarter: str,
+    quarter: Quarter | str,
     audience: Audience | str = Audience.INTERNAL,
     framework: str = config.DEFAULT_FRAMEWORK,
     data_dir=None,
@@ -258,24 +263,24 @@ def load_report(
         quarter=the_quarter,
         audience=audience,
         framework=fw,
-        rows=rows,
-        withheld=withheld,
-        status=status,
-        summary=summarise(status) if snapshot else None,
-        previous_quarter=previous_quarter,
-        changes=changes,
-        flags=flags(status, stale) if snapshot else {},
-        history=_without(status_history(fw, visible_history), withheld_ids),
-        snapshot=snapshot,
-        marking=report_marking(rows) if len(rows) else "OFFICIAL",
-        measures=key_measures,
-        measures_error=measures_error,
-        generated_at=(now or dt.datetime.now(dt.UTC)).strftime("%Y-%m-%d %H:%M UTC"),
-        inputs=inputs,
-        withheld_ids=withheld_ids,
-        withheld_parts=withheld_parts,
-        later=later,
-        change=change,
         parameters={"force": the_force.id, "quarter": the_quarter.id, "audience": audience.value, "framework": fw.id},
         data_dir=data_dir,
+        generated_at=generated_stamp(now),
+        inputs=inputs,
+        snapshot=snapshot,
+        rows=rows,
+        marking=report_marking(rows),
+        status=status,
+        summary=summarise(status) if snapshot else None,
+        flags=flags(status, stale) if snapshot else {},
+        measures=key_measures,
+        measures_error=measures_error,
+        withheld=withheld,
+        withheld_ids=withheld_ids,
+        withheld_parts=withheld_parts,
+        history=_without(status_history(fw, visible_history), withheld_ids),
+        previous_quarter=previous_quarter,
+        changes=changes,
+        change=change,
+        later=later,
     )

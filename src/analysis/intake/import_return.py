@@ -458,7 +458,7 @@ def _summarise_change(
 def import_tracker(
     path: str | Path,
     force: str,
-    quarter: str,
+    quarter: Quarter | str,
     framework_id: str = config.DEFAULT_FRAMEWORK,
     data_dir=None,
     mapping: str | Path | Mapping | None = None,

@@ -363,7 +363,7 @@ def build_workbook(
 
 
 def write_template(
-    force: str, quarter: str, framework_id: str = config.DEFAULT_FRAMEWORK, data_dir=None, out_dir=None
+    force: str, quarter: Quarter | str, framework_id: str = config.DEFAULT_FRAMEWORK, data_dir=None, out_dir=None
 ) -> TemplateResult:
     """Write ``<force>-<quarter>-tracker.xlsx`` pre-filled from the force's latest earlier snapshot."""
     the_force = get_force(force, data_dir)

@@ -945,6 +945,19 @@ def _national_fairness_row(o: Overview):
     return o.fairness[o.fairness["force_id"] == o.national_id].iloc[0]
 
 
+def _nothing_by_quarter_end(o: Overview, claim_id: str, sentence: str, method: str, source_file: str = "") -> Claim:
+    """A claim that no year of a table was there by the quarter's last day (the day it is checked against)."""
+    return Claim(
+        id=claim_id,
+        sentence=sentence,
+        value=None,
+        comparator=o.quarter.end.isoformat(),
+        method=method,
+        window=o.quarter.id,
+        source_file=source_file,
+    )
+
+
 def fairness_claims(o: Overview) -> list[Claim | str]:
     """The words before the stop and search funnel chart: what the indicator is and the England and Wales ratio."""
     if o.fairness is None:
@@ -952,18 +965,9 @@ def fairness_claims(o: Overview) -> list[Claim | str]:
     table = o.fairness
     ss_files = "; ".join(o.stop_search_files)
     if table.empty:
-        return [
-            Claim(
-                id="fairness.none",
-                sentence=f"No year of stop and search data had been published by the end of {o.quarter.label}.",
-                value=None,
-                comparator=o.quarter.end.isoformat(),
-                method=f"a financial year counts as published {STOP_SEARCH_PUBLICATION_LAG_MONTHS} months after it "
-                "ends",
-                window=o.quarter.id,
-                source_file=ss_files,
-            )
-        ]
+        sentence = f"No year of stop and search data had been published by the end of {o.quarter.label}."
+        method = f"a financial year counts as published {STOP_SEARCH_PUBLICATION_LAG_MONTHS} months after it ends"
+        return [_nothing_by_quarter_end(o, "fairness.none", sentence, method, ss_files)]
     period = table["period"].iloc[0]
     no_rate = table[(table["force_id"] != o.national_id) & table["ratio"].isna()]
     out: list[Claim | str] = [FAIRNESS_INTRO, _national_ratio_claim(o, period, ss_files)]
@@ -1153,14 +1157,10 @@ def sexual_offences_claims(o: Overview) -> list[Claim | str]:
     if o.sexual_offences is None:
         return ["No outcomes-by-offence-group data in this data tree."]
     if not len(o.sexual_offences.columns):
+        method = "financial years of the outcomes-by-offence table that end by the quarter's last day"
         return [
-            Claim(
-                id="sexual_offences.none",
-                sentence=f"No year of outcomes ends by {o.quarter.label}.",
-                value=None,
-                comparator=o.quarter.end.isoformat(),
-                method="financial years of the outcomes-by-offence table that end by the quarter's last day",
-                window=o.quarter.id,
+            _nothing_by_quarter_end(
+                o, "sexual_offences.none", f"No year of outcomes ends by {o.quarter.label}.", method
             )
         ]
     return [PROXY_WORDS]

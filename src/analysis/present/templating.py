@@ -36,6 +36,10 @@ def _escaped(value) -> Markup:
     return Markup(_escape(value))
 
 
+# pieces are indented to be read as markup; block tags leave no blank lines or indents in the page
+PIECE_WHITESPACE = {"trim_blocks": True, "lstrip_blocks": True, "keep_trailing_newline": False}
+
+
 @cache
 def environment() -> Environment:
     """The one environment for page pieces: autoescape on, an unknown name is an error, not an empty string."""
@@ -44,9 +48,7 @@ def environment() -> Environment:
         autoescape=True,
         undefined=StrictUndefined,
         finalize=_escaped,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=False,
+        **PIECE_WHITESPACE,
     )
 
 

@@ -84,13 +84,13 @@ class ReportJob:
         return f"{REPORT_KINDS[self.kind].title or self.force} {self.quarter} ({self.audience})"
 
 
-def started_quarter(text: str, today=None):
+def started_quarter(quarter: Quarter | str, today=None) -> Quarter:
     """A quarter that has started (a report for a quarter that has not is a usage error)."""
     import datetime as dt
 
     from analysis.core.periods import PeriodError
 
-    quarter = Quarter.of(text)
+    quarter = Quarter.of(quarter)
     today = today or dt.date.today()
     if quarter.start > today:
         raise PeriodError(
@@ -102,10 +102,10 @@ def started_quarter(text: str, today=None):
 
 def checked_job(
     force: str,
-    quarter: str,
+    quarter: Quarter | str,
     audience: Audience | str = Audience.INTERNAL,
     framework: str = config.DEFAULT_FRAMEWORK,
-    data_dir=None,
+    data_dir: str | Path | None = None,
     kind: str = "force",
 ) -> ReportJob:
     """Validate user-supplied values; raise ValueError subclasses with the valid choices.

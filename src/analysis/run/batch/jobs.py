@@ -48,6 +48,10 @@ class JobSpec:
     def label(self) -> str:
         return f"{self.quarter} {self.force} ({self.audience})"
 
+    def asked(self) -> dict[str, str]:
+        """What the notebook is asked for (a change to any of it renders the page again); not where or how long."""
+        return {k: str(getattr(self, k)) for k in ("kind", "force", "quarter", "audience", "framework", "engine")}
+
 
 _JOBS_IN_THIS_PROCESS = 0
 

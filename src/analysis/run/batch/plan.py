@@ -7,7 +7,7 @@ import datetime as dt
 import hashlib
 import json
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from analysis import __version__
@@ -263,24 +263,15 @@ def plan(
             # a report says (in one line) whether later trackers are held, and its claims count them
             later = len(idx_later) if kind == "national" else idx_later.count(force)
             for audience in audiences:
+                spec = JobSpec(kind, force, quarter.id, audience, framework, data_root, out_root, engine, timeout)
                 parts = {
                     **_row_hashes(mine, snaps, later, audience),
                     **shared,
                     "notebook": notebooks[kind],
                     "code": code,
-                    "parameters": _parameters_sha(
-                        kind=kind,
-                        force=force,
-                        quarter=quarter.id,
-                        audience=audience.value,
-                        framework=framework,
-                        engine=engine,
-                    ),
+                    "parameters": _parameters_sha(**spec.asked()),
                 }
-                digest = sha256_of(*(f"{k}={v}" for k, v in sorted(parts.items())))
-                spec = JobSpec(
-                    kind, force, quarter.id, audience, framework, data_root, out_root, engine, timeout, digest
-                )
+                spec = replace(spec, input_sha256=sha256_of(*(f"{k}={v}" for k, v in sorted(parts.items()))))
                 jobs.append(spec)
                 inputs[spec.relpath] = parts
                 reason = blocking_reason(kind, force, quarter, rejected or [])
