@@ -1,6 +1,7 @@
 """Shared fixtures: a small data tree built from hand-made trackers plus the real registry and catalogue."""
 
 import shutil
+import sys
 from pathlib import Path
 
 import pytest
@@ -78,3 +79,8 @@ def real_data(tmp_path_factory) -> Path:
     """A copy of the bundled data/raw (forces, frameworks, trackers, measures) built into data/processed: one per
     test module, so a module may change its copy without touching another's."""
     return copy_real_data(tmp_path_factory.mktemp("real") / "data", RAW_FOLDERS, build=True)
+
+
+def casey_command(data: Path, *args) -> list[str]:
+    """The argv of ``casey --data-dir DATA ARGS...`` run as its own process, with this interpreter."""
+    return [sys.executable, "-m", "analysis", "--data-dir", str(data), *map(str, args)]

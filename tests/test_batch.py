@@ -1,15 +1,16 @@
 """casey batch: planning, input hashes, incremental runs, failure isolation, manifest, Dask."""
 
+import dataclasses
 import datetime as dt
 import json
 import logging
 import re
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from conftest import casey_command
 
 from analysis.core.periods import Quarter
 from analysis.run import batch
@@ -176,19 +177,17 @@ def test_one_failing_force_spoils_nothing_else(tmp_path, caplog):
     bad = lines[1].replace("leicestershire", "cheshire").replace("2023-24-Q1", "2023-24-Q9", 1)
     index.write_text("\n".join([lines[0], bad, *lines[1:]]) + "\n")
     out = tmp_path / "reports"
-    result = run_batch(
-        BatchOptions(
-            quarters=[Q],
-            forces=["cheshire", "leicestershire", "bedfordshire"],
-            audiences=["internal"],
-            data_dir=str(data),
-            out_dir=str(out),
-            workers=2,
-            national=False,
-            progress=False,
-            verbose=True,
-        )
+    options = BatchOptions(
+        quarters=[Q],
+        forces=["cheshire", "leicestershire", "bedfordshire"],
+        audiences=["internal"],
+        data_dir=str(data),
+        out_dir=str(out),
+        workers=2,
+        national=False,
+        progress=False,
     )
+    result = run_batch(dataclasses.replace(options, verbose=True))
     assert result.exit_code == 1
     statuses = {e["html"]: e["status"] for e in result.entries.values()}
     assert statuses == {"cheshire.html": "failed", "leicestershire.html": "rendered", "bedfordshire.html": "rendered"}
@@ -206,18 +205,7 @@ def test_one_failing_force_spoils_nothing_else(tmp_path, caplog):
     assert any(r.levelno == logging.ERROR and r.getMessage().startswith("FAILED cheshire.html") for r in caplog.records)
     caplog.clear()
     # a failed report is retried next time; the good ones are not
-    again = run_batch(
-        BatchOptions(
-            quarters=[Q],
-            forces=["cheshire", "leicestershire", "bedfordshire"],
-            audiences=["internal"],
-            data_dir=str(data),
-            out_dir=str(out),
-            workers=2,
-            national=False,
-            progress=False,
-        )
-    )
+    again = run_batch(options)
     assert {e["html"]: e["status"] for e in again.entries.values()}["cheshire.html"] == "failed"
     assert again.count("unchanged") == 2
     # quiet (the default): the failure as it happens, then the one summary line; nothing about the good reports
@@ -258,12 +246,8 @@ def test_workers_are_recycled_without_hanging(tmp_path):
 def test_cli_exit_code_and_summary(tmp_path):
     data = _tree(tmp_path, measures=False)
     out = tmp_path / "reports"
-    cmd = [
-        sys.executable,
-        "-m",
-        "analysis",
-        "--data-dir",
-        str(data),
+    cmd = casey_command(
+        data,
         "batch",
         "--quarter",
         Q,
@@ -276,7 +260,7 @@ def test_cli_exit_code_and_summary(tmp_path):
         "1",
         "--out",
         str(out),
-    ]
+    )
     done = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     # not on a terminal (cron): no bar, no per-report lines, one line with its UTC time and level, ending with

@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 
 import pytest
+from conftest import casey_command
 from logline import messages
 from test_bad_input import run_casey
 from test_batch import Q, _tree
@@ -183,12 +184,8 @@ def test_a_second_batch_into_the_same_folder_is_refused(tmp_path, capsys):
 
 
 def _casey(data, out, *extra):
-    return [
-        sys.executable,
-        "-m",
-        "analysis",
-        "--data-dir",
-        str(data),
+    return casey_command(
+        data,
         "batch",
         "--quarter",
         Q,
@@ -202,7 +199,7 @@ def _casey(data, out, *extra):
         "--out",
         str(out),
         *extra,
-    ]
+    )
 
 
 def _descendants(pid: int) -> set[int]:

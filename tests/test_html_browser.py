@@ -7,11 +7,10 @@ the index. Screenshots and the PDF are saved to tests/artifacts/ (git-ignored) f
 
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-from conftest import copy_real_data, make_data_tree
+from conftest import casey_command, copy_real_data, make_data_tree
 
 from analysis.run.build import build_all
 from analysis.run.render import CHROMIUM_FLAGS, checked_job, render_report
@@ -65,21 +64,9 @@ def real(tmp_path_factory):
     out = root / "reports"
     # the real command, in its own process (this one may already be driving a browser)
     done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "analysis",
-            "--data-dir",
-            str(data),
-            "report",
-            "--force",
-            "leicestershire",
-            "--quarter",
-            "2024-25-Q1",
-            "--out",
-            str(out),
-            "--pdf",
-        ],
+        casey_command(
+            data, "report", "--force", "leicestershire", "--quarter", "2024-25-Q1", "--out", str(out), "--pdf"
+        ),
         capture_output=True,
         text=True,
     )
@@ -334,12 +321,8 @@ def test_casey_batch_pdf_prints_beside_each_rendered_report(tmp_path):
     assert build_all(data).problems == []
     out = tmp_path / "reports"
     done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "analysis",
-            "--data-dir",
-            str(data),
+        casey_command(
+            data,
             "batch",
             "--quarter",
             "2024-25-Q1",
@@ -352,7 +335,7 @@ def test_casey_batch_pdf_prints_beside_each_rendered_report(tmp_path):
             "--out",
             str(out),
             "--pdf",
-        ],
+        ),
         capture_output=True,
         text=True,
     )

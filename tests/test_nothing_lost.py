@@ -8,7 +8,7 @@ import sys
 import time
 
 import pytest
-from conftest import ROOT, make_data_tree
+from conftest import ROOT, casey_command, make_data_tree
 from htmlcheck import Page
 
 from analysis.run.build import build_all
@@ -26,20 +26,7 @@ def test_killed_report_run_keeps_the_previous_report(tmp_path):
     notebook_before = html.with_suffix(".ipynb").read_bytes()
 
     process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "analysis",
-            "--data-dir",
-            str(data),
-            "report",
-            "--force",
-            "leicestershire",
-            "--quarter",
-            "2024-25-Q1",
-            "--out",
-            str(out),
-        ],
+        casey_command(data, "report", "--force", "leicestershire", "--quarter", "2024-25-Q1", "--out", str(out)),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         start_new_session=True,
