@@ -42,16 +42,36 @@ def copy_real_data(data: Path, folders: tuple[str, ...] | None = None, build: bo
     return data
 
 
+LEICESTERSHIRE_TWO_SNAPSHOTS = {
+    "leicestershire/2023-24-Q1.csv": "leicestershire-2023-24-Q1.csv",
+    "leicestershire/2024-25-Q1.csv": "leicestershire-2024-25-Q1.csv",
+}
+"""The hand-made trackers of :func:`fixture_data` (2024-25 Q1 has a row marked OFFICIAL-SENSITIVE)."""
+
+
 @pytest.fixture
 def fixture_data(tmp_path) -> Path:
     """Leicestershire with two snapshots (2023-24 Q1, 2024-25 Q1) from hand-made trackers."""
-    return make_data_tree(
-        tmp_path / "data",
-        {
-            "leicestershire/2023-24-Q1.csv": "leicestershire-2023-24-Q1.csv",
-            "leicestershire/2024-25-Q1.csv": "leicestershire-2024-25-Q1.csv",
-        },
-    )
+    return make_data_tree(tmp_path / "data", LEICESTERSHIRE_TWO_SNAPSHOTS)
+
+
+@pytest.fixture
+def one_sensitive_row(tmp_path) -> Path:
+    """Leicestershire's 2024-25 Q1 tracker with two rows, recommendation 3's marked OFFICIAL-SENSITIVE ("covert
+    tactic" in its evidence), built."""
+    from analysis.run.build import build_all
+    from analysis.sources.trackers import COLUMNS
+
+    data = make_data_tree(tmp_path / "data")
+    path = data / "raw/trackers/casey-2023/leicestershire/2024-25-Q1.csv"
+    path.parent.mkdir(parents=True)
+    rows = [
+        ["1", "in_progress", "PSD", "e", "a", "", "OFFICIAL", "stated", "doc"],
+        ["3", "complete", "CCU", "covert tactic", "", "", "OFFICIAL-SENSITIVE", "stated", "doc"],
+    ]
+    path.write_text("\n".join(",".join(r) for r in [COLUMNS, *rows]) + "\n")
+    assert build_all(data).problems == []
+    return data
 
 
 @pytest.fixture

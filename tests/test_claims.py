@@ -18,7 +18,6 @@ from rederive import published_quarter, snapshot_known
 
 from analysis.compute.report_model import load_report
 from analysis.present import narrative
-from analysis.run.build import build_all
 
 RAW = ROOT / "data/raw"
 CASES = [
@@ -174,20 +173,8 @@ def test_render_writes_the_claims_beside_each_html(real_data, tmp_path):
             assert " ".join(claim["sentence"].split()) in page, claim["id"]
 
 
-def test_public_claims_carry_no_withheld_rows(tmp_path):
-    from conftest import make_data_tree
-
-    from analysis.sources.trackers import COLUMNS
-
-    data = make_data_tree(tmp_path / "data")
-    path = data / "raw/trackers/casey-2023/leicestershire/2024-25-Q1.csv"
-    path.parent.mkdir(parents=True)
-    rows = [
-        ["1", "in_progress", "PSD", "e", "a", "", "OFFICIAL", "stated", "doc"],
-        ["3", "complete", "CCU", "covert tactic", "", "", "OFFICIAL-SENSITIVE", "stated", "doc"],
-    ]
-    path.write_text("\n".join(",".join(r) for r in [COLUMNS, *rows]) + "\n")
-    assert build_all(data).problems == []
+def test_public_claims_carry_no_withheld_rows(one_sensitive_row):
+    data = one_sensitive_row
     internal = narrative.report_claims(load_report("leicestershire", "2024-25-Q1", "internal", data_dir=data))
     public = narrative.report_claims(load_report("leicestershire", "2024-25-Q1", "public", data_dir=data))
     assert "3" in internal.get("tracker.applicable").source_rows

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+from pathlib import Path
 
 import pytest
 from conftest import FIXTURES, ROOT
@@ -45,18 +46,23 @@ def test_items_differ_per_force():
     assert casey.for_force("cheshire") is casey
 
 
-def test_fragments_use_the_framework_words(fixture_data):
-    from analysis.compute.report_model import load_report
-    from analysis.present import fragments
-
-    shutil.copy(AFI, fixture_data / "raw/frameworks/")
+def _with_afi_trackers(data: Path) -> None:
+    """The test framework (its items differ per force) and a 2024-25 Q1 tracker for Leicestershire and Cheshire."""
+    shutil.copy(AFI, data / "raw/frameworks/")
     for force, name in (
         ("leicestershire", "afi-leicestershire-2024-25-Q1.csv"),
         ("cheshire", "afi-cheshire-2024-25-Q1.csv"),
     ):
-        dest = fixture_data / "raw/trackers/hmicfrs-afi-test" / force / "2024-25-Q1.csv"
+        dest = data / "raw/trackers/hmicfrs-afi-test" / force / "2024-25-Q1.csv"
         dest.parent.mkdir(parents=True)
         shutil.copy(FIXTURES / "trackers" / name, dest)
+
+
+def test_fragments_use_the_framework_words(fixture_data):
+    from analysis.compute.report_model import load_report
+    from analysis.present import fragments
+
+    _with_afi_trackers(fixture_data)
     from analysis.run.build import build_all
 
     assert build_all(fixture_data).problems == []
@@ -75,14 +81,7 @@ def test_third_framework_renders_through_the_same_notebook(fixture_data, tmp_pat
     from analysis.run.build import build_all
     from analysis.run.render import checked_job, render_report
 
-    shutil.copy(AFI, fixture_data / "raw/frameworks/")
-    for force, name in (
-        ("leicestershire", "afi-leicestershire-2024-25-Q1.csv"),
-        ("cheshire", "afi-cheshire-2024-25-Q1.csv"),
-    ):
-        dest = fixture_data / "raw/trackers/hmicfrs-afi-test" / force / "2024-25-Q1.csv"
-        dest.parent.mkdir(parents=True)
-        shutil.copy(FIXTURES / "trackers" / name, dest)
+    _with_afi_trackers(fixture_data)
     assert build_all(fixture_data).problems == []
     texts = {}
     for force in ("leicestershire", "cheshire"):

@@ -10,7 +10,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import casey_command, copy_real_data, make_data_tree
+from conftest import LEICESTERSHIRE_TWO_SNAPSHOTS, casey_command, copy_real_data, make_data_tree
 
 from analysis.run.build import build_all
 from analysis.run.render import CHROMIUM_FLAGS, checked_job, render_report
@@ -42,13 +42,7 @@ def browser():
 def report_url(tmp_path_factory):
     """Hand-made trackers (one row OFFICIAL-SENSITIVE): the internal report is marked OFFICIAL-SENSITIVE."""
     root = tmp_path_factory.mktemp("browser")
-    data = make_data_tree(
-        root / "data",
-        {
-            "leicestershire/2023-24-Q1.csv": "leicestershire-2023-24-Q1.csv",
-            "leicestershire/2024-25-Q1.csv": "leicestershire-2024-25-Q1.csv",
-        },
-    )
+    data = make_data_tree(root / "data", LEICESTERSHIRE_TWO_SNAPSHOTS)
     assert build_all(data).problems == []
     return render_report(checked_job("leicestershire", "2024-25-Q1", data_dir=data), data, root / "reports").as_uri()
 

@@ -12,16 +12,10 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture(scope="module")
 def rendered(tmp_path_factory):
-    from conftest import make_data_tree
+    from conftest import LEICESTERSHIRE_TWO_SNAPSHOTS, make_data_tree
 
     root = tmp_path_factory.mktemp("nb")
-    data = make_data_tree(
-        root / "data",
-        {
-            "leicestershire/2023-24-Q1.csv": "leicestershire-2023-24-Q1.csv",
-            "leicestershire/2024-25-Q1.csv": "leicestershire-2024-25-Q1.csv",
-        },
-    )
+    data = make_data_tree(root / "data", LEICESTERSHIRE_TWO_SNAPSHOTS)
     assert build_all(data).problems == []
     out = root / "reports"
     internal = render_report(checked_job("leicestershire", "2024-25-Q1", "internal", data_dir=data), data, out)

@@ -15,7 +15,6 @@ from conftest import ROOT
 from analysis.compute.report_model import load_report
 from analysis.present import fragments, narrative
 from analysis.present.board_questions import questions
-from analysis.run.build import build_all
 
 RAW = ROOT / "data/raw"
 TRACKER_PAGES = [("leicestershire", "2024-25-Q1"), ("leicestershire", "2023-24-Q1"), ("city-of-london", "2023-24-Q1")]
@@ -117,22 +116,10 @@ def test_the_ledger_holds_each_board_question_and_what_it_covers(real_data):
     assert ledger.get("rec.5.change").rule == "meaning.tracker.status_change:reclassified_not_applicable"
 
 
-def test_the_public_page_ledger_quotes_no_withheld_entry(tmp_path):
+def test_the_public_page_ledger_quotes_no_withheld_entry(one_sensitive_row):
     import json
 
-    from conftest import make_data_tree
-
-    from analysis.sources.trackers import COLUMNS
-
-    data = make_data_tree(tmp_path / "data")
-    path = data / "raw/trackers/casey-2023/leicestershire/2024-25-Q1.csv"
-    path.parent.mkdir(parents=True)
-    rows = [
-        ["1", "in_progress", "PSD", "e", "a", "", "OFFICIAL", "stated", "doc"],
-        ["3", "complete", "CCU", "covert tactic", "", "", "OFFICIAL-SENSITIVE", "stated", "doc"],
-    ]
-    path.write_text("\n".join(",".join(r) for r in [COLUMNS, *rows]) + "\n")
-    assert build_all(data).problems == []
+    data = one_sensitive_row
     internal = fragments.report_claims(load_report("leicestershire", "2024-25-Q1", "internal", data_dir=data))
     public = fragments.report_claims(load_report("leicestershire", "2024-25-Q1", "public", data_dir=data))
     assert "covert tactic" in internal.get("entry.3").sentence
