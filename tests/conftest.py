@@ -81,17 +81,25 @@ def casey():
     return load_framework("casey-2023", ROOT / "data")
 
 
-@pytest.fixture
-def measures_tree(tmp_path) -> Path:
-    """A data tree with Leicestershire's 2024/25 Q1 fixture tracker and a copy of the real measures data."""
-    import shutil
-
+def make_measures_tree(root: Path, build: bool = False) -> Path:
+    """A data tree with Leicestershire's 2024/25 Q1 fixture tracker and a copy of the real measures data (built into
+    ``processed/`` with no problem allowed when ``build``)."""
     from analysis.compute import measures
 
-    root = make_data_tree(tmp_path / "data", {"leicestershire/2024-25-Q1.csv": "leicestershire-2024-25-Q1.csv"})
+    make_data_tree(root, {"leicestershire/2024-25-Q1.csv": "leicestershire-2024-25-Q1.csv"})
     shutil.copytree(ROOT / "data/raw/measures", root / "raw/measures")
     measures._observations_cached.cache_clear()
+    if build:
+        from analysis.run.build import build_all
+
+        assert build_all(root).problems == []
     return root
+
+
+@pytest.fixture
+def measures_tree(tmp_path) -> Path:
+    """:func:`make_measures_tree` in this test's folder, not built."""
+    return make_measures_tree(tmp_path / "data")
 
 
 @pytest.fixture(scope="module")

@@ -1,14 +1,11 @@
 """The new measures in real rendered reports (papermill + nbconvert), checked against the raw files read with csv."""
 
-import shutil
-
 import pytest
-from conftest import ROOT, make_data_tree
+from conftest import make_measures_tree
 from htmlcheck import Page
 from test_census_stop_search import expected_sentence
 
 from analysis.core.config import NATIONAL_STEM
-from analysis.run.build import build_all
 from analysis.run.render import checked_job, render_report
 
 pytestmark = pytest.mark.slow
@@ -25,9 +22,7 @@ FORCES = {
 @pytest.fixture(scope="module")
 def pages(tmp_path_factory):
     root = tmp_path_factory.mktemp("new-measures")
-    data = make_data_tree(root / "data", {"leicestershire/2024-25-Q1.csv": "leicestershire-2024-25-Q1.csv"})
-    shutil.copytree(ROOT / "data/raw/measures", data / "raw/measures")
-    assert build_all(data).problems == []
+    data = make_measures_tree(root / "data", build=True)
     out = {}
     for force in FORCES:  # Leicestershire in a real Jupyter kernel; the rest in-process, as casey batch runs them
         engine = "kernel" if force == "leicestershire" else "inprocess"

@@ -8,6 +8,11 @@ def run(capsys, *argv):
     return code, out.out, out.err
 
 
+def report_leicestershire(capsys, data, *more):
+    """``casey report`` for Leicestershire, 2024-25 Q1, with ``more`` options."""
+    return run(capsys, "--data-dir", str(data), "report", "--force", "leicestershire", "--quarter", "2024-25-Q1", *more)
+
+
 def test_unknown_force_is_a_usage_error_listing_choices(capsys, fixture_data):
     code, _, err = run(
         capsys, "--data-dir", str(fixture_data), "report", "--force", "gotham", "--quarter", "2024-25-Q1"
@@ -20,34 +25,12 @@ def test_bad_quarter_and_audience(capsys, fixture_data):
         capsys, "--data-dir", str(fixture_data), "report", "--force", "leicestershire", "--quarter", "2024-Q1"
     )
     assert code == 2 and "2024-25-Q1" in err
-    code, _, err = run(
-        capsys,
-        "--data-dir",
-        str(fixture_data),
-        "report",
-        "--force",
-        "leicestershire",
-        "--quarter",
-        "2024-25-Q1",
-        "--audience",
-        "press",
-    )
+    code, _, err = report_leicestershire(capsys, fixture_data, "--audience", "press")
     assert code == 2 and "internal, public" in err
 
 
 def test_report_before_build_says_what_to_do(capsys, fixture_data, tmp_path):
-    code, _, err = run(
-        capsys,
-        "--data-dir",
-        str(fixture_data),
-        "report",
-        "--force",
-        "leicestershire",
-        "--quarter",
-        "2024-25-Q1",
-        "--out",
-        str(tmp_path),
-    )
+    code, _, err = report_leicestershire(capsys, fixture_data, "--out", str(tmp_path))
     assert code == 1 and "failed" in err
 
 

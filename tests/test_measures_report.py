@@ -2,13 +2,11 @@
 
 import csv
 import re
-import shutil
 
 import pytest
-from conftest import ROOT, make_data_tree
+from conftest import ROOT, make_measures_tree
 from htmlcheck import Page
 
-from analysis.run.build import build_all
 from analysis.run.render import checked_job, render_report
 
 pytestmark = pytest.mark.slow
@@ -25,9 +23,7 @@ def raw_charge_rate(force_name: str, fy: str, q: str) -> tuple[int, int]:
 @pytest.fixture(scope="module")
 def pages(tmp_path_factory):
     root = tmp_path_factory.mktemp("measures")
-    data = make_data_tree(root / "data", {"leicestershire/2024-25-Q1.csv": "leicestershire-2024-25-Q1.csv"})
-    shutil.copytree(ROOT / "data/raw/measures", data / "raw/measures")
-    assert build_all(data).problems == []
+    data = make_measures_tree(root / "data", build=True)
     out = {}
     for force in ("leicestershire", "avon-and-somerset"):
         path = render_report(checked_job(force, "2024-25-Q1", data_dir=data), data, root / "reports")
