@@ -88,7 +88,7 @@ def make_measures_tree(root: Path, build: bool = False) -> Path:
 
     make_data_tree(root, {"leicestershire/2024-25-Q1.csv": "leicestershire-2024-25-Q1.csv"})
     shutil.copytree(ROOT / "data/raw/measures", root / "raw/measures")
-    measures._observations_cached.cache_clear()
+    measures.clear_caches()
     if build:
         from analysis.run.build import build_all
 

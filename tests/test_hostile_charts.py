@@ -44,7 +44,7 @@ def test_representation_chart_with_a_dollar_period_renders(tmp_path):
         pytest.skip("no force-supplied ethnic minority share in the bundled data")
     frame.loc[shares.index[0], ["period", "period_type"]] = [r"$\bad{2023}$", "reported_at"]
     frame.to_csv(path, index=False)
-    measures._observations_cached.cache_clear()
+    measures.clear_caches()
     with matplotlib.rc_context():
         fig, _ = measure_charts.representation_chart("leicestershire", data)
         fig.savefig(io.BytesIO(), format="png")

@@ -173,7 +173,7 @@ def test_windows_1252_byte_in_a_measures_file_is_decided_per_file(data):
     path.write_bytes(
         original.replace(b"Panel pack", "Caf\u00e9 pack".encode(), 1).replace(b"Panel pack", b"Panel pack \x96", 1)
     )
-    measures._observations_cached.cache_clear()
+    measures.clear_caches()
     problems = [str(p) for p in measure_files.local_problems(data)]
     assert len(problems) == 1 and problems[0].startswith(f"{path}: file: encoding: line 3: byte 0x96 is not UTF-8")
     assert (

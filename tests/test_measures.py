@@ -135,8 +135,7 @@ def test_build_is_deterministic_and_atomic(tmp_path):
     data = _make_root(tmp_path)
     first = {p.name: p.read_bytes() for p in build_measures(data)}
     assert set(first) == {"observations.csv", "charge_rate_force_quarter.csv", "national.csv"}
-    measures._observations_cached.cache_clear()
-    measures._charge_series_cached.cache_clear()
+    measures.clear_caches()
     second = {p.name: p.read_bytes() for p in build_measures(data)}
     assert first == second
     out_dir = data / "processed" / "measures"

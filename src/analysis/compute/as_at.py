@@ -47,13 +47,18 @@ class LaterData:
 # --------------------------------------------------------------------------- one row's tests
 def quarters_through(periods: Iterable[str | Quarter], quarter: Quarter) -> list[bool]:
     """For each quarter id in ``periods``: True when it is ``quarter`` or earlier (it ended by its last day)."""
-    return [Quarter.of(p) <= quarter for p in periods]
+    periods = list(periods)
+    verdict = {p: Quarter.of(p) <= quarter for p in set(periods)}  # once per distinct quarter, not per row
+    return [verdict[p] for p in periods]
 
 
 def published_by(periods: Iterable[str | Quarter], quarter: Quarter) -> list[bool]:
     """For each Home Office quarter id in ``periods``: True when it counts as published by ``quarter``'s last
     day (the release rule of :func:`analysis.sources.official_stats.release_known_at`)."""
-    return [release_known_at(Quarter.of(p).end) <= quarter.end for p in periods]
+    periods = list(periods)
+    # once per distinct quarter, not per row: a series holds each quarter once per force
+    verdict = {p: release_known_at(Quarter.of(p).end) <= quarter.end for p in set(periods)}
+    return [verdict[p] for p in periods]
 
 
 def ended_by(ends: np.ndarray | pd.Series, quarter: Quarter) -> np.ndarray:

@@ -448,10 +448,23 @@ def later_observations(data_dir=None, as_at=None, audience: Audience = Audience.
 
 def _after(root: str, stamp_key, as_at) -> np.ndarray:
     """True for each observation a report for quarter ``as_at`` leaves out: its period ends after the quarter's
-    last day, or it was not known by then (a blank known_at is never known)."""
-    quarter = Quarter.of(as_at)
+    last day, or it was not known by then (a blank known_at is never known). Read-only."""
+    return _after_cached(root, stamp_key, Quarter.of(as_at))
+
+
+# a report asks this many times for its one quarter; recomputed, its cost grew with the length of history
+@lru_cache(maxsize=8)
+def _after_cached(root: str, stamp_key, quarter: Quarter) -> np.ndarray:
     ends, known = _observation_ends(root, stamp_key), _observations_cached(root, stamp_key)["known_at"]
-    return ~(as_at_filter.ended_by(ends, quarter) & as_at_filter.known_by(known, quarter))
+    after = ~(as_at_filter.ended_by(ends, quarter) & as_at_filter.known_by(known, quarter))
+    after.flags.writeable = False  # shared by every caller: nobody may change it in place
+    return after
+
+
+def clear_caches() -> None:
+    """Forget every cached table of observations (for a test that rewrites a file within its mtime's resolution)."""
+    for cached in (_observations_cached, _observation_ends, _after_cached, _charge_series_cached):
+        cached.cache_clear()
 
 
 @lru_cache(maxsize=4)
