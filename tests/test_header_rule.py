@@ -151,23 +151,30 @@ def test_a_marking_header_keeps_its_rows_sensitive_through_build(capsys, fixture
     assert len(built) and (built["marking"] == "OFFICIAL-SENSITIVE").all()
 
 
-def test_a_mapped_file_with_two_marking_columns_is_refused(fixture_data, tmp_path):
-    """A mapping takes the marking from 'Protective Marking'; the file also has a 'Marking' column. Reading either
-    one would guess; the file is refused naming both."""
+def _import_as_city_of_london(data, path, text: str):
+    """Write ``text`` to ``path`` and check it as City of London's 2024-25 Q1 return with its mapping (dry run)."""
     import shutil
 
     from conftest import ROOT
 
     from analysis.intake.import_return import import_tracker
 
-    shutil.copytree(ROOT / "data/raw/mappings", fixture_data / "raw/mappings")
-    path = tmp_path / "colp.csv"
-    path.write_text(
-        "Baroness Casey Review 'Cleaning up the MET',Force Task Owner,Force Progress & Response,Status,"
-        "Protective Marking,Marking\n1.,PSD,Reviewed,Green,OFFICIAL,OFFICIAL-SENSITIVE\n"
+    shutil.copytree(ROOT / "data/raw/mappings", data / "raw/mappings", dirs_exist_ok=True)
+    path.write_text(text)
+    return import_tracker(
+        path, "city-of-london", "2024-25-Q1", data_dir=data, mapping="city-of-london-2023", dry_run=True
     )
-    result = import_tracker(
-        path, "city-of-london", "2024-25-Q1", data_dir=fixture_data, mapping="city-of-london-2023", dry_run=True
+
+
+def test_a_mapped_file_with_two_marking_columns_is_refused(fixture_data, tmp_path):
+    """A mapping takes the marking from 'Protective Marking'; the file also has a 'Marking' column. Reading either
+    one would guess; the file is refused naming both."""
+    path = tmp_path / "colp.csv"
+    result = _import_as_city_of_london(
+        fixture_data,
+        path,
+        "Baroness Casey Review 'Cleaning up the MET',Force Task Owner,Force Progress & Response,Status,"
+        "Protective Marking,Marking\n1.,PSD,Reviewed,Green,OFFICIAL,OFFICIAL-SENSITIVE\n",
     )
     assert [str(p) for p in result.problems] == [
         f"{path}: header: 'Protective Marking' and 'Marking': names the same column as 'marking' (marking)"
@@ -176,20 +183,12 @@ def test_a_mapped_file_with_two_marking_columns_is_refused(fixture_data, tmp_pat
 
 def test_a_mapped_file_reads_headings_by_the_header_rule(fixture_data, tmp_path):
     """The mapping's headings match as every other heading does: case, spacing and Unicode folded."""
-    import shutil
-
-    from conftest import ROOT
-
-    from analysis.intake.import_return import import_tracker
-
-    shutil.copytree(ROOT / "data/raw/mappings", fixture_data / "raw/mappings")
     path = tmp_path / "colp.csv"
-    path.write_text(
+    result = _import_as_city_of_london(
+        fixture_data,
+        path,
         "BARONESS CASEY REVIEW 'CLEANING UP THE MET',force task owner,Force  Progress & Response,status,"
-        "PROTECTIVE MARKING\n1.,PSD,Reviewed,Green,OFFICIAL-SENSITIVE\n"
-    )
-    result = import_tracker(
-        path, "city-of-london", "2024-25-Q1", data_dir=fixture_data, mapping="city-of-london-2023", dry_run=True
+        "PROTECTIVE MARKING\n1.,PSD,Reviewed,Green,OFFICIAL-SENSITIVE\n",
     )
     assert result.ok, result.problems
     assert list(result.frame["marking"]) == ["OFFICIAL-SENSITIVE"]
