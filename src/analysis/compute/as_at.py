@@ -45,20 +45,23 @@ class LaterData:
 
 
 # --------------------------------------------------------------------------- one row's tests
+def _per_distinct(periods: Iterable[str | Quarter], test) -> list[bool]:
+    """``test(p)`` for each of ``periods``, decided once per distinct period: a series holds each quarter once
+    per force, and deciding per row made a report's cost grow with the length of history."""
+    periods = list(periods)
+    verdict = {p: test(p) for p in set(periods)}
+    return [verdict[p] for p in periods]
+
+
 def quarters_through(periods: Iterable[str | Quarter], quarter: Quarter) -> list[bool]:
     """For each quarter id in ``periods``: True when it is ``quarter`` or earlier (it ended by its last day)."""
-    periods = list(periods)
-    verdict = {p: Quarter.of(p) <= quarter for p in set(periods)}  # once per distinct quarter, not per row
-    return [verdict[p] for p in periods]
+    return _per_distinct(periods, lambda p: Quarter.of(p) <= quarter)
 
 
 def published_by(periods: Iterable[str | Quarter], quarter: Quarter) -> list[bool]:
     """For each Home Office quarter id in ``periods``: True when it counts as published by ``quarter``'s last
     day (the release rule of :func:`analysis.sources.official_stats.release_known_at`)."""
-    periods = list(periods)
-    # once per distinct quarter, not per row: a series holds each quarter once per force
-    verdict = {p: release_known_at(Quarter.of(p).end) <= quarter.end for p in set(periods)}
-    return [verdict[p] for p in periods]
+    return _per_distinct(periods, lambda p: release_known_at(Quarter.of(p).end) <= quarter.end)
 
 
 def ended_by(ends: np.ndarray | pd.Series, quarter: Quarter) -> np.ndarray:

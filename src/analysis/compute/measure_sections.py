@@ -93,8 +93,6 @@ class Comparison:
     difference: float  # latest minus comparator, in the unit (percentage points for percent)
     method: str  # how the comparison is judged, or why it is not
     significant: bool | None = None  # None where no test applies (a plain difference)
-    lower: float | None = None  # interval for the difference, when there is one
-    upper: float | None = None
 
 
 @dataclass

@@ -203,9 +203,10 @@ def to_html(nb: nbformat.NotebookNode, audience: Audience, exporter=None) -> str
     the one source of the audience in the header strip and the print banner. ``exporter``: another one built
     by :func:`html_exporter` (the tests compare nbconvert's stock exporter with ours)."""
     global _EXPORTER
-    if _EXPORTER is None:  # building the exporter loads templates: do it once per process
-        _EXPORTER = html_exporter()
-    exporter = exporter or _EXPORTER
+    if exporter is None:
+        if _EXPORTER is None:  # building the exporter loads templates: do it once per process
+            _EXPORTER = html_exporter()
+        exporter = _EXPORTER
     nb = copy.deepcopy(nb)
     meta = {}
     for cell in nb.cells:
